@@ -1,0 +1,49 @@
+# The README's commands: `make run` starts lockboxd on SQLite, `make check` runs every test.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+LISTEN     ?= 127.0.0.1:8077
+DATA       ?= ./var
+
+.PHONY: all build deps run check check-unit check-asan bench format format-check install clean
+
+all: build
+
+deps:
+	@scripts/deps.sh test
+
+build:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+run:
+	@scripts/deps.sh build
+	@$(MAKE) --no-print-directory build
+	@echo "lockboxd: http://$(LISTEN)/  data: $(DATA)  bootstrap token: $(DATA)/bootstrap-token"
+	@$(BUILD)/lockboxd --listen $(LISTEN) --data $(DATA)
+
+check: deps build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+check-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DLB_SANITIZE=address,undefined >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+bench:
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory build
+	@bench/run-all
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	@clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
+
+install: build
+	@cmake --install $(BUILD)
+
+clean:
+	@rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,324 @@
+/* Provider and tenant administration: users, tenants, role assignments, settings. */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "api/api_int.h"
+#include "util/mem.h"
+#include "util/banned.h"
+
+/* Reads the fields every user creation shares. */
+static bool read_user_fields(struct api_call *call, json_t *obj, struct user_create *in,
+                             bool allow_totp)
+{
+    bool present;
+
+    memset(in, 0, sizeof(*in));
+    if (!field_str(call, obj, "username", true, 64, TEXT_LINE, &in->username) ||
+        !field_str(call, obj, "password", true, 1024, TEXT_LINE, &in->password) ||
+        !field_str(call, obj, "email", true, 254, TEXT_LINE, &in->email) ||
+        !field_str(call, obj, "display_name", false, 128, TEXT_LINE, &in->display_name))
+        return false;
+    if (!username_is_valid(in->username)) {
+        api_fail(call, LB_EINVAL, "username: 1 to 64 of letters, digits and . _ - @");
+        return false;
+    }
+    if (strlen(in->password) < 8) {
+        api_fail(call, LB_EINVAL, "password: must be at least 8 characters");
+        return false;
+    }
+    if (!email_is_valid(in->email)) {
+        api_fail(call, LB_EINVAL, "email: not a valid address");
+        return false;
+    }
+    if (allow_totp && !field_bool(call, obj, "totp", &present, &in->totp))
+        return false;
+    return true;
+}
+
+/* The roles of a just-created user, for its answer (empty if they cannot be read). */
+static json_t *user_json_with_roles(struct api_call *call, const struct user *u)
+{
+    struct role_list roles = {0};
+    struct user tmp = {0};
+    json_t *body;
+
+    if (core_user_get(call->core, u->id, &tmp, &roles) == 0)
+        user_clear(&tmp);
+    body = json_user(u, &roles, 0);
+    role_list_clear(&roles);
+    return body;
+}
+
+/* Answers 201 with a new user, its TOTP secret shown this once. */
+static void reply_user(struct api_call *call, const struct user *u, const char *secret)
+{
+    json_t *body = user_json_with_roles(call, u);
+    char uri[256];
+
+    if (body && secret) {
+        snprintf(uri, sizeof(uri), "otpauth://totp/Lockbox:%s?secret=%s&issuer=Lockbox",
+                 u->username, secret);
+        json_object_set_new(body, "totp_secret", json_string(secret));
+        json_object_set_new(body, "totp_uri", json_string(uri));
+    }
+    reply(call, 201, body);
+}
+
+void api_user_create(struct api_call *call)
+{
+    struct user_create in;
+    struct user u = {0};
+    struct buf err = BUF_INIT;
+    char secret[TOTP_SECRET_LEN];
+    char **roles = NULL;
+    size_t role_count = 0;
+    bool present;
+    int rc;
+
+    if (!body_object(call, false) || !read_user_fields(call, call->body, &in, true) ||
+        !field_bool(call, call->body, "isolated_identity", &present, &in.isolated_identity) ||
+        !field_strv(call, call->body, "roles", true, 5, 64, &roles, &role_count))
+        return;
+    in.roles = roles;
+    in.role_count = role_count;
+    rc = core_user_create(call->core, call->principal, NULL, &in, &u, secret, &err);
+    if (rc)
+        reply_core_error(call, rc, &err, "cannot create the user");
+    else
+        reply_user(call, &u, in.totp ? secret : NULL);
+    sodium_memzero(secret, sizeof(secret));
+    lb_free(roles);
+    user_clear(&u);
+    buf_release(&err);
+}
+
+void api_tenant_user_create(struct api_call *call)
+{
+    struct user_create in;
+    struct user u = {0};
+    struct buf err = BUF_INIT;
+    char secret[TOTP_SECRET_LEN];
+    int rc;
+
+    if (!body_object(call, false) || !read_user_fields(call, call->body, &in, true))
+        return;
+    rc = core_user_create(call->core, call->principal, call->params[0], &in, &u, secret, &err);
+    if (rc)
+        reply_core_error(call, rc, &err, "cannot create the user");
+    else
+        reply_user(call, &u, in.totp ? secret : NULL);
+    sodium_memzero(secret, sizeof(secret));
+    user_clear(&u);
+    buf_release(&err);
+}
+
+void api_tenant_create(struct api_call *call)
+{
+    const char *name, *plan;
+    struct user_create admin;
+    struct tenant t = {0};
+    struct user u = {0};
+    struct buf err = BUF_INIT;
+    json_t *a = json_object_get(call->body, "admin"), *body;
+    int rc;
+
+    if (!body_object(call, false) ||
+        !field_str(call, call->body, "name", true, 128, TEXT_LINE, &name) ||
+        !field_str(call, call->body, "plan", true, 32, TEXT_LINE, &plan))
+        return;
+    if (!core_plan_is_valid(plan)) {
+        api_fail(call, LB_EINVAL,
+                 "plan: must be one of basic, developer, standard, professional, premier");
+        return;
+    }
+    if (!json_is_object(a)) {
+        api_fail(call, LB_EINVAL, "admin: must be an object with username, password, email");
+        return;
+    }
+    if (!read_user_fields(call, a, &admin, false))
+        return;
+    rc = core_tenant_create(call->core, call->principal, name, plan, &admin, &t, &u, &err);
+    if (rc) {
+        reply_core_error(call, rc, &err, "cannot create the tenant");
+        goto out;
+    }
+    body = json_tenant(&t);
+    if (body)
+        json_object_set_new(body, "admin", user_json_with_roles(call, &u));
+    reply(call, 201, body);
+out:
+    tenant_clear(&t);
+    user_clear(&u);
+    buf_release(&err);
+}
+
+void api_tenant_list(struct api_call *call)
+{
+    struct tenant *items = NULL;
+    size_t count = 0;
+    json_t *arr;
+    int rc = core_tenant_list(call->core, call->principal, &items, &count);
+
+    if (rc) {
+        api_fail(call, rc, "cannot list tenants");
+        return;
+    }
+    arr = json_array();
+    for (size_t i = 0; i < count; i++) {
+        if (arr)
+            json_array_append_new(arr, json_tenant(&items[i]));
+        tenant_clear(&items[i]);
+    }
+    lb_free(items);
+    reply_page(call, arr, NULL, false, 0);
+}
+
+void api_tenant_get(struct api_call *call)
+{
+    struct tenant t = {0};
+    int rc = core_tenant_get(call->core, call->principal, call->params[0], &t);
+
+    if (rc) {
+        api_fail(call, rc, rc == LB_ENOTFOUND ? "no such tenant" : "cannot read the tenant");
+        return;
+    }
+    reply(call, 200, json_tenant(&t));
+    tenant_clear(&t);
+}
+
+void api_settings_get(struct api_call *call)
+{
+    struct tenant t = {0};
+    int rc = core_tenant_get(call->core, call->principal, call->params[0], &t);
+
+    if (rc) {
+        api_fail(call, rc, rc == LB_ENOTFOUND ? "no such tenant" : "cannot read the settings");
+        return;
+    }
+    reply(call, 200, json_settings(&t.settings));
+    tenant_clear(&t);
+}
+
+static const char *const settings_keys[] = {
+    "lockbox_enabled",       "pending_expiry_seconds", "default_grant_seconds",
+    "max_grant_seconds",     "required_approvals",     "notification_emails",
+};
+
+static bool known_setting(const char *key)
+{
+    for (size_t i = 0; i < sizeof(settings_keys) / sizeof(settings_keys[0]); i++)
+        if (strcmp(key, settings_keys[i]) == 0)
+            return true;
+    return false;
+}
+
+static bool read_patch(struct api_call *call, struct settings_patch *p, char ***emails)
+{
+    const int64_t max = 10LL * 365 * 86400;
+    const char *key;
+    json_t *v;
+
+    memset(p, 0, sizeof(*p));
+    json_object_foreach(call->body, key, v)
+    {
+        if (!known_setting(key)) {
+            api_fail(call, LB_EINVAL, "%s: not a tenant setting", key);
+            return false;
+        }
+    }
+    if (!field_bool(call, call->body, "lockbox_enabled", &p->has_lockbox_enabled,
+                    &p->values.lockbox_enabled) ||
+        !field_int(call, call->body, "pending_expiry_seconds", 1, max, &p->has_pending_expiry,
+                   &p->values.pending_expiry_seconds) ||
+        !field_int(call, call->body, "default_grant_seconds", 1, max, &p->has_default_grant,
+                   &p->values.default_grant_seconds) ||
+        !field_int(call, call->body, "max_grant_seconds", 1, max, &p->has_max_grant,
+                   &p->values.max_grant_seconds) ||
+        !field_int(call, call->body, "required_approvals", 1, 100, &p->has_required_approvals,
+                   &p->values.required_approvals) ||
+        !field_strv(call, call->body, "notification_emails", false, 50, 254, emails,
+                    &p->values.notification_email_count))
+        return false;
+    p->has_notification_emails = json_object_get(call->body, "notification_emails") != NULL;
+    p->values.notification_emails = *emails;
+    for (size_t i = 0; i < p->values.notification_email_count; i++)
+        if (!email_is_valid((*emails)[i])) {
+            api_fail(call, LB_EINVAL, "notification_emails[%zu]: not a valid address", i);
+            return false;
+        }
+    return true;
+}
+
+void api_settings_update(struct api_call *call)
+{
+    struct settings_patch p;
+    struct tenant t = {0};
+    struct buf err = BUF_INIT;
+    char **emails = NULL;
+    int rc;
+
+    if (!body_object(call, false) || !read_patch(call, &p, &emails))
+        goto out;
+    rc = core_settings_update(call->core, call->principal, call->params[0], &p, &t, &err);
+    if (rc)
+        reply_core_error(call, rc, &err, "cannot change the settings");
+    else
+        reply(call, 200, json_settings(&t.settings));
+out:
+    lb_free(emails);
+    tenant_clear(&t);
+    buf_release(&err);
+}
+
+void api_role_assign(struct api_call *call)
+{
+    const char *user_id, *role, *scope;
+    struct role_assignment r = {0};
+    struct buf err = BUF_INIT;
+    int rc;
+
+    if (!body_object(call, false) ||
+        !field_str(call, call->body, "user_id", true, 64, TEXT_LINE, &user_id) ||
+        !field_str(call, call->body, "role", true, 32, TEXT_LINE, &role) ||
+        !field_str(call, call->body, "scope", false, 1024, TEXT_LINE, &scope))
+        return;
+    rc = core_role_assign(call->core, call->principal, call->params[0], user_id, role,
+                          scope ? scope : "/", &r, &err);
+    if (rc)
+        reply_core_error(call, rc, &err, "cannot assign the role");
+    else
+        reply(call, 201, json_role(&r));
+    role_assignment_clear(&r);
+    buf_release(&err);
+}
+
+void api_role_list(struct api_call *call)
+{
+    struct role_list l = {0};
+    json_t *arr;
+    int rc = core_role_list(call->core, call->principal, call->params[0], &l);
+
+    if (rc) {
+        api_fail(call, rc, rc == LB_ENOTFOUND ? "no such tenant" : "cannot list the roles");
+        return;
+    }
+    arr = json_array();
+    for (size_t i = 0; arr && i < l.count; i++)
+        json_array_append_new(arr, json_role(&l.items[i]));
+    role_list_clear(&l);
+    reply_page(call, arr, NULL, false, 0);
+}
+
+void api_role_remove(struct api_call *call)
+{
+    struct buf err = BUF_INIT;
+    int rc = core_role_remove(call->core, call->principal, call->params[0], call->params[1], &err);
+
+    if (rc)
+        reply_core_error(call, rc, &err, "cannot remove the role assignment");
+    else
+        call->status = 204;
+    buf_release(&err);
+}

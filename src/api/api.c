@@ -1,0 +1,475 @@
+#include "api/api.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api_int.h"
+#include "util/mem.h"
+#include "util/timeutil.h"
+#include "util/banned.h"
+
+/* ---- errors ---- */
+
+static const struct {
+    int lb_code, status;
+    const char *code;
+} error_map[] = {
+    {LB_EINVAL, 400, "invalid_argument"},     {LB_EUNAUTH, 401, "unauthenticated"},
+    {LB_EFORBIDDEN, 403, "permission_denied"}, {LB_ENOTFOUND, 404, "not_found"},
+    {LB_ECONFLICT, 409, "conflict"},           {LB_EEXISTS, 409, "conflict"},
+    {LB_EPRECONDITION, 409, "failed_precondition"},
+    {LB_ENOMEM, 503, "unavailable"},           {LB_ESTORE, 500, "internal"},
+    {LB_EIO, 500, "internal"},
+};
+
+int api_status_of(int lb_code, const char **code)
+{
+    for (size_t i = 0; i < sizeof(error_map) / sizeof(error_map[0]); i++)
+        if (error_map[i].lb_code == lb_code) {
+            *code = error_map[i].code;
+            return error_map[i].status;
+        }
+    *code = "internal";
+    return 500;
+}
+
+const char *api_status_title(int status)
+{
+    switch (status) {
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Payload Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 429:
+        return "Too Many Requests";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return status >= 500 ? "Internal Server Error" : "Error";
+    }
+}
+
+static void vfail(struct api_call *call, int status, const char *code, const char *fmt,
+                  va_list ap)
+{
+    json_decref(call->response);
+    call->response = NULL;
+    call->status = status;
+    call->code = code;
+    buf_reset(&call->detail);
+    buf_vappendf(&call->detail, fmt, ap);
+}
+
+void api_fail(struct api_call *call, int lb_code, const char *fmt, ...)
+{
+    const char *code;
+    int status = api_status_of(lb_code, &code);
+    va_list ap;
+
+    va_start(ap, fmt);
+    vfail(call, status, code, fmt, ap);
+    va_end(ap);
+}
+
+void api_fail_status(struct api_call *call, int status, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vfail(call, status, code, fmt, ap);
+    va_end(ap);
+}
+
+void api_call_release(struct api_call *call)
+{
+    json_decref(call->response);
+    call->response = NULL;
+    buf_release(&call->detail);
+}
+
+void reply(struct api_call *call, int status, json_t *body)
+{
+    if (!body) {
+        api_fail(call, LB_ENOMEM, "out of memory");
+        return;
+    }
+    json_decref(call->response);
+    call->response = body;
+    call->status = status;
+}
+
+void reply_core_error(struct api_call *call, int rc, struct buf *err, const char *fallback)
+{
+    if (err && err->len)
+        api_fail(call, rc, "%s", buf_cstr(err));
+    else if (rc == LB_ESTORE || rc == LB_EIO)
+        api_fail(call, rc, "the server could not complete the request");
+    else
+        api_fail(call, rc, "%s", fallback);
+}
+
+/* ---- field readers ---- */
+
+static bool text_ok(const char *s, enum text_kind kind)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == 0x7f)
+            return false;
+        if (*p < 0x20 && !(kind == TEXT_MULTILINE && (*p == '\n' || *p == '\t' || *p == '\r')))
+            return false;
+    }
+    return true;
+}
+
+bool body_object(struct api_call *call, bool optional)
+{
+    if (!call->body && optional) {
+        call->body = json_object();
+        return call->body != NULL;
+    }
+    if (!json_is_object(call->body)) {
+        api_fail(call, LB_EINVAL, "the body must be a JSON object");
+        return false;
+    }
+    return true;
+}
+
+bool field_str(struct api_call *call, json_t *obj, const char *key, bool required, size_t max_len,
+               enum text_kind kind, const char **out)
+{
+    json_t *v = json_object_get(obj, key);
+
+    *out = NULL;
+    if (!v || (json_is_null(v) && !required)) {
+        if (required)
+            api_fail(call, LB_EINVAL, "%s: is required", key);
+        return !required;
+    }
+    if (!json_is_string(v)) {
+        api_fail(call, LB_EINVAL, "%s: must be a string", key);
+        return false;
+    }
+    if (json_string_length(v) == 0 && required) {
+        api_fail(call, LB_EINVAL, "%s: must not be empty", key);
+        return false;
+    }
+    if (json_string_length(v) > max_len) {
+        api_fail(call, LB_EINVAL, "%s: longer than %zu bytes", key, max_len);
+        return false;
+    }
+    if (!text_ok(json_string_value(v), kind)) {
+        api_fail(call, LB_EINVAL, "%s: holds control characters", key);
+        return false;
+    }
+    *out = json_string_value(v);
+    return true;
+}
+
+bool field_int(struct api_call *call, json_t *obj, const char *key, int64_t min, int64_t max,
+               bool *present, int64_t *out)
+{
+    json_t *v = json_object_get(obj, key);
+
+    *present = v != NULL && !json_is_null(v);
+    if (!*present)
+        return true;
+    if (!json_is_integer(v)) {
+        api_fail(call, LB_EINVAL, "%s: must be an integer", key);
+        return false;
+    }
+    *out = json_integer_value(v);
+    if (*out < min || *out > max) {
+        api_fail(call, LB_EINVAL, "%s: must be between %lld and %lld", key, (long long)min,
+                 (long long)max);
+        return false;
+    }
+    return true;
+}
+
+bool field_bool(struct api_call *call, json_t *obj, const char *key, bool *present, bool *out)
+{
+    json_t *v = json_object_get(obj, key);
+
+    *present = v != NULL && !json_is_null(v);
+    if (!*present)
+        return true;
+    if (!json_is_boolean(v)) {
+        api_fail(call, LB_EINVAL, "%s: must be true or false", key);
+        return false;
+    }
+    *out = json_is_true(v);
+    return true;
+}
+
+bool field_strv(struct api_call *call, json_t *obj, const char *key, bool required,
+                size_t max_count, size_t max_len, char ***out, size_t *count)
+{
+    json_t *v = json_object_get(obj, key), *item;
+    size_t i;
+
+    *out = NULL;
+    *count = 0;
+    if (!v || json_is_null(v)) {
+        if (required)
+            api_fail(call, LB_EINVAL, "%s: is required", key);
+        return !required;
+    }
+    if (!json_is_array(v)) {
+        api_fail(call, LB_EINVAL, "%s: must be an array of strings", key);
+        return false;
+    }
+    if (json_array_size(v) > max_count || (required && json_array_size(v) == 0)) {
+        api_fail(call, LB_EINVAL, "%s: must hold 1 to %zu entries", key, max_count);
+        return false;
+    }
+    *out = lb_calloc(json_array_size(v) + 1, sizeof(char *));
+    if (!*out) {
+        api_fail(call, LB_ENOMEM, "out of memory");
+        return false;
+    }
+    json_array_foreach(v, i, item)
+    {
+        if (!json_is_string(item) || json_string_length(item) == 0 ||
+            json_string_length(item) > max_len || !text_ok(json_string_value(item), TEXT_LINE)) {
+            api_fail(call, LB_EINVAL, "%s[%zu]: must be a non-empty one-line string of at most %zu bytes",
+                     key, i, max_len);
+            lb_free(*out);
+            *out = NULL;
+            return false;
+        }
+        (*out)[i] = (char *)json_string_value(item);
+    }
+    *count = json_array_size(v);
+    return true;
+}
+
+bool email_is_valid(const char *s)
+{
+    const char *at = strchr(s, '@');
+
+    if (!at || at == s || !at[1] || strchr(at + 1, '@') || strlen(s) > 254)
+        return false;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p <= 0x20 || *p == 0x7f || *p == '<' || *p == '>' || *p == ',' || *p == ';')
+            return false;
+    return true;
+}
+
+bool username_is_valid(const char *s)
+{
+    size_t len = strlen(s);
+
+    if (len == 0 || len > 64)
+        return false;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (!isalnum(*p) && *p != '.' && *p != '_' && *p != '-' && *p != '@')
+            return false;
+    return true;
+}
+
+/* ---- JSON writers ---- */
+
+json_t *json_time(int64_t t)
+{
+    char text[TIME_RFC3339_LEN];
+
+    if (!t)
+        return json_null();
+    time_format_rfc3339(t, text);
+    return json_string(text);
+}
+
+json_t *json_strv(char *const *v, size_t count)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; a && i < count; i++)
+        if (json_array_append_new(a, json_string(v[i])) != 0) {
+            json_decref(a);
+            return NULL;
+        }
+    return a;
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+json_t *json_user(const struct user *u, const struct role_list *roles, unsigned provider_roles)
+{
+    json_t *r = json_array();
+
+    (void)provider_roles;
+    for (size_t i = 0; r && roles && i < roles->count; i++)
+        json_array_append_new(r, json_pack("{s:s, s:s}", "role", roles->items[i].role, "scope",
+                                           roles->items[i].scope));
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:b, s:b, s:o}", "id", u->id, "username",
+                     u->username, "display_name", str_or_null(u->display_name), "email",
+                     str_or_null(u->email), "tenant_id", str_or_null(u->tenant_id), "roles",
+                     r ? r : json_array(), "isolated_identity", u->isolated_identity,
+                     "totp_enrolled", u->totp_secret != NULL, "created_at",
+                     json_time(u->created_at));
+}
+
+json_t *json_settings(const struct tenant_settings *s)
+{
+    return json_pack("{s:b, s:I, s:I, s:I, s:I, s:o}", "lockbox_enabled", s->lockbox_enabled,
+                     "pending_expiry_seconds", (json_int_t)s->pending_expiry_seconds,
+                     "default_grant_seconds", (json_int_t)s->default_grant_seconds,
+                     "max_grant_seconds", (json_int_t)s->max_grant_seconds, "required_approvals",
+                     (json_int_t)s->required_approvals, "notification_emails",
+                     json_strv(s->notification_emails, s->notification_email_count));
+}
+
+json_t *json_tenant(const struct tenant *t)
+{
+    return json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", t->id, "name", t->name, "plan", t->plan,
+                     "created_at", json_time(t->created_at), "settings",
+                     json_settings(&t->settings));
+}
+
+json_t *json_role(const struct role_assignment *r)
+{
+    return json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:o}", "id", r->id, "tenant_id",
+                     str_or_null(r->tenant_id), "user_id", r->user_id, "username", r->username,
+                     "role", r->role, "scope", r->scope, "created_at", json_time(r->created_at));
+}
+
+json_t *json_ticket(const struct ticket *t)
+{
+    json_t *h = json_array();
+
+    for (size_t i = 0; h && i < t->history_count; i++)
+        json_array_append_new(h, json_pack("{s:o, s:s, s:s, s:s}", "at",
+                                           json_time(t->history[i].at), "by", t->history[i].by,
+                                           "type", t->history[i].type, "text",
+                                           t->history[i].text));
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "id", t->id, "tenant_id",
+                     t->tenant_id, "title", t->title, "description", t->description, "severity",
+                     t->severity, "status", t->status, "created_by", t->created_by_username,
+                     "created_at", json_time(t->created_at), "history", h ? h : json_array());
+}
+
+static json_t *json_decision(const struct decision *d)
+{
+    return json_pack("{s:s, s:s, s:o, s:o, s:o}", "by", d->by_username, "decision",
+                     d->approve ? "approve" : "deny", "at", json_time(d->at), "reason",
+                     str_or_null(d->reason), "client_ip", str_or_null(d->client_ip));
+}
+
+static json_t *json_review(const struct request *r)
+{
+    for (size_t i = 0; i < r->decision_count; i++) {
+        const struct decision *d = &r->decisions[i];
+        if (d->kind == DECISION_REVIEW)
+            return json_pack("{s:b, s:s, s:s, s:o, s:o}", "required", true, "by",
+                             d->by_username, "decision", d->approve ? "approve" : "deny", "at",
+                             json_time(d->at), "reason", str_or_null(d->reason));
+    }
+    return json_pack("{s:b, s:n, s:n, s:n, s:n}", "required", r->internal_review_required, "by",
+                     "decision", "at", "reason");
+}
+
+json_t *json_request(const struct request *r)
+{
+    json_t *decisions = json_array(), *grant;
+
+    for (size_t i = 0; decisions && i < r->decision_count; i++)
+        if (r->decisions[i].kind == DECISION_CUSTOMER)
+            json_array_append_new(decisions, json_decision(&r->decisions[i]));
+    grant = r->grant_starts_at ? json_pack("{s:o, s:o, s:o}", "starts_at",
+                                           json_time(r->grant_starts_at), "ends_at",
+                                           json_time(r->grant_ends_at), "ended_at",
+                                           json_time(r->grant_ended_at))
+                               : json_null();
+    return json_pack(
+        "{s:s, s:s, s:s, s:{s:s, s:s}, s:s, s:o, s:s, s:s, s:I, s:s, s:b, s:I, s:o, s:o, s:o, "
+        "s:o, s:o, s:o}",
+        "id", r->id, "tenant_id", r->tenant_id, "ticket_id", r->ticket_id, "requester", "id",
+        r->requester_id, "username", r->requester_username, "resource_type", r->resource_type,
+        "resource_ids", json_strv(r->resource_ids, r->resource_count), "access_level",
+        access_level_name(r->access_level), "justification", r->justification,
+        "duration_seconds", (json_int_t)r->duration_seconds, "status",
+        request_status_name(r->status), "customer_approval_required",
+        r->customer_approval_required, "approvals_required", (json_int_t)r->approvals_required,
+        "created_at", json_time(r->created_at), "expires_at", json_time(r->expires_at),
+        "internal_review", json_review(r), "decisions", decisions ? decisions : json_array(),
+        "grant", grant, "status_reason", str_or_null(r->status_reason));
+}
+
+json_t *json_audit(const struct audit_record *r)
+{
+    json_t *details = json_loads(r->details ? r->details : "{}", 0, NULL);
+    json_t *o = json_pack("{s:I, s:o, s:o, s:s, s:o, s:s, s:o, s:s, s:o, s:o}", "seq",
+                          (json_int_t)r->seq, "time", json_time(r->time), "tenant_id",
+                          str_or_null(r->tenant_id), "actor", r->actor, "actor_id",
+                          str_or_null(r->actor_id), "actor_type", r->actor_type, "client_ip",
+                          str_or_null(r->client_ip), "activity", r->activity, "item",
+                          str_or_null(r->item), "details", details ? details : json_object());
+
+    if (o && r->decision)
+        json_object_set_new(o, "decision", json_string(r->decision));
+    return o;
+}
+
+/* ---- paging ---- */
+
+bool page_params(struct api_call *call, const char *scope, size_t *limit, int64_t *cursor)
+{
+    const char *l = call->query(call->query_ctx, "limit");
+    const char *t = call->query(call->query_ctx, "page_token");
+    char *end = NULL;
+    long v;
+
+    *limit = 50;
+    *cursor = 0;
+    if (l) {
+        v = strtol(l, &end, 10);
+        if (!*l || *end || v < 1 || v > 1000) {
+            api_fail(call, LB_EINVAL, "limit: must be an integer from 1 to 1000");
+            return false;
+        }
+        *limit = (size_t)v;
+    }
+    if (t && core_page_token_decode(call->core, scope, t, cursor) != 0) {
+        api_fail(call, LB_EINVAL, "page_token: not a token of this listing");
+        return false;
+    }
+    return true;
+}
+
+void reply_page(struct api_call *call, json_t *items, const char *scope, bool more,
+                int64_t next_cursor)
+{
+    char *token = NULL;
+    json_t *body;
+
+    if (!items) {
+        api_fail(call, LB_ENOMEM, "out of memory");
+        return;
+    }
+    if (more && core_page_token_encode(call->core, scope, next_cursor, &token) != 0) {
+        json_decref(items);
+        api_fail(call, LB_ENOMEM, "out of memory");
+        return;
+    }
+    body = json_pack("{s:o, s:o}", "items", items, "next_page_token",
+                     token ? json_string(token) : json_null());
+    lb_free(token);
+    reply(call, 200, body);
+}

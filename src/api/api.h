@@ -1,0 +1,106 @@
+/*
+ * api.h - the v1 API between HTTP and core: one handler per operation, JSON in and out.
+ *
+ * The HTTP layer finds the route (api_route_find), authenticates the caller, parses the body
+ * and fills a struct api_call; the handler validates the JSON's shape (types, lengths, enum
+ * values: 400 naming the field), calls core, and leaves either a response body or a problem in
+ * the call. Rules (who may, which state) are core's. The handler returns nothing; the call's
+ * `status` says what happened. `response` (owned by the call) is freed by api_call_release.
+ * LB_E* codes map to HTTP status and problem `code` in one table (api_status_of). Handlers are
+ * reentrant; a call belongs to one thread.
+ */
+#ifndef LB_API_API_H
+#define LB_API_API_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/core.h"
+#include "util/buf.h"
+
+#define API_MAX_PARAMS 4
+
+/* Reads one query-string parameter; NULL when absent. */
+typedef const char *api_query_fn(void *ctx, const char *key);
+
+struct api_call {
+    struct core *core;
+    struct principal *principal; /* NULL on routes without authentication */
+    const char *params[API_MAX_PARAMS]; /* path parameters, in order */
+    json_t *body;                       /* the parsed body, or NULL */
+    api_query_fn *query;
+    void *query_ctx;
+    const char *client_ip;
+    /* results */
+    int status;
+    json_t *response;       /* (owned) the body of a success answer */
+    const char *code;       /* problem code of an error answer */
+    struct buf detail;      /* problem detail of an error answer */
+    const char *location;   /* optional Location of a 201 (borrowed from response) */
+};
+
+typedef void api_handler_fn(struct api_call *call);
+
+struct api_route {
+    const char *method;
+    const char *pattern; /* "{}" stands for one path segment */
+    api_handler_fn *handler;
+    bool auth;           /* requires a bearer token */
+    bool body;           /* takes a JSON body */
+    const char *name;    /* for metrics */
+};
+
+/* The route table, ending with a zeroed entry. */
+extern const struct api_route api_routes[];
+extern const size_t api_route_count;
+
+/* Finds the route for method and path, writing path parameters (pointers into `path`, which
+ * it modifies) to params. NULL when no route matches; *other_method tells whether the path
+ * exists with another method (405). */
+const struct api_route *api_route_find(const char *method, char *path,
+                                       const char *params[API_MAX_PARAMS], bool *other_method);
+
+/* Frees what a call owns. */
+void api_call_release(struct api_call *call);
+
+/* Sets an error answer from an LB_E* code with a printf detail. */
+void api_fail(struct api_call *call, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Sets an error answer with an explicit status and code. */
+void api_fail_status(struct api_call *call, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The HTTP status and problem code of an LB_E* code. */
+int api_status_of(int lb_code, const char **code);
+/* The title of an HTTP status for problem documents. */
+const char *api_status_title(int status);
+
+/* ---- handlers, one file per resource ---- */
+void api_login(struct api_call *call);
+void api_me(struct api_call *call);
+void api_user_create(struct api_call *call);
+void api_tenant_create(struct api_call *call);
+void api_tenant_list(struct api_call *call);
+void api_tenant_get(struct api_call *call);
+void api_tenant_user_create(struct api_call *call);
+void api_role_assign(struct api_call *call);
+void api_role_list(struct api_call *call);
+void api_role_remove(struct api_call *call);
+void api_settings_get(struct api_call *call);
+void api_settings_update(struct api_call *call);
+void api_ticket_create(struct api_call *call);
+void api_ticket_list(struct api_call *call);
+void api_ticket_get(struct api_call *call);
+void api_ticket_comment(struct api_call *call);
+void api_request_create(struct api_call *call);
+void api_request_list(struct api_call *call);
+void api_request_get(struct api_call *call);
+void api_request_review(struct api_call *call);
+void api_request_decision(struct api_call *call);
+void api_request_cancel(struct api_call *call);
+void api_request_revoke(struct api_call *call);
+void api_access_check(struct api_call *call);
+void api_activity_create(struct api_call *call);
+void api_audit_search(struct api_call *call);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * api_int.h - helpers shared by the handlers of api/: reading fields out of a JSON body with
+ * errors that name the field, writing core's structs as JSON, and list paging.
+ *
+ * Field readers return true when the field is good (or absent and optional) and otherwise set
+ * a 400 answer on the call and return false. Strings they return are borrowed from the body.
+ * JSON writers return new references (NULL when out of memory).
+ */
+#ifndef LB_API_API_INT_H
+#define LB_API_API_INT_H
+
+#include "api/api.h"
+
+enum text_kind {
+    TEXT_LINE,      /* one line: no control characters */
+    TEXT_MULTILINE, /* newlines and tabs allowed */
+};
+
+bool field_str(struct api_call *call, json_t *obj, const char *key, bool required, size_t max_len,
+               enum text_kind kind, const char **out);
+bool field_int(struct api_call *call, json_t *obj, const char *key, int64_t min, int64_t max,
+               bool *present, int64_t *out);
+bool field_bool(struct api_call *call, json_t *obj, const char *key, bool *present, bool *out);
+/* A JSON array of strings; *out is a new array of borrowed strings (free with lb_free). */
+bool field_strv(struct api_call *call, json_t *obj, const char *key, bool required,
+                size_t max_count, size_t max_len, char ***out, size_t *count);
+/* Requires the body to be a JSON object (an empty body counts as {} when optional). */
+bool body_object(struct api_call *call, bool optional);
+/* true when s is a plausible e-mail address without whitespace or control characters. */
+bool email_is_valid(const char *s);
+/* true when s is a valid username: 1-64 of [A-Za-z0-9._@-]. */
+bool username_is_valid(const char *s);
+
+/* Answers status with a new JSON value (takes the reference). */
+void reply(struct api_call *call, int status, json_t *body);
+/* Answers an error from a core call, using core's detail when it wrote one. */
+void reply_core_error(struct api_call *call, int rc, struct buf *err, const char *fallback);
+
+/* RFC 3339 string of t, or null for 0. */
+json_t *json_time(int64_t t);
+json_t *json_strv(char *const *v, size_t count);
+json_t *json_user(const struct user *u, const struct role_list *roles, unsigned provider_roles);
+json_t *json_tenant(const struct tenant *t);
+json_t *json_settings(const struct tenant_settings *s);
+json_t *json_role(const struct role_assignment *r);
+json_t *json_ticket(const struct ticket *t);
+json_t *json_request(const struct request *r);
+json_t *json_audit(const struct audit_record *r);
+
+/* Reads ?limit= (default 50, 1..1000) and ?page_token= for a list bound to scope. */
+bool page_params(struct api_call *call, const char *scope, size_t *limit, int64_t *cursor);
+/* Adds "items" and "next_page_token" (a token for next_cursor when more may follow). */
+void reply_page(struct api_call *call, json_t *items, const char *scope, bool more,
+                int64_t next_cursor);
+
+#endif

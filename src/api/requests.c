@@ -1,0 +1,174 @@
+/* Access requests: create, read, list and the transitions. */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api_int.h"
+#include "util/mem.h"
+#include "util/banned.h"
+
+void api_request_create(struct api_call *call)
+{
+    struct request_create in = {0};
+    const char *level;
+    char **ids = NULL;
+    struct request r = {0};
+    struct buf err = BUF_INIT;
+    bool present;
+    int rc;
+
+    if (!body_object(call, false) ||
+        !field_str(call, call->body, "tenant_id", true, 64, TEXT_LINE, &in.tenant_id) ||
+        !field_str(call, call->body, "ticket_id", true, 64, TEXT_LINE, &in.ticket_id) ||
+        !field_str(call, call->body, "resource_type", true, 128, TEXT_LINE, &in.resource_type) ||
+        !field_strv(call, call->body, "resource_ids", true, 100, 512, &ids, &in.resource_count) ||
+        !field_str(call, call->body, "access_level", true, 16, TEXT_LINE, &level) ||
+        !field_str(call, call->body, "justification", true, 2000, TEXT_MULTILINE,
+                   &in.justification) ||
+        !field_int(call, call->body, "duration_seconds", 1, 10LL * 365 * 86400, &present,
+                   &in.duration_seconds))
+        goto out;
+    in.resource_ids = ids;
+    for (size_t i = 0; i < in.resource_count; i++)
+        if (ids[i][0] != '/') {
+            api_fail(call, LB_EINVAL, "resource_ids[%zu]: must start with '/'", i);
+            goto out;
+        }
+    if (access_level_parse(level) < 0) {
+        api_fail(call, LB_EINVAL, "access_level: must be one of read, write, admin");
+        goto out;
+    }
+    in.access_level = (enum access_level)access_level_parse(level);
+    rc = core_request_create(call->core, call->principal, &in, &r, &err);
+    if (rc)
+        reply_core_error(call, rc, &err, "cannot create the request");
+    else
+        reply(call, 201, json_request(&r));
+out:
+    lb_free(ids);
+    request_clear(&r);
+    buf_release(&err);
+}
+
+void api_request_get(struct api_call *call)
+{
+    struct request r = {0};
+    int rc = core_request_get(call->core, call->principal, call->params[0], &r);
+
+    if (rc) {
+        api_fail(call, rc, rc == LB_ENOTFOUND ? "no such request" : "cannot read the request");
+        return;
+    }
+    reply(call, 200, json_request(&r));
+    request_clear(&r);
+}
+
+void api_request_list(struct api_call *call)
+{
+    const char *tenant = call->query(call->query_ctx, "tenant_id");
+    const char *status = call->query(call->query_ctx, "status");
+    const char *requester = call->query(call->query_ctx, "requester");
+    struct request_filter f = {.status = -1};
+    struct request_list l = {0};
+    char scope[512];
+    json_t *arr;
+    int rc;
+
+    if (status && request_status_parse(status) < 0) {
+        api_fail(call, LB_EINVAL, "status: not a request status");
+        return;
+    }
+    snprintf(scope, sizeof(scope), "requests|%s|%s|%s|%s", call->principal->user_id,
+             tenant ? tenant : "", status ? status : "", requester ? requester : "");
+    if (!page_params(call, scope, &f.limit, &f.before_seq))
+        return;
+    f.tenant_id = tenant;
+    f.status = status ? request_status_parse(status) : -1;
+    f.requester_username = requester;
+    rc = core_request_list(call->core, call->principal, &f, &l);
+    if (rc) {
+        api_fail(call, rc, "cannot list requests");
+        return;
+    }
+    arr = json_array();
+    for (size_t i = 0; arr && i < l.count; i++)
+        json_array_append_new(arr, json_request(&l.items[i]));
+    reply_page(call, arr, scope, l.count == f.limit, l.count ? l.items[l.count - 1].seq : 0);
+    request_list_clear(&l);
+}
+
+/* Reads {"decision":"approve"|"deny","reason"?}. */
+static bool read_decision(struct api_call *call, bool *approve, const char **reason)
+{
+    const char *d;
+
+    if (!body_object(call, false) ||
+        !field_str(call, call->body, "decision", true, 16, TEXT_LINE, &d) ||
+        !field_str(call, call->body, "reason", false, 1000, TEXT_MULTILINE, reason))
+        return false;
+    if (strcmp(d, "approve") != 0 && strcmp(d, "deny") != 0) {
+        api_fail(call, LB_EINVAL, "decision: must be approve or deny");
+        return false;
+    }
+    *approve = strcmp(d, "approve") == 0;
+    return true;
+}
+
+typedef int decide_fn(struct core *c, const struct principal *actor, const char *id,
+                      bool approve, const char *reason, struct request *out, struct buf *err);
+typedef int end_fn(struct core *c, const struct principal *actor, const char *id,
+                   const char *reason, struct request *out, struct buf *err);
+
+static void finish(struct api_call *call, int rc, struct request *r, struct buf *err)
+{
+    if (rc)
+        reply_core_error(call, rc, err, "the request cannot be changed");
+    else
+        reply(call, 200, json_request(r));
+    request_clear(r);
+    buf_release(err);
+}
+
+static void decide(struct api_call *call, decide_fn *fn)
+{
+    struct request r = {0};
+    struct buf err = BUF_INIT;
+    const char *reason;
+    bool approve;
+
+    if (!read_decision(call, &approve, &reason))
+        return;
+    finish(call, fn(call->core, call->principal, call->params[0], approve, reason, &r, &err), &r,
+           &err);
+}
+
+static void end(struct api_call *call, end_fn *fn)
+{
+    struct request r = {0};
+    struct buf err = BUF_INIT;
+    const char *reason;
+
+    if (!body_object(call, true) ||
+        !field_str(call, call->body, "reason", false, 1000, TEXT_MULTILINE, &reason))
+        return;
+    finish(call, fn(call->core, call->principal, call->params[0], reason, &r, &err), &r, &err);
+}
+
+void api_request_review(struct api_call *call)
+{
+    decide(call, core_request_review);
+}
+
+void api_request_decision(struct api_call *call)
+{
+    decide(call, core_request_decide);
+}
+
+void api_request_cancel(struct api_call *call)
+{
+    end(call, core_request_cancel);
+}
+
+void api_request_revoke(struct api_call *call)
+{
+    end(call, core_request_revoke);
+}

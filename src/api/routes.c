@@ -1,0 +1,91 @@
+/* The one route table of the v1 API, and its matcher. */
+#include <string.h>
+
+#include "api/api.h"
+#include "util/banned.h"
+
+const struct api_route api_routes[] = {
+    {"POST", "/api/v1/login", api_login, false, true, "login"},
+    {"GET", "/api/v1/me", api_me, true, false, "me"},
+    {"POST", "/api/v1/users", api_user_create, true, true, "users.create"},
+    {"POST", "/api/v1/tenants", api_tenant_create, true, true, "tenants.create"},
+    {"GET", "/api/v1/tenants", api_tenant_list, true, false, "tenants.list"},
+    {"GET", "/api/v1/tenants/{}", api_tenant_get, true, false, "tenants.get"},
+    {"POST", "/api/v1/tenants/{}/users", api_tenant_user_create, true, true, "tenant_users.create"},
+    {"POST", "/api/v1/tenants/{}/role-assignments", api_role_assign, true, true, "roles.assign"},
+    {"GET", "/api/v1/tenants/{}/role-assignments", api_role_list, true, false, "roles.list"},
+    {"DELETE", "/api/v1/tenants/{}/role-assignments/{}", api_role_remove, true, false,
+     "roles.remove"},
+    {"GET", "/api/v1/tenants/{}/settings", api_settings_get, true, false, "settings.get"},
+    {"PATCH", "/api/v1/tenants/{}/settings", api_settings_update, true, true, "settings.update"},
+    {"POST", "/api/v1/tenants/{}/tickets", api_ticket_create, true, true, "tickets.create"},
+    {"GET", "/api/v1/tenants/{}/tickets", api_ticket_list, true, false, "tickets.list"},
+    {"GET", "/api/v1/tenants/{}/tickets/{}", api_ticket_get, true, false, "tickets.get"},
+    {"POST", "/api/v1/tenants/{}/tickets/{}/comments", api_ticket_comment, true, true,
+     "tickets.comment"},
+    {"POST", "/api/v1/requests", api_request_create, true, true, "requests.create"},
+    {"GET", "/api/v1/requests", api_request_list, true, false, "requests.list"},
+    {"GET", "/api/v1/requests/{}", api_request_get, true, false, "requests.get"},
+    {"POST", "/api/v1/requests/{}/review", api_request_review, true, true, "requests.review"},
+    {"POST", "/api/v1/requests/{}/decision", api_request_decision, true, true,
+     "requests.decision"},
+    {"POST", "/api/v1/requests/{}/cancel", api_request_cancel, true, true, "requests.cancel"},
+    {"POST", "/api/v1/requests/{}/revoke", api_request_revoke, true, true, "requests.revoke"},
+    {"POST", "/api/v1/requests/{}/activities", api_activity_create, true, true,
+     "requests.activities"},
+    {"POST", "/api/v1/access/check", api_access_check, true, true, "access.check"},
+    {"GET", "/api/v1/audit", api_audit_search, true, false, "audit.search"},
+};
+
+const size_t api_route_count = sizeof(api_routes) / sizeof(api_routes[0]);
+
+/* Matches pattern against path segment by segment; "{}" takes one non-empty segment. */
+static bool match(const char *pattern, const char *path, const char *params[API_MAX_PARAMS],
+                  size_t *n)
+{
+    *n = 0;
+    while (*pattern && *path) {
+        if (pattern[0] == '{' && pattern[1] == '}') {
+            const char *end = strchr(path, '/');
+            size_t len = end ? (size_t)(end - path) : strlen(path);
+            if (len == 0 || *n == API_MAX_PARAMS)
+                return false;
+            params[(*n)++] = path;
+            pattern += 2;
+            path += len;
+            continue;
+        }
+        if (*pattern != *path)
+            return false;
+        pattern++;
+        path++;
+    }
+    return *pattern == '\0' && *path == '\0';
+}
+
+const struct api_route *api_route_find(const char *method, char *path,
+                                       const char *params[API_MAX_PARAMS], bool *other_method)
+{
+    const struct api_route *found = NULL;
+    size_t n;
+
+    *other_method = false;
+    for (size_t i = 0; i < api_route_count; i++) {
+        if (!match(api_routes[i].pattern, path, params, &n))
+            continue;
+        if (strcmp(api_routes[i].method, method) == 0) {
+            found = &api_routes[i];
+            break;
+        }
+        *other_method = true;
+    }
+    if (!found)
+        return NULL;
+    /* cut the path into NUL-terminated parameters now that the route is known */
+    for (size_t i = 0; i < n; i++) {
+        char *end = strchr((char *)params[i], '/');
+        if (end)
+            *end = '\0';
+    }
+    return found;
+}

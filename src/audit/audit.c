@@ -1,0 +1,75 @@
+#include "audit.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+
+#include "util/banned.h"
+
+static json_t *field_value(const struct audit_field *f)
+{
+    json_t *arr;
+
+    switch (f->type) {
+    case AUDIT_STR:
+        return f->str ? json_string(f->str) : json_null();
+    case AUDIT_INT:
+        return json_integer(f->num);
+    case AUDIT_BOOL:
+        return json_boolean(f->num);
+    case AUDIT_JSON:
+        return f->str ? json_loads(f->str, JSON_DECODE_ANY, NULL) : json_null();
+    case AUDIT_STRV:
+        arr = json_array();
+        for (size_t i = 0; arr && i < f->strv_count; i++)
+            if (json_array_append_new(arr, json_string(f->strv[i])) != 0) {
+                json_decref(arr);
+                return NULL;
+            }
+        return arr;
+    }
+    return NULL;
+}
+
+static char *details_text(const struct audit_entry *e)
+{
+    json_t *obj = json_object();
+    char *text = NULL;
+
+    if (!obj)
+        return NULL;
+    for (size_t i = 0; i < e->field_count; i++) {
+        json_t *v = field_value(&e->fields[i]);
+        if (!v || json_object_set_new(obj, e->fields[i].key, v) != 0)
+            goto out;
+    }
+    text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+out:
+    json_decref(obj);
+    return text;
+}
+
+int audit_append(struct store *st, const struct audit_entry *e, int64_t *seq)
+{
+    struct audit_record rec = {
+        .time = e->time,
+        .tenant_id = (char *)e->tenant_id,
+        .actor = (char *)e->actor,
+        .actor_id = (char *)e->actor_id,
+        .actor_type = (char *)e->actor_type,
+        .client_ip = (char *)e->client_ip,
+        .activity = (char *)e->activity,
+        .item = (char *)e->item,
+        .request_id = (char *)e->request_id,
+        .decision = (char *)e->decision,
+    };
+    int rc;
+
+    rec.details = details_text(e);
+    if (!rec.details)
+        return LB_ENOMEM;
+    rc = st->ops->audit_insert(st, &rec);
+    if (rc == 0 && seq)
+        *seq = rec.seq;
+    free(rec.details);
+    return rc;
+}

@@ -1,0 +1,95 @@
+/* Enforcement (the access check, operator actions) and audit search. */
+#include <string.h>
+
+#include "core/ids.h"
+#include "core_int.h"
+#include "util/mem.h"
+#include "util/banned.h"
+
+int core_access_check(struct core *c, const struct principal *actor, const char *operator_name,
+                      const char *resource_id, enum access_level level, bool *allowed,
+                      struct grant_match *match)
+{
+    bool self = strcmp(actor->username, operator_name) == 0;
+
+    if (!principal_has_provider_role(actor, PROV_ENFORCER) &&
+        !(self && principal_has_provider_role(actor, PROV_SUPPORT_ENGINEER)))
+        return LB_EFORBIDDEN;
+    *allowed = grants_check(c->grants, operator_name, resource_id, level, clock_now(&c->clock),
+                            match);
+    return 0;
+}
+
+int core_activity_record(struct core *c, const struct principal *actor, const char *request_id,
+                         const char *activity, const char *target, const char *details_json,
+                         struct audit_record *out, struct buf *err)
+{
+    struct request r = {0};
+    struct audit_list list = {0};
+    int64_t now = clock_now(&c->clock), seq = 0;
+    bool enforcer = principal_has_provider_role(actor, PROV_ENFORCER);
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!principal_has_provider_role(actor, PROV_ENFORCER | PROV_SUPPORT_ENGINEER))
+        return core_fail(err, LB_EFORBIDDEN, "only the requester or an enforcer records actions");
+    if (!id_is_valid(request_id))
+        return core_fail(err, LB_ENOTFOUND, "no such request");
+    if ((rc = core_tx_begin(c)) != 0)
+        return rc;
+    rc = c->store->ops->request_get(c->store, request_id, &r);
+    if (rc == LB_ENOTFOUND)
+        rc = core_fail(err, rc, "no such request");
+    if (!rc && !enforcer && strcmp(r.requester_id, actor->user_id) != 0)
+        rc = core_fail(err, LB_EFORBIDDEN, "only the requester or an enforcer records actions");
+    if (!rc && (r.status != REQ_APPROVED || r.grant_ends_at <= now))
+        rc = core_fail(err, LB_ECONFLICT, "the request has no active grant");
+    if (!rc) {
+        struct audit_entry e = core_audit_entry(c, actor, "operator.action", r.tenant_id, r.id);
+        const struct audit_field f[] = {AF_STR("action", activity), AF_STR("target", target),
+                                        AF_JSON("details", details_json),
+                                        AF_STR("recorded_by", actor->username)};
+        /* the operator acted; an enforcer only reports it */
+        e.actor = r.requester_username;
+        e.actor_id = r.requester_id;
+        e.actor_type = "operator";
+        e.request_id = r.id;
+        e.fields = f;
+        e.field_count = 4;
+        rc = audit_append(c->store, &e, &seq);
+    }
+    rc = core_tx_end(c, rc);
+    if (!rc) {
+        struct audit_filter f = {.item = request_id, .after_seq = seq + 1, .limit = 1};
+        rc = c->store->ops->audit_query(c->store, &f, &list);
+        if (!rc && list.count == 1) {
+            *out = list.items[0];
+            memset(&list.items[0], 0, sizeof(list.items[0]));
+        } else if (!rc) {
+            rc = LB_ESTORE;
+        }
+    }
+    audit_list_clear(&list);
+    request_clear(&r);
+    return rc;
+}
+
+int core_audit_query(struct core *c, const struct principal *actor, struct audit_filter *f,
+                     struct audit_list *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (principal_is_provider(actor)) {
+        if (!principal_has_provider_role(actor, PROV_PLATFORM_ADMIN | PROV_AUDITOR))
+            return LB_EFORBIDDEN;
+        return c->store->ops->audit_query(c->store, f, out);
+    }
+    if (!principal_has_tenant_role(actor, actor->tenant_id, "tenant_admin", NULL) &&
+        !principal_has_tenant_role(actor, actor->tenant_id, "auditor", NULL) &&
+        !principal_has_tenant_role(actor, actor->tenant_id, "lockbox_approver", NULL))
+        return LB_EFORBIDDEN;
+    if (f->tenant_id && strcmp(f->tenant_id, actor->tenant_id) != 0)
+        return 0; /* another tenant's records: none visible */
+    f->tenant_id = actor->tenant_id;
+    f->tenant_view = true;
+    return c->store->ops->audit_query(c->store, f, out);
+}

@@ -1,0 +1,271 @@
+#include "core_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/ids.h"
+#include "util/mem.h"
+#include "util/banned.h"
+
+int core_fail(struct buf *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err) {
+        buf_reset(err);
+        va_start(ap, fmt);
+        buf_vappendf(err, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+int core_tx_begin(struct core *c)
+{
+    return c->store->ops->begin(c->store);
+}
+
+int core_tx_end(struct core *c, int rc)
+{
+    if (rc == 0)
+        return c->store->ops->commit(c->store);
+    c->store->ops->rollback(c->store);
+    return rc;
+}
+
+void core_deadline_set(struct core *c, int64_t at)
+{
+    if (c->on_deadline && at)
+        c->on_deadline(c->on_deadline_ctx, at);
+}
+
+struct audit_entry core_audit_entry(struct core *c, const struct principal *p,
+                                    const char *activity, const char *tenant_id,
+                                    const char *item)
+{
+    struct audit_entry e = {
+        .time = clock_now(&c->clock),
+        .tenant_id = tenant_id,
+        .activity = activity,
+        .item = item,
+    };
+
+    if (p) {
+        e.actor = p->username;
+        e.actor_id = p->user_id;
+        e.actor_type = principal_is_provider(p) ? "provider" : "customer";
+        e.client_ip = p->client_ip;
+    } else {
+        e.actor = "system";
+        e.actor_type = "system";
+    }
+    return e;
+}
+
+bool core_is_provider_staff(const struct principal *p)
+{
+    return principal_has_provider_role(p, PROV_PLATFORM_ADMIN | PROV_SUPPORT_ENGINEER |
+                                              PROV_INTERNAL_APPROVER | PROV_AUDITOR);
+}
+
+int core_tenant_load_visible(struct core *c, const struct principal *actor, const char *tenant_id,
+                             struct tenant *out)
+{
+    if (!id_is_valid(tenant_id))
+        return LB_ENOTFOUND;
+    if (!principal_is_provider(actor) && strcmp(actor->tenant_id, tenant_id) != 0)
+        return LB_ENOTFOUND;
+    if (principal_is_provider(actor) && !core_is_provider_staff(actor))
+        return LB_EFORBIDDEN;
+    return c->store->ops->tenant_get(c->store, tenant_id, out);
+}
+
+static int load_grant(void *ctx, const struct request *req)
+{
+    return grants_add(ctx, req);
+}
+
+static int page_key_load(struct core *c)
+{
+    char *hex = NULL;
+    char fresh[2 * sizeof(c->page_key) + 1];
+    size_t len = 0;
+    int rc = c->store->ops->meta_get(c->store, "page_token_key", &hex);
+
+    if (rc == LB_ENOTFOUND) {
+        randombytes_buf(c->page_key, sizeof(c->page_key));
+        sodium_bin2hex(fresh, sizeof(fresh), c->page_key, sizeof(c->page_key));
+        rc = c->store->ops->meta_set(c->store, "page_token_key", fresh);
+        sodium_memzero(fresh, sizeof(fresh));
+        return rc;
+    }
+    if (rc)
+        return rc;
+    if (sodium_hex2bin(c->page_key, sizeof(c->page_key), hex, strlen(hex), NULL, &len, NULL) != 0 ||
+        len != sizeof(c->page_key))
+        rc = LB_ESTORE;
+    sodium_memzero(hex, strlen(hex));
+    lb_free(hex);
+    return rc;
+}
+
+int core_new(struct store *st, struct clock clock, struct policy *policy,
+             const struct core_config *cfg, struct core **out)
+{
+    struct core *c = lb_calloc(1, sizeof(*c));
+    int rc = LB_ENOMEM;
+
+    if (!c) {
+        policy_free(policy);
+        return LB_ENOMEM;
+    }
+    c->store = st;
+    c->clock = clock;
+    c->cfg = *cfg;
+    c->cfg.tenant_defaults.notification_emails = NULL;
+    c->cfg.tenant_defaults.notification_email_count = 0;
+    c->policy = policy;
+    pthread_rwlock_init(&c->policy_lock, NULL);
+    c->grants = grants_new();
+    c->sessions = session_cache_new();
+    if (!c->grants || !c->sessions)
+        goto fail;
+    if ((rc = page_key_load(c)) != 0)
+        goto fail;
+    if ((rc = st->ops->request_each_approved(st, load_grant, c->grants)) != 0)
+        goto fail;
+    *out = c;
+    return 0;
+fail:
+    core_free(c);
+    return rc;
+}
+
+void core_free(struct core *c)
+{
+    if (!c)
+        return;
+    policy_free(c->policy);
+    grants_free(c->grants);
+    session_cache_free(c->sessions);
+    pthread_rwlock_destroy(&c->policy_lock);
+    sodium_memzero(c->page_key, sizeof(c->page_key));
+    lb_free(c);
+}
+
+void core_set_deadline_hook(struct core *c, core_deadline_fn *fn, void *ctx)
+{
+    c->on_deadline = fn;
+    c->on_deadline_ctx = ctx;
+}
+
+void core_policy_swap(struct core *c, struct policy *p)
+{
+    struct policy *old;
+
+    pthread_rwlock_wrlock(&c->policy_lock);
+    old = c->policy;
+    c->policy = p;
+    pthread_rwlock_unlock(&c->policy_lock);
+    policy_free(old);
+}
+
+size_t core_grant_count(struct core *c)
+{
+    return grants_count(c->grants);
+}
+
+int core_bootstrap(struct core *c, core_token_sink_fn *sink, void *ctx, bool *created)
+{
+    struct user existing = {0};
+    char id[ID_LEN], role_id[ID_LEN], token[TOKEN_LEN], hash[TOKEN_HASH_LEN];
+    int64_t now = clock_now(&c->clock);
+    int rc;
+
+    *created = false;
+    rc = c->store->ops->user_get_by_username(c->store, "admin", &existing);
+    user_clear(&existing);
+    if (rc != LB_ENOTFOUND)
+        return rc;
+    id_new(id);
+    id_new(role_id);
+    token_new(token, hash);
+    struct user u = {.id = id, .username = "admin", .display_name = "Platform administrator",
+                     .created_at = now, .isolated_identity = true};
+    struct role_assignment r = {.id = role_id, .user_id = id, .role = "platform_admin",
+                                .scope = "/", .created_at = now};
+    struct session s = {.token_hash = hash, .user_id = id, .mfa = false, .created_at = now,
+                        .expires_at = now + c->cfg.bootstrap_token_ttl_seconds};
+    struct audit_entry e = core_audit_entry(c, NULL, "user.create", NULL, id);
+    const struct audit_field f[] = {AF_STR("username", "admin"), AF_STR("role", "platform_admin"),
+                                    AF_BOOL("bootstrap", true)};
+    e.fields = f;
+    e.field_count = 3;
+    if ((rc = core_tx_begin(c)) != 0)
+        goto out;
+    rc = c->store->ops->user_insert(c->store, &u);
+    if (!rc)
+        rc = c->store->ops->role_insert(c->store, &r);
+    if (!rc)
+        rc = c->store->ops->session_insert(c->store, &s);
+    if (!rc)
+        rc = audit_append(c->store, &e, NULL);
+    if (!rc && sink(ctx, token) != 0)
+        rc = LB_EIO;
+    rc = core_tx_end(c, rc);
+    *created = rc == 0;
+out:
+    sodium_memzero(token, sizeof(token));
+    return rc;
+}
+
+/* ---- page tokens: base64url(cursor[8] || HMAC-SHA256(key, scope || cursor)[16]) ---- */
+
+static void page_mac(struct core *c, const char *scope, const unsigned char cur[8],
+                     unsigned char mac[crypto_auth_hmacsha256_BYTES])
+{
+    crypto_auth_hmacsha256_state st;
+
+    crypto_auth_hmacsha256_init(&st, c->page_key, sizeof(c->page_key));
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)scope, strlen(scope) + 1);
+    crypto_auth_hmacsha256_update(&st, cur, 8);
+    crypto_auth_hmacsha256_final(&st, mac);
+}
+
+int core_page_token_encode(struct core *c, const char *scope, int64_t cursor, char **out)
+{
+    unsigned char raw[24], mac[crypto_auth_hmacsha256_BYTES];
+    uint64_t v = (uint64_t)cursor;
+    size_t len = sodium_base64_ENCODED_LEN(sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    char *text = lb_malloc(len);
+
+    if (!text)
+        return LB_ENOMEM;
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        raw[i] = (unsigned char)(v & 0xff);
+    page_mac(c, scope, raw, mac);
+    memcpy(raw + 8, mac, 16);
+    sodium_bin2base64(text, len, raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    *out = text;
+    return 0;
+}
+
+int core_page_token_decode(struct core *c, const char *scope, const char *token, int64_t *cursor)
+{
+    unsigned char raw[24], mac[crypto_auth_hmacsha256_BYTES];
+    size_t len = 0;
+    uint64_t v = 0;
+
+    if (sodium_base642bin(raw, sizeof(raw), token, strlen(token), NULL, &len, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+        len != sizeof(raw))
+        return LB_EINVAL;
+    page_mac(c, scope, raw, mac);
+    if (sodium_memcmp(mac, raw + 8, 16) != 0)
+        return LB_EINVAL;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | raw[i];
+    *cursor = (int64_t)v;
+    return 0;
+}

@@ -1,0 +1,199 @@
+/*
+ * core.h - the Lockbox domain: identities, tenants, tickets, the request state machine,
+ * grants and the audit trail, as calls that know no HTTP and no SQL.
+ *
+ * A struct core owns the policy (swapped whole on reload), the in-memory grant index and the
+ * session cache; it borrows the store, which must outlive it. Every call that changes state
+ * runs in one store transaction together with its audit record(s): all of it commits or none.
+ * Each call takes the acting `struct principal` (borrowed) and checks the actor's right
+ * itself; the HTTP layer only shapes input and output.
+ *
+ * Errors: LB_EINVAL (bad input; `err` says which field), LB_EUNAUTH, LB_EFORBIDDEN,
+ * LB_ENOTFOUND (absent or another tenant's), LB_ECONFLICT (wrong state), LB_EPRECONDITION,
+ * LB_EEXISTS, LB_ENOMEM, LB_ESTORE. `err`, when not NULL, receives a one-line human detail on
+ * failure. Output structs are filled on success and freed by the caller with their *_clear.
+ * Thread-safe: calls may run concurrently from any thread.
+ */
+#ifndef LB_CORE_CORE_H
+#define LB_CORE_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/authz.h"
+#include "core/clock.h"
+#include "core/grants.h"
+#include "core/identity.h"
+#include "core/policy.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+struct core_config {
+    int64_t session_ttl_seconds;
+    int64_t bootstrap_token_ttl_seconds;
+    struct tenant_settings tenant_defaults; /* lockbox_enabled and emails are not used */
+};
+
+/* Called after a commit that set a deadline (pending expiry or grant end) at `at`. */
+typedef void core_deadline_fn(void *ctx, int64_t at);
+/* Persists the bootstrap token before the admin is committed; non-zero aborts. */
+typedef int core_token_sink_fn(void *ctx, const char *token);
+
+struct core;
+
+/* A new core over st (borrowed) taking ownership of policy; loads the grant index. */
+LB_MUST_CHECK int core_new(struct store *st, struct clock clock, struct policy *policy,
+                           const struct core_config *cfg, struct core **out);
+void core_free(struct core *c);
+void core_set_deadline_hook(struct core *c, core_deadline_fn *fn, void *ctx);
+/* Replaces the policy (takes ownership of p); in-flight evaluations finish on the old one. */
+void core_policy_swap(struct core *c, struct policy *p);
+/* Creates the provider user `admin` (platform_admin) and its token when absent; *created
+ * tells whether it did. The token goes to sink before the commit. */
+LB_MUST_CHECK int core_bootstrap(struct core *c, core_token_sink_fn *sink, void *ctx,
+                                 bool *created);
+/* Number of entries in the grant index. */
+size_t core_grant_count(struct core *c);
+
+/* ---- sessions ---- */
+
+/* Checks credentials and opens a session: token (shown once), its expiry, the principal. */
+LB_MUST_CHECK int core_login(struct core *c, const char *username, const char *password,
+                             const char *totp_code, const char *client_ip, char token[TOKEN_LEN],
+                             int64_t *expires_at, struct principal *out, struct buf *err);
+/* The principal of a bearer token; LB_EUNAUTH when unknown or expired. */
+LB_MUST_CHECK int core_authenticate(struct core *c, const char *token, struct principal *out);
+
+/* ---- users, tenants, roles ---- */
+
+struct user_create {
+    const char *username, *password, *email, *display_name;
+    bool isolated_identity, totp;
+    char *const *roles; /* provider role names, provider users only */
+    size_t role_count;
+};
+
+/* Creates a user: a provider user when tenant_id is NULL (platform_admin only), else a tenant
+ * user (that tenant's tenant_admin only) who gets `member` at "/". totp_secret is filled when
+ * in->totp. */
+LB_MUST_CHECK int core_user_create(struct core *c, const struct principal *actor,
+                                   const char *tenant_id, const struct user_create *in,
+                                   struct user *out, char totp_secret[TOTP_SECRET_LEN],
+                                   struct buf *err);
+/* Loads a user and their roles (the caller's own record for /me). */
+LB_MUST_CHECK int core_user_get(struct core *c, const char *id, struct user *out,
+                                struct role_list *roles);
+
+/* true when lockbox may be enabled on plan. */
+bool core_plan_is_eligible(const char *plan);
+/* true when plan is one of API.md's plans. */
+bool core_plan_is_valid(const char *plan);
+
+LB_MUST_CHECK int core_tenant_create(struct core *c, const struct principal *actor,
+                                     const char *name, const char *plan,
+                                     const struct user_create *admin, struct tenant *out,
+                                     struct user *admin_out, struct buf *err);
+LB_MUST_CHECK int core_tenant_get(struct core *c, const struct principal *actor, const char *id,
+                                  struct tenant *out);
+LB_MUST_CHECK int core_tenant_list(struct core *c, const struct principal *actor,
+                                   struct tenant **items, size_t *count);
+
+struct settings_patch {
+    bool has_lockbox_enabled, has_pending_expiry, has_default_grant, has_max_grant,
+        has_required_approvals, has_notification_emails;
+    struct tenant_settings values; /* borrowed; only the has_* fields are read */
+};
+
+LB_MUST_CHECK int core_settings_update(struct core *c, const struct principal *actor,
+                                       const char *tenant_id, const struct settings_patch *patch,
+                                       struct tenant *out, struct buf *err);
+
+LB_MUST_CHECK int core_role_assign(struct core *c, const struct principal *actor,
+                                   const char *tenant_id, const char *user_id, const char *role,
+                                   const char *scope, struct role_assignment *out,
+                                   struct buf *err);
+LB_MUST_CHECK int core_role_remove(struct core *c, const struct principal *actor,
+                                   const char *tenant_id, const char *id, struct buf *err);
+LB_MUST_CHECK int core_role_list(struct core *c, const struct principal *actor,
+                                 const char *tenant_id, struct role_list *out);
+
+/* ---- tickets ---- */
+
+LB_MUST_CHECK int core_ticket_create(struct core *c, const struct principal *actor,
+                                     const char *tenant_id, const char *title,
+                                     const char *description, const char *severity,
+                                     struct ticket *out, struct buf *err);
+LB_MUST_CHECK int core_ticket_get(struct core *c, const struct principal *actor,
+                                  const char *tenant_id, const char *id, struct ticket *out);
+LB_MUST_CHECK int core_ticket_list(struct core *c, const struct principal *actor,
+                                   const char *tenant_id, int64_t before_seq, size_t limit,
+                                   struct ticket_list *out);
+LB_MUST_CHECK int core_ticket_comment(struct core *c, const struct principal *actor,
+                                      const char *tenant_id, const char *id, const char *text,
+                                      struct ticket *out, struct buf *err);
+
+/* ---- access requests: one call per transition ---- */
+
+struct request_create {
+    const char *tenant_id, *ticket_id, *resource_type, *justification;
+    char *const *resource_ids;
+    size_t resource_count;
+    enum access_level access_level;
+    int64_t duration_seconds; /* 0: the tenant's default */
+};
+
+LB_MUST_CHECK int core_request_create(struct core *c, const struct principal *actor,
+                                      const struct request_create *in, struct request *out,
+                                      struct buf *err);
+LB_MUST_CHECK int core_request_get(struct core *c, const struct principal *actor, const char *id,
+                                   struct request *out);
+/* Lists requests; core narrows the filter to what the actor may see. */
+LB_MUST_CHECK int core_request_list(struct core *c, const struct principal *actor,
+                                    struct request_filter *f, struct request_list *out);
+LB_MUST_CHECK int core_request_review(struct core *c, const struct principal *actor,
+                                      const char *id, bool approve, const char *reason,
+                                      struct request *out, struct buf *err);
+LB_MUST_CHECK int core_request_decide(struct core *c, const struct principal *actor,
+                                      const char *id, bool approve, const char *reason,
+                                      struct request *out, struct buf *err);
+LB_MUST_CHECK int core_request_cancel(struct core *c, const struct principal *actor,
+                                      const char *id, const char *reason, struct request *out,
+                                      struct buf *err);
+LB_MUST_CHECK int core_request_revoke(struct core *c, const struct principal *actor,
+                                      const char *id, const char *reason, struct request *out,
+                                      struct buf *err);
+/* Expires and completes every request whose deadline has passed; *next is the next deadline
+ * (0: none). Called by the scheduler. */
+LB_MUST_CHECK int core_run_due(struct core *c, int64_t *next);
+
+/* ---- enforcement ---- */
+
+/* May operator touch resource_id at level now? Answers from memory only. */
+LB_MUST_CHECK int core_access_check(struct core *c, const struct principal *actor,
+                                    const char *operator_name, const char *resource_id,
+                                    enum access_level level, bool *allowed,
+                                    struct grant_match *match);
+/* Records an action an operator performed under a grant (details: JSON text or NULL). */
+LB_MUST_CHECK int core_activity_record(struct core *c, const struct principal *actor,
+                                       const char *request_id, const char *activity,
+                                       const char *target, const char *details_json,
+                                       struct audit_record *out, struct buf *err);
+
+/* ---- audit ---- */
+
+/* Searches the audit log; core narrows the filter to what the actor may see. */
+LB_MUST_CHECK int core_audit_query(struct core *c, const struct principal *actor,
+                                   struct audit_filter *f, struct audit_list *out);
+
+/* ---- page tokens ---- */
+
+/* A new opaque token for cursor, bound to scope (the caller and the filters). */
+LB_MUST_CHECK int core_page_token_encode(struct core *c, const char *scope, int64_t cursor,
+                                         char **out);
+/* The cursor of a token made for the same scope; LB_EINVAL for anything else. */
+LB_MUST_CHECK int core_page_token_decode(struct core *c, const char *scope, const char *token,
+                                         int64_t *cursor);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * core_int.h - what the files of core/ share and nobody else sees: the struct core itself,
+ * transaction and audit helpers, and the session cache.
+ */
+#ifndef LB_CORE_CORE_INT_H
+#define LB_CORE_CORE_INT_H
+
+#include <pthread.h>
+#include <sodium.h>
+
+#include "audit/audit.h"
+#include "core/core.h"
+
+struct session_cache;
+
+struct core {
+    struct store *store;  /* borrowed */
+    struct clock clock;
+    struct core_config cfg;
+    pthread_rwlock_t policy_lock;
+    struct policy *policy; /* (owned) guarded by policy_lock */
+    struct grants *grants; /* (owned) */
+    struct session_cache *sessions; /* (owned) */
+    core_deadline_fn *on_deadline;
+    void *on_deadline_ctx;
+    unsigned char page_key[crypto_auth_hmacsha256_KEYBYTES];
+};
+
+/* Begins a store transaction. */
+LB_MUST_CHECK int core_tx_begin(struct core *c);
+/* Commits when rc is 0, else rolls back; returns the final code. */
+int core_tx_end(struct core *c, int rc);
+/* Tells the scheduler about a deadline set by a committed transition. */
+void core_deadline_set(struct core *c, int64_t at);
+/* An audit entry acted by p at now (fields to be filled by the caller). */
+struct audit_entry core_audit_entry(struct core *c, const struct principal *p,
+                                    const char *activity, const char *tenant_id,
+                                    const char *item);
+/* Writes a detail line into err when err is not NULL; returns code. */
+int core_fail(struct buf *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* true when p is provider staff who may read requests and tickets. */
+bool core_is_provider_staff(const struct principal *p);
+/* Loads a tenant the actor may see: its own for tenant users, any for provider staff. */
+LB_MUST_CHECK int core_tenant_load_visible(struct core *c, const struct principal *actor,
+                                           const char *tenant_id, struct tenant *out);
+
+/* Session cache: token hash -> identity; sessions never change once made. */
+struct session_cache *session_cache_new(void);
+void session_cache_free(struct session_cache *sc);
+
+#endif

@@ -1,0 +1,376 @@
+/* Tenants, their settings, users and role assignments. */
+#include <string.h>
+
+#include "core/ids.h"
+#include "core_int.h"
+#include "util/mem.h"
+#include "util/banned.h"
+
+static const char *const plans[] = {"basic", "developer", "standard", "professional", "premier"};
+
+bool core_plan_is_valid(const char *plan)
+{
+    for (size_t i = 0; i < sizeof(plans) / sizeof(plans[0]); i++)
+        if (strcmp(plan, plans[i]) == 0)
+            return true;
+    return false;
+}
+
+bool core_plan_is_eligible(const char *plan)
+{
+    return core_plan_is_valid(plan) && strcmp(plan, "basic") != 0;
+}
+
+static bool is_tenant_admin(const struct principal *p, const char *tenant_id)
+{
+    return principal_has_tenant_role(p, tenant_id, "tenant_admin", "/");
+}
+
+/* Refuses anyone but the tenant's own tenant_admin: 404 for other tenants, 403 otherwise. */
+static int require_tenant_admin(const struct principal *actor, const char *tenant_id)
+{
+    if (!id_is_valid(tenant_id))
+        return LB_ENOTFOUND;
+    if (!principal_is_provider(actor) && strcmp(actor->tenant_id, tenant_id) != 0)
+        return LB_ENOTFOUND;
+    return is_tenant_admin(actor, tenant_id) ? 0 : LB_EFORBIDDEN;
+}
+
+/* Writes the user row, its roles and the user.create record (inside a transaction). */
+static int user_insert(struct core *c, const struct principal *actor, const char *tenant_id,
+                       const struct user_create *in, struct user *u, char *const *roles,
+                       size_t role_count, char totp_secret[TOTP_SECRET_LEN], struct buf *err)
+{
+    char id[ID_LEN], hash[PASSWORD_HASH_LEN];
+    int64_t now = clock_now(&c->clock);
+    int rc;
+
+    id_new(id);
+    if ((rc = password_hash(in->password, hash)) != 0)
+        return rc;
+    if (in->totp && (rc = totp_secret_new(totp_secret)) != 0)
+        return rc;
+    memset(u, 0, sizeof(*u));
+    u->id = lb_strdup(id);
+    u->tenant_id = tenant_id ? lb_strdup(tenant_id) : NULL;
+    u->username = lb_strdup(in->username);
+    u->display_name = lb_strdup(in->display_name ? in->display_name : in->username);
+    u->email = lb_strdup(in->email);
+    u->password_hash = lb_strdup(hash);
+    u->totp_secret = in->totp ? lb_strdup(totp_secret) : NULL;
+    u->isolated_identity = tenant_id ? false : in->isolated_identity;
+    u->created_at = now;
+    sodium_memzero(hash, sizeof(hash));
+    if (!u->id || (tenant_id && !u->tenant_id) || !u->username || !u->display_name ||
+        (in->email && !u->email) || !u->password_hash || (in->totp && !u->totp_secret))
+        return LB_ENOMEM;
+    rc = c->store->ops->user_insert(c->store, u);
+    if (rc == LB_EEXISTS)
+        return core_fail(err, LB_EEXISTS, "username '%s' is taken", in->username);
+    for (size_t i = 0; rc == 0 && i < role_count; i++) {
+        char rid[ID_LEN];
+        id_new(rid);
+        struct role_assignment r = {.id = rid, .tenant_id = (char *)tenant_id, .user_id = id,
+                                    .role = roles[i], .scope = "/", .created_at = now};
+        rc = c->store->ops->role_insert(c->store, &r);
+        if (rc == LB_EEXISTS)
+            rc = core_fail(err, LB_EINVAL, "roles: '%s' is given twice", roles[i]);
+    }
+    if (rc)
+        return rc;
+    struct audit_entry e = core_audit_entry(c, actor, "user.create", tenant_id, id);
+    const struct audit_field f[] = {AF_STR("username", in->username),
+                                    AF_STRV("roles", roles, role_count),
+                                    AF_BOOL("totp", in->totp),
+                                    AF_BOOL("isolated_identity", u->isolated_identity)};
+    e.fields = f;
+    e.field_count = 4;
+    return audit_append(c->store, &e, NULL);
+}
+
+int core_user_create(struct core *c, const struct principal *actor, const char *tenant_id,
+                     const struct user_create *in, struct user *out,
+                     char totp_secret[TOTP_SECRET_LEN], struct buf *err)
+{
+    static char *const member[] = {"member"};
+    struct tenant t = {0};
+    int rc;
+
+    if (!tenant_id) {
+        if (!principal_has_provider_role(actor, PROV_PLATFORM_ADMIN))
+            return core_fail(err, LB_EFORBIDDEN, "only a platform_admin creates provider users");
+        for (size_t i = 0; i < in->role_count; i++)
+            if (!provider_role_parse(in->roles[i]))
+                return core_fail(err, LB_EINVAL, "roles: '%s' is not a provider role",
+                                 in->roles[i]);
+    } else {
+        if ((rc = require_tenant_admin(actor, tenant_id)) != 0)
+            return core_fail(err, rc, rc == LB_EFORBIDDEN
+                                          ? "only the tenant's tenant_admin creates its users"
+                                          : "no such tenant");
+        if ((rc = c->store->ops->tenant_get(c->store, tenant_id, &t)) != 0)
+            return rc;
+        tenant_clear(&t);
+    }
+    if ((rc = core_tx_begin(c)) != 0)
+        return rc;
+    rc = user_insert(c, actor, tenant_id, in, out, tenant_id ? member : in->roles,
+                     tenant_id ? 1 : in->role_count, totp_secret, err);
+    rc = core_tx_end(c, rc);
+    if (rc)
+        user_clear(out);
+    return rc;
+}
+
+int core_user_get(struct core *c, const char *id, struct user *out, struct role_list *roles)
+{
+    int rc = c->store->ops->user_get(c->store, id, out);
+
+    if (rc == 0 && roles && (rc = c->store->ops->role_list_for_user(c->store, id, roles)) != 0)
+        user_clear(out);
+    return rc;
+}
+
+int core_tenant_create(struct core *c, const struct principal *actor, const char *name,
+                       const char *plan, const struct user_create *admin, struct tenant *out,
+                       struct user *admin_out, struct buf *err)
+{
+    static char *const admin_role[] = {"tenant_admin"};
+    char id[ID_LEN], totp_unused[TOTP_SECRET_LEN];
+    int rc;
+
+    if (!principal_has_provider_role(actor, PROV_PLATFORM_ADMIN))
+        return core_fail(err, LB_EFORBIDDEN, "only a platform_admin creates tenants");
+    if (!core_plan_is_valid(plan))
+        return core_fail(err, LB_EINVAL, "plan: unknown plan '%s'", plan);
+    id_new(id);
+    memset(out, 0, sizeof(*out));
+    out->id = lb_strdup(id);
+    out->name = lb_strdup(name);
+    out->plan = lb_strdup(plan);
+    out->created_at = clock_now(&c->clock);
+    out->settings = c->cfg.tenant_defaults;
+    out->settings.lockbox_enabled = core_plan_is_eligible(plan);
+    out->settings.notification_emails = NULL;
+    out->settings.notification_email_count = 0;
+    if (!out->id || !out->name || !out->plan) {
+        tenant_clear(out);
+        return LB_ENOMEM;
+    }
+    struct user_create a = *admin;
+    a.totp = false;
+    struct audit_entry e = core_audit_entry(c, actor, "tenant.create", id, id);
+    const struct audit_field f[] = {AF_STR("name", name), AF_STR("plan", plan),
+                                    AF_STR("admin", admin->username)};
+    e.fields = f;
+    e.field_count = 3;
+    memset(admin_out, 0, sizeof(*admin_out));
+    if ((rc = core_tx_begin(c)) != 0)
+        goto out;
+    rc = c->store->ops->tenant_insert(c->store, out);
+    if (rc == LB_EEXISTS)
+        rc = core_fail(err, LB_EEXISTS, "a tenant named '%s' exists", name);
+    if (!rc)
+        rc = audit_append(c->store, &e, NULL);
+    if (!rc)
+        rc = user_insert(c, actor, id, &a, admin_out, admin_role, 1, totp_unused, err);
+    rc = core_tx_end(c, rc);
+out:
+    if (rc) {
+        tenant_clear(out);
+        user_clear(admin_out);
+    }
+    return rc;
+}
+
+int core_tenant_get(struct core *c, const struct principal *actor, const char *id,
+                    struct tenant *out)
+{
+    return core_tenant_load_visible(c, actor, id, out);
+}
+
+int core_tenant_list(struct core *c, const struct principal *actor, struct tenant **items,
+                     size_t *count)
+{
+    if (principal_is_provider(actor) && !core_is_provider_staff(actor))
+        return LB_EFORBIDDEN;
+    return c->store->ops->tenant_list(c->store, principal_is_provider(actor) ? NULL : actor->tenant_id,
+                                      items, count);
+}
+
+static int settings_apply(struct tenant *t, const struct settings_patch *p, struct buf *err)
+{
+    struct tenant_settings *s = &t->settings;
+
+    if (p->has_lockbox_enabled) {
+        if (p->values.lockbox_enabled && !core_plan_is_eligible(t->plan))
+            return core_fail(err, LB_EPRECONDITION,
+                             "lockbox cannot be enabled on the '%s' plan (developer or above)",
+                             t->plan);
+        s->lockbox_enabled = p->values.lockbox_enabled;
+    }
+    if (p->has_pending_expiry)
+        s->pending_expiry_seconds = p->values.pending_expiry_seconds;
+    if (p->has_default_grant)
+        s->default_grant_seconds = p->values.default_grant_seconds;
+    if (p->has_max_grant)
+        s->max_grant_seconds = p->values.max_grant_seconds;
+    if (p->has_required_approvals)
+        s->required_approvals = p->values.required_approvals;
+    if (p->has_notification_emails) {
+        char **copy = NULL;
+        if (strv_dup(p->values.notification_emails, p->values.notification_email_count, &copy))
+            return LB_ENOMEM;
+        strv_free(s->notification_emails, s->notification_email_count);
+        s->notification_emails = copy;
+        s->notification_email_count = p->values.notification_email_count;
+    }
+    if (s->pending_expiry_seconds < 1 || s->default_grant_seconds < 1 ||
+        s->max_grant_seconds < 1 || s->required_approvals < 1)
+        return core_fail(err, LB_EINVAL, "settings: durations and required_approvals must be >= 1");
+    if (s->default_grant_seconds > s->max_grant_seconds)
+        return core_fail(err, LB_EINVAL,
+                         "default_grant_seconds (%lld) exceeds max_grant_seconds (%lld)",
+                         (long long)s->default_grant_seconds, (long long)s->max_grant_seconds);
+    return 0;
+}
+
+int core_settings_update(struct core *c, const struct principal *actor, const char *tenant_id,
+                         const struct settings_patch *patch, struct tenant *out, struct buf *err)
+{
+    int rc = require_tenant_admin(actor, tenant_id);
+
+    if (rc)
+        return core_fail(err, rc, rc == LB_EFORBIDDEN
+                                      ? "only the tenant's tenant_admin changes its settings"
+                                      : "no such tenant");
+    if ((rc = core_tx_begin(c)) != 0)
+        return rc;
+    rc = c->store->ops->tenant_get(c->store, tenant_id, out);
+    if (!rc)
+        rc = settings_apply(out, patch, err);
+    if (!rc)
+        rc = c->store->ops->tenant_update_settings(c->store, out);
+    if (!rc) {
+        const struct tenant_settings *s = &out->settings;
+        struct audit_entry e = core_audit_entry(c, actor, "tenant.settings.update", tenant_id,
+                                                tenant_id);
+        const struct audit_field f[] = {
+            AF_BOOL("lockbox_enabled", s->lockbox_enabled),
+            AF_INT("pending_expiry_seconds", s->pending_expiry_seconds),
+            AF_INT("default_grant_seconds", s->default_grant_seconds),
+            AF_INT("max_grant_seconds", s->max_grant_seconds),
+            AF_INT("required_approvals", s->required_approvals),
+            AF_STRV("notification_emails", s->notification_emails, s->notification_email_count),
+        };
+        e.fields = f;
+        e.field_count = 6;
+        rc = audit_append(c->store, &e, NULL);
+    }
+    rc = core_tx_end(c, rc);
+    if (rc)
+        tenant_clear(out);
+    return rc;
+}
+
+int core_role_assign(struct core *c, const struct principal *actor, const char *tenant_id,
+                     const char *user_id, const char *role, const char *scope,
+                     struct role_assignment *out, struct buf *err)
+{
+    char id[ID_LEN];
+    struct user u = {0};
+    int rc = require_tenant_admin(actor, tenant_id);
+
+    if (rc)
+        return core_fail(err, rc, rc == LB_EFORBIDDEN
+                                      ? "only the tenant's tenant_admin assigns its roles"
+                                      : "no such tenant");
+    if (!tenant_role_is_valid(role))
+        return core_fail(err, LB_EINVAL, "role: '%s' is not a tenant role", role);
+    if (!scope_is_valid(scope))
+        return core_fail(err, LB_EINVAL, "scope: must be '/' or a '/'-separated resource prefix");
+    if ((rc = core_tx_begin(c)) != 0)
+        return rc;
+    rc = id_is_valid(user_id) ? c->store->ops->user_get(c->store, user_id, &u) : LB_ENOTFOUND;
+    if (rc == LB_ENOTFOUND || (rc == 0 && (!u.tenant_id || strcmp(u.tenant_id, tenant_id) != 0)))
+        rc = core_fail(err, LB_EINVAL, "user_id: no such user in this tenant");
+    id_new(id);
+    struct role_assignment r = {.id = id, .tenant_id = (char *)tenant_id, .user_id = (char *)user_id,
+                                .role = (char *)role, .scope = (char *)scope,
+                                .created_at = clock_now(&c->clock)};
+    if (!rc)
+        rc = c->store->ops->role_insert(c->store, &r);
+    if (rc == LB_EEXISTS)
+        rc = core_fail(err, LB_EEXISTS, "the user already holds this role at this scope");
+    if (!rc) {
+        struct audit_entry e = core_audit_entry(c, actor, "role.assign", tenant_id, id);
+        const struct audit_field f[] = {AF_STR("user_id", user_id), AF_STR("username", u.username),
+                                        AF_STR("role", role), AF_STR("scope", scope)};
+        e.fields = f;
+        e.field_count = 4;
+        rc = audit_append(c->store, &e, NULL);
+    }
+    if (!rc)
+        rc = c->store->ops->role_get(c->store, id, out);
+    rc = core_tx_end(c, rc);
+    user_clear(&u);
+    if (rc)
+        role_assignment_clear(out);
+    return rc;
+}
+
+int core_role_remove(struct core *c, const struct principal *actor, const char *tenant_id,
+                     const char *id, struct buf *err)
+{
+    struct role_assignment r = {0};
+    int64_t admins = 0;
+    int rc = require_tenant_admin(actor, tenant_id);
+
+    if (rc)
+        return core_fail(err, rc, rc == LB_EFORBIDDEN
+                                      ? "only the tenant's tenant_admin removes its roles"
+                                      : "no such tenant");
+    if (!id_is_valid(id))
+        return core_fail(err, LB_ENOTFOUND, "no such role assignment");
+    if ((rc = core_tx_begin(c)) != 0)
+        return rc;
+    rc = c->store->ops->role_get(c->store, id, &r);
+    if (rc == 0 && (!r.tenant_id || strcmp(r.tenant_id, tenant_id) != 0))
+        rc = LB_ENOTFOUND;
+    if (rc == LB_ENOTFOUND)
+        rc = core_fail(err, LB_ENOTFOUND, "no such role assignment");
+    if (!rc && strcmp(r.role, "tenant_admin") == 0 && strcmp(r.scope, "/") == 0) {
+        rc = c->store->ops->role_count(c->store, tenant_id, "tenant_admin", "/", &admins);
+        if (!rc && admins <= 1)
+            rc = core_fail(err, LB_EPRECONDITION,
+                           "the tenant's last tenant_admin at '/' cannot be removed");
+    }
+    if (!rc)
+        rc = c->store->ops->role_delete(c->store, id);
+    if (!rc) {
+        struct audit_entry e = core_audit_entry(c, actor, "role.remove", tenant_id, id);
+        const struct audit_field f[] = {AF_STR("user_id", r.user_id), AF_STR("username", r.username),
+                                        AF_STR("role", r.role), AF_STR("scope", r.scope)};
+        e.fields = f;
+        e.field_count = 4;
+        rc = audit_append(c->store, &e, NULL);
+    }
+    rc = core_tx_end(c, rc);
+    role_assignment_clear(&r);
+    return rc;
+}
+
+int core_role_list(struct core *c, const struct principal *actor, const char *tenant_id,
+                   struct role_list *out)
+{
+    struct tenant t = {0};
+    int rc;
+
+    if (principal_is_provider(actor) && !principal_has_provider_role(actor, PROV_PLATFORM_ADMIN |
+                                                                                PROV_AUDITOR))
+        return LB_EFORBIDDEN;
+    if ((rc = core_tenant_load_visible(c, actor, tenant_id, &t)) != 0)
+        return rc;
+    tenant_clear(&t);
+    return c->store->ops->role_list_for_tenant(c->store, tenant_id, out);
+}

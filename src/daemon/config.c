@@ -1,0 +1,141 @@
+#include "daemon/config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/mem.h"
+#include "util/banned.h"
+
+static char **string_field(struct daemon_config *cfg, const struct config_entry *e)
+{
+    return (char **)((char *)cfg + e->offset);
+}
+
+static int64_t *int_field(struct daemon_config *cfg, const struct config_entry *e)
+{
+    return (int64_t *)((char *)cfg + e->offset);
+}
+
+int config_set(struct daemon_config *cfg, const struct config_entry *e, const char *value,
+               struct buf *err)
+{
+    char *end = NULL, *copy;
+    long long v;
+
+    if (e->type == CONFIG_STRING) {
+        if (!(copy = lb_strdup(value)))
+            return LB_ENOMEM;
+        lb_free(*string_field(cfg, e));
+        *string_field(cfg, e) = copy;
+        return 0;
+    }
+    errno = 0;
+    v = strtoll(value, &end, 10);
+    if (!*value || *end || errno || v < e->min || v > e->max) {
+        buf_appendf(err, "%s.%s: must be an integer from %lld to %lld, not '%s'", e->section,
+                    e->name, (long long)e->min, (long long)e->max, value);
+        return LB_EINVAL;
+    }
+    *int_field(cfg, e) = v;
+    return 0;
+}
+
+int config_defaults(struct daemon_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    for (size_t i = 0; i < config_table_count; i++) {
+        int rc = config_set(cfg, &config_table[i], config_table[i].default_value, NULL);
+        if (rc) {
+            config_release(cfg);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+struct ini_ctx {
+    struct daemon_config *cfg;
+    struct buf *err;
+    int rc;
+};
+
+static int on_ini(void *user, const char *section, const char *name, const char *value)
+{
+    struct ini_ctx *cx = user;
+
+    for (size_t i = 0; i < config_table_count; i++) {
+        const struct config_entry *e = &config_table[i];
+        if (strcmp(e->section, section) != 0 || strcmp(e->name, name) != 0)
+            continue;
+        cx->rc = config_set(cx->cfg, e, value, cx->err);
+        return cx->rc == 0;
+    }
+    buf_appendf(cx->err, "unknown setting [%s] %s", section, name);
+    cx->rc = LB_EINVAL;
+    return 0;
+}
+
+int config_load_file(struct daemon_config *cfg, const char *path, struct buf *err)
+{
+    struct ini_ctx cx = {cfg, err, 0};
+    struct buf detail = BUF_INIT;
+    int line;
+
+    cx.err = &detail;
+    line = ini_parse(path, on_ini, &cx);
+    if (line == -1) {
+        buf_appendf(err, "%s: cannot read the file", path);
+        buf_release(&detail);
+        return LB_EIO;
+    }
+    if (line != 0) {
+        buf_appendf(err, "%s:%d: %s", path, line,
+                    detail.len ? buf_cstr(&detail) : "syntax error");
+        buf_release(&detail);
+        return cx.rc ? cx.rc : LB_EINVAL;
+    }
+    buf_release(&detail);
+    return 0;
+}
+
+int config_validate(const struct daemon_config *cfg, struct buf *err)
+{
+    if (cfg->default_grant_seconds > cfg->max_grant_seconds) {
+        buf_appendf(err, "tenant_defaults: default_grant_seconds exceeds max_grant_seconds");
+        return LB_EINVAL;
+    }
+    if (!*cfg->data_dir) {
+        buf_appendf(err, "server.data: must not be empty");
+        return LB_EINVAL;
+    }
+    return 0;
+}
+
+void config_dump(const struct daemon_config *cfg, FILE *out)
+{
+    const char *section = "";
+
+    for (size_t i = 0; i < config_table_count; i++) {
+        const struct config_entry *e = &config_table[i];
+        if (strcmp(section, e->section) != 0) {
+            fprintf(out, "%s[%s]\n", i ? "\n" : "", e->section);
+            section = e->section;
+        }
+        fprintf(out, "; %s\n", e->help);
+        if (e->type == CONFIG_STRING)
+            fprintf(out, "%s = %s\n", e->name, *string_field((struct daemon_config *)cfg, e));
+        else
+            fprintf(out, "%s = %lld\n", e->name,
+                    (long long)*int_field((struct daemon_config *)cfg, e));
+    }
+}
+
+void config_release(struct daemon_config *cfg)
+{
+    for (size_t i = 0; i < config_table_count; i++)
+        if (config_table[i].type == CONFIG_STRING)
+            lb_free(*string_field(cfg, &config_table[i]));
+    memset(cfg, 0, sizeof(*cfg));
+}

@@ -1,0 +1,64 @@
+/*
+ * config.h - lockboxd's configuration: an INI file, then command-line flags over it.
+ *
+ * One table (config_table.c) names every setting with its section, type, default, bounds and
+ * help; it drives the INI parser (inih), validation, `--dump-config` and `--help`. A loaded
+ * struct daemon_config is immutable; reloading builds a new one. Strings are owned by the
+ * struct and freed by config_release. Errors: LB_EINVAL with `err` naming the file, line and
+ * key; LB_EIO when the file cannot be read; LB_ENOMEM.
+ */
+#ifndef LB_DAEMON_CONFIG_H
+#define LB_DAEMON_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+
+struct daemon_config {
+    char *listen;
+    char *data_dir;
+    char *policy_file; /* "" = the built-in default policy */
+    char *log_level;
+    char *trusted_proxies; /* comma-separated peer addresses */
+    int64_t threads;
+    int64_t session_ttl_seconds;
+    int64_t bootstrap_token_ttl_seconds;
+    int64_t shutdown_grace_ms;
+    int64_t pending_expiry_seconds;
+    int64_t default_grant_seconds;
+    int64_t max_grant_seconds;
+    int64_t required_approvals;
+};
+
+enum config_type { CONFIG_STRING, CONFIG_INT };
+
+struct config_entry {
+    const char *section, *name;
+    enum config_type type;
+    size_t offset;
+    const char *default_value;
+    int64_t min, max;
+    const char *flag; /* the command-line flag that overrides it, or NULL */
+    const char *help;
+};
+
+extern const struct config_entry config_table[];
+extern const size_t config_table_count;
+
+/* Fills cfg with every default. */
+LB_MUST_CHECK int config_defaults(struct daemon_config *cfg);
+/* Reads an INI file over cfg. */
+LB_MUST_CHECK int config_load_file(struct daemon_config *cfg, const char *path, struct buf *err);
+/* Sets one entry from text (a flag's value or an INI value). */
+LB_MUST_CHECK int config_set(struct daemon_config *cfg, const struct config_entry *e,
+                             const char *value, struct buf *err);
+/* Checks relations between values (default grant <= max grant, ...). */
+LB_MUST_CHECK int config_validate(const struct daemon_config *cfg, struct buf *err);
+/* Writes the effective configuration as an INI file. */
+void config_dump(const struct daemon_config *cfg, FILE *out);
+void config_release(struct daemon_config *cfg);
+
+#endif

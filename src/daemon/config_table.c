@@ -1,0 +1,41 @@
+/* The one table of lockboxd's settings. */
+#include <stddef.h>
+
+#include "daemon/config.h"
+#include "util/banned.h"
+
+#define DAY 86400LL
+#define STR(sec, name, field, def, flag, help)                                                     \
+    {sec, name, CONFIG_STRING, offsetof(struct daemon_config, field), def, 0, 0, flag, help}
+#define INT(sec, name, field, def, lo, hi, flag, help)                                             \
+    {sec, name, CONFIG_INT, offsetof(struct daemon_config, field), def, lo, hi, flag, help}
+
+const struct config_entry config_table[] = {
+    STR("server", "listen", listen, "127.0.0.1:8077", "--listen",
+        "address and port to serve HTTP on, HOST:PORT or [V6]:PORT"),
+    STR("server", "data", data_dir, "./var", "--data",
+        "data directory: the SQLite store and the bootstrap token"),
+    STR("server", "policy", policy_file, "", "--policy",
+        "JSON policy file replacing the built-in JIT policy; reloaded on SIGHUP"),
+    STR("server", "log_level", log_level, "info", "--log-level", "error, warn, info or debug"),
+    STR("server", "trusted_proxies", trusted_proxies, "", NULL,
+        "comma-separated proxy addresses whose X-Forwarded-For is believed"),
+    INT("server", "threads", threads, "0", 0, 256, "--threads",
+        "HTTP worker threads; 0 = one per core"),
+    INT("server", "session_ttl_seconds", session_ttl_seconds, "43200", 60, 30 * DAY, NULL,
+        "lifetime of a login session's token"),
+    INT("server", "bootstrap_token_ttl_seconds", bootstrap_token_ttl_seconds, "31536000", 60,
+        3650 * DAY, NULL, "lifetime of the bootstrap admin's token"),
+    INT("server", "shutdown_grace_ms", shutdown_grace_ms, "10000", 0, 600000, NULL,
+        "how long SIGTERM waits for requests in flight"),
+    INT("tenant_defaults", "pending_expiry_seconds", pending_expiry_seconds, "345600", 1,
+        365 * DAY, NULL, "a new tenant's window for a decision (4 days)"),
+    INT("tenant_defaults", "default_grant_seconds", default_grant_seconds, "28800", 1, 365 * DAY,
+        NULL, "a new tenant's default grant duration (8 hours)"),
+    INT("tenant_defaults", "max_grant_seconds", max_grant_seconds, "28800", 1, 365 * DAY, NULL,
+        "a new tenant's maximum grant duration (8 hours)"),
+    INT("tenant_defaults", "required_approvals", required_approvals, "1", 1, 100, NULL,
+        "a new tenant's number of distinct approvals needed"),
+};
+
+const size_t config_table_count = sizeof(config_table) / sizeof(config_table[0]);

@@ -1,0 +1,325 @@
+/* lockboxd: the Lockbox daemon. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <liboath/oath.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api/policy_file.h"
+#include "core/core.h"
+#include "daemon/config.h"
+#include "daemon/scheduler.h"
+#include "http/server.h"
+#include "store/store_sqlite.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/banned.h"
+
+#define EXIT_USAGE 2
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: lockboxd [--config FILE] [--data DIR] [--listen HOST:PORT] [--policy FILE]\n"
+                 "                [--threads N] [--log-level LEVEL] [--dump-config] [--help]\n\n"
+                 "Lockbox daemon: serves the v1 API, runs the scheduler, keeps the audit log.\n\n"
+                 "Options (each overrides the same setting of the config file):\n"
+                 "  --config FILE   read settings from an INI file first\n");
+    for (size_t i = 0; i < config_table_count; i++) {
+        const struct config_entry *e = &config_table[i];
+        if (e->flag)
+            fprintf(out, "  %-15s %s (default %s)\n", e->flag, e->help,
+                    *e->default_value ? e->default_value : "none");
+    }
+    fprintf(out, "  --dump-config   print the effective configuration as INI and exit\n"
+                 "  --help          print this help and exit\n\n"
+                 "Config file settings ([section] key = value):\n");
+    for (size_t i = 0; i < config_table_count; i++)
+        fprintf(out, "  [%s] %-28s %s (default %s)\n", config_table[i].section,
+                config_table[i].name, config_table[i].help,
+                *config_table[i].default_value ? config_table[i].default_value : "none");
+    fprintf(out, "\nSignals: SIGHUP reloads the policy file; SIGTERM or SIGINT stops cleanly.\n"
+                 "On first start with an empty data directory, lockboxd creates the provider user\n"
+                 "'admin' (platform_admin) and writes its API token to DIR/bootstrap-token (0600).\n");
+}
+
+static const struct config_entry *entry_for_flag(const char *flag)
+{
+    for (size_t i = 0; i < config_table_count; i++)
+        if (config_table[i].flag && strcmp(config_table[i].flag, flag) == 0)
+            return &config_table[i];
+    return NULL;
+}
+
+/* Parses argv: the config file first, then flags over it. Returns -1 to exit 0, 1 on error. */
+static int parse_args(int argc, char **argv, struct daemon_config *cfg, bool *dump)
+{
+    struct buf err = BUF_INIT;
+    const char *config_path = NULL;
+    int rc = 0;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return -1;
+        }
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            config_path = argv[++i];
+    }
+    if (config_defaults(cfg) != 0)
+        return 1;
+    if (config_path && (rc = config_load_file(cfg, config_path, &err)) != 0)
+        goto out;
+    for (int i = 1; i < argc; i++) {
+        const struct config_entry *e;
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            i++;
+        } else if (strcmp(argv[i], "--dump-config") == 0) {
+            *dump = true;
+        } else if ((e = entry_for_flag(argv[i])) != NULL && i + 1 < argc) {
+            if ((rc = config_set(cfg, e, argv[++i], &err)) != 0)
+                goto out;
+        } else {
+            buf_appendf(&err, "unknown or incomplete option '%s' (see --help)", argv[i]);
+            rc = LB_EINVAL;
+            goto out;
+        }
+    }
+    rc = config_validate(cfg, &err);
+out:
+    if (rc)
+        fprintf(stderr, "lockboxd: %s\n", buf_cstr(&err));
+    buf_release(&err);
+    return rc ? 1 : 0;
+}
+
+/* Writes the bootstrap token to DATA/bootstrap-token (0600) durably, before the commit. */
+static int write_token(void *ctx, const char *token)
+{
+    const char *dir = ctx;
+    char path[4096], tmp[4100];
+    int fd, rc = -1;
+
+    snprintf(path, sizeof(path), "%s/bootstrap-token", dir);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    if (fchmod(fd, 0600) == 0 && write(fd, token, strlen(token)) == (ssize_t)strlen(token) &&
+        write(fd, "\n", 1) == 1 && fsync(fd) == 0)
+        rc = 0;
+    close(fd);
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = -1;
+    return rc;
+}
+
+/* Holds an exclusive lock on DATA/lockboxd.lock for the process's life. */
+static int lock_data_dir(const char *dir)
+{
+    char path[4096];
+    int fd;
+
+    snprintf(path, sizeof(path), "%s/lockboxd.lock", dir);
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int load_policy(const struct daemon_config *cfg, struct policy **out)
+{
+    struct buf err = BUF_INIT;
+    int rc;
+
+    if (!*cfg->policy_file)
+        return policy_default(out);
+    rc = policy_file_load(cfg->policy_file, out, &err);
+    if (rc)
+        log_error("policy: %s", buf_cstr(&err));
+    buf_release(&err);
+    return rc;
+}
+
+static char **split_commas(const char *text, size_t *count)
+{
+    size_t n = 0, cap = 4;
+    char **v = lb_calloc(cap, sizeof(*v));
+    const char *p = text;
+
+    *count = 0;
+    while (v && *p) {
+        while (*p == ',' || *p == ' ')
+            p++;
+        size_t len = strcspn(p, ", ");
+        if (!len)
+            break;
+        if (n + 1 >= cap) {
+            char **nv = lb_realloc(v, (cap *= 2) * sizeof(*v));
+            if (!nv)
+                break;
+            v = nv;
+        }
+        v[n++] = lb_strndup(p, len);
+        p += len;
+    }
+    *count = n;
+    return v;
+}
+
+struct daemon {
+    struct daemon_config cfg;
+    struct store *store;
+    struct core *core;
+    struct scheduler *scheduler;
+    struct http_server *http;
+    char **proxies;
+    size_t proxy_count;
+    int lock_fd;
+};
+
+static int daemon_start(struct daemon *d)
+{
+    struct buf err = BUF_INIT;
+    struct policy *policy = NULL;
+    char db[4096];
+    bool created = false;
+    int rc;
+
+    if (mkdir(d->cfg.data_dir, 0700) != 0 && errno != EEXIST) {
+        log_error("cannot create data directory %s: %s", d->cfg.data_dir, strerror(errno));
+        return LB_EIO;
+    }
+    if ((d->lock_fd = lock_data_dir(d->cfg.data_dir)) < 0) {
+        log_error("data directory %s is in use by another lockboxd", d->cfg.data_dir);
+        return LB_EIO;
+    }
+    snprintf(db, sizeof(db), "%s/lockbox.db", d->cfg.data_dir);
+    if ((rc = store_sqlite_open(db, &d->store, &err)) != 0) {
+        log_error("store: %s", buf_cstr(&err));
+        goto out;
+    }
+    if ((rc = load_policy(&d->cfg, &policy)) != 0)
+        goto out;
+    struct core_config cc = {
+        .session_ttl_seconds = d->cfg.session_ttl_seconds,
+        .bootstrap_token_ttl_seconds = d->cfg.bootstrap_token_ttl_seconds,
+        .tenant_defaults = {.pending_expiry_seconds = d->cfg.pending_expiry_seconds,
+                            .default_grant_seconds = d->cfg.default_grant_seconds,
+                            .max_grant_seconds = d->cfg.max_grant_seconds,
+                            .required_approvals = d->cfg.required_approvals},
+    };
+    if ((rc = core_new(d->store, clock_system(), policy, &cc, &d->core)) != 0) {
+        log_error("core: cannot start error=%s", lb_strerror(rc));
+        goto out;
+    }
+    if ((rc = core_bootstrap(d->core, write_token, d->cfg.data_dir, &created)) != 0) {
+        log_error("bootstrap: cannot create the admin error=%s", lb_strerror(rc));
+        goto out;
+    }
+    if (created)
+        log_info("bootstrap: created user=admin token_file=%s/bootstrap-token", d->cfg.data_dir);
+    if ((rc = scheduler_start(d->core, &d->scheduler)) != 0)
+        goto out;
+    core_set_deadline_hook(d->core, scheduler_wake, d->scheduler);
+    d->proxies = split_commas(d->cfg.trusted_proxies, &d->proxy_count);
+    struct http_config hc = {.listen = d->cfg.listen,
+                             .threads = (unsigned)d->cfg.threads,
+                             .trusted_proxies = d->proxies,
+                             .trusted_proxy_count = d->proxy_count};
+    if ((rc = http_server_start(&hc, d->core, &d->http, &err)) != 0) {
+        log_error("http: %s", buf_cstr(&err));
+        goto out;
+    }
+    log_info("lockboxd listening url=http://%s port=%u data=%s grants=%zu", d->cfg.listen,
+             (unsigned)http_server_port(d->http), d->cfg.data_dir, core_grant_count(d->core));
+out:
+    buf_release(&err);
+    return rc;
+}
+
+static void daemon_stop(struct daemon *d)
+{
+    http_server_stop(d->http, (int)d->cfg.shutdown_grace_ms);
+    if (d->core)
+        core_set_deadline_hook(d->core, NULL, NULL);
+    scheduler_stop(d->scheduler);
+    core_free(d->core);
+    store_close(d->store);
+    strv_free(d->proxies, d->proxy_count);
+    if (d->lock_fd >= 0)
+        close(d->lock_fd);
+    config_release(&d->cfg);
+}
+
+static void reload_policy(struct daemon *d)
+{
+    struct policy *p = NULL;
+
+    if (!*d->cfg.policy_file) {
+        log_info("policy: SIGHUP without a policy file; keeping the built-in policy");
+        return;
+    }
+    if (load_policy(&d->cfg, &p) != 0) {
+        log_error("policy: reload failed; keeping the current policy");
+        return;
+    }
+    core_policy_swap(d->core, p);
+    log_info("policy: reloaded file=%s", d->cfg.policy_file);
+}
+
+int main(int argc, char **argv)
+{
+    struct daemon d = {.lock_fd = -1};
+    bool dump = false;
+    sigset_t set;
+    int rc, sig = 0, level;
+
+    rc = parse_args(argc, argv, &d.cfg, &dump);
+    if (rc)
+        return rc < 0 ? 0 : EXIT_USAGE;
+    if (dump) {
+        config_dump(&d.cfg, stdout);
+        config_release(&d.cfg);
+        return 0;
+    }
+    if ((level = log_level_parse(d.cfg.log_level)) < 0) {
+        fprintf(stderr, "lockboxd: log_level: must be error, warn, info or debug\n");
+        config_release(&d.cfg);
+        return EXIT_USAGE;
+    }
+    log_set_level((enum log_level)level);
+    if (sodium_init() < 0 || oath_init() != OATH_OK) {
+        fprintf(stderr, "lockboxd: cannot initialise the crypto libraries\n");
+        return 1;
+    }
+    /* signals are taken synchronously by this thread; every other thread inherits the mask */
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (daemon_start(&d) != 0) {
+        daemon_stop(&d);
+        oath_done();
+        return 1;
+    }
+    while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
+        reload_policy(&d);
+    log_info("lockboxd stopping signal=%d", sig);
+    daemon_stop(&d);
+    oath_done();
+    log_info("lockboxd stopped");
+    return 0;
+}

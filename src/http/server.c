@@ -1,0 +1,468 @@
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "http/metrics.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/timeutil.h"
+#include "util/banned.h"
+
+#define ROUTE_HEALTHZ ((int)api_route_count)
+#define ROUTE_METRICS ((int)api_route_count + 1)
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    struct core *core; /* borrowed */
+    struct metrics *metrics;
+    struct http_config cfg;
+    atomic_int inflight;
+    atomic_ullong next_id;
+    unsigned long long id_prefix;
+};
+
+/* Per-request state, from the first callback to the completion notice. */
+struct http_req {
+    struct buf body;
+    bool too_large;
+    bool answered; /* a response was queued before the body was read */
+    int64_t start_us;
+    char request_id[24];
+};
+
+static const char *route_name(size_t i)
+{
+    if (i < api_route_count)
+        return api_routes[i].name;
+    return i == api_route_count ? "healthz" : "metrics";
+}
+
+/* ---- answering ---- */
+
+static enum MHD_Result send_text(struct MHD_Connection *conn, struct http_req *rq, int status,
+                                 const char *type, char *text, size_t len)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    enum MHD_Result ok;
+
+    if (!resp) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "X-Request-Id", rq->request_id);
+    if (status == 401)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+    ok = MHD_queue_response(conn, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    return ok;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *conn, struct http_req *rq, int status,
+                                 const char *type, json_t *body)
+{
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+
+    if (!text && status != 204)
+        return MHD_NO;
+    if (status == 204) {
+        free(text);
+        text = NULL;
+    }
+    return send_text(conn, rq, status, type, text, text ? strlen(text) : 0);
+}
+
+static enum MHD_Result send_problem(struct MHD_Connection *conn, struct http_req *rq, int status,
+                                    const char *code, const char *detail)
+{
+    json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "type", "about:blank", "title",
+                          api_status_title(status), "status", status, "detail", detail, "code",
+                          code, "request_id", rq->request_id);
+    enum MHD_Result ok = send_json(conn, rq, status, "application/problem+json", p);
+
+    json_decref(p);
+    return ok;
+}
+
+/* ---- request helpers ---- */
+
+static void client_ip(struct http_server *s, struct MHD_Connection *conn, char *out, size_t len)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    const char *xff, *last;
+
+    snprintf(out, len, "unknown");
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)len);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)len);
+    for (size_t i = 0; i < s->cfg.trusted_proxy_count; i++) {
+        if (strcmp(out, s->cfg.trusted_proxies[i]) != 0)
+            continue;
+        xff = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For");
+        if (!xff)
+            return;
+        /* the last entry is the one our trusted proxy added */
+        last = strrchr(xff, ',');
+        last = last ? last + 1 : xff;
+        while (*last == ' ')
+            last++;
+        unsigned char probe[sizeof(struct in6_addr)];
+        if (inet_pton(AF_INET, last, probe) == 1 || inet_pton(AF_INET6, last, probe) == 1)
+            snprintf(out, len, "%s", last);
+        return;
+    }
+}
+
+static bool is_json_type(const char *type)
+{
+    static const char json[] = "application/json";
+    size_t n = sizeof(json) - 1;
+
+    if (!type || strncasecmp(type, json, n) != 0)
+        return false;
+    return type[n] == '\0' || type[n] == ';' || type[n] == ' ';
+}
+
+static const char *query_value(void *ctx, const char *key)
+{
+    return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, key);
+}
+
+/* The bearer token of the Authorization header, or NULL. */
+static const char *bearer(struct MHD_Connection *conn)
+{
+    const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+        return NULL;
+    h += 7;
+    while (*h == ' ')
+        h++;
+    return h;
+}
+
+/* A printable copy of path for the log: control characters become '?', long paths are cut. */
+static void log_path(const char *path, char *out, size_t len)
+{
+    size_t i = 0;
+
+    for (; path[i] && i + 1 < len; i++)
+        out[i] = isprint((unsigned char)path[i]) && path[i] != '"' ? path[i] : '?';
+    out[i] = '\0';
+}
+
+static void finish_log(struct http_server *s, struct http_req *rq, const char *method,
+                       const char *path, int route, int status)
+{
+    int64_t us = time_mono_us() - rq->start_us;
+    char safe[256];
+
+    metrics_record(s->metrics, route, status, us);
+    log_path(path, safe, sizeof(safe));
+    log_info("http method=%s path=\"%s\" status=%d us=%lld request_id=%s", method, safe, status,
+             (long long)us, rq->request_id);
+}
+
+/* ---- the built-in routes ---- */
+
+static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connection *conn,
+                                     struct http_req *rq)
+{
+    struct buf out = BUF_INIT, extra = BUF_INIT;
+    char *text;
+
+    buf_appendf(&extra,
+                "# HELP lockbox_active_grants Entries in the in-memory grant index.\n"
+                "# TYPE lockbox_active_grants gauge\nlockbox_active_grants %zu\n",
+                core_grant_count(s->core));
+    metrics_render(s->metrics, route_name, buf_cstr(&extra), &out);
+    buf_release(&extra);
+    size_t len = out.len;
+    text = buf_take(&out);
+    if (!text)
+        return MHD_NO;
+    return send_text(conn, rq, 200, "text/plain; version=0.0.4", text, len);
+}
+
+/* ---- the API route ---- */
+
+static int run_api(struct http_server *s, struct MHD_Connection *conn, struct http_req *rq,
+                   const struct api_route *route, struct api_call *call, char *ip)
+{
+    const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+    struct principal p = {0};
+    json_error_t jerr;
+    const char *token;
+    int rc;
+
+    if (rq->too_large) {
+        api_fail(call, LB_EINVAL, "the body is larger than 1 MiB");
+        call->status = 413;
+        call->code = "payload_too_large";
+        return 0;
+    }
+    if (route->body && rq->body.len > 0 && !is_json_type(type)) {
+        api_fail_status(call, 415, "unsupported_media_type",
+                        "the body must be sent as Content-Type: application/json");
+        return 0;
+    }
+    if (route->auth) {
+        token = bearer(conn);
+        rc = token ? core_authenticate(s->core, token, &p) : LB_EUNAUTH;
+        if (rc) {
+            api_fail(call, rc, rc == LB_EUNAUTH ? "a valid bearer token is required"
+                                                : "cannot check the token");
+            return 0;
+        }
+        p.client_ip = ip;
+        call->principal = &p;
+    }
+    if (route->body && rq->body.len > 0) {
+        call->body = json_loadb(rq->body.data, rq->body.len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!call->body) {
+            api_fail(call, LB_EINVAL, "malformed JSON: %s (line %d, column %d)", jerr.text,
+                     jerr.line, jerr.column);
+            goto out;
+        }
+    }
+    route->handler(call);
+out:
+    json_decref(call->body);
+    call->body = NULL;
+    call->principal = NULL;
+    principal_clear(&p);
+    return 0;
+}
+
+static enum MHD_Result dispatch(struct http_server *s, struct MHD_Connection *conn,
+                                struct http_req *rq, const char *url, const char *method)
+{
+    const char *params[API_MAX_PARAMS] = {0};
+    struct api_call call = {.core = s->core, .query = query_value, .query_ctx = conn};
+    const struct api_route *route;
+    bool other_method = false;
+    char ip[INET6_ADDRSTRLEN + 1];
+    char *path = lb_strdup(url);
+    enum MHD_Result ok;
+    int route_idx = -1;
+
+    if (!path)
+        return MHD_NO;
+    client_ip(s, conn, ip, sizeof(ip));
+    call.client_ip = ip;
+    route = api_route_find(method, path, params, &other_method);
+    if (route) {
+        route_idx = (int)(route - api_routes);
+        memcpy(call.params, params, sizeof(params));
+        run_api(s, conn, rq, route, &call, ip);
+    } else if (other_method) {
+        api_fail_status(&call, 405, "method_not_allowed", "%s is not allowed on %s", method, url);
+    } else {
+        api_fail(&call, LB_ENOTFOUND, "no such endpoint");
+    }
+    if (call.code)
+        ok = send_problem(conn, rq, call.status, call.code, buf_cstr(&call.detail));
+    else
+        ok = send_json(conn, rq, call.status, "application/json", call.response);
+    if (call.status >= 500)
+        log_error("http request_id=%s status=%d detail=\"%s\"", rq->request_id, call.status,
+                  buf_cstr(&call.detail));
+    finish_log(s, rq, method, url, route_idx, call.status);
+    api_call_release(&call);
+    lb_free(path);
+    return ok;
+}
+
+/* ---- libmicrohttpd callbacks ---- */
+
+static struct http_req *req_new(struct http_server *s, struct MHD_Connection *conn)
+{
+    struct http_req *rq = lb_calloc(1, sizeof(*rq));
+    const char *len;
+
+    if (!rq)
+        return NULL;
+    buf_init(&rq->body, HTTP_MAX_BODY);
+    rq->start_us = time_mono_us();
+    snprintf(rq->request_id, sizeof(rq->request_id), "%08llx%08llx", s->id_prefix,
+             (unsigned long long)atomic_fetch_add(&s->next_id, 1));
+    len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (len && strtoull(len, NULL, 10) > HTTP_MAX_BODY)
+        rq->too_large = true;
+    atomic_fetch_add(&s->inflight, 1);
+    return rq;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    struct http_server *s = cls;
+    struct http_req *rq = *con_cls;
+
+    (void)version;
+    if (!rq) {
+        rq = req_new(s, conn);
+        if (!rq)
+            return MHD_NO;
+        *con_cls = rq;
+        /* refuse an announced oversize body before reading any of it */
+        if (!rq->too_large)
+            return MHD_YES;
+        rq->answered = true;
+        finish_log(s, rq, method, url, -1, 413);
+        return send_problem(conn, rq, 413, "payload_too_large", "the body is larger than 1 MiB");
+    }
+    if (rq->answered) {
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!rq->too_large) {
+            buf_append(&rq->body, upload_data, *upload_data_size);
+            rq->too_large = !buf_ok(&rq->body);
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (strcmp(url, "/healthz") == 0 && strcmp(method, "GET") == 0) {
+        finish_log(s, rq, method, url, ROUTE_HEALTHZ, 200);
+        return send_text(conn, rq, 200, "application/json", lb_strdup("{\"status\":\"ok\"}"), 15);
+    }
+    if (strcmp(url, "/metrics") == 0 && strcmp(method, "GET") == 0) {
+        finish_log(s, rq, method, url, ROUTE_METRICS, 200);
+        return serve_metrics(s, conn, rq);
+    }
+    return dispatch(s, conn, rq, url, method);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode code)
+{
+    struct http_server *s = cls;
+    struct http_req *rq = *con_cls;
+
+    (void)conn;
+    (void)code;
+    if (!rq)
+        return;
+    buf_release(&rq->body);
+    lb_free(rq);
+    *con_cls = NULL;
+    atomic_fetch_sub(&s->inflight, 1);
+}
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, bool *v6)
+{
+    char host[256];
+    const char *colon = strrchr(listen, ':');
+    struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
+                             .ai_socktype = SOCK_STREAM};
+    struct addrinfo *res = NULL;
+    size_t hlen;
+
+    if (!colon || colon == listen || !colon[1])
+        return LB_EINVAL;
+    hlen = (size_t)(colon - listen);
+    if (listen[0] == '[' && colon[-1] == ']') {
+        listen++;
+        hlen -= 2;
+    }
+    if (hlen >= sizeof(host))
+        return LB_EINVAL;
+    memcpy(host, listen, hlen);
+    host[hlen] = '\0';
+    if (strcmp(host, "localhost") == 0)
+        snprintf(host, sizeof(host), "127.0.0.1");
+    if (getaddrinfo(host, colon + 1, &hints, &res) != 0 || !res)
+        return LB_EINVAL;
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *v6 = res->ai_family == AF_INET6;
+    freeaddrinfo(res);
+    return 0;
+}
+
+int http_server_start(const struct http_config *cfg, struct core *core, struct http_server **out,
+                      struct buf *err)
+{
+    struct http_server *s;
+    struct sockaddr_storage ss = {0};
+    unsigned threads = cfg->threads;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO;
+    bool v6 = false;
+    long cores;
+
+    if (parse_listen(cfg->listen, &ss, &v6) != 0) {
+        buf_appendf(err, "bad listen address '%s' (want HOST:PORT)", cfg->listen);
+        return LB_EINVAL;
+    }
+    if (!threads) {
+        cores = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cores > 0 ? (unsigned)cores : 1;
+    }
+    s = lb_calloc(1, sizeof(*s));
+    if (!s || !(s->metrics = metrics_new(api_route_count + 2))) {
+        lb_free(s);
+        return LB_ENOMEM;
+    }
+    s->core = core;
+    s->cfg = *cfg;
+    s->id_prefix = (unsigned long long)time_now() & 0xffffffffULL;
+    if (v6)
+        flags |= MHD_USE_IPv6;
+    s->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+    if (!s->daemon) {
+        buf_appendf(err, "cannot listen on %s", cfg->listen);
+        metrics_free(s->metrics);
+        lb_free(s);
+        return LB_EIO;
+    }
+    *out = s;
+    return 0;
+}
+
+uint16_t http_server_port(struct http_server *s)
+{
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+
+    return info ? info->port : 0;
+}
+
+void http_server_stop(struct http_server *s, int grace_ms)
+{
+    MHD_socket fd;
+
+    if (!s)
+        return;
+    fd = MHD_quiesce_daemon(s->daemon);
+    for (int waited = 0; atomic_load(&s->inflight) > 0 && waited < grace_ms; waited += 10)
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    MHD_stop_daemon(s->daemon);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    metrics_free(s->metrics);
+    lb_free(s);
+}

@@ -1,0 +1,40 @@
+/*
+ * server.h - the HTTP server of lockboxd (libmicrohttpd with its internal epoll thread pool).
+ *
+ * The server turns each HTTP request into one api/ call: it finds the route, enforces the
+ * 1 MiB body limit (413) and the JSON Content-Type (415), authenticates the bearer token
+ * (401), parses the JSON (400), runs the handler and writes its JSON or problem+json answer.
+ * It serves /healthz and /metrics itself, logs one line per request (method, path, status,
+ * microseconds, request id; never a secret) and counts each in the metrics. The client IP is
+ * the socket's peer, or the last X-Forwarded-For entry when the peer is a trusted proxy.
+ * The server borrows core, which must outlive it. Errors: LB_EINVAL (bad listen address),
+ * LB_EIO (cannot listen; `err` says why), LB_ENOMEM.
+ */
+#ifndef LB_HTTP_SERVER_H
+#define LB_HTTP_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+#include "util/buf.h"
+
+#define HTTP_MAX_BODY (1024 * 1024)
+
+struct http_config {
+    const char *listen;     /* "host:port", "[v6]:port" */
+    unsigned threads;       /* 0: one per core */
+    char *const *trusted_proxies; /* peer addresses allowed to set X-Forwarded-For */
+    size_t trusted_proxy_count;
+};
+
+struct http_server;
+
+LB_MUST_CHECK int http_server_start(const struct http_config *cfg, struct core *core,
+                                    struct http_server **out, struct buf *err);
+/* The port actually bound (useful with port 0). */
+uint16_t http_server_port(struct http_server *s);
+/* Stops accepting, waits up to grace_ms for requests in flight, then stops and frees. */
+void http_server_stop(struct http_server *s, int grace_ms);
+
+#endif

@@ -1,0 +1,225 @@
+#include "store.h"
+
+#include <string.h>
+
+#include "util/mem.h"
+#include "util/banned.h"
+
+void strv_free(char **v, size_t count)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < count; i++)
+        lb_free(v[i]);
+    lb_free(v);
+}
+
+int strv_dup(char *const *v, size_t count, char ***out)
+{
+    char **copy = lb_calloc(count ? count : 1, sizeof(*copy));
+
+    if (!copy)
+        return LB_ENOMEM;
+    for (size_t i = 0; i < count; i++) {
+        copy[i] = lb_strdup(v[i]);
+        if (!copy[i]) {
+            strv_free(copy, i);
+            return LB_ENOMEM;
+        }
+    }
+    *out = copy;
+    return 0;
+}
+
+void tenant_settings_clear(struct tenant_settings *s)
+{
+    strv_free(s->notification_emails, s->notification_email_count);
+    s->notification_emails = NULL;
+    s->notification_email_count = 0;
+}
+
+void tenant_clear(struct tenant *t)
+{
+    lb_free(t->id);
+    lb_free(t->name);
+    lb_free(t->plan);
+    tenant_settings_clear(&t->settings);
+    memset(t, 0, sizeof(*t));
+}
+
+void user_clear(struct user *u)
+{
+    lb_free(u->id);
+    lb_free(u->tenant_id);
+    lb_free(u->username);
+    lb_free(u->display_name);
+    lb_free(u->email);
+    lb_free(u->password_hash);
+    lb_free(u->totp_secret);
+    memset(u, 0, sizeof(*u));
+}
+
+void role_assignment_clear(struct role_assignment *r)
+{
+    lb_free(r->id);
+    lb_free(r->tenant_id);
+    lb_free(r->user_id);
+    lb_free(r->username);
+    lb_free(r->role);
+    lb_free(r->scope);
+    memset(r, 0, sizeof(*r));
+}
+
+void role_list_clear(struct role_list *l)
+{
+    for (size_t i = 0; l->items && i < l->count; i++)
+        role_assignment_clear(&l->items[i]);
+    lb_free(l->items);
+    memset(l, 0, sizeof(*l));
+}
+
+void session_clear(struct session *s)
+{
+    lb_free(s->token_hash);
+    lb_free(s->user_id);
+    memset(s, 0, sizeof(*s));
+}
+
+void ticket_clear(struct ticket *t)
+{
+    lb_free(t->id);
+    lb_free(t->tenant_id);
+    lb_free(t->title);
+    lb_free(t->description);
+    lb_free(t->severity);
+    lb_free(t->status);
+    lb_free(t->created_by);
+    lb_free(t->created_by_username);
+    for (size_t i = 0; t->history && i < t->history_count; i++) {
+        lb_free(t->history[i].by);
+        lb_free(t->history[i].type);
+        lb_free(t->history[i].text);
+    }
+    lb_free(t->history);
+    memset(t, 0, sizeof(*t));
+}
+
+void ticket_list_clear(struct ticket_list *l)
+{
+    for (size_t i = 0; l->items && i < l->count; i++)
+        ticket_clear(&l->items[i]);
+    lb_free(l->items);
+    memset(l, 0, sizeof(*l));
+}
+
+void decision_clear(struct decision *d)
+{
+    lb_free(d->by_id);
+    lb_free(d->by_username);
+    lb_free(d->reason);
+    lb_free(d->client_ip);
+    memset(d, 0, sizeof(*d));
+}
+
+void request_clear(struct request *r)
+{
+    lb_free(r->id);
+    lb_free(r->tenant_id);
+    lb_free(r->ticket_id);
+    lb_free(r->requester_id);
+    lb_free(r->requester_username);
+    lb_free(r->resource_type);
+    strv_free(r->resource_ids, r->resource_count);
+    lb_free(r->justification);
+    lb_free(r->status_reason);
+    for (size_t i = 0; r->decisions && i < r->decision_count; i++)
+        decision_clear(&r->decisions[i]);
+    lb_free(r->decisions);
+    memset(r, 0, sizeof(*r));
+}
+
+void request_list_clear(struct request_list *l)
+{
+    for (size_t i = 0; l->items && i < l->count; i++)
+        request_clear(&l->items[i]);
+    lb_free(l->items);
+    memset(l, 0, sizeof(*l));
+}
+
+void audit_record_clear(struct audit_record *r)
+{
+    lb_free(r->tenant_id);
+    lb_free(r->actor);
+    lb_free(r->actor_id);
+    lb_free(r->actor_type);
+    lb_free(r->client_ip);
+    lb_free(r->activity);
+    lb_free(r->item);
+    lb_free(r->request_id);
+    lb_free(r->decision);
+    lb_free(r->details);
+    memset(r, 0, sizeof(*r));
+}
+
+void audit_list_clear(struct audit_list *l)
+{
+    for (size_t i = 0; l->items && i < l->count; i++)
+        audit_record_clear(&l->items[i]);
+    lb_free(l->items);
+    memset(l, 0, sizeof(*l));
+}
+
+static const char *const status_names[] = {
+    [REQ_PENDING_INTERNAL] = "pending_internal",
+    [REQ_PENDING] = "pending",
+    [REQ_APPROVED] = "approved",
+    [REQ_DENIED] = "denied",
+    [REQ_REJECTED] = "rejected",
+    [REQ_EXPIRED] = "expired",
+    [REQ_CANCELED] = "canceled",
+    [REQ_REVOKED] = "revoked",
+    [REQ_COMPLETED] = "completed",
+};
+
+const char *request_status_name(enum request_status s)
+{
+    return (size_t)s < sizeof(status_names) / sizeof(status_names[0]) ? status_names[s] : "?";
+}
+
+int request_status_parse(const char *name)
+{
+    for (size_t i = 0; i < sizeof(status_names) / sizeof(status_names[0]); i++)
+        if (strcmp(name, status_names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *access_level_name(enum access_level l)
+{
+    switch (l) {
+    case ACCESS_READ:
+        return "read";
+    case ACCESS_WRITE:
+        return "write";
+    case ACCESS_ADMIN:
+        return "admin";
+    }
+    return "?";
+}
+
+int access_level_parse(const char *name)
+{
+    if (strcmp(name, "read") == 0)
+        return ACCESS_READ;
+    if (strcmp(name, "write") == 0)
+        return ACCESS_WRITE;
+    if (strcmp(name, "admin") == 0)
+        return ACCESS_ADMIN;
+    return -1;
+}
+
+void store_close(struct store *st)
+{
+    if (st)
+        st->ops->close(st);
+}

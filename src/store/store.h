@@ -1,0 +1,283 @@
+/*
+ * store.h - the persistence interface of Lockbox; no SQL exists outside store/.
+ *
+ * A `struct store` is opened by a backend (store_sqlite_open; later store_pg_open) and used
+ * through the `ops` table, wrapped below as store_<object>_<verb>() calls. Every call returns
+ * 0 or a negative LB_E* code: LB_ENOTFOUND when a looked-up row is absent, LB_EEXISTS when an
+ * insert hits a unique key, LB_ENOMEM, and LB_ESTORE for any other backend failure (the
+ * backend logs the detail at debug level with its file and line).
+ *
+ * Transactions: store_begin()..store_commit() (or store_rollback()) make every write between
+ * them atomic and durable at commit; a state change, its audit records and (later) its outbox
+ * messages are written in one. The handle is thread-safe: a transaction belongs to the thread
+ * that began it and other threads wait for it to end; calls made outside a transaction are
+ * each atomic on their own.
+ *
+ * Memory: calls that fill a caller's struct allocate its string and array fields; the caller
+ * releases them with the matching *_clear() (which accepts a zeroed struct). Structs passed
+ * in for inserts and updates are borrowed.
+ *
+ * Schema (SQLite backend, migration 1; times are Unix seconds):
+ *   meta(key PK, value)                         server secrets and schema facts
+ *   tenants(id PK, name UNIQUE, plan, created_at, settings columns...)
+ *   users(id PK, tenant_id NULL=provider, username UNIQUE, ..., totp_secret, totp_last_step)
+ *   role_assignments(id PK, tenant_id NULL=provider, user_id, role, scope, UNIQUE(user,role,scope))
+ *   sessions(token_hash PK, user_id, mfa, created_at, expires_at)
+ *   tickets(seq INTEGER PK, id UNIQUE, tenant_id, ...), ticket_history(ticket_id, at, by, type, text)
+ *   requests(seq INTEGER PK, id UNIQUE, tenant_id, ..., status, expires_at, grant_*, deadline)
+ *   request_decisions(request_id, seq, kind, by_id, by_username, decision, at, reason, client_ip)
+ *   audit(seq INTEGER PK AUTOINCREMENT, time, tenant_id, actor..., item, request_id, details)
+ *     append-only: triggers refuse UPDATE and DELETE.
+ */
+#ifndef LB_STORE_STORE_H
+#define LB_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+enum access_level { ACCESS_READ = 1, ACCESS_WRITE = 2, ACCESS_ADMIN = 3 };
+
+enum request_status {
+    REQ_PENDING_INTERNAL,
+    REQ_PENDING,
+    REQ_APPROVED,
+    REQ_DENIED,
+    REQ_REJECTED,
+    REQ_EXPIRED,
+    REQ_CANCELED,
+    REQ_REVOKED,
+    REQ_COMPLETED,
+};
+
+struct tenant_settings {
+    bool lockbox_enabled;
+    int64_t pending_expiry_seconds;
+    int64_t default_grant_seconds;
+    int64_t max_grant_seconds;
+    int64_t required_approvals;
+    char **notification_emails; /* (owned) */
+    size_t notification_email_count;
+};
+
+struct tenant {
+    char *id, *name, *plan; /* (owned) */
+    int64_t created_at;
+    struct tenant_settings settings;
+};
+
+struct user {
+    char *id;
+    char *tenant_id; /* NULL for provider users */
+    char *username, *display_name, *email;
+    char *password_hash; /* Argon2id string; NULL when the user has no password */
+    char *totp_secret;   /* base32; NULL when no TOTP is enrolled */
+    int64_t totp_last_step;
+    bool isolated_identity;
+    int64_t created_at;
+};
+
+struct role_assignment {
+    char *id;
+    char *tenant_id; /* NULL for provider roles */
+    char *user_id, *username, *role, *scope;
+    int64_t created_at;
+};
+
+struct role_list {
+    struct role_assignment *items;
+    size_t count;
+};
+
+struct session {
+    char *token_hash; /* hex SHA-256 of the token; the token itself is never stored */
+    char *user_id;
+    bool mfa;
+    int64_t created_at, expires_at;
+};
+
+struct ticket_event {
+    int64_t at;
+    char *by, *type, *text;
+};
+
+struct ticket {
+    int64_t seq;
+    char *id, *tenant_id, *title, *description, *severity, *status;
+    char *created_by, *created_by_username;
+    int64_t created_at;
+    struct ticket_event *history;
+    size_t history_count;
+};
+
+struct ticket_list {
+    struct ticket *items;
+    size_t count;
+};
+
+enum decision_kind { DECISION_REVIEW, DECISION_CUSTOMER };
+
+struct decision {
+    enum decision_kind kind;
+    char *by_id, *by_username;
+    bool approve;
+    int64_t at;
+    char *reason;    /* may be NULL */
+    char *client_ip; /* may be NULL */
+};
+
+struct request {
+    int64_t seq;
+    char *id, *tenant_id, *ticket_id;
+    char *requester_id, *requester_username;
+    char *resource_type;
+    char **resource_ids;
+    size_t resource_count;
+    enum access_level access_level;
+    char *justification;
+    int64_t duration_seconds;
+    enum request_status status;
+    bool customer_approval_required;
+    bool internal_review_required;
+    bool customer_visible; /* reached the customer: shown to tenant users */
+    int64_t approvals_required;
+    int64_t created_at;
+    int64_t expires_at; /* 0 when not pending */
+    int64_t grant_starts_at, grant_ends_at, grant_ended_at; /* 0 when none */
+    char *status_reason;                                   /* may be NULL */
+    struct decision *decisions;                            /* review first, then customer */
+    size_t decision_count;
+};
+
+struct request_list {
+    struct request *items;
+    size_t count;
+};
+
+struct request_filter {
+    const char *tenant_id;    /* NULL: any */
+    int status;               /* -1: any */
+    const char *requester_username; /* NULL: any */
+    bool customer_visible_only;
+    int64_t before_seq; /* 0: from the newest */
+    size_t limit;
+};
+
+struct audit_record {
+    int64_t seq;
+    int64_t time;
+    char *tenant_id; /* NULL for provider-wide records */
+    char *actor, *actor_id, *actor_type, *client_ip;
+    char *activity, *item;
+    char *request_id; /* the request the record belongs to, or NULL */
+    char *decision;   /* "approve", "deny" or NULL */
+    char *details;    /* a JSON object's text, written by audit/ */
+};
+
+struct audit_list {
+    struct audit_record *items;
+    size_t count;
+};
+
+struct audit_filter {
+    const char *activity, *actor, *item, *tenant_id; /* NULL: any */
+    bool tenant_view; /* hide records of requests that did not reach the customer */
+    int64_t from, to; /* 0: unbounded; from inclusive, to exclusive */
+    bool ascending;   /* oldest first */
+    int64_t after_seq; /* cursor: 0 = start */
+    size_t limit;
+};
+
+/* Called once per approved request by store_request_each_approved; non-zero stops. */
+typedef int store_request_fn(void *ctx, const struct request *req);
+
+struct store;
+
+struct store_ops {
+    void (*close)(struct store *st);
+    int (*begin)(struct store *st);
+    int (*commit)(struct store *st);
+    void (*rollback)(struct store *st);
+
+    int (*meta_get)(struct store *st, const char *key, char **value);
+    int (*meta_set)(struct store *st, const char *key, const char *value);
+
+    int (*tenant_insert)(struct store *st, const struct tenant *t);
+    int (*tenant_get)(struct store *st, const char *id, struct tenant *out);
+    int (*tenant_list)(struct store *st, const char *only_id, struct tenant **items, size_t *count);
+    int (*tenant_update_settings)(struct store *st, const struct tenant *t);
+
+    int (*user_insert)(struct store *st, const struct user *u);
+    int (*user_get)(struct store *st, const char *id, struct user *out);
+    int (*user_get_by_username)(struct store *st, const char *username, struct user *out);
+    int (*user_set_totp_step)(struct store *st, const char *id, int64_t step);
+
+    int (*role_insert)(struct store *st, const struct role_assignment *r);
+    int (*role_get)(struct store *st, const char *id, struct role_assignment *out);
+    int (*role_delete)(struct store *st, const char *id);
+    int (*role_list_for_user)(struct store *st, const char *user_id, struct role_list *out);
+    int (*role_list_for_tenant)(struct store *st, const char *tenant_id, struct role_list *out);
+    int (*role_count)(struct store *st, const char *tenant_id, const char *role, const char *scope,
+                      int64_t *count);
+
+    int (*session_insert)(struct store *st, const struct session *s);
+    int (*session_get)(struct store *st, const char *token_hash, struct session *out);
+
+    int (*ticket_insert)(struct store *st, const struct ticket *t);
+    int (*ticket_get)(struct store *st, const char *id, struct ticket *out);
+    int (*ticket_list)(struct store *st, const char *tenant_id, int64_t before_seq, size_t limit,
+                       struct ticket_list *out);
+    int (*ticket_event_append)(struct store *st, const char *ticket_id,
+                               const struct ticket_event *ev);
+
+    int (*request_insert)(struct store *st, const struct request *r);
+    int (*request_update)(struct store *st, const struct request *r);
+    int (*request_decision_insert)(struct store *st, const char *request_id,
+                                   const struct decision *d);
+    int (*request_get)(struct store *st, const char *id, struct request *out);
+    int (*request_list)(struct store *st, const struct request_filter *f, struct request_list *out);
+    int (*request_each_approved)(struct store *st, store_request_fn *fn, void *ctx);
+    int (*request_next_deadline)(struct store *st, int64_t *at);
+    int (*request_due)(struct store *st, int64_t now, size_t limit, char ***ids, size_t *count);
+
+    int (*audit_insert)(struct store *st, struct audit_record *rec);
+    int (*audit_query)(struct store *st, const struct audit_filter *f, struct audit_list *out);
+};
+
+struct store {
+    const struct store_ops *ops;
+};
+
+/* Releases what the store filled in; each accepts a zeroed struct and leaves it zeroed. */
+void tenant_clear(struct tenant *t);
+void tenant_settings_clear(struct tenant_settings *s);
+void user_clear(struct user *u);
+void role_assignment_clear(struct role_assignment *r);
+void role_list_clear(struct role_list *l);
+void session_clear(struct session *s);
+void ticket_clear(struct ticket *t);
+void ticket_list_clear(struct ticket_list *l);
+void decision_clear(struct decision *d);
+void request_clear(struct request *r);
+void request_list_clear(struct request_list *l);
+void audit_record_clear(struct audit_record *r);
+void audit_list_clear(struct audit_list *l);
+/* Frees an array of count strings and the array. */
+void strv_free(char **v, size_t count);
+/* Deep copy of a string array into *out; LB_ENOMEM on failure. */
+LB_MUST_CHECK int strv_dup(char *const *v, size_t count, char ***out);
+
+/* Names for the enums, and their parsers (-1 for an unknown name). */
+const char *request_status_name(enum request_status s);
+int request_status_parse(const char *name);
+const char *access_level_name(enum access_level l);
+int access_level_parse(const char *name);
+
+/* Closes the store and frees the handle; accepts NULL. */
+void store_close(struct store *st);
+
+#define STORE_CALL(st, op, ...) ((st)->ops->op((st), __VA_ARGS__))
+
+#endif

@@ -1,0 +1,1597 @@
+#include "store_sqlite.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/banned.h"
+
+/* Logs where a store call failed, then yields the code (SQLite's *_BKPT). */
+#define STORE_ERR(code) store_err_at((code), __FILE__, __LINE__)
+
+#define STMT_CACHE_SIZE 96
+
+struct stmt_slot {
+    const char *sql; /* a string literal: the cache is keyed on its address */
+    sqlite3_stmt *stmt;
+};
+
+struct sqlite_store {
+    struct store base;
+    sqlite3 *db;
+    pthread_mutex_t lock;
+    pthread_t owner; /* the thread inside a transaction, valid while in_tx */
+    bool in_tx;
+    struct stmt_slot cache[STMT_CACHE_SIZE];
+};
+
+static int store_err_at(int code, const char *file, int line)
+{
+    log_debug("store error code=%s at=%s:%d", lb_strerror(code), file, line);
+    return code;
+}
+
+static struct sqlite_store *to_sqlite(struct store *st)
+{
+    return (struct sqlite_store *)st;
+}
+
+/* ---- locking: one connection, one writer, the transaction's thread re-enters freely ---- */
+
+static bool enter(struct sqlite_store *s)
+{
+    if (s->in_tx && pthread_equal(s->owner, pthread_self()))
+        return false;
+    pthread_mutex_lock(&s->lock);
+    return true;
+}
+
+static void leave(struct sqlite_store *s, bool locked)
+{
+    if (locked)
+        pthread_mutex_unlock(&s->lock);
+}
+
+static int sqlite_code(struct sqlite_store *s, int rc)
+{
+    if (rc == SQLITE_CONSTRAINT)
+        return STORE_ERR(LB_EEXISTS);
+    if (rc == SQLITE_NOMEM)
+        return STORE_ERR(LB_ENOMEM);
+    log_debug("sqlite error rc=%d msg=\"%s\"", rc, sqlite3_errmsg(s->db));
+    return STORE_ERR(LB_ESTORE);
+}
+
+/* A prepared, reset statement for sql (a literal), or NULL. */
+static sqlite3_stmt *stmt(struct sqlite_store *s, const char *sql)
+{
+    size_t i;
+
+    for (i = 0; i < STMT_CACHE_SIZE && s->cache[i].sql; i++) {
+        if (s->cache[i].sql == sql) {
+            sqlite3_reset(s->cache[i].stmt);
+            sqlite3_clear_bindings(s->cache[i].stmt);
+            return s->cache[i].stmt;
+        }
+    }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        log_error("store: cannot prepare statement: %s", sqlite3_errmsg(s->db));
+        return NULL;
+    }
+    if (i < STMT_CACHE_SIZE) {
+        s->cache[i].sql = sql;
+        s->cache[i].stmt = st;
+    }
+    return st;
+}
+
+/* Statements beyond the cache are never expected; the assertion in tests catches growth. */
+static void stmt_done(struct sqlite_store *s, sqlite3_stmt *st)
+{
+    for (size_t i = 0; i < STMT_CACHE_SIZE && s->cache[i].sql; i++)
+        if (s->cache[i].stmt == st) {
+            sqlite3_reset(st);
+            return;
+        }
+    sqlite3_finalize(st);
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void bind_time(sqlite3_stmt *st, int i, int64_t v)
+{
+    if (v)
+        sqlite3_bind_int64(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static char *col_str(sqlite3_stmt *st, int i, bool *oom)
+{
+    const unsigned char *v = sqlite3_column_text(st, i);
+    char *copy;
+
+    if (!v)
+        return NULL;
+    copy = lb_strdup((const char *)v);
+    if (!copy)
+        *oom = true;
+    return copy;
+}
+
+static int exec(struct sqlite_store *s, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+
+    if (rc != SQLITE_OK) {
+        log_error("store: %s", msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return sqlite_code(s, rc);
+    }
+    return 0;
+}
+
+/* Runs a statement that returns no rows. */
+static int run(struct sqlite_store *s, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+
+    stmt_done(s, st);
+    return rc == SQLITE_DONE ? 0 : sqlite_code(s, rc);
+}
+
+/* Splits '\n'-joined text into a new string array. */
+static int split_lines(const char *text, char ***out, size_t *count)
+{
+    size_t n = 0, i = 0;
+    const char *p;
+    char **v;
+
+    *out = NULL;
+    *count = 0;
+    if (!text || !*text)
+        return 0;
+    for (p = text, n = 1; *p; p++)
+        n += *p == '\n';
+    v = lb_calloc(n, sizeof(*v));
+    if (!v)
+        return LB_ENOMEM;
+    for (p = text; i < n; i++) {
+        const char *end = strchr(p, '\n');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        v[i] = lb_strndup(p, len);
+        if (!v[i]) {
+            strv_free(v, i);
+            return LB_ENOMEM;
+        }
+        p += len + (end != NULL);
+    }
+    *out = v;
+    *count = n;
+    return 0;
+}
+
+/* Joins strings with '\n' into a new string (callers validated that none holds a newline). */
+static char *join_lines(char *const *v, size_t count)
+{
+    size_t len = 1;
+    char *text, *p;
+
+    for (size_t i = 0; i < count; i++)
+        len += strlen(v[i]) + 1;
+    text = lb_malloc(len);
+    if (!text)
+        return NULL;
+    p = text;
+    *p = '\0';
+    for (size_t i = 0; i < count; i++) {
+        size_t n = strlen(v[i]);
+        if (i)
+            *p++ = '\n';
+        memcpy(p, v[i], n);
+        p += n;
+        *p = '\0';
+    }
+    return text;
+}
+
+/* ---- migrations ---- */
+
+static const char *const migrations[] = {
+    /* 1: the core schema */
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE tenants(id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, plan TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL, lockbox_enabled INTEGER NOT NULL,"
+    " pending_expiry_seconds INTEGER NOT NULL, default_grant_seconds INTEGER NOT NULL,"
+    " max_grant_seconds INTEGER NOT NULL, required_approvals INTEGER NOT NULL,"
+    " notification_emails TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE users(id TEXT PRIMARY KEY, tenant_id TEXT REFERENCES tenants(id),"
+    " username TEXT NOT NULL UNIQUE, display_name TEXT, email TEXT, password_hash TEXT,"
+    " totp_secret TEXT, totp_last_step INTEGER NOT NULL DEFAULT 0,"
+    " isolated_identity INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);"
+    "CREATE INDEX users_tenant ON users(tenant_id);"
+    "CREATE TABLE role_assignments(id TEXT PRIMARY KEY, tenant_id TEXT REFERENCES tenants(id),"
+    " user_id TEXT NOT NULL REFERENCES users(id), role TEXT NOT NULL, scope TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL, UNIQUE(user_id, role, scope));"
+    "CREATE INDEX roles_tenant ON role_assignments(tenant_id, role, scope);"
+    "CREATE TABLE sessions(token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id),"
+    " mfa INTEGER NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);"
+    "CREATE TABLE tickets(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+    " tenant_id TEXT NOT NULL REFERENCES tenants(id), title TEXT NOT NULL,"
+    " description TEXT NOT NULL, severity TEXT NOT NULL, status TEXT NOT NULL,"
+    " created_by TEXT NOT NULL REFERENCES users(id), created_at INTEGER NOT NULL);"
+    "CREATE INDEX tickets_tenant ON tickets(tenant_id, seq);"
+    "CREATE TABLE ticket_history(ticket_id TEXT NOT NULL REFERENCES tickets(id),"
+    " seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, by TEXT NOT NULL, type TEXT NOT NULL,"
+    " text TEXT NOT NULL);"
+    "CREATE INDEX ticket_history_ticket ON ticket_history(ticket_id, seq);"
+    "CREATE TABLE requests(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+    " tenant_id TEXT NOT NULL REFERENCES tenants(id), ticket_id TEXT NOT NULL REFERENCES tickets(id),"
+    " requester_id TEXT NOT NULL REFERENCES users(id), requester_username TEXT NOT NULL,"
+    " resource_type TEXT NOT NULL, resource_ids TEXT NOT NULL, access_level INTEGER NOT NULL,"
+    " justification TEXT NOT NULL, duration_seconds INTEGER NOT NULL, status TEXT NOT NULL,"
+    " customer_approval_required INTEGER NOT NULL, internal_review_required INTEGER NOT NULL,"
+    " customer_visible INTEGER NOT NULL, approvals_required INTEGER NOT NULL,"
+    " created_at INTEGER NOT NULL, expires_at INTEGER, grant_starts_at INTEGER,"
+    " grant_ends_at INTEGER, grant_ended_at INTEGER, status_reason TEXT, deadline INTEGER);"
+    "CREATE INDEX requests_tenant ON requests(tenant_id, seq);"
+    "CREATE INDEX requests_requester ON requests(requester_username, seq);"
+    "CREATE INDEX requests_status ON requests(status, seq);"
+    "CREATE INDEX requests_deadline ON requests(deadline) WHERE deadline IS NOT NULL;"
+    "CREATE TABLE request_decisions(request_id TEXT NOT NULL REFERENCES requests(id),"
+    " seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, by_id TEXT NOT NULL, by_username TEXT NOT NULL,"
+    " decision TEXT NOT NULL, at INTEGER NOT NULL, reason TEXT, client_ip TEXT);"
+    "CREATE INDEX request_decisions_request ON request_decisions(request_id, seq);"
+    "CREATE TABLE audit(seq INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL,"
+    " tenant_id TEXT, actor TEXT NOT NULL, actor_id TEXT, actor_type TEXT NOT NULL,"
+    " client_ip TEXT, activity TEXT NOT NULL, item TEXT, request_id TEXT, decision TEXT,"
+    " details TEXT NOT NULL);"
+    "CREATE INDEX audit_activity ON audit(activity, seq);"
+    "CREATE INDEX audit_actor ON audit(actor, seq);"
+    "CREATE INDEX audit_item ON audit(item, seq);"
+    "CREATE INDEX audit_tenant ON audit(tenant_id, seq);"
+    "CREATE INDEX audit_time ON audit(time, seq);"
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+};
+
+static int migrate(struct sqlite_store *s, struct buf *err)
+{
+    sqlite3_stmt *st = NULL;
+    int version = 0, rc;
+
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return STORE_ERR(LB_ESTORE);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    for (size_t i = (size_t)version; i < sizeof(migrations) / sizeof(migrations[0]); i++) {
+        char pragma[64];
+        if ((rc = exec(s, "BEGIN IMMEDIATE")) != 0)
+            return rc;
+        snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%zu", i + 1);
+        if ((rc = exec(s, migrations[i])) != 0 || (rc = exec(s, pragma)) != 0) {
+            if (err)
+                buf_appendf(err, "migration %zu failed: %s", i + 1, sqlite3_errmsg(s->db));
+            exec(s, "ROLLBACK");
+            return rc;
+        }
+        if ((rc = exec(s, "COMMIT")) != 0)
+            return rc;
+        log_info("store: applied migration=%zu", i + 1);
+    }
+    return 0;
+}
+
+/* ---- transactions ---- */
+
+static int sq_begin(struct store *st)
+{
+    struct sqlite_store *s = to_sqlite(st);
+    int rc;
+
+    pthread_mutex_lock(&s->lock);
+    rc = exec(s, "BEGIN IMMEDIATE");
+    if (rc) {
+        pthread_mutex_unlock(&s->lock);
+        return rc;
+    }
+    s->owner = pthread_self();
+    s->in_tx = true;
+    return 0;
+}
+
+static void end_tx(struct sqlite_store *s)
+{
+    s->in_tx = false;
+    pthread_mutex_unlock(&s->lock);
+}
+
+static int sq_commit(struct store *st)
+{
+    struct sqlite_store *s = to_sqlite(st);
+    int rc = exec(s, "COMMIT");
+
+    if (rc)
+        exec(s, "ROLLBACK");
+    end_tx(s);
+    return rc;
+}
+
+static void sq_rollback(struct store *st)
+{
+    struct sqlite_store *s = to_sqlite(st);
+
+    exec(s, "ROLLBACK");
+    end_tx(s);
+}
+
+/* ---- meta ---- */
+
+static int sq_meta_get(struct store *base, const char *key, char **value)
+{
+    static const char sql[] = "SELECT value FROM meta WHERE key=?";
+    struct sqlite_store *s = to_sqlite(base);
+    bool locked = enter(s), oom = false;
+    sqlite3_stmt *st = stmt(s, sql);
+    int rc = LB_ESTORE;
+
+    if (!st)
+        goto out;
+    bind_text(st, 1, key);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *value = col_str(st, 0, &oom);
+        rc = oom ? LB_ENOMEM : 0;
+    } else {
+        rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(s, rc);
+    }
+    stmt_done(s, st);
+out:
+    leave(s, locked);
+    return rc;
+}
+
+static int sq_meta_set(struct store *base, const char *key, const char *value)
+{
+    static const char sql[] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)";
+    struct sqlite_store *s = to_sqlite(base);
+    bool locked = enter(s);
+    sqlite3_stmt *st = stmt(s, sql);
+    int rc = LB_ESTORE;
+
+    if (st) {
+        bind_text(st, 1, key);
+        bind_text(st, 2, value);
+        rc = run(s, st);
+    }
+    leave(s, locked);
+    return rc;
+}
+
+/* ---- tenants ---- */
+
+#define TENANT_COLS                                                                                \
+    "id, name, plan, created_at, lockbox_enabled, pending_expiry_seconds, default_grant_seconds," \
+    " max_grant_seconds, required_approvals, notification_emails"
+
+static int read_tenant(sqlite3_stmt *st, struct tenant *t)
+{
+    bool oom = false;
+    int rc;
+
+    memset(t, 0, sizeof(*t));
+    t->id = col_str(st, 0, &oom);
+    t->name = col_str(st, 1, &oom);
+    t->plan = col_str(st, 2, &oom);
+    t->created_at = sqlite3_column_int64(st, 3);
+    t->settings.lockbox_enabled = sqlite3_column_int(st, 4) != 0;
+    t->settings.pending_expiry_seconds = sqlite3_column_int64(st, 5);
+    t->settings.default_grant_seconds = sqlite3_column_int64(st, 6);
+    t->settings.max_grant_seconds = sqlite3_column_int64(st, 7);
+    t->settings.required_approvals = sqlite3_column_int64(st, 8);
+    rc = split_lines((const char *)sqlite3_column_text(st, 9), &t->settings.notification_emails,
+                     &t->settings.notification_email_count);
+    if (oom || rc) {
+        tenant_clear(t);
+        return LB_ENOMEM;
+    }
+    return 0;
+}
+
+static void bind_settings(sqlite3_stmt *st, int first, const struct tenant_settings *ts,
+                          char *emails)
+{
+    sqlite3_bind_int(st, first, ts->lockbox_enabled);
+    sqlite3_bind_int64(st, first + 1, ts->pending_expiry_seconds);
+    sqlite3_bind_int64(st, first + 2, ts->default_grant_seconds);
+    sqlite3_bind_int64(st, first + 3, ts->max_grant_seconds);
+    sqlite3_bind_int64(st, first + 4, ts->required_approvals);
+    bind_text(st, first + 5, emails);
+}
+
+static int sq_tenant_insert(struct store *base, const struct tenant *t)
+{
+    static const char sql[] = "INSERT INTO tenants(" TENANT_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?)";
+    struct sqlite_store *s = to_sqlite(base);
+    char *emails = join_lines(t->settings.notification_emails, t->settings.notification_email_count);
+    bool locked;
+    sqlite3_stmt *st;
+    int rc = LB_ESTORE;
+
+    if (!emails)
+        return LB_ENOMEM;
+    locked = enter(s);
+    st = stmt(s, sql);
+    if (st) {
+        bind_text(st, 1, t->id);
+        bind_text(st, 2, t->name);
+        bind_text(st, 3, t->plan);
+        sqlite3_bind_int64(st, 4, t->created_at);
+        bind_settings(st, 5, &t->settings, emails);
+        rc = run(s, st);
+    }
+    leave(s, locked);
+    lb_free(emails);
+    return rc;
+}
+
+static int sq_tenant_update_settings(struct store *base, const struct tenant *t)
+{
+    static const char sql[] =
+        "UPDATE tenants SET lockbox_enabled=?, pending_expiry_seconds=?, default_grant_seconds=?,"
+        " max_grant_seconds=?, required_approvals=?, notification_emails=? WHERE id=?";
+    struct sqlite_store *s = to_sqlite(base);
+    char *emails = join_lines(t->settings.notification_emails, t->settings.notification_email_count);
+    bool locked;
+    sqlite3_stmt *st;
+    int rc = LB_ESTORE;
+
+    if (!emails)
+        return LB_ENOMEM;
+    locked = enter(s);
+    st = stmt(s, sql);
+    if (st) {
+        bind_settings(st, 1, &t->settings, emails);
+        bind_text(st, 7, t->id);
+        rc = run(s, st);
+        if (rc == 0 && sqlite3_changes(s->db) == 0)
+            rc = LB_ENOTFOUND;
+    }
+    leave(s, locked);
+    lb_free(emails);
+    return rc;
+}
+
+static int sq_tenant_get(struct store *base, const char *id, struct tenant *out)
+{
+    static const char sql[] = "SELECT " TENANT_COLS " FROM tenants WHERE id=?";
+    struct sqlite_store *s = to_sqlite(base);
+    bool locked = enter(s);
+    sqlite3_stmt *st = stmt(s, sql);
+    int rc = LB_ESTORE;
+
+    if (st) {
+        bind_text(st, 1, id);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            rc = read_tenant(st, out);
+        else
+            rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(s, rc);
+        stmt_done(s, st);
+    }
+    leave(s, locked);
+    return rc;
+}
+
+static int sq_tenant_list(struct store *base, const char *only_id, struct tenant **items,
+                          size_t *count)
+{
+    static const char sql[] =
+        "SELECT " TENANT_COLS " FROM tenants WHERE ?1 IS NULL OR id=?1 ORDER BY created_at DESC, id";
+    struct sqlite_store *s = to_sqlite(base);
+    bool locked = enter(s);
+    sqlite3_stmt *st = stmt(s, sql);
+    struct tenant *v = NULL;
+    size_t n = 0, cap = 0;
+    int rc = LB_ESTORE;
+
+    if (!st)
+        goto out;
+    bind_text(st, 1, only_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            struct tenant *nv = lb_realloc(v, ncap * sizeof(*v));
+            if (!nv) {
+                rc = LB_ENOMEM;
+                break;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        if ((rc = read_tenant(st, &v[n])) != 0)
+            break;
+        n++;
+    }
+    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqlite_code(s, rc));
+    stmt_done(s, st);
+out:
+    leave(s, locked);
+    if (rc) {
+        for (size_t i = 0; i < n; i++)
+            tenant_clear(&v[i]);
+        lb_free(v);
+        return rc;
+    }
+    *items = v;
+    *count = n;
+    return 0;
+}
+
+/* ---- users ---- */
+
+#define USER_COLS                                                                                  \
+    "id, tenant_id, username, display_name, email, password_hash, totp_secret, totp_last_step,"  \
+    " isolated_identity, created_at"
+
+static int read_user(sqlite3_stmt *st, struct user *u)
+{
+    bool oom = false;
+
+    memset(u, 0, sizeof(*u));
+    u->id = col_str(st, 0, &oom);
+    u->tenant_id = col_str(st, 1, &oom);
+    u->username = col_str(st, 2, &oom);
+    u->display_name = col_str(st, 3, &oom);
+    u->email = col_str(st, 4, &oom);
+    u->password_hash = col_str(st, 5, &oom);
+    u->totp_secret = col_str(st, 6, &oom);
+    u->totp_last_step = sqlite3_column_int64(st, 7);
+    u->isolated_identity = sqlite3_column_int(st, 8) != 0;
+    u->created_at = sqlite3_column_int64(st, 9);
+    if (oom) {
+        user_clear(u);
+        return LB_ENOMEM;
+    }
+    return 0;
+}
+
+static int sq_user_insert(struct store *base, const struct user *u)
+{
+    static const char sql[] = "INSERT INTO users(" USER_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?)";
+    struct sqlite_store *s = to_sqlite(base);
+    bool locked = enter(s);
+    sqlite3_stmt *st = stmt(s, sql);
+    int rc = LB_ESTORE;
+
+    if (st) {
+        bind_text(st, 1, u->id);
+        bind_text(st, 2, u->tenant_id);
+        bind_text(st, 3, u->username);
+        bind_text(st, 4, u->display_name);
+        bind_text(st, 5, u->email);
+        bind_text(st, 6, u->password_hash);
+        bind_text(st, 7, u->totp_secret);
+        sqlite3_bind_int64(st, 8, u->totp_last_step);
+        sqlite3_bind_int(st, 9, u->isolated_identity);
+        sqlite3_bind_int64(st, 10, u->created_at);
+        rc = run(s, st);
+    }
+    leave(s, locked);
+    return rc;
+}
+
+static int user_get_by(struct sqlite_store *s, const char *sql, const char *key, struct user *out)
+{
+    bool locked = enter(s);
+    sqlite3_stmt *st = stmt(s, sql);
+    int rc = LB_ESTORE;
+
+    if (st) {
+        bind_text(st, 1, key);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            rc = read_user(st, out);
+        else
+            rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(s, rc);
+        stmt_done(s, st);
+    }
+    leave(s, locked);
+    return rc;
+}
+
+static int sq_user_get(struct store *base, const char *id, struct user *out)
+{
+    static const char sql[] = "SELECT " USER_COLS " FROM users WHERE id=?";
+
+    return user_get_by(to_sqlite(base), sql, id, out);
+}
+
+static int sq_user_get_by_username(struct store *base, const char *username, struct user *out)
+{
+    static const char sql[] = "SELECT " USER_COLS " FROM users WHERE username=?";
+
+    return user_get_by(to_sqlite(base), sql, username, out);
+}
+
+static int sq_user_set_totp_step(struct store *base, const char *id, int64_t step)
+{
+    static const char sql[] = "UPDATE users SET totp_last_step=? WHERE id=? AND totp_last_step<?";
+    struct sqlite_store *s = to_sqlite(base);
+    bool locked = enter(s);
+    sqlite3_stmt *st = stmt(s, sql);
+    int rc = LB_ESTORE;
+
+    if (st) {
+        sqlite3_bind_int64(st, 1, step);
+        bind_text(st, 2, id);
+        sqlite3_bind_int64(st, 3, step);
+        rc = run(s, st);
+        /* Nothing changed: the step was already used (a replay, maybe from another thread). */
+        if (rc == 0 && sqlite3_changes(s->db) == 0)
+            rc = LB_ECONFLICT;
+    }
+    leave(s, locked);
+    return rc;
+}
+
+/* ---- role assignments ---- */
+
+#define ROLE_SELECT                                                                                \
+    "SELECT r.id, r.tenant_id, r.user_id, u.username, r.role, r.scope, r.created_at"              \
+    " FROM role_assignments r JOIN users u ON u.id = r.user_id "
+
+static int read_role(sqlite3_stmt *st, struct role_assignment *r)
+{
+    bool oom = false;
+
+    memset(r, 0, sizeof(*r));
+    r->id = col_str(st, 0, &oom);
+    r->tenant_id = col_str(st, 1, &oom);
+    r->user_id = col_str(st, 2, &oom);
+    r->username = col_str(st, 3, &oom);
+    r->role = col_str(st, 4, &oom);
+    r->scope = col_str(st, 5, &oom);
+    r->created_at = sqlite3_column_int64(st, 6);
+    if (oom) {
+        role_assignment_clear(r);
+        return LB_ENOMEM;
+    }
+    return 0;
+}
+
+static int sq_role_insert(struct store *base, const struct role_assignment *r)
+{
+    static const char sql[] = "INSERT INTO role_assignments(id, tenant_id, user_id, role, scope,"
+                              " created_at) VALUES(?,?,?,?,?,?)";
+    struct sqlite_store *s = to_sqlite(base);
+    bool locked = enter(s);
+    sqlite3_stmt *st = stmt(s, sql);
+    int rc = LB_ESTORE;
+
+    if (st) {
+        bind_text(st, 1, r->id);
+        bind_text(st, 2, r->tenant_id);
+        bind_text(st, 3, r->user_id);
+        bind_text(st, 4, r->role);
+        bind_text(st, 5, r->scope);
+        sqlite3_bind_int64(st, 6, r->created_at);
+        rc = run(s, st);
+    }
+    leave(s, locked);
+    return rc;
+}
+
+static int sq_role_get(struct store *base, const char *id, struct role_assignment *out)
+{
+    static const char sql[] = ROLE_SELECT "WHERE r.id=?";
+    struct sqlite_store *s = to_sqlite(base);
+    bool locked = enter(s);
+    sqlite3_stmt *st = stmt(s, sql);
+    int rc = LB_ESTORE;
+
+    if (st) {
+        bind_text(st, 1, id);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            rc = read_role(st, out);
+        else
+            rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(s, rc);
+        stmt_done(s, st);
+    }
+    leave(s, locked);
+    return rc;
+}
+
+static int sq_role_delete(struct store *base, const char *id)
+{
+    static const char sql[] = "DELETE FROM role_assignments WHERE id=?";
+    struct sqlite_store *s = to_sqlite(base);
+    bool locked = enter(s);
+    sqlite3_stmt *st = stmt(s, sql);
+    int rc = LB_ESTORE;
+
+    if (st) {
+        bind_text(st, 1, id);
+        rc = run(s, st);
+        if (rc == 0 && sqlite3_changes(s->db) == 0)
+            rc = LB_ENOTFOUND;
+    }
+    leave(s, locked);
+    return rc;
+}
+
+static int role_list_by(struct sqlite_store *s, const char *sql, const char *key,
+                        struct role_list *out)
+{
+    bool locked = enter(s);
+    sqlite3_stmt *st = stmt(s, sql);
+    size_t cap = 0;
+    int rc = LB_ESTORE;
+
+    memset(out, 0, sizeof(*out));
+    if (!st)
+        goto out;
+    bind_text(st, 1, key);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (out->count == cap) {
+            size_t ncap = cap ? cap * 2 : 8;
+            struct role_assignment *nv = lb_realloc(out->items, ncap * sizeof(*nv));
+            if (!nv) {
+                rc = LB_ENOMEM;
+                break;
+            }
+            out->items = nv;
+            cap = ncap;
+        }
+        if ((rc = read_role(st, &out->items[out->count])) != 0)
+            break;
+        out->count++;
+    }
+    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqlite_code(s, rc));
+    stmt_done(s, st);
+out:
+    leave(s, locked);
+    if (rc)
+        role_list_clear(out);
+    return rc;
+}
+
+static int sq_role_list_for_user(struct store *base, const char *user_id, struct role_list *out)
+{
+    static const char sql[] = ROLE_SELECT "WHERE r.user_id=? ORDER BY r.created_at, r.id";
+
+    return role_list_by(to_sqlite(base), sql, user_id, out);
+}
+
+static int sq_role_list_for_tenant(struct store *base, const char *tenant_id, struct role_list *out)
+{
+    static const char sql[] = ROLE_SELECT "WHERE r.tenant_id=? ORDER BY r.created_at, r.id";
+
+    return role_list_by(to_sqlite(base), sql, tenant_id, out);
+}
+
+static int sq_role_count(struct store *base, const char *tenant_id, const char *role,
+                         const char *scope, int64_t *count)
+{
+    static const char sql[] =
+        "SELECT count(*) FROM role_assignments WHERE tenant_id=? AND role=? AND scope=?";
+    struct sqlite_store *s = to_sqlite(base);
+    bool locked = enter(s);
+    sqlite3_stmt *st = stmt(s, sql);
+    int rc = LB_ESTORE;
+
+    if (st) {
+        bind_text(st, 1, tenant_id);
+        bind_text(st, 2, role);
+        bind_text(st, 3, scope);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            *count = sqlite3_column_int64(st, 0);
+            rc = 0;
+        } else {
+            rc = sqlite_code(s, rc);
+        }
+        stmt_done(s, st);
+    }
+    leave(s, locked);
+    return rc;
+}
+
+/* ---- sessions ---- */
+
+static int sq_session_insert(struct store *base, const struct session *se)
+{
+    static const char sql[] = "INSERT INTO sessions(token_hash, user_id, mfa, created_at,"
+                              " expires_at) VALUES(?,?,?,?,?)";
+    struct sqlite_store *s = to_sqlite(base);
+    bool locked = enter(s);
+    sqlite3_stmt *st = stmt(s, sql);
+    int rc = LB_ESTORE;
+
+    if (st) {
+        bind_text(st, 1, se->token_hash);
+        bind_text(st, 2, se->user_id);
+        sqlite3_bind_int(st, 3, se->mfa);
+        sqlite3_bind_int64(st, 4, se->created_at);
+        sqlite3_bind_int64(st, 5, se->expires_at);
+        rc = run(s, st);
+    }
+    leave(s, locked);
+    return rc;
+}
+
+static int sq_session_get(struct store *base, const char *token_hash, struct session *out)
+{
+    static const char sql[] =
+        "SELECT token_hash, user_id, mfa, created_at, expires_at FROM sessions WHERE token_hash=?";
+    struct sqlite_store *s = to_sqlite(base);
+    bool locked = enter(s), oom = false;
+    sqlite3_stmt *st = stmt(s, sql);
+    int rc = LB_ESTORE;
+
+    if (st) {
+        bind_text(st, 1, token_hash);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            memset(out, 0, sizeof(*out));
+            out->token_hash = col_str(st, 0, &oom);
+            out->user_id = col_str(st, 1, &oom);
+            out->mfa = sqlite3_column_int(st, 2) != 0;
+            out->created_at = sqlite3_column_int64(st, 3);
+            out->expires_at = sqlite3_column_int64(st, 4);
+            rc = 0;
+            if (oom) {
+                session_clear(out);
+                rc = LB_ENOMEM;
+            }
+        } else {
+            rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(s, rc);
+        }
+        stmt_done(s, st);
+    }
+    leave(s, locked);
+    return rc;
+}
+
+/* ---- tickets ---- */
+
+#define TICKET_SELECT                                                                              \
+    "SELECT t.seq, t.id, t.tenant_id, t.title, t.description, t.severity, t.status,"              \
+    " t.created_by, u.username, t.created_at FROM tickets t JOIN users u ON u.id = t.created_by "
+
+static int read_ticket_history(struct sqlite_store *s, struct ticket *t)
+{
+    static const char sql[] =
+        "SELECT at, by, type, text FROM ticket_history WHERE ticket_id=? ORDER BY seq";
+    sqlite3_stmt *st = stmt(s, sql);
+    size_t cap = 0;
+    bool oom = false;
+    int rc;
+
+    if (!st)
+        return LB_ESTORE;
+    bind_text(st, 1, t->id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (t->history_count == cap) {
+            size_t ncap = cap ? cap * 2 : 4;
+            struct ticket_event *nv = lb_realloc(t->history, ncap * sizeof(*nv));
+            if (!nv) {
+                oom = true;
+                break;
+            }
+            t->history = nv;
+            cap = ncap;
+        }
+        struct ticket_event *ev = &t->history[t->history_count++];
+        ev->at = sqlite3_column_int64(st, 0);
+        ev->by = col_str(st, 1, &oom);
+        ev->type = col_str(st, 2, &oom);
+        ev->text = col_str(st, 3, &oom);
+        if (oom)
+            break;
+    }
+    stmt_done(s, st);
+    if (oom)
+        return LB_ENOMEM;
+    return rc == SQLITE_DONE ? 0 : sqlite_code(s, rc);
+}
+
+static int read_ticket(struct sqlite_store *s, sqlite3_stmt *st, struct ticket *t)
+{
+    bool oom = false;
+
+    memset(t, 0, sizeof(*t));
+    t->seq = sqlite3_column_int64(st, 0);
+    t->id = col_str(st, 1, &oom);
+    t->tenant_id = col_str(st, 2, &oom);
+    t->title = col_str(st, 3, &oom);
+    t->description = col_str(st, 4, &oom);
+    t->severity = col_str(st, 5, &oom);
+    t->status = col_str(st, 6, &oom);
+    t->created_by = col_str(st, 7, &oom);
+    t->created_by_username = col_str(st, 8, &oom);
+    t->created_at = sqlite3_column_int64(st, 9);
+    (void)s;
+    if (oom) {
+        ticket_clear(t);
+        return LB_ENOMEM;
+    }
+    return 0;
+}
+
+static int sq_ticket_insert(struct store *base, const struct ticket *t)
+{
+    static const char sql[] = "INSERT INTO tickets(id, tenant_id, title, description, severity,"
+                              " status, created_by, created_at) VALUES(?,?,?,?,?,?,?,?)";
+    struct sqlite_store *s = to_sqlite(base);
+    bool locked = enter(s);
+    sqlite3_stmt *st = stmt(s, sql);
+    int rc = LB_ESTORE;
+
+    if (st) {
+        bind_text(st, 1, t->id);
+        bind_text(st, 2, t->tenant_id);
+        bind_text(st, 3, t->title);
+        bind_text(st, 4, t->description);
+        bind_text(st, 5, t->severity);
+        bind_text(st, 6, t->status);
+        bind_text(st, 7, t->created_by);
+        sqlite3_bind_int64(st, 8, t->created_at);
+        rc = run(s, st);
+    }
+    leave(s, locked);
+    return rc;
+}
+
+static int sq_ticket_event_append(struct store *base, const char *ticket_id,
+                                  const struct ticket_event *ev)
+{
+    static const char sql[] =
+        "INSERT INTO ticket_history(ticket_id, at, by, type, text) VALUES(?,?,?,?,?)";
+    struct sqlite_store *s = to_sqlite(base);
+    bool locked = enter(s);
+    sqlite3_stmt *st = stmt(s, sql);
+    int rc = LB_ESTORE;
+
+    if (st) {
+        bind_text(st, 1, ticket_id);
+        sqlite3_bind_int64(st, 2, ev->at);
+        bind_text(st, 3, ev->by);
+        bind_text(st, 4, ev->type);
+        bind_text(st, 5, ev->text);
+        rc = run(s, st);
+    }
+    leave(s, locked);
+    return rc;
+}
+
+static int sq_ticket_get(struct store *base, const char *id, struct ticket *out)
+{
+    static const char sql[] = TICKET_SELECT "WHERE t.id=?";
+    struct sqlite_store *s = to_sqlite(base);
+    bool locked = enter(s);
+    sqlite3_stmt *st = stmt(s, sql);
+    int rc = LB_ESTORE;
+
+    if (!st)
+        goto out;
+    bind_text(st, 1, id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        rc = read_ticket(s, st, out);
+    else
+        rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(s, rc);
+    stmt_done(s, st);
+    if (rc == 0 && (rc = read_ticket_history(s, out)) != 0)
+        ticket_clear(out);
+out:
+    leave(s, locked);
+    return rc;
+}
+
+static int sq_ticket_list(struct store *base, const char *tenant_id, int64_t before_seq,
+                          size_t limit, struct ticket_list *out)
+{
+    static const char sql[] = TICKET_SELECT "WHERE t.tenant_id=? AND (?2 = 0 OR t.seq < ?2)"
+                                            " ORDER BY t.seq DESC LIMIT ?3";
+    struct sqlite_store *s = to_sqlite(base);
+    bool locked = enter(s);
+    sqlite3_stmt *st = stmt(s, sql);
+    int rc = LB_ESTORE;
+
+    memset(out, 0, sizeof(*out));
+    if (!st)
+        goto out;
+    out->items = lb_calloc(limit ? limit : 1, sizeof(*out->items));
+    if (!out->items) {
+        stmt_done(s, st);
+        rc = LB_ENOMEM;
+        goto out;
+    }
+    bind_text(st, 1, tenant_id);
+    sqlite3_bind_int64(st, 2, before_seq);
+    sqlite3_bind_int64(st, 3, (int64_t)limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && out->count < limit) {
+        if ((rc = read_ticket(s, st, &out->items[out->count])) != 0)
+            break;
+        out->count++;
+    }
+    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqlite_code(s, rc));
+    stmt_done(s, st);
+    for (size_t i = 0; rc == 0 && i < out->count; i++)
+        rc = read_ticket_history(s, &out->items[i]);
+out:
+    leave(s, locked);
+    if (rc)
+        ticket_list_clear(out);
+    return rc;
+}
+
+/* ---- requests ---- */
+
+#define REQUEST_COLS                                                                               \
+    "seq, id, tenant_id, ticket_id, requester_id, requester_username, resource_type,"             \
+    " resource_ids, access_level, justification, duration_seconds, status,"                       \
+    " customer_approval_required, internal_review_required, customer_visible,"                    \
+    " approvals_required, created_at, expires_at, grant_starts_at, grant_ends_at,"                \
+    " grant_ended_at, status_reason"
+
+static int64_t col_time(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
+}
+
+static int read_request_row(sqlite3_stmt *st, struct request *r)
+{
+    bool oom = false;
+    const char *status;
+    int rc;
+
+    memset(r, 0, sizeof(*r));
+    r->seq = sqlite3_column_int64(st, 0);
+    r->id = col_str(st, 1, &oom);
+    r->tenant_id = col_str(st, 2, &oom);
+    r->ticket_id = col_str(st, 3, &oom);
+    r->requester_id = col_str(st, 4, &oom);
+    r->requester_username = col_str(st, 5, &oom);
+    r->resource_type = col_str(st, 6, &oom);
+    rc = split_lines((const char *)sqlite3_column_text(st, 7), &r->resource_ids, &r->resource_count);
+    r->access_level = (enum access_level)sqlite3_column_int(st, 8);
+    r->justification = col_str(st, 9, &oom);
+    r->duration_seconds = sqlite3_column_int64(st, 10);
+    status = (const char *)sqlite3_column_text(st, 11);
+    r->status = (enum request_status)(status ? request_status_parse(status) : 0);
+    r->customer_approval_required = sqlite3_column_int(st, 12) != 0;
+    r->internal_review_required = sqlite3_column_int(st, 13) != 0;
+    r->customer_visible = sqlite3_column_int(st, 14) != 0;
+    r->approvals_required = sqlite3_column_int64(st, 15);
+    r->created_at = sqlite3_column_int64(st, 16);
+    r->expires_at = col_time(st, 17);
+    r->grant_starts_at = col_time(st, 18);
+    r->grant_ends_at = col_time(st, 19);
+    r->grant_ended_at = col_time(st, 20);
+    r->status_reason = col_str(st, 21, &oom);
+    if (oom || rc) {
+        request_clear(r);
+        return LB_ENOMEM;
+    }
+    return 0;
+}
+
+static int read_decisions(struct sqlite_store *s, struct request *r)
+{
+    static const char sql[] = "SELECT kind, by_id, by_username, decision, at, reason, client_ip"
+                              " FROM request_decisions WHERE request_id=? ORDER BY seq";
+    sqlite3_stmt *st = stmt(s, sql);
+    size_t cap = 0;
+    bool oom = false;
+    int rc;
+
+    if (!st)
+        return LB_ESTORE;
+    bind_text(st, 1, r->id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (r->decision_count == cap) {
+            size_t ncap = cap ? cap * 2 : 4;
+            struct decision *nv = lb_realloc(r->decisions, ncap * sizeof(*nv));
+            if (!nv) {
+                oom = true;
+                break;
+            }
+            r->decisions = nv;
+            cap = ncap;
+        }
+        struct decision *d = &r->decisions[r->decision_count++];
+        memset(d, 0, sizeof(*d));
+        d->kind = strcmp((const char *)sqlite3_column_text(st, 0), "review") == 0
+                      ? DECISION_REVIEW
+                      : DECISION_CUSTOMER;
+        d->by_id = col_str(st, 1, &oom);
+        d->by_username = col_str(st, 2, &oom);
+        d->approve = strcmp((const char *)sqlite3_column_text(st, 3), "approve") == 0;
+        d->at = sqlite3_column_int64(st, 4);
+        d->reason = col_str(st, 5, &oom);
+        d->client_ip = col_str(st, 6, &oom);
+        if (oom)
+            break;
+    }
+    stmt_done(s, st);
+    if (oom)
+        return LB_ENOMEM;
+    return rc == SQLITE_DONE ? 0 : sqlite_code(s, rc);
+}
+
+static int64_t request_deadline(const struct request *r)
+{
+    if (r->status == REQ_PENDING || r->status == REQ_PENDING_INTERNAL)
+        return r->expires_at;
+    if (r->status == REQ_APPROVED)
+        return r->grant_ends_at;
+    return 0;
+}
+
+static int sq_request_insert(struct store *base, const struct request *r)
+{
+    static const char sql[] =
+        "INSERT INTO requests(id, tenant_id, ticket_id, requester_id, requester_username,"
+        " resource_type, resource_ids, access_level, justification, duration_seconds, status,"
+        " customer_approval_required, internal_review_required, customer_visible,"
+        " approvals_required, created_at, expires_at, grant_starts_at, grant_ends_at,"
+        " grant_ended_at, status_reason, deadline)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    struct sqlite_store *s = to_sqlite(base);
+    char *ids = join_lines(r->resource_ids, r->resource_count);
+    bool locked;
+    sqlite3_stmt *st;
+    int rc = LB_ESTORE;
+
+    if (!ids)
+        return LB_ENOMEM;
+    locked = enter(s);
+    st = stmt(s, sql);
+    if (st) {
+        bind_text(st, 1, r->id);
+        bind_text(st, 2, r->tenant_id);
+        bind_text(st, 3, r->ticket_id);
+        bind_text(st, 4, r->requester_id);
+        bind_text(st, 5, r->requester_username);
+        bind_text(st, 6, r->resource_type);
+        bind_text(st, 7, ids);
+        sqlite3_bind_int(st, 8, (int)r->access_level);
+        bind_text(st, 9, r->justification);
+        sqlite3_bind_int64(st, 10, r->duration_seconds);
+        bind_text(st, 11, request_status_name(r->status));
+        sqlite3_bind_int(st, 12, r->customer_approval_required);
+        sqlite3_bind_int(st, 13, r->internal_review_required);
+        sqlite3_bind_int(st, 14, r->customer_visible);
+        sqlite3_bind_int64(st, 15, r->approvals_required);
+        sqlite3_bind_int64(st, 16, r->created_at);
+        bind_time(st, 17, r->expires_at);
+        bind_time(st, 18, r->grant_starts_at);
+        bind_time(st, 19, r->grant_ends_at);
+        bind_time(st, 20, r->grant_ended_at);
+        bind_text(st, 21, r->status_reason);
+        bind_time(st, 22, request_deadline(r));
+        rc = run(s, st);
+    }
+    leave(s, locked);
+    lb_free(ids);
+    return rc;
+}
+
+static int sq_request_update(struct store *base, const struct request *r)
+{
+    static const char sql[] =
+        "UPDATE requests SET status=?, customer_approval_required=?, customer_visible=?,"
+        " expires_at=?, grant_starts_at=?, grant_ends_at=?, grant_ended_at=?, status_reason=?,"
+        " deadline=? WHERE id=?";
+    struct sqlite_store *s = to_sqlite(base);
+    bool locked = enter(s);
+    sqlite3_stmt *st = stmt(s, sql);
+    int rc = LB_ESTORE;
+
+    if (st) {
+        bind_text(st, 1, request_status_name(r->status));
+        sqlite3_bind_int(st, 2, r->customer_approval_required);
+        sqlite3_bind_int(st, 3, r->customer_visible);
+        bind_time(st, 4, r->expires_at);
+        bind_time(st, 5, r->grant_starts_at);
+        bind_time(st, 6, r->grant_ends_at);
+        bind_time(st, 7, r->grant_ended_at);
+        bind_text(st, 8, r->status_reason);
+        bind_time(st, 9, request_deadline(r));
+        bind_text(st, 10, r->id);
+        rc = run(s, st);
+        if (rc == 0 && sqlite3_changes(s->db) == 0)
+            rc = LB_ENOTFOUND;
+    }
+    leave(s, locked);
+    return rc;
+}
+
+static int sq_request_decision_insert(struct store *base, const char *request_id,
+                                      const struct decision *d)
+{
+    static const char sql[] = "INSERT INTO request_decisions(request_id, kind, by_id, by_username,"
+                              " decision, at, reason, client_ip) VALUES(?,?,?,?,?,?,?,?)";
+    struct sqlite_store *s = to_sqlite(base);
+    bool locked = enter(s);
+    sqlite3_stmt *st = stmt(s, sql);
+    int rc = LB_ESTORE;
+
+    if (st) {
+        bind_text(st, 1, request_id);
+        bind_text(st, 2, d->kind == DECISION_REVIEW ? "review" : "customer");
+        bind_text(st, 3, d->by_id);
+        bind_text(st, 4, d->by_username);
+        bind_text(st, 5, d->approve ? "approve" : "deny");
+        sqlite3_bind_int64(st, 6, d->at);
+        bind_text(st, 7, d->reason);
+        bind_text(st, 8, d->client_ip);
+        rc = run(s, st);
+    }
+    leave(s, locked);
+    return rc;
+}
+
+static int sq_request_get(struct store *base, const char *id, struct request *out)
+{
+    static const char sql[] = "SELECT " REQUEST_COLS " FROM requests WHERE id=?";
+    struct sqlite_store *s = to_sqlite(base);
+    bool locked = enter(s);
+    sqlite3_stmt *st = stmt(s, sql);
+    int rc = LB_ESTORE;
+
+    if (!st)
+        goto out;
+    bind_text(st, 1, id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        rc = read_request_row(st, out);
+    else
+        rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(s, rc);
+    stmt_done(s, st);
+    if (rc == 0 && (rc = read_decisions(s, out)) != 0)
+        request_clear(out);
+out:
+    leave(s, locked);
+    return rc;
+}
+
+static int sq_request_list(struct store *base, const struct request_filter *f,
+                           struct request_list *out)
+{
+    static const char sql[] = "SELECT " REQUEST_COLS " FROM requests"
+                              " WHERE (?1 IS NULL OR tenant_id=?1) AND (?2 IS NULL OR status=?2)"
+                              " AND (?3 IS NULL OR requester_username=?3) AND (?4=0 OR customer_visible=1)"
+                              " AND (?5=0 OR seq<?5) ORDER BY seq DESC LIMIT ?6";
+    struct sqlite_store *s = to_sqlite(base);
+    bool locked = enter(s);
+    sqlite3_stmt *st = stmt(s, sql);
+    int rc = LB_ESTORE;
+
+    memset(out, 0, sizeof(*out));
+    if (!st)
+        goto out;
+    out->items = lb_calloc(f->limit ? f->limit : 1, sizeof(*out->items));
+    if (!out->items) {
+        stmt_done(s, st);
+        rc = LB_ENOMEM;
+        goto out;
+    }
+    bind_text(st, 1, f->tenant_id);
+    bind_text(st, 2, f->status >= 0 ? request_status_name((enum request_status)f->status) : NULL);
+    bind_text(st, 3, f->requester_username);
+    sqlite3_bind_int(st, 4, f->customer_visible_only);
+    sqlite3_bind_int64(st, 5, f->before_seq);
+    sqlite3_bind_int64(st, 6, (int64_t)f->limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && out->count < f->limit) {
+        if ((rc = read_request_row(st, &out->items[out->count])) != 0)
+            break;
+        out->count++;
+    }
+    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqlite_code(s, rc));
+    stmt_done(s, st);
+    for (size_t i = 0; rc == 0 && i < out->count; i++)
+        rc = read_decisions(s, &out->items[i]);
+out:
+    leave(s, locked);
+    if (rc)
+        request_list_clear(out);
+    return rc;
+}
+
+static int sq_request_each_approved(struct store *base, store_request_fn *fn, void *ctx)
+{
+    static const char sql[] = "SELECT " REQUEST_COLS " FROM requests WHERE status='approved'";
+    struct sqlite_store *s = to_sqlite(base);
+    bool locked = enter(s);
+    sqlite3_stmt *st = stmt(s, sql);
+    struct request r;
+    int rc = LB_ESTORE;
+
+    if (!st)
+        goto out;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((rc = read_request_row(st, &r)) != 0)
+            break;
+        rc = fn(ctx, &r);
+        request_clear(&r);
+        if (rc)
+            break;
+    }
+    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : (rc == SQLITE_ROW ? 0 : sqlite_code(s, rc)));
+    stmt_done(s, st);
+out:
+    leave(s, locked);
+    return rc;
+}
+
+static int sq_request_next_deadline(struct store *base, int64_t *at)
+{
+    static const char sql[] = "SELECT min(deadline) FROM requests WHERE deadline IS NOT NULL";
+    struct sqlite_store *s = to_sqlite(base);
+    bool locked = enter(s);
+    sqlite3_stmt *st = stmt(s, sql);
+    int rc = LB_ESTORE;
+
+    if (st) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            *at = col_time(st, 0);
+            rc = 0;
+        } else {
+            rc = sqlite_code(s, rc);
+        }
+        stmt_done(s, st);
+    }
+    leave(s, locked);
+    return rc;
+}
+
+static int sq_request_due(struct store *base, int64_t now, size_t limit, char ***ids,
+                          size_t *count)
+{
+    static const char sql[] = "SELECT id FROM requests WHERE deadline IS NOT NULL AND deadline<=?"
+                              " ORDER BY deadline LIMIT ?";
+    struct sqlite_store *s = to_sqlite(base);
+    bool locked = enter(s), oom = false;
+    sqlite3_stmt *st = stmt(s, sql);
+    char **v = lb_calloc(limit ? limit : 1, sizeof(*v));
+    size_t n = 0;
+    int rc = LB_ESTORE;
+
+    if (!st || !v) {
+        rc = st ? LB_ENOMEM : LB_ESTORE;
+        if (st)
+            stmt_done(s, st);
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int64(st, 2, (int64_t)limit);
+    while (n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW && !oom)
+        v[n++] = col_str(st, 0, &oom);
+    rc = oom ? LB_ENOMEM : (rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sqlite_code(s, rc));
+    stmt_done(s, st);
+out:
+    leave(s, locked);
+    if (rc) {
+        strv_free(v, n);
+        return rc;
+    }
+    *ids = v;
+    *count = n;
+    return 0;
+}
+
+/* ---- audit ---- */
+
+static int sq_audit_insert(struct store *base, struct audit_record *rec)
+{
+    static const char sql[] =
+        "INSERT INTO audit(time, tenant_id, actor, actor_id, actor_type, client_ip, activity,"
+        " item, request_id, decision, details) VALUES(?,?,?,?,?,?,?,?,?,?,?)";
+    struct sqlite_store *s = to_sqlite(base);
+    bool locked = enter(s);
+    sqlite3_stmt *st = stmt(s, sql);
+    int rc = LB_ESTORE;
+
+    if (st) {
+        sqlite3_bind_int64(st, 1, rec->time);
+        bind_text(st, 2, rec->tenant_id);
+        bind_text(st, 3, rec->actor);
+        bind_text(st, 4, rec->actor_id);
+        bind_text(st, 5, rec->actor_type);
+        bind_text(st, 6, rec->client_ip);
+        bind_text(st, 7, rec->activity);
+        bind_text(st, 8, rec->item);
+        bind_text(st, 9, rec->request_id);
+        bind_text(st, 10, rec->decision);
+        bind_text(st, 11, rec->details ? rec->details : "{}");
+        rc = run(s, st);
+        if (rc == 0)
+            rec->seq = sqlite3_last_insert_rowid(s->db);
+    }
+    leave(s, locked);
+    return rc;
+}
+
+static int read_audit(sqlite3_stmt *st, struct audit_record *r)
+{
+    bool oom = false;
+
+    memset(r, 0, sizeof(*r));
+    r->seq = sqlite3_column_int64(st, 0);
+    r->time = sqlite3_column_int64(st, 1);
+    r->tenant_id = col_str(st, 2, &oom);
+    r->actor = col_str(st, 3, &oom);
+    r->actor_id = col_str(st, 4, &oom);
+    r->actor_type = col_str(st, 5, &oom);
+    r->client_ip = col_str(st, 6, &oom);
+    r->activity = col_str(st, 7, &oom);
+    r->item = col_str(st, 8, &oom);
+    r->request_id = col_str(st, 9, &oom);
+    r->decision = col_str(st, 10, &oom);
+    r->details = col_str(st, 11, &oom);
+    if (oom) {
+        audit_record_clear(r);
+        return LB_ENOMEM;
+    }
+    return 0;
+}
+
+static int sq_audit_query(struct store *base, const struct audit_filter *f, struct audit_list *out)
+{
+#define AUDIT_WHERE                                                                                \
+    " WHERE (?1 IS NULL OR activity=?1) AND (?2 IS NULL OR actor=?2) AND (?3 IS NULL OR item=?3)" \
+    " AND (?4 IS NULL OR tenant_id=?4) AND (?5=0 OR time>=?5) AND (?6=0 OR time<?6)"             \
+    " AND (?7=0 OR request_id IS NULL OR EXISTS(SELECT 1 FROM requests r"                          \
+    " WHERE r.id=audit.request_id AND r.customer_visible=1))"
+#define AUDIT_SELECT                                                                               \
+    "SELECT seq, time, tenant_id, actor, actor_id, actor_type, client_ip, activity, item,"        \
+    " request_id, decision, details FROM audit"
+    static const char asc[] =
+        AUDIT_SELECT AUDIT_WHERE " AND (?8=0 OR seq>?8) ORDER BY seq ASC LIMIT ?9";
+    static const char desc[] =
+        AUDIT_SELECT AUDIT_WHERE " AND (?8=0 OR seq<?8) ORDER BY seq DESC LIMIT ?9";
+    struct sqlite_store *s = to_sqlite(base);
+    bool locked = enter(s);
+    sqlite3_stmt *st = stmt(s, f->ascending ? asc : desc);
+    int rc = LB_ESTORE;
+
+    memset(out, 0, sizeof(*out));
+    if (!st)
+        goto out;
+    out->items = lb_calloc(f->limit ? f->limit : 1, sizeof(*out->items));
+    if (!out->items) {
+        stmt_done(s, st);
+        rc = LB_ENOMEM;
+        goto out;
+    }
+    bind_text(st, 1, f->activity);
+    bind_text(st, 2, f->actor);
+    bind_text(st, 3, f->item);
+    bind_text(st, 4, f->tenant_id);
+    sqlite3_bind_int64(st, 5, f->from);
+    sqlite3_bind_int64(st, 6, f->to);
+    sqlite3_bind_int(st, 7, f->tenant_view);
+    sqlite3_bind_int64(st, 8, f->after_seq);
+    sqlite3_bind_int64(st, 9, (int64_t)f->limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && out->count < f->limit) {
+        if ((rc = read_audit(st, &out->items[out->count])) != 0)
+            break;
+        out->count++;
+    }
+    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqlite_code(s, rc));
+    stmt_done(s, st);
+out:
+    leave(s, locked);
+    if (rc)
+        audit_list_clear(out);
+    return rc;
+#undef AUDIT_WHERE
+#undef AUDIT_SELECT
+}
+
+/* ---- open and close ---- */
+
+static void sq_close(struct store *base)
+{
+    struct sqlite_store *s = to_sqlite(base);
+
+    for (size_t i = 0; i < STMT_CACHE_SIZE && s->cache[i].sql; i++)
+        sqlite3_finalize(s->cache[i].stmt);
+    sqlite3_close(s->db);
+    pthread_mutex_destroy(&s->lock);
+    lb_free(s);
+}
+
+static const struct store_ops sqlite_ops = {
+    .close = sq_close,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .meta_get = sq_meta_get,
+    .meta_set = sq_meta_set,
+    .tenant_insert = sq_tenant_insert,
+    .tenant_get = sq_tenant_get,
+    .tenant_list = sq_tenant_list,
+    .tenant_update_settings = sq_tenant_update_settings,
+    .user_insert = sq_user_insert,
+    .user_get = sq_user_get,
+    .user_get_by_username = sq_user_get_by_username,
+    .user_set_totp_step = sq_user_set_totp_step,
+    .role_insert = sq_role_insert,
+    .role_get = sq_role_get,
+    .role_delete = sq_role_delete,
+    .role_list_for_user = sq_role_list_for_user,
+    .role_list_for_tenant = sq_role_list_for_tenant,
+    .role_count = sq_role_count,
+    .session_insert = sq_session_insert,
+    .session_get = sq_session_get,
+    .ticket_insert = sq_ticket_insert,
+    .ticket_get = sq_ticket_get,
+    .ticket_list = sq_ticket_list,
+    .ticket_event_append = sq_ticket_event_append,
+    .request_insert = sq_request_insert,
+    .request_update = sq_request_update,
+    .request_decision_insert = sq_request_decision_insert,
+    .request_get = sq_request_get,
+    .request_list = sq_request_list,
+    .request_each_approved = sq_request_each_approved,
+    .request_next_deadline = sq_request_next_deadline,
+    .request_due = sq_request_due,
+    .audit_insert = sq_audit_insert,
+    .audit_query = sq_audit_query,
+};
+
+int store_sqlite_open(const char *path, struct store **out, struct buf *err)
+{
+    struct sqlite_store *s = lb_calloc(1, sizeof(*s));
+    int rc;
+
+    if (!s)
+        return LB_ENOMEM;
+    s->base.ops = &sqlite_ops;
+    pthread_mutex_init(&s->lock, NULL);
+    rc = sqlite3_open_v2(path, &s->db,
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        if (err)
+            buf_appendf(err, "cannot open %s: %s", path,
+                        s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        rc = LB_ESTORE;
+        goto fail;
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    if ((rc = exec(s, "PRAGMA journal_mode=WAL")) != 0 ||
+        (rc = exec(s, "PRAGMA synchronous=FULL")) != 0 ||
+        (rc = exec(s, "PRAGMA foreign_keys=ON")) != 0) {
+        if (err)
+            buf_appendf(err, "cannot configure %s: %s", path, sqlite3_errmsg(s->db));
+        goto fail;
+    }
+    if ((rc = migrate(s, err)) != 0)
+        goto fail;
+    *out = &s->base;
+    return 0;
+fail:
+    sq_close(&s->base);
+    return rc;
+}
