@@ -176,6 +176,11 @@ size_t core_grant_count(struct core *c)
     return grants_count(c->grants);
 }
 
+void core_store_stats(struct core *c, struct store_stats *out)
+{
+    c->store->ops->stats(c->store, out);
+}
+
 int core_bootstrap(struct core *c, core_token_sink_fn *sink, void *ctx, bool *created)
 {
     struct user existing = {0};

@@ -56,6 +56,8 @@ LB_MUST_CHECK int core_bootstrap(struct core *c, core_token_sink_fn *sink, void 
                                  bool *created);
 /* Number of entries in the grant index. */
 size_t core_grant_count(struct core *c);
+/* The store's transaction and commit counters. */
+void core_store_stats(struct core *c, struct store_stats *out);
 
 /* ---- sessions ---- */
 

@@ -21,7 +21,7 @@ const struct config_entry config_table[] = {
     STR("server", "trusted_proxies", trusted_proxies, "", NULL,
         "comma-separated proxy addresses whose X-Forwarded-For is believed"),
     INT("server", "threads", threads, "0", 0, 256, "--threads",
-        "HTTP worker threads; 0 = one per core"),
+        "HTTP worker threads; 0 = 8 per core (workers wait on commits)"),
     INT("server", "session_ttl_seconds", session_ttl_seconds, "43200", 60, 30 * DAY, NULL,
         "lifetime of a login session's token"),
     INT("server", "bootstrap_token_ttl_seconds", bootstrap_token_ttl_seconds, "31536000", 60,

@@ -187,12 +187,21 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
                                      struct http_req *rq)
 {
     struct buf out = BUF_INIT, extra = BUF_INIT;
+    struct store_stats st = {0};
     char *text;
 
+    core_store_stats(s->core, &st);
     buf_appendf(&extra,
                 "# HELP lockbox_active_grants Entries in the in-memory grant index.\n"
-                "# TYPE lockbox_active_grants gauge\nlockbox_active_grants %zu\n",
-                core_grant_count(s->core));
+                "# TYPE lockbox_active_grants gauge\nlockbox_active_grants %zu\n"
+                "# HELP lockbox_store_transactions_total Transactions committed.\n"
+                "# TYPE lockbox_store_transactions_total counter\n"
+                "lockbox_store_transactions_total %llu\n"
+                "# HELP lockbox_store_commits_total Durable commits (group commit: one fsync "
+                "each).\n# TYPE lockbox_store_commits_total counter\n"
+                "lockbox_store_commits_total %llu\n",
+                core_grant_count(s->core), (unsigned long long)st.transactions,
+                (unsigned long long)st.commits);
     metrics_render(s->metrics, route_name, buf_cstr(&extra), &out);
     buf_release(&extra);
     size_t len = out.len;
@@ -416,8 +425,9 @@ int http_server_start(const struct http_config *cfg, struct core *core, struct h
         return LB_EINVAL;
     }
     if (!threads) {
+        /* a worker waits for its commit's fsync: enough of them let commits group */
         cores = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = cores > 0 ? (unsigned)cores : 1;
+        threads = 8 * (cores > 0 ? (unsigned)cores : 1);
     }
     s = lb_calloc(1, sizeof(*s));
     if (!s || !(s->metrics = metrics_new(api_route_count + 2))) {

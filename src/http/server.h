@@ -23,7 +23,7 @@
 
 struct http_config {
     const char *listen;     /* "host:port", "[v6]:port" */
-    unsigned threads;       /* 0: one per core */
+    unsigned threads;       /* 0: eight per core */
     char *const *trusted_proxies; /* peer addresses allowed to set X-Forwarded-For */
     size_t trusted_proxy_count;
 };

@@ -190,6 +190,11 @@ struct audit_filter {
     size_t limit;
 };
 
+struct store_stats {
+    uint64_t transactions; /* logical transactions committed */
+    uint64_t commits;      /* durable commits (each one fsync of the log) */
+};
+
 /* Called once per approved request by store_request_each_approved; non-zero stops. */
 typedef int store_request_fn(void *ctx, const struct request *req);
 
@@ -244,6 +249,8 @@ struct store_ops {
 
     int (*audit_insert)(struct store *st, struct audit_record *rec);
     int (*audit_query)(struct store *st, const struct audit_filter *f, struct audit_list *out);
+
+    void (*stats)(struct store *st, struct store_stats *out);
 };
 
 struct store {

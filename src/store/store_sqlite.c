@@ -1,6 +1,7 @@
 #include "store_sqlite.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -13,20 +14,50 @@
 /* Logs where a store call failed, then yields the code (SQLite's *_BKPT). */
 #define STORE_ERR(code) store_err_at((code), __FILE__, __LINE__)
 
-#define STMT_CACHE_SIZE 96
+#define STMT_CACHE_SIZE 48
+#define READERS 4      /* read connections: readers never wait for the writer (WAL) */
+#define GROUP_MAX 64   /* most transactions that share one commit */
+#define GROUP_RING 256 /* outcomes kept for waiters of recent groups */
 
 struct stmt_slot {
     const char *sql; /* a string literal: the cache is keyed on its address */
     sqlite3_stmt *stmt;
 };
 
+/* One SQLite connection and its prepared statements. */
+struct conn {
+    sqlite3 *db;
+    struct stmt_slot cache[STMT_CACHE_SIZE];
+    bool busy;     /* a reader in use */
+    bool implicit; /* a write outside a transaction: committed when released */
+};
+
+/*
+ * Group commit: a logical transaction is a SAVEPOINT inside the writer's open SQLite
+ * transaction (the group). When it ends while other writers wait for the writer lock, it
+ * leaves the group open and waits; the last of the group COMMITs once (one fsync) and wakes
+ * the others with the group's outcome. Nobody's call returns before its work is durable.
+ */
+enum conn_mode { CONN_READ, CONN_WRITE };
+
 struct sqlite_store {
     struct store base;
-    sqlite3 *db;
-    pthread_mutex_t lock;
-    pthread_t owner; /* the thread inside a transaction, valid while in_tx */
+    struct conn writer;
+    struct conn readers[READERS];
+    size_t reader_count; /* 0 for ":memory:": reads then use the writer */
+    pthread_mutex_t pool_lock;
+    pthread_cond_t pool_cond;
+    pthread_mutex_t wlock; /* held from begin to the end of a logical transaction */
+    pthread_cond_t group_done;
+    atomic_int want; /* writers waiting for wlock */
     bool in_tx;
-    struct stmt_slot cache[STMT_CACHE_SIZE];
+    pthread_t owner; /* the thread inside a logical transaction, valid while in_tx */
+    bool group_open;
+    int group_size;          /* committed members of the open group */
+    uint64_t group_id;       /* the open (or next) group */
+    uint64_t finished_group; /* the last group closed */
+    int group_rc[GROUP_RING];
+    atomic_ullong transactions, commits;
 };
 
 static int store_err_at(int code, const char *file, int line)
@@ -40,61 +71,47 @@ static struct sqlite_store *to_sqlite(struct store *st)
     return (struct sqlite_store *)st;
 }
 
-/* ---- locking: one connection, one writer, the transaction's thread re-enters freely ---- */
-
-static bool enter(struct sqlite_store *s)
-{
-    if (s->in_tx && pthread_equal(s->owner, pthread_self()))
-        return false;
-    pthread_mutex_lock(&s->lock);
-    return true;
-}
-
-static void leave(struct sqlite_store *s, bool locked)
-{
-    if (locked)
-        pthread_mutex_unlock(&s->lock);
-}
-
-static int sqlite_code(struct sqlite_store *s, int rc)
+static int sqlite_code(struct conn *cn, int rc)
 {
     if (rc == SQLITE_CONSTRAINT)
         return STORE_ERR(LB_EEXISTS);
     if (rc == SQLITE_NOMEM)
         return STORE_ERR(LB_ENOMEM);
-    log_debug("sqlite error rc=%d msg=\"%s\"", rc, sqlite3_errmsg(s->db));
+    log_debug("sqlite error rc=%d msg=\"%s\"", rc, sqlite3_errmsg(cn->db));
     return STORE_ERR(LB_ESTORE);
 }
 
 /* A prepared, reset statement for sql (a literal), or NULL. */
-static sqlite3_stmt *stmt(struct sqlite_store *s, const char *sql)
+static sqlite3_stmt *stmt(struct conn *cn, const char *sql)
 {
+    sqlite3_stmt *st = NULL;
     size_t i;
 
-    for (i = 0; i < STMT_CACHE_SIZE && s->cache[i].sql; i++) {
-        if (s->cache[i].sql == sql) {
-            sqlite3_reset(s->cache[i].stmt);
-            sqlite3_clear_bindings(s->cache[i].stmt);
-            return s->cache[i].stmt;
+    if (!cn)
+        return NULL;
+    for (i = 0; i < STMT_CACHE_SIZE && cn->cache[i].sql; i++) {
+        if (cn->cache[i].sql == sql) {
+            sqlite3_reset(cn->cache[i].stmt);
+            sqlite3_clear_bindings(cn->cache[i].stmt);
+            return cn->cache[i].stmt;
         }
     }
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-        log_error("store: cannot prepare statement: %s", sqlite3_errmsg(s->db));
+    if (sqlite3_prepare_v3(cn->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        log_error("store: cannot prepare statement: %s", sqlite3_errmsg(cn->db));
         return NULL;
     }
     if (i < STMT_CACHE_SIZE) {
-        s->cache[i].sql = sql;
-        s->cache[i].stmt = st;
+        cn->cache[i].sql = sql;
+        cn->cache[i].stmt = st;
     }
     return st;
 }
 
-/* Statements beyond the cache are never expected; the assertion in tests catches growth. */
-static void stmt_done(struct sqlite_store *s, sqlite3_stmt *st)
+/* Resets a cached statement, or finalizes one the cache had no room for. */
+static void stmt_done(struct conn *cn, sqlite3_stmt *st)
 {
-    for (size_t i = 0; i < STMT_CACHE_SIZE && s->cache[i].sql; i++)
-        if (s->cache[i].stmt == st) {
+    for (size_t i = 0; i < STMT_CACHE_SIZE && cn->cache[i].sql; i++)
+        if (cn->cache[i].stmt == st) {
             sqlite3_reset(st);
             return;
         }
@@ -130,26 +147,26 @@ static char *col_str(sqlite3_stmt *st, int i, bool *oom)
     return copy;
 }
 
-static int exec(struct sqlite_store *s, const char *sql)
+static int exec(struct conn *cn, const char *sql)
 {
     char *msg = NULL;
-    int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+    int rc = sqlite3_exec(cn->db, sql, NULL, NULL, &msg);
 
     if (rc != SQLITE_OK) {
         log_error("store: %s", msg ? msg : sqlite3_errstr(rc));
         sqlite3_free(msg);
-        return sqlite_code(s, rc);
+        return sqlite_code(cn, rc);
     }
     return 0;
 }
 
 /* Runs a statement that returns no rows. */
-static int run(struct sqlite_store *s, sqlite3_stmt *st)
+static int run(struct conn *cn, sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
 
-    stmt_done(s, st);
-    return rc == SQLITE_DONE ? 0 : sqlite_code(s, rc);
+    stmt_done(cn, st);
+    return rc == SQLITE_DONE ? 0 : sqlite_code(cn, rc);
 }
 
 /* Splits '\n'-joined text into a new string array. */
@@ -269,7 +286,7 @@ static const char *const migrations[] = {
     " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
 };
 
-static int migrate(struct sqlite_store *s, struct buf *err)
+static int migrate(struct conn *s, struct buf *err)
 {
     sqlite3_stmt *st = NULL;
     int version = 0, rc;
@@ -297,47 +314,145 @@ static int migrate(struct sqlite_store *s, struct buf *err)
     return 0;
 }
 
-/* ---- transactions ---- */
+/* ---- transactions and group commit ---- */
+
+static bool in_my_tx(struct sqlite_store *s)
+{
+    return s->in_tx && pthread_equal(s->owner, pthread_self());
+}
+
+/* Ends the caller's logical transaction (member: it released its savepoint) and unlocks. */
+static int group_finish(struct sqlite_store *s, bool member, int rc)
+{
+    uint64_t g = s->group_id;
+    int grc = 0;
+
+    s->in_tx = false;
+    if (s->group_size > 0 && s->group_size < GROUP_MAX && atomic_load(&s->want) > 0) {
+        /* another writer is coming: it (or the last after it) commits for us */
+        while (member && s->finished_group < g)
+            pthread_cond_wait(&s->group_done, &s->wlock);
+        if (member)
+            rc = s->group_rc[g % GROUP_RING];
+        pthread_mutex_unlock(&s->wlock);
+        return rc;
+    }
+    if (s->group_open) {
+        grc = s->group_size > 0 ? exec(&s->writer, "COMMIT") : exec(&s->writer, "ROLLBACK");
+        if (grc && s->group_size > 0)
+            (void)exec(&s->writer, "ROLLBACK");
+        if (!grc && s->group_size > 0) {
+            atomic_fetch_add(&s->commits, 1);
+            atomic_fetch_add(&s->transactions, (unsigned long long)s->group_size);
+        }
+    }
+    s->group_open = false;
+    s->group_size = 0;
+    s->group_rc[g % GROUP_RING] = grc;
+    s->finished_group = g;
+    s->group_id = g + 1;
+    pthread_cond_broadcast(&s->group_done);
+    pthread_mutex_unlock(&s->wlock);
+    return member ? grc : rc;
+}
 
 static int sq_begin(struct store *st)
 {
     struct sqlite_store *s = to_sqlite(st);
-    int rc;
+    int rc = 0;
 
-    pthread_mutex_lock(&s->lock);
-    rc = exec(s, "BEGIN IMMEDIATE");
-    if (rc) {
-        pthread_mutex_unlock(&s->lock);
-        return rc;
+    atomic_fetch_add(&s->want, 1);
+    pthread_mutex_lock(&s->wlock);
+    atomic_fetch_sub(&s->want, 1);
+    if (!s->group_open) {
+        if ((rc = exec(&s->writer, "BEGIN IMMEDIATE")) != 0) {
+            pthread_mutex_unlock(&s->wlock);
+            return rc;
+        }
+        s->group_open = true;
     }
+    if ((rc = exec(&s->writer, "SAVEPOINT tx")) != 0)
+        return group_finish(s, false, rc);
     s->owner = pthread_self();
     s->in_tx = true;
     return 0;
 }
 
-static void end_tx(struct sqlite_store *s)
+static void undo_savepoint(struct sqlite_store *s)
 {
-    s->in_tx = false;
-    pthread_mutex_unlock(&s->lock);
+    (void)exec(&s->writer, "ROLLBACK TO tx");
+    (void)exec(&s->writer, "RELEASE tx");
 }
 
 static int sq_commit(struct store *st)
 {
     struct sqlite_store *s = to_sqlite(st);
-    int rc = exec(s, "COMMIT");
+    int rc = exec(&s->writer, "RELEASE tx");
 
-    if (rc)
-        exec(s, "ROLLBACK");
-    end_tx(s);
-    return rc;
+    if (rc) {
+        undo_savepoint(s);
+        return group_finish(s, false, rc);
+    }
+    s->group_size++;
+    return group_finish(s, true, 0);
 }
 
 static void sq_rollback(struct store *st)
 {
     struct sqlite_store *s = to_sqlite(st);
 
-    exec(s, "ROLLBACK");
-    end_tx(s);
+    undo_savepoint(s);
+    (void)group_finish(s, false, 0);
+}
+
+/* The connection for one store call: the writer inside the caller's transaction; for a write
+ * outside one, the writer in a transaction of its own; else a free reader. */
+static struct conn *acquire(struct sqlite_store *s, enum conn_mode mode)
+{
+    struct conn *cn = NULL;
+
+    if (in_my_tx(s))
+        return &s->writer;
+    if (mode == CONN_WRITE || s->reader_count == 0) {
+        if (sq_begin(&s->base) != 0)
+            return NULL;
+        s->writer.implicit = true;
+        return &s->writer;
+    }
+    pthread_mutex_lock(&s->pool_lock);
+    for (;;) {
+        for (size_t i = 0; i < s->reader_count && !cn; i++)
+            if (!s->readers[i].busy)
+                cn = &s->readers[i];
+        if (cn)
+            break;
+        pthread_cond_wait(&s->pool_cond, &s->pool_lock);
+    }
+    cn->busy = true;
+    pthread_mutex_unlock(&s->pool_lock);
+    return cn;
+}
+
+/* Gives back what acquire gave; an implicit transaction commits (or, on rc, rolls back). */
+static int release(struct sqlite_store *s, struct conn *cn, int rc)
+{
+    if (!cn)
+        return rc;
+    if (cn == &s->writer) {
+        if (!cn->implicit)
+            return rc;
+        cn->implicit = false;
+        if (rc) {
+            sq_rollback(&s->base);
+            return rc;
+        }
+        return sq_commit(&s->base);
+    }
+    pthread_mutex_lock(&s->pool_lock);
+    cn->busy = false;
+    pthread_cond_signal(&s->pool_cond);
+    pthread_mutex_unlock(&s->pool_lock);
+    return rc;
 }
 
 /* ---- meta ---- */
@@ -346,8 +461,9 @@ static int sq_meta_get(struct store *base, const char *key, char **value)
 {
     static const char sql[] = "SELECT value FROM meta WHERE key=?";
     struct sqlite_store *s = to_sqlite(base);
-    bool locked = enter(s), oom = false;
-    sqlite3_stmt *st = stmt(s, sql);
+    bool oom = false;
+    struct conn *cn = acquire(s, CONN_READ);
+    sqlite3_stmt *st = stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (!st)
@@ -358,11 +474,11 @@ static int sq_meta_get(struct store *base, const char *key, char **value)
         *value = col_str(st, 0, &oom);
         rc = oom ? LB_ENOMEM : 0;
     } else {
-        rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(s, rc);
+        rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(cn, rc);
     }
-    stmt_done(s, st);
+    stmt_done(cn, st);
 out:
-    leave(s, locked);
+    release(s, cn, 0);
     return rc;
 }
 
@@ -370,16 +486,16 @@ static int sq_meta_set(struct store *base, const char *key, const char *value)
 {
     static const char sql[] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)";
     struct sqlite_store *s = to_sqlite(base);
-    bool locked = enter(s);
-    sqlite3_stmt *st = stmt(s, sql);
+    struct conn *cn = acquire(s, CONN_WRITE);
+    sqlite3_stmt *st = stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
         bind_text(st, 1, key);
         bind_text(st, 2, value);
-        rc = run(s, st);
+        rc = run(cn, st);
     }
-    leave(s, locked);
+    rc = release(s, cn, rc);
     return rc;
 }
 
@@ -429,23 +545,23 @@ static int sq_tenant_insert(struct store *base, const struct tenant *t)
     static const char sql[] = "INSERT INTO tenants(" TENANT_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?)";
     struct sqlite_store *s = to_sqlite(base);
     char *emails = join_lines(t->settings.notification_emails, t->settings.notification_email_count);
-    bool locked;
+    struct conn *cn;
     sqlite3_stmt *st;
     int rc = LB_ESTORE;
 
     if (!emails)
         return LB_ENOMEM;
-    locked = enter(s);
-    st = stmt(s, sql);
+    cn = acquire(s, CONN_WRITE);
+    st = stmt(cn, sql);
     if (st) {
         bind_text(st, 1, t->id);
         bind_text(st, 2, t->name);
         bind_text(st, 3, t->plan);
         sqlite3_bind_int64(st, 4, t->created_at);
         bind_settings(st, 5, &t->settings, emails);
-        rc = run(s, st);
+        rc = run(cn, st);
     }
-    leave(s, locked);
+    rc = release(s, cn, rc);
     lb_free(emails);
     return rc;
 }
@@ -457,22 +573,22 @@ static int sq_tenant_update_settings(struct store *base, const struct tenant *t)
         " max_grant_seconds=?, required_approvals=?, notification_emails=? WHERE id=?";
     struct sqlite_store *s = to_sqlite(base);
     char *emails = join_lines(t->settings.notification_emails, t->settings.notification_email_count);
-    bool locked;
+    struct conn *cn;
     sqlite3_stmt *st;
     int rc = LB_ESTORE;
 
     if (!emails)
         return LB_ENOMEM;
-    locked = enter(s);
-    st = stmt(s, sql);
+    cn = acquire(s, CONN_WRITE);
+    st = stmt(cn, sql);
     if (st) {
         bind_settings(st, 1, &t->settings, emails);
         bind_text(st, 7, t->id);
-        rc = run(s, st);
-        if (rc == 0 && sqlite3_changes(s->db) == 0)
+        rc = run(cn, st);
+        if (rc == 0 && sqlite3_changes(cn->db) == 0)
             rc = LB_ENOTFOUND;
     }
-    leave(s, locked);
+    rc = release(s, cn, rc);
     lb_free(emails);
     return rc;
 }
@@ -481,8 +597,8 @@ static int sq_tenant_get(struct store *base, const char *id, struct tenant *out)
 {
     static const char sql[] = "SELECT " TENANT_COLS " FROM tenants WHERE id=?";
     struct sqlite_store *s = to_sqlite(base);
-    bool locked = enter(s);
-    sqlite3_stmt *st = stmt(s, sql);
+    struct conn *cn = acquire(s, CONN_READ);
+    sqlite3_stmt *st = stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
@@ -491,10 +607,10 @@ static int sq_tenant_get(struct store *base, const char *id, struct tenant *out)
         if (rc == SQLITE_ROW)
             rc = read_tenant(st, out);
         else
-            rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(s, rc);
-        stmt_done(s, st);
+            rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(cn, rc);
+        stmt_done(cn, st);
     }
-    leave(s, locked);
+    release(s, cn, 0);
     return rc;
 }
 
@@ -504,8 +620,8 @@ static int sq_tenant_list(struct store *base, const char *only_id, struct tenant
     static const char sql[] =
         "SELECT " TENANT_COLS " FROM tenants WHERE ?1 IS NULL OR id=?1 ORDER BY created_at DESC, id";
     struct sqlite_store *s = to_sqlite(base);
-    bool locked = enter(s);
-    sqlite3_stmt *st = stmt(s, sql);
+    struct conn *cn = acquire(s, CONN_READ);
+    sqlite3_stmt *st = stmt(cn, sql);
     struct tenant *v = NULL;
     size_t n = 0, cap = 0;
     int rc = LB_ESTORE;
@@ -528,10 +644,10 @@ static int sq_tenant_list(struct store *base, const char *only_id, struct tenant
             break;
         n++;
     }
-    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqlite_code(s, rc));
-    stmt_done(s, st);
+    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqlite_code(cn, rc));
+    stmt_done(cn, st);
 out:
-    leave(s, locked);
+    release(s, cn, 0);
     if (rc) {
         for (size_t i = 0; i < n; i++)
             tenant_clear(&v[i]);
@@ -575,8 +691,8 @@ static int sq_user_insert(struct store *base, const struct user *u)
 {
     static const char sql[] = "INSERT INTO users(" USER_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?)";
     struct sqlite_store *s = to_sqlite(base);
-    bool locked = enter(s);
-    sqlite3_stmt *st = stmt(s, sql);
+    struct conn *cn = acquire(s, CONN_WRITE);
+    sqlite3_stmt *st = stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
@@ -590,16 +706,16 @@ static int sq_user_insert(struct store *base, const struct user *u)
         sqlite3_bind_int64(st, 8, u->totp_last_step);
         sqlite3_bind_int(st, 9, u->isolated_identity);
         sqlite3_bind_int64(st, 10, u->created_at);
-        rc = run(s, st);
+        rc = run(cn, st);
     }
-    leave(s, locked);
+    rc = release(s, cn, rc);
     return rc;
 }
 
 static int user_get_by(struct sqlite_store *s, const char *sql, const char *key, struct user *out)
 {
-    bool locked = enter(s);
-    sqlite3_stmt *st = stmt(s, sql);
+    struct conn *cn = acquire(s, CONN_READ);
+    sqlite3_stmt *st = stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
@@ -608,10 +724,10 @@ static int user_get_by(struct sqlite_store *s, const char *sql, const char *key,
         if (rc == SQLITE_ROW)
             rc = read_user(st, out);
         else
-            rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(s, rc);
-        stmt_done(s, st);
+            rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(cn, rc);
+        stmt_done(cn, st);
     }
-    leave(s, locked);
+    release(s, cn, 0);
     return rc;
 }
 
@@ -633,20 +749,20 @@ static int sq_user_set_totp_step(struct store *base, const char *id, int64_t ste
 {
     static const char sql[] = "UPDATE users SET totp_last_step=? WHERE id=? AND totp_last_step<?";
     struct sqlite_store *s = to_sqlite(base);
-    bool locked = enter(s);
-    sqlite3_stmt *st = stmt(s, sql);
+    struct conn *cn = acquire(s, CONN_WRITE);
+    sqlite3_stmt *st = stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
         sqlite3_bind_int64(st, 1, step);
         bind_text(st, 2, id);
         sqlite3_bind_int64(st, 3, step);
-        rc = run(s, st);
+        rc = run(cn, st);
         /* Nothing changed: the step was already used (a replay, maybe from another thread). */
-        if (rc == 0 && sqlite3_changes(s->db) == 0)
+        if (rc == 0 && sqlite3_changes(cn->db) == 0)
             rc = LB_ECONFLICT;
     }
-    leave(s, locked);
+    rc = release(s, cn, rc);
     return rc;
 }
 
@@ -680,8 +796,8 @@ static int sq_role_insert(struct store *base, const struct role_assignment *r)
     static const char sql[] = "INSERT INTO role_assignments(id, tenant_id, user_id, role, scope,"
                               " created_at) VALUES(?,?,?,?,?,?)";
     struct sqlite_store *s = to_sqlite(base);
-    bool locked = enter(s);
-    sqlite3_stmt *st = stmt(s, sql);
+    struct conn *cn = acquire(s, CONN_WRITE);
+    sqlite3_stmt *st = stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
@@ -691,9 +807,9 @@ static int sq_role_insert(struct store *base, const struct role_assignment *r)
         bind_text(st, 4, r->role);
         bind_text(st, 5, r->scope);
         sqlite3_bind_int64(st, 6, r->created_at);
-        rc = run(s, st);
+        rc = run(cn, st);
     }
-    leave(s, locked);
+    rc = release(s, cn, rc);
     return rc;
 }
 
@@ -701,8 +817,8 @@ static int sq_role_get(struct store *base, const char *id, struct role_assignmen
 {
     static const char sql[] = ROLE_SELECT "WHERE r.id=?";
     struct sqlite_store *s = to_sqlite(base);
-    bool locked = enter(s);
-    sqlite3_stmt *st = stmt(s, sql);
+    struct conn *cn = acquire(s, CONN_READ);
+    sqlite3_stmt *st = stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
@@ -711,10 +827,10 @@ static int sq_role_get(struct store *base, const char *id, struct role_assignmen
         if (rc == SQLITE_ROW)
             rc = read_role(st, out);
         else
-            rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(s, rc);
-        stmt_done(s, st);
+            rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(cn, rc);
+        stmt_done(cn, st);
     }
-    leave(s, locked);
+    release(s, cn, 0);
     return rc;
 }
 
@@ -722,25 +838,25 @@ static int sq_role_delete(struct store *base, const char *id)
 {
     static const char sql[] = "DELETE FROM role_assignments WHERE id=?";
     struct sqlite_store *s = to_sqlite(base);
-    bool locked = enter(s);
-    sqlite3_stmt *st = stmt(s, sql);
+    struct conn *cn = acquire(s, CONN_WRITE);
+    sqlite3_stmt *st = stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
         bind_text(st, 1, id);
-        rc = run(s, st);
-        if (rc == 0 && sqlite3_changes(s->db) == 0)
+        rc = run(cn, st);
+        if (rc == 0 && sqlite3_changes(cn->db) == 0)
             rc = LB_ENOTFOUND;
     }
-    leave(s, locked);
+    rc = release(s, cn, rc);
     return rc;
 }
 
 static int role_list_by(struct sqlite_store *s, const char *sql, const char *key,
                         struct role_list *out)
 {
-    bool locked = enter(s);
-    sqlite3_stmt *st = stmt(s, sql);
+    struct conn *cn = acquire(s, CONN_READ);
+    sqlite3_stmt *st = stmt(cn, sql);
     size_t cap = 0;
     int rc = LB_ESTORE;
 
@@ -763,10 +879,10 @@ static int role_list_by(struct sqlite_store *s, const char *sql, const char *key
             break;
         out->count++;
     }
-    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqlite_code(s, rc));
-    stmt_done(s, st);
+    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqlite_code(cn, rc));
+    stmt_done(cn, st);
 out:
-    leave(s, locked);
+    release(s, cn, 0);
     if (rc)
         role_list_clear(out);
     return rc;
@@ -792,8 +908,8 @@ static int sq_role_count(struct store *base, const char *tenant_id, const char *
     static const char sql[] =
         "SELECT count(*) FROM role_assignments WHERE tenant_id=? AND role=? AND scope=?";
     struct sqlite_store *s = to_sqlite(base);
-    bool locked = enter(s);
-    sqlite3_stmt *st = stmt(s, sql);
+    struct conn *cn = acquire(s, CONN_READ);
+    sqlite3_stmt *st = stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
@@ -805,11 +921,11 @@ static int sq_role_count(struct store *base, const char *tenant_id, const char *
             *count = sqlite3_column_int64(st, 0);
             rc = 0;
         } else {
-            rc = sqlite_code(s, rc);
+            rc = sqlite_code(cn, rc);
         }
-        stmt_done(s, st);
+        stmt_done(cn, st);
     }
-    leave(s, locked);
+    release(s, cn, 0);
     return rc;
 }
 
@@ -820,8 +936,8 @@ static int sq_session_insert(struct store *base, const struct session *se)
     static const char sql[] = "INSERT INTO sessions(token_hash, user_id, mfa, created_at,"
                               " expires_at) VALUES(?,?,?,?,?)";
     struct sqlite_store *s = to_sqlite(base);
-    bool locked = enter(s);
-    sqlite3_stmt *st = stmt(s, sql);
+    struct conn *cn = acquire(s, CONN_WRITE);
+    sqlite3_stmt *st = stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
@@ -830,9 +946,9 @@ static int sq_session_insert(struct store *base, const struct session *se)
         sqlite3_bind_int(st, 3, se->mfa);
         sqlite3_bind_int64(st, 4, se->created_at);
         sqlite3_bind_int64(st, 5, se->expires_at);
-        rc = run(s, st);
+        rc = run(cn, st);
     }
-    leave(s, locked);
+    rc = release(s, cn, rc);
     return rc;
 }
 
@@ -841,8 +957,9 @@ static int sq_session_get(struct store *base, const char *token_hash, struct ses
     static const char sql[] =
         "SELECT token_hash, user_id, mfa, created_at, expires_at FROM sessions WHERE token_hash=?";
     struct sqlite_store *s = to_sqlite(base);
-    bool locked = enter(s), oom = false;
-    sqlite3_stmt *st = stmt(s, sql);
+    bool oom = false;
+    struct conn *cn = acquire(s, CONN_READ);
+    sqlite3_stmt *st = stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
@@ -861,11 +978,11 @@ static int sq_session_get(struct store *base, const char *token_hash, struct ses
                 rc = LB_ENOMEM;
             }
         } else {
-            rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(s, rc);
+            rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(cn, rc);
         }
-        stmt_done(s, st);
+        stmt_done(cn, st);
     }
-    leave(s, locked);
+    release(s, cn, 0);
     return rc;
 }
 
@@ -875,11 +992,11 @@ static int sq_session_get(struct store *base, const char *token_hash, struct ses
     "SELECT t.seq, t.id, t.tenant_id, t.title, t.description, t.severity, t.status,"              \
     " t.created_by, u.username, t.created_at FROM tickets t JOIN users u ON u.id = t.created_by "
 
-static int read_ticket_history(struct sqlite_store *s, struct ticket *t)
+static int read_ticket_history(struct conn *cn, struct ticket *t)
 {
     static const char sql[] =
         "SELECT at, by, type, text FROM ticket_history WHERE ticket_id=? ORDER BY seq";
-    sqlite3_stmt *st = stmt(s, sql);
+    sqlite3_stmt *st = stmt(cn, sql);
     size_t cap = 0;
     bool oom = false;
     int rc;
@@ -906,13 +1023,13 @@ static int read_ticket_history(struct sqlite_store *s, struct ticket *t)
         if (oom)
             break;
     }
-    stmt_done(s, st);
+    stmt_done(cn, st);
     if (oom)
         return LB_ENOMEM;
-    return rc == SQLITE_DONE ? 0 : sqlite_code(s, rc);
+    return rc == SQLITE_DONE ? 0 : sqlite_code(cn, rc);
 }
 
-static int read_ticket(struct sqlite_store *s, sqlite3_stmt *st, struct ticket *t)
+static int read_ticket(sqlite3_stmt *st, struct ticket *t)
 {
     bool oom = false;
 
@@ -927,7 +1044,6 @@ static int read_ticket(struct sqlite_store *s, sqlite3_stmt *st, struct ticket *
     t->created_by = col_str(st, 7, &oom);
     t->created_by_username = col_str(st, 8, &oom);
     t->created_at = sqlite3_column_int64(st, 9);
-    (void)s;
     if (oom) {
         ticket_clear(t);
         return LB_ENOMEM;
@@ -940,8 +1056,8 @@ static int sq_ticket_insert(struct store *base, const struct ticket *t)
     static const char sql[] = "INSERT INTO tickets(id, tenant_id, title, description, severity,"
                               " status, created_by, created_at) VALUES(?,?,?,?,?,?,?,?)";
     struct sqlite_store *s = to_sqlite(base);
-    bool locked = enter(s);
-    sqlite3_stmt *st = stmt(s, sql);
+    struct conn *cn = acquire(s, CONN_WRITE);
+    sqlite3_stmt *st = stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
@@ -953,9 +1069,9 @@ static int sq_ticket_insert(struct store *base, const struct ticket *t)
         bind_text(st, 6, t->status);
         bind_text(st, 7, t->created_by);
         sqlite3_bind_int64(st, 8, t->created_at);
-        rc = run(s, st);
+        rc = run(cn, st);
     }
-    leave(s, locked);
+    rc = release(s, cn, rc);
     return rc;
 }
 
@@ -965,8 +1081,8 @@ static int sq_ticket_event_append(struct store *base, const char *ticket_id,
     static const char sql[] =
         "INSERT INTO ticket_history(ticket_id, at, by, type, text) VALUES(?,?,?,?,?)";
     struct sqlite_store *s = to_sqlite(base);
-    bool locked = enter(s);
-    sqlite3_stmt *st = stmt(s, sql);
+    struct conn *cn = acquire(s, CONN_WRITE);
+    sqlite3_stmt *st = stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
@@ -975,9 +1091,9 @@ static int sq_ticket_event_append(struct store *base, const char *ticket_id,
         bind_text(st, 3, ev->by);
         bind_text(st, 4, ev->type);
         bind_text(st, 5, ev->text);
-        rc = run(s, st);
+        rc = run(cn, st);
     }
-    leave(s, locked);
+    rc = release(s, cn, rc);
     return rc;
 }
 
@@ -985,8 +1101,8 @@ static int sq_ticket_get(struct store *base, const char *id, struct ticket *out)
 {
     static const char sql[] = TICKET_SELECT "WHERE t.id=?";
     struct sqlite_store *s = to_sqlite(base);
-    bool locked = enter(s);
-    sqlite3_stmt *st = stmt(s, sql);
+    struct conn *cn = acquire(s, CONN_READ);
+    sqlite3_stmt *st = stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (!st)
@@ -994,14 +1110,14 @@ static int sq_ticket_get(struct store *base, const char *id, struct ticket *out)
     bind_text(st, 1, id);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
-        rc = read_ticket(s, st, out);
+        rc = read_ticket(st, out);
     else
-        rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(s, rc);
-    stmt_done(s, st);
-    if (rc == 0 && (rc = read_ticket_history(s, out)) != 0)
+        rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(cn, rc);
+    stmt_done(cn, st);
+    if (rc == 0 && (rc = read_ticket_history(cn, out)) != 0)
         ticket_clear(out);
 out:
-    leave(s, locked);
+    release(s, cn, 0);
     return rc;
 }
 
@@ -1011,8 +1127,8 @@ static int sq_ticket_list(struct store *base, const char *tenant_id, int64_t bef
     static const char sql[] = TICKET_SELECT "WHERE t.tenant_id=? AND (?2 = 0 OR t.seq < ?2)"
                                             " ORDER BY t.seq DESC LIMIT ?3";
     struct sqlite_store *s = to_sqlite(base);
-    bool locked = enter(s);
-    sqlite3_stmt *st = stmt(s, sql);
+    struct conn *cn = acquire(s, CONN_READ);
+    sqlite3_stmt *st = stmt(cn, sql);
     int rc = LB_ESTORE;
 
     memset(out, 0, sizeof(*out));
@@ -1020,7 +1136,7 @@ static int sq_ticket_list(struct store *base, const char *tenant_id, int64_t bef
         goto out;
     out->items = lb_calloc(limit ? limit : 1, sizeof(*out->items));
     if (!out->items) {
-        stmt_done(s, st);
+        stmt_done(cn, st);
         rc = LB_ENOMEM;
         goto out;
     }
@@ -1028,16 +1144,16 @@ static int sq_ticket_list(struct store *base, const char *tenant_id, int64_t bef
     sqlite3_bind_int64(st, 2, before_seq);
     sqlite3_bind_int64(st, 3, (int64_t)limit);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && out->count < limit) {
-        if ((rc = read_ticket(s, st, &out->items[out->count])) != 0)
+        if ((rc = read_ticket(st, &out->items[out->count])) != 0)
             break;
         out->count++;
     }
-    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqlite_code(s, rc));
-    stmt_done(s, st);
+    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqlite_code(cn, rc));
+    stmt_done(cn, st);
     for (size_t i = 0; rc == 0 && i < out->count; i++)
-        rc = read_ticket_history(s, &out->items[i]);
+        rc = read_ticket_history(cn, &out->items[i]);
 out:
-    leave(s, locked);
+    release(s, cn, 0);
     if (rc)
         ticket_list_clear(out);
     return rc;
@@ -1094,11 +1210,11 @@ static int read_request_row(sqlite3_stmt *st, struct request *r)
     return 0;
 }
 
-static int read_decisions(struct sqlite_store *s, struct request *r)
+static int read_decisions(struct conn *cn, struct request *r)
 {
     static const char sql[] = "SELECT kind, by_id, by_username, decision, at, reason, client_ip"
                               " FROM request_decisions WHERE request_id=? ORDER BY seq";
-    sqlite3_stmt *st = stmt(s, sql);
+    sqlite3_stmt *st = stmt(cn, sql);
     size_t cap = 0;
     bool oom = false;
     int rc;
@@ -1131,10 +1247,10 @@ static int read_decisions(struct sqlite_store *s, struct request *r)
         if (oom)
             break;
     }
-    stmt_done(s, st);
+    stmt_done(cn, st);
     if (oom)
         return LB_ENOMEM;
-    return rc == SQLITE_DONE ? 0 : sqlite_code(s, rc);
+    return rc == SQLITE_DONE ? 0 : sqlite_code(cn, rc);
 }
 
 static int64_t request_deadline(const struct request *r)
@@ -1157,14 +1273,14 @@ static int sq_request_insert(struct store *base, const struct request *r)
         " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     struct sqlite_store *s = to_sqlite(base);
     char *ids = join_lines(r->resource_ids, r->resource_count);
-    bool locked;
+    struct conn *cn;
     sqlite3_stmt *st;
     int rc = LB_ESTORE;
 
     if (!ids)
         return LB_ENOMEM;
-    locked = enter(s);
-    st = stmt(s, sql);
+    cn = acquire(s, CONN_WRITE);
+    st = stmt(cn, sql);
     if (st) {
         bind_text(st, 1, r->id);
         bind_text(st, 2, r->tenant_id);
@@ -1188,9 +1304,9 @@ static int sq_request_insert(struct store *base, const struct request *r)
         bind_time(st, 20, r->grant_ended_at);
         bind_text(st, 21, r->status_reason);
         bind_time(st, 22, request_deadline(r));
-        rc = run(s, st);
+        rc = run(cn, st);
     }
-    leave(s, locked);
+    rc = release(s, cn, rc);
     lb_free(ids);
     return rc;
 }
@@ -1202,8 +1318,8 @@ static int sq_request_update(struct store *base, const struct request *r)
         " expires_at=?, grant_starts_at=?, grant_ends_at=?, grant_ended_at=?, status_reason=?,"
         " deadline=? WHERE id=?";
     struct sqlite_store *s = to_sqlite(base);
-    bool locked = enter(s);
-    sqlite3_stmt *st = stmt(s, sql);
+    struct conn *cn = acquire(s, CONN_WRITE);
+    sqlite3_stmt *st = stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
@@ -1217,11 +1333,11 @@ static int sq_request_update(struct store *base, const struct request *r)
         bind_text(st, 8, r->status_reason);
         bind_time(st, 9, request_deadline(r));
         bind_text(st, 10, r->id);
-        rc = run(s, st);
-        if (rc == 0 && sqlite3_changes(s->db) == 0)
+        rc = run(cn, st);
+        if (rc == 0 && sqlite3_changes(cn->db) == 0)
             rc = LB_ENOTFOUND;
     }
-    leave(s, locked);
+    rc = release(s, cn, rc);
     return rc;
 }
 
@@ -1231,8 +1347,8 @@ static int sq_request_decision_insert(struct store *base, const char *request_id
     static const char sql[] = "INSERT INTO request_decisions(request_id, kind, by_id, by_username,"
                               " decision, at, reason, client_ip) VALUES(?,?,?,?,?,?,?,?)";
     struct sqlite_store *s = to_sqlite(base);
-    bool locked = enter(s);
-    sqlite3_stmt *st = stmt(s, sql);
+    struct conn *cn = acquire(s, CONN_WRITE);
+    sqlite3_stmt *st = stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
@@ -1244,9 +1360,9 @@ static int sq_request_decision_insert(struct store *base, const char *request_id
         sqlite3_bind_int64(st, 6, d->at);
         bind_text(st, 7, d->reason);
         bind_text(st, 8, d->client_ip);
-        rc = run(s, st);
+        rc = run(cn, st);
     }
-    leave(s, locked);
+    rc = release(s, cn, rc);
     return rc;
 }
 
@@ -1254,8 +1370,8 @@ static int sq_request_get(struct store *base, const char *id, struct request *ou
 {
     static const char sql[] = "SELECT " REQUEST_COLS " FROM requests WHERE id=?";
     struct sqlite_store *s = to_sqlite(base);
-    bool locked = enter(s);
-    sqlite3_stmt *st = stmt(s, sql);
+    struct conn *cn = acquire(s, CONN_READ);
+    sqlite3_stmt *st = stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (!st)
@@ -1265,12 +1381,12 @@ static int sq_request_get(struct store *base, const char *id, struct request *ou
     if (rc == SQLITE_ROW)
         rc = read_request_row(st, out);
     else
-        rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(s, rc);
-    stmt_done(s, st);
-    if (rc == 0 && (rc = read_decisions(s, out)) != 0)
+        rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(cn, rc);
+    stmt_done(cn, st);
+    if (rc == 0 && (rc = read_decisions(cn, out)) != 0)
         request_clear(out);
 out:
-    leave(s, locked);
+    release(s, cn, 0);
     return rc;
 }
 
@@ -1282,8 +1398,8 @@ static int sq_request_list(struct store *base, const struct request_filter *f,
                               " AND (?3 IS NULL OR requester_username=?3) AND (?4=0 OR customer_visible=1)"
                               " AND (?5=0 OR seq<?5) ORDER BY seq DESC LIMIT ?6";
     struct sqlite_store *s = to_sqlite(base);
-    bool locked = enter(s);
-    sqlite3_stmt *st = stmt(s, sql);
+    struct conn *cn = acquire(s, CONN_READ);
+    sqlite3_stmt *st = stmt(cn, sql);
     int rc = LB_ESTORE;
 
     memset(out, 0, sizeof(*out));
@@ -1291,7 +1407,7 @@ static int sq_request_list(struct store *base, const struct request_filter *f,
         goto out;
     out->items = lb_calloc(f->limit ? f->limit : 1, sizeof(*out->items));
     if (!out->items) {
-        stmt_done(s, st);
+        stmt_done(cn, st);
         rc = LB_ENOMEM;
         goto out;
     }
@@ -1306,12 +1422,12 @@ static int sq_request_list(struct store *base, const struct request_filter *f,
             break;
         out->count++;
     }
-    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqlite_code(s, rc));
-    stmt_done(s, st);
+    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqlite_code(cn, rc));
+    stmt_done(cn, st);
     for (size_t i = 0; rc == 0 && i < out->count; i++)
-        rc = read_decisions(s, &out->items[i]);
+        rc = read_decisions(cn, &out->items[i]);
 out:
-    leave(s, locked);
+    release(s, cn, 0);
     if (rc)
         request_list_clear(out);
     return rc;
@@ -1321,8 +1437,8 @@ static int sq_request_each_approved(struct store *base, store_request_fn *fn, vo
 {
     static const char sql[] = "SELECT " REQUEST_COLS " FROM requests WHERE status='approved'";
     struct sqlite_store *s = to_sqlite(base);
-    bool locked = enter(s);
-    sqlite3_stmt *st = stmt(s, sql);
+    struct conn *cn = acquire(s, CONN_READ);
+    sqlite3_stmt *st = stmt(cn, sql);
     struct request r;
     int rc = LB_ESTORE;
 
@@ -1336,10 +1452,10 @@ static int sq_request_each_approved(struct store *base, store_request_fn *fn, vo
         if (rc)
             break;
     }
-    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : (rc == SQLITE_ROW ? 0 : sqlite_code(s, rc)));
-    stmt_done(s, st);
+    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : (rc == SQLITE_ROW ? 0 : sqlite_code(cn, rc)));
+    stmt_done(cn, st);
 out:
-    leave(s, locked);
+    release(s, cn, 0);
     return rc;
 }
 
@@ -1347,8 +1463,8 @@ static int sq_request_next_deadline(struct store *base, int64_t *at)
 {
     static const char sql[] = "SELECT min(deadline) FROM requests WHERE deadline IS NOT NULL";
     struct sqlite_store *s = to_sqlite(base);
-    bool locked = enter(s);
-    sqlite3_stmt *st = stmt(s, sql);
+    struct conn *cn = acquire(s, CONN_READ);
+    sqlite3_stmt *st = stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
@@ -1357,11 +1473,11 @@ static int sq_request_next_deadline(struct store *base, int64_t *at)
             *at = col_time(st, 0);
             rc = 0;
         } else {
-            rc = sqlite_code(s, rc);
+            rc = sqlite_code(cn, rc);
         }
-        stmt_done(s, st);
+        stmt_done(cn, st);
     }
-    leave(s, locked);
+    release(s, cn, 0);
     return rc;
 }
 
@@ -1371,8 +1487,9 @@ static int sq_request_due(struct store *base, int64_t now, size_t limit, char **
     static const char sql[] = "SELECT id FROM requests WHERE deadline IS NOT NULL AND deadline<=?"
                               " ORDER BY deadline LIMIT ?";
     struct sqlite_store *s = to_sqlite(base);
-    bool locked = enter(s), oom = false;
-    sqlite3_stmt *st = stmt(s, sql);
+    bool oom = false;
+    struct conn *cn = acquire(s, CONN_READ);
+    sqlite3_stmt *st = stmt(cn, sql);
     char **v = lb_calloc(limit ? limit : 1, sizeof(*v));
     size_t n = 0;
     int rc = LB_ESTORE;
@@ -1380,17 +1497,17 @@ static int sq_request_due(struct store *base, int64_t now, size_t limit, char **
     if (!st || !v) {
         rc = st ? LB_ENOMEM : LB_ESTORE;
         if (st)
-            stmt_done(s, st);
+            stmt_done(cn, st);
         goto out;
     }
     sqlite3_bind_int64(st, 1, now);
     sqlite3_bind_int64(st, 2, (int64_t)limit);
     while (n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW && !oom)
         v[n++] = col_str(st, 0, &oom);
-    rc = oom ? LB_ENOMEM : (rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sqlite_code(s, rc));
-    stmt_done(s, st);
+    rc = oom ? LB_ENOMEM : (rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sqlite_code(cn, rc));
+    stmt_done(cn, st);
 out:
-    leave(s, locked);
+    release(s, cn, 0);
     if (rc) {
         strv_free(v, n);
         return rc;
@@ -1408,8 +1525,8 @@ static int sq_audit_insert(struct store *base, struct audit_record *rec)
         "INSERT INTO audit(time, tenant_id, actor, actor_id, actor_type, client_ip, activity,"
         " item, request_id, decision, details) VALUES(?,?,?,?,?,?,?,?,?,?,?)";
     struct sqlite_store *s = to_sqlite(base);
-    bool locked = enter(s);
-    sqlite3_stmt *st = stmt(s, sql);
+    struct conn *cn = acquire(s, CONN_WRITE);
+    sqlite3_stmt *st = stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
@@ -1424,11 +1541,11 @@ static int sq_audit_insert(struct store *base, struct audit_record *rec)
         bind_text(st, 9, rec->request_id);
         bind_text(st, 10, rec->decision);
         bind_text(st, 11, rec->details ? rec->details : "{}");
-        rc = run(s, st);
+        rc = run(cn, st);
         if (rc == 0)
-            rec->seq = sqlite3_last_insert_rowid(s->db);
+            rec->seq = sqlite3_last_insert_rowid(cn->db);
     }
-    leave(s, locked);
+    rc = release(s, cn, rc);
     return rc;
 }
 
@@ -1471,8 +1588,8 @@ static int sq_audit_query(struct store *base, const struct audit_filter *f, stru
     static const char desc[] =
         AUDIT_SELECT AUDIT_WHERE " AND (?8=0 OR seq<?8) ORDER BY seq DESC LIMIT ?9";
     struct sqlite_store *s = to_sqlite(base);
-    bool locked = enter(s);
-    sqlite3_stmt *st = stmt(s, f->ascending ? asc : desc);
+    struct conn *cn = acquire(s, CONN_READ);
+    sqlite3_stmt *st = stmt(cn, f->ascending ? asc : desc);
     int rc = LB_ESTORE;
 
     memset(out, 0, sizeof(*out));
@@ -1480,7 +1597,7 @@ static int sq_audit_query(struct store *base, const struct audit_filter *f, stru
         goto out;
     out->items = lb_calloc(f->limit ? f->limit : 1, sizeof(*out->items));
     if (!out->items) {
-        stmt_done(s, st);
+        stmt_done(cn, st);
         rc = LB_ENOMEM;
         goto out;
     }
@@ -1498,10 +1615,10 @@ static int sq_audit_query(struct store *base, const struct audit_filter *f, stru
             break;
         out->count++;
     }
-    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqlite_code(s, rc));
-    stmt_done(s, st);
+    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqlite_code(cn, rc));
+    stmt_done(cn, st);
 out:
-    leave(s, locked);
+    release(s, cn, 0);
     if (rc)
         audit_list_clear(out);
     return rc;
@@ -1511,18 +1628,63 @@ out:
 
 /* ---- open and close ---- */
 
+static void conn_close(struct conn *cn)
+{
+    for (size_t i = 0; i < STMT_CACHE_SIZE && cn->cache[i].sql; i++)
+        sqlite3_finalize(cn->cache[i].stmt);
+    sqlite3_close(cn->db);
+    memset(cn, 0, sizeof(*cn));
+}
+
 static void sq_close(struct store *base)
 {
     struct sqlite_store *s = to_sqlite(base);
 
-    for (size_t i = 0; i < STMT_CACHE_SIZE && s->cache[i].sql; i++)
-        sqlite3_finalize(s->cache[i].stmt);
-    sqlite3_close(s->db);
-    pthread_mutex_destroy(&s->lock);
+    for (size_t i = 0; i < s->reader_count; i++)
+        conn_close(&s->readers[i]);
+    conn_close(&s->writer);
+    pthread_mutex_destroy(&s->pool_lock);
+    pthread_cond_destroy(&s->pool_cond);
+    pthread_mutex_destroy(&s->wlock);
+    pthread_cond_destroy(&s->group_done);
     lb_free(s);
 }
 
+static int conn_open(struct conn *cn, const char *path, bool writer, struct buf *err)
+{
+    int rc = sqlite3_open_v2(path, &cn->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             NULL);
+
+    if (rc != SQLITE_OK) {
+        if (err)
+            buf_appendf(err, "cannot open %s: %s", path,
+                        cn->db ? sqlite3_errmsg(cn->db) : sqlite3_errstr(rc));
+        sqlite3_close(cn->db);
+        cn->db = NULL;
+        return LB_ESTORE;
+    }
+    sqlite3_busy_timeout(cn->db, 5000);
+    if ((writer && ((rc = exec(cn, "PRAGMA journal_mode=WAL")) != 0 ||
+                    (rc = exec(cn, "PRAGMA synchronous=FULL")) != 0)) ||
+        (rc = exec(cn, "PRAGMA foreign_keys=ON")) != 0) {
+        if (err)
+            buf_appendf(err, "cannot configure %s: %s", path, sqlite3_errmsg(cn->db));
+        return rc;
+    }
+    return 0;
+}
+
+static void sq_stats(struct store *base, struct store_stats *out)
+{
+    struct sqlite_store *s = to_sqlite(base);
+
+    out->transactions = atomic_load(&s->transactions);
+    out->commits = atomic_load(&s->commits);
+}
+
 static const struct store_ops sqlite_ops = {
+    .stats = sq_stats,
     .close = sq_close,
     .begin = sq_begin,
     .commit = sq_commit,
@@ -1569,26 +1731,21 @@ int store_sqlite_open(const char *path, struct store **out, struct buf *err)
     if (!s)
         return LB_ENOMEM;
     s->base.ops = &sqlite_ops;
-    pthread_mutex_init(&s->lock, NULL);
-    rc = sqlite3_open_v2(path, &s->db,
-                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-    if (rc != SQLITE_OK) {
-        if (err)
-            buf_appendf(err, "cannot open %s: %s", path,
-                        s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
-        rc = LB_ESTORE;
+    s->group_id = 1;
+    pthread_mutex_init(&s->pool_lock, NULL);
+    pthread_cond_init(&s->pool_cond, NULL);
+    pthread_mutex_init(&s->wlock, NULL);
+    pthread_cond_init(&s->group_done, NULL);
+    if ((rc = conn_open(&s->writer, path, true, err)) != 0 || (rc = migrate(&s->writer, err)) != 0)
         goto fail;
+    /* an in-memory database exists once per connection: it gets no readers */
+    if (strcmp(path, ":memory:") != 0) {
+        for (; s->reader_count < READERS; s->reader_count++)
+            if ((rc = conn_open(&s->readers[s->reader_count], path, false, err)) != 0) {
+                conn_close(&s->readers[s->reader_count]);
+                goto fail;
+            }
     }
-    sqlite3_busy_timeout(s->db, 5000);
-    if ((rc = exec(s, "PRAGMA journal_mode=WAL")) != 0 ||
-        (rc = exec(s, "PRAGMA synchronous=FULL")) != 0 ||
-        (rc = exec(s, "PRAGMA foreign_keys=ON")) != 0) {
-        if (err)
-            buf_appendf(err, "cannot configure %s: %s", path, sqlite3_errmsg(s->db));
-        goto fail;
-    }
-    if ((rc = migrate(s, err)) != 0)
-        goto fail;
     *out = &s->base;
     return 0;
 fail:

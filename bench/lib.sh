@@ -1,0 +1,33 @@
+# Shared by the benchmarks: start lockboxd on a fresh data dir and set up a tenant to work on.
+# Sourced; expects $ROOT (the repository) and sets LOCKBOXD_PID, PORT, DATA, and the fixture.
+
+LOCKBOXD=${LOCKBOXD:-$ROOT/build/lockboxd}
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+start_lockboxd() {
+    DATA=${DATA:-$(mktemp -d /tmp/lockbox-bench.XXXXXX)}
+    PORT=$(free_port)
+    "$LOCKBOXD" --data "$DATA" --listen "127.0.0.1:$PORT" --log-level warn ${LOCKBOXD_ARGS:-} "$@" \
+        2>"$DATA/lockboxd.log" &
+    LOCKBOXD_PID=$!
+    for _ in $(seq 1 100); do
+        curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "lockboxd did not start:" >&2
+    cat "$DATA/lockboxd.log" >&2
+    return 1
+}
+
+stop_lockboxd() {
+    [ -n "${LOCKBOXD_PID:-}" ] && kill -TERM "$LOCKBOXD_PID" 2>/dev/null && wait "$LOCKBOXD_PID"
+    LOCKBOXD_PID=
+}
+
+# Creates a tenant, an engineer with an MFA session, a ticket; exports their ids and tokens.
+make_fixture() {
+    eval "$(python3 "$ROOT/bench/fixture.py" "http://127.0.0.1:$PORT" "$DATA/bootstrap-token")"
+}
