@@ -24,6 +24,7 @@ struct daemon_config {
     char *log_level;
     char *trusted_proxies; /* comma-separated peer addresses */
     int64_t threads;
+    int64_t workers;
     int64_t session_ttl_seconds;
     int64_t bootstrap_token_ttl_seconds;
     int64_t shutdown_grace_ms;

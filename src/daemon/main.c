@@ -28,7 +28,7 @@
 static void usage(FILE *out)
 {
     fprintf(out, "usage: lockboxd [--config FILE] [--data DIR] [--listen HOST:PORT] [--policy FILE]\n"
-                 "                [--threads N] [--log-level LEVEL] [--dump-config] [--help]\n\n"
+                 "                [--threads N] [--workers N] [--log-level LEVEL] [--dump-config] [--help]\n\n"
                  "Lockbox daemon: serves the v1 API, runs the scheduler, keeps the audit log.\n\n"
                  "Options (each overrides the same setting of the config file):\n"
                  "  --config FILE   read settings from an INI file first\n");
@@ -235,6 +235,7 @@ static int daemon_start(struct daemon *d)
     d->proxies = split_commas(d->cfg.trusted_proxies, &d->proxy_count);
     struct http_config hc = {.listen = d->cfg.listen,
                              .threads = (unsigned)d->cfg.threads,
+                             .workers = (unsigned)d->cfg.workers,
                              .trusted_proxies = d->proxies,
                              .trusted_proxy_count = d->proxy_count};
     if ((rc = http_server_start(&hc, d->core, &d->http, &err)) != 0) {

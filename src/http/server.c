@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <pthread.h>
+#include <sodium.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -23,6 +25,35 @@
 #define ROUTE_HEALTHZ ((int)api_route_count)
 #define ROUTE_METRICS ((int)api_route_count + 1)
 
+/* An answer rendered by whichever thread ran the call, sent by the connection's thread. */
+struct answer {
+    int status;
+    const char *type;
+    char *text; /* malloc'd; libmicrohttpd frees it */
+    size_t len;
+};
+
+/* Per-request state, from the first callback to the completion notice. */
+struct http_req {
+    struct buf body;
+    bool too_large;
+    bool answered; /* a response was queued before the body was read */
+    bool ready;    /* a worker has filled `answer` */
+    int64_t start_us;
+    char request_id[24];
+    /* what a call needs, copied out of the connection before it may leave this thread */
+    struct MHD_Connection *conn;
+    const struct api_route *route;
+    char *path, *token; /* (owned) path is cut into params by the router */
+    char *url;          /* (owned) the path as asked, for the log */
+    const char *params[API_MAX_PARAMS];
+    char method[16];
+    char ip[INET6_ADDRSTRLEN + 1];
+    bool json_type;
+    struct answer answer;
+    struct http_req *next; /* worker queue */
+};
+
 struct http_server {
     struct MHD_Daemon *daemon;
     struct core *core; /* borrowed */
@@ -31,15 +62,13 @@ struct http_server {
     atomic_int inflight;
     atomic_ullong next_id;
     unsigned long long id_prefix;
-};
-
-/* Per-request state, from the first callback to the completion notice. */
-struct http_req {
-    struct buf body;
-    bool too_large;
-    bool answered; /* a response was queued before the body was read */
-    int64_t start_us;
-    char request_id[24];
+    /* workers run the calls that write (and wait for their commit) off the event threads */
+    pthread_t *workers;
+    size_t worker_count;
+    pthread_mutex_t queue_lock;
+    pthread_cond_t queue_cond;
+    struct http_req *queue_head, *queue_tail;
+    bool stopping;
 };
 
 static const char *route_name(size_t i)
@@ -51,51 +80,59 @@ static const char *route_name(size_t i)
 
 /* ---- answering ---- */
 
-static enum MHD_Result send_text(struct MHD_Connection *conn, struct http_req *rq, int status,
-                                 const char *type, char *text, size_t len)
+static void answer_set(struct answer *a, int status, const char *type, char *text)
 {
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
-    enum MHD_Result ok;
-
-    if (!resp) {
-        free(text);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "X-Request-Id", rq->request_id);
-    if (status == 401)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
-    ok = MHD_queue_response(conn, (unsigned)status, resp);
-    MHD_destroy_response(resp);
-    return ok;
+    free(a->text);
+    a->status = status;
+    a->type = type;
+    a->text = text;
+    a->len = text ? strlen(text) : 0;
 }
 
-static enum MHD_Result send_json(struct MHD_Connection *conn, struct http_req *rq, int status,
-                                 const char *type, json_t *body)
+static void answer_json(struct answer *a, int status, const char *type, json_t *body)
 {
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    char *text = body && status != 204 ? json_dumps(body, JSON_COMPACT) : NULL;
 
-    if (!text && status != 204)
-        return MHD_NO;
-    if (status == 204) {
-        free(text);
-        text = NULL;
+    if (!text && status != 204) {
+        answer_set(a, 503, "application/problem+json",
+                   lb_strdup("{\"type\":\"about:blank\",\"title\":\"Service Unavailable\","
+                             "\"status\":503,\"code\":\"unavailable\",\"detail\":\"out of memory\"}"));
+        return;
     }
-    return send_text(conn, rq, status, type, text, text ? strlen(text) : 0);
+    answer_set(a, status, type, text);
 }
 
-static enum MHD_Result send_problem(struct MHD_Connection *conn, struct http_req *rq, int status,
-                                    const char *code, const char *detail)
+static void answer_problem(struct http_req *rq, int status, const char *code, const char *detail)
 {
     json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "type", "about:blank", "title",
                           api_status_title(status), "status", status, "detail", detail, "code",
                           code, "request_id", rq->request_id);
-    enum MHD_Result ok = send_json(conn, rq, status, "application/problem+json", p);
 
+    answer_json(&rq->answer, status, "application/problem+json", p);
     json_decref(p);
+}
+
+/* Queues rq's answer on its connection (this must run on the connection's thread). */
+static enum MHD_Result send_answer(struct MHD_Connection *conn, struct http_req *rq)
+{
+    struct answer *a = &rq->answer;
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(a->len, a->text ? a->text : (char *)"",
+                                        a->text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result ok;
+
+    if (!resp)
+        return MHD_NO;
+    a->text = NULL; /* libmicrohttpd owns it now */
+    if (a->status != 204)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, a->type);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "X-Request-Id", rq->request_id);
+    if (a->status == 401)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+    ok = MHD_queue_response(conn, (unsigned)a->status, resp);
+    MHD_destroy_response(resp);
     return ok;
 }
 
@@ -103,6 +140,7 @@ static enum MHD_Result send_problem(struct MHD_Connection *conn, struct http_req
 
 static void client_ip(struct http_server *s, struct MHD_Connection *conn, char *out, size_t len)
 {
+    /* the peer, unless it is a trusted proxy: then the last X-Forwarded-For entry */
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     const struct sockaddr *sa = ci ? ci->client_addr : NULL;
@@ -188,7 +226,6 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
 {
     struct buf out = BUF_INIT, extra = BUF_INIT;
     struct store_stats st = {0};
-    char *text;
 
     core_store_stats(s->core, &st);
     buf_appendf(&extra,
@@ -204,100 +241,145 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
                 (unsigned long long)st.commits);
     metrics_render(s->metrics, route_name, buf_cstr(&extra), &out);
     buf_release(&extra);
-    size_t len = out.len;
-    text = buf_take(&out);
-    if (!text)
+    answer_set(&rq->answer, 200, "text/plain; version=0.0.4", buf_take(&out));
+    if (!rq->answer.text)
         return MHD_NO;
-    return send_text(conn, rq, 200, "text/plain; version=0.0.4", text, len);
+    return send_answer(conn, rq);
 }
 
-/* ---- the API route ---- */
+/* ---- running an API call ---- */
 
-static int run_api(struct http_server *s, struct MHD_Connection *conn, struct http_req *rq,
-                   const struct api_route *route, struct api_call *call, char *ip)
+static const char *no_query(void *ctx, const char *key)
 {
-    const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+    (void)ctx;
+    (void)key;
+    return NULL;
+}
+
+/* Runs the call described by rq on the current thread and renders its answer. */
+static void execute(struct http_server *s, struct http_req *rq, bool on_conn_thread)
+{
+    struct api_call call = {.core = s->core, .client_ip = rq->ip};
+    const struct api_route *route = rq->route;
     struct principal p = {0};
     json_error_t jerr;
-    const char *token;
     int rc;
 
-    if (rq->too_large) {
-        api_fail(call, LB_EINVAL, "the body is larger than 1 MiB");
-        call->status = 413;
-        call->code = "payload_too_large";
-        return 0;
-    }
-    if (route->body && rq->body.len > 0 && !is_json_type(type)) {
-        api_fail_status(call, 415, "unsupported_media_type",
-                        "the body must be sent as Content-Type: application/json");
-        return 0;
-    }
+    memcpy(call.params, rq->params, sizeof(call.params));
+    /* only the connection's own thread may read its query string */
+    call.query = on_conn_thread ? query_value : no_query;
+    call.query_ctx = rq->conn;
     if (route->auth) {
-        token = bearer(conn);
-        rc = token ? core_authenticate(s->core, token, &p) : LB_EUNAUTH;
+        rc = rq->token ? core_authenticate(s->core, rq->token, &p) : LB_EUNAUTH;
         if (rc) {
-            api_fail(call, rc, rc == LB_EUNAUTH ? "a valid bearer token is required"
-                                                : "cannot check the token");
-            return 0;
+            api_fail(&call, rc, rc == LB_EUNAUTH ? "a valid bearer token is required"
+                                                 : "cannot check the token");
+            goto out;
         }
-        p.client_ip = ip;
-        call->principal = &p;
+        p.client_ip = rq->ip;
+        call.principal = &p;
     }
     if (route->body && rq->body.len > 0) {
-        call->body = json_loadb(rq->body.data, rq->body.len, JSON_REJECT_DUPLICATES, &jerr);
-        if (!call->body) {
-            api_fail(call, LB_EINVAL, "malformed JSON: %s (line %d, column %d)", jerr.text,
+        call.body = json_loadb(rq->body.data, rq->body.len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!call.body) {
+            api_fail(&call, LB_EINVAL, "malformed JSON: %s (line %d, column %d)", jerr.text,
                      jerr.line, jerr.column);
             goto out;
         }
     }
-    route->handler(call);
+    route->handler(&call);
 out:
-    json_decref(call->body);
-    call->body = NULL;
-    call->principal = NULL;
-    principal_clear(&p);
-    return 0;
-}
-
-static enum MHD_Result dispatch(struct http_server *s, struct MHD_Connection *conn,
-                                struct http_req *rq, const char *url, const char *method)
-{
-    const char *params[API_MAX_PARAMS] = {0};
-    struct api_call call = {.core = s->core, .query = query_value, .query_ctx = conn};
-    const struct api_route *route;
-    bool other_method = false;
-    char ip[INET6_ADDRSTRLEN + 1];
-    char *path = lb_strdup(url);
-    enum MHD_Result ok;
-    int route_idx = -1;
-
-    if (!path)
-        return MHD_NO;
-    client_ip(s, conn, ip, sizeof(ip));
-    call.client_ip = ip;
-    route = api_route_find(method, path, params, &other_method);
-    if (route) {
-        route_idx = (int)(route - api_routes);
-        memcpy(call.params, params, sizeof(params));
-        run_api(s, conn, rq, route, &call, ip);
-    } else if (other_method) {
-        api_fail_status(&call, 405, "method_not_allowed", "%s is not allowed on %s", method, url);
-    } else {
-        api_fail(&call, LB_ENOTFOUND, "no such endpoint");
-    }
     if (call.code)
-        ok = send_problem(conn, rq, call.status, call.code, buf_cstr(&call.detail));
+        answer_problem(rq, call.status, call.code, buf_cstr(&call.detail));
     else
-        ok = send_json(conn, rq, call.status, "application/json", call.response);
+        answer_json(&rq->answer, call.status, "application/json", call.response);
     if (call.status >= 500)
         log_error("http request_id=%s status=%d detail=\"%s\"", rq->request_id, call.status,
                   buf_cstr(&call.detail));
-    finish_log(s, rq, method, url, route_idx, call.status);
+    finish_log(s, rq, rq->method, rq->url, (int)(route - api_routes), rq->answer.status);
+    json_decref(call.body);
+    call.body = NULL;
+    principal_clear(&p);
     api_call_release(&call);
-    lb_free(path);
-    return ok;
+}
+
+/* Calls that write wait for their commit: they run on a worker, not on an event thread. */
+static bool runs_on_worker(const struct api_route *route)
+{
+    return strcmp(route->method, "GET") != 0 && route->handler != api_access_check;
+}
+
+static void queue_push(struct http_server *s, struct http_req *rq)
+{
+    pthread_mutex_lock(&s->queue_lock);
+    rq->next = NULL;
+    if (s->queue_tail)
+        s->queue_tail->next = rq;
+    else
+        s->queue_head = rq;
+    s->queue_tail = rq;
+    pthread_cond_signal(&s->queue_cond);
+    pthread_mutex_unlock(&s->queue_lock);
+}
+
+static void *worker_main(void *arg)
+{
+    struct http_server *s = arg;
+    struct http_req *rq;
+
+    for (;;) {
+        pthread_mutex_lock(&s->queue_lock);
+        while (!s->queue_head && !s->stopping)
+            pthread_cond_wait(&s->queue_cond, &s->queue_lock);
+        rq = s->queue_head;
+        if (rq) {
+            s->queue_head = rq->next;
+            if (!s->queue_head)
+                s->queue_tail = NULL;
+        }
+        pthread_mutex_unlock(&s->queue_lock);
+        if (!rq)
+            return NULL; /* stopping and nothing left */
+        execute(s, rq, false);
+        rq->ready = true;
+        MHD_resume_connection(rq->conn);
+    }
+}
+
+/* Finds the route and copies out of the connection what the call needs; answers at once
+ * what needs no call (404, 405, 413, 415). Returns false when rq->answer is already set. */
+static bool prepare(struct http_server *s, struct MHD_Connection *conn, struct http_req *rq,
+                    const char *url, const char *method)
+{
+    const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+    const char *token = bearer(conn);
+    bool other_method = false;
+
+    rq->conn = conn;
+    snprintf(rq->method, sizeof(rq->method), "%s", method);
+    client_ip(s, conn, rq->ip, sizeof(rq->ip));
+    rq->path = lb_strdup(url);
+    rq->url = lb_strdup(url);
+    rq->token = token ? lb_strdup(token) : NULL;
+    if (!rq->path || !rq->url || (token && !rq->token)) {
+        answer_problem(rq, 503, "unavailable", "out of memory");
+        return false;
+    }
+    rq->route = api_route_find(method, rq->path, rq->params, &other_method);
+    if (!rq->route && other_method)
+        answer_problem(rq, 405, "method_not_allowed", "this method is not allowed here");
+    else if (!rq->route)
+        answer_problem(rq, 404, "not_found", "no such endpoint");
+    else if (rq->too_large)
+        answer_problem(rq, 413, "payload_too_large", "the body is larger than 1 MiB");
+    else if (rq->route->body && rq->body.len > 0 && !is_json_type(type))
+        answer_problem(rq, 415, "unsupported_media_type",
+                       "the body must be sent as Content-Type: application/json");
+    else
+        return true;
+    finish_log(s, rq, method, url, rq->route ? (int)(rq->route - api_routes) : -1,
+               rq->answer.status);
+    return false;
 }
 
 /* ---- libmicrohttpd callbacks ---- */
@@ -338,8 +420,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!rq->too_large)
             return MHD_YES;
         rq->answered = true;
+        answer_problem(rq, 413, "payload_too_large", "the body is larger than 1 MiB");
         finish_log(s, rq, method, url, -1, 413);
-        return send_problem(conn, rq, 413, "payload_too_large", "the body is larger than 1 MiB");
+        return send_answer(conn, rq);
     }
     if (rq->answered) {
         *upload_data_size = 0;
@@ -353,15 +436,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (rq->ready) /* back from a worker */
+        return send_answer(conn, rq);
     if (strcmp(url, "/healthz") == 0 && strcmp(method, "GET") == 0) {
         finish_log(s, rq, method, url, ROUTE_HEALTHZ, 200);
-        return send_text(conn, rq, 200, "application/json", lb_strdup("{\"status\":\"ok\"}"), 15);
+        answer_set(&rq->answer, 200, "application/json", lb_strdup("{\"status\":\"ok\"}"));
+        return send_answer(conn, rq);
     }
     if (strcmp(url, "/metrics") == 0 && strcmp(method, "GET") == 0) {
         finish_log(s, rq, method, url, ROUTE_METRICS, 200);
         return serve_metrics(s, conn, rq);
     }
-    return dispatch(s, conn, rq, url, method);
+    if (!prepare(s, conn, rq, url, method))
+        return send_answer(conn, rq);
+    if (runs_on_worker(rq->route)) {
+        MHD_suspend_connection(conn);
+        queue_push(s, rq);
+        return MHD_YES;
+    }
+    execute(s, rq, true);
+    return send_answer(conn, rq);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -375,6 +469,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!rq)
         return;
     buf_release(&rq->body);
+    lb_free(rq->path);
+    lb_free(rq->url);
+    if (rq->token)
+        sodium_memzero(rq->token, strlen(rq->token));
+    lb_free(rq->token);
+    free(rq->answer.text);
     lb_free(rq);
     *con_cls = NULL;
     atomic_fetch_sub(&s->inflight, 1);
@@ -410,33 +510,69 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, bool *v
     return 0;
 }
 
+static void stop_workers(struct http_server *s)
+{
+    pthread_mutex_lock(&s->queue_lock);
+    s->stopping = true;
+    pthread_cond_broadcast(&s->queue_cond);
+    pthread_mutex_unlock(&s->queue_lock);
+    for (size_t i = 0; i < s->worker_count; i++)
+        pthread_join(s->workers[i], NULL);
+    s->worker_count = 0;
+}
+
+static void server_free(struct http_server *s)
+{
+    stop_workers(s);
+    pthread_mutex_destroy(&s->queue_lock);
+    pthread_cond_destroy(&s->queue_cond);
+    lb_free(s->workers);
+    metrics_free(s->metrics);
+    lb_free(s);
+}
+
+static int start_workers(struct http_server *s, unsigned count)
+{
+    s->workers = lb_calloc(count, sizeof(*s->workers));
+    if (!s->workers)
+        return LB_ENOMEM;
+    for (; s->worker_count < count; s->worker_count++)
+        if (pthread_create(&s->workers[s->worker_count], NULL, worker_main, s) != 0)
+            return LB_EIO;
+    return 0;
+}
+
 int http_server_start(const struct http_config *cfg, struct core *core, struct http_server **out,
                       struct buf *err)
 {
     struct http_server *s;
     struct sockaddr_storage ss = {0};
-    unsigned threads = cfg->threads;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO;
+    unsigned threads = cfg->threads, flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                                             MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
     bool v6 = false;
-    long cores;
+    int rc;
 
     if (parse_listen(cfg->listen, &ss, &v6) != 0) {
         buf_appendf(err, "bad listen address '%s' (want HOST:PORT)", cfg->listen);
         return LB_EINVAL;
     }
-    if (!threads) {
-        /* a worker waits for its commit's fsync: enough of them let commits group */
-        cores = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = 8 * (cores > 0 ? (unsigned)cores : 1);
-    }
+    if (!threads)
+        threads = cores > 0 ? (unsigned)cores : 1;
     s = lb_calloc(1, sizeof(*s));
-    if (!s || !(s->metrics = metrics_new(api_route_count + 2))) {
-        lb_free(s);
+    if (!s)
         return LB_ENOMEM;
-    }
+    pthread_mutex_init(&s->queue_lock, NULL);
+    pthread_cond_init(&s->queue_cond, NULL);
     s->core = core;
     s->cfg = *cfg;
     s->id_prefix = (unsigned long long)time_now() & 0xffffffffULL;
+    s->metrics = metrics_new(api_route_count + 2);
+    rc = s->metrics ? start_workers(s, cfg->workers ? cfg->workers : 16) : LB_ENOMEM;
+    if (rc) {
+        server_free(s);
+        return rc;
+    }
     if (v6)
         flags |= MHD_USE_IPv6;
     s->daemon = MHD_start_daemon(
@@ -446,8 +582,7 @@ int http_server_start(const struct http_config *cfg, struct core *core, struct h
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
     if (!s->daemon) {
         buf_appendf(err, "cannot listen on %s", cfg->listen);
-        metrics_free(s->metrics);
-        lb_free(s);
+        server_free(s);
         return LB_EIO;
     }
     *out = s;
@@ -470,9 +605,10 @@ void http_server_stop(struct http_server *s, int grace_ms)
     fd = MHD_quiesce_daemon(s->daemon);
     for (int waited = 0; atomic_load(&s->inflight) > 0 && waited < grace_ms; waited += 10)
         nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    /* workers finish what is queued and resume those connections before the daemon stops */
+    stop_workers(s);
     MHD_stop_daemon(s->daemon);
     if (fd != MHD_INVALID_SOCKET)
         close(fd);
-    metrics_free(s->metrics);
-    lb_free(s);
+    server_free(s);
 }

@@ -1,6 +1,9 @@
 /*
  * server.h - the HTTP server of lockboxd (libmicrohttpd with its internal epoll thread pool).
  *
+ * Event threads (one per core) parse requests and answer reads and the access check at once;
+ * calls that write are handed to a pool of workers (the connection is suspended meanwhile), so
+ * waiting for a commit never stalls an event thread and concurrent commits can group.
  * The server turns each HTTP request into one api/ call: it finds the route, enforces the
  * 1 MiB body limit (413) and the JSON Content-Type (415), authenticates the bearer token
  * (401), parses the JSON (400), runs the handler and writes its JSON or problem+json answer.
@@ -23,7 +26,8 @@
 
 struct http_config {
     const char *listen;     /* "host:port", "[v6]:port" */
-    unsigned threads;       /* 0: eight per core */
+    unsigned threads;       /* event threads; 0: one per core */
+    unsigned workers;       /* threads for calls that write; 0: 16 */
     char *const *trusted_proxies; /* peer addresses allowed to set X-Forwarded-For */
     size_t trusted_proxy_count;
 };
