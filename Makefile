@@ -1,6 +1,7 @@
 # The README's commands: `make run` starts lockboxd on SQLite, `make check` runs every test.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+BENCH_BUILD ?= build-release
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 LISTEN     ?= 127.0.0.1:8077
 DATA       ?= ./var
@@ -33,8 +34,10 @@ check-asan: deps
 
 bench:
 	@scripts/deps.sh bench
-	@$(MAKE) --no-print-directory build
-	@bench/run-all
+	@cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DLB_FAULT_INJECTION=OFF \
+		-DBUILD_TESTING=OFF >/dev/null
+	@cmake --build $(BENCH_BUILD) -j $(JOBS)
+	@LOCKBOXD=$(BENCH_BUILD)/lockboxd bench/run-all
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
@@ -46,4 +49,4 @@ install: build
 	@cmake --install $(BUILD)
 
 clean:
-	@rm -rf $(BUILD) $(ASAN_BUILD)
+	@rm -rf $(BUILD) $(ASAN_BUILD) $(BENCH_BUILD)

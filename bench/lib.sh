@@ -1,7 +1,11 @@
 # Shared by the benchmarks: start lockboxd on a fresh data dir and set up a tenant to work on.
 # Sourced; expects $ROOT (the repository) and sets LOCKBOXD_PID, PORT, DATA, and the fixture.
 
-LOCKBOXD=${LOCKBOXD:-$ROOT/build/lockboxd}
+# an optimised build without fault injection (make bench makes it), else the dev build
+if [ -z "${LOCKBOXD:-}" ]; then
+    LOCKBOXD=$ROOT/build-release/lockboxd
+    [ -x "$LOCKBOXD" ] || LOCKBOXD=$ROOT/build/lockboxd
+fi
 
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
