@@ -1,12 +1,11 @@
 /* Provider and tenant administration: users, tenants, role assignments, settings. */
-#include <stdio.h>
-#include <string.h>
+#include "api/api_int.h"
+#include "util/banned.h"
+#include "util/mem.h"
 
 #include <sodium.h>
-
-#include "api/api_int.h"
-#include "util/mem.h"
-#include "util/banned.h"
+#include <stdio.h>
+#include <string.h>
 
 /* Reads the fields every user creation shares. */
 static bool read_user_fields(struct api_call *call, json_t *obj, struct user_create *in,
@@ -202,8 +201,8 @@ void api_settings_get(struct api_call *call)
 }
 
 static const char *const settings_keys[] = {
-    "lockbox_enabled",       "pending_expiry_seconds", "default_grant_seconds",
-    "max_grant_seconds",     "required_approvals",     "notification_emails",
+    "lockbox_enabled",   "pending_expiry_seconds", "default_grant_seconds",
+    "max_grant_seconds", "required_approvals",     "notification_emails",
 };
 
 static bool known_setting(const char *key)

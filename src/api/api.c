@@ -1,14 +1,14 @@
 #include "api/api.h"
 
+#include "api/api_int.h"
+#include "util/banned.h"
+#include "util/mem.h"
+#include "util/timeutil.h"
+
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-#include "api/api_int.h"
-#include "util/mem.h"
-#include "util/timeutil.h"
-#include "util/banned.h"
 
 /* ---- errors ---- */
 
@@ -16,11 +16,15 @@ static const struct {
     int lb_code, status;
     const char *code;
 } error_map[] = {
-    {LB_EINVAL, 400, "invalid_argument"},     {LB_EUNAUTH, 401, "unauthenticated"},
-    {LB_EFORBIDDEN, 403, "permission_denied"}, {LB_ENOTFOUND, 404, "not_found"},
-    {LB_ECONFLICT, 409, "conflict"},           {LB_EEXISTS, 409, "conflict"},
+    {LB_EINVAL, 400, "invalid_argument"},
+    {LB_EUNAUTH, 401, "unauthenticated"},
+    {LB_EFORBIDDEN, 403, "permission_denied"},
+    {LB_ENOTFOUND, 404, "not_found"},
+    {LB_ECONFLICT, 409, "conflict"},
+    {LB_EEXISTS, 409, "conflict"},
     {LB_EPRECONDITION, 409, "failed_precondition"},
-    {LB_ENOMEM, 503, "unavailable"},           {LB_ESTORE, 500, "internal"},
+    {LB_ENOMEM, 503, "unavailable"},
+    {LB_ESTORE, 500, "internal"},
     {LB_EIO, 500, "internal"},
 };
 
@@ -63,8 +67,7 @@ const char *api_status_title(int status)
     }
 }
 
-static void vfail(struct api_call *call, int status, const char *code, const char *fmt,
-                  va_list ap)
+static void vfail(struct api_call *call, int status, const char *code, const char *fmt, va_list ap)
 {
     json_decref(call->response);
     call->response = NULL;
@@ -245,8 +248,9 @@ bool field_strv(struct api_call *call, json_t *obj, const char *key, bool requir
     {
         if (!json_is_string(item) || json_string_length(item) == 0 ||
             json_string_length(item) > max_len || !text_ok(json_string_value(item), TEXT_LINE)) {
-            api_fail(call, LB_EINVAL, "%s[%zu]: must be a non-empty one-line string of at most %zu bytes",
-                     key, i, max_len);
+            api_fail(call, LB_EINVAL,
+                     "%s[%zu]: must be a non-empty one-line string of at most %zu bytes", key, i,
+                     max_len);
             lb_free(*out);
             *out = NULL;
             return false;
@@ -357,8 +361,7 @@ json_t *json_ticket(const struct ticket *t)
     for (size_t i = 0; h && i < t->history_count; i++)
         json_array_append_new(h, json_pack("{s:o, s:s, s:s, s:s}", "at",
                                            json_time(t->history[i].at), "by", t->history[i].by,
-                                           "type", t->history[i].type, "text",
-                                           t->history[i].text));
+                                           "type", t->history[i].type, "text", t->history[i].text));
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "id", t->id, "tenant_id",
                      t->tenant_id, "title", t->title, "description", t->description, "severity",
                      t->severity, "status", t->status, "created_by", t->created_by_username,
@@ -377,9 +380,9 @@ static json_t *json_review(const struct request *r)
     for (size_t i = 0; i < r->decision_count; i++) {
         const struct decision *d = &r->decisions[i];
         if (d->kind == DECISION_REVIEW)
-            return json_pack("{s:b, s:s, s:s, s:o, s:o}", "required", true, "by",
-                             d->by_username, "decision", d->approve ? "approve" : "deny", "at",
-                             json_time(d->at), "reason", str_or_null(d->reason));
+            return json_pack("{s:b, s:s, s:s, s:o, s:o}", "required", true, "by", d->by_username,
+                             "decision", d->approve ? "approve" : "deny", "at", json_time(d->at),
+                             "reason", str_or_null(d->reason));
     }
     return json_pack("{s:b, s:n, s:n, s:n, s:n}", "required", r->internal_review_required, "by",
                      "decision", "at", "reason");
@@ -392,35 +395,35 @@ json_t *json_request(const struct request *r)
     for (size_t i = 0; decisions && i < r->decision_count; i++)
         if (r->decisions[i].kind == DECISION_CUSTOMER)
             json_array_append_new(decisions, json_decision(&r->decisions[i]));
-    grant = r->grant_starts_at ? json_pack("{s:o, s:o, s:o}", "starts_at",
-                                           json_time(r->grant_starts_at), "ends_at",
-                                           json_time(r->grant_ends_at), "ended_at",
-                                           json_time(r->grant_ended_at))
-                               : json_null();
+    grant =
+        r->grant_starts_at
+            ? json_pack("{s:o, s:o, s:o}", "starts_at", json_time(r->grant_starts_at), "ends_at",
+                        json_time(r->grant_ends_at), "ended_at", json_time(r->grant_ended_at))
+            : json_null();
     return json_pack(
         "{s:s, s:s, s:s, s:{s:s, s:s}, s:s, s:o, s:s, s:s, s:I, s:s, s:b, s:I, s:o, s:o, s:o, "
         "s:o, s:o, s:o}",
         "id", r->id, "tenant_id", r->tenant_id, "ticket_id", r->ticket_id, "requester", "id",
         r->requester_id, "username", r->requester_username, "resource_type", r->resource_type,
         "resource_ids", json_strv(r->resource_ids, r->resource_count), "access_level",
-        access_level_name(r->access_level), "justification", r->justification,
-        "duration_seconds", (json_int_t)r->duration_seconds, "status",
-        request_status_name(r->status), "customer_approval_required",
-        r->customer_approval_required, "approvals_required", (json_int_t)r->approvals_required,
-        "created_at", json_time(r->created_at), "expires_at", json_time(r->expires_at),
-        "internal_review", json_review(r), "decisions", decisions ? decisions : json_array(),
-        "grant", grant, "status_reason", str_or_null(r->status_reason));
+        access_level_name(r->access_level), "justification", r->justification, "duration_seconds",
+        (json_int_t)r->duration_seconds, "status", request_status_name(r->status),
+        "customer_approval_required", r->customer_approval_required, "approvals_required",
+        (json_int_t)r->approvals_required, "created_at", json_time(r->created_at), "expires_at",
+        json_time(r->expires_at), "internal_review", json_review(r), "decisions",
+        decisions ? decisions : json_array(), "grant", grant, "status_reason",
+        str_or_null(r->status_reason));
 }
 
 json_t *json_audit(const struct audit_record *r)
 {
     json_t *details = json_loads(r->details ? r->details : "{}", 0, NULL);
-    json_t *o = json_pack("{s:I, s:o, s:o, s:s, s:o, s:s, s:o, s:s, s:o, s:o}", "seq",
-                          (json_int_t)r->seq, "time", json_time(r->time), "tenant_id",
-                          str_or_null(r->tenant_id), "actor", r->actor, "actor_id",
-                          str_or_null(r->actor_id), "actor_type", r->actor_type, "client_ip",
-                          str_or_null(r->client_ip), "activity", r->activity, "item",
-                          str_or_null(r->item), "details", details ? details : json_object());
+    json_t *o =
+        json_pack("{s:I, s:o, s:o, s:s, s:o, s:s, s:o, s:s, s:o, s:o}", "seq", (json_int_t)r->seq,
+                  "time", json_time(r->time), "tenant_id", str_or_null(r->tenant_id), "actor",
+                  r->actor, "actor_id", str_or_null(r->actor_id), "actor_type", r->actor_type,
+                  "client_ip", str_or_null(r->client_ip), "activity", r->activity, "item",
+                  str_or_null(r->item), "details", details ? details : json_object());
 
     if (o && r->decision)
         json_object_set_new(o, "decision", json_string(r->decision));

@@ -12,12 +12,12 @@
 #ifndef LB_API_API_H
 #define LB_API_API_H
 
+#include "core/core.h"
+#include "util/buf.h"
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
-
-#include "core/core.h"
-#include "util/buf.h"
 
 #define API_MAX_PARAMS 4
 
@@ -26,7 +26,7 @@ typedef const char *api_query_fn(void *ctx, const char *key);
 
 struct api_call {
     struct core *core;
-    struct principal *principal; /* NULL on routes without authentication */
+    struct principal *principal;        /* NULL on routes without authentication */
     const char *params[API_MAX_PARAMS]; /* path parameters, in order */
     json_t *body;                       /* the parsed body, or NULL */
     api_query_fn *query;
@@ -34,10 +34,10 @@ struct api_call {
     const char *client_ip;
     /* results */
     int status;
-    json_t *response;       /* (owned) the body of a success answer */
-    const char *code;       /* problem code of an error answer */
-    struct buf detail;      /* problem detail of an error answer */
-    const char *location;   /* optional Location of a 201 (borrowed from response) */
+    json_t *response;     /* (owned) the body of a success answer */
+    const char *code;     /* problem code of an error answer */
+    struct buf detail;    /* problem detail of an error answer */
+    const char *location; /* optional Location of a 201 (borrowed from response) */
 };
 
 typedef void api_handler_fn(struct api_call *call);
@@ -46,9 +46,9 @@ struct api_route {
     const char *method;
     const char *pattern; /* "{}" stands for one path segment */
     api_handler_fn *handler;
-    bool auth;           /* requires a bearer token */
-    bool body;           /* takes a JSON body */
-    const char *name;    /* for metrics */
+    bool auth;        /* requires a bearer token */
+    bool body;        /* takes a JSON body */
+    const char *name; /* for metrics */
 };
 
 /* The route table, ending with a zeroed entry. */

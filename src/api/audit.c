@@ -1,10 +1,10 @@
 /* GET /audit: the audit search. */
+#include "api/api_int.h"
+#include "util/banned.h"
+#include "util/timeutil.h"
+
 #include <stdio.h>
 #include <string.h>
-
-#include "api/api_int.h"
-#include "util/timeutil.h"
-#include "util/banned.h"
 
 static bool read_time(struct api_call *call, const char *key, int64_t *out)
 {
@@ -14,8 +14,7 @@ static bool read_time(struct api_call *call, const char *key, int64_t *out)
     if (!v)
         return true;
     if (time_parse_rfc3339(v, out) != 0 || *out <= 0) {
-        api_fail(call, LB_EINVAL, "%s: must be an RFC 3339 time such as 2026-11-22T10:15:30Z",
-                 key);
+        api_fail(call, LB_EINVAL, "%s: must be an RFC 3339 time such as 2026-11-22T10:15:30Z", key);
         return false;
     }
     return true;
@@ -48,8 +47,9 @@ void api_audit_search(struct api_call *call)
         goto out;
     rc = core_audit_query(call->core, call->principal, &f, &l);
     if (rc) {
-        api_fail(call, rc, rc == LB_EFORBIDDEN ? "this role cannot read the audit log"
-                                               : "cannot search the audit log");
+        api_fail(call, rc,
+                 rc == LB_EFORBIDDEN ? "this role cannot read the audit log"
+                                     : "cannot search the audit log");
         goto out;
     }
     arr = json_array();

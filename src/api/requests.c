@@ -1,10 +1,10 @@
 /* Access requests: create, read, list and the transitions. */
+#include "api/api_int.h"
+#include "util/banned.h"
+#include "util/mem.h"
+
 #include <stdio.h>
 #include <string.h>
-
-#include "api/api_int.h"
-#include "util/mem.h"
-#include "util/banned.h"
 
 void api_request_create(struct api_call *call)
 {
@@ -113,8 +113,8 @@ static bool read_decision(struct api_call *call, bool *approve, const char **rea
     return true;
 }
 
-typedef int decide_fn(struct core *c, const struct principal *actor, const char *id,
-                      bool approve, const char *reason, struct request *out, struct buf *err);
+typedef int decide_fn(struct core *c, const struct principal *actor, const char *id, bool approve,
+                      const char *reason, struct request *out, struct buf *err);
 typedef int end_fn(struct core *c, const struct principal *actor, const char *id,
                    const char *reason, struct request *out, struct buf *err);
 

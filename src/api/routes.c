@@ -1,8 +1,8 @@
 /* The one route table of the v1 API, and its matcher. */
-#include <string.h>
-
 #include "api/api.h"
 #include "util/banned.h"
+
+#include <string.h>
 
 const struct api_route api_routes[] = {
     {"POST", "/api/v1/login", api_login, false, true, "login"},
@@ -27,8 +27,7 @@ const struct api_route api_routes[] = {
     {"GET", "/api/v1/requests", api_request_list, true, false, "requests.list"},
     {"GET", "/api/v1/requests/{}", api_request_get, true, false, "requests.get"},
     {"POST", "/api/v1/requests/{}/review", api_request_review, true, true, "requests.review"},
-    {"POST", "/api/v1/requests/{}/decision", api_request_decision, true, true,
-     "requests.decision"},
+    {"POST", "/api/v1/requests/{}/decision", api_request_decision, true, true, "requests.decision"},
     {"POST", "/api/v1/requests/{}/cancel", api_request_cancel, true, true, "requests.cancel"},
     {"POST", "/api/v1/requests/{}/revoke", api_request_revoke, true, true, "requests.revoke"},
     {"POST", "/api/v1/requests/{}/activities", api_activity_create, true, true,

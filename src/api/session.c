@@ -1,9 +1,9 @@
 /* POST /login and GET /me. */
-#include <sodium.h>
-#include <string.h>
-
 #include "api/api_int.h"
 #include "util/banned.h"
+
+#include <sodium.h>
+#include <string.h>
 
 void api_login(struct api_call *call)
 {

@@ -1,9 +1,9 @@
 /* Support tickets: create, read, list, comment. */
-#include <stdio.h>
-#include <string.h>
-
 #include "api/api_int.h"
 #include "util/banned.h"
+
+#include <stdio.h>
+#include <string.h>
 
 static const char *const severities[] = {"low", "moderate", "high", "critical"};
 

@@ -10,19 +10,19 @@
 #ifndef LB_AUDIT_AUDIT_H
 #define LB_AUDIT_AUDIT_H
 
-#include <stddef.h>
-#include <stdint.h>
-
 #include "store/store.h"
 #include "util/err.h"
+
+#include <stddef.h>
+#include <stdint.h>
 
 enum audit_field_type { AUDIT_STR, AUDIT_INT, AUDIT_BOOL, AUDIT_STRV, AUDIT_JSON };
 
 struct audit_field {
     const char *key;
     enum audit_field_type type;
-    const char *str; /* AUDIT_STR (NULL is written as null); AUDIT_JSON: JSON text, or NULL */
-    int64_t num;     /* AUDIT_INT, AUDIT_BOOL */
+    const char *str;   /* AUDIT_STR (NULL is written as null); AUDIT_JSON: JSON text, or NULL */
+    int64_t num;       /* AUDIT_INT, AUDIT_BOOL */
     char *const *strv; /* AUDIT_STRV */
     size_t strv_count;
 };

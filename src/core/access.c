@@ -1,10 +1,10 @@
 /* Enforcement (the access check, operator actions) and audit search. */
-#include <string.h>
-
 #include "core/ids.h"
 #include "core_int.h"
-#include "util/mem.h"
 #include "util/banned.h"
+#include "util/mem.h"
+
+#include <string.h>
 
 int core_access_check(struct core *c, const struct principal *actor, const char *operator_name,
                       const char *resource_id, enum access_level level, bool *allowed,
@@ -15,8 +15,8 @@ int core_access_check(struct core *c, const struct principal *actor, const char 
     if (!principal_has_provider_role(actor, PROV_ENFORCER) &&
         !(self && principal_has_provider_role(actor, PROV_SUPPORT_ENGINEER)))
         return LB_EFORBIDDEN;
-    *allowed = grants_check(c->grants, operator_name, resource_id, level, clock_now(&c->clock),
-                            match);
+    *allowed =
+        grants_check(c->grants, operator_name, resource_id, level, clock_now(&c->clock), match);
     return 0;
 }
 

@@ -1,9 +1,9 @@
 #include "authz.h"
 
-#include <string.h>
-
-#include "util/mem.h"
 #include "util/banned.h"
+#include "util/mem.h"
+
+#include <string.h>
 
 static const char *const provider_role_names[] = {
     "platform_admin", "support_engineer", "internal_approver", "enforcer", "auditor",

@@ -11,10 +11,10 @@
 #ifndef LB_CORE_AUTHZ_H
 #define LB_CORE_AUTHZ_H
 
+#include "store/store.h"
+
 #include <stdbool.h>
 #include <stddef.h>
-
-#include "store/store.h"
 
 enum provider_role {
     PROV_PLATFORM_ADMIN = 1 << 0,
@@ -29,9 +29,9 @@ struct principal {
     char *tenant_id;          /* (owned) NULL for provider users */
     bool mfa;                 /* the session was opened with a TOTP code */
     bool isolated_identity;
-    unsigned provider_roles;     /* enum provider_role bits */
+    unsigned provider_roles;       /* enum provider_role bits */
     struct role_list tenant_roles; /* (owned) tenant users only */
-    const char *client_ip;       /* borrowed from the HTTP layer */
+    const char *client_ip;         /* borrowed from the HTTP layer */
 };
 
 void principal_clear(struct principal *p);

@@ -1,12 +1,11 @@
+#include "core/ids.h"
 #include "core_int.h"
+#include "util/banned.h"
+#include "util/mem.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-#include "core/ids.h"
-#include "util/mem.h"
-#include "util/banned.h"
 
 int core_fail(struct buf *err, int code, const char *fmt, ...)
 {
@@ -40,9 +39,8 @@ void core_deadline_set(struct core *c, int64_t at)
         c->on_deadline(c->on_deadline_ctx, at);
 }
 
-struct audit_entry core_audit_entry(struct core *c, const struct principal *p,
-                                    const char *activity, const char *tenant_id,
-                                    const char *item)
+struct audit_entry core_audit_entry(struct core *c, const struct principal *p, const char *activity,
+                                    const char *tenant_id, const char *item)
 {
     struct audit_entry e = {
         .time = clock_now(&c->clock),
@@ -196,11 +194,17 @@ int core_bootstrap(struct core *c, core_token_sink_fn *sink, void *ctx, bool *cr
     id_new(id);
     id_new(role_id);
     token_new(token, hash);
-    struct user u = {.id = id, .username = "admin", .display_name = "Platform administrator",
-                     .created_at = now, .isolated_identity = true};
-    struct role_assignment r = {.id = role_id, .user_id = id, .role = "platform_admin",
-                                .scope = "/", .created_at = now};
-    struct session s = {.token_hash = hash, .user_id = id, .mfa = false, .created_at = now,
+    struct user u = {.id = id,
+                     .username = "admin",
+                     .display_name = "Platform administrator",
+                     .created_at = now,
+                     .isolated_identity = true};
+    struct role_assignment r = {
+        .id = role_id, .user_id = id, .role = "platform_admin", .scope = "/", .created_at = now};
+    struct session s = {.token_hash = hash,
+                        .user_id = id,
+                        .mfa = false,
+                        .created_at = now,
                         .expires_at = now + c->cfg.bootstrap_token_ttl_seconds};
     struct audit_entry e = core_audit_entry(c, NULL, "user.create", NULL, id);
     const struct audit_field f[] = {AF_STR("username", "admin"), AF_STR("role", "platform_admin"),

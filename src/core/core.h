@@ -17,10 +17,6 @@
 #ifndef LB_CORE_CORE_H
 #define LB_CORE_CORE_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
 #include "core/authz.h"
 #include "core/clock.h"
 #include "core/grants.h"
@@ -29,6 +25,10 @@
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/err.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 struct core_config {
     int64_t session_ttl_seconds;
@@ -114,8 +114,7 @@ LB_MUST_CHECK int core_settings_update(struct core *c, const struct principal *a
 
 LB_MUST_CHECK int core_role_assign(struct core *c, const struct principal *actor,
                                    const char *tenant_id, const char *user_id, const char *role,
-                                   const char *scope, struct role_assignment *out,
-                                   struct buf *err);
+                                   const char *scope, struct role_assignment *out, struct buf *err);
 LB_MUST_CHECK int core_role_remove(struct core *c, const struct principal *actor,
                                    const char *tenant_id, const char *id, struct buf *err);
 LB_MUST_CHECK int core_role_list(struct core *c, const struct principal *actor,
@@ -154,18 +153,16 @@ LB_MUST_CHECK int core_request_get(struct core *c, const struct principal *actor
 /* Lists requests; core narrows the filter to what the actor may see. */
 LB_MUST_CHECK int core_request_list(struct core *c, const struct principal *actor,
                                     struct request_filter *f, struct request_list *out);
-LB_MUST_CHECK int core_request_review(struct core *c, const struct principal *actor,
-                                      const char *id, bool approve, const char *reason,
-                                      struct request *out, struct buf *err);
-LB_MUST_CHECK int core_request_decide(struct core *c, const struct principal *actor,
-                                      const char *id, bool approve, const char *reason,
-                                      struct request *out, struct buf *err);
-LB_MUST_CHECK int core_request_cancel(struct core *c, const struct principal *actor,
-                                      const char *id, const char *reason, struct request *out,
+LB_MUST_CHECK int core_request_review(struct core *c, const struct principal *actor, const char *id,
+                                      bool approve, const char *reason, struct request *out,
                                       struct buf *err);
-LB_MUST_CHECK int core_request_revoke(struct core *c, const struct principal *actor,
-                                      const char *id, const char *reason, struct request *out,
+LB_MUST_CHECK int core_request_decide(struct core *c, const struct principal *actor, const char *id,
+                                      bool approve, const char *reason, struct request *out,
                                       struct buf *err);
+LB_MUST_CHECK int core_request_cancel(struct core *c, const struct principal *actor, const char *id,
+                                      const char *reason, struct request *out, struct buf *err);
+LB_MUST_CHECK int core_request_revoke(struct core *c, const struct principal *actor, const char *id,
+                                      const char *reason, struct request *out, struct buf *err);
 /* Expires and completes every request whose deadline has passed; *next is the next deadline
  * (0: none). Called by the scheduler. */
 LB_MUST_CHECK int core_run_due(struct core *c, int64_t *next);

@@ -5,21 +5,21 @@
 #ifndef LB_CORE_CORE_INT_H
 #define LB_CORE_CORE_INT_H
 
-#include <pthread.h>
-#include <sodium.h>
-
 #include "audit/audit.h"
 #include "core/core.h"
+
+#include <pthread.h>
+#include <sodium.h>
 
 struct session_cache;
 
 struct core {
-    struct store *store;  /* borrowed */
+    struct store *store; /* borrowed */
     struct clock clock;
     struct core_config cfg;
     pthread_rwlock_t policy_lock;
-    struct policy *policy; /* (owned) guarded by policy_lock */
-    struct grants *grants; /* (owned) */
+    struct policy *policy;          /* (owned) guarded by policy_lock */
+    struct grants *grants;          /* (owned) */
     struct session_cache *sessions; /* (owned) */
     core_deadline_fn *on_deadline;
     void *on_deadline_ctx;
@@ -33,9 +33,8 @@ int core_tx_end(struct core *c, int rc);
 /* Tells the scheduler about a deadline set by a committed transition. */
 void core_deadline_set(struct core *c, int64_t at);
 /* An audit entry acted by p at now (fields to be filled by the caller). */
-struct audit_entry core_audit_entry(struct core *c, const struct principal *p,
-                                    const char *activity, const char *tenant_id,
-                                    const char *item);
+struct audit_entry core_audit_entry(struct core *c, const struct principal *p, const char *activity,
+                                    const char *tenant_id, const char *item);
 /* Writes a detail line into err when err is not NULL; returns code. */
 int core_fail(struct buf *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -1,11 +1,11 @@
 #include "grants.h"
 
+#include "util/banned.h"
+#include "util/mem.h"
+
 #include <pthread.h>
 #include <sodium.h>
 #include <string.h>
-
-#include "util/mem.h"
-#include "util/banned.h"
 
 struct grant_entry {
     struct grant_entry *next;
@@ -105,8 +105,8 @@ static void maybe_grow(struct grants *g)
 
 int grants_add(struct grants *g, const struct request *req)
 {
-    struct grant_entry **made = lb_calloc(req->resource_count ? req->resource_count : 1,
-                                          sizeof(*made));
+    struct grant_entry **made =
+        lb_calloc(req->resource_count ? req->resource_count : 1, sizeof(*made));
     int rc = LB_ENOMEM;
 
     if (!made)

@@ -10,12 +10,12 @@
 #ifndef LB_CORE_GRANTS_H
 #define LB_CORE_GRANTS_H
 
-#include <stdbool.h>
-#include <stdint.h>
-
 #include "core/ids.h"
 #include "store/store.h"
 #include "util/err.h"
+
+#include <stdbool.h>
+#include <stdint.h>
 
 struct grants;
 

@@ -1,13 +1,13 @@
 #include "identity.h"
 
+#include "util/banned.h"
+#include "util/mem.h"
+
 #include <liboath/oath.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "util/mem.h"
-#include "util/banned.h"
 
 int password_hash(const char *password, char out[PASSWORD_HASH_LEN])
 {
@@ -78,8 +78,8 @@ int totp_code(const char *secret_b32, int64_t step, unsigned digits, char *out, 
     if (oath_base32_decode(secret_b32, strlen(secret_b32), &key, &key_len) != OATH_OK)
         return LB_EINVAL;
     /* start time 0 and a 30 s step make the "time" argument select the step exactly */
-    if (oath_totp_generate2(key, key_len, (time_t)(step * TOTP_STEP_SECONDS), TOTP_STEP_SECONDS,
-                            0, digits, 0, out) != OATH_OK)
+    if (oath_totp_generate2(key, key_len, (time_t)(step * TOTP_STEP_SECONDS), TOTP_STEP_SECONDS, 0,
+                            digits, 0, out) != OATH_OK)
         rc = LB_EINVAL;
     sodium_memzero(key, key_len);
     free(key);

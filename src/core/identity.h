@@ -11,10 +11,10 @@
 #ifndef LB_CORE_IDENTITY_H
 #define LB_CORE_IDENTITY_H
 
+#include "util/err.h"
+
 #include <stdbool.h>
 #include <stdint.h>
-
-#include "util/err.h"
 
 #define PASSWORD_HASH_LEN 128 /* crypto_pwhash_STRBYTES */
 #define TOKEN_LEN 48          /* "lbx_" + 43 base64url characters + NUL */

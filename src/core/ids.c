@@ -1,12 +1,12 @@
 #include "ids.h"
 
+#include "clock.h"
+#include "util/banned.h"
+#include "util/timeutil.h"
+
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
-
-#include "clock.h"
-#include "util/timeutil.h"
-#include "util/banned.h"
 
 void id_new(char out[ID_LEN])
 {
@@ -15,10 +15,9 @@ void id_new(char out[ID_LEN])
     randombytes_buf(b, sizeof(b));
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, ID_LEN,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
+    snprintf(out, ID_LEN, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
 }
 
 bool id_is_valid(const char *s)

@@ -1,14 +1,14 @@
 #include "policy.h"
 
+#include "util/banned.h"
+#include "util/mem.h"
+
 #include <string.h>
 
-#include "util/mem.h"
-#include "util/banned.h"
-
 const char *const policy_default_catalog[] = {
-    "vm.remote_access", "vm.memory_dump",        "vm.managed_disk", "storage.data",
-    "sql.data",         "data_explorer.data",    "subscription.transfer",
-    "exchange.mailbox", "sharepoint.site",       "onedrive.files",
+    "vm.remote_access", "vm.memory_dump",     "vm.managed_disk",       "storage.data",
+    "sql.data",         "data_explorer.data", "subscription.transfer", "exchange.mailbox",
+    "sharepoint.site",  "onedrive.files",
 };
 const size_t policy_default_catalog_count =
     sizeof(policy_default_catalog) / sizeof(policy_default_catalog[0]);

@@ -13,12 +13,12 @@
 #ifndef LB_CORE_POLICY_H
 #define LB_CORE_POLICY_H
 
+#include "store/store.h"
+#include "util/err.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "store/store.h"
-#include "util/err.h"
 
 enum policy_effect { POLICY_ALLOW, POLICY_REJECT };
 

@@ -3,12 +3,12 @@
  * the actor's right, then writes the new state and its audit record(s) in one transaction;
  * the grant index and the scheduler hear of it only after the commit.
  */
-#include <string.h>
-
 #include "core/ids.h"
 #include "core_int.h"
-#include "util/mem.h"
 #include "util/banned.h"
+#include "util/mem.h"
+
+#include <string.h>
 
 static bool can_read(const struct principal *p, const struct request *r)
 {
@@ -217,8 +217,8 @@ int core_request_create(struct core *c, const struct principal *actor,
         return core_fail(err, LB_EFORBIDDEN, "only a support_engineer requests access");
     if ((rc = check_create(c, in, &cx, actor, err)) != 0)
         goto out;
-    duration = in->duration_seconds ? in->duration_seconds
-                                    : cx.tenant.settings.default_grant_seconds;
+    duration =
+        in->duration_seconds ? in->duration_seconds : cx.tenant.settings.default_grant_seconds;
     if (duration > cx.tenant.settings.max_grant_seconds) {
         rc = core_fail(err, LB_EINVAL, "duration_seconds: exceeds the tenant's maximum of %lld",
                        (long long)cx.tenant.settings.max_grant_seconds);
@@ -321,9 +321,13 @@ static int state_conflict(struct buf *err, const struct request *r, const char *
 static int insert_decision(struct core *c, const struct principal *actor, const struct request *r,
                            enum decision_kind kind, const struct decision_arg *a)
 {
-    struct decision d = {.kind = kind, .by_id = actor->user_id, .by_username = actor->username,
-                         .approve = a->approve, .at = clock_now(&c->clock),
-                         .reason = (char *)a->reason, .client_ip = (char *)actor->client_ip};
+    struct decision d = {.kind = kind,
+                         .by_id = actor->user_id,
+                         .by_username = actor->username,
+                         .approve = a->approve,
+                         .at = clock_now(&c->clock),
+                         .reason = (char *)a->reason,
+                         .client_ip = (char *)actor->client_ip};
 
     return c->store->ops->request_decision_insert(c->store, r->id, &d);
 }
@@ -469,16 +473,16 @@ static int do_revoke(struct core *c, const struct principal *actor, struct reque
     return audit_request(c, actor, "request.revoke", r, NULL, reason);
 }
 
-int core_request_review(struct core *c, const struct principal *actor, const char *id,
-                        bool approve, const char *reason, struct request *out, struct buf *err)
+int core_request_review(struct core *c, const struct principal *actor, const char *id, bool approve,
+                        const char *reason, struct request *out, struct buf *err)
 {
     struct decision_arg a = {approve, reason};
 
     return transition(c, actor, id, do_review, &a, out, err);
 }
 
-int core_request_decide(struct core *c, const struct principal *actor, const char *id,
-                        bool approve, const char *reason, struct request *out, struct buf *err)
+int core_request_decide(struct core *c, const struct principal *actor, const char *id, bool approve,
+                        const char *reason, struct request *out, struct buf *err)
 {
     struct decision_arg a = {approve, reason};
 

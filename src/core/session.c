@@ -1,10 +1,10 @@
 /* Sessions: login, bearer-token authentication and the in-memory session cache. */
-#include <string.h>
-
 #include "core/ids.h"
 #include "core_int.h"
-#include "util/mem.h"
 #include "util/banned.h"
+#include "util/mem.h"
+
+#include <string.h>
 
 #define SESSION_CACHE_BUCKETS 4096
 #define SESSION_CACHE_MAX 100000
@@ -133,8 +133,7 @@ static void cache_insert(struct session_cache *sc, const char *hash, const struc
 }
 
 /* Builds the principal of user u (provider role bits from the store). */
-static int principal_from_user(struct core *c, const struct user *u, bool mfa,
-                               struct principal *p)
+static int principal_from_user(struct core *c, const struct user *u, bool mfa, struct principal *p)
 {
     struct role_list roles = {0};
     int rc;
@@ -207,8 +206,8 @@ out:
 static int login_failed(struct core *c, const char *username, const struct user *u,
                         const char *client_ip, const char *why, struct buf *err)
 {
-    struct audit_entry e = core_audit_entry(c, NULL, "auth.login_failed",
-                                            u->id ? u->tenant_id : NULL, u->id);
+    struct audit_entry e =
+        core_audit_entry(c, NULL, "auth.login_failed", u->id ? u->tenant_id : NULL, u->id);
     const struct audit_field f[] = {AF_STR("username", username), AF_STR("reason", why)};
     int rc;
 
@@ -252,7 +251,10 @@ int core_login(struct core *c, const char *username, const char *password, const
     }
     token_new(token, hash);
     *expires_at = now + c->cfg.session_ttl_seconds;
-    struct session s = {.token_hash = hash, .user_id = u.id, .mfa = mfa, .created_at = now,
+    struct session s = {.token_hash = hash,
+                        .user_id = u.id,
+                        .mfa = mfa,
+                        .created_at = now,
                         .expires_at = *expires_at};
     struct audit_entry e = core_audit_entry(c, NULL, "auth.login", u.tenant_id, u.id);
     const struct audit_field f[] = {AF_BOOL("mfa", mfa)};

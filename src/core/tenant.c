@@ -1,10 +1,10 @@
 /* Tenants, their settings, users and role assignments. */
-#include <string.h>
-
 #include "core/ids.h"
 #include "core_int.h"
-#include "util/mem.h"
 #include "util/banned.h"
+#include "util/mem.h"
+
+#include <string.h>
 
 static const char *const plans[] = {"basic", "developer", "standard", "professional", "premier"};
 
@@ -70,8 +70,12 @@ static int user_insert(struct core *c, const struct principal *actor, const char
     for (size_t i = 0; rc == 0 && i < role_count; i++) {
         char rid[ID_LEN];
         id_new(rid);
-        struct role_assignment r = {.id = rid, .tenant_id = (char *)tenant_id, .user_id = id,
-                                    .role = roles[i], .scope = "/", .created_at = now};
+        struct role_assignment r = {.id = rid,
+                                    .tenant_id = (char *)tenant_id,
+                                    .user_id = id,
+                                    .role = roles[i],
+                                    .scope = "/",
+                                    .created_at = now};
         rc = c->store->ops->role_insert(c->store, &r);
         if (rc == LB_EEXISTS)
             rc = core_fail(err, LB_EINVAL, "roles: '%s' is given twice", roles[i]);
@@ -80,8 +84,7 @@ static int user_insert(struct core *c, const struct principal *actor, const char
         return rc;
     struct audit_entry e = core_audit_entry(c, actor, "user.create", tenant_id, id);
     const struct audit_field f[] = {AF_STR("username", in->username),
-                                    AF_STRV("roles", roles, role_count),
-                                    AF_BOOL("totp", in->totp),
+                                    AF_STRV("roles", roles, role_count), AF_BOOL("totp", in->totp),
                                     AF_BOOL("isolated_identity", u->isolated_identity)};
     e.fields = f;
     e.field_count = 4;
@@ -105,9 +108,10 @@ int core_user_create(struct core *c, const struct principal *actor, const char *
                                  in->roles[i]);
     } else {
         if ((rc = require_tenant_admin(actor, tenant_id)) != 0)
-            return core_fail(err, rc, rc == LB_EFORBIDDEN
-                                          ? "only the tenant's tenant_admin creates its users"
-                                          : "no such tenant");
+            return core_fail(err, rc,
+                             rc == LB_EFORBIDDEN
+                                 ? "only the tenant's tenant_admin creates its users"
+                                 : "no such tenant");
         if ((rc = c->store->ops->tenant_get(c->store, tenant_id, &t)) != 0)
             return rc;
         tenant_clear(&t);
@@ -194,8 +198,8 @@ int core_tenant_list(struct core *c, const struct principal *actor, struct tenan
 {
     if (principal_is_provider(actor) && !core_is_provider_staff(actor))
         return LB_EFORBIDDEN;
-    return c->store->ops->tenant_list(c->store, principal_is_provider(actor) ? NULL : actor->tenant_id,
-                                      items, count);
+    return c->store->ops->tenant_list(
+        c->store, principal_is_provider(actor) ? NULL : actor->tenant_id, items, count);
 }
 
 static int settings_apply(struct tenant *t, const struct settings_patch *p, struct buf *err)
@@ -225,8 +229,8 @@ static int settings_apply(struct tenant *t, const struct settings_patch *p, stru
         s->notification_emails = copy;
         s->notification_email_count = p->values.notification_email_count;
     }
-    if (s->pending_expiry_seconds < 1 || s->default_grant_seconds < 1 ||
-        s->max_grant_seconds < 1 || s->required_approvals < 1)
+    if (s->pending_expiry_seconds < 1 || s->default_grant_seconds < 1 || s->max_grant_seconds < 1 ||
+        s->required_approvals < 1)
         return core_fail(err, LB_EINVAL, "settings: durations and required_approvals must be >= 1");
     if (s->default_grant_seconds > s->max_grant_seconds)
         return core_fail(err, LB_EINVAL,
@@ -241,9 +245,9 @@ int core_settings_update(struct core *c, const struct principal *actor, const ch
     int rc = require_tenant_admin(actor, tenant_id);
 
     if (rc)
-        return core_fail(err, rc, rc == LB_EFORBIDDEN
-                                      ? "only the tenant's tenant_admin changes its settings"
-                                      : "no such tenant");
+        return core_fail(err, rc,
+                         rc == LB_EFORBIDDEN ? "only the tenant's tenant_admin changes its settings"
+                                             : "no such tenant");
     if ((rc = core_tx_begin(c)) != 0)
         return rc;
     rc = c->store->ops->tenant_get(c->store, tenant_id, out);
@@ -253,8 +257,8 @@ int core_settings_update(struct core *c, const struct principal *actor, const ch
         rc = c->store->ops->tenant_update_settings(c->store, out);
     if (!rc) {
         const struct tenant_settings *s = &out->settings;
-        struct audit_entry e = core_audit_entry(c, actor, "tenant.settings.update", tenant_id,
-                                                tenant_id);
+        struct audit_entry e =
+            core_audit_entry(c, actor, "tenant.settings.update", tenant_id, tenant_id);
         const struct audit_field f[] = {
             AF_BOOL("lockbox_enabled", s->lockbox_enabled),
             AF_INT("pending_expiry_seconds", s->pending_expiry_seconds),
@@ -282,9 +286,9 @@ int core_role_assign(struct core *c, const struct principal *actor, const char *
     int rc = require_tenant_admin(actor, tenant_id);
 
     if (rc)
-        return core_fail(err, rc, rc == LB_EFORBIDDEN
-                                      ? "only the tenant's tenant_admin assigns its roles"
-                                      : "no such tenant");
+        return core_fail(err, rc,
+                         rc == LB_EFORBIDDEN ? "only the tenant's tenant_admin assigns its roles"
+                                             : "no such tenant");
     if (!tenant_role_is_valid(role))
         return core_fail(err, LB_EINVAL, "role: '%s' is not a tenant role", role);
     if (!scope_is_valid(scope))
@@ -295,8 +299,11 @@ int core_role_assign(struct core *c, const struct principal *actor, const char *
     if (rc == LB_ENOTFOUND || (rc == 0 && (!u.tenant_id || strcmp(u.tenant_id, tenant_id) != 0)))
         rc = core_fail(err, LB_EINVAL, "user_id: no such user in this tenant");
     id_new(id);
-    struct role_assignment r = {.id = id, .tenant_id = (char *)tenant_id, .user_id = (char *)user_id,
-                                .role = (char *)role, .scope = (char *)scope,
+    struct role_assignment r = {.id = id,
+                                .tenant_id = (char *)tenant_id,
+                                .user_id = (char *)user_id,
+                                .role = (char *)role,
+                                .scope = (char *)scope,
                                 .created_at = clock_now(&c->clock)};
     if (!rc)
         rc = c->store->ops->role_insert(c->store, &r);
@@ -327,9 +334,9 @@ int core_role_remove(struct core *c, const struct principal *actor, const char *
     int rc = require_tenant_admin(actor, tenant_id);
 
     if (rc)
-        return core_fail(err, rc, rc == LB_EFORBIDDEN
-                                      ? "only the tenant's tenant_admin removes its roles"
-                                      : "no such tenant");
+        return core_fail(err, rc,
+                         rc == LB_EFORBIDDEN ? "only the tenant's tenant_admin removes its roles"
+                                             : "no such tenant");
     if (!id_is_valid(id))
         return core_fail(err, LB_ENOTFOUND, "no such role assignment");
     if ((rc = core_tx_begin(c)) != 0)
@@ -349,8 +356,9 @@ int core_role_remove(struct core *c, const struct principal *actor, const char *
         rc = c->store->ops->role_delete(c->store, id);
     if (!rc) {
         struct audit_entry e = core_audit_entry(c, actor, "role.remove", tenant_id, id);
-        const struct audit_field f[] = {AF_STR("user_id", r.user_id), AF_STR("username", r.username),
-                                        AF_STR("role", r.role), AF_STR("scope", r.scope)};
+        const struct audit_field f[] = {AF_STR("user_id", r.user_id),
+                                        AF_STR("username", r.username), AF_STR("role", r.role),
+                                        AF_STR("scope", r.scope)};
         e.fields = f;
         e.field_count = 4;
         rc = audit_append(c->store, &e, NULL);
@@ -366,8 +374,8 @@ int core_role_list(struct core *c, const struct principal *actor, const char *te
     struct tenant t = {0};
     int rc;
 
-    if (principal_is_provider(actor) && !principal_has_provider_role(actor, PROV_PLATFORM_ADMIN |
-                                                                                PROV_AUDITOR))
+    if (principal_is_provider(actor) &&
+        !principal_has_provider_role(actor, PROV_PLATFORM_ADMIN | PROV_AUDITOR))
         return LB_EFORBIDDEN;
     if ((rc = core_tenant_load_visible(c, actor, tenant_id, &t)) != 0)
         return rc;

@@ -1,10 +1,10 @@
 /* Support tickets (service requests) and their history. */
-#include <string.h>
-
 #include "core/ids.h"
 #include "core_int.h"
-#include "util/mem.h"
 #include "util/banned.h"
+#include "util/mem.h"
+
+#include <string.h>
 
 /* Loads a ticket of tenant_id the actor may see. */
 static int ticket_load(struct core *c, const struct principal *actor, const char *tenant_id,
@@ -42,11 +42,16 @@ int core_ticket_create(struct core *c, const struct principal *actor, const char
         return core_fail(err, rc, "no such tenant");
     tenant_clear(&t);
     id_new(id);
-    struct ticket tk = {.id = id, .tenant_id = (char *)tenant_id, .title = (char *)title,
-                        .description = (char *)description, .severity = (char *)severity,
-                        .status = "open", .created_by = actor->user_id, .created_at = now};
-    struct ticket_event ev = {.at = now, .by = actor->username, .type = "created",
-                              .text = (char *)title};
+    struct ticket tk = {.id = id,
+                        .tenant_id = (char *)tenant_id,
+                        .title = (char *)title,
+                        .description = (char *)description,
+                        .severity = (char *)severity,
+                        .status = "open",
+                        .created_by = actor->user_id,
+                        .created_at = now};
+    struct ticket_event ev = {
+        .at = now, .by = actor->username, .type = "created", .text = (char *)title};
     struct audit_entry e = core_audit_entry(c, actor, "ticket.create", tenant_id, id);
     const struct audit_field f[] = {AF_STR("title", title), AF_STR("severity", severity)};
     e.fields = f;
@@ -98,8 +103,8 @@ int core_ticket_comment(struct core *c, const struct principal *actor, const cha
     if ((rc = ticket_load(c, actor, tenant_id, id, &tk)) != 0)
         return core_fail(err, rc, "no such ticket");
     ticket_clear(&tk);
-    struct ticket_event ev = {.at = clock_now(&c->clock), .by = actor->username, .type = "comment",
-                              .text = (char *)text};
+    struct ticket_event ev = {
+        .at = clock_now(&c->clock), .by = actor->username, .type = "comment", .text = (char *)text};
     struct audit_entry e = core_audit_entry(c, actor, "ticket.comment", tenant_id, id);
     const struct audit_field f[] = {AF_STR("text", text)};
     e.fields = f;

@@ -1,12 +1,12 @@
 #include "daemon/config.h"
 
+#include "util/banned.h"
+#include "util/mem.h"
+
 #include <errno.h>
 #include <ini.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "util/mem.h"
-#include "util/banned.h"
 
 static char **string_field(struct daemon_config *cfg, const struct config_entry *e)
 {
@@ -91,8 +91,7 @@ int config_load_file(struct daemon_config *cfg, const char *path, struct buf *er
         return LB_EIO;
     }
     if (line != 0) {
-        buf_appendf(err, "%s:%d: %s", path, line,
-                    detail.len ? buf_cstr(&detail) : "syntax error");
+        buf_appendf(err, "%s:%d: %s", path, line, detail.len ? buf_cstr(&detail) : "syntax error");
         buf_release(&detail);
         return cx.rc ? cx.rc : LB_EINVAL;
     }

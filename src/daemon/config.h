@@ -10,12 +10,12 @@
 #ifndef LB_DAEMON_CONFIG_H
 #define LB_DAEMON_CONFIG_H
 
+#include "util/buf.h"
+#include "util/err.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-
-#include "util/buf.h"
-#include "util/err.h"
 
 struct daemon_config {
     char *listen;

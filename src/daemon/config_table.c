@@ -1,14 +1,18 @@
 /* The one table of lockboxd's settings. */
-#include <stddef.h>
-
 #include "daemon/config.h"
 #include "util/banned.h"
 
+#include <stddef.h>
+
 #define DAY 86400LL
 #define STR(sec, name, field, def, flag, help)                                                     \
-    {sec, name, CONFIG_STRING, offsetof(struct daemon_config, field), def, 0, 0, flag, help}
+    {                                                                                              \
+        sec, name, CONFIG_STRING, offsetof(struct daemon_config, field), def, 0, 0, flag, help     \
+    }
 #define INT(sec, name, field, def, lo, hi, flag, help)                                             \
-    {sec, name, CONFIG_INT, offsetof(struct daemon_config, field), def, lo, hi, flag, help}
+    {                                                                                              \
+        sec, name, CONFIG_INT, offsetof(struct daemon_config, field), def, lo, hi, flag, help      \
+    }
 
 const struct config_entry config_table[] = {
     STR("server", "listen", listen, "127.0.0.1:8077", "--listen",
@@ -30,8 +34,8 @@ const struct config_entry config_table[] = {
         3650 * DAY, NULL, "lifetime of the bootstrap admin's token"),
     INT("server", "shutdown_grace_ms", shutdown_grace_ms, "10000", 0, 600000, NULL,
         "how long SIGTERM waits for requests in flight"),
-    INT("tenant_defaults", "pending_expiry_seconds", pending_expiry_seconds, "345600", 1,
-        365 * DAY, NULL, "a new tenant's window for a decision (4 days)"),
+    INT("tenant_defaults", "pending_expiry_seconds", pending_expiry_seconds, "345600", 1, 365 * DAY,
+        NULL, "a new tenant's window for a decision (4 days)"),
     INT("tenant_defaults", "default_grant_seconds", default_grant_seconds, "28800", 1, 365 * DAY,
         NULL, "a new tenant's default grant duration (8 hours)"),
     INT("tenant_defaults", "max_grant_seconds", max_grant_seconds, "28800", 1, 365 * DAY, NULL,

@@ -1,4 +1,14 @@
 /* lockboxd: the Lockbox daemon. */
+#include "api/policy_file.h"
+#include "core/core.h"
+#include "daemon/config.h"
+#include "daemon/scheduler.h"
+#include "http/server.h"
+#include "store/store_sqlite.h"
+#include "util/banned.h"
+#include "util/log.h"
+#include "util/mem.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -13,25 +23,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "api/policy_file.h"
-#include "core/core.h"
-#include "daemon/config.h"
-#include "daemon/scheduler.h"
-#include "http/server.h"
-#include "store/store_sqlite.h"
-#include "util/log.h"
-#include "util/mem.h"
-#include "util/banned.h"
-
 #define EXIT_USAGE 2
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: lockboxd [--config FILE] [--data DIR] [--listen HOST:PORT] [--policy FILE]\n"
-                 "                [--threads N] [--workers N] [--log-level LEVEL] [--dump-config] [--help]\n\n"
-                 "Lockbox daemon: serves the v1 API, runs the scheduler, keeps the audit log.\n\n"
-                 "Options (each overrides the same setting of the config file):\n"
-                 "  --config FILE   read settings from an INI file first\n");
+    fprintf(out,
+            "usage: lockboxd [--config FILE] [--data DIR] [--listen HOST:PORT] [--policy FILE]\n"
+            "                [--threads N] [--workers N] [--log-level LEVEL] [--dump-config] "
+            "[--help]\n\n"
+            "Lockbox daemon: serves the v1 API, runs the scheduler, keeps the audit log.\n\n"
+            "Options (each overrides the same setting of the config file):\n"
+            "  --config FILE   read settings from an INI file first\n");
     for (size_t i = 0; i < config_table_count; i++) {
         const struct config_entry *e = &config_table[i];
         if (e->flag)
@@ -45,9 +47,10 @@ static void usage(FILE *out)
         fprintf(out, "  [%s] %-28s %s (default %s)\n", config_table[i].section,
                 config_table[i].name, config_table[i].help,
                 *config_table[i].default_value ? config_table[i].default_value : "none");
-    fprintf(out, "\nSignals: SIGHUP reloads the policy file; SIGTERM or SIGINT stops cleanly.\n"
-                 "On first start with an empty data directory, lockboxd creates the provider user\n"
-                 "'admin' (platform_admin) and writes its API token to DIR/bootstrap-token (0600).\n");
+    fprintf(out,
+            "\nSignals: SIGHUP reloads the policy file; SIGTERM or SIGINT stops cleanly.\n"
+            "On first start with an empty data directory, lockboxd creates the provider user\n"
+            "'admin' (platform_admin) and writes its API token to DIR/bootstrap-token (0600).\n");
 }
 
 static const struct config_entry *entry_for_flag(const char *flag)

@@ -1,13 +1,13 @@
 #include "daemon/scheduler.h"
 
-#include <pthread.h>
-#include <stdbool.h>
-#include <time.h>
-
+#include "util/banned.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
-#include "util/banned.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <time.h>
 
 struct scheduler {
     struct core *core;

@@ -9,9 +9,9 @@
 #ifndef LB_DAEMON_SCHEDULER_H
 #define LB_DAEMON_SCHEDULER_H
 
-#include <stdint.h>
-
 #include "core/core.h"
+
+#include <stdint.h>
 
 struct scheduler;
 

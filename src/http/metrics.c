@@ -1,20 +1,20 @@
 #include "http/metrics.h"
 
+#include "util/banned.h"
+#include "util/mem.h"
+
 #include <stdatomic.h>
 
-#include "util/mem.h"
-#include "util/banned.h"
-
-static const int statuses[] = {200, 201, 204, 400, 401, 403, 404, 405, 409, 413, 415, 429, 500,
-                               503};
+static const int statuses[] = {200, 201, 204, 400, 401, 403, 404,
+                               405, 409, 413, 415, 429, 500, 503};
 #define STATUS_SLOTS (sizeof(statuses) / sizeof(statuses[0]) + 1) /* + "other" */
 
-static const double buckets_s[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
-                                   0.01,   0.025,   0.05,   0.1,   0.25,   0.5,   1, 2.5};
+static const double buckets_s[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                   0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5};
 #define BUCKETS (sizeof(buckets_s) / sizeof(buckets_s[0]))
 
 struct metrics {
-    size_t route_count; /* including the "unmatched" slot */
+    size_t route_count;    /* including the "unmatched" slot */
     atomic_ullong *counts; /* [route][status slot] */
     atomic_ullong hist[BUCKETS + 1];
     atomic_ullong hist_sum_us;
@@ -79,7 +79,8 @@ void metrics_render(struct metrics *m, const char *(*route_name)(size_t i), cons
             unsigned long long n = atomic_load(&m->counts[r * STATUS_SLOTS + s]);
             by_status[s] += n;
             if (n && s == STATUS_SLOTS - 1)
-                buf_appendf(out, "lockbox_http_requests_total{route=\"%s\",status=\"other\"} %llu\n",
+                buf_appendf(out,
+                            "lockbox_http_requests_total{route=\"%s\",status=\"other\"} %llu\n",
                             name, n);
             else if (n)
                 buf_appendf(out, "lockbox_http_requests_total{route=\"%s\",status=\"%d\"} %llu\n",

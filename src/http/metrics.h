@@ -7,10 +7,10 @@
 #ifndef LB_HTTP_METRICS_H
 #define LB_HTTP_METRICS_H
 
+#include "util/buf.h"
+
 #include <stddef.h>
 #include <stdint.h>
-
-#include "util/buf.h"
 
 struct metrics;
 

@@ -1,12 +1,19 @@
 #include "http/server.h"
 
+#include "api/api.h"
+#include "http/metrics.h"
+#include "util/banned.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/timeutil.h"
+
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <pthread.h>
-#include <sodium.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,13 +21,6 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
-
-#include "api/api.h"
-#include "http/metrics.h"
-#include "util/log.h"
-#include "util/mem.h"
-#include "util/timeutil.h"
-#include "util/banned.h"
 
 #define ROUTE_HEALTHZ ((int)api_route_count)
 #define ROUTE_METRICS ((int)api_route_count + 1)
@@ -94,9 +94,10 @@ static void answer_json(struct answer *a, int status, const char *type, json_t *
     char *text = body && status != 204 ? json_dumps(body, JSON_COMPACT) : NULL;
 
     if (!text && status != 204) {
-        answer_set(a, 503, "application/problem+json",
-                   lb_strdup("{\"type\":\"about:blank\",\"title\":\"Service Unavailable\","
-                             "\"status\":503,\"code\":\"unavailable\",\"detail\":\"out of memory\"}"));
+        answer_set(
+            a, 503, "application/problem+json",
+            lb_strdup("{\"type\":\"about:blank\",\"title\":\"Service Unavailable\","
+                      "\"status\":503,\"code\":\"unavailable\",\"detail\":\"out of memory\"}"));
         return;
     }
     answer_set(a, status, type, text);
@@ -272,8 +273,9 @@ static void execute(struct http_server *s, struct http_req *rq, bool on_conn_thr
     if (route->auth) {
         rc = rq->token ? core_authenticate(s->core, rq->token, &p) : LB_EUNAUTH;
         if (rc) {
-            api_fail(&call, rc, rc == LB_EUNAUTH ? "a valid bearer token is required"
-                                                 : "cannot check the token");
+            api_fail(&call, rc,
+                     rc == LB_EUNAUTH ? "a valid bearer token is required"
+                                      : "cannot check the token");
             goto out;
         }
         p.client_ip = rq->ip;
@@ -403,9 +405,8 @@ static struct http_req *req_new(struct http_server *s, struct MHD_Connection *co
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     struct http_server *s = cls;
     struct http_req *rq = *con_cls;

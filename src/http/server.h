@@ -16,18 +16,18 @@
 #ifndef LB_HTTP_SERVER_H
 #define LB_HTTP_SERVER_H
 
-#include <stddef.h>
-#include <stdint.h>
-
 #include "core/core.h"
 #include "util/buf.h"
+
+#include <stddef.h>
+#include <stdint.h>
 
 #define HTTP_MAX_BODY (1024 * 1024)
 
 struct http_config {
-    const char *listen;     /* "host:port", "[v6]:port" */
-    unsigned threads;       /* event threads; 0: one per core */
-    unsigned workers;       /* threads for calls that write; 0: 16 */
+    const char *listen;           /* "host:port", "[v6]:port" */
+    unsigned threads;             /* event threads; 0: one per core */
+    unsigned workers;             /* threads for calls that write; 0: 16 */
     char *const *trusted_proxies; /* peer addresses allowed to set X-Forwarded-For */
     size_t trusted_proxy_count;
 };

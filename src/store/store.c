@@ -1,9 +1,9 @@
 #include "store.h"
 
-#include <string.h>
-
-#include "util/mem.h"
 #include "util/banned.h"
+#include "util/mem.h"
+
+#include <string.h>
 
 void strv_free(char **v, size_t count)
 {

@@ -23,8 +23,8 @@
  *   users(id PK, tenant_id NULL=provider, username UNIQUE, ..., totp_secret, totp_last_step)
  *   role_assignments(id PK, tenant_id NULL=provider, user_id, role, scope, UNIQUE(user,role,scope))
  *   sessions(token_hash PK, user_id, mfa, created_at, expires_at)
- *   tickets(seq INTEGER PK, id UNIQUE, tenant_id, ...), ticket_history(ticket_id, at, by, type, text)
- *   requests(seq INTEGER PK, id UNIQUE, tenant_id, ..., status, expires_at, grant_*, deadline)
+ *   tickets(seq INTEGER PK, id UNIQUE, tenant_id, ...), ticket_history(ticket_id, at, by, type,
+ * text) requests(seq INTEGER PK, id UNIQUE, tenant_id, ..., status, expires_at, grant_*, deadline)
  *   request_decisions(request_id, seq, kind, by_id, by_username, decision, at, reason, client_ip)
  *   audit(seq INTEGER PK AUTOINCREMENT, time, tenant_id, actor..., item, request_id, details)
  *     append-only: triggers refuse UPDATE and DELETE.
@@ -32,11 +32,11 @@
 #ifndef LB_STORE_STORE_H
 #define LB_STORE_STORE_H
 
+#include "util/err.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "util/err.h"
 
 enum access_level { ACCESS_READ = 1, ACCESS_WRITE = 2, ACCESS_ADMIN = 3 };
 
@@ -144,10 +144,10 @@ struct request {
     bool customer_visible; /* reached the customer: shown to tenant users */
     int64_t approvals_required;
     int64_t created_at;
-    int64_t expires_at; /* 0 when not pending */
+    int64_t expires_at;                                     /* 0 when not pending */
     int64_t grant_starts_at, grant_ends_at, grant_ended_at; /* 0 when none */
-    char *status_reason;                                   /* may be NULL */
-    struct decision *decisions;                            /* review first, then customer */
+    char *status_reason;                                    /* may be NULL */
+    struct decision *decisions;                             /* review first, then customer */
     size_t decision_count;
 };
 
@@ -157,8 +157,8 @@ struct request_list {
 };
 
 struct request_filter {
-    const char *tenant_id;    /* NULL: any */
-    int status;               /* -1: any */
+    const char *tenant_id;          /* NULL: any */
+    int status;                     /* -1: any */
     const char *requester_username; /* NULL: any */
     bool customer_visible_only;
     int64_t before_seq; /* 0: from the newest */
@@ -183,9 +183,9 @@ struct audit_list {
 
 struct audit_filter {
     const char *activity, *actor, *item, *tenant_id; /* NULL: any */
-    bool tenant_view; /* hide records of requests that did not reach the customer */
-    int64_t from, to; /* 0: unbounded; from inclusive, to exclusive */
-    bool ascending;   /* oldest first */
+    bool tenant_view;  /* hide records of requests that did not reach the customer */
+    int64_t from, to;  /* 0: unbounded; from inclusive, to exclusive */
+    bool ascending;    /* oldest first */
     int64_t after_seq; /* cursor: 0 = start */
     size_t limit;
 };

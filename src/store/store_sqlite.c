@@ -1,15 +1,15 @@
 #include "store_sqlite.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdio.h>
-#include <sqlite3.h>
-#include <stdlib.h>
-#include <string.h>
-
+#include "util/banned.h"
 #include "util/log.h"
 #include "util/mem.h"
-#include "util/banned.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* Logs where a store call failed, then yields the code (SQLite's *_BKPT). */
 #define STORE_ERR(code) store_err_at((code), __FILE__, __LINE__)
@@ -255,7 +255,8 @@ static const char *const migrations[] = {
     " text TEXT NOT NULL);"
     "CREATE INDEX ticket_history_ticket ON ticket_history(ticket_id, seq);"
     "CREATE TABLE requests(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
-    " tenant_id TEXT NOT NULL REFERENCES tenants(id), ticket_id TEXT NOT NULL REFERENCES tickets(id),"
+    " tenant_id TEXT NOT NULL REFERENCES tenants(id), ticket_id TEXT NOT NULL REFERENCES "
+    "tickets(id),"
     " requester_id TEXT NOT NULL REFERENCES users(id), requester_username TEXT NOT NULL,"
     " resource_type TEXT NOT NULL, resource_ids TEXT NOT NULL, access_level INTEGER NOT NULL,"
     " justification TEXT NOT NULL, duration_seconds INTEGER NOT NULL, status TEXT NOT NULL,"
@@ -502,7 +503,7 @@ static int sq_meta_set(struct store *base, const char *key, const char *value)
 /* ---- tenants ---- */
 
 #define TENANT_COLS                                                                                \
-    "id, name, plan, created_at, lockbox_enabled, pending_expiry_seconds, default_grant_seconds," \
+    "id, name, plan, created_at, lockbox_enabled, pending_expiry_seconds, default_grant_seconds,"  \
     " max_grant_seconds, required_approvals, notification_emails"
 
 static int read_tenant(sqlite3_stmt *st, struct tenant *t)
@@ -544,7 +545,8 @@ static int sq_tenant_insert(struct store *base, const struct tenant *t)
 {
     static const char sql[] = "INSERT INTO tenants(" TENANT_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?)";
     struct sqlite_store *s = to_sqlite(base);
-    char *emails = join_lines(t->settings.notification_emails, t->settings.notification_email_count);
+    char *emails =
+        join_lines(t->settings.notification_emails, t->settings.notification_email_count);
     struct conn *cn;
     sqlite3_stmt *st;
     int rc = LB_ESTORE;
@@ -572,7 +574,8 @@ static int sq_tenant_update_settings(struct store *base, const struct tenant *t)
         "UPDATE tenants SET lockbox_enabled=?, pending_expiry_seconds=?, default_grant_seconds=?,"
         " max_grant_seconds=?, required_approvals=?, notification_emails=? WHERE id=?";
     struct sqlite_store *s = to_sqlite(base);
-    char *emails = join_lines(t->settings.notification_emails, t->settings.notification_email_count);
+    char *emails =
+        join_lines(t->settings.notification_emails, t->settings.notification_email_count);
     struct conn *cn;
     sqlite3_stmt *st;
     int rc = LB_ESTORE;
@@ -618,7 +621,8 @@ static int sq_tenant_list(struct store *base, const char *only_id, struct tenant
                           size_t *count)
 {
     static const char sql[] =
-        "SELECT " TENANT_COLS " FROM tenants WHERE ?1 IS NULL OR id=?1 ORDER BY created_at DESC, id";
+        "SELECT " TENANT_COLS
+        " FROM tenants WHERE ?1 IS NULL OR id=?1 ORDER BY created_at DESC, id";
     struct sqlite_store *s = to_sqlite(base);
     struct conn *cn = acquire(s, CONN_READ);
     sqlite3_stmt *st = stmt(cn, sql);
@@ -662,7 +666,7 @@ out:
 /* ---- users ---- */
 
 #define USER_COLS                                                                                  \
-    "id, tenant_id, username, display_name, email, password_hash, totp_secret, totp_last_step,"  \
+    "id, tenant_id, username, display_name, email, password_hash, totp_secret, totp_last_step,"    \
     " isolated_identity, created_at"
 
 static int read_user(sqlite3_stmt *st, struct user *u)
@@ -769,7 +773,7 @@ static int sq_user_set_totp_step(struct store *base, const char *id, int64_t ste
 /* ---- role assignments ---- */
 
 #define ROLE_SELECT                                                                                \
-    "SELECT r.id, r.tenant_id, r.user_id, u.username, r.role, r.scope, r.created_at"              \
+    "SELECT r.id, r.tenant_id, r.user_id, u.username, r.role, r.scope, r.created_at"               \
     " FROM role_assignments r JOIN users u ON u.id = r.user_id "
 
 static int read_role(sqlite3_stmt *st, struct role_assignment *r)
@@ -989,7 +993,7 @@ static int sq_session_get(struct store *base, const char *token_hash, struct ses
 /* ---- tickets ---- */
 
 #define TICKET_SELECT                                                                              \
-    "SELECT t.seq, t.id, t.tenant_id, t.title, t.description, t.severity, t.status,"              \
+    "SELECT t.seq, t.id, t.tenant_id, t.title, t.description, t.severity, t.status,"               \
     " t.created_by, u.username, t.created_at FROM tickets t JOIN users u ON u.id = t.created_by "
 
 static int read_ticket_history(struct conn *cn, struct ticket *t)
@@ -1162,10 +1166,10 @@ out:
 /* ---- requests ---- */
 
 #define REQUEST_COLS                                                                               \
-    "seq, id, tenant_id, ticket_id, requester_id, requester_username, resource_type,"             \
-    " resource_ids, access_level, justification, duration_seconds, status,"                       \
-    " customer_approval_required, internal_review_required, customer_visible,"                    \
-    " approvals_required, created_at, expires_at, grant_starts_at, grant_ends_at,"                \
+    "seq, id, tenant_id, ticket_id, requester_id, requester_username, resource_type,"              \
+    " resource_ids, access_level, justification, duration_seconds, status,"                        \
+    " customer_approval_required, internal_review_required, customer_visible,"                     \
+    " approvals_required, created_at, expires_at, grant_starts_at, grant_ends_at,"                 \
     " grant_ended_at, status_reason"
 
 static int64_t col_time(sqlite3_stmt *st, int i)
@@ -1187,7 +1191,8 @@ static int read_request_row(sqlite3_stmt *st, struct request *r)
     r->requester_id = col_str(st, 4, &oom);
     r->requester_username = col_str(st, 5, &oom);
     r->resource_type = col_str(st, 6, &oom);
-    rc = split_lines((const char *)sqlite3_column_text(st, 7), &r->resource_ids, &r->resource_count);
+    rc =
+        split_lines((const char *)sqlite3_column_text(st, 7), &r->resource_ids, &r->resource_count);
     r->access_level = (enum access_level)sqlite3_column_int(st, 8);
     r->justification = col_str(st, 9, &oom);
     r->duration_seconds = sqlite3_column_int64(st, 10);
@@ -1393,10 +1398,11 @@ out:
 static int sq_request_list(struct store *base, const struct request_filter *f,
                            struct request_list *out)
 {
-    static const char sql[] = "SELECT " REQUEST_COLS " FROM requests"
-                              " WHERE (?1 IS NULL OR tenant_id=?1) AND (?2 IS NULL OR status=?2)"
-                              " AND (?3 IS NULL OR requester_username=?3) AND (?4=0 OR customer_visible=1)"
-                              " AND (?5=0 OR seq<?5) ORDER BY seq DESC LIMIT ?6";
+    static const char sql[] =
+        "SELECT " REQUEST_COLS " FROM requests"
+        " WHERE (?1 IS NULL OR tenant_id=?1) AND (?2 IS NULL OR status=?2)"
+        " AND (?3 IS NULL OR requester_username=?3) AND (?4=0 OR customer_visible=1)"
+        " AND (?5=0 OR seq<?5) ORDER BY seq DESC LIMIT ?6";
     struct sqlite_store *s = to_sqlite(base);
     struct conn *cn = acquire(s, CONN_READ);
     sqlite3_stmt *st = stmt(cn, sql);
@@ -1481,8 +1487,7 @@ static int sq_request_next_deadline(struct store *base, int64_t *at)
     return rc;
 }
 
-static int sq_request_due(struct store *base, int64_t now, size_t limit, char ***ids,
-                          size_t *count)
+static int sq_request_due(struct store *base, int64_t now, size_t limit, char ***ids, size_t *count)
 {
     static const char sql[] = "SELECT id FROM requests WHERE deadline IS NOT NULL AND deadline<=?"
                               " ORDER BY deadline LIMIT ?";
@@ -1576,12 +1581,12 @@ static int read_audit(sqlite3_stmt *st, struct audit_record *r)
 static int sq_audit_query(struct store *base, const struct audit_filter *f, struct audit_list *out)
 {
 #define AUDIT_WHERE                                                                                \
-    " WHERE (?1 IS NULL OR activity=?1) AND (?2 IS NULL OR actor=?2) AND (?3 IS NULL OR item=?3)" \
-    " AND (?4 IS NULL OR tenant_id=?4) AND (?5=0 OR time>=?5) AND (?6=0 OR time<?6)"             \
+    " WHERE (?1 IS NULL OR activity=?1) AND (?2 IS NULL OR actor=?2) AND (?3 IS NULL OR item=?3)"  \
+    " AND (?4 IS NULL OR tenant_id=?4) AND (?5=0 OR time>=?5) AND (?6=0 OR time<?6)"               \
     " AND (?7=0 OR request_id IS NULL OR EXISTS(SELECT 1 FROM requests r"                          \
     " WHERE r.id=audit.request_id AND r.customer_visible=1))"
 #define AUDIT_SELECT                                                                               \
-    "SELECT seq, time, tenant_id, actor, actor_id, actor_type, client_ip, activity, item,"        \
+    "SELECT seq, time, tenant_id, actor, actor_id, actor_type, client_ip, activity, item,"         \
     " request_id, decision, details FROM audit"
     static const char asc[] =
         AUDIT_SELECT AUDIT_WHERE " AND (?8=0 OR seq>?8) ORDER BY seq ASC LIMIT ?9";
@@ -1652,9 +1657,8 @@ static void sq_close(struct store *base)
 
 static int conn_open(struct conn *cn, const char *path, bool writer, struct buf *err)
 {
-    int rc = sqlite3_open_v2(path, &cn->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        path, &cn->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 
     if (rc != SQLITE_OK) {
         if (err)

@@ -10,8 +10,8 @@
 #ifndef LB_UTIL_BUF_H
 #define LB_UTIL_BUF_H
 
-#include <stdbool.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct buf {
@@ -22,7 +22,10 @@ struct buf {
     bool failed;
 };
 
-#define BUF_INIT {NULL, 0, 0, 0, false}
+#define BUF_INIT                                                                                   \
+    {                                                                                              \
+        NULL, 0, 0, 0, false                                                                       \
+    }
 
 /* Sets up an empty buffer limited to max bytes (0 = no limit). */
 void buf_init(struct buf *b, size_t max);
@@ -37,8 +40,7 @@ void buf_puts(struct buf *b, const char *s);
 /* Appends printf-formatted text. */
 void buf_appendf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends vprintf-formatted text. */
-void buf_vappendf(struct buf *b, const char *fmt, va_list ap)
-    __attribute__((format(printf, 2, 0)));
+void buf_vappendf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* The contents as a C string ("" when empty). */
 const char *buf_cstr(const struct buf *b);
 /* true unless an append failed. */

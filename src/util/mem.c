@@ -1,11 +1,11 @@
 #include "mem.h"
 
+#include "banned.h"
+
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "banned.h"
 
 #ifdef LB_TESTING
 static atomic_long alloc_count;

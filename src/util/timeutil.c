@@ -1,11 +1,11 @@
 #include "timeutil.h"
 
+#include "banned.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-#include "banned.h"
 
 void time_format_rfc3339(int64_t t, char out[TIME_RFC3339_LEN])
 {
@@ -57,8 +57,8 @@ int time_parse_rfc3339(const char *s, int64_t *t)
         digits(s + 11, 2, &hour) || s[13] != ':' || digits(s + 14, 2, &min) || s[16] != ':' ||
         digits(s + 17, 2, &sec))
         return LB_EINVAL;
-    if (mon < 1 || mon > 12 || day < 1 || day > days_in_month(year, mon) || hour > 23 ||
-        min > 59 || sec > 60)
+    if (mon < 1 || mon > 12 || day < 1 || day > days_in_month(year, mon) || hour > 23 || min > 59 ||
+        sec > 60)
         return LB_EINVAL;
     p = s + 19;
     if (*p == '.') {
@@ -71,8 +71,7 @@ int time_parse_rfc3339(const char *s, int64_t *t)
     if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
         sign = 0, off_h = 0, off_m = 0;
     } else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':' &&
-               !digits(p + 1, 2, &off_h) && !digits(p + 4, 2, &off_m) && off_h < 24 &&
-               off_m < 60) {
+               !digits(p + 1, 2, &off_h) && !digits(p + 4, 2, &off_m) && off_h < 24 && off_m < 60) {
         sign = *p == '+' ? 1 : -1;
     } else {
         return LB_EINVAL;

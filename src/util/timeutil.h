@@ -8,10 +8,10 @@
 #ifndef LB_UTIL_TIMEUTIL_H
 #define LB_UTIL_TIMEUTIL_H
 
+#include "err.h"
+
 #include <stddef.h>
 #include <stdint.h>
-
-#include "err.h"
 
 /* Enough for "YYYY-MM-DDTHH:MM:SSZ" and a NUL. */
 #define TIME_RFC3339_LEN 32
