@@ -14,11 +14,11 @@ deps:
 	@scripts/deps.sh test
 
 build:
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Debug -DBUILD_TESTING=ON >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 run:
-	@scripts/deps.sh build
+	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory build
 	@echo "lockboxd: http://$(LISTEN)/  data: $(DATA)  bootstrap token: $(DATA)/bootstrap-token"
 	@$(BUILD)/lockboxd --listen $(LISTEN) --data $(DATA)
@@ -27,7 +27,8 @@ check: deps build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 check-asan: deps
-	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DLB_SANITIZE=address,undefined >/dev/null
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DLB_SANITIZE=address,undefined \
+		-DBUILD_TESTING=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)

@@ -5,7 +5,7 @@ set -eu
 
 BUILD="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
 libsodium-dev liboath-dev libinih-dev"
-TEST="libcmocka-dev python3 sqlite3 curl"
+TEST="libcmocka-dev python3 sqlite3 curl clang-format"
 BENCH="wrk nginx-light"
 
 case "${1:-build}" in
