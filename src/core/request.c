@@ -350,6 +350,8 @@ static int do_review(struct core *c, const struct principal *actor, struct reque
     if (!a->approve) {
         r->status = REQ_DENIED;
         r->expires_at = 0;
+        if ((rc = c->store->ops->request_update(c->store, r)) != 0)
+            return rc;
         return audit_request(c, actor, "request.review", r, "deny", a->reason);
     }
     if ((rc = c->store->ops->tenant_get(c->store, r->tenant_id, &t)) != 0)

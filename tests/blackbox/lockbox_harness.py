@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import tempfile
@@ -177,6 +178,47 @@ class Client:
             return Resp(r.status, r.getheaders(), r.read().decode("utf-8", "replace"))
         finally:
             conn.close()
+
+    def raw(self, head, body=b"", chunks=None):
+        """Sends head (request line and headers, without the blank line) and the body as it is,
+        or as chunked encoding when chunks is a list; reads what the server answers even when
+        it stops reading early (as it should for an oversize body)."""
+        s = socket.create_connection(("127.0.0.1", self.srv.port), timeout=30)
+        try:
+            if self.token:
+                head += f"\r\nAuthorization: Bearer {self.token}"
+            try:
+                s.sendall(head.encode() + b"\r\n\r\n")
+                if chunks is not None:
+                    for c in chunks:
+                        s.sendall(b"%x\r\n" % len(c) + c + b"\r\n")
+                    s.sendall(b"0\r\n\r\n")
+                else:
+                    s.sendall(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            s.shutdown(socket.SHUT_WR) if chunks is None and not body else None
+            data = b""
+            try:
+                while True:
+                    part = s.recv(65536)
+                    if not part:
+                        break
+                    data += part
+                    if b"\r\n\r\n" in data:
+                        hdr, _, rest = data.partition(b"\r\n\r\n")
+                        m = re.search(rb"(?i)content-length: *(\d+)", hdr)
+                        if m and len(rest) >= int(m.group(1)):
+                            break
+            except (ConnectionResetError, socket.timeout):
+                pass
+        finally:
+            s.close()
+        hdr, _, rest = data.partition(b"\r\n\r\n")
+        lines = hdr.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1]) if lines and lines[0].startswith("HTTP/") else 0
+        headers = [tuple(x.split(": ", 1)) for x in lines[1:] if ": " in x]
+        return Resp(status, headers, rest.decode("utf-8", "replace"))
 
     def get(self, path, **kw):
         return self.call("GET", path, **kw)
