@@ -91,7 +91,12 @@ int config_load_file(struct daemon_config *cfg, const char *path, struct buf *er
         return LB_EIO;
     }
     if (line != 0) {
-        buf_appendf(err, "%s:%d: %s", path, line, detail.len ? buf_cstr(&detail) : "syntax error");
+        /* inih reports only the first bad line, which may be a syntax error before the
+         * setting the handler refused: name both rather than pair them wrongly. */
+        if (detail.len)
+            buf_appendf(err, "%s: %s (first error on line %d)", path, buf_cstr(&detail), line);
+        else
+            buf_appendf(err, "%s:%d: syntax error", path, line);
         buf_release(&detail);
         return cx.rc ? cx.rc : LB_EINVAL;
     }

@@ -43,10 +43,13 @@ static void usage(FILE *out)
     fprintf(out, "  --dump-config   print the effective configuration as INI and exit\n"
                  "  --help          print this help and exit\n\n"
                  "Config file settings ([section] key = value):\n");
-    for (size_t i = 0; i < config_table_count; i++)
-        fprintf(out, "  [%s] %-28s %s (default %s)\n", config_table[i].section,
-                config_table[i].name, config_table[i].help,
-                *config_table[i].default_value ? config_table[i].default_value : "none");
+    for (size_t i = 0; i < config_table_count; i++) {
+        const struct config_entry *e = &config_table[i];
+        char key[64];
+        snprintf(key, sizeof(key), "[%s] %s", e->section, e->name);
+        fprintf(out, "  %-46s %s (default %s)\n", key, e->help,
+                *e->default_value ? e->default_value : "none");
+    }
     fprintf(out,
             "\nSignals: SIGHUP reloads the policy file; SIGTERM or SIGINT stops cleanly.\n"
             "On first start with an empty data directory, lockboxd creates the provider user\n"
