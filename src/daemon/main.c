@@ -235,6 +235,13 @@ static int daemon_start(struct daemon *d)
     }
     if (created)
         log_info("bootstrap: created user=admin token_file=%s/bootstrap-token", d->cfg.data_dir);
+    /* Deadlines that passed while we were down are settled before the first request is
+     * served, so no client ever reads a request that should have expired. */
+    int64_t next_deadline = 0;
+    if ((rc = core_run_due(d->core, &next_deadline)) != 0) {
+        log_error("scheduler: cannot catch up on deadlines error=%s", lb_strerror(rc));
+        goto out;
+    }
     if ((rc = scheduler_start(d->core, &d->scheduler)) != 0)
         goto out;
     core_set_deadline_hook(d->core, scheduler_wake, d->scheduler);
