@@ -1,0 +1,182 @@
+/*
+ * lockbox.h - liblockbox, the C client of the Lockbox HTTP API v1.
+ *
+ * A `struct lockbox` is one connection to one server (kept alive between calls) holding its URL,
+ * token and TLS settings; create it with lockbox_new, free it with lockbox_free. Every call
+ * takes typed arguments, answers 0 or a negative LOCKBOX_E* code, and fills the optional
+ * `struct lockbox_reply` (caller-owned, emptied with lockbox_reply_clear): the HTTP status,
+ * the answer's JSON text on success, and the server's problem `code` and `detail` when it
+ * refused (LOCKBOX_EREFUSED). Strings passed in are borrowed for the call; strings handed out
+ * are the caller's to free with lockbox_reply_clear or free(3) as each declaration says.
+ *
+ * The library never exits, prints or reads the environment; its only global state is libcurl's
+ * one-time initialisation (lockbox_global_init, also done by the first lockbox_new). A handle
+ * may be used from several threads: calls on one handle are serialised by its lock; calls on
+ * different handles run in parallel. Allocation failures are returned as LOCKBOX_ENOMEM.
+ */
+#ifndef LOCKBOX_LOCKBOX_H
+#define LOCKBOX_LOCKBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LOCKBOX_VERSION "0.1.0"
+
+/* One connection to one server; opaque. */
+struct lockbox;
+
+enum lockbox_error {
+    LOCKBOX_OK = 0,
+    LOCKBOX_EINVAL = -1,       /* an argument the caller gave is missing or malformed */
+    LOCKBOX_ENOMEM = -2,       /* out of memory */
+    LOCKBOX_EUNREACHABLE = -3, /* no answer: connection, TLS or timeout (see reply.detail) */
+    LOCKBOX_EPROTOCOL = -4,    /* the server answered something that is not the API's */
+    LOCKBOX_EREFUSED = -5,     /* the server refused: reply.status, reply.code, reply.detail */
+};
+
+/* Names an error code ("server refused the call", ...); never NULL. */
+const char *lockbox_strerror(int err);
+
+struct lockbox_options {
+    const char *url;           /* base URL, e.g. "https://lockbox.example:8077" (required) */
+    const char *token;         /* bearer token, or NULL */
+    const char *ca_file;       /* PEM bundle to verify the server with, or NULL for the system's */
+    bool insecure_skip_verify; /* turns TLS verification off; for tests only */
+    long connect_timeout_ms;   /* 0: 10 s */
+    long timeout_ms;           /* whole call; 0: 30 s */
+};
+
+/* What one call answered. Fields are NULL/0 when absent; the caller owns the strings. */
+struct lockbox_reply {
+    long status;  /* HTTP status, 0 when there was no answer */
+    char *body;   /* the answer's JSON text on success (NULL for 204) */
+    char *code;   /* the problem's code on LOCKBOX_EREFUSED ("not_found", ...) */
+    char *detail; /* the problem's detail, or why there was no answer */
+};
+
+/* Frees the reply's strings and zeroes it; safe on a zeroed or NULL reply. */
+void lockbox_reply_clear(struct lockbox_reply *r);
+
+/* Initialises libcurl once for the process; optional, the first lockbox_new does it. */
+int lockbox_global_init(void);
+
+/* A new handle for opt->url (copied); free with lockbox_free. */
+int lockbox_new(const struct lockbox_options *opt, struct lockbox **out);
+void lockbox_free(struct lockbox *lb);
+/* Replaces the bearer token (copied; NULL for none). */
+int lockbox_set_token(struct lockbox *lb, const char *token);
+
+/* ---- session ---- */
+
+/* Logs in; on success *token (free(3)) is the new session token, also set on the handle. */
+int lockbox_login(struct lockbox *lb, const char *username, const char *password,
+                  const char *totp_code, char **token, struct lockbox_reply *reply);
+int lockbox_me(struct lockbox *lb, struct lockbox_reply *reply);
+
+/* ---- users, tenants, roles, settings ---- */
+
+struct lockbox_user_spec {
+    const char *tenant_id; /* NULL: a provider user (platform_admin only) */
+    const char *username, *password, *email, *display_name;
+    const char *const *roles; /* provider roles, provider users only */
+    size_t role_count;
+    bool isolated_identity, totp;
+};
+
+int lockbox_user_create(struct lockbox *lb, const struct lockbox_user_spec *spec,
+                        struct lockbox_reply *reply);
+int lockbox_tenant_create(struct lockbox *lb, const char *name, const char *plan,
+                          const char *admin_username, const char *admin_password,
+                          const char *admin_email, struct lockbox_reply *reply);
+int lockbox_tenant_list(struct lockbox *lb, struct lockbox_reply *reply);
+int lockbox_tenant_get(struct lockbox *lb, const char *tenant_id, struct lockbox_reply *reply);
+int lockbox_settings_get(struct lockbox *lb, const char *tenant_id, struct lockbox_reply *reply);
+/* patch_json is a JSON object of the settings to change, as API.md names them. */
+int lockbox_settings_update(struct lockbox *lb, const char *tenant_id, const char *patch_json,
+                            struct lockbox_reply *reply);
+int lockbox_role_assign(struct lockbox *lb, const char *tenant_id, const char *user_id,
+                        const char *role, const char *scope, struct lockbox_reply *reply);
+int lockbox_role_list(struct lockbox *lb, const char *tenant_id, struct lockbox_reply *reply);
+int lockbox_role_remove(struct lockbox *lb, const char *tenant_id, const char *assignment_id,
+                        struct lockbox_reply *reply);
+
+/* ---- tickets ---- */
+
+int lockbox_ticket_create(struct lockbox *lb, const char *tenant_id, const char *title,
+                          const char *description, const char *severity,
+                          struct lockbox_reply *reply);
+int lockbox_ticket_get(struct lockbox *lb, const char *tenant_id, const char *ticket_id,
+                       struct lockbox_reply *reply);
+int lockbox_ticket_list(struct lockbox *lb, const char *tenant_id, struct lockbox_reply *reply);
+int lockbox_ticket_comment(struct lockbox *lb, const char *tenant_id, const char *ticket_id,
+                           const char *text, struct lockbox_reply *reply);
+
+/* ---- access requests ---- */
+
+struct lockbox_request_spec {
+    const char *tenant_id, *ticket_id, *resource_type, *access_level, *justification;
+    const char *const *resource_ids;
+    size_t resource_count;
+    int64_t duration_seconds; /* 0: the tenant's default */
+};
+
+struct lockbox_request_filter {
+    const char *tenant_id, *status, *requester; /* NULL: any */
+    int limit;                                  /* 0: the server's default */
+    const char *page_token;
+};
+
+int lockbox_request_create(struct lockbox *lb, const struct lockbox_request_spec *spec,
+                           struct lockbox_reply *reply);
+int lockbox_request_list(struct lockbox *lb, const struct lockbox_request_filter *filter,
+                         struct lockbox_reply *reply);
+int lockbox_request_get(struct lockbox *lb, const char *id, struct lockbox_reply *reply);
+/* The internal review (internal_approver). */
+int lockbox_request_review(struct lockbox *lb, const char *id, bool approve, const char *reason,
+                           struct lockbox_reply *reply);
+/* The customer's decision (an eligible approver). */
+int lockbox_request_decide(struct lockbox *lb, const char *id, bool approve, const char *reason,
+                           struct lockbox_reply *reply);
+int lockbox_request_cancel(struct lockbox *lb, const char *id, const char *reason,
+                           struct lockbox_reply *reply);
+int lockbox_request_revoke(struct lockbox *lb, const char *id, const char *reason,
+                           struct lockbox_reply *reply);
+
+/* ---- enforcement ---- */
+
+struct lockbox_check_result {
+    bool allowed;
+    char request_id[40]; /* empty when not allowed */
+    int64_t ends_at;     /* Unix seconds; 0 when not allowed */
+};
+
+int lockbox_check(struct lockbox *lb, const char *operator_name, const char *resource_id,
+                  const char *access_level, struct lockbox_check_result *result,
+                  struct lockbox_reply *reply);
+/* Records an operator action under a grant; details_json is a JSON value or NULL. */
+int lockbox_activity_record(struct lockbox *lb, const char *request_id, const char *activity,
+                            const char *target, const char *details_json,
+                            struct lockbox_reply *reply);
+
+/* ---- audit ---- */
+
+struct lockbox_audit_filter {
+    const char *activity, *actor, *item, *tenant_id;
+    const char *from, *to; /* RFC 3339 */
+    int limit;             /* 0: the server's default */
+    const char *page_token;
+};
+
+int lockbox_audit_search(struct lockbox *lb, const struct lockbox_audit_filter *filter,
+                         struct lockbox_reply *reply);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

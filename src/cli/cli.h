@@ -1,0 +1,100 @@
+/*
+ * cli.h - the lockbox command-line client: shared state, argument parsing and output.
+ *
+ * main.c reads the global options (flags, then LOCKBOX_URL/LOCKBOX_TOKEN, then the config
+ * file), finds the command in the one table of commands.c and runs it with a `struct cli`
+ * whose handle and strings it owns. Commands return the process's exit code (CLI_EXIT_*);
+ * they print results on stdout (the API's JSON unchanged with --json) and one line per error
+ * on stderr. Single-threaded.
+ */
+#ifndef LB_CLI_CLI_H
+#define LB_CLI_CLI_H
+
+#include "lockbox/lockbox.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+enum cli_exit {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_USAGE = 1,       /* bad arguments, or a local failure */
+    CLI_EXIT_REFUSED = 2,     /* the server refused the call */
+    CLI_EXIT_DENIED = 3,      /* `lockbox check`: access is denied */
+    CLI_EXIT_UNREACHABLE = 4, /* no answer from the server */
+};
+
+#define CLI_MAX_OPTS 24
+#define CLI_MAX_ARGS 8
+
+/* One option a command accepts: "--name" with a value or a flag; repeatable ones collect. */
+struct cli_optspec {
+    const char *name;
+    bool takes_value;
+    bool repeatable;
+};
+
+/* The parsed arguments of one command. Values point into argv. */
+struct cli_args {
+    const char *names[CLI_MAX_OPTS];
+    const char *values[CLI_MAX_OPTS];
+    size_t count;
+    const char *pos[CLI_MAX_ARGS];
+    size_t pos_count;
+};
+
+struct cli {
+    struct lockbox *lb;
+    char *url;         /* (owned) */
+    char *token;       /* (owned) */
+    char *config_path; /* (owned) ~/.config/lockbox/config */
+    bool json, quiet, password_stdin;
+    const char *prog;
+};
+
+struct cli_command {
+    const char *group, *name; /* name NULL: a command of one word */
+    int (*run)(struct cli *cli, const struct cli_args *args);
+    const struct cli_optspec *opts;
+    size_t min_pos, max_pos;
+    const char *usage, *help;
+};
+
+extern const struct cli_command cli_commands[];
+extern const size_t cli_command_count;
+
+/* Parses argv against the command's options (global ones may come anywhere); prints a usage error
+ * and answers false on anything unknown. */
+bool cli_args_parse(struct cli *cli, const struct cli_command *cmd, int argc, char **argv,
+                    struct cli_args *out);
+/* The (last) value of --name, or NULL. */
+const char *cli_opt(const struct cli_args *a, const char *name);
+/* true when the flag --name was given. */
+bool cli_flag(const struct cli_args *a, const char *name);
+/* Collects every value of a repeatable --name into out (at most max); answers the count. */
+size_t cli_opt_all(const struct cli_args *a, const char *name, const char **out, size_t max);
+
+/* A usage error about cmd: prints "lockbox: MESSAGE" and the command's usage; CLI_EXIT_USAGE. */
+int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Reports a failed call (server's detail, or why there was no answer); answers the exit code. */
+int cli_fail(struct cli *cli, int rc, const struct lockbox_reply *r, const char *what);
+/* Prints a successful reply: its JSON with --json, else through show (may be NULL: nothing). */
+int cli_print(struct cli *cli, const struct lockbox_reply *r, void (*show)(json_t *));
+/* Ensures cli->lb exists (URL known); prints why not. */
+int cli_connect(struct cli *cli);
+/* Reads a password: from stdin with --password-stdin, else from the terminal without echo. */
+int cli_read_password(struct cli *cli, const char *prompt, char *out, size_t cap);
+/* Resolves a tenant name or id to its id (out holds 40 bytes). */
+int cli_tenant_id(struct cli *cli, const char *name_or_id, char out[40]);
+/* Saves url and token to the config file, mode 0600. */
+int cli_config_save(struct cli *cli, const char *url, const char *token);
+
+/* Output helpers for human tables. */
+const char *cli_str(json_t *obj, const char *key);
+/* Formats an RFC 3339 time as "2026-11-22 10:15:30 UTC" (or "-" when absent). */
+void cli_time(const char *rfc3339, char out[40]);
+/* Prints rows of columns aligned; rows[r][c]; borrowed strings. */
+void cli_table(const char *const *header, size_t cols, const char ***rows, size_t nrows);
+
+#endif

@@ -1,0 +1,955 @@
+/* The lockbox commands: one function each, and the one table that names them. */
+#include "cli/cli.h"
+#include "cli/parse.h"
+#include "util/banned.h"
+#include "util/timeutil.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_LIST 100
+
+/* Runs the end of every command: report a failure, or print the reply. */
+static int finish(struct cli *cli, int rc, struct lockbox_reply *r, const char *what,
+                  void (*show)(json_t *))
+{
+    int code = rc ? cli_fail(cli, rc, r, what) : cli_print(cli, r, show);
+
+    lockbox_reply_clear(r);
+    return code;
+}
+
+static bool is_uuid(const char *s)
+{
+    if (strlen(s) != 36)
+        return false;
+    for (int i = 0; i < 36; i++)
+        if ((i == 8 || i == 13 || i == 18 || i == 23) ? s[i] != '-'
+                                                      : !isxdigit((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+static const struct cli_command *self(const char *group, const char *name)
+{
+    for (size_t i = 0; i < cli_command_count; i++)
+        if (strcmp(cli_commands[i].group, group) == 0 &&
+            (!name ? !cli_commands[i].name
+                   : cli_commands[i].name && strcmp(cli_commands[i].name, name) == 0))
+            return &cli_commands[i];
+    return NULL;
+}
+
+/* A required option; prints a usage error naming it when absent. */
+static const char *need(const struct cli_args *a, const char *group, const char *name,
+                        const char *opt)
+{
+    const char *v = cli_opt(a, opt);
+
+    if (!v || !*v)
+        cli_usage_error(self(group, name), "missing --%s", opt);
+    return v && *v ? v : NULL;
+}
+
+int cli_tenant_id(struct cli *cli, const char *name_or_id, char out[40])
+{
+    struct lockbox_reply r = {0};
+    json_t *j = NULL, *t;
+    size_t i;
+    int rc;
+
+    if (is_uuid(name_or_id)) {
+        snprintf(out, 40, "%s", name_or_id);
+        return CLI_EXIT_OK;
+    }
+    if ((rc = lockbox_tenant_list(cli->lb, &r)) != 0)
+        return finish(cli, rc, &r, "tenant list", NULL);
+    j = json_loads(r.body ? r.body : "", 0, NULL);
+    rc = CLI_EXIT_REFUSED;
+    json_array_foreach(json_object_get(j, "items"), i, t)
+    {
+        if (strcmp(cli_str(t, "name"), name_or_id) == 0) {
+            snprintf(out, 40, "%s", cli_str(t, "id"));
+            rc = CLI_EXIT_OK;
+        }
+    }
+    if (rc)
+        fprintf(stderr, "lockbox: no tenant named '%s' that you can see\n", name_or_id);
+    json_decref(j);
+    lockbox_reply_clear(&r);
+    return rc;
+}
+
+/* Connects and resolves --tenant when the command has one. */
+static int prepare(struct cli *cli, const struct cli_args *a, bool tenant_required, char tid[40])
+{
+    const char *t = cli_opt(a, "tenant");
+    int rc = cli_connect(cli);
+
+    tid[0] = '\0';
+    if (rc)
+        return rc;
+    if (!t || !*t) {
+        if (tenant_required)
+            return cli_usage_error(NULL, "missing --tenant");
+        return CLI_EXIT_OK;
+    }
+    return cli_tenant_id(cli, t, tid);
+}
+
+/* ---- shows ---- */
+
+static void show_kv(const char *k, const char *v)
+{
+    printf("%-22s %s\n", k, v);
+}
+
+static void show_time(const char *k, json_t *obj, const char *key)
+{
+    char t[40];
+
+    cli_time(json_string_value(json_object_get(obj, key)), t);
+    show_kv(k, t);
+}
+
+static void show_me(json_t *u)
+{
+    json_t *r;
+    size_t i;
+
+    show_kv("username", cli_str(u, "username"));
+    show_kv("id", cli_str(u, "id"));
+    show_kv("tenant",
+            json_is_null(json_object_get(u, "tenant_id")) ? "(provider)" : cli_str(u, "tenant_id"));
+    json_array_foreach(json_object_get(u, "roles"), i, r)
+    {
+        char line[300];
+        snprintf(line, sizeof(line), "%s at %s", cli_str(r, "role"), cli_str(r, "scope"));
+        show_kv(i ? "" : "roles", line);
+    }
+    if (json_object_get(u, "mfa"))
+        show_kv("mfa", json_is_true(json_object_get(u, "mfa")) ? "yes" : "no");
+}
+
+static void show_request(json_t *q)
+{
+    json_t *v, *d;
+    size_t i;
+    char line[600], dur[32];
+
+    show_kv("id", cli_str(q, "id"));
+    show_kv("status", cli_str(q, "status"));
+    if (json_is_string(json_object_get(q, "status_reason")))
+        show_kv("reason", cli_str(q, "status_reason"));
+    show_kv("tenant", cli_str(q, "tenant_id"));
+    show_kv("ticket", cli_str(q, "ticket_id"));
+    show_kv("requester", cli_str(json_object_get(q, "requester"), "username"));
+    show_kv("resource type", cli_str(q, "resource_type"));
+    json_array_foreach(json_object_get(q, "resource_ids"), i, v)
+        show_kv(i ? "" : "resources", json_string_value(v));
+    show_kv("access level", cli_str(q, "access_level"));
+    snprintf(dur, sizeof(dur), "%llds",
+             (long long)json_integer_value(json_object_get(q, "duration_seconds")));
+    show_kv("duration", dur);
+    show_kv("justification", cli_str(q, "justification"));
+    snprintf(line, sizeof(line), "%lld of %lld",
+             (long long)json_array_size(json_object_get(q, "decisions")),
+             (long long)json_integer_value(json_object_get(q, "approvals_required")));
+    show_kv("approvals", line);
+    show_time("created", q, "created_at");
+    show_time("expires", q, "expires_at");
+    v = json_object_get(q, "grant");
+    if (json_is_object(v)) {
+        show_time("grant starts", v, "starts_at");
+        show_time("grant ends", v, "ends_at");
+        if (json_is_string(json_object_get(v, "ended_at")))
+            show_time("grant ended", v, "ended_at");
+    }
+    v = json_object_get(q, "internal_review");
+    if (json_is_true(json_object_get(v, "required"))) {
+        snprintf(line, sizeof(line), "%s by %s", cli_str(v, "decision"), cli_str(v, "by"));
+        show_kv("internal review", json_is_string(json_object_get(v, "by")) ? line : "waiting");
+    }
+    json_array_foreach(json_object_get(q, "decisions"), i, d)
+    {
+        char at[40];
+        cli_time(json_string_value(json_object_get(d, "at")), at);
+        snprintf(line, sizeof(line), "%s by %s at %s%s%s", cli_str(d, "decision"), cli_str(d, "by"),
+                 at, json_is_string(json_object_get(d, "reason")) ? ": " : "",
+                 json_is_string(json_object_get(d, "reason")) ? cli_str(d, "reason") : "");
+        show_kv(i ? "" : "decisions", line);
+    }
+}
+
+/* Prints a list of objects as a table of the given keys ("a.b" reads a nested field). */
+static void show_items(json_t *list, const char *const *header, const char *const *keys,
+                       size_t cols)
+{
+    json_t *items = json_object_get(list, "items"), *it;
+    size_t n = json_array_size(items), i;
+    const char ***rows = calloc(n ? n : 1, sizeof(*rows));
+    char(*times)[16][40] = calloc(n ? n : 1, sizeof(*times));
+
+    if (!rows || !times) {
+        fprintf(stderr, "lockbox: out of memory\n");
+        goto out;
+    }
+    json_array_foreach(items, i, it)
+    {
+        rows[i] = calloc(cols, sizeof(char *));
+        for (size_t c = 0; rows[i] && c < cols && c < 16; c++) {
+            const char *key = keys[c], *dot = strchr(key, '.');
+            json_t *v = it;
+            char head[64];
+            if (dot) {
+                snprintf(head, sizeof(head), "%.*s", (int)(dot - key), key);
+                v = json_object_get(it, head);
+                key = dot + 1;
+            }
+            v = json_object_get(v, key);
+            if (strstr(key, "_at") || strcmp(key, "time") == 0) {
+                cli_time(json_string_value(v), times[i][c]);
+                rows[i][c] = times[i][c];
+            } else if (json_is_integer(v)) {
+                snprintf(times[i][c], 40, "%lld", (long long)json_integer_value(v));
+                rows[i][c] = times[i][c];
+            } else {
+                rows[i][c] = json_is_string(v) ? json_string_value(v) : "-";
+            }
+        }
+        if (!rows[i])
+            goto out;
+    }
+    cli_table(header, cols, rows, n);
+out:
+    for (i = 0; rows && i < n; i++)
+        free(rows[i]);
+    free(rows);
+    free(times);
+}
+
+static void show_request_list(json_t *l)
+{
+    static const char *const h[] = {"ID", "STATUS", "REQUESTER", "TYPE", "LEVEL", "CREATED"};
+    static const char *const k[] = {
+        "id", "status", "requester.username", "resource_type", "access_level", "created_at"};
+    show_items(l, h, k, 6);
+}
+
+static void show_tenant_list(json_t *l)
+{
+    static const char *const h[] = {"ID", "NAME", "PLAN", "CREATED"};
+    static const char *const k[] = {"id", "name", "plan", "created_at"};
+    show_items(l, h, k, 4);
+}
+
+static void show_role_list(json_t *l)
+{
+    static const char *const h[] = {"ID", "USER", "ROLE", "SCOPE"};
+    static const char *const k[] = {"id", "username", "role", "scope"};
+    show_items(l, h, k, 4);
+}
+
+static void show_audit(json_t *l)
+{
+    static const char *const h[] = {"SEQ", "TIME", "ACTIVITY", "ACTOR", "ITEM", "DECISION"};
+    static const char *const k[] = {"seq", "time", "activity", "actor", "item", "decision"};
+    show_items(l, h, k, 6);
+}
+
+static void show_ticket(json_t *t)
+{
+    json_t *h;
+    size_t i;
+
+    show_kv("id", cli_str(t, "id"));
+    show_kv("title", cli_str(t, "title"));
+    show_kv("severity", cli_str(t, "severity"));
+    show_kv("status", cli_str(t, "status"));
+    show_kv("created by", cli_str(t, "created_by"));
+    show_time("created", t, "created_at");
+    show_kv("description", cli_str(t, "description"));
+    json_array_foreach(json_object_get(t, "history"), i, h)
+    {
+        char at[40], line[1200];
+        cli_time(json_string_value(json_object_get(h, "at")), at);
+        snprintf(line, sizeof(line), "%s  %s  %s%s%s", at, cli_str(h, "by"), cli_str(h, "type"),
+                 json_is_string(json_object_get(h, "text")) ? ": " : "",
+                 json_is_string(json_object_get(h, "text")) ? cli_str(h, "text") : "");
+        show_kv(i ? "" : "history", line);
+    }
+}
+
+static void show_tenant(json_t *t)
+{
+    show_kv("id", cli_str(t, "id"));
+    show_kv("name", cli_str(t, "name"));
+    show_kv("plan", cli_str(t, "plan"));
+    if (json_is_object(json_object_get(t, "admin")))
+        show_kv("admin", cli_str(json_object_get(t, "admin"), "username"));
+}
+
+static void show_settings(json_t *s)
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach(s, key, v)
+    {
+        char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+        show_kv(key, text ? text : "?");
+        free(text);
+    }
+}
+
+static void show_user(json_t *u)
+{
+    show_me(u);
+    if (json_is_string(json_object_get(u, "totp_secret"))) {
+        show_kv("totp secret", cli_str(u, "totp_secret"));
+        show_kv("totp uri", cli_str(u, "totp_uri"));
+        printf("(the TOTP secret is shown once: enrol it in an authenticator now)\n");
+    }
+}
+
+static void show_id(json_t *o)
+{
+    printf("%s\n", cli_str(o, "id"));
+}
+
+/* ---- session ---- */
+
+static int cmd_login(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_reply r = {0};
+    const char *user = need(a, "login", NULL, "username");
+    char password[1024], *token = NULL;
+    int rc;
+
+    if (!user)
+        return CLI_EXIT_USAGE;
+    if ((rc = cli_connect(cli)) ||
+        (rc = cli_read_password(cli, "Password: ", password, sizeof(password))))
+        return rc;
+    rc = lockbox_login(cli->lb, user, password, cli_opt(a, "totp"), &token, &r);
+    memset(password, 0, sizeof(password));
+    if (rc)
+        return finish(cli, rc, &r, "login", NULL);
+    rc = cli_config_save(cli, cli->url, token);
+    if (!rc && !cli->json && !cli->quiet)
+        printf("logged in as %s; token saved to %s\n", user, cli->config_path);
+    if (!rc && cli->json)
+        printf("%s\n", r.body);
+    memset(token, 0, strlen(token));
+    free(token);
+    lockbox_reply_clear(&r);
+    return rc;
+}
+
+static int cmd_whoami(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_reply r = {0};
+    int rc = cli_connect(cli);
+
+    (void)a;
+    return rc ? rc : finish(cli, lockbox_me(cli->lb, &r), &r, "whoami", show_me);
+}
+
+/* ---- requests ---- */
+
+static int cmd_request_create(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_request_spec s = {0};
+    struct lockbox_reply r = {0};
+    const char *ids[MAX_LIST], *dur = cli_opt(a, "duration");
+    char tid[40];
+    int rc;
+
+    s.ticket_id = need(a, "request", "create", "ticket");
+    s.resource_type = s.ticket_id ? need(a, "request", "create", "type") : NULL;
+    s.access_level = s.resource_type ? need(a, "request", "create", "level") : NULL;
+    s.justification = s.access_level ? need(a, "request", "create", "justification") : NULL;
+    if (!s.justification)
+        return CLI_EXIT_USAGE;
+    if (!(s.resource_count = cli_opt_all(a, "resource", ids, MAX_LIST)))
+        return cli_usage_error(self("request", "create"), "missing --resource");
+    if (dur && parse_duration(dur, &s.duration_seconds) != 0)
+        return cli_usage_error(self("request", "create"),
+                               "bad duration '%s' (want e.g. 90s, 15m, 4h, 2d)", dur);
+    if ((rc = prepare(cli, a, true, tid)))
+        return rc;
+    s.tenant_id = tid;
+    s.resource_ids = ids;
+    return finish(cli, lockbox_request_create(cli->lb, &s, &r), &r, "request create", show_request);
+}
+
+static int cmd_request_list(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_request_filter f = {.status = cli_opt(a, "status")};
+    struct lockbox_reply r = {0}, me = {0};
+    const char *lim = cli_opt(a, "limit");
+    json_t *mj = NULL;
+    char tid[40], mine[256] = "";
+    int rc;
+
+    long n = 0;
+
+    if (lim && parse_count(lim, 1, 1000, &n) != 0)
+        return cli_usage_error(self("request", "list"), "bad --limit '%s' (1 to 1000)", lim);
+    f.limit = (int)n;
+    if ((rc = prepare(cli, a, false, tid)))
+        return rc;
+    f.tenant_id = tid[0] ? tid : NULL;
+    if (cli_flag(a, "mine")) {
+        if ((rc = lockbox_me(cli->lb, &me)) != 0)
+            return finish(cli, rc, &me, "whoami", NULL);
+        mj = json_loads(me.body, 0, NULL);
+        snprintf(mine, sizeof(mine), "%s", cli_str(mj, "username"));
+        json_decref(mj);
+        lockbox_reply_clear(&me);
+        f.requester = mine;
+    }
+    return finish(cli, lockbox_request_list(cli->lb, &f, &r), &r, "request list",
+                  show_request_list);
+}
+
+static int cmd_request_show(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_reply r = {0};
+    int rc = cli_connect(cli);
+
+    return rc ? rc
+              : finish(cli, lockbox_request_get(cli->lb, a->pos[0], &r), &r, "request show",
+                       show_request);
+}
+
+static int decide(struct cli *cli, const struct cli_args *a, bool review, bool approve)
+{
+    struct lockbox_reply r = {0};
+    const char *reason = cli_opt(a, "reason");
+    int rc = cli_connect(cli);
+
+    if (rc)
+        return rc;
+    rc = review ? lockbox_request_review(cli->lb, a->pos[0], approve, reason, &r)
+                : lockbox_request_decide(cli->lb, a->pos[0], approve, reason, &r);
+    return finish(cli, rc, &r,
+                  review    ? "request review"
+                  : approve ? "approve"
+                            : "deny",
+                  show_request);
+}
+
+static int cmd_request_review(struct cli *cli, const struct cli_args *a)
+{
+    bool yes = cli_flag(a, "approve"), no = cli_flag(a, "deny");
+
+    if (yes == no)
+        return cli_usage_error(self("request", "review"), "give one of --approve or --deny");
+    return decide(cli, a, true, yes);
+}
+
+static int cmd_request_approve(struct cli *cli, const struct cli_args *a)
+{
+    return decide(cli, a, false, true);
+}
+
+static int cmd_request_deny(struct cli *cli, const struct cli_args *a)
+{
+    return decide(cli, a, false, false);
+}
+
+static int cmd_request_cancel(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_reply r = {0};
+    int rc = cli_connect(cli);
+
+    return rc ? rc
+              : finish(cli, lockbox_request_cancel(cli->lb, a->pos[0], cli_opt(a, "reason"), &r),
+                       &r, "request cancel", show_request);
+}
+
+static int cmd_request_revoke(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_reply r = {0};
+    int rc = cli_connect(cli);
+
+    return rc ? rc
+              : finish(cli, lockbox_request_revoke(cli->lb, a->pos[0], cli_opt(a, "reason"), &r),
+                       &r, "request revoke", show_request);
+}
+
+/* ---- tickets ---- */
+
+static int cmd_ticket_create(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_reply r = {0};
+    const char *title = need(a, "ticket", "create", "title");
+    const char *desc = title ? need(a, "ticket", "create", "description") : NULL;
+    char tid[40];
+    int rc;
+
+    if (!desc)
+        return CLI_EXIT_USAGE;
+    if ((rc = prepare(cli, a, true, tid)))
+        return rc;
+    rc = lockbox_ticket_create(cli->lb, tid, title, desc, cli_opt(a, "severity"), &r);
+    return finish(cli, rc, &r, "ticket create", show_ticket);
+}
+
+static int cmd_ticket_show(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_reply r = {0};
+    char tid[40];
+    int rc = prepare(cli, a, true, tid);
+
+    return rc ? rc
+              : finish(cli, lockbox_ticket_get(cli->lb, tid, a->pos[0], &r), &r, "ticket show",
+                       show_ticket);
+}
+
+static int cmd_ticket_comment(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_reply r = {0};
+    char tid[40];
+    int rc = prepare(cli, a, true, tid);
+
+    return rc ? rc
+              : finish(cli, lockbox_ticket_comment(cli->lb, tid, a->pos[0], a->pos[1], &r), &r,
+                       "ticket comment", NULL);
+}
+
+/* ---- tenants, users, roles ---- */
+
+static int cmd_tenant_create(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_reply r = {0};
+    const char *plan = need(a, "tenant", "create", "plan");
+    const char *user = plan ? need(a, "tenant", "create", "admin-username") : NULL;
+    const char *email = user ? need(a, "tenant", "create", "admin-email") : NULL;
+    char password[1024];
+    int rc;
+
+    if (!email)
+        return CLI_EXIT_USAGE;
+    if ((rc = cli_connect(cli)) || (rc = cli_read_password(cli, "Password for the tenant's admin: ",
+                                                           password, sizeof(password))))
+        return rc;
+    rc = lockbox_tenant_create(cli->lb, a->pos[0], plan, user, password, email, &r);
+    memset(password, 0, sizeof(password));
+    return finish(cli, rc, &r, "tenant create", show_tenant);
+}
+
+static int cmd_tenant_list(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_reply r = {0};
+    int rc = cli_connect(cli);
+
+    (void)a;
+    return rc ? rc
+              : finish(cli, lockbox_tenant_list(cli->lb, &r), &r, "tenant list", show_tenant_list);
+}
+
+/* "KEY=VALUE" into the patch: JSON literals as they are, durations for *_seconds, lists for
+ * notification_emails, anything else a string. */
+static int settings_set(json_t *patch, const char *kv)
+{
+    const char *eq = strchr(kv, '=');
+    char key[64];
+    json_t *v;
+    int64_t secs;
+
+    if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof(key))
+        return -1;
+    snprintf(key, sizeof(key), "%.*s", (int)(eq - kv), kv);
+    eq++;
+    if (strcmp(key, "notification_emails") == 0) {
+        v = json_array();
+        for (const char *p = eq; v && *p;) {
+            size_t n = strcspn(p, ",");
+            if (n)
+                json_array_append_new(v, json_stringn(p, n));
+            p += n + (p[n] == ',');
+        }
+    } else if (strstr(key, "_seconds") && parse_duration(eq, &secs) == 0) {
+        v = json_integer(secs);
+    } else if (!(v = json_loads(eq, JSON_DECODE_ANY, NULL))) {
+        v = json_string(eq);
+    }
+    return json_object_set_new(patch, key, v);
+}
+
+static int cmd_tenant_settings(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_reply r = {0};
+    const char *sets[CLI_MAX_OPTS];
+    size_t n = cli_opt_all(a, "set", sets, CLI_MAX_OPTS);
+    json_t *patch = json_object();
+    char tid[40], *text = NULL;
+    int rc = CLI_EXIT_USAGE;
+
+    for (size_t i = 0; patch && i < n; i++)
+        if (settings_set(patch, sets[i]) != 0) {
+            json_decref(patch);
+            return cli_usage_error(self("tenant", "settings"), "bad --set '%s' (want KEY=VALUE)",
+                                   sets[i]);
+        }
+    if (!patch || (rc = cli_connect(cli)) || (rc = cli_tenant_id(cli, a->pos[0], tid)))
+        goto out;
+    if (!n) {
+        rc = finish(cli, lockbox_settings_get(cli->lb, tid, &r), &r, "tenant settings",
+                    show_settings);
+        goto out;
+    }
+    text = json_dumps(patch, JSON_COMPACT);
+    rc = finish(cli, text ? lockbox_settings_update(cli->lb, tid, text, &r) : LOCKBOX_ENOMEM, &r,
+                "tenant settings", show_settings);
+out:
+    free(text);
+    json_decref(patch);
+    return rc;
+}
+
+/* Assigns each of roles to the new tenant user at scope; reports and stops at the first refusal. */
+static int assign_roles(struct cli *cli, const char *tid, const char *user_id,
+                        const char *const *roles, size_t n, const char *scope)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct lockbox_reply r = {0};
+        int rc = lockbox_role_assign(cli->lb, tid, user_id, roles[i], scope, &r);
+        if (rc) {
+            fprintf(stderr, "lockbox: the user was created (id %s) but not given role %s\n",
+                    user_id, roles[i]);
+            return finish(cli, rc, &r, "role assign", NULL);
+        }
+        lockbox_reply_clear(&r);
+    }
+    return CLI_EXIT_OK;
+}
+
+static int cmd_user_create(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_user_spec s = {.totp = cli_flag(a, "totp"),
+                                  .isolated_identity = cli_flag(a, "isolated"),
+                                  .display_name = cli_opt(a, "display-name")};
+    struct lockbox_reply r = {0};
+    const char *roles[CLI_MAX_OPTS];
+    size_t n = cli_opt_all(a, "role", roles, CLI_MAX_OPTS);
+    char tid[40], password[1024];
+    json_t *u = NULL;
+    int rc;
+
+    s.username = need(a, "user", "create", "username");
+    s.email = s.username ? need(a, "user", "create", "email") : NULL;
+    if (!s.email)
+        return CLI_EXIT_USAGE;
+    if ((rc = prepare(cli, a, false, tid)) ||
+        (rc = cli_read_password(cli, "Password for the new user: ", password, sizeof(password))))
+        return rc;
+    s.password = password;
+    s.tenant_id = tid[0] ? tid : NULL;
+    s.roles = s.tenant_id ? NULL : roles;
+    s.role_count = s.tenant_id ? 0 : n;
+    rc = lockbox_user_create(cli->lb, &s, &r);
+    memset(password, 0, sizeof(password));
+    if (rc || !s.tenant_id || !n)
+        return finish(cli, rc, &r, "user create", show_user);
+    u = json_loads(r.body, 0, NULL);
+    rc = assign_roles(cli, tid, cli_str(u, "id"), roles, n, cli_opt(a, "scope"));
+    json_decref(u);
+    if (rc) {
+        lockbox_reply_clear(&r);
+        return rc;
+    }
+    return finish(cli, LOCKBOX_OK, &r, "user create", show_user);
+}
+
+/* A username or an id to the user's id, through the tenant's role assignments. */
+static int user_id_of(struct cli *cli, const char *tid, const char *user, char out[40])
+{
+    struct lockbox_reply r = {0};
+    json_t *j, *it;
+    size_t i;
+    int rc;
+
+    if (is_uuid(user)) {
+        snprintf(out, 40, "%s", user);
+        return CLI_EXIT_OK;
+    }
+    if ((rc = lockbox_role_list(cli->lb, tid, &r)) != 0)
+        return finish(cli, rc, &r, "role list", NULL);
+    j = json_loads(r.body, 0, NULL);
+    rc = CLI_EXIT_REFUSED;
+    json_array_foreach(json_object_get(j, "items"), i, it)
+    {
+        if (strcmp(cli_str(it, "username"), user) == 0) {
+            snprintf(out, 40, "%s", cli_str(it, "user_id"));
+            rc = CLI_EXIT_OK;
+        }
+    }
+    if (rc)
+        fprintf(stderr,
+                "lockbox: no user '%s' in this tenant's role assignments; "
+                "give the user's id\n",
+                user);
+    json_decref(j);
+    lockbox_reply_clear(&r);
+    return rc;
+}
+
+static int cmd_role_assign(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_reply r = {0};
+    const char *user = need(a, "role", "assign", "user");
+    const char *role = user ? need(a, "role", "assign", "role") : NULL;
+    char tid[40], uid[40];
+    int rc;
+
+    if (!role)
+        return CLI_EXIT_USAGE;
+    if ((rc = prepare(cli, a, true, tid)) || (rc = user_id_of(cli, tid, user, uid)))
+        return rc;
+    rc = lockbox_role_assign(cli->lb, tid, uid, role, cli_opt(a, "scope"), &r);
+    return finish(cli, rc, &r, "role assign", show_id);
+}
+
+static int cmd_role_list(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_reply r = {0};
+    char tid[40];
+    int rc = prepare(cli, a, true, tid);
+
+    return rc ? rc
+              : finish(cli, lockbox_role_list(cli->lb, tid, &r), &r, "role list", show_role_list);
+}
+
+static int cmd_role_remove(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_reply r = {0};
+    char tid[40];
+    int rc = prepare(cli, a, true, tid);
+
+    return rc ? rc
+              : finish(cli, lockbox_role_remove(cli->lb, tid, a->pos[0], &r), &r, "role remove",
+                       NULL);
+}
+
+/* ---- enforcement and audit ---- */
+
+static int cmd_check(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_check_result res;
+    struct lockbox_reply r = {0};
+    const char *op = need(a, "check", NULL, "operator");
+    const char *res_id = op ? need(a, "check", NULL, "resource") : NULL;
+    const char *level = res_id ? need(a, "check", NULL, "level") : NULL;
+    char until[TIME_RFC3339_LEN];
+    int rc;
+
+    if (!level)
+        return CLI_EXIT_USAGE;
+    if ((rc = cli_connect(cli)))
+        return rc;
+    if ((rc = lockbox_check(cli->lb, op, res_id, level, &res, &r)) != 0)
+        return finish(cli, rc, &r, "check", NULL);
+    if (cli->json)
+        printf("%s\n", r.body);
+    else if (!cli->quiet && res.allowed) {
+        time_format_rfc3339(res.ends_at, until);
+        printf("allowed: request %s, until %s\n", res.request_id, until);
+    } else if (!cli->quiet) {
+        printf("denied\n");
+    }
+    lockbox_reply_clear(&r);
+    return res.allowed ? CLI_EXIT_OK : CLI_EXIT_DENIED;
+}
+
+static int time_opt(const struct cli_args *a, const char *name, char out[TIME_RFC3339_LEN],
+                    const char **dst)
+{
+    const char *v = cli_opt(a, name);
+    int64_t t;
+
+    *dst = NULL;
+    if (!v)
+        return 0;
+    if (parse_time(v, time_now(), &t) != 0)
+        return cli_usage_error(self("audit", "search"),
+                               "bad --%s '%s' (want RFC 3339, now, or -24h / +15m)", name, v);
+    time_format_rfc3339(t, out);
+    *dst = out;
+    return 0;
+}
+
+/* Follows page tokens, appending every page's items to all (owned by the caller). */
+static int audit_all(struct cli *cli, struct lockbox_audit_filter *f, json_t *all,
+                     struct lockbox_reply *r)
+{
+    char token[1024] = "";
+    int rc;
+
+    for (;;) {
+        json_t *page;
+        f->page_token = token[0] ? token : NULL;
+        if ((rc = lockbox_audit_search(cli->lb, f, r)) != 0)
+            return rc;
+        if (!(page = json_loads(r->body, 0, NULL)))
+            return LOCKBOX_EPROTOCOL;
+        json_array_extend(json_object_get(all, "items"), json_object_get(page, "items"));
+        snprintf(token, sizeof(token), "%s",
+                 json_string_value(json_object_get(page, "next_page_token"))
+                     ? json_string_value(json_object_get(page, "next_page_token"))
+                     : "");
+        json_decref(page);
+        lockbox_reply_clear(r);
+        if (!token[0])
+            return LOCKBOX_OK;
+    }
+}
+
+static int cmd_audit_search(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_audit_filter f = {.activity = cli_opt(a, "activity"),
+                                     .actor = cli_opt(a, "actor"),
+                                     .item = cli_opt(a, "item")};
+    struct lockbox_reply r = {0};
+    const char *lim = cli_opt(a, "limit");
+    char from[TIME_RFC3339_LEN], to[TIME_RFC3339_LEN], tid[40];
+    json_t *all;
+    int rc;
+
+    long n = 0;
+
+    if (lim && parse_count(lim, 1, 1000, &n) != 0)
+        return cli_usage_error(self("audit", "search"), "bad --limit '%s' (1 to 1000)", lim);
+    f.limit = (int)n;
+    if ((rc = time_opt(a, "from", from, &f.from)) || (rc = time_opt(a, "to", to, &f.to)) ||
+        (rc = prepare(cli, a, false, tid)))
+        return rc;
+    f.tenant_id = tid[0] ? tid : NULL;
+    if (!cli_flag(a, "all"))
+        return finish(cli, lockbox_audit_search(cli->lb, &f, &r), &r, "audit search", show_audit);
+    if (!(all = json_pack("{s:[], s:n}", "items", "next_page_token")))
+        return CLI_EXIT_USAGE;
+    if (!f.limit)
+        f.limit = 1000;
+    if ((rc = audit_all(cli, &f, all, &r)) == 0 && !(r.body = json_dumps(all, JSON_COMPACT)))
+        rc = LOCKBOX_ENOMEM;
+    json_decref(all);
+    return finish(cli, rc, &r, "audit search", show_audit);
+}
+
+/* ---- the table ---- */
+
+static const struct cli_optspec no_opts[] = {{0}};
+static const struct cli_optspec login_opts[] = {
+    {"username", true, false}, {"totp", true, false}, {0}};
+static const struct cli_optspec create_opts[] = {
+    {"tenant", true, false},   {"ticket", true, false},
+    {"type", true, false},     {"resource", true, true},
+    {"level", true, false},    {"justification", true, false},
+    {"duration", true, false}, {0}};
+static const struct cli_optspec list_opts[] = {{"tenant", true, false},
+                                               {"status", true, false},
+                                               {"mine", false, false},
+                                               {"limit", true, false},
+                                               {0}};
+static const struct cli_optspec review_opts[] = {
+    {"approve", false, false}, {"deny", false, false}, {"reason", true, false}, {0}};
+static const struct cli_optspec reason_opts[] = {{"reason", true, false}, {0}};
+static const struct cli_optspec ticket_opts[] = {{"tenant", true, false},
+                                                 {"title", true, false},
+                                                 {"description", true, false},
+                                                 {"severity", true, false},
+                                                 {0}};
+static const struct cli_optspec tenant_only[] = {{"tenant", true, false}, {0}};
+static const struct cli_optspec tenant_create_opts[] = {
+    {"plan", true, false}, {"admin-username", true, false}, {"admin-email", true, false}, {0}};
+static const struct cli_optspec settings_opts[] = {{"set", true, true}, {0}};
+static const struct cli_optspec user_opts[] = {
+    {"tenant", true, false},    {"username", true, false},     {"email", true, false},
+    {"role", true, true},       {"scope", true, false},        {"totp", false, false},
+    {"isolated", false, false}, {"display-name", true, false}, {0}};
+static const struct cli_optspec role_opts[] = {{"tenant", true, false},
+                                               {"user", true, false},
+                                               {"role", true, false},
+                                               {"scope", true, false},
+                                               {0}};
+static const struct cli_optspec check_opts[] = {
+    {"operator", true, false}, {"resource", true, false}, {"level", true, false}, {0}};
+static const struct cli_optspec audit_opts[] = {
+    {"activity", true, false}, {"actor", true, false}, {"item", true, false},
+    {"from", true, false},     {"to", true, false},    {"tenant", true, false},
+    {"limit", true, false},    {"all", false, false},  {0}};
+
+const struct cli_command cli_commands[] = {
+    {"login", NULL, cmd_login, login_opts, 0, 0,
+     "login --username U [--totp CODE] [--password-stdin]",
+     "Opens a session and saves the server's URL and the token to ~/.config/lockbox/config\n"
+     "(mode 0600). The password is asked for without echo, or read from standard input."},
+    {"whoami", NULL, cmd_whoami, no_opts, 0, 0, "whoami", "Shows who the token belongs to."},
+    {"request", "create", cmd_request_create, create_opts, 0, 0,
+     "request create --tenant T --ticket K --type TYPE --resource ID [--resource ID ...] "
+     "--level read|write|admin --justification TEXT [--duration 4h]",
+     "Asks for time-bound access to a customer's resources (support engineers).\n"
+     "Durations: 90s, 15m, 4h, 2d. The tenant is a name or an id."},
+    {"request", "list", cmd_request_list, list_opts, 0, 0,
+     "request list [--tenant T] [--status S] [--mine] [--limit N]",
+     "Lists access requests, newest first; --mine: the ones you made."},
+    {"request", "show", cmd_request_show, no_opts, 1, 1, "request show ID",
+     "Shows a request with its review, decisions and grant."},
+    {"request", "review", cmd_request_review, review_opts, 1, 1,
+     "request review ID --approve|--deny [--reason TEXT]",
+     "The provider's internal review of a request (internal approvers)."},
+    {"request", "approve", cmd_request_approve, reason_opts, 1, 1,
+     "request approve ID [--reason TEXT]", "Approves a request as the customer's approver."},
+    {"request", "deny", cmd_request_deny, reason_opts, 1, 1, "request deny ID [--reason TEXT]",
+     "Denies a request as the customer's approver."},
+    {"request", "cancel", cmd_request_cancel, reason_opts, 1, 1,
+     "request cancel ID [--reason TEXT]", "Withdraws your own pending request."},
+    {"request", "revoke", cmd_request_revoke, reason_opts, 1, 1,
+     "request revoke ID [--reason TEXT]", "Ends an approved grant early."},
+    {"ticket", "create", cmd_ticket_create, ticket_opts, 0, 0,
+     "ticket create --tenant T --title TEXT --description TEXT [--severity S]",
+     "Opens a support ticket (tenant users). Severity: low, moderate, high, critical."},
+    {"ticket", "show", cmd_ticket_show, tenant_only, 1, 1, "ticket show --tenant T K",
+     "Shows a ticket and its history."},
+    {"ticket", "comment", cmd_ticket_comment, tenant_only, 2, 2, "ticket comment --tenant T K TEXT",
+     "Adds a comment to a ticket."},
+    {"tenant", "create", cmd_tenant_create, tenant_create_opts, 1, 1,
+     "tenant create NAME --plan P --admin-username U --admin-email E [--password-stdin]",
+     "Creates a tenant and its first admin (platform admins). Plans: basic, developer,\n"
+     "standard, professional, premier. The admin's password is asked for."},
+    {"tenant", "list", cmd_tenant_list, no_opts, 0, 0, "tenant list",
+     "Lists the tenants you can see."},
+    {"tenant", "settings", cmd_tenant_settings, settings_opts, 1, 1,
+     "tenant settings T [--set KEY=VALUE ...]",
+     "Shows a tenant's settings, or changes them (tenant admins). Keys: lockbox_enabled,\n"
+     "pending_expiry_seconds, default_grant_seconds, max_grant_seconds, required_approvals,\n"
+     "notification_emails (comma-separated). *_seconds also take durations (4h)."},
+    {"user", "create", cmd_user_create, user_opts, 0, 0,
+     "user create [--tenant T] --username U --email E [--role R ...] [--scope S] [--totp] "
+     "[--isolated] [--password-stdin]",
+     "Creates a provider user (platform admins; --role takes provider roles) or, with\n"
+     "--tenant, a tenant user (tenant admins; each --role is assigned at --scope, default /).\n"
+     "--totp enrols TOTP and prints the secret and an otpauth:// URI once."},
+    {"role", "assign", cmd_role_assign, role_opts, 0, 0,
+     "role assign --tenant T --user U --role R [--scope S]",
+     "Gives a tenant user a role at a scope (default /). --user takes a username or an id."},
+    {"role", "list", cmd_role_list, tenant_only, 0, 0, "role list --tenant T",
+     "Lists a tenant's role assignments."},
+    {"role", "remove", cmd_role_remove, tenant_only, 1, 1, "role remove --tenant T ID",
+     "Removes a role assignment."},
+    {"check", NULL, cmd_check, check_opts, 0, 0, "check --operator U --resource ID --level L",
+     "Asks whether an operator may access a resource now (enforcers). Exit 0 allowed, 3 denied."},
+    {"audit", "search", cmd_audit_search, audit_opts, 0, 0,
+     "audit search [--activity A] [--actor U] [--item ID] [--from TIME] [--to TIME] "
+     "[--tenant T] [--limit N] [--all]",
+     "Searches the audit log. Times: RFC 3339, now, or relative (-24h). --all follows\n"
+     "every page."},
+};
+
+const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);

@@ -1,0 +1,508 @@
+/* lockbox: the command-line client. Global options, configuration, dispatch and output. */
+#include "cli/cli.h"
+#include "util/banned.h"
+#include "util/timeutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define EXIT_CODES                                                                                 \
+    "Exit codes: 0 ok, 1 usage error, 2 the server refused, 3 access denied (check),\n"            \
+    "            4 cannot reach the server.\n"
+
+static void usage_all(FILE *out)
+{
+    fprintf(out, "usage: lockbox [--url URL] [--token TOKEN] [--json] [--quiet] COMMAND ...\n\n"
+                 "Lockbox client: request, approve and audit access to customer data.\n\n"
+                 "Commands:\n");
+    for (size_t i = 0; i < cli_command_count; i++)
+        fprintf(out, "  %s\n", cli_commands[i].usage);
+    fprintf(out, "\nGlobal options:\n"
+                 "  --url URL      the server (env LOCKBOX_URL; default from the config file)\n"
+                 "  --token TOKEN  the API token (env LOCKBOX_TOKEN; `lockbox login` saves one)\n"
+                 "  --json         print the API's JSON unchanged\n"
+                 "  --quiet        print nothing on success\n"
+                 "  --help         this help; `lockbox help COMMAND` for one command\n\n"
+                 "Configuration: ~/.config/lockbox/config (url, token; mode 0600).\n" EXIT_CODES);
+}
+
+static void usage_one(FILE *out, const struct cli_command *c)
+{
+    fprintf(out, "usage: lockbox %s\n\n%s\n\n" EXIT_CODES, c->usage, c->help);
+}
+
+int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("lockbox: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    if (cmd)
+        fprintf(stderr, "usage: lockbox %s\n", cmd->usage);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_fail(struct cli *cli, int rc, const struct lockbox_reply *r, const char *what)
+{
+    (void)cli;
+    switch (rc) {
+    case LOCKBOX_EREFUSED:
+        fprintf(stderr, "lockbox: %s: %s (%s, HTTP %ld)\n", what, r->detail, r->code, r->status);
+        return CLI_EXIT_REFUSED;
+    case LOCKBOX_EUNREACHABLE:
+        fprintf(stderr, "lockbox: cannot reach the server at %s: %s\n", cli->url,
+                r->detail ? r->detail : "no answer");
+        return CLI_EXIT_UNREACHABLE;
+    case LOCKBOX_EPROTOCOL:
+        fprintf(stderr, "lockbox: %s: the answer from %s is not the Lockbox API's (HTTP %ld)\n",
+                what, cli->url, r->status);
+        return CLI_EXIT_UNREACHABLE;
+    default:
+        fprintf(stderr, "lockbox: %s: %s\n", what, lockbox_strerror(rc));
+        return CLI_EXIT_USAGE;
+    }
+}
+
+int cli_print(struct cli *cli, const struct lockbox_reply *r, void (*show)(json_t *))
+{
+    json_t *j;
+
+    if (cli->quiet)
+        return CLI_EXIT_OK;
+    if (cli->json) {
+        if (r->body)
+            printf("%s\n", r->body);
+        return CLI_EXIT_OK;
+    }
+    if (!show || !r->body)
+        return CLI_EXIT_OK;
+    if (!(j = json_loads(r->body, 0, NULL))) {
+        fprintf(stderr, "lockbox: the server's answer is not JSON\n");
+        return CLI_EXIT_UNREACHABLE;
+    }
+    show(j);
+    json_decref(j);
+    return CLI_EXIT_OK;
+}
+
+/* ---- configuration ---- */
+
+static int on_config(void *ctx, const char *section, const char *name, const char *value)
+{
+    struct cli *cli = ctx;
+    char **field = strcmp(name, "url") == 0     ? &cli->url
+                   : strcmp(name, "token") == 0 ? &cli->token
+                                                : NULL;
+
+    (void)section;
+    if (field && !*field)
+        *field = strdup(value);
+    return 1;
+}
+
+static void config_load(struct cli *cli)
+{
+    const char *home = getenv("HOME");
+    const char *xdg = getenv("XDG_CONFIG_HOME");
+    char path[4096];
+
+    if (xdg && *xdg)
+        snprintf(path, sizeof(path), "%s/lockbox/config", xdg);
+    else
+        snprintf(path, sizeof(path), "%s/.config/lockbox/config", home ? home : ".");
+    cli->config_path = strdup(path);
+    if (cli->config_path && access(path, R_OK) == 0)
+        ini_parse(path, on_config, cli);
+}
+
+static int mkdir_parents(char *path)
+{
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        int rc = mkdir(path, 0700);
+        *p = '/';
+        if (rc != 0 && errno != EEXIST)
+            return -1;
+    }
+    return 0;
+}
+
+int cli_config_save(struct cli *cli, const char *url, const char *token)
+{
+    char tmp[4200];
+    FILE *f;
+    int fd;
+
+    snprintf(tmp, sizeof(tmp), "%s.tmp", cli->config_path);
+    if (mkdir_parents(tmp) != 0 ||
+        (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
+        fprintf(stderr, "lockbox: cannot write %s: %s\n", tmp, strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
+    fchmod(fd, 0600);
+    if (!(f = fdopen(fd, "w"))) {
+        close(fd);
+        return CLI_EXIT_USAGE;
+    }
+    fprintf(f, "# written by lockbox login\nurl = %s\ntoken = %s\n", url, token);
+    if (fclose(f) != 0 || rename(tmp, cli->config_path) != 0) {
+        fprintf(stderr, "lockbox: cannot write %s: %s\n", cli->config_path, strerror(errno));
+        unlink(tmp);
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
+
+int cli_connect(struct cli *cli)
+{
+    struct lockbox_options o = {.url = cli->url, .token = cli->token};
+    int rc;
+
+    if (cli->lb)
+        return CLI_EXIT_OK;
+    if (!cli->url || !*cli->url) {
+        fprintf(stderr, "lockbox: no server: give --url, set LOCKBOX_URL, or `lockbox login`\n");
+        return CLI_EXIT_USAGE;
+    }
+    if ((rc = lockbox_new(&o, &cli->lb)) != 0) {
+        fprintf(stderr, "lockbox: %s: %s (want http:// or https://)\n", cli->url,
+                lockbox_strerror(rc));
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
+
+int cli_read_password(struct cli *cli, const char *prompt, char *out, size_t cap)
+{
+    struct termios old, quiet;
+    FILE *in = stdin;
+    bool tty = false;
+    size_t n;
+
+    if (!cli->password_stdin) {
+        if (!(in = fopen("/dev/tty", "r+"))) {
+            fprintf(stderr, "lockbox: no terminal to ask for the password on; "
+                            "use --password-stdin\n");
+            return CLI_EXIT_USAGE;
+        }
+        fprintf(in, "%s", prompt);
+        fflush(in);
+        tty = tcgetattr(fileno(in), &old) == 0;
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        if (tty)
+            tcsetattr(fileno(in), TCSAFLUSH, &quiet);
+    }
+    if (!fgets(out, (int)cap, in))
+        out[0] = '\0';
+    if (tty) {
+        tcsetattr(fileno(in), TCSAFLUSH, &old);
+        fputc('\n', in);
+    }
+    if (in != stdin)
+        fclose(in);
+    n = strlen(out);
+    while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+        out[--n] = '\0';
+    if (!n) {
+        fprintf(stderr, "lockbox: no password given\n");
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* ---- argument parsing ---- */
+
+static const struct cli_optspec *find_spec(const struct cli_command *cmd, const char *name)
+{
+    for (const struct cli_optspec *s = cmd->opts; s && s->name; s++)
+        if (strcmp(s->name, name) == 0)
+            return s;
+    return NULL;
+}
+
+/* Global options are also accepted after the command; answers true when a[i] was one. */
+static bool global_after(struct cli *cli, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    char **field = NULL;
+
+    if (strcmp(a, "--json") == 0)
+        return cli->json = true;
+    if (strcmp(a, "--quiet") == 0)
+        return cli->quiet = true;
+    if (strcmp(a, "--password-stdin") == 0)
+        return cli->password_stdin = true;
+    if (strcmp(a, "--url") == 0 || strcmp(a, "--token") == 0) {
+        if (*i + 1 >= argc)
+            return false;
+        field = a[2] == 'u' ? &cli->url : &cli->token;
+        free(*field);
+        *field = strdup(argv[++*i]);
+        return true;
+    }
+    return false;
+}
+
+bool cli_args_parse(struct cli *cli, const struct cli_command *cmd, int argc, char **argv,
+                    struct cli_args *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (int i = 0; i < argc; i++) {
+        if (global_after(cli, argc, argv, &i))
+            continue;
+        const char *a = argv[i], *value = NULL, *eq;
+        char name[64];
+        const struct cli_optspec *s;
+
+        if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+            if (out->pos_count >= CLI_MAX_ARGS || out->pos_count >= cmd->max_pos) {
+                cli_usage_error(cmd, "unexpected argument '%s'", a);
+                return false;
+            }
+            out->pos[out->pos_count++] = a;
+            continue;
+        }
+        eq = strchr(a, '=');
+        snprintf(name, sizeof(name), "%.*s", (int)(eq ? (size_t)(eq - a - 2) : strlen(a + 2)),
+                 a + 2);
+        if (!(s = find_spec(cmd, name))) {
+            cli_usage_error(cmd, "unknown option '--%s'", name);
+            return false;
+        }
+        if (s->takes_value) {
+            value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!value) {
+                cli_usage_error(cmd, "option '--%s' needs a value", name);
+                return false;
+            }
+        } else if (eq) {
+            cli_usage_error(cmd, "option '--%s' takes no value", name);
+            return false;
+        }
+        if (out->count >= CLI_MAX_OPTS) {
+            cli_usage_error(cmd, "too many options");
+            return false;
+        }
+        out->names[out->count] = s->name;
+        out->values[out->count++] = value ? value : "";
+    }
+    if (out->pos_count < cmd->min_pos) {
+        cli_usage_error(cmd, "missing argument");
+        return false;
+    }
+    return true;
+}
+
+const char *cli_opt(const struct cli_args *a, const char *name)
+{
+    const char *v = NULL;
+
+    for (size_t i = 0; i < a->count; i++)
+        if (strcmp(a->names[i], name) == 0)
+            v = a->values[i];
+    return v;
+}
+
+bool cli_flag(const struct cli_args *a, const char *name)
+{
+    return cli_opt(a, name) != NULL;
+}
+
+size_t cli_opt_all(const struct cli_args *a, const char *name, const char **out, size_t max)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < a->count && n < max; i++)
+        if (strcmp(a->names[i], name) == 0)
+            out[n++] = a->values[i];
+    return n;
+}
+
+/* ---- output ---- */
+
+const char *cli_str(json_t *obj, const char *key)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    return s ? s : "-";
+}
+
+void cli_time(const char *rfc3339, char out[40])
+{
+    int64_t t;
+
+    if (!rfc3339 || time_parse_rfc3339(rfc3339, &t) != 0) {
+        snprintf(out, 40, "-");
+        return;
+    }
+    char iso[TIME_RFC3339_LEN];
+    time_format_rfc3339(t, iso);
+    /* "2026-11-22T10:15:30Z" -> "2026-11-22 10:15:30 UTC" */
+    snprintf(out, 40, "%.10s %.8s UTC", iso, iso + 11);
+}
+
+void cli_table(const char *const *header, size_t cols, const char ***rows, size_t nrows)
+{
+    size_t width[16] = {0};
+
+    for (size_t c = 0; c < cols && c < 16; c++) {
+        width[c] = strlen(header[c]);
+        for (size_t r = 0; r < nrows; r++)
+            if (strlen(rows[r][c]) > width[c])
+                width[c] = strlen(rows[r][c]);
+    }
+    for (size_t r = 0; r <= nrows; r++) {
+        const char *const *row = r == 0 ? header : rows[r - 1];
+        for (size_t c = 0; c + 1 < cols; c++)
+            printf("%-*s  ", (int)width[c], row[c]);
+        printf("%s\n", row[cols - 1]);
+    }
+}
+
+/* ---- main ---- */
+
+static const struct cli_command *find_command(int argc, char **argv, int *used)
+{
+    for (size_t i = 0; i < cli_command_count; i++) {
+        const struct cli_command *c = &cli_commands[i];
+        if (argc < 1 || strcmp(argv[0], c->group) != 0)
+            continue;
+        if (!c->name) {
+            *used = 1;
+            return c;
+        }
+        if (argc >= 2 && strcmp(argv[1], c->name) == 0) {
+            *used = 2;
+            return c;
+        }
+    }
+    return NULL;
+}
+
+static bool is_group(const char *word)
+{
+    for (size_t i = 0; i < cli_command_count; i++)
+        if (strcmp(cli_commands[i].group, word) == 0)
+            return true;
+    return false;
+}
+
+static int help_for(int argc, char **argv)
+{
+    int used = 0;
+    const struct cli_command *c = find_command(argc, argv, &used);
+
+    if (argc == 0) {
+        usage_all(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (!c) {
+        if (is_group(argv[0])) {
+            for (size_t i = 0; i < cli_command_count; i++)
+                if (strcmp(cli_commands[i].group, argv[0]) == 0)
+                    printf("usage: lockbox %s\n", cli_commands[i].usage);
+            return CLI_EXIT_OK;
+        }
+        return cli_usage_error(NULL, "no command '%s'; see `lockbox --help`", argv[0]);
+    }
+    usage_one(stdout, c);
+    return CLI_EXIT_OK;
+}
+
+/* Takes the global options off the front; answers the index of the command word. */
+static int globals(struct cli *cli, int argc, char **argv, bool *help)
+{
+    int i = 1;
+
+    for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--json") == 0)
+            cli->json = true;
+        else if (strcmp(a, "--quiet") == 0)
+            cli->quiet = true;
+        else if (strcmp(a, "--help") == 0)
+            *help = true;
+        else if ((strcmp(a, "--url") == 0 || strcmp(a, "--token") == 0) && i + 1 < argc) {
+            char **f = a[2] == 'u' ? &cli->url : &cli->token;
+            free(*f);
+            *f = strdup(argv[++i]);
+        } else if (strncmp(a, "--url=", 6) == 0 || strncmp(a, "--token=", 8) == 0) {
+            char **f = a[2] == 'u' ? &cli->url : &cli->token;
+            free(*f);
+            *f = strdup(strchr(a, '=') + 1);
+        } else {
+            return -cli_usage_error(NULL, "unknown global option '%s'; see `lockbox --help`", a);
+        }
+    }
+    return i;
+}
+
+static void from_env(struct cli *cli)
+{
+    const char *url = getenv("LOCKBOX_URL"), *token = getenv("LOCKBOX_TOKEN");
+
+    if (!cli->url && url && *url)
+        cli->url = strdup(url);
+    if (!cli->token && token && *token)
+        cli->token = strdup(token);
+}
+
+static int run(struct cli *cli, int argc, char **argv)
+{
+    bool help = false;
+    int first = globals(cli, argc, argv, &help), used = 0;
+    const struct cli_command *c;
+    struct cli_args args;
+
+    if (first < 0)
+        return -first;
+    if (first >= argc) {
+        usage_all(help ? stdout : stderr);
+        return help ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    }
+    if (strcmp(argv[first], "help") == 0 || help)
+        return help_for(argc - first - (help ? 0 : 1), argv + first + (help ? 0 : 1));
+    if (!(c = find_command(argc - first, argv + first, &used))) {
+        if (is_group(argv[first]))
+            return cli_usage_error(NULL, "'%s' needs a subcommand; see `lockbox help %s`",
+                                   argv[first], argv[first]);
+        return cli_usage_error(NULL, "no command '%s'; see `lockbox --help`", argv[first]);
+    }
+    for (int i = first + used; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0) {
+            usage_one(stdout, c);
+            return CLI_EXIT_OK;
+        }
+    if (!cli_args_parse(cli, c, argc - first - used, argv + first + used, &args))
+        return CLI_EXIT_USAGE;
+    from_env(cli);
+    config_load(cli);
+    return c->run(cli, &args);
+}
+
+int main(int argc, char **argv)
+{
+    struct cli cli = {.prog = "lockbox"};
+    int rc = run(&cli, argc, argv);
+
+    lockbox_free(cli.lb);
+    free(cli.url);
+    if (cli.token)
+        memset(cli.token, 0, strlen(cli.token));
+    free(cli.token);
+    free(cli.config_path);
+    return rc;
+}
