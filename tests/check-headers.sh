@@ -7,10 +7,10 @@ flags="-std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werro
 pc=$(pkg-config --cflags jansson libmicrohttpd sqlite3 libsodium liboath inih)
 failed=0
 count=0
-for h in $(cd "$root" && find src -name '*.h' | sort); do
+for h in $(cd "$root" && find src include -name '*.h' | sort); do
     count=$((count + 1))
     # shellcheck disable=SC2086
-    if ! echo "#include \"$h\"" | $cc $flags $pc -I"$root/src" -I"$root" -x c - ; then
+    if ! echo "#include \"$h\"" | $cc $flags $pc -I"$root/src" -I"$root/include" -I"$root" -x c - ; then
         echo "not self-contained: $h"
         failed=$((failed + 1))
     fi
