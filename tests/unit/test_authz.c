@@ -1,12 +1,16 @@
 /* Authorization: scopes matched on whole path segments, and who may approve a request. */
 #include "core/authz.h"
 
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+/* cmocka needs the headers above first. */
+/* clang-format off */
+#include <cmocka.h>
+/* clang-format on */
 
 static void scopes_cover_whole_segments_only(void **state)
 {

@@ -1,11 +1,15 @@
 /* The CLI's parsing of durations, times and counts. */
 #include "cli/parse.h"
 
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* cmocka needs the headers above first. */
+/* clang-format off */
+#include <cmocka.h>
+/* clang-format on */
 
 static void durations_take_units(void **state)
 {

@@ -1,12 +1,16 @@
 /* Identity: TOTP against RFC 6238's SHA-1 vectors, skew and its limits, passwords, tokens. */
 #include "core/identity.h"
 
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+/* cmocka needs the headers above first. */
+/* clang-format off */
+#include <cmocka.h>
+/* clang-format on */
 
 /* RFC 6238 appendix B: the ASCII secret "12345678901234567890" in base32. */
 static const char *const rfc_secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";

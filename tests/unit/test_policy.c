@@ -2,7 +2,6 @@
 #include "api/policy_file.h"
 #include "core/policy.h"
 
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* cmocka needs the headers above first. */
+/* clang-format off */
+#include <cmocka.h>
+/* clang-format on */
 
 static void default_policy_follows_api_md(void **state)
 {
