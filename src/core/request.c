@@ -374,6 +374,26 @@ static int do_review(struct core *c, const struct principal *actor, struct reque
     return rc;
 }
 
+/* Whether actor may approve r, by the roles the store holds now (inside the transaction),
+ * not those loaded when the caller authenticated: a role removed a moment ago never counts. */
+static int can_approve_now(struct core *c, const struct principal *actor, const struct request *r,
+                           bool *ok)
+{
+    struct principal now = *actor;
+    struct role_list roles = {0};
+    int rc;
+
+    *ok = false;
+    if (principal_is_provider(actor))
+        return 0;
+    if ((rc = c->store->ops->role_list_for_user(c->store, actor->user_id, &roles)) != 0)
+        return rc;
+    now.tenant_roles = roles;
+    *ok = principal_can_approve(&now, r->tenant_id, r->resource_ids, r->resource_count);
+    role_list_clear(&roles);
+    return 0;
+}
+
 static size_t approvals_of(const struct request *r, const char *user_id, bool *already)
 {
     size_t n = 0;
@@ -395,13 +415,15 @@ static int do_decide(struct core *c, const struct principal *actor, struct reque
 {
     const struct decision_arg *a = arg;
     struct audit_entry e;
-    bool already;
+    bool already, eligible;
     size_t approvals;
     int rc;
 
     if (strcmp(actor->user_id, r->requester_id) == 0)
         return core_fail(err, LB_EFORBIDDEN, "the requester cannot decide their own request");
-    if (!principal_can_approve(actor, r->tenant_id, r->resource_ids, r->resource_count))
+    if ((rc = can_approve_now(c, actor, r, &eligible)) != 0)
+        return rc;
+    if (!eligible)
         return core_fail(err, LB_EFORBIDDEN,
                          "not an approver of this request: needs tenant_admin at '/', or "
                          "lockbox_approver or owner at a scope covering every resource");
@@ -454,14 +476,16 @@ static int do_revoke(struct core *c, const struct principal *actor, struct reque
                      struct buf *err)
 {
     const char *reason = arg;
+    bool eligible = false;
     int rc;
 
     if (strcmp(actor->user_id, r->requester_id) != 0 &&
         !principal_has_provider_role(actor, PROV_PLATFORM_ADMIN) &&
-        !principal_can_approve(actor, r->tenant_id, r->resource_ids, r->resource_count))
-        return core_fail(err, LB_EFORBIDDEN,
-                         "only an approver of the request, the requester or a platform_admin "
-                         "revokes a grant");
+        ((rc = can_approve_now(c, actor, r, &eligible)) != 0 || !eligible))
+        return rc ? rc
+                  : core_fail(err, LB_EFORBIDDEN,
+                              "only an approver of the request, the requester or a platform_admin "
+                              "revokes a grant");
     if (r->status != REQ_APPROVED)
         return state_conflict(err, r, "revoke");
     r->status = REQ_REVOKED;
