@@ -247,7 +247,7 @@ class World:
     """Two tenants with every tenant role, and every provider role; each member a Client."""
 
 
-def scope_for(srv, results):
+def scope_for(srv, results, lockbox_cli=None):
     admin = Client(srv, srv.bootstrap_token(), {"username": "admin"})
 
     def check(cond, msg):
@@ -374,7 +374,24 @@ def scope_for(srv, results):
             time.sleep(0.1)
         raise RuntimeError(f"timed out waiting for {what}")
 
+    cli_home = os.path.join(srv.tmp, "home")
+
+    def cli(*args, stdin=None, env=None, token=None, url=None, home=None):
+        """Runs the lockbox CLI; answers (exit code, stdout, stderr). HOME is the case's own."""
+        if not lockbox_cli:
+            raise RuntimeError("this case needs --lockbox")
+        e = {"PATH": os.environ.get("PATH", ""), "HOME": home or cli_home,
+             "LOCKBOX_URL": url or srv.url}
+        if token:
+            e["LOCKBOX_TOKEN"] = token
+        e.update(env or {})
+        p = subprocess.run([lockbox_cli, *args], input=stdin, capture_output=True, text=True,
+                           env=e, timeout=60)
+        return p.returncode, p.stdout, p.stderr
+
     return {
+        "cli": cli, "lockbox_cli": lockbox_cli, "cli_home": cli_home,
+        "source_dir": os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
         "srv": srv, "admin": admin, "client": client, "login": login, "totp": totp,
         "check": check, "eq": eq, "expect": expect, "problem": problem, "must": must,
         "provider_user": provider_user, "tenant": tenant, "tenant_user": tenant_user,

@@ -21,6 +21,7 @@ import lockbox_harness as h  # noqa: E402
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lockboxd", required=True, help="path of the lockboxd binary")
+    ap.add_argument("--lockbox", help="path of the lockbox CLI, for the CLI cases")
     ap.add_argument("--keep", action="store_true", help="keep the data directory")
     ap.add_argument("case", help="the .case file to run")
     args = ap.parse_args()
@@ -30,7 +31,7 @@ def main():
     crashed = None
     try:
         srv.start()
-        scope = h.scope_for(srv, results)
+        scope = h.scope_for(srv, results, args.lockbox)
         with open(args.case, encoding="utf-8") as f:
             code = compile(f.read(), args.case, "exec")
         exec(code, scope)
