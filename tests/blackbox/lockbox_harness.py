@@ -380,13 +380,14 @@ def scope_for(srv, results, lockbox_cli=None):
         """Runs the lockbox CLI; answers (exit code, stdout, stderr). HOME is the case's own."""
         if not lockbox_cli:
             raise RuntimeError("this case needs --lockbox")
-        e = {"PATH": os.environ.get("PATH", ""), "HOME": home or cli_home,
-             "LOCKBOX_URL": url or srv.url}
+        e = {"PATH": os.environ.get("PATH", ""), "HOME": home or cli_home}
+        if url != "":  # "" runs without LOCKBOX_URL
+            e["LOCKBOX_URL"] = srv.url if url is None else url
         if token:
             e["LOCKBOX_TOKEN"] = token
         e.update(env or {})
         p = subprocess.run([lockbox_cli, *args], input=stdin, capture_output=True, text=True,
-                           env=e, timeout=60)
+                           env=e, timeout=60, start_new_session=True)
         return p.returncode, p.stdout, p.stderr
 
     return {
