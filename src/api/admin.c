@@ -310,6 +310,43 @@ void api_role_list(struct api_call *call)
     reply_page(call, arr, NULL, false, 0);
 }
 
+/* A user with the assignments of roles that are theirs. */
+static json_t *json_user_of(const struct user *u, const struct role_list *all)
+{
+    struct role_list own = {0};
+    json_t *j;
+
+    own.items = lb_calloc(all->count, sizeof(*own.items));
+    if (all->count && !own.items)
+        return NULL;
+    for (size_t i = 0; i < all->count; i++)
+        if (strcmp(all->items[i].user_id, u->id) == 0)
+            own.items[own.count++] = all->items[i];
+    j = json_user(u, &own, 0);
+    lb_free(own.items); /* the entries are borrowed from all */
+    return j;
+}
+
+void api_tenant_user_list(struct api_call *call)
+{
+    struct user_list users = {0};
+    struct role_list roles = {0};
+    json_t *arr;
+    int rc = core_user_list(call->core, call->principal, call->params[0], &users, &roles);
+
+    if (rc) {
+        api_fail(call, rc, rc == LB_ENOTFOUND ? "no such tenant" : "cannot list the users");
+        return;
+    }
+    arr = json_array();
+    for (size_t i = 0; arr && i < users.count; i++)
+        if (json_array_append_new(arr, json_user_of(&users.items[i], &roles)))
+            arr = (json_decref(arr), NULL);
+    user_list_clear(&users);
+    role_list_clear(&roles);
+    reply_page(call, arr, NULL, false, 0);
+}
+
 void api_role_remove(struct api_call *call)
 {
     struct buf err = BUF_INIT;

@@ -12,6 +12,7 @@ const struct api_route api_routes[] = {
     {"GET", "/api/v1/tenants", api_tenant_list, true, false, "tenants.list"},
     {"GET", "/api/v1/tenants/{}", api_tenant_get, true, false, "tenants.get"},
     {"POST", "/api/v1/tenants/{}/users", api_tenant_user_create, true, true, "tenant_users.create"},
+    {"GET", "/api/v1/tenants/{}/users", api_tenant_user_list, true, false, "tenant_users.list"},
     {"POST", "/api/v1/tenants/{}/role-assignments", api_role_assign, true, true, "roles.assign"},
     {"GET", "/api/v1/tenants/{}/role-assignments", api_role_list, true, false, "roles.list"},
     {"DELETE", "/api/v1/tenants/{}/role-assignments/{}", api_role_remove, true, false,

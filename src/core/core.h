@@ -88,6 +88,12 @@ LB_MUST_CHECK int core_user_create(struct core *c, const struct principal *actor
 LB_MUST_CHECK int core_user_get(struct core *c, const char *id, struct user *out,
                                 struct role_list *roles);
 
+/* The tenant's users and every role assignment of the tenant (to show beside them): for the
+ * tenant's tenant_admins, and provider platform_admins and auditors. */
+LB_MUST_CHECK int core_user_list(struct core *c, const struct principal *actor,
+                                 const char *tenant_id, struct user_list *users,
+                                 struct role_list *roles);
+
 /* true when lockbox may be enabled on plan. */
 bool core_plan_is_eligible(const char *plan);
 /* true when plan is one of API.md's plans. */

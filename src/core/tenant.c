@@ -135,6 +135,28 @@ int core_user_get(struct core *c, const char *id, struct user *out, struct role_
     return rc;
 }
 
+int core_user_list(struct core *c, const struct principal *actor, const char *tenant_id,
+                   struct user_list *users, struct role_list *roles)
+{
+    struct tenant t = {0};
+    int rc;
+
+    if (principal_is_provider(actor)) {
+        if (!principal_has_provider_role(actor, PROV_PLATFORM_ADMIN | PROV_AUDITOR))
+            return LB_EFORBIDDEN;
+        if ((rc = core_tenant_load_visible(c, actor, tenant_id, &t)) != 0)
+            return rc;
+        tenant_clear(&t);
+    } else if ((rc = require_tenant_admin(actor, tenant_id)) != 0) {
+        return rc;
+    }
+    if ((rc = c->store->ops->user_list_for_tenant(c->store, tenant_id, users)) != 0)
+        return rc;
+    if ((rc = c->store->ops->role_list_for_tenant(c->store, tenant_id, roles)) != 0)
+        user_list_clear(users);
+    return rc;
+}
+
 int core_tenant_create(struct core *c, const struct principal *actor, const char *name,
                        const char *plan, const struct user_create *admin, struct tenant *out,
                        struct user *admin_out, struct buf *err)

@@ -59,6 +59,14 @@ void user_clear(struct user *u)
     memset(u, 0, sizeof(*u));
 }
 
+void user_list_clear(struct user_list *l)
+{
+    for (size_t i = 0; l->items && i < l->count; i++)
+        user_clear(&l->items[i]);
+    lb_free(l->items);
+    memset(l, 0, sizeof(*l));
+}
+
 void role_assignment_clear(struct role_assignment *r)
 {
     lb_free(r->id);

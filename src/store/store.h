@@ -79,6 +79,11 @@ struct user {
     int64_t created_at;
 };
 
+struct user_list {
+    struct user *items;
+    size_t count;
+};
+
 struct role_assignment {
     char *id;
     char *tenant_id; /* NULL for provider roles */
@@ -218,6 +223,8 @@ struct store_ops {
     int (*user_get)(struct store *st, const char *id, struct user *out);
     int (*user_get_by_username)(struct store *st, const char *username, struct user *out);
     int (*user_set_totp_step)(struct store *st, const char *id, int64_t step);
+    /* The tenant's users, ordered by username. */
+    int (*user_list_for_tenant)(struct store *st, const char *tenant_id, struct user_list *out);
 
     int (*role_insert)(struct store *st, const struct role_assignment *r);
     int (*role_get)(struct store *st, const char *id, struct role_assignment *out);
@@ -261,6 +268,7 @@ struct store {
 void tenant_clear(struct tenant *t);
 void tenant_settings_clear(struct tenant_settings *s);
 void user_clear(struct user *u);
+void user_list_clear(struct user_list *l);
 void role_assignment_clear(struct role_assignment *r);
 void role_list_clear(struct role_list *l);
 void session_clear(struct session *s);

@@ -634,15 +634,9 @@ static int sq_tenant_list(struct store *base, const char *only_id, struct tenant
         goto out;
     bind_text(st, 1, only_id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            struct tenant *nv = lb_realloc(v, ncap * sizeof(*v));
-            if (!nv) {
-                rc = LB_ENOMEM;
-                break;
-            }
-            v = nv;
-            cap = ncap;
+        if (lb_array_reserve(&v, &cap, n, sizeof(*v)) != 0) {
+            rc = LB_ENOMEM;
+            break;
         }
         if ((rc = read_tenant(st, &v[n])) != 0)
             break;
@@ -747,6 +741,37 @@ static int sq_user_get_by_username(struct store *base, const char *username, str
     static const char sql[] = "SELECT " USER_COLS " FROM users WHERE username=?";
 
     return user_get_by(to_sqlite(base), sql, username, out);
+}
+
+static int sq_user_list_for_tenant(struct store *base, const char *tenant_id, struct user_list *out)
+{
+    static const char sql[] = "SELECT " USER_COLS " FROM users WHERE tenant_id=? ORDER BY username";
+    struct sqlite_store *s = to_sqlite(base);
+    struct conn *cn = acquire(s, CONN_READ);
+    sqlite3_stmt *st = stmt(cn, sql);
+    size_t cap = 0;
+    int rc = LB_ESTORE;
+
+    memset(out, 0, sizeof(*out));
+    if (!st)
+        goto out;
+    bind_text(st, 1, tenant_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (lb_array_reserve(&out->items, &cap, out->count, sizeof(*out->items)) != 0) {
+            rc = LB_ENOMEM;
+            break;
+        }
+        if ((rc = read_user(st, &out->items[out->count])) != 0)
+            break;
+        out->count++;
+    }
+    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqlite_code(cn, rc));
+    stmt_done(cn, st);
+out:
+    release(s, cn, 0);
+    if (rc)
+        user_list_clear(out);
+    return rc;
 }
 
 static int sq_user_set_totp_step(struct store *base, const char *id, int64_t step)
@@ -869,15 +894,9 @@ static int role_list_by(struct sqlite_store *s, const char *sql, const char *key
         goto out;
     bind_text(st, 1, key);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->count == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            struct role_assignment *nv = lb_realloc(out->items, ncap * sizeof(*nv));
-            if (!nv) {
-                rc = LB_ENOMEM;
-                break;
-            }
-            out->items = nv;
-            cap = ncap;
+        if (lb_array_reserve(&out->items, &cap, out->count, sizeof(*out->items)) != 0) {
+            rc = LB_ENOMEM;
+            break;
         }
         if ((rc = read_role(st, &out->items[out->count])) != 0)
             break;
@@ -894,14 +913,14 @@ out:
 
 static int sq_role_list_for_user(struct store *base, const char *user_id, struct role_list *out)
 {
-    static const char sql[] = ROLE_SELECT "WHERE r.user_id=? ORDER BY r.created_at, r.id";
+    static const char sql[] = ROLE_SELECT "WHERE r.user_id=? ORDER BY r.created_at, r.rowid";
 
     return role_list_by(to_sqlite(base), sql, user_id, out);
 }
 
 static int sq_role_list_for_tenant(struct store *base, const char *tenant_id, struct role_list *out)
 {
-    static const char sql[] = ROLE_SELECT "WHERE r.tenant_id=? ORDER BY r.created_at, r.id";
+    static const char sql[] = ROLE_SELECT "WHERE r.tenant_id=? ORDER BY r.created_at, r.rowid";
 
     return role_list_by(to_sqlite(base), sql, tenant_id, out);
 }
@@ -1009,15 +1028,9 @@ static int read_ticket_history(struct conn *cn, struct ticket *t)
         return LB_ESTORE;
     bind_text(st, 1, t->id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (t->history_count == cap) {
-            size_t ncap = cap ? cap * 2 : 4;
-            struct ticket_event *nv = lb_realloc(t->history, ncap * sizeof(*nv));
-            if (!nv) {
-                oom = true;
-                break;
-            }
-            t->history = nv;
-            cap = ncap;
+        if (lb_array_reserve(&t->history, &cap, t->history_count, sizeof(*t->history)) != 0) {
+            oom = true;
+            break;
         }
         struct ticket_event *ev = &t->history[t->history_count++];
         ev->at = sqlite3_column_int64(st, 0);
@@ -1228,15 +1241,9 @@ static int read_decisions(struct conn *cn, struct request *r)
         return LB_ESTORE;
     bind_text(st, 1, r->id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (r->decision_count == cap) {
-            size_t ncap = cap ? cap * 2 : 4;
-            struct decision *nv = lb_realloc(r->decisions, ncap * sizeof(*nv));
-            if (!nv) {
-                oom = true;
-                break;
-            }
-            r->decisions = nv;
-            cap = ncap;
+        if (lb_array_reserve(&r->decisions, &cap, r->decision_count, sizeof(*r->decisions)) != 0) {
+            oom = true;
+            break;
         }
         struct decision *d = &r->decisions[r->decision_count++];
         memset(d, 0, sizeof(*d));
@@ -1703,6 +1710,7 @@ static const struct store_ops sqlite_ops = {
     .user_get = sq_user_get,
     .user_get_by_username = sq_user_get_by_username,
     .user_set_totp_step = sq_user_set_totp_step,
+    .user_list_for_tenant = sq_user_list_for_tenant,
     .role_insert = sq_role_insert,
     .role_get = sq_role_get,
     .role_delete = sq_role_delete,

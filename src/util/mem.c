@@ -1,6 +1,7 @@
 #include "mem.h"
 
 #include "banned.h"
+#include "err.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -66,6 +67,21 @@ char *lb_strdup(const char *s)
     if (!s)
         return NULL;
     return lb_strndup(s, strlen(s));
+}
+
+int lb_array_reserve(void *items, size_t *cap, size_t count, size_t size)
+{
+    void **slot = items;
+    size_t ncap = *cap ? *cap * 2 : 8;
+    void *nv;
+
+    if (count < *cap)
+        return 0;
+    if (ncap < *cap || ncap > SIZE_MAX / size || !(nv = lb_realloc(*slot, ncap * size)))
+        return LB_ENOMEM;
+    *slot = nv;
+    *cap = ncap;
+    return 0;
 }
 
 void lb_free(void *p)

@@ -22,6 +22,9 @@ void *lb_realloc(void *p, size_t size);
 char *lb_strdup(const char *s);
 /* a new NUL-terminated copy of the first len bytes of s, or NULL. */
 char *lb_strndup(const char *s, size_t len);
+/* Makes room for one more element in *items (count used of *cap, each size bytes), doubling
+ * from 8; 0, or LB_ENOMEM leaving *items and *cap untouched. */
+int lb_array_reserve(void *items, size_t *cap, size_t count, size_t size);
 /* free(p); accepts NULL. */
 void lb_free(void *p);
 
