@@ -90,6 +90,8 @@ struct lockbox_user_spec {
 
 int lockbox_user_create(struct lockbox *lb, const struct lockbox_user_spec *spec,
                         struct lockbox_reply *reply);
+/* The users of a tenant with their roles (the tenant's admins, platform admins, auditors). */
+int lockbox_user_list(struct lockbox *lb, const char *tenant_id, struct lockbox_reply *reply);
 int lockbox_tenant_create(struct lockbox *lb, const char *name, const char *plan,
                           const char *admin_username, const char *admin_password,
                           const char *admin_email, struct lockbox_reply *reply);

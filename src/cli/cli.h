@@ -48,6 +48,7 @@ struct cli {
     char *url;         /* (owned) */
     char *token;       /* (owned) */
     char *config_path; /* (owned) ~/.config/lockbox/config */
+    char *ca_file;     /* (owned) PEM bundle for https, or NULL for the system's */
     bool json, quiet, password_stdin;
     const char *prog;
 };

@@ -253,6 +253,31 @@ static void show_role_list(json_t *l)
     show_items(l, h, k, 4);
 }
 
+/* Users with their roles folded into one column ("owner at /subscriptions/s1, member at /"). */
+static void show_user_list(json_t *l)
+{
+    static const char *const h[] = {"USERNAME", "EMAIL", "ROLES", "ID"};
+    static const char *const k[] = {"username", "email", "roles_text", "id"};
+    json_t *u, *r;
+    size_t i, j;
+
+    json_array_foreach(json_object_get(l, "items"), i, u)
+    {
+        char text[1024] = "";
+        size_t len = 0;
+        json_array_foreach(json_object_get(u, "roles"), j, r)
+        {
+            int n = snprintf(text + len, sizeof(text) - len, "%s%s at %s", j ? ", " : "",
+                             cli_str(r, "role"), cli_str(r, "scope"));
+            if (n < 0 || (size_t)n >= sizeof(text) - len)
+                break;
+            len += (size_t)n;
+        }
+        json_object_set_new(u, "roles_text", json_string(len ? text : "-"));
+    }
+    show_items(l, h, k, 4);
+}
+
 static void show_audit(json_t *l)
 {
     static const char *const h[] = {"SEQ", "TIME", "ACTIVITY", "ACTOR", "ITEM", "DECISION"};
@@ -318,6 +343,61 @@ static void show_user(json_t *u)
 static void show_id(json_t *o)
 {
     printf("%s\n", cli_str(o, "id"));
+}
+
+/* ---- paging ---- */
+
+/* Fetches one page of a list for the filter, from page_token (NULL: the first page). */
+typedef int page_fetch_fn(struct cli *cli, void *filter, const char *page_token,
+                          struct lockbox_reply *r);
+
+/* Follows page tokens; on success r->body is one list of every page's items, as the API's
+ * shape with next_page_token null. */
+static int all_pages(struct cli *cli, page_fetch_fn *fetch, void *filter, struct lockbox_reply *r)
+{
+    json_t *all = json_pack("{s:[], s:n}", "items", "next_page_token");
+    char token[1024] = "";
+    int rc = LOCKBOX_ENOMEM;
+
+    while (all) {
+        json_t *page;
+        const char *next;
+        if ((rc = fetch(cli, filter, token[0] ? token : NULL, r)) != 0)
+            break;
+        if (!(page = json_loads(r->body ? r->body : "", 0, NULL))) {
+            rc = LOCKBOX_EPROTOCOL;
+            break;
+        }
+        json_array_extend(json_object_get(all, "items"), json_object_get(page, "items"));
+        next = json_string_value(json_object_get(page, "next_page_token"));
+        snprintf(token, sizeof(token), "%s", next ? next : "");
+        json_decref(page);
+        lockbox_reply_clear(r);
+        if (!token[0]) {
+            rc = (r->body = json_dumps(all, JSON_COMPACT)) ? LOCKBOX_OK : LOCKBOX_ENOMEM;
+            break;
+        }
+    }
+    json_decref(all);
+    return rc;
+}
+
+static int fetch_audit(struct cli *cli, void *filter, const char *page_token,
+                       struct lockbox_reply *r)
+{
+    struct lockbox_audit_filter *f = filter;
+
+    f->page_token = page_token;
+    return lockbox_audit_search(cli->lb, f, r);
+}
+
+static int fetch_requests(struct cli *cli, void *filter, const char *page_token,
+                          struct lockbox_reply *r)
+{
+    struct lockbox_request_filter *f = filter;
+
+    f->page_token = page_token;
+    return lockbox_request_list(cli->lb, f, r);
 }
 
 /* ---- session ---- */
@@ -412,7 +492,12 @@ static int cmd_request_list(struct cli *cli, const struct cli_args *a)
         lockbox_reply_clear(&me);
         f.requester = mine;
     }
-    return finish(cli, lockbox_request_list(cli->lb, &f, &r), &r, "request list",
+    if (!cli_flag(a, "all"))
+        return finish(cli, lockbox_request_list(cli->lb, &f, &r), &r, "request list",
+                      show_request_list);
+    if (!f.limit)
+        f.limit = 1000;
+    return finish(cli, all_pages(cli, fetch_requests, &f, &r), &r, "request list",
                   show_request_list);
 }
 
@@ -613,18 +698,28 @@ out:
     return rc;
 }
 
-/* Assigns each of roles to the new tenant user at scope; reports and stops at the first refusal. */
-static int assign_roles(struct cli *cli, const char *tid, const char *user_id,
-                        const char *const *roles, size_t n, const char *scope)
+/* Assigns each of roles to the new tenant user at scope and adds each assignment the server
+ * made to the user's "roles" (so the user is shown as they now are); stops at the first
+ * refusal. */
+static int assign_roles(struct cli *cli, const char *tid, json_t *user, const char *const *roles,
+                        size_t n, const char *scope)
 {
+    const char *user_id = cli_str(user, "id");
+
     for (size_t i = 0; i < n; i++) {
         struct lockbox_reply r = {0};
         int rc = lockbox_role_assign(cli->lb, tid, user_id, roles[i], scope, &r);
+        json_t *made;
         if (rc) {
             fprintf(stderr, "lockbox: the user was created (id %s) but not given role %s\n",
                     user_id, roles[i]);
             return finish(cli, rc, &r, "role assign", NULL);
         }
+        made = json_loads(r.body ? r.body : "", 0, NULL);
+        json_array_append_new(json_object_get(user, "roles"),
+                              json_pack("{s:s, s:s}", "role", cli_str(made, "role"), "scope",
+                                        cli_str(made, "scope")));
+        json_decref(made);
         lockbox_reply_clear(&r);
     }
     return CLI_EXIT_OK;
@@ -658,16 +753,28 @@ static int cmd_user_create(struct cli *cli, const struct cli_args *a)
     if (rc || !s.tenant_id || !n)
         return finish(cli, rc, &r, "user create", show_user);
     u = json_loads(r.body, 0, NULL);
-    rc = assign_roles(cli, tid, cli_str(u, "id"), roles, n, cli_opt(a, "scope"));
-    json_decref(u);
-    if (rc) {
-        lockbox_reply_clear(&r);
-        return rc;
+    if ((rc = assign_roles(cli, tid, u, roles, n, cli_opt(a, "scope"))) == 0) {
+        free(r.body);
+        if (!(r.body = json_dumps(u, JSON_COMPACT)))
+            rc = LOCKBOX_ENOMEM;
+        rc = finish(cli, rc, &r, "user create", show_user);
     }
-    return finish(cli, LOCKBOX_OK, &r, "user create", show_user);
+    json_decref(u);
+    lockbox_reply_clear(&r);
+    return rc;
 }
 
-/* A username or an id to the user's id, through the tenant's role assignments. */
+static int cmd_user_list(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_reply r = {0};
+    char tid[40];
+    int rc = prepare(cli, a, true, tid);
+
+    return rc ? rc
+              : finish(cli, lockbox_user_list(cli->lb, tid, &r), &r, "user list", show_user_list);
+}
+
+/* A username or an id to the user's id, through the tenant's user list. */
 static int user_id_of(struct cli *cli, const char *tid, const char *user, char out[40])
 {
     struct lockbox_reply r = {0};
@@ -679,22 +786,19 @@ static int user_id_of(struct cli *cli, const char *tid, const char *user, char o
         snprintf(out, 40, "%s", user);
         return CLI_EXIT_OK;
     }
-    if ((rc = lockbox_role_list(cli->lb, tid, &r)) != 0)
-        return finish(cli, rc, &r, "role list", NULL);
+    if ((rc = lockbox_user_list(cli->lb, tid, &r)) != 0)
+        return finish(cli, rc, &r, "user list", NULL);
     j = json_loads(r.body, 0, NULL);
     rc = CLI_EXIT_REFUSED;
     json_array_foreach(json_object_get(j, "items"), i, it)
     {
         if (strcmp(cli_str(it, "username"), user) == 0) {
-            snprintf(out, 40, "%s", cli_str(it, "user_id"));
+            snprintf(out, 40, "%s", cli_str(it, "id"));
             rc = CLI_EXIT_OK;
         }
     }
     if (rc)
-        fprintf(stderr,
-                "lockbox: no user '%s' in this tenant's role assignments; "
-                "give the user's id\n",
-                user);
+        fprintf(stderr, "lockbox: no user '%s' in this tenant\n", user);
     json_decref(j);
     lockbox_reply_clear(&r);
     return rc;
@@ -784,32 +888,6 @@ static int time_opt(const struct cli_args *a, const char *name, char out[TIME_RF
     return 0;
 }
 
-/* Follows page tokens, appending every page's items to all (owned by the caller). */
-static int audit_all(struct cli *cli, struct lockbox_audit_filter *f, json_t *all,
-                     struct lockbox_reply *r)
-{
-    char token[1024] = "";
-    int rc;
-
-    for (;;) {
-        json_t *page;
-        f->page_token = token[0] ? token : NULL;
-        if ((rc = lockbox_audit_search(cli->lb, f, r)) != 0)
-            return rc;
-        if (!(page = json_loads(r->body, 0, NULL)))
-            return LOCKBOX_EPROTOCOL;
-        json_array_extend(json_object_get(all, "items"), json_object_get(page, "items"));
-        snprintf(token, sizeof(token), "%s",
-                 json_string_value(json_object_get(page, "next_page_token"))
-                     ? json_string_value(json_object_get(page, "next_page_token"))
-                     : "");
-        json_decref(page);
-        lockbox_reply_clear(r);
-        if (!token[0])
-            return LOCKBOX_OK;
-    }
-}
-
 static int cmd_audit_search(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_audit_filter f = {.activity = cli_opt(a, "activity"),
@@ -818,7 +896,6 @@ static int cmd_audit_search(struct cli *cli, const struct cli_args *a)
     struct lockbox_reply r = {0};
     const char *lim = cli_opt(a, "limit");
     char from[TIME_RFC3339_LEN], to[TIME_RFC3339_LEN], tid[40];
-    json_t *all;
     int rc;
 
     long n = 0;
@@ -832,14 +909,9 @@ static int cmd_audit_search(struct cli *cli, const struct cli_args *a)
     f.tenant_id = tid[0] ? tid : NULL;
     if (!cli_flag(a, "all"))
         return finish(cli, lockbox_audit_search(cli->lb, &f, &r), &r, "audit search", show_audit);
-    if (!(all = json_pack("{s:[], s:n}", "items", "next_page_token")))
-        return CLI_EXIT_USAGE;
     if (!f.limit)
         f.limit = 1000;
-    if ((rc = audit_all(cli, &f, all, &r)) == 0 && !(r.body = json_dumps(all, JSON_COMPACT)))
-        rc = LOCKBOX_ENOMEM;
-    json_decref(all);
-    return finish(cli, rc, &r, "audit search", show_audit);
+    return finish(cli, all_pages(cli, fetch_audit, &f, &r), &r, "audit search", show_audit);
 }
 
 /* ---- the table ---- */
@@ -852,11 +924,9 @@ static const struct cli_optspec create_opts[] = {
     {"type", true, false},     {"resource", true, true},
     {"level", true, false},    {"justification", true, false},
     {"duration", true, false}, {0}};
-static const struct cli_optspec list_opts[] = {{"tenant", true, false},
-                                               {"status", true, false},
-                                               {"mine", false, false},
-                                               {"limit", true, false},
-                                               {0}};
+static const struct cli_optspec list_opts[] = {{"tenant", true, false}, {"status", true, false},
+                                               {"mine", false, false},  {"limit", true, false},
+                                               {"all", false, false},   {0}};
 static const struct cli_optspec review_opts[] = {
     {"approve", false, false}, {"deny", false, false}, {"reason", true, false}, {0}};
 static const struct cli_optspec reason_opts[] = {{"reason", true, false}, {0}};
@@ -897,8 +967,9 @@ const struct cli_command cli_commands[] = {
      "Asks for time-bound access to a customer's resources (support engineers).\n"
      "Durations: 90s, 15m, 4h, 2d. The tenant is a name or an id."},
     {"request", "list", cmd_request_list, list_opts, 0, 0,
-     "request list [--tenant T] [--status S] [--mine] [--limit N]",
-     "Lists access requests, newest first; --mine: the ones you made."},
+     "request list [--tenant T] [--status S] [--mine] [--limit N] [--all]",
+     "Lists access requests, newest first; --mine: the ones you made. --all follows every\n"
+     "page (--limit is then the page size)."},
     {"request", "show", cmd_request_show, no_opts, 1, 1, "request show ID",
      "Shows a request with its review, decisions and grant."},
     {"request", "review", cmd_request_review, review_opts, 1, 1,
@@ -936,6 +1007,8 @@ const struct cli_command cli_commands[] = {
      "Creates a provider user (platform admins; --role takes provider roles) or, with\n"
      "--tenant, a tenant user (tenant admins; each --role is assigned at --scope, default /).\n"
      "--totp enrols TOTP and prints the secret and an otpauth:// URI once."},
+    {"user", "list", cmd_user_list, tenant_only, 0, 0, "user list --tenant T",
+     "Lists a tenant's users and their roles (tenant admins)."},
     {"role", "assign", cmd_role_assign, role_opts, 0, 0,
      "role assign --tenant T --user U --role R [--scope S]",
      "Gives a tenant user a role at a scope (default /). --user takes a username or an id."},
@@ -949,7 +1022,7 @@ const struct cli_command cli_commands[] = {
      "audit search [--activity A] [--actor U] [--item ID] [--from TIME] [--to TIME] "
      "[--tenant T] [--limit N] [--all]",
      "Searches the audit log. Times: RFC 3339, now, or relative (-24h). --all follows\n"
-     "every page."},
+     "every page (--limit is then the page size)."},
 };
 
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);

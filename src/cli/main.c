@@ -20,18 +20,23 @@
 
 static void usage_all(FILE *out)
 {
-    fprintf(out, "usage: lockbox [--url URL] [--token TOKEN] [--json] [--quiet] COMMAND ...\n\n"
+    fprintf(out, "usage: lockbox [--url URL] [--token TOKEN] [--ca-file PEM] [--json] [--quiet] "
+                 "COMMAND ...\n\n"
                  "Lockbox client: request, approve and audit access to customer data.\n\n"
                  "Commands:\n");
     for (size_t i = 0; i < cli_command_count; i++)
         fprintf(out, "  %s\n", cli_commands[i].usage);
-    fprintf(out, "\nGlobal options:\n"
-                 "  --url URL      the server (env LOCKBOX_URL; default from the config file)\n"
-                 "  --token TOKEN  the API token (env LOCKBOX_TOKEN; `lockbox login` saves one)\n"
-                 "  --json         print the API's JSON unchanged\n"
-                 "  --quiet        print nothing on success\n"
-                 "  --help         this help; `lockbox help COMMAND` for one command\n\n"
-                 "Configuration: ~/.config/lockbox/config (url, token; mode 0600).\n" EXIT_CODES);
+    fprintf(
+        out,
+        "\nGlobal options:\n"
+        "  --url URL      the server (env LOCKBOX_URL; default from the config file)\n"
+        "  --token TOKEN  the API token (env LOCKBOX_TOKEN; `lockbox login` saves one)\n"
+        "  --ca-file PEM  CA bundle to verify an https server with (env LOCKBOX_CA_FILE;\n"
+        "                 config key ca_file); the system's by default\n"
+        "  --json         print the API's JSON unchanged\n"
+        "  --quiet        print nothing on success\n"
+        "  --help         this help; `lockbox help COMMAND` for one command\n\n"
+        "Configuration: ~/.config/lockbox/config (url, token, ca_file; mode 0600).\n" EXIT_CODES);
 }
 
 static void usage_one(FILE *out, const struct cli_command *c)
@@ -98,12 +103,23 @@ int cli_print(struct cli *cli, const struct lockbox_reply *r, void (*show)(json_
 
 /* ---- configuration ---- */
 
+/* The global options that take a value, and where each goes. */
+static char **global_field(struct cli *cli, const char *name, size_t len)
+{
+    if (len == 3 && strncmp(name, "url", 3) == 0)
+        return &cli->url;
+    if (len == 5 && strncmp(name, "token", 5) == 0)
+        return &cli->token;
+    if (len == 7 && strncmp(name, "ca-file", 7) == 0)
+        return &cli->ca_file;
+    return NULL;
+}
+
 static int on_config(void *ctx, const char *section, const char *name, const char *value)
 {
     struct cli *cli = ctx;
-    char **field = strcmp(name, "url") == 0     ? &cli->url
-                   : strcmp(name, "token") == 0 ? &cli->token
-                                                : NULL;
+    char **field =
+        strcmp(name, "ca_file") == 0 ? &cli->ca_file : global_field(cli, name, strlen(name));
 
     (void)section;
     if (field && !*field)
@@ -146,6 +162,11 @@ int cli_config_save(struct cli *cli, const char *url, const char *token)
     FILE *f;
     int fd;
 
+    if (strpbrk(url, "\r\n") || strpbrk(token, "\r\n") ||
+        (cli->ca_file && strpbrk(cli->ca_file, "\r\n"))) {
+        fprintf(stderr, "lockbox: a line break in the URL, token or CA file; nothing saved\n");
+        return CLI_EXIT_USAGE;
+    }
     snprintf(tmp, sizeof(tmp), "%s.tmp", cli->config_path);
     if (mkdir_parents(tmp) != 0 ||
         (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
@@ -158,6 +179,8 @@ int cli_config_save(struct cli *cli, const char *url, const char *token)
         return CLI_EXIT_USAGE;
     }
     fprintf(f, "# written by lockbox login\nurl = %s\ntoken = %s\n", url, token);
+    if (cli->ca_file)
+        fprintf(f, "ca_file = %s\n", cli->ca_file);
     if (fclose(f) != 0 || rename(tmp, cli->config_path) != 0) {
         fprintf(stderr, "lockbox: cannot write %s: %s\n", cli->config_path, strerror(errno));
         unlink(tmp);
@@ -168,7 +191,7 @@ int cli_config_save(struct cli *cli, const char *url, const char *token)
 
 int cli_connect(struct cli *cli)
 {
-    struct lockbox_options o = {.url = cli->url, .token = cli->token};
+    struct lockbox_options o = {.url = cli->url, .token = cli->token, .ca_file = cli->ca_file};
     int rc;
 
     if (cli->lb)
@@ -234,11 +257,12 @@ static const struct cli_optspec *find_spec(const struct cli_command *cmd, const 
     return NULL;
 }
 
-/* Global options are also accepted after the command; answers true when a[i] was one. */
-static bool global_after(struct cli *cli, int argc, char **argv, int *i)
+/* Global options may come before or after the command: 1 when argv[*i] was one (a value
+ * taken too), 0 when it is not, -1 when its value is missing. */
+static int global_option(struct cli *cli, int argc, char **argv, int *i)
 {
-    const char *a = argv[*i];
-    char **field = NULL;
+    const char *a = argv[*i], *eq = strchr(a, '=');
+    char **field;
 
     if (strcmp(a, "--json") == 0)
         return cli->json = true;
@@ -246,15 +270,14 @@ static bool global_after(struct cli *cli, int argc, char **argv, int *i)
         return cli->quiet = true;
     if (strcmp(a, "--password-stdin") == 0)
         return cli->password_stdin = true;
-    if (strcmp(a, "--url") == 0 || strcmp(a, "--token") == 0) {
-        if (*i + 1 >= argc)
-            return false;
-        field = a[2] == 'u' ? &cli->url : &cli->token;
-        free(*field);
-        *field = strdup(argv[++*i]);
-        return true;
-    }
-    return false;
+    if (strncmp(a, "--", 2) != 0 ||
+        !(field = global_field(cli, a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2))))
+        return 0;
+    if (!eq && *i + 1 >= argc)
+        return cli_usage_error(NULL, "option '%s' needs a value", a), -1;
+    free(*field);
+    *field = strdup(eq ? eq + 1 : argv[++*i]);
+    return 1;
 }
 
 bool cli_args_parse(struct cli *cli, const struct cli_command *cmd, int argc, char **argv,
@@ -262,7 +285,10 @@ bool cli_args_parse(struct cli *cli, const struct cli_command *cmd, int argc, ch
 {
     memset(out, 0, sizeof(*out));
     for (int i = 0; i < argc; i++) {
-        if (global_after(cli, argc, argv, &i))
+        int g = global_option(cli, argc, argv, &i);
+        if (g < 0)
+            return false;
+        if (g > 0)
             continue;
         const char *a = argv[i], *value = NULL, *eq;
         char name[64];
@@ -425,27 +451,18 @@ static int help_for(int argc, char **argv)
 /* Takes the global options off the front; answers the index of the command word. */
 static int globals(struct cli *cli, int argc, char **argv, bool *help)
 {
-    int i = 1;
+    int i = 1, g;
 
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--json") == 0)
-            cli->json = true;
-        else if (strcmp(a, "--quiet") == 0)
-            cli->quiet = true;
-        else if (strcmp(a, "--help") == 0)
+        if (strcmp(argv[i], "--help") == 0) {
             *help = true;
-        else if ((strcmp(a, "--url") == 0 || strcmp(a, "--token") == 0) && i + 1 < argc) {
-            char **f = a[2] == 'u' ? &cli->url : &cli->token;
-            free(*f);
-            *f = strdup(argv[++i]);
-        } else if (strncmp(a, "--url=", 6) == 0 || strncmp(a, "--token=", 8) == 0) {
-            char **f = a[2] == 'u' ? &cli->url : &cli->token;
-            free(*f);
-            *f = strdup(strchr(a, '=') + 1);
-        } else {
-            return -cli_usage_error(NULL, "unknown global option '%s'; see `lockbox --help`", a);
+            continue;
         }
+        if ((g = global_option(cli, argc, argv, &i)) < 0)
+            return -CLI_EXIT_USAGE;
+        if (g == 0)
+            return -cli_usage_error(NULL, "unknown global option '%s'; see `lockbox --help`",
+                                    argv[i]);
     }
     return i;
 }
@@ -453,11 +470,14 @@ static int globals(struct cli *cli, int argc, char **argv, bool *help)
 static void from_env(struct cli *cli)
 {
     const char *url = getenv("LOCKBOX_URL"), *token = getenv("LOCKBOX_TOKEN");
+    const char *ca_file = getenv("LOCKBOX_CA_FILE");
 
     if (!cli->url && url && *url)
         cli->url = strdup(url);
     if (!cli->token && token && *token)
         cli->token = strdup(token);
+    if (!cli->ca_file && ca_file && *ca_file)
+        cli->ca_file = strdup(ca_file);
 }
 
 static int run(struct cli *cli, int argc, char **argv)
@@ -504,5 +524,6 @@ int main(int argc, char **argv)
         memset(cli.token, 0, strlen(cli.token));
     free(cli.token);
     free(cli.config_path);
+    free(cli.ca_file);
     return rc;
 }

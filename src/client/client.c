@@ -484,6 +484,11 @@ int lockbox_tenant_get(struct lockbox *lb, const char *tenant_id, struct lockbox
     return on_object(lb, "GET", "tenants", tenant_id, NULL, NULL, NULL, reply);
 }
 
+int lockbox_user_list(struct lockbox *lb, const char *tenant_id, struct lockbox_reply *reply)
+{
+    return on_object(lb, "GET", "tenants", tenant_id, "users", NULL, NULL, reply);
+}
+
 int lockbox_settings_get(struct lockbox *lb, const char *tenant_id, struct lockbox_reply *reply)
 {
     return on_object(lb, "GET", "tenants", tenant_id, "settings", NULL, NULL, reply);
