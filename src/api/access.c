@@ -30,7 +30,7 @@ void api_access_check(struct api_call *call)
     reply(call, 200,
           json_pack("{s:b, s:o, s:o}", "allowed", allowed, "request_id",
                     allowed ? json_string(m.request_id) : json_null(), "ends_at",
-                    allowed ? json_time(m.ends_at) : json_null()));
+                    allowed ? wire_time(m.ends_at) : json_null()));
 }
 
 void api_activity_create(struct api_call *call)

@@ -201,8 +201,9 @@ void api_settings_get(struct api_call *call)
 }
 
 static const char *const settings_keys[] = {
-    "lockbox_enabled",   "pending_expiry_seconds", "default_grant_seconds",
-    "max_grant_seconds", "required_approvals",     "notification_emails",
+    "lockbox_enabled",   "pending_expiry_seconds",  "default_grant_seconds",
+    "max_grant_seconds", "required_approvals",      "notification_emails",
+    "email_links",       "reminder_before_seconds",
 };
 
 static bool known_setting(const char *key)
@@ -237,6 +238,9 @@ static bool read_patch(struct api_call *call, struct settings_patch *p, char ***
                    &p->values.max_grant_seconds) ||
         !field_int(call, call->body, "required_approvals", 1, 100, &p->has_required_approvals,
                    &p->values.required_approvals) ||
+        !field_bool(call, call->body, "email_links", &p->has_email_links, &p->values.email_links) ||
+        !field_int(call, call->body, "reminder_before_seconds", 0, max, &p->has_reminder_before,
+                   &p->values.reminder_before_seconds) ||
         !field_strv(call, call->body, "notification_emails", false, 50, 254, emails,
                     &p->values.notification_email_count))
         return false;

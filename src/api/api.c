@@ -287,33 +287,6 @@ bool username_is_valid(const char *s)
 
 /* ---- JSON writers ---- */
 
-json_t *json_time(int64_t t)
-{
-    char text[TIME_RFC3339_LEN];
-
-    if (!t)
-        return json_null();
-    time_format_rfc3339(t, text);
-    return json_string(text);
-}
-
-json_t *json_strv(char *const *v, size_t count)
-{
-    json_t *a = json_array();
-
-    for (size_t i = 0; a && i < count; i++)
-        if (json_array_append_new(a, json_string(v[i])) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    return a;
-}
-
-static json_t *str_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
 json_t *json_user(const struct user *u, const struct role_list *roles, unsigned provider_roles)
 {
     json_t *r = json_array();
@@ -323,35 +296,36 @@ json_t *json_user(const struct user *u, const struct role_list *roles, unsigned 
         json_array_append_new(r, json_pack("{s:s, s:s}", "role", roles->items[i].role, "scope",
                                            roles->items[i].scope));
     return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:b, s:b, s:o}", "id", u->id, "username",
-                     u->username, "display_name", str_or_null(u->display_name), "email",
-                     str_or_null(u->email), "tenant_id", str_or_null(u->tenant_id), "roles",
-                     r ? r : json_array(), "isolated_identity", u->isolated_identity,
+                     u->username, "display_name", wire_str_or_null(u->display_name), "email",
+                     wire_str_or_null(u->email), "tenant_id", wire_str_or_null(u->tenant_id),
+                     "roles", r ? r : json_array(), "isolated_identity", u->isolated_identity,
                      "totp_enrolled", u->totp_secret != NULL, "created_at",
-                     json_time(u->created_at));
+                     wire_time(u->created_at));
 }
 
 json_t *json_settings(const struct tenant_settings *s)
 {
-    return json_pack("{s:b, s:I, s:I, s:I, s:I, s:o}", "lockbox_enabled", s->lockbox_enabled,
-                     "pending_expiry_seconds", (json_int_t)s->pending_expiry_seconds,
-                     "default_grant_seconds", (json_int_t)s->default_grant_seconds,
-                     "max_grant_seconds", (json_int_t)s->max_grant_seconds, "required_approvals",
-                     (json_int_t)s->required_approvals, "notification_emails",
-                     json_strv(s->notification_emails, s->notification_email_count));
+    return json_pack(
+        "{s:b, s:I, s:I, s:I, s:I, s:o, s:b, s:I}", "lockbox_enabled", s->lockbox_enabled,
+        "pending_expiry_seconds", (json_int_t)s->pending_expiry_seconds, "default_grant_seconds",
+        (json_int_t)s->default_grant_seconds, "max_grant_seconds", (json_int_t)s->max_grant_seconds,
+        "required_approvals", (json_int_t)s->required_approvals, "notification_emails",
+        wire_strv(s->notification_emails, s->notification_email_count), "email_links",
+        s->email_links, "reminder_before_seconds", (json_int_t)s->reminder_before_seconds);
 }
 
 json_t *json_tenant(const struct tenant *t)
 {
     return json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", t->id, "name", t->name, "plan", t->plan,
-                     "created_at", json_time(t->created_at), "settings",
+                     "created_at", wire_time(t->created_at), "settings",
                      json_settings(&t->settings));
 }
 
 json_t *json_role(const struct role_assignment *r)
 {
     return json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:o}", "id", r->id, "tenant_id",
-                     str_or_null(r->tenant_id), "user_id", r->user_id, "username", r->username,
-                     "role", r->role, "scope", r->scope, "created_at", json_time(r->created_at));
+                     wire_str_or_null(r->tenant_id), "user_id", r->user_id, "username", r->username,
+                     "role", r->role, "scope", r->scope, "created_at", wire_time(r->created_at));
 }
 
 json_t *json_ticket(const struct ticket *t)
@@ -360,59 +334,12 @@ json_t *json_ticket(const struct ticket *t)
 
     for (size_t i = 0; h && i < t->history_count; i++)
         json_array_append_new(h, json_pack("{s:o, s:s, s:s, s:s}", "at",
-                                           json_time(t->history[i].at), "by", t->history[i].by,
+                                           wire_time(t->history[i].at), "by", t->history[i].by,
                                            "type", t->history[i].type, "text", t->history[i].text));
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "id", t->id, "tenant_id",
                      t->tenant_id, "title", t->title, "description", t->description, "severity",
                      t->severity, "status", t->status, "created_by", t->created_by_username,
-                     "created_at", json_time(t->created_at), "history", h ? h : json_array());
-}
-
-static json_t *json_decision(const struct decision *d)
-{
-    return json_pack("{s:s, s:s, s:o, s:o, s:o}", "by", d->by_username, "decision",
-                     d->approve ? "approve" : "deny", "at", json_time(d->at), "reason",
-                     str_or_null(d->reason), "client_ip", str_or_null(d->client_ip));
-}
-
-static json_t *json_review(const struct request *r)
-{
-    for (size_t i = 0; i < r->decision_count; i++) {
-        const struct decision *d = &r->decisions[i];
-        if (d->kind == DECISION_REVIEW)
-            return json_pack("{s:b, s:s, s:s, s:o, s:o}", "required", true, "by", d->by_username,
-                             "decision", d->approve ? "approve" : "deny", "at", json_time(d->at),
-                             "reason", str_or_null(d->reason));
-    }
-    return json_pack("{s:b, s:n, s:n, s:n, s:n}", "required", r->internal_review_required, "by",
-                     "decision", "at", "reason");
-}
-
-json_t *json_request(const struct request *r)
-{
-    json_t *decisions = json_array(), *grant;
-
-    for (size_t i = 0; decisions && i < r->decision_count; i++)
-        if (r->decisions[i].kind == DECISION_CUSTOMER)
-            json_array_append_new(decisions, json_decision(&r->decisions[i]));
-    grant =
-        r->grant_starts_at
-            ? json_pack("{s:o, s:o, s:o}", "starts_at", json_time(r->grant_starts_at), "ends_at",
-                        json_time(r->grant_ends_at), "ended_at", json_time(r->grant_ended_at))
-            : json_null();
-    return json_pack(
-        "{s:s, s:s, s:s, s:{s:s, s:s}, s:s, s:o, s:s, s:s, s:I, s:s, s:b, s:I, s:o, s:o, s:o, "
-        "s:o, s:o, s:o}",
-        "id", r->id, "tenant_id", r->tenant_id, "ticket_id", r->ticket_id, "requester", "id",
-        r->requester_id, "username", r->requester_username, "resource_type", r->resource_type,
-        "resource_ids", json_strv(r->resource_ids, r->resource_count), "access_level",
-        access_level_name(r->access_level), "justification", r->justification, "duration_seconds",
-        (json_int_t)r->duration_seconds, "status", request_status_name(r->status),
-        "customer_approval_required", r->customer_approval_required, "approvals_required",
-        (json_int_t)r->approvals_required, "created_at", json_time(r->created_at), "expires_at",
-        json_time(r->expires_at), "internal_review", json_review(r), "decisions",
-        decisions ? decisions : json_array(), "grant", grant, "status_reason",
-        str_or_null(r->status_reason));
+                     "created_at", wire_time(t->created_at), "history", h ? h : json_array());
 }
 
 json_t *json_audit(const struct audit_record *r)
@@ -420,10 +347,10 @@ json_t *json_audit(const struct audit_record *r)
     json_t *details = json_loads(r->details ? r->details : "{}", 0, NULL);
     json_t *o =
         json_pack("{s:I, s:o, s:o, s:s, s:o, s:s, s:o, s:s, s:o, s:o}", "seq", (json_int_t)r->seq,
-                  "time", json_time(r->time), "tenant_id", str_or_null(r->tenant_id), "actor",
-                  r->actor, "actor_id", str_or_null(r->actor_id), "actor_type", r->actor_type,
-                  "client_ip", str_or_null(r->client_ip), "activity", r->activity, "item",
-                  str_or_null(r->item), "details", details ? details : json_object());
+                  "time", wire_time(r->time), "tenant_id", wire_str_or_null(r->tenant_id), "actor",
+                  r->actor, "actor_id", wire_str_or_null(r->actor_id), "actor_type", r->actor_type,
+                  "client_ip", wire_str_or_null(r->client_ip), "activity", r->activity, "item",
+                  wire_str_or_null(r->item), "details", details ? details : json_object());
 
     if (o && r->decision)
         json_object_set_new(o, "decision", json_string(r->decision));

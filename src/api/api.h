@@ -96,6 +96,7 @@ void api_ticket_comment(struct api_call *call);
 void api_request_create(struct api_call *call);
 void api_request_list(struct api_call *call);
 void api_request_get(struct api_call *call);
+void api_request_notifications(struct api_call *call);
 void api_request_review(struct api_call *call);
 void api_request_decision(struct api_call *call);
 void api_request_cancel(struct api_call *call);

@@ -10,6 +10,7 @@
 #define LB_API_API_INT_H
 
 #include "api/api.h"
+#include "wire/wire.h"
 
 enum text_kind {
     TEXT_LINE,      /* one line: no control characters */
@@ -36,15 +37,11 @@ void reply(struct api_call *call, int status, json_t *body);
 /* Answers an error from a core call, using core's detail when it wrote one. */
 void reply_core_error(struct api_call *call, int rc, struct buf *err, const char *fallback);
 
-/* RFC 3339 string of t, or null for 0. */
-json_t *json_time(int64_t t);
-json_t *json_strv(char *const *v, size_t count);
 json_t *json_user(const struct user *u, const struct role_list *roles, unsigned provider_roles);
 json_t *json_tenant(const struct tenant *t);
 json_t *json_settings(const struct tenant_settings *s);
 json_t *json_role(const struct role_assignment *r);
 json_t *json_ticket(const struct ticket *t);
-json_t *json_request(const struct request *r);
 json_t *json_audit(const struct audit_record *r);
 
 /* Reads ?limit= (default 50, 1..1000) and ?page_token= for a list bound to scope. */

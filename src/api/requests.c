@@ -42,7 +42,7 @@ void api_request_create(struct api_call *call)
     if (rc)
         reply_core_error(call, rc, &err, "cannot create the request");
     else
-        reply(call, 201, json_request(&r));
+        reply(call, 201, wire_request(&r));
 out:
     lb_free(ids);
     request_clear(&r);
@@ -58,7 +58,7 @@ void api_request_get(struct api_call *call)
         api_fail(call, rc, rc == LB_ENOTFOUND ? "no such request" : "cannot read the request");
         return;
     }
-    reply(call, 200, json_request(&r));
+    reply(call, 200, wire_request(&r));
     request_clear(&r);
 }
 
@@ -91,9 +91,50 @@ void api_request_list(struct api_call *call)
     }
     arr = json_array();
     for (size_t i = 0; arr && i < l.count; i++)
-        json_array_append_new(arr, json_request(&l.items[i]));
+        json_array_append_new(arr, wire_request(&l.items[i]));
     reply_page(call, arr, scope, l.count == f.limit, l.count ? l.items[l.count - 1].seq : 0);
     request_list_clear(&l);
+}
+
+static json_t *json_notification(const struct outbox_msg *m, bool show_error)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:o}", "id", m->id,
+                          "channel", m->channel, "to", m->recipient, "event", m->event, "status",
+                          outbox_status_name(m->status), "attempts", (json_int_t)m->attempts,
+                          "created_at", wire_time(m->created_at), "last_attempt_at",
+                          wire_time(m->last_attempt_at), "delivered_at", wire_time(m->delivered_at),
+                          "next_attempt_at", wire_time(m->next_attempt_at));
+
+    if (o && show_error)
+        json_object_set_new(o, "last_error", wire_str_or_null(m->last_error));
+    return o;
+}
+
+void api_request_notifications(struct api_call *call)
+{
+    struct outbox_list l = {0};
+    bool show_errors = false;
+    json_t *arr;
+    int rc =
+        core_request_notifications(call->core, call->principal, call->params[0], &l, &show_errors);
+
+    if (rc) {
+        api_fail(call, rc,
+                 rc == LB_ENOTFOUND ? "no such request"
+                                    : "only provider staff, the tenant's admins and the request's "
+                                      "approvers read its notifications");
+        return;
+    }
+    arr = json_array();
+    for (size_t i = 0; arr && i < l.count; i++)
+        if (json_array_append_new(arr, json_notification(&l.items[i], show_errors)))
+            arr = (json_decref(arr), NULL);
+    outbox_list_clear(&l);
+    if (!arr) {
+        api_fail(call, LB_ENOMEM, "out of memory");
+        return;
+    }
+    reply(call, 200, json_pack("{s:o}", "items", arr));
 }
 
 /* Reads {"decision":"approve"|"deny","reason"?}. */
@@ -123,7 +164,7 @@ static void finish(struct api_call *call, int rc, struct request *r, struct buf 
     if (rc)
         reply_core_error(call, rc, err, "the request cannot be changed");
     else
-        reply(call, 200, json_request(r));
+        reply(call, 200, wire_request(r));
     request_clear(r);
     buf_release(err);
 }

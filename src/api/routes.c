@@ -27,6 +27,8 @@ const struct api_route api_routes[] = {
     {"POST", "/api/v1/requests", api_request_create, true, true, "requests.create"},
     {"GET", "/api/v1/requests", api_request_list, true, false, "requests.list"},
     {"GET", "/api/v1/requests/{}", api_request_get, true, false, "requests.get"},
+    {"GET", "/api/v1/requests/{}/notifications", api_request_notifications, true, false,
+     "requests.notifications"},
     {"POST", "/api/v1/requests/{}/review", api_request_review, true, true, "requests.review"},
     {"POST", "/api/v1/requests/{}/decision", api_request_decision, true, true, "requests.decision"},
     {"POST", "/api/v1/requests/{}/cancel", api_request_cancel, true, true, "requests.cancel"},

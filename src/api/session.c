@@ -33,7 +33,7 @@ void api_login(struct api_call *call)
     if (user)
         json_object_set_new(user, "mfa", json_boolean(p.mfa));
     reply(call, 200,
-          json_pack("{s:s, s:o, s:b, s:o}", "token", token, "expires_at", json_time(expires_at),
+          json_pack("{s:s, s:o, s:b, s:o}", "token", token, "expires_at", wire_time(expires_at),
                     "mfa", p.mfa, "user", user));
 out:
     sodium_memzero(token, sizeof(token));

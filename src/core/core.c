@@ -123,6 +123,9 @@ int core_new(struct store *st, struct clock clock, struct policy *policy,
     c->cfg = *cfg;
     c->cfg.tenant_defaults.notification_emails = NULL;
     c->cfg.tenant_defaults.notification_email_count = 0;
+    c->cfg.notify.new_id = id_new;
+    if (!c->cfg.notify.mail_from)
+        c->cfg.notify.mail_from = "lockbox@localhost";
     c->policy = policy;
     pthread_rwlock_init(&c->policy_lock, NULL);
     c->grants = grants_new();
@@ -158,6 +161,18 @@ void core_set_deadline_hook(struct core *c, core_deadline_fn *fn, void *ctx)
     c->on_deadline_ctx = ctx;
 }
 
+void core_set_outbox_hook(struct core *c, core_outbox_fn *fn, void *ctx)
+{
+    c->on_outbox = fn;
+    c->on_outbox_ctx = ctx;
+}
+
+void core_outbox_wake(struct core *c)
+{
+    if (c->on_outbox)
+        c->on_outbox(c->on_outbox_ctx);
+}
+
 void core_policy_swap(struct core *c, struct policy *p)
 {
     struct policy *old;
@@ -172,6 +187,12 @@ void core_policy_swap(struct core *c, struct policy *p)
 size_t core_grant_count(struct core *c)
 {
     return grants_count(c->grants);
+}
+
+void core_outbox_count(struct core *c, struct outbox_counts *out)
+{
+    if (c->store->ops->outbox_count(c->store, out) != 0)
+        memset(out, 0, sizeof(*out));
 }
 
 void core_store_stats(struct core *c, struct store_stats *out)

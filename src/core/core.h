@@ -22,6 +22,7 @@
 #include "core/grants.h"
 #include "core/identity.h"
 #include "core/policy.h"
+#include "notify/notify.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -34,10 +35,13 @@ struct core_config {
     int64_t session_ttl_seconds;
     int64_t bootstrap_token_ttl_seconds;
     struct tenant_settings tenant_defaults; /* lockbox_enabled and emails are not used */
+    struct notify_config notify;            /* new_id is set by core_new */
 };
 
 /* Called after a commit that set a deadline (pending expiry or grant end) at `at`. */
 typedef void core_deadline_fn(void *ctx, int64_t at);
+/* Called after a commit that may have added outbox messages. */
+typedef void core_outbox_fn(void *ctx);
 /* Persists the bootstrap token before the admin is committed; non-zero aborts. */
 typedef int core_token_sink_fn(void *ctx, const char *token);
 
@@ -48,6 +52,7 @@ LB_MUST_CHECK int core_new(struct store *st, struct clock clock, struct policy *
                            const struct core_config *cfg, struct core **out);
 void core_free(struct core *c);
 void core_set_deadline_hook(struct core *c, core_deadline_fn *fn, void *ctx);
+void core_set_outbox_hook(struct core *c, core_outbox_fn *fn, void *ctx);
 /* Replaces the policy (takes ownership of p); in-flight evaluations finish on the old one. */
 void core_policy_swap(struct core *c, struct policy *p);
 /* Creates the provider user `admin` (platform_admin) and its token when absent; *created
@@ -58,6 +63,8 @@ LB_MUST_CHECK int core_bootstrap(struct core *c, core_token_sink_fn *sink, void 
 size_t core_grant_count(struct core *c);
 /* The store's transaction and commit counters. */
 void core_store_stats(struct core *c, struct store_stats *out);
+/* The outbox's messages by state (zeros when the store cannot answer). */
+void core_outbox_count(struct core *c, struct outbox_counts *out);
 
 /* ---- sessions ---- */
 
@@ -110,7 +117,7 @@ LB_MUST_CHECK int core_tenant_list(struct core *c, const struct principal *actor
 
 struct settings_patch {
     bool has_lockbox_enabled, has_pending_expiry, has_default_grant, has_max_grant,
-        has_required_approvals, has_notification_emails;
+        has_required_approvals, has_notification_emails, has_email_links, has_reminder_before;
     struct tenant_settings values; /* borrowed; only the has_* fields are read */
 };
 
@@ -169,6 +176,12 @@ LB_MUST_CHECK int core_request_cancel(struct core *c, const struct principal *ac
                                       const char *reason, struct request *out, struct buf *err);
 LB_MUST_CHECK int core_request_revoke(struct core *c, const struct principal *actor, const char *id,
                                       const char *reason, struct request *out, struct buf *err);
+/* The notifications of a request (oldest first): for provider staff, and for the tenant's
+ * admins and the request's approvers. *show_errors tells whether the actor may read each
+ * delivery's last error (provider staff: it names the operator's own servers). */
+LB_MUST_CHECK int core_request_notifications(struct core *c, const struct principal *actor,
+                                             const char *id, struct outbox_list *out,
+                                             bool *show_errors);
 /* Expires and completes every request whose deadline has passed; *next is the next deadline
  * (0: none). Called by the scheduler. */
 LB_MUST_CHECK int core_run_due(struct core *c, int64_t *next);

@@ -23,6 +23,8 @@ struct core {
     struct session_cache *sessions; /* (owned) */
     core_deadline_fn *on_deadline;
     void *on_deadline_ctx;
+    core_outbox_fn *on_outbox;
+    void *on_outbox_ctx;
     unsigned char page_key[crypto_auth_hmacsha256_KEYBYTES];
 };
 
@@ -30,6 +32,12 @@ struct core {
 LB_MUST_CHECK int core_tx_begin(struct core *c);
 /* Commits when rc is 0, else rolls back; returns the final code. */
 int core_tx_end(struct core *c, int rc);
+/* Composes the notices of r's change from `before` (or, with reminder, its reminder) into the
+ * outbox and writes their request.notify record, inside the caller's transaction. */
+LB_MUST_CHECK int core_notify(struct core *c, const struct request *r, enum request_status before,
+                              bool reminder);
+/* Tells the notification dispatcher that a commit may have added messages. */
+void core_outbox_wake(struct core *c);
 /* Tells the scheduler about a deadline set by a committed transition. */
 void core_deadline_set(struct core *c, int64_t at);
 /* An audit entry acted by p at now (fields to be filled by the caller). */

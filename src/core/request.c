@@ -59,6 +59,15 @@ static int audit_request(struct core *c, const struct principal *actor, const ch
     return audit_append(c->store, &e, NULL);
 }
 
+/* Sets when the approvers who have not acted are reminded: reminder_before_seconds before the
+ * deadline, or never when the window is shorter than that. */
+static void reminder_set(struct request *r, const struct tenant_settings *ts, int64_t now)
+{
+    int64_t at = r->expires_at - ts->reminder_before_seconds;
+
+    r->reminder_at = ts->reminder_before_seconds > 0 && at > now ? at : 0;
+}
+
 static void grant_start(struct request *r, int64_t now)
 {
     r->status = REQ_APPROVED;
@@ -78,8 +87,11 @@ static int after_commit(struct core *c, const struct request *r, enum request_st
         grants_remove(c->grants, r);
     if (r->status == REQ_APPROVED)
         core_deadline_set(c, r->grant_ends_at);
+    else if (r->status == REQ_PENDING && r->reminder_at && r->reminder_at < r->expires_at)
+        core_deadline_set(c, r->reminder_at);
     else if (r->status == REQ_PENDING || r->status == REQ_PENDING_INTERNAL)
         core_deadline_set(c, r->expires_at);
+    core_outbox_wake(c);
     return rc;
 }
 
@@ -169,6 +181,7 @@ static int build_request(struct core *c, const struct principal *actor,
         r->status = REQ_PENDING;
         r->customer_visible = true;
         r->expires_at = now + ts->pending_expiry_seconds;
+        reminder_set(r, ts, now);
     } else {
         r->customer_visible = true;
         grant_start(r, now);
@@ -198,10 +211,11 @@ static int write_create(struct core *c, const struct principal *actor, struct re
         return rc;
     if (r->status == REQ_REJECTED)
         return audit_request(c, NULL, "request.reject", r, NULL, r->status_reason);
-    if (r->status == REQ_APPROVED)
-        return audit_request(c, NULL, "request.approve", r, "approve",
-                             "lockbox is off for this tenant: no customer approval needed");
-    return 0;
+    if (r->status == REQ_APPROVED &&
+        (rc = audit_request(c, NULL, "request.approve", r, "approve",
+                            "lockbox is off for this tenant: no customer approval needed")) != 0)
+        return rc;
+    return core_notify(c, r, REQ_REJECTED, false);
 }
 
 int core_request_create(struct core *c, const struct principal *actor,
@@ -298,6 +312,8 @@ static int transition(struct core *c, const struct principal *actor, const char 
     before = r.status;
     if (!rc)
         rc = fn(c, actor, &r, arg, err);
+    if (!rc)
+        rc = core_notify(c, &r, before, false);
     rc = core_tx_end(c, rc);
     if (!rc)
         rc = after_commit(c, &r, before);
@@ -361,6 +377,7 @@ static int do_review(struct core *c, const struct principal *actor, struct reque
     if (t.settings.lockbox_enabled) {
         r->status = REQ_PENDING;
         r->expires_at = clock_now(&c->clock) + t.settings.pending_expiry_seconds;
+        reminder_set(r, &t.settings, clock_now(&c->clock));
     } else {
         grant_start(r, clock_now(&c->clock));
     }
@@ -392,6 +409,29 @@ static int can_approve_now(struct core *c, const struct principal *actor, const 
     *ok = principal_can_approve(&now, r->tenant_id, r->resource_ids, r->resource_count);
     role_list_clear(&roles);
     return 0;
+}
+
+int core_request_notifications(struct core *c, const struct principal *actor, const char *id,
+                               struct outbox_list *out, bool *show_errors)
+{
+    struct request r = {0};
+    bool may = false;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    *show_errors = principal_is_provider(actor);
+    if ((rc = load_visible(c, actor, id, &r)) != 0)
+        return rc;
+    if (principal_is_provider(actor))
+        may = true;
+    else
+        rc = can_approve_now(c, actor, &r, &may);
+    if (!rc && !may)
+        rc = LB_EFORBIDDEN;
+    if (!rc)
+        rc = c->store->ops->outbox_list_for_request(c->store, r.id, out);
+    request_clear(&r);
+    return rc;
 }
 
 static size_t approvals_of(const struct request *r, const char *user_id, bool *already)
@@ -535,6 +575,7 @@ static int run_one(struct core *c, const char *id, int64_t now)
     struct request r = {0};
     enum request_status before;
     const char *activity = NULL;
+    bool reminder = false;
     int rc;
 
     if ((rc = core_tx_begin(c)) != 0)
@@ -549,9 +590,16 @@ static int run_one(struct core *c, const char *id, int64_t now)
         r.status = REQ_COMPLETED;
         r.grant_ended_at = r.grant_ends_at;
         activity = "request.complete";
+    } else if (!rc && r.status == REQ_PENDING && r.reminder_at && r.reminder_at <= now) {
+        r.reminder_at = 0;
+        reminder = true;
     }
-    if (!rc && activity && (rc = c->store->ops->request_update(c->store, &r)) == 0)
+    if (!rc && (activity || reminder))
+        rc = c->store->ops->request_update(c->store, &r);
+    if (!rc && activity)
         rc = audit_request(c, NULL, activity, &r, NULL, NULL);
+    if (!rc && (activity || reminder))
+        rc = core_notify(c, &r, before, reminder);
     rc = core_tx_end(c, rc);
     if (!rc)
         rc = after_commit(c, &r, before);

@@ -243,6 +243,10 @@ static int settings_apply(struct tenant *t, const struct settings_patch *p, stru
         s->max_grant_seconds = p->values.max_grant_seconds;
     if (p->has_required_approvals)
         s->required_approvals = p->values.required_approvals;
+    if (p->has_email_links)
+        s->email_links = p->values.email_links;
+    if (p->has_reminder_before)
+        s->reminder_before_seconds = p->values.reminder_before_seconds;
     if (p->has_notification_emails) {
         char **copy = NULL;
         if (strv_dup(p->values.notification_emails, p->values.notification_email_count, &copy))

@@ -1,5 +1,6 @@
 #include "daemon/config.h"
 
+#include "notify/notify.h"
 #include "util/banned.h"
 #include "util/mem.h"
 
@@ -104,6 +105,19 @@ int config_load_file(struct daemon_config *cfg, const char *path, struct buf *er
     return 0;
 }
 
+/* true when url starts with one of the schemes and holds no space or control character. */
+static bool url_is_plain(const char *url, const char *scheme_a, const char *scheme_b)
+{
+    size_t a = strlen(scheme_a), b = strlen(scheme_b);
+
+    if (!(strncmp(url, scheme_a, a) == 0 && url[a]) && !(strncmp(url, scheme_b, b) == 0 && url[b]))
+        return false;
+    for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+        if (*p <= 0x20 || *p == 0x7f)
+            return false;
+    return true;
+}
+
 int config_validate(const struct daemon_config *cfg, struct buf *err)
 {
     if (cfg->default_grant_seconds > cfg->max_grant_seconds) {
@@ -112,6 +126,18 @@ int config_validate(const struct daemon_config *cfg, struct buf *err)
     }
     if (!*cfg->data_dir) {
         buf_appendf(err, "server.data: must not be empty");
+        return LB_EINVAL;
+    }
+    if (*cfg->public_url && !url_is_plain(cfg->public_url, "http://", "https://")) {
+        buf_appendf(err, "server.public_url: want http://HOST[:PORT][/PATH] or https://...");
+        return LB_EINVAL;
+    }
+    if (*cfg->smtp_url && !url_is_plain(cfg->smtp_url, "smtp://", "smtps://")) {
+        buf_appendf(err, "smtp.url: want smtp://HOST[:PORT] or smtps://HOST[:PORT]");
+        return LB_EINVAL;
+    }
+    if (!notify_address_is_safe(cfg->smtp_from)) {
+        buf_appendf(err, "smtp.from: want a plain address such as lockbox@example.com");
         return LB_EINVAL;
     }
     return 0;

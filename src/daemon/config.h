@@ -32,6 +32,15 @@ struct daemon_config {
     int64_t default_grant_seconds;
     int64_t max_grant_seconds;
     int64_t required_approvals;
+    int64_t reminder_before_seconds;
+    char *public_url; /* "" = mails carry no link */
+    char *smtp_url;   /* "" = no mail is sent */
+    char *smtp_from;
+    char *smtp_username;      /* "" = no AUTH */
+    char *smtp_password_file; /* the password, alone in a file */
+    int64_t notify_retry_seconds;
+    int64_t webhook_allow_private; /* 1: webhooks may reach loopback and private addresses */
+    int64_t notify_timeout_ms;
 };
 
 enum config_type { CONFIG_STRING, CONFIG_INT };

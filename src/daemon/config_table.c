@@ -42,6 +42,22 @@ const struct config_entry config_table[] = {
         "a new tenant's maximum grant duration (8 hours)"),
     INT("tenant_defaults", "required_approvals", required_approvals, "1", 1, 100, NULL,
         "a new tenant's number of distinct approvals needed"),
+    INT("tenant_defaults", "reminder_before_seconds", reminder_before_seconds, "86400", 0,
+        365 * DAY, NULL, "a new tenant's reminder to approvers this long before expiry (0: none)"),
+    STR("server", "public_url", public_url, "", "--public-url",
+        "the portal's address as people reach it, for the links in mails (\"\": no link)"),
+    STR("smtp", "url", smtp_url, "", "--smtp-url",
+        "smtp://HOST:PORT (STARTTLS when offered) or smtps://HOST:PORT; \"\": no mail"),
+    STR("smtp", "from", smtp_from, "lockbox@localhost", NULL, "the sender of every mail"),
+    STR("smtp", "username", smtp_username, "", NULL, "SMTP AUTH user (\"\": no AUTH)"),
+    STR("smtp", "password_file", smtp_password_file, "", NULL,
+        "a file holding the SMTP AUTH password alone"),
+    INT("notify", "retry_seconds", notify_retry_seconds, "86400", 1, 30 * DAY, NULL,
+        "how long a notification is retried before it is marked failed"),
+    INT("notify", "webhook_allow_private", webhook_allow_private, "0", 0, 1, NULL,
+        "1 lets webhooks reach loopback, private and link-local addresses (tests, labs)"),
+    INT("notify", "timeout_ms", notify_timeout_ms, "30000", 100, 600000, NULL,
+        "the time one delivery (a mail or a webhook POST) may take"),
 };
 
 const size_t config_table_count = sizeof(config_table) / sizeof(config_table[0]);

@@ -4,6 +4,7 @@
 #include "daemon/config.h"
 #include "daemon/scheduler.h"
 #include "http/server.h"
+#include "notify/notify.h"
 #include "store/store_sqlite.h"
 #include "util/banned.h"
 #include "util/log.h"
@@ -188,11 +189,79 @@ struct daemon {
     struct store *store;
     struct core *core;
     struct scheduler *scheduler;
+    struct notify_dispatcher *dispatcher;
     struct http_server *http;
     char **proxies;
     size_t proxy_count;
     int lock_fd;
 };
+
+/* Reads the SMTP password (alone in its file, a trailing newline dropped) into *out. */
+static int read_secret_file(const char *path, char **out)
+{
+    char text[1024];
+    FILE *f;
+    size_t n;
+
+    *out = NULL;
+    if (!*path)
+        return 0;
+    if (!(f = fopen(path, "r"))) {
+        log_error("smtp: cannot read password_file=%s: %s", path, strerror(errno));
+        return LB_EIO;
+    }
+    n = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    while (n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+        text[--n] = '\0';
+    *out = lb_strdup(text);
+    sodium_memzero(text, sizeof(text));
+    return *out ? 0 : LB_ENOMEM;
+}
+
+static void on_outcome(void *ctx, const struct outbox_msg *m)
+{
+    (void)ctx;
+    if (m->status == OUTBOX_DELIVERED)
+        log_info("notify: delivered id=%s channel=%s event=%s request=%s attempts=%lld", m->id,
+                 m->channel, m->event, m->request_id ? m->request_id : "-", (long long)m->attempts);
+    else
+        log_warn("notify: %s id=%s channel=%s event=%s attempts=%lld error=\"%s\"",
+                 m->status == OUTBOX_FAILED ? "failed" : "will retry", m->id, m->channel, m->event,
+                 (long long)m->attempts, m->last_error ? m->last_error : "");
+}
+
+static void wake_dispatcher(void *ctx)
+{
+    notify_dispatcher_wake(ctx);
+}
+
+/* Starts the delivery thread; mail is off (and said so) without [smtp] url. */
+static int start_notifications(struct daemon *d)
+{
+    char *password = NULL;
+    int rc = read_secret_file(d->cfg.smtp_password_file, &password);
+    struct notify_delivery_config dc = {.smtp_url = d->cfg.smtp_url,
+                                        .smtp_from = d->cfg.smtp_from,
+                                        .smtp_username = d->cfg.smtp_username,
+                                        .smtp_password = password,
+                                        .webhook_allow_private = d->cfg.webhook_allow_private != 0,
+                                        .retry_seconds = d->cfg.notify_retry_seconds,
+                                        .timeout_ms = d->cfg.notify_timeout_ms};
+
+    if (rc == 0)
+        rc = notify_dispatcher_start(d->store, &dc, on_outcome, d, &d->dispatcher);
+    if (password)
+        sodium_memzero(password, strlen(password));
+    lb_free(password);
+    if (rc)
+        return rc;
+    core_set_outbox_hook(d->core, wake_dispatcher, d->dispatcher);
+    if (!*d->cfg.smtp_url)
+        log_warn("notify: no [smtp] url; no mail is sent (webhooks still are)");
+    return 0;
+}
 
 static int daemon_start(struct daemon *d)
 {
@@ -223,7 +292,12 @@ static int daemon_start(struct daemon *d)
         .tenant_defaults = {.pending_expiry_seconds = d->cfg.pending_expiry_seconds,
                             .default_grant_seconds = d->cfg.default_grant_seconds,
                             .max_grant_seconds = d->cfg.max_grant_seconds,
-                            .required_approvals = d->cfg.required_approvals},
+                            .required_approvals = d->cfg.required_approvals,
+                            .email_links = true,
+                            .reminder_before_seconds = d->cfg.reminder_before_seconds},
+        .notify = {.public_url = d->cfg.public_url,
+                   .mail_from = d->cfg.smtp_from,
+                   .mail_enabled = *d->cfg.smtp_url != '\0'},
     };
     if ((rc = core_new(d->store, clock_system(), policy, &cc, &d->core)) != 0) {
         log_error("core: cannot start error=%s", lb_strerror(rc));
@@ -242,6 +316,8 @@ static int daemon_start(struct daemon *d)
         log_error("scheduler: cannot catch up on deadlines error=%s", lb_strerror(rc));
         goto out;
     }
+    if ((rc = start_notifications(d)) != 0)
+        goto out;
     if ((rc = scheduler_start(d->core, &d->scheduler)) != 0)
         goto out;
     core_set_deadline_hook(d->core, scheduler_wake, d->scheduler);
@@ -268,6 +344,9 @@ static void daemon_stop(struct daemon *d)
     if (d->core)
         core_set_deadline_hook(d->core, NULL, NULL);
     scheduler_stop(d->scheduler);
+    if (d->core)
+        core_set_outbox_hook(d->core, NULL, NULL);
+    notify_dispatcher_stop(d->dispatcher);
     core_free(d->core);
     store_close(d->store);
     strv_free(d->proxies, d->proxy_count);

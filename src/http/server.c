@@ -227,8 +227,10 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
 {
     struct buf out = BUF_INIT, extra = BUF_INIT;
     struct store_stats st = {0};
+    struct outbox_counts oc = {0};
 
     core_store_stats(s->core, &st);
+    core_outbox_count(s->core, &oc);
     buf_appendf(&extra,
                 "# HELP lockbox_active_grants Entries in the in-memory grant index.\n"
                 "# TYPE lockbox_active_grants gauge\nlockbox_active_grants %zu\n"
@@ -237,9 +239,15 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
                 "lockbox_store_transactions_total %llu\n"
                 "# HELP lockbox_store_commits_total Durable commits (group commit: one fsync "
                 "each).\n# TYPE lockbox_store_commits_total counter\n"
-                "lockbox_store_commits_total %llu\n",
+                "lockbox_store_commits_total %llu\n"
+                "# HELP lockbox_notifications Notifications (mail and webhook) by state.\n"
+                "# TYPE lockbox_notifications gauge\n"
+                "lockbox_notifications{status=\"pending\"} %lld\n"
+                "lockbox_notifications{status=\"delivered\"} %lld\n"
+                "lockbox_notifications{status=\"failed\"} %lld\n",
                 core_grant_count(s->core), (unsigned long long)st.transactions,
-                (unsigned long long)st.commits);
+                (unsigned long long)st.commits, (long long)oc.pending, (long long)oc.delivered,
+                (long long)oc.failed);
     metrics_render(s->metrics, route_name, buf_cstr(&extra), &out);
     buf_release(&extra);
     answer_set(&rq->answer, 200, "text/plain; version=0.0.4", buf_take(&out));

@@ -28,6 +28,12 @@
  *   request_decisions(request_id, seq, kind, by_id, by_username, decision, at, reason, client_ip)
  *   audit(seq INTEGER PK AUTOINCREMENT, time, tenant_id, actor..., item, request_id, details)
  *     append-only: triggers refuse UPDATE and DELETE.
+ * Migration 2 (notifications):
+ *   tenants + email_links, reminder_before_seconds; requests + reminder_at
+ *   webhooks(id PK, tenant_id NULL=every tenant, url, events '\n'-joined, secret, created_at)
+ *   outbox(seq INTEGER PK, id UNIQUE, tenant_id, request_id, event, channel, recipient,
+ *          webhook_id, payload, created_at, status, attempts, next_attempt_at,
+ *          last_attempt_at, delivered_at, last_error)   the transactional outbox
  */
 #ifndef LB_STORE_STORE_H
 #define LB_STORE_STORE_H
@@ -60,6 +66,8 @@ struct tenant_settings {
     int64_t required_approvals;
     char **notification_emails; /* (owned) */
     size_t notification_email_count;
+    bool email_links;                /* mails link to the portal */
+    int64_t reminder_before_seconds; /* a reminder this long before a pending deadline */
 };
 
 struct tenant {
@@ -151,8 +159,9 @@ struct request {
     int64_t created_at;
     int64_t expires_at;                                     /* 0 when not pending */
     int64_t grant_starts_at, grant_ends_at, grant_ended_at; /* 0 when none */
-    char *status_reason;                                    /* may be NULL */
-    struct decision *decisions;                             /* review first, then customer */
+    int64_t reminder_at; /* when approvers who have not acted are reminded; 0: never (again) */
+    char *status_reason; /* may be NULL */
+    struct decision *decisions; /* review first, then customer */
     size_t decision_count;
 };
 
@@ -195,6 +204,50 @@ struct audit_filter {
     size_t limit;
 };
 
+struct webhook {
+    char *id;
+    char *tenant_id; /* NULL: every tenant's events (a platform admin's endpoint) */
+    char *url;
+    char **events; /* event types delivered ("request.pending", ...) */
+    size_t event_count;
+    char *secret; /* the HMAC-SHA256 key, shown once at creation */
+    int64_t created_at;
+};
+
+struct webhook_list {
+    struct webhook *items;
+    size_t count;
+};
+
+enum outbox_status { OUTBOX_PENDING, OUTBOX_DELIVERED, OUTBOX_FAILED };
+
+/* One notification to one recipient, written in the transaction of the change it tells of. */
+struct outbox_msg {
+    int64_t seq;
+    char *id; /* stable across retries: the mail's Message-ID, the webhook event's id */
+    char *tenant_id, *request_id;
+    char *event;      /* "request.pending", ... */
+    char *channel;    /* "email" or "webhook" */
+    char *recipient;  /* the address, or the webhook's URL */
+    char *webhook_id; /* NULL for mail */
+    char *payload;    /* mail: the whole message (CRLF lines); webhook: the JSON body */
+    int64_t created_at;
+    enum outbox_status status;
+    int64_t attempts;
+    int64_t next_attempt_at; /* 0 once delivered or failed */
+    int64_t last_attempt_at, delivered_at;
+    char *last_error; /* may be NULL */
+};
+
+struct outbox_list {
+    struct outbox_msg *items;
+    size_t count;
+};
+
+struct outbox_counts {
+    int64_t pending, delivered, failed;
+};
+
 struct store_stats {
     uint64_t transactions; /* logical transactions committed */
     uint64_t commits;      /* durable commits (each one fsync of the log) */
@@ -223,13 +276,14 @@ struct store_ops {
     int (*user_get)(struct store *st, const char *id, struct user *out);
     int (*user_get_by_username)(struct store *st, const char *username, struct user *out);
     int (*user_set_totp_step)(struct store *st, const char *id, int64_t step);
-    /* The tenant's users, ordered by username. */
+    /* The tenant's users (provider users for NULL), ordered by username. */
     int (*user_list_for_tenant)(struct store *st, const char *tenant_id, struct user_list *out);
 
     int (*role_insert)(struct store *st, const struct role_assignment *r);
     int (*role_get)(struct store *st, const char *id, struct role_assignment *out);
     int (*role_delete)(struct store *st, const char *id);
     int (*role_list_for_user)(struct store *st, const char *user_id, struct role_list *out);
+    /* The tenant's assignments (provider roles for NULL). */
     int (*role_list_for_tenant)(struct store *st, const char *tenant_id, struct role_list *out);
     int (*role_count)(struct store *st, const char *tenant_id, const char *role, const char *scope,
                       int64_t *count);
@@ -257,6 +311,25 @@ struct store_ops {
     int (*audit_insert)(struct store *st, struct audit_record *rec);
     int (*audit_query)(struct store *st, const struct audit_filter *f, struct audit_list *out);
 
+    int (*webhook_insert)(struct store *st, const struct webhook *w);
+    int (*webhook_get)(struct store *st, const char *id, struct webhook *out);
+    int (*webhook_delete)(struct store *st, const char *id);
+    /* The endpoints of tenant_id (NULL: the every-tenant ones), plus with with_global the
+     * every-tenant ones too; oldest first. */
+    int (*webhook_list)(struct store *st, const char *tenant_id, bool with_global,
+                        struct webhook_list *out);
+
+    int (*outbox_insert)(struct store *st, const struct outbox_msg *m);
+    /* Pending messages whose next attempt is due at now, soonest first. */
+    int (*outbox_due)(struct store *st, int64_t now, size_t limit, struct outbox_list *out);
+    /* The soonest next attempt of a pending message; 0 when none. */
+    int (*outbox_next_due)(struct store *st, int64_t *at);
+    /* Writes m's delivery state (status, attempts, times, last_error). */
+    int (*outbox_update)(struct store *st, const struct outbox_msg *m);
+    int (*outbox_list_for_request)(struct store *st, const char *request_id,
+                                   struct outbox_list *out);
+    int (*outbox_count)(struct store *st, struct outbox_counts *out);
+
     void (*stats)(struct store *st, struct store_stats *out);
 };
 
@@ -279,6 +352,10 @@ void request_clear(struct request *r);
 void request_list_clear(struct request_list *l);
 void audit_record_clear(struct audit_record *r);
 void audit_list_clear(struct audit_list *l);
+void webhook_clear(struct webhook *w);
+void webhook_list_clear(struct webhook_list *l);
+void outbox_msg_clear(struct outbox_msg *m);
+void outbox_list_clear(struct outbox_list *l);
 /* Frees an array of count strings and the array. */
 void strv_free(char **v, size_t count);
 /* Deep copy of a string array into *out; LB_ENOMEM on failure. */
@@ -289,6 +366,8 @@ const char *request_status_name(enum request_status s);
 int request_status_parse(const char *name);
 const char *access_level_name(enum access_level l);
 int access_level_parse(const char *name);
+const char *outbox_status_name(enum outbox_status s);
+int outbox_status_parse(const char *name);
 
 /* Closes the store and frees the handle; accepts NULL. */
 void store_close(struct store *st);

@@ -1,5 +1,6 @@
 #include "store_sqlite.h"
 
+#include "store_sqlite_int.h"
 #include "util/banned.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -11,67 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Logs where a store call failed, then yields the code (SQLite's *_BKPT). */
-#define STORE_ERR(code) store_err_at((code), __FILE__, __LINE__)
-
-#define STMT_CACHE_SIZE 48
-#define READERS 4      /* read connections: readers never wait for the writer (WAL) */
-#define GROUP_MAX 64   /* most transactions that share one commit */
-#define GROUP_RING 256 /* outcomes kept for waiters of recent groups */
-
-struct stmt_slot {
-    const char *sql; /* a string literal: the cache is keyed on its address */
-    sqlite3_stmt *stmt;
-};
-
-/* One SQLite connection and its prepared statements. */
-struct conn {
-    sqlite3 *db;
-    struct stmt_slot cache[STMT_CACHE_SIZE];
-    bool busy;     /* a reader in use */
-    bool implicit; /* a write outside a transaction: committed when released */
-};
-
-/*
- * Group commit: a logical transaction is a SAVEPOINT inside the writer's open SQLite
- * transaction (the group). When it ends while other writers wait for the writer lock, it
- * leaves the group open and waits; the last of the group COMMITs once (one fsync) and wakes
- * the others with the group's outcome. Nobody's call returns before its work is durable.
- */
-enum conn_mode { CONN_READ, CONN_WRITE };
-
-struct sqlite_store {
-    struct store base;
-    struct conn writer;
-    struct conn readers[READERS];
-    size_t reader_count; /* 0 for ":memory:": reads then use the writer */
-    pthread_mutex_t pool_lock;
-    pthread_cond_t pool_cond;
-    pthread_mutex_t wlock; /* held from begin to the end of a logical transaction */
-    pthread_cond_t group_done;
-    atomic_int want; /* writers waiting for wlock */
-    bool in_tx;
-    pthread_t owner; /* the thread inside a logical transaction, valid while in_tx */
-    bool group_open;
-    int group_size;          /* committed members of the open group */
-    uint64_t group_id;       /* the open (or next) group */
-    uint64_t finished_group; /* the last group closed */
-    int group_rc[GROUP_RING];
-    atomic_ullong transactions, commits;
-};
-
-static int store_err_at(int code, const char *file, int line)
+int sqs_err_at(int code, const char *file, int line)
 {
     log_debug("store error code=%s at=%s:%d", lb_strerror(code), file, line);
     return code;
 }
 
-static struct sqlite_store *to_sqlite(struct store *st)
+struct sqlite_store *sqs_of(struct store *st)
 {
     return (struct sqlite_store *)st;
 }
 
-static int sqlite_code(struct conn *cn, int rc)
+int sqs_code(struct conn *cn, int rc)
 {
     if (rc == SQLITE_CONSTRAINT)
         return STORE_ERR(LB_EEXISTS);
@@ -82,7 +34,7 @@ static int sqlite_code(struct conn *cn, int rc)
 }
 
 /* A prepared, reset statement for sql (a literal), or NULL. */
-static sqlite3_stmt *stmt(struct conn *cn, const char *sql)
+sqlite3_stmt *sqs_stmt(struct conn *cn, const char *sql)
 {
     sqlite3_stmt *st = NULL;
     size_t i;
@@ -108,7 +60,7 @@ static sqlite3_stmt *stmt(struct conn *cn, const char *sql)
 }
 
 /* Resets a cached statement, or finalizes one the cache had no room for. */
-static void stmt_done(struct conn *cn, sqlite3_stmt *st)
+void sqs_stmt_done(struct conn *cn, sqlite3_stmt *st)
 {
     for (size_t i = 0; i < STMT_CACHE_SIZE && cn->cache[i].sql; i++)
         if (cn->cache[i].stmt == st) {
@@ -118,7 +70,7 @@ static void stmt_done(struct conn *cn, sqlite3_stmt *st)
     sqlite3_finalize(st);
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *v)
+void sqs_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
     if (v)
         sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
@@ -126,7 +78,7 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
         sqlite3_bind_null(st, i);
 }
 
-static void bind_time(sqlite3_stmt *st, int i, int64_t v)
+void sqs_bind_time(sqlite3_stmt *st, int i, int64_t v)
 {
     if (v)
         sqlite3_bind_int64(st, i, v);
@@ -134,7 +86,7 @@ static void bind_time(sqlite3_stmt *st, int i, int64_t v)
         sqlite3_bind_null(st, i);
 }
 
-static char *col_str(sqlite3_stmt *st, int i, bool *oom)
+char *sqs_col_str(sqlite3_stmt *st, int i, bool *oom)
 {
     const unsigned char *v = sqlite3_column_text(st, i);
     char *copy;
@@ -155,22 +107,22 @@ static int exec(struct conn *cn, const char *sql)
     if (rc != SQLITE_OK) {
         log_error("store: %s", msg ? msg : sqlite3_errstr(rc));
         sqlite3_free(msg);
-        return sqlite_code(cn, rc);
+        return sqs_code(cn, rc);
     }
     return 0;
 }
 
 /* Runs a statement that returns no rows. */
-static int run(struct conn *cn, sqlite3_stmt *st)
+int sqs_run(struct conn *cn, sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
 
-    stmt_done(cn, st);
-    return rc == SQLITE_DONE ? 0 : sqlite_code(cn, rc);
+    sqs_stmt_done(cn, st);
+    return rc == SQLITE_DONE ? 0 : sqs_code(cn, rc);
 }
 
 /* Splits '\n'-joined text into a new string array. */
-static int split_lines(const char *text, char ***out, size_t *count)
+int sqs_split_lines(const char *text, char ***out, size_t *count)
 {
     size_t n = 0, i = 0;
     const char *p;
@@ -201,7 +153,7 @@ static int split_lines(const char *text, char ***out, size_t *count)
 }
 
 /* Joins strings with '\n' into a new string (callers validated that none holds a newline). */
-static char *join_lines(char *const *v, size_t count)
+char *sqs_join_lines(char *const *v, size_t count)
 {
     size_t len = 1;
     char *text, *p;
@@ -285,6 +237,20 @@ static const char *const migrations[] = {
     " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
     " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+    /* 2: notifications */
+    "ALTER TABLE tenants ADD COLUMN email_links INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE tenants ADD COLUMN reminder_before_seconds INTEGER NOT NULL DEFAULT 86400;"
+    "ALTER TABLE requests ADD COLUMN reminder_at INTEGER;"
+    "CREATE TABLE webhooks(id TEXT PRIMARY KEY, tenant_id TEXT REFERENCES tenants(id),"
+    " url TEXT NOT NULL, events TEXT NOT NULL, secret TEXT NOT NULL, created_at INTEGER NOT NULL);"
+    "CREATE INDEX webhooks_tenant ON webhooks(tenant_id);"
+    "CREATE TABLE outbox(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, tenant_id TEXT,"
+    " request_id TEXT, event TEXT NOT NULL, channel TEXT NOT NULL, recipient TEXT NOT NULL,"
+    " webhook_id TEXT, payload TEXT NOT NULL, created_at INTEGER NOT NULL, status TEXT NOT NULL,"
+    " attempts INTEGER NOT NULL, next_attempt_at INTEGER, last_attempt_at INTEGER,"
+    " delivered_at INTEGER, last_error TEXT);"
+    "CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE status='pending';"
+    "CREATE INDEX outbox_request ON outbox(request_id, seq);",
 };
 
 static int migrate(struct conn *s, struct buf *err)
@@ -359,7 +325,7 @@ static int group_finish(struct sqlite_store *s, bool member, int rc)
 
 static int sq_begin(struct store *st)
 {
-    struct sqlite_store *s = to_sqlite(st);
+    struct sqlite_store *s = sqs_of(st);
     int rc = 0;
 
     atomic_fetch_add(&s->want, 1);
@@ -387,7 +353,7 @@ static void undo_savepoint(struct sqlite_store *s)
 
 static int sq_commit(struct store *st)
 {
-    struct sqlite_store *s = to_sqlite(st);
+    struct sqlite_store *s = sqs_of(st);
     int rc = exec(&s->writer, "RELEASE tx");
 
     if (rc) {
@@ -400,7 +366,7 @@ static int sq_commit(struct store *st)
 
 static void sq_rollback(struct store *st)
 {
-    struct sqlite_store *s = to_sqlite(st);
+    struct sqlite_store *s = sqs_of(st);
 
     undo_savepoint(s);
     (void)group_finish(s, false, 0);
@@ -408,7 +374,7 @@ static void sq_rollback(struct store *st)
 
 /* The connection for one store call: the writer inside the caller's transaction; for a write
  * outside one, the writer in a transaction of its own; else a free reader. */
-static struct conn *acquire(struct sqlite_store *s, enum conn_mode mode)
+struct conn *sqs_acquire(struct sqlite_store *s, enum conn_mode mode)
 {
     struct conn *cn = NULL;
 
@@ -435,7 +401,7 @@ static struct conn *acquire(struct sqlite_store *s, enum conn_mode mode)
 }
 
 /* Gives back what acquire gave; an implicit transaction commits (or, on rc, rolls back). */
-static int release(struct sqlite_store *s, struct conn *cn, int rc)
+int sqs_release(struct sqlite_store *s, struct conn *cn, int rc)
 {
     if (!cn)
         return rc;
@@ -461,42 +427,42 @@ static int release(struct sqlite_store *s, struct conn *cn, int rc)
 static int sq_meta_get(struct store *base, const char *key, char **value)
 {
     static const char sql[] = "SELECT value FROM meta WHERE key=?";
-    struct sqlite_store *s = to_sqlite(base);
+    struct sqlite_store *s = sqs_of(base);
     bool oom = false;
-    struct conn *cn = acquire(s, CONN_READ);
-    sqlite3_stmt *st = stmt(cn, sql);
+    struct conn *cn = sqs_acquire(s, CONN_READ);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (!st)
         goto out;
-    bind_text(st, 1, key);
+    sqs_bind_text(st, 1, key);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        *value = col_str(st, 0, &oom);
+        *value = sqs_col_str(st, 0, &oom);
         rc = oom ? LB_ENOMEM : 0;
     } else {
-        rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(cn, rc);
+        rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqs_code(cn, rc);
     }
-    stmt_done(cn, st);
+    sqs_stmt_done(cn, st);
 out:
-    release(s, cn, 0);
+    sqs_release(s, cn, 0);
     return rc;
 }
 
 static int sq_meta_set(struct store *base, const char *key, const char *value)
 {
     static const char sql[] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)";
-    struct sqlite_store *s = to_sqlite(base);
-    struct conn *cn = acquire(s, CONN_WRITE);
-    sqlite3_stmt *st = stmt(cn, sql);
+    struct sqlite_store *s = sqs_of(base);
+    struct conn *cn = sqs_acquire(s, CONN_WRITE);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
-        bind_text(st, 1, key);
-        bind_text(st, 2, value);
-        rc = run(cn, st);
+        sqs_bind_text(st, 1, key);
+        sqs_bind_text(st, 2, value);
+        rc = sqs_run(cn, st);
     }
-    rc = release(s, cn, rc);
+    rc = sqs_release(s, cn, rc);
     return rc;
 }
 
@@ -504,7 +470,8 @@ static int sq_meta_set(struct store *base, const char *key, const char *value)
 
 #define TENANT_COLS                                                                                \
     "id, name, plan, created_at, lockbox_enabled, pending_expiry_seconds, default_grant_seconds,"  \
-    " max_grant_seconds, required_approvals, notification_emails"
+    " max_grant_seconds, required_approvals, notification_emails, email_links,"                    \
+    " reminder_before_seconds"
 
 static int read_tenant(sqlite3_stmt *st, struct tenant *t)
 {
@@ -512,17 +479,19 @@ static int read_tenant(sqlite3_stmt *st, struct tenant *t)
     int rc;
 
     memset(t, 0, sizeof(*t));
-    t->id = col_str(st, 0, &oom);
-    t->name = col_str(st, 1, &oom);
-    t->plan = col_str(st, 2, &oom);
+    t->id = sqs_col_str(st, 0, &oom);
+    t->name = sqs_col_str(st, 1, &oom);
+    t->plan = sqs_col_str(st, 2, &oom);
     t->created_at = sqlite3_column_int64(st, 3);
     t->settings.lockbox_enabled = sqlite3_column_int(st, 4) != 0;
     t->settings.pending_expiry_seconds = sqlite3_column_int64(st, 5);
     t->settings.default_grant_seconds = sqlite3_column_int64(st, 6);
     t->settings.max_grant_seconds = sqlite3_column_int64(st, 7);
     t->settings.required_approvals = sqlite3_column_int64(st, 8);
-    rc = split_lines((const char *)sqlite3_column_text(st, 9), &t->settings.notification_emails,
-                     &t->settings.notification_email_count);
+    rc = sqs_split_lines((const char *)sqlite3_column_text(st, 9), &t->settings.notification_emails,
+                         &t->settings.notification_email_count);
+    t->settings.email_links = sqlite3_column_int(st, 10) != 0;
+    t->settings.reminder_before_seconds = sqlite3_column_int64(st, 11);
     if (oom || rc) {
         tenant_clear(t);
         return LB_ENOMEM;
@@ -538,32 +507,35 @@ static void bind_settings(sqlite3_stmt *st, int first, const struct tenant_setti
     sqlite3_bind_int64(st, first + 2, ts->default_grant_seconds);
     sqlite3_bind_int64(st, first + 3, ts->max_grant_seconds);
     sqlite3_bind_int64(st, first + 4, ts->required_approvals);
-    bind_text(st, first + 5, emails);
+    sqs_bind_text(st, first + 5, emails);
+    sqlite3_bind_int(st, first + 6, ts->email_links);
+    sqlite3_bind_int64(st, first + 7, ts->reminder_before_seconds);
 }
 
 static int sq_tenant_insert(struct store *base, const struct tenant *t)
 {
-    static const char sql[] = "INSERT INTO tenants(" TENANT_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?)";
-    struct sqlite_store *s = to_sqlite(base);
+    static const char sql[] =
+        "INSERT INTO tenants(" TENANT_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?)";
+    struct sqlite_store *s = sqs_of(base);
     char *emails =
-        join_lines(t->settings.notification_emails, t->settings.notification_email_count);
+        sqs_join_lines(t->settings.notification_emails, t->settings.notification_email_count);
     struct conn *cn;
     sqlite3_stmt *st;
     int rc = LB_ESTORE;
 
     if (!emails)
         return LB_ENOMEM;
-    cn = acquire(s, CONN_WRITE);
-    st = stmt(cn, sql);
+    cn = sqs_acquire(s, CONN_WRITE);
+    st = sqs_stmt(cn, sql);
     if (st) {
-        bind_text(st, 1, t->id);
-        bind_text(st, 2, t->name);
-        bind_text(st, 3, t->plan);
+        sqs_bind_text(st, 1, t->id);
+        sqs_bind_text(st, 2, t->name);
+        sqs_bind_text(st, 3, t->plan);
         sqlite3_bind_int64(st, 4, t->created_at);
         bind_settings(st, 5, &t->settings, emails);
-        rc = run(cn, st);
+        rc = sqs_run(cn, st);
     }
-    rc = release(s, cn, rc);
+    rc = sqs_release(s, cn, rc);
     lb_free(emails);
     return rc;
 }
@@ -572,26 +544,27 @@ static int sq_tenant_update_settings(struct store *base, const struct tenant *t)
 {
     static const char sql[] =
         "UPDATE tenants SET lockbox_enabled=?, pending_expiry_seconds=?, default_grant_seconds=?,"
-        " max_grant_seconds=?, required_approvals=?, notification_emails=? WHERE id=?";
-    struct sqlite_store *s = to_sqlite(base);
+        " max_grant_seconds=?, required_approvals=?, notification_emails=?, email_links=?,"
+        " reminder_before_seconds=? WHERE id=?";
+    struct sqlite_store *s = sqs_of(base);
     char *emails =
-        join_lines(t->settings.notification_emails, t->settings.notification_email_count);
+        sqs_join_lines(t->settings.notification_emails, t->settings.notification_email_count);
     struct conn *cn;
     sqlite3_stmt *st;
     int rc = LB_ESTORE;
 
     if (!emails)
         return LB_ENOMEM;
-    cn = acquire(s, CONN_WRITE);
-    st = stmt(cn, sql);
+    cn = sqs_acquire(s, CONN_WRITE);
+    st = sqs_stmt(cn, sql);
     if (st) {
         bind_settings(st, 1, &t->settings, emails);
-        bind_text(st, 7, t->id);
-        rc = run(cn, st);
+        sqs_bind_text(st, 9, t->id);
+        rc = sqs_run(cn, st);
         if (rc == 0 && sqlite3_changes(cn->db) == 0)
             rc = LB_ENOTFOUND;
     }
-    rc = release(s, cn, rc);
+    rc = sqs_release(s, cn, rc);
     lb_free(emails);
     return rc;
 }
@@ -599,21 +572,21 @@ static int sq_tenant_update_settings(struct store *base, const struct tenant *t)
 static int sq_tenant_get(struct store *base, const char *id, struct tenant *out)
 {
     static const char sql[] = "SELECT " TENANT_COLS " FROM tenants WHERE id=?";
-    struct sqlite_store *s = to_sqlite(base);
-    struct conn *cn = acquire(s, CONN_READ);
-    sqlite3_stmt *st = stmt(cn, sql);
+    struct sqlite_store *s = sqs_of(base);
+    struct conn *cn = sqs_acquire(s, CONN_READ);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
-        bind_text(st, 1, id);
+        sqs_bind_text(st, 1, id);
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
             rc = read_tenant(st, out);
         else
-            rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(cn, rc);
-        stmt_done(cn, st);
+            rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqs_code(cn, rc);
+        sqs_stmt_done(cn, st);
     }
-    release(s, cn, 0);
+    sqs_release(s, cn, 0);
     return rc;
 }
 
@@ -623,16 +596,16 @@ static int sq_tenant_list(struct store *base, const char *only_id, struct tenant
     static const char sql[] =
         "SELECT " TENANT_COLS
         " FROM tenants WHERE ?1 IS NULL OR id=?1 ORDER BY created_at DESC, id";
-    struct sqlite_store *s = to_sqlite(base);
-    struct conn *cn = acquire(s, CONN_READ);
-    sqlite3_stmt *st = stmt(cn, sql);
+    struct sqlite_store *s = sqs_of(base);
+    struct conn *cn = sqs_acquire(s, CONN_READ);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     struct tenant *v = NULL;
     size_t n = 0, cap = 0;
     int rc = LB_ESTORE;
 
     if (!st)
         goto out;
-    bind_text(st, 1, only_id);
+    sqs_bind_text(st, 1, only_id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (lb_array_reserve(&v, &cap, n, sizeof(*v)) != 0) {
             rc = LB_ENOMEM;
@@ -642,10 +615,10 @@ static int sq_tenant_list(struct store *base, const char *only_id, struct tenant
             break;
         n++;
     }
-    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqlite_code(cn, rc));
-    stmt_done(cn, st);
+    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqs_code(cn, rc));
+    sqs_stmt_done(cn, st);
 out:
-    release(s, cn, 0);
+    sqs_release(s, cn, 0);
     if (rc) {
         for (size_t i = 0; i < n; i++)
             tenant_clear(&v[i]);
@@ -668,13 +641,13 @@ static int read_user(sqlite3_stmt *st, struct user *u)
     bool oom = false;
 
     memset(u, 0, sizeof(*u));
-    u->id = col_str(st, 0, &oom);
-    u->tenant_id = col_str(st, 1, &oom);
-    u->username = col_str(st, 2, &oom);
-    u->display_name = col_str(st, 3, &oom);
-    u->email = col_str(st, 4, &oom);
-    u->password_hash = col_str(st, 5, &oom);
-    u->totp_secret = col_str(st, 6, &oom);
+    u->id = sqs_col_str(st, 0, &oom);
+    u->tenant_id = sqs_col_str(st, 1, &oom);
+    u->username = sqs_col_str(st, 2, &oom);
+    u->display_name = sqs_col_str(st, 3, &oom);
+    u->email = sqs_col_str(st, 4, &oom);
+    u->password_hash = sqs_col_str(st, 5, &oom);
+    u->totp_secret = sqs_col_str(st, 6, &oom);
     u->totp_last_step = sqlite3_column_int64(st, 7);
     u->isolated_identity = sqlite3_column_int(st, 8) != 0;
     u->created_at = sqlite3_column_int64(st, 9);
@@ -688,44 +661,44 @@ static int read_user(sqlite3_stmt *st, struct user *u)
 static int sq_user_insert(struct store *base, const struct user *u)
 {
     static const char sql[] = "INSERT INTO users(" USER_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?)";
-    struct sqlite_store *s = to_sqlite(base);
-    struct conn *cn = acquire(s, CONN_WRITE);
-    sqlite3_stmt *st = stmt(cn, sql);
+    struct sqlite_store *s = sqs_of(base);
+    struct conn *cn = sqs_acquire(s, CONN_WRITE);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
-        bind_text(st, 1, u->id);
-        bind_text(st, 2, u->tenant_id);
-        bind_text(st, 3, u->username);
-        bind_text(st, 4, u->display_name);
-        bind_text(st, 5, u->email);
-        bind_text(st, 6, u->password_hash);
-        bind_text(st, 7, u->totp_secret);
+        sqs_bind_text(st, 1, u->id);
+        sqs_bind_text(st, 2, u->tenant_id);
+        sqs_bind_text(st, 3, u->username);
+        sqs_bind_text(st, 4, u->display_name);
+        sqs_bind_text(st, 5, u->email);
+        sqs_bind_text(st, 6, u->password_hash);
+        sqs_bind_text(st, 7, u->totp_secret);
         sqlite3_bind_int64(st, 8, u->totp_last_step);
         sqlite3_bind_int(st, 9, u->isolated_identity);
         sqlite3_bind_int64(st, 10, u->created_at);
-        rc = run(cn, st);
+        rc = sqs_run(cn, st);
     }
-    rc = release(s, cn, rc);
+    rc = sqs_release(s, cn, rc);
     return rc;
 }
 
 static int user_get_by(struct sqlite_store *s, const char *sql, const char *key, struct user *out)
 {
-    struct conn *cn = acquire(s, CONN_READ);
-    sqlite3_stmt *st = stmt(cn, sql);
+    struct conn *cn = sqs_acquire(s, CONN_READ);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
-        bind_text(st, 1, key);
+        sqs_bind_text(st, 1, key);
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
             rc = read_user(st, out);
         else
-            rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(cn, rc);
-        stmt_done(cn, st);
+            rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqs_code(cn, rc);
+        sqs_stmt_done(cn, st);
     }
-    release(s, cn, 0);
+    sqs_release(s, cn, 0);
     return rc;
 }
 
@@ -733,29 +706,30 @@ static int sq_user_get(struct store *base, const char *id, struct user *out)
 {
     static const char sql[] = "SELECT " USER_COLS " FROM users WHERE id=?";
 
-    return user_get_by(to_sqlite(base), sql, id, out);
+    return user_get_by(sqs_of(base), sql, id, out);
 }
 
 static int sq_user_get_by_username(struct store *base, const char *username, struct user *out)
 {
     static const char sql[] = "SELECT " USER_COLS " FROM users WHERE username=?";
 
-    return user_get_by(to_sqlite(base), sql, username, out);
+    return user_get_by(sqs_of(base), sql, username, out);
 }
 
 static int sq_user_list_for_tenant(struct store *base, const char *tenant_id, struct user_list *out)
 {
-    static const char sql[] = "SELECT " USER_COLS " FROM users WHERE tenant_id=? ORDER BY username";
-    struct sqlite_store *s = to_sqlite(base);
-    struct conn *cn = acquire(s, CONN_READ);
-    sqlite3_stmt *st = stmt(cn, sql);
+    static const char sql[] =
+        "SELECT " USER_COLS " FROM users WHERE tenant_id IS ? ORDER BY username";
+    struct sqlite_store *s = sqs_of(base);
+    struct conn *cn = sqs_acquire(s, CONN_READ);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     size_t cap = 0;
     int rc = LB_ESTORE;
 
     memset(out, 0, sizeof(*out));
     if (!st)
         goto out;
-    bind_text(st, 1, tenant_id);
+    sqs_bind_text(st, 1, tenant_id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (lb_array_reserve(&out->items, &cap, out->count, sizeof(*out->items)) != 0) {
             rc = LB_ENOMEM;
@@ -765,10 +739,10 @@ static int sq_user_list_for_tenant(struct store *base, const char *tenant_id, st
             break;
         out->count++;
     }
-    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqlite_code(cn, rc));
-    stmt_done(cn, st);
+    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqs_code(cn, rc));
+    sqs_stmt_done(cn, st);
 out:
-    release(s, cn, 0);
+    sqs_release(s, cn, 0);
     if (rc)
         user_list_clear(out);
     return rc;
@@ -777,21 +751,21 @@ out:
 static int sq_user_set_totp_step(struct store *base, const char *id, int64_t step)
 {
     static const char sql[] = "UPDATE users SET totp_last_step=? WHERE id=? AND totp_last_step<?";
-    struct sqlite_store *s = to_sqlite(base);
-    struct conn *cn = acquire(s, CONN_WRITE);
-    sqlite3_stmt *st = stmt(cn, sql);
+    struct sqlite_store *s = sqs_of(base);
+    struct conn *cn = sqs_acquire(s, CONN_WRITE);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
         sqlite3_bind_int64(st, 1, step);
-        bind_text(st, 2, id);
+        sqs_bind_text(st, 2, id);
         sqlite3_bind_int64(st, 3, step);
-        rc = run(cn, st);
+        rc = sqs_run(cn, st);
         /* Nothing changed: the step was already used (a replay, maybe from another thread). */
         if (rc == 0 && sqlite3_changes(cn->db) == 0)
             rc = LB_ECONFLICT;
     }
-    rc = release(s, cn, rc);
+    rc = sqs_release(s, cn, rc);
     return rc;
 }
 
@@ -806,12 +780,12 @@ static int read_role(sqlite3_stmt *st, struct role_assignment *r)
     bool oom = false;
 
     memset(r, 0, sizeof(*r));
-    r->id = col_str(st, 0, &oom);
-    r->tenant_id = col_str(st, 1, &oom);
-    r->user_id = col_str(st, 2, &oom);
-    r->username = col_str(st, 3, &oom);
-    r->role = col_str(st, 4, &oom);
-    r->scope = col_str(st, 5, &oom);
+    r->id = sqs_col_str(st, 0, &oom);
+    r->tenant_id = sqs_col_str(st, 1, &oom);
+    r->user_id = sqs_col_str(st, 2, &oom);
+    r->username = sqs_col_str(st, 3, &oom);
+    r->role = sqs_col_str(st, 4, &oom);
+    r->scope = sqs_col_str(st, 5, &oom);
     r->created_at = sqlite3_column_int64(st, 6);
     if (oom) {
         role_assignment_clear(r);
@@ -824,75 +798,75 @@ static int sq_role_insert(struct store *base, const struct role_assignment *r)
 {
     static const char sql[] = "INSERT INTO role_assignments(id, tenant_id, user_id, role, scope,"
                               " created_at) VALUES(?,?,?,?,?,?)";
-    struct sqlite_store *s = to_sqlite(base);
-    struct conn *cn = acquire(s, CONN_WRITE);
-    sqlite3_stmt *st = stmt(cn, sql);
+    struct sqlite_store *s = sqs_of(base);
+    struct conn *cn = sqs_acquire(s, CONN_WRITE);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
-        bind_text(st, 1, r->id);
-        bind_text(st, 2, r->tenant_id);
-        bind_text(st, 3, r->user_id);
-        bind_text(st, 4, r->role);
-        bind_text(st, 5, r->scope);
+        sqs_bind_text(st, 1, r->id);
+        sqs_bind_text(st, 2, r->tenant_id);
+        sqs_bind_text(st, 3, r->user_id);
+        sqs_bind_text(st, 4, r->role);
+        sqs_bind_text(st, 5, r->scope);
         sqlite3_bind_int64(st, 6, r->created_at);
-        rc = run(cn, st);
+        rc = sqs_run(cn, st);
     }
-    rc = release(s, cn, rc);
+    rc = sqs_release(s, cn, rc);
     return rc;
 }
 
 static int sq_role_get(struct store *base, const char *id, struct role_assignment *out)
 {
     static const char sql[] = ROLE_SELECT "WHERE r.id=?";
-    struct sqlite_store *s = to_sqlite(base);
-    struct conn *cn = acquire(s, CONN_READ);
-    sqlite3_stmt *st = stmt(cn, sql);
+    struct sqlite_store *s = sqs_of(base);
+    struct conn *cn = sqs_acquire(s, CONN_READ);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
-        bind_text(st, 1, id);
+        sqs_bind_text(st, 1, id);
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
             rc = read_role(st, out);
         else
-            rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(cn, rc);
-        stmt_done(cn, st);
+            rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqs_code(cn, rc);
+        sqs_stmt_done(cn, st);
     }
-    release(s, cn, 0);
+    sqs_release(s, cn, 0);
     return rc;
 }
 
 static int sq_role_delete(struct store *base, const char *id)
 {
     static const char sql[] = "DELETE FROM role_assignments WHERE id=?";
-    struct sqlite_store *s = to_sqlite(base);
-    struct conn *cn = acquire(s, CONN_WRITE);
-    sqlite3_stmt *st = stmt(cn, sql);
+    struct sqlite_store *s = sqs_of(base);
+    struct conn *cn = sqs_acquire(s, CONN_WRITE);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
-        bind_text(st, 1, id);
-        rc = run(cn, st);
+        sqs_bind_text(st, 1, id);
+        rc = sqs_run(cn, st);
         if (rc == 0 && sqlite3_changes(cn->db) == 0)
             rc = LB_ENOTFOUND;
     }
-    rc = release(s, cn, rc);
+    rc = sqs_release(s, cn, rc);
     return rc;
 }
 
 static int role_list_by(struct sqlite_store *s, const char *sql, const char *key,
                         struct role_list *out)
 {
-    struct conn *cn = acquire(s, CONN_READ);
-    sqlite3_stmt *st = stmt(cn, sql);
+    struct conn *cn = sqs_acquire(s, CONN_READ);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     size_t cap = 0;
     int rc = LB_ESTORE;
 
     memset(out, 0, sizeof(*out));
     if (!st)
         goto out;
-    bind_text(st, 1, key);
+    sqs_bind_text(st, 1, key);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (lb_array_reserve(&out->items, &cap, out->count, sizeof(*out->items)) != 0) {
             rc = LB_ENOMEM;
@@ -902,10 +876,10 @@ static int role_list_by(struct sqlite_store *s, const char *sql, const char *key
             break;
         out->count++;
     }
-    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqlite_code(cn, rc));
-    stmt_done(cn, st);
+    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqs_code(cn, rc));
+    sqs_stmt_done(cn, st);
 out:
-    release(s, cn, 0);
+    sqs_release(s, cn, 0);
     if (rc)
         role_list_clear(out);
     return rc;
@@ -915,14 +889,14 @@ static int sq_role_list_for_user(struct store *base, const char *user_id, struct
 {
     static const char sql[] = ROLE_SELECT "WHERE r.user_id=? ORDER BY r.created_at, r.rowid";
 
-    return role_list_by(to_sqlite(base), sql, user_id, out);
+    return role_list_by(sqs_of(base), sql, user_id, out);
 }
 
 static int sq_role_list_for_tenant(struct store *base, const char *tenant_id, struct role_list *out)
 {
-    static const char sql[] = ROLE_SELECT "WHERE r.tenant_id=? ORDER BY r.created_at, r.rowid";
+    static const char sql[] = ROLE_SELECT "WHERE r.tenant_id IS ? ORDER BY r.created_at, r.rowid";
 
-    return role_list_by(to_sqlite(base), sql, tenant_id, out);
+    return role_list_by(sqs_of(base), sql, tenant_id, out);
 }
 
 static int sq_role_count(struct store *base, const char *tenant_id, const char *role,
@@ -930,25 +904,25 @@ static int sq_role_count(struct store *base, const char *tenant_id, const char *
 {
     static const char sql[] =
         "SELECT count(*) FROM role_assignments WHERE tenant_id=? AND role=? AND scope=?";
-    struct sqlite_store *s = to_sqlite(base);
-    struct conn *cn = acquire(s, CONN_READ);
-    sqlite3_stmt *st = stmt(cn, sql);
+    struct sqlite_store *s = sqs_of(base);
+    struct conn *cn = sqs_acquire(s, CONN_READ);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
-        bind_text(st, 1, tenant_id);
-        bind_text(st, 2, role);
-        bind_text(st, 3, scope);
+        sqs_bind_text(st, 1, tenant_id);
+        sqs_bind_text(st, 2, role);
+        sqs_bind_text(st, 3, scope);
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
             *count = sqlite3_column_int64(st, 0);
             rc = 0;
         } else {
-            rc = sqlite_code(cn, rc);
+            rc = sqs_code(cn, rc);
         }
-        stmt_done(cn, st);
+        sqs_stmt_done(cn, st);
     }
-    release(s, cn, 0);
+    sqs_release(s, cn, 0);
     return rc;
 }
 
@@ -958,20 +932,20 @@ static int sq_session_insert(struct store *base, const struct session *se)
 {
     static const char sql[] = "INSERT INTO sessions(token_hash, user_id, mfa, created_at,"
                               " expires_at) VALUES(?,?,?,?,?)";
-    struct sqlite_store *s = to_sqlite(base);
-    struct conn *cn = acquire(s, CONN_WRITE);
-    sqlite3_stmt *st = stmt(cn, sql);
+    struct sqlite_store *s = sqs_of(base);
+    struct conn *cn = sqs_acquire(s, CONN_WRITE);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
-        bind_text(st, 1, se->token_hash);
-        bind_text(st, 2, se->user_id);
+        sqs_bind_text(st, 1, se->token_hash);
+        sqs_bind_text(st, 2, se->user_id);
         sqlite3_bind_int(st, 3, se->mfa);
         sqlite3_bind_int64(st, 4, se->created_at);
         sqlite3_bind_int64(st, 5, se->expires_at);
-        rc = run(cn, st);
+        rc = sqs_run(cn, st);
     }
-    rc = release(s, cn, rc);
+    rc = sqs_release(s, cn, rc);
     return rc;
 }
 
@@ -979,19 +953,19 @@ static int sq_session_get(struct store *base, const char *token_hash, struct ses
 {
     static const char sql[] =
         "SELECT token_hash, user_id, mfa, created_at, expires_at FROM sessions WHERE token_hash=?";
-    struct sqlite_store *s = to_sqlite(base);
+    struct sqlite_store *s = sqs_of(base);
     bool oom = false;
-    struct conn *cn = acquire(s, CONN_READ);
-    sqlite3_stmt *st = stmt(cn, sql);
+    struct conn *cn = sqs_acquire(s, CONN_READ);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
-        bind_text(st, 1, token_hash);
+        sqs_bind_text(st, 1, token_hash);
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
             memset(out, 0, sizeof(*out));
-            out->token_hash = col_str(st, 0, &oom);
-            out->user_id = col_str(st, 1, &oom);
+            out->token_hash = sqs_col_str(st, 0, &oom);
+            out->user_id = sqs_col_str(st, 1, &oom);
             out->mfa = sqlite3_column_int(st, 2) != 0;
             out->created_at = sqlite3_column_int64(st, 3);
             out->expires_at = sqlite3_column_int64(st, 4);
@@ -1001,11 +975,11 @@ static int sq_session_get(struct store *base, const char *token_hash, struct ses
                 rc = LB_ENOMEM;
             }
         } else {
-            rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(cn, rc);
+            rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqs_code(cn, rc);
         }
-        stmt_done(cn, st);
+        sqs_stmt_done(cn, st);
     }
-    release(s, cn, 0);
+    sqs_release(s, cn, 0);
     return rc;
 }
 
@@ -1019,14 +993,14 @@ static int read_ticket_history(struct conn *cn, struct ticket *t)
 {
     static const char sql[] =
         "SELECT at, by, type, text FROM ticket_history WHERE ticket_id=? ORDER BY seq";
-    sqlite3_stmt *st = stmt(cn, sql);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     size_t cap = 0;
     bool oom = false;
     int rc;
 
     if (!st)
         return LB_ESTORE;
-    bind_text(st, 1, t->id);
+    sqs_bind_text(st, 1, t->id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (lb_array_reserve(&t->history, &cap, t->history_count, sizeof(*t->history)) != 0) {
             oom = true;
@@ -1034,16 +1008,16 @@ static int read_ticket_history(struct conn *cn, struct ticket *t)
         }
         struct ticket_event *ev = &t->history[t->history_count++];
         ev->at = sqlite3_column_int64(st, 0);
-        ev->by = col_str(st, 1, &oom);
-        ev->type = col_str(st, 2, &oom);
-        ev->text = col_str(st, 3, &oom);
+        ev->by = sqs_col_str(st, 1, &oom);
+        ev->type = sqs_col_str(st, 2, &oom);
+        ev->text = sqs_col_str(st, 3, &oom);
         if (oom)
             break;
     }
-    stmt_done(cn, st);
+    sqs_stmt_done(cn, st);
     if (oom)
         return LB_ENOMEM;
-    return rc == SQLITE_DONE ? 0 : sqlite_code(cn, rc);
+    return rc == SQLITE_DONE ? 0 : sqs_code(cn, rc);
 }
 
 static int read_ticket(sqlite3_stmt *st, struct ticket *t)
@@ -1052,14 +1026,14 @@ static int read_ticket(sqlite3_stmt *st, struct ticket *t)
 
     memset(t, 0, sizeof(*t));
     t->seq = sqlite3_column_int64(st, 0);
-    t->id = col_str(st, 1, &oom);
-    t->tenant_id = col_str(st, 2, &oom);
-    t->title = col_str(st, 3, &oom);
-    t->description = col_str(st, 4, &oom);
-    t->severity = col_str(st, 5, &oom);
-    t->status = col_str(st, 6, &oom);
-    t->created_by = col_str(st, 7, &oom);
-    t->created_by_username = col_str(st, 8, &oom);
+    t->id = sqs_col_str(st, 1, &oom);
+    t->tenant_id = sqs_col_str(st, 2, &oom);
+    t->title = sqs_col_str(st, 3, &oom);
+    t->description = sqs_col_str(st, 4, &oom);
+    t->severity = sqs_col_str(st, 5, &oom);
+    t->status = sqs_col_str(st, 6, &oom);
+    t->created_by = sqs_col_str(st, 7, &oom);
+    t->created_by_username = sqs_col_str(st, 8, &oom);
     t->created_at = sqlite3_column_int64(st, 9);
     if (oom) {
         ticket_clear(t);
@@ -1072,23 +1046,23 @@ static int sq_ticket_insert(struct store *base, const struct ticket *t)
 {
     static const char sql[] = "INSERT INTO tickets(id, tenant_id, title, description, severity,"
                               " status, created_by, created_at) VALUES(?,?,?,?,?,?,?,?)";
-    struct sqlite_store *s = to_sqlite(base);
-    struct conn *cn = acquire(s, CONN_WRITE);
-    sqlite3_stmt *st = stmt(cn, sql);
+    struct sqlite_store *s = sqs_of(base);
+    struct conn *cn = sqs_acquire(s, CONN_WRITE);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
-        bind_text(st, 1, t->id);
-        bind_text(st, 2, t->tenant_id);
-        bind_text(st, 3, t->title);
-        bind_text(st, 4, t->description);
-        bind_text(st, 5, t->severity);
-        bind_text(st, 6, t->status);
-        bind_text(st, 7, t->created_by);
+        sqs_bind_text(st, 1, t->id);
+        sqs_bind_text(st, 2, t->tenant_id);
+        sqs_bind_text(st, 3, t->title);
+        sqs_bind_text(st, 4, t->description);
+        sqs_bind_text(st, 5, t->severity);
+        sqs_bind_text(st, 6, t->status);
+        sqs_bind_text(st, 7, t->created_by);
         sqlite3_bind_int64(st, 8, t->created_at);
-        rc = run(cn, st);
+        rc = sqs_run(cn, st);
     }
-    rc = release(s, cn, rc);
+    rc = sqs_release(s, cn, rc);
     return rc;
 }
 
@@ -1097,44 +1071,44 @@ static int sq_ticket_event_append(struct store *base, const char *ticket_id,
 {
     static const char sql[] =
         "INSERT INTO ticket_history(ticket_id, at, by, type, text) VALUES(?,?,?,?,?)";
-    struct sqlite_store *s = to_sqlite(base);
-    struct conn *cn = acquire(s, CONN_WRITE);
-    sqlite3_stmt *st = stmt(cn, sql);
+    struct sqlite_store *s = sqs_of(base);
+    struct conn *cn = sqs_acquire(s, CONN_WRITE);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
-        bind_text(st, 1, ticket_id);
+        sqs_bind_text(st, 1, ticket_id);
         sqlite3_bind_int64(st, 2, ev->at);
-        bind_text(st, 3, ev->by);
-        bind_text(st, 4, ev->type);
-        bind_text(st, 5, ev->text);
-        rc = run(cn, st);
+        sqs_bind_text(st, 3, ev->by);
+        sqs_bind_text(st, 4, ev->type);
+        sqs_bind_text(st, 5, ev->text);
+        rc = sqs_run(cn, st);
     }
-    rc = release(s, cn, rc);
+    rc = sqs_release(s, cn, rc);
     return rc;
 }
 
 static int sq_ticket_get(struct store *base, const char *id, struct ticket *out)
 {
     static const char sql[] = TICKET_SELECT "WHERE t.id=?";
-    struct sqlite_store *s = to_sqlite(base);
-    struct conn *cn = acquire(s, CONN_READ);
-    sqlite3_stmt *st = stmt(cn, sql);
+    struct sqlite_store *s = sqs_of(base);
+    struct conn *cn = sqs_acquire(s, CONN_READ);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (!st)
         goto out;
-    bind_text(st, 1, id);
+    sqs_bind_text(st, 1, id);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         rc = read_ticket(st, out);
     else
-        rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(cn, rc);
-    stmt_done(cn, st);
+        rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqs_code(cn, rc);
+    sqs_stmt_done(cn, st);
     if (rc == 0 && (rc = read_ticket_history(cn, out)) != 0)
         ticket_clear(out);
 out:
-    release(s, cn, 0);
+    sqs_release(s, cn, 0);
     return rc;
 }
 
@@ -1143,9 +1117,9 @@ static int sq_ticket_list(struct store *base, const char *tenant_id, int64_t bef
 {
     static const char sql[] = TICKET_SELECT "WHERE t.tenant_id=? AND (?2 = 0 OR t.seq < ?2)"
                                             " ORDER BY t.seq DESC LIMIT ?3";
-    struct sqlite_store *s = to_sqlite(base);
-    struct conn *cn = acquire(s, CONN_READ);
-    sqlite3_stmt *st = stmt(cn, sql);
+    struct sqlite_store *s = sqs_of(base);
+    struct conn *cn = sqs_acquire(s, CONN_READ);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     int rc = LB_ESTORE;
 
     memset(out, 0, sizeof(*out));
@@ -1153,11 +1127,11 @@ static int sq_ticket_list(struct store *base, const char *tenant_id, int64_t bef
         goto out;
     out->items = lb_calloc(limit ? limit : 1, sizeof(*out->items));
     if (!out->items) {
-        stmt_done(cn, st);
+        sqs_stmt_done(cn, st);
         rc = LB_ENOMEM;
         goto out;
     }
-    bind_text(st, 1, tenant_id);
+    sqs_bind_text(st, 1, tenant_id);
     sqlite3_bind_int64(st, 2, before_seq);
     sqlite3_bind_int64(st, 3, (int64_t)limit);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && out->count < limit) {
@@ -1165,12 +1139,12 @@ static int sq_ticket_list(struct store *base, const char *tenant_id, int64_t bef
             break;
         out->count++;
     }
-    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqlite_code(cn, rc));
-    stmt_done(cn, st);
+    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqs_code(cn, rc));
+    sqs_stmt_done(cn, st);
     for (size_t i = 0; rc == 0 && i < out->count; i++)
         rc = read_ticket_history(cn, &out->items[i]);
 out:
-    release(s, cn, 0);
+    sqs_release(s, cn, 0);
     if (rc)
         ticket_list_clear(out);
     return rc;
@@ -1183,7 +1157,7 @@ out:
     " resource_ids, access_level, justification, duration_seconds, status,"                        \
     " customer_approval_required, internal_review_required, customer_visible,"                     \
     " approvals_required, created_at, expires_at, grant_starts_at, grant_ends_at,"                 \
-    " grant_ended_at, status_reason"
+    " grant_ended_at, status_reason, reminder_at"
 
 static int64_t col_time(sqlite3_stmt *st, int i)
 {
@@ -1198,16 +1172,16 @@ static int read_request_row(sqlite3_stmt *st, struct request *r)
 
     memset(r, 0, sizeof(*r));
     r->seq = sqlite3_column_int64(st, 0);
-    r->id = col_str(st, 1, &oom);
-    r->tenant_id = col_str(st, 2, &oom);
-    r->ticket_id = col_str(st, 3, &oom);
-    r->requester_id = col_str(st, 4, &oom);
-    r->requester_username = col_str(st, 5, &oom);
-    r->resource_type = col_str(st, 6, &oom);
-    rc =
-        split_lines((const char *)sqlite3_column_text(st, 7), &r->resource_ids, &r->resource_count);
+    r->id = sqs_col_str(st, 1, &oom);
+    r->tenant_id = sqs_col_str(st, 2, &oom);
+    r->ticket_id = sqs_col_str(st, 3, &oom);
+    r->requester_id = sqs_col_str(st, 4, &oom);
+    r->requester_username = sqs_col_str(st, 5, &oom);
+    r->resource_type = sqs_col_str(st, 6, &oom);
+    rc = sqs_split_lines((const char *)sqlite3_column_text(st, 7), &r->resource_ids,
+                         &r->resource_count);
     r->access_level = (enum access_level)sqlite3_column_int(st, 8);
-    r->justification = col_str(st, 9, &oom);
+    r->justification = sqs_col_str(st, 9, &oom);
     r->duration_seconds = sqlite3_column_int64(st, 10);
     status = (const char *)sqlite3_column_text(st, 11);
     r->status = (enum request_status)(status ? request_status_parse(status) : 0);
@@ -1220,7 +1194,8 @@ static int read_request_row(sqlite3_stmt *st, struct request *r)
     r->grant_starts_at = col_time(st, 18);
     r->grant_ends_at = col_time(st, 19);
     r->grant_ended_at = col_time(st, 20);
-    r->status_reason = col_str(st, 21, &oom);
+    r->status_reason = sqs_col_str(st, 21, &oom);
+    r->reminder_at = col_time(st, 22);
     if (oom || rc) {
         request_clear(r);
         return LB_ENOMEM;
@@ -1232,14 +1207,14 @@ static int read_decisions(struct conn *cn, struct request *r)
 {
     static const char sql[] = "SELECT kind, by_id, by_username, decision, at, reason, client_ip"
                               " FROM request_decisions WHERE request_id=? ORDER BY seq";
-    sqlite3_stmt *st = stmt(cn, sql);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     size_t cap = 0;
     bool oom = false;
     int rc;
 
     if (!st)
         return LB_ESTORE;
-    bind_text(st, 1, r->id);
+    sqs_bind_text(st, 1, r->id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (lb_array_reserve(&r->decisions, &cap, r->decision_count, sizeof(*r->decisions)) != 0) {
             oom = true;
@@ -1250,23 +1225,26 @@ static int read_decisions(struct conn *cn, struct request *r)
         d->kind = strcmp((const char *)sqlite3_column_text(st, 0), "review") == 0
                       ? DECISION_REVIEW
                       : DECISION_CUSTOMER;
-        d->by_id = col_str(st, 1, &oom);
-        d->by_username = col_str(st, 2, &oom);
+        d->by_id = sqs_col_str(st, 1, &oom);
+        d->by_username = sqs_col_str(st, 2, &oom);
         d->approve = strcmp((const char *)sqlite3_column_text(st, 3), "approve") == 0;
         d->at = sqlite3_column_int64(st, 4);
-        d->reason = col_str(st, 5, &oom);
-        d->client_ip = col_str(st, 6, &oom);
+        d->reason = sqs_col_str(st, 5, &oom);
+        d->client_ip = sqs_col_str(st, 6, &oom);
         if (oom)
             break;
     }
-    stmt_done(cn, st);
+    sqs_stmt_done(cn, st);
     if (oom)
         return LB_ENOMEM;
-    return rc == SQLITE_DONE ? 0 : sqlite_code(cn, rc);
+    return rc == SQLITE_DONE ? 0 : sqs_code(cn, rc);
 }
 
+/* The scheduler's next moment for r: its reminder, its pending deadline or its grant's end. */
 static int64_t request_deadline(const struct request *r)
 {
+    if (r->status == REQ_PENDING && r->reminder_at && r->reminder_at < r->expires_at)
+        return r->reminder_at;
     if (r->status == REQ_PENDING || r->status == REQ_PENDING_INTERNAL)
         return r->expires_at;
     if (r->status == REQ_APPROVED)
@@ -1281,44 +1259,45 @@ static int sq_request_insert(struct store *base, const struct request *r)
         " resource_type, resource_ids, access_level, justification, duration_seconds, status,"
         " customer_approval_required, internal_review_required, customer_visible,"
         " approvals_required, created_at, expires_at, grant_starts_at, grant_ends_at,"
-        " grant_ended_at, status_reason, deadline)"
-        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-    struct sqlite_store *s = to_sqlite(base);
-    char *ids = join_lines(r->resource_ids, r->resource_count);
+        " grant_ended_at, status_reason, deadline, reminder_at)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    struct sqlite_store *s = sqs_of(base);
+    char *ids = sqs_join_lines(r->resource_ids, r->resource_count);
     struct conn *cn;
     sqlite3_stmt *st;
     int rc = LB_ESTORE;
 
     if (!ids)
         return LB_ENOMEM;
-    cn = acquire(s, CONN_WRITE);
-    st = stmt(cn, sql);
+    cn = sqs_acquire(s, CONN_WRITE);
+    st = sqs_stmt(cn, sql);
     if (st) {
-        bind_text(st, 1, r->id);
-        bind_text(st, 2, r->tenant_id);
-        bind_text(st, 3, r->ticket_id);
-        bind_text(st, 4, r->requester_id);
-        bind_text(st, 5, r->requester_username);
-        bind_text(st, 6, r->resource_type);
-        bind_text(st, 7, ids);
+        sqs_bind_text(st, 1, r->id);
+        sqs_bind_text(st, 2, r->tenant_id);
+        sqs_bind_text(st, 3, r->ticket_id);
+        sqs_bind_text(st, 4, r->requester_id);
+        sqs_bind_text(st, 5, r->requester_username);
+        sqs_bind_text(st, 6, r->resource_type);
+        sqs_bind_text(st, 7, ids);
         sqlite3_bind_int(st, 8, (int)r->access_level);
-        bind_text(st, 9, r->justification);
+        sqs_bind_text(st, 9, r->justification);
         sqlite3_bind_int64(st, 10, r->duration_seconds);
-        bind_text(st, 11, request_status_name(r->status));
+        sqs_bind_text(st, 11, request_status_name(r->status));
         sqlite3_bind_int(st, 12, r->customer_approval_required);
         sqlite3_bind_int(st, 13, r->internal_review_required);
         sqlite3_bind_int(st, 14, r->customer_visible);
         sqlite3_bind_int64(st, 15, r->approvals_required);
         sqlite3_bind_int64(st, 16, r->created_at);
-        bind_time(st, 17, r->expires_at);
-        bind_time(st, 18, r->grant_starts_at);
-        bind_time(st, 19, r->grant_ends_at);
-        bind_time(st, 20, r->grant_ended_at);
-        bind_text(st, 21, r->status_reason);
-        bind_time(st, 22, request_deadline(r));
-        rc = run(cn, st);
+        sqs_bind_time(st, 17, r->expires_at);
+        sqs_bind_time(st, 18, r->grant_starts_at);
+        sqs_bind_time(st, 19, r->grant_ends_at);
+        sqs_bind_time(st, 20, r->grant_ended_at);
+        sqs_bind_text(st, 21, r->status_reason);
+        sqs_bind_time(st, 22, request_deadline(r));
+        sqs_bind_time(st, 23, r->reminder_at);
+        rc = sqs_run(cn, st);
     }
-    rc = release(s, cn, rc);
+    rc = sqs_release(s, cn, rc);
     lb_free(ids);
     return rc;
 }
@@ -1328,28 +1307,29 @@ static int sq_request_update(struct store *base, const struct request *r)
     static const char sql[] =
         "UPDATE requests SET status=?, customer_approval_required=?, customer_visible=?,"
         " expires_at=?, grant_starts_at=?, grant_ends_at=?, grant_ended_at=?, status_reason=?,"
-        " deadline=? WHERE id=?";
-    struct sqlite_store *s = to_sqlite(base);
-    struct conn *cn = acquire(s, CONN_WRITE);
-    sqlite3_stmt *st = stmt(cn, sql);
+        " deadline=?, reminder_at=? WHERE id=?";
+    struct sqlite_store *s = sqs_of(base);
+    struct conn *cn = sqs_acquire(s, CONN_WRITE);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
-        bind_text(st, 1, request_status_name(r->status));
+        sqs_bind_text(st, 1, request_status_name(r->status));
         sqlite3_bind_int(st, 2, r->customer_approval_required);
         sqlite3_bind_int(st, 3, r->customer_visible);
-        bind_time(st, 4, r->expires_at);
-        bind_time(st, 5, r->grant_starts_at);
-        bind_time(st, 6, r->grant_ends_at);
-        bind_time(st, 7, r->grant_ended_at);
-        bind_text(st, 8, r->status_reason);
-        bind_time(st, 9, request_deadline(r));
-        bind_text(st, 10, r->id);
-        rc = run(cn, st);
+        sqs_bind_time(st, 4, r->expires_at);
+        sqs_bind_time(st, 5, r->grant_starts_at);
+        sqs_bind_time(st, 6, r->grant_ends_at);
+        sqs_bind_time(st, 7, r->grant_ended_at);
+        sqs_bind_text(st, 8, r->status_reason);
+        sqs_bind_time(st, 9, request_deadline(r));
+        sqs_bind_time(st, 10, r->reminder_at);
+        sqs_bind_text(st, 11, r->id);
+        rc = sqs_run(cn, st);
         if (rc == 0 && sqlite3_changes(cn->db) == 0)
             rc = LB_ENOTFOUND;
     }
-    rc = release(s, cn, rc);
+    rc = sqs_release(s, cn, rc);
     return rc;
 }
 
@@ -1358,47 +1338,47 @@ static int sq_request_decision_insert(struct store *base, const char *request_id
 {
     static const char sql[] = "INSERT INTO request_decisions(request_id, kind, by_id, by_username,"
                               " decision, at, reason, client_ip) VALUES(?,?,?,?,?,?,?,?)";
-    struct sqlite_store *s = to_sqlite(base);
-    struct conn *cn = acquire(s, CONN_WRITE);
-    sqlite3_stmt *st = stmt(cn, sql);
+    struct sqlite_store *s = sqs_of(base);
+    struct conn *cn = sqs_acquire(s, CONN_WRITE);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
-        bind_text(st, 1, request_id);
-        bind_text(st, 2, d->kind == DECISION_REVIEW ? "review" : "customer");
-        bind_text(st, 3, d->by_id);
-        bind_text(st, 4, d->by_username);
-        bind_text(st, 5, d->approve ? "approve" : "deny");
+        sqs_bind_text(st, 1, request_id);
+        sqs_bind_text(st, 2, d->kind == DECISION_REVIEW ? "review" : "customer");
+        sqs_bind_text(st, 3, d->by_id);
+        sqs_bind_text(st, 4, d->by_username);
+        sqs_bind_text(st, 5, d->approve ? "approve" : "deny");
         sqlite3_bind_int64(st, 6, d->at);
-        bind_text(st, 7, d->reason);
-        bind_text(st, 8, d->client_ip);
-        rc = run(cn, st);
+        sqs_bind_text(st, 7, d->reason);
+        sqs_bind_text(st, 8, d->client_ip);
+        rc = sqs_run(cn, st);
     }
-    rc = release(s, cn, rc);
+    rc = sqs_release(s, cn, rc);
     return rc;
 }
 
 static int sq_request_get(struct store *base, const char *id, struct request *out)
 {
     static const char sql[] = "SELECT " REQUEST_COLS " FROM requests WHERE id=?";
-    struct sqlite_store *s = to_sqlite(base);
-    struct conn *cn = acquire(s, CONN_READ);
-    sqlite3_stmt *st = stmt(cn, sql);
+    struct sqlite_store *s = sqs_of(base);
+    struct conn *cn = sqs_acquire(s, CONN_READ);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (!st)
         goto out;
-    bind_text(st, 1, id);
+    sqs_bind_text(st, 1, id);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         rc = read_request_row(st, out);
     else
-        rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqlite_code(cn, rc);
-    stmt_done(cn, st);
+        rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqs_code(cn, rc);
+    sqs_stmt_done(cn, st);
     if (rc == 0 && (rc = read_decisions(cn, out)) != 0)
         request_clear(out);
 out:
-    release(s, cn, 0);
+    sqs_release(s, cn, 0);
     return rc;
 }
 
@@ -1410,9 +1390,9 @@ static int sq_request_list(struct store *base, const struct request_filter *f,
         " WHERE (?1 IS NULL OR tenant_id=?1) AND (?2 IS NULL OR status=?2)"
         " AND (?3 IS NULL OR requester_username=?3) AND (?4=0 OR customer_visible=1)"
         " AND (?5=0 OR seq<?5) ORDER BY seq DESC LIMIT ?6";
-    struct sqlite_store *s = to_sqlite(base);
-    struct conn *cn = acquire(s, CONN_READ);
-    sqlite3_stmt *st = stmt(cn, sql);
+    struct sqlite_store *s = sqs_of(base);
+    struct conn *cn = sqs_acquire(s, CONN_READ);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     int rc = LB_ESTORE;
 
     memset(out, 0, sizeof(*out));
@@ -1420,13 +1400,14 @@ static int sq_request_list(struct store *base, const struct request_filter *f,
         goto out;
     out->items = lb_calloc(f->limit ? f->limit : 1, sizeof(*out->items));
     if (!out->items) {
-        stmt_done(cn, st);
+        sqs_stmt_done(cn, st);
         rc = LB_ENOMEM;
         goto out;
     }
-    bind_text(st, 1, f->tenant_id);
-    bind_text(st, 2, f->status >= 0 ? request_status_name((enum request_status)f->status) : NULL);
-    bind_text(st, 3, f->requester_username);
+    sqs_bind_text(st, 1, f->tenant_id);
+    sqs_bind_text(st, 2,
+                  f->status >= 0 ? request_status_name((enum request_status)f->status) : NULL);
+    sqs_bind_text(st, 3, f->requester_username);
     sqlite3_bind_int(st, 4, f->customer_visible_only);
     sqlite3_bind_int64(st, 5, f->before_seq);
     sqlite3_bind_int64(st, 6, (int64_t)f->limit);
@@ -1435,12 +1416,12 @@ static int sq_request_list(struct store *base, const struct request_filter *f,
             break;
         out->count++;
     }
-    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqlite_code(cn, rc));
-    stmt_done(cn, st);
+    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqs_code(cn, rc));
+    sqs_stmt_done(cn, st);
     for (size_t i = 0; rc == 0 && i < out->count; i++)
         rc = read_decisions(cn, &out->items[i]);
 out:
-    release(s, cn, 0);
+    sqs_release(s, cn, 0);
     if (rc)
         request_list_clear(out);
     return rc;
@@ -1449,9 +1430,9 @@ out:
 static int sq_request_each_approved(struct store *base, store_request_fn *fn, void *ctx)
 {
     static const char sql[] = "SELECT " REQUEST_COLS " FROM requests WHERE status='approved'";
-    struct sqlite_store *s = to_sqlite(base);
-    struct conn *cn = acquire(s, CONN_READ);
-    sqlite3_stmt *st = stmt(cn, sql);
+    struct sqlite_store *s = sqs_of(base);
+    struct conn *cn = sqs_acquire(s, CONN_READ);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     struct request r;
     int rc = LB_ESTORE;
 
@@ -1465,19 +1446,19 @@ static int sq_request_each_approved(struct store *base, store_request_fn *fn, vo
         if (rc)
             break;
     }
-    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : (rc == SQLITE_ROW ? 0 : sqlite_code(cn, rc)));
-    stmt_done(cn, st);
+    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : (rc == SQLITE_ROW ? 0 : sqs_code(cn, rc)));
+    sqs_stmt_done(cn, st);
 out:
-    release(s, cn, 0);
+    sqs_release(s, cn, 0);
     return rc;
 }
 
 static int sq_request_next_deadline(struct store *base, int64_t *at)
 {
     static const char sql[] = "SELECT min(deadline) FROM requests WHERE deadline IS NOT NULL";
-    struct sqlite_store *s = to_sqlite(base);
-    struct conn *cn = acquire(s, CONN_READ);
-    sqlite3_stmt *st = stmt(cn, sql);
+    struct sqlite_store *s = sqs_of(base);
+    struct conn *cn = sqs_acquire(s, CONN_READ);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
@@ -1486,11 +1467,11 @@ static int sq_request_next_deadline(struct store *base, int64_t *at)
             *at = col_time(st, 0);
             rc = 0;
         } else {
-            rc = sqlite_code(cn, rc);
+            rc = sqs_code(cn, rc);
         }
-        stmt_done(cn, st);
+        sqs_stmt_done(cn, st);
     }
-    release(s, cn, 0);
+    sqs_release(s, cn, 0);
     return rc;
 }
 
@@ -1498,10 +1479,10 @@ static int sq_request_due(struct store *base, int64_t now, size_t limit, char **
 {
     static const char sql[] = "SELECT id FROM requests WHERE deadline IS NOT NULL AND deadline<=?"
                               " ORDER BY deadline LIMIT ?";
-    struct sqlite_store *s = to_sqlite(base);
+    struct sqlite_store *s = sqs_of(base);
     bool oom = false;
-    struct conn *cn = acquire(s, CONN_READ);
-    sqlite3_stmt *st = stmt(cn, sql);
+    struct conn *cn = sqs_acquire(s, CONN_READ);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     char **v = lb_calloc(limit ? limit : 1, sizeof(*v));
     size_t n = 0;
     int rc = LB_ESTORE;
@@ -1509,17 +1490,17 @@ static int sq_request_due(struct store *base, int64_t now, size_t limit, char **
     if (!st || !v) {
         rc = st ? LB_ENOMEM : LB_ESTORE;
         if (st)
-            stmt_done(cn, st);
+            sqs_stmt_done(cn, st);
         goto out;
     }
     sqlite3_bind_int64(st, 1, now);
     sqlite3_bind_int64(st, 2, (int64_t)limit);
     while (n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW && !oom)
-        v[n++] = col_str(st, 0, &oom);
-    rc = oom ? LB_ENOMEM : (rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sqlite_code(cn, rc));
-    stmt_done(cn, st);
+        v[n++] = sqs_col_str(st, 0, &oom);
+    rc = oom ? LB_ENOMEM : (rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sqs_code(cn, rc));
+    sqs_stmt_done(cn, st);
 out:
-    release(s, cn, 0);
+    sqs_release(s, cn, 0);
     if (rc) {
         strv_free(v, n);
         return rc;
@@ -1536,28 +1517,28 @@ static int sq_audit_insert(struct store *base, struct audit_record *rec)
     static const char sql[] =
         "INSERT INTO audit(time, tenant_id, actor, actor_id, actor_type, client_ip, activity,"
         " item, request_id, decision, details) VALUES(?,?,?,?,?,?,?,?,?,?,?)";
-    struct sqlite_store *s = to_sqlite(base);
-    struct conn *cn = acquire(s, CONN_WRITE);
-    sqlite3_stmt *st = stmt(cn, sql);
+    struct sqlite_store *s = sqs_of(base);
+    struct conn *cn = sqs_acquire(s, CONN_WRITE);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
     int rc = LB_ESTORE;
 
     if (st) {
         sqlite3_bind_int64(st, 1, rec->time);
-        bind_text(st, 2, rec->tenant_id);
-        bind_text(st, 3, rec->actor);
-        bind_text(st, 4, rec->actor_id);
-        bind_text(st, 5, rec->actor_type);
-        bind_text(st, 6, rec->client_ip);
-        bind_text(st, 7, rec->activity);
-        bind_text(st, 8, rec->item);
-        bind_text(st, 9, rec->request_id);
-        bind_text(st, 10, rec->decision);
-        bind_text(st, 11, rec->details ? rec->details : "{}");
-        rc = run(cn, st);
+        sqs_bind_text(st, 2, rec->tenant_id);
+        sqs_bind_text(st, 3, rec->actor);
+        sqs_bind_text(st, 4, rec->actor_id);
+        sqs_bind_text(st, 5, rec->actor_type);
+        sqs_bind_text(st, 6, rec->client_ip);
+        sqs_bind_text(st, 7, rec->activity);
+        sqs_bind_text(st, 8, rec->item);
+        sqs_bind_text(st, 9, rec->request_id);
+        sqs_bind_text(st, 10, rec->decision);
+        sqs_bind_text(st, 11, rec->details ? rec->details : "{}");
+        rc = sqs_run(cn, st);
         if (rc == 0)
             rec->seq = sqlite3_last_insert_rowid(cn->db);
     }
-    rc = release(s, cn, rc);
+    rc = sqs_release(s, cn, rc);
     return rc;
 }
 
@@ -1568,16 +1549,16 @@ static int read_audit(sqlite3_stmt *st, struct audit_record *r)
     memset(r, 0, sizeof(*r));
     r->seq = sqlite3_column_int64(st, 0);
     r->time = sqlite3_column_int64(st, 1);
-    r->tenant_id = col_str(st, 2, &oom);
-    r->actor = col_str(st, 3, &oom);
-    r->actor_id = col_str(st, 4, &oom);
-    r->actor_type = col_str(st, 5, &oom);
-    r->client_ip = col_str(st, 6, &oom);
-    r->activity = col_str(st, 7, &oom);
-    r->item = col_str(st, 8, &oom);
-    r->request_id = col_str(st, 9, &oom);
-    r->decision = col_str(st, 10, &oom);
-    r->details = col_str(st, 11, &oom);
+    r->tenant_id = sqs_col_str(st, 2, &oom);
+    r->actor = sqs_col_str(st, 3, &oom);
+    r->actor_id = sqs_col_str(st, 4, &oom);
+    r->actor_type = sqs_col_str(st, 5, &oom);
+    r->client_ip = sqs_col_str(st, 6, &oom);
+    r->activity = sqs_col_str(st, 7, &oom);
+    r->item = sqs_col_str(st, 8, &oom);
+    r->request_id = sqs_col_str(st, 9, &oom);
+    r->decision = sqs_col_str(st, 10, &oom);
+    r->details = sqs_col_str(st, 11, &oom);
     if (oom) {
         audit_record_clear(r);
         return LB_ENOMEM;
@@ -1599,9 +1580,9 @@ static int sq_audit_query(struct store *base, const struct audit_filter *f, stru
         AUDIT_SELECT AUDIT_WHERE " AND (?8=0 OR seq>?8) ORDER BY seq ASC LIMIT ?9";
     static const char desc[] =
         AUDIT_SELECT AUDIT_WHERE " AND (?8=0 OR seq<?8) ORDER BY seq DESC LIMIT ?9";
-    struct sqlite_store *s = to_sqlite(base);
-    struct conn *cn = acquire(s, CONN_READ);
-    sqlite3_stmt *st = stmt(cn, f->ascending ? asc : desc);
+    struct sqlite_store *s = sqs_of(base);
+    struct conn *cn = sqs_acquire(s, CONN_READ);
+    sqlite3_stmt *st = sqs_stmt(cn, f->ascending ? asc : desc);
     int rc = LB_ESTORE;
 
     memset(out, 0, sizeof(*out));
@@ -1609,14 +1590,14 @@ static int sq_audit_query(struct store *base, const struct audit_filter *f, stru
         goto out;
     out->items = lb_calloc(f->limit ? f->limit : 1, sizeof(*out->items));
     if (!out->items) {
-        stmt_done(cn, st);
+        sqs_stmt_done(cn, st);
         rc = LB_ENOMEM;
         goto out;
     }
-    bind_text(st, 1, f->activity);
-    bind_text(st, 2, f->actor);
-    bind_text(st, 3, f->item);
-    bind_text(st, 4, f->tenant_id);
+    sqs_bind_text(st, 1, f->activity);
+    sqs_bind_text(st, 2, f->actor);
+    sqs_bind_text(st, 3, f->item);
+    sqs_bind_text(st, 4, f->tenant_id);
     sqlite3_bind_int64(st, 5, f->from);
     sqlite3_bind_int64(st, 6, f->to);
     sqlite3_bind_int(st, 7, f->tenant_view);
@@ -1627,10 +1608,10 @@ static int sq_audit_query(struct store *base, const struct audit_filter *f, stru
             break;
         out->count++;
     }
-    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqlite_code(cn, rc));
-    stmt_done(cn, st);
+    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqs_code(cn, rc));
+    sqs_stmt_done(cn, st);
 out:
-    release(s, cn, 0);
+    sqs_release(s, cn, 0);
     if (rc)
         audit_list_clear(out);
     return rc;
@@ -1650,7 +1631,7 @@ static void conn_close(struct conn *cn)
 
 static void sq_close(struct store *base)
 {
-    struct sqlite_store *s = to_sqlite(base);
+    struct sqlite_store *s = sqs_of(base);
 
     for (size_t i = 0; i < s->reader_count; i++)
         conn_close(&s->readers[i]);
@@ -1688,13 +1669,23 @@ static int conn_open(struct conn *cn, const char *path, bool writer, struct buf 
 
 static void sq_stats(struct store *base, struct store_stats *out)
 {
-    struct sqlite_store *s = to_sqlite(base);
+    struct sqlite_store *s = sqs_of(base);
 
     out->transactions = atomic_load(&s->transactions);
     out->commits = atomic_load(&s->commits);
 }
 
 static const struct store_ops sqlite_ops = {
+    .webhook_insert = sqs_webhook_insert,
+    .webhook_get = sqs_webhook_get,
+    .webhook_delete = sqs_webhook_delete,
+    .webhook_list = sqs_webhook_list,
+    .outbox_insert = sqs_outbox_insert,
+    .outbox_due = sqs_outbox_due,
+    .outbox_next_due = sqs_outbox_next_due,
+    .outbox_update = sqs_outbox_update,
+    .outbox_list_for_request = sqs_outbox_list_for_request,
+    .outbox_count = sqs_outbox_count,
     .stats = sq_stats,
     .close = sq_close,
     .begin = sq_begin,

@@ -17,6 +17,8 @@ import subprocess
 import tempfile
 import time
 
+from smtp_server import SMTPServer
+
 PASSWORD = "correct horse battery"
 
 
@@ -90,6 +92,15 @@ class Server:
         if rc != 0:
             raise RuntimeError(f"lockboxd exited {rc} on SIGTERM (want 0)")
         self.start(**kw)
+
+    def configure(self, ini, restart=True):
+        """Writes ini as the server's config file (--config) and restarts it with it."""
+        path = os.path.join(self.tmp, "lockboxd.conf")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(ini)
+        self.extra_args = ["--config", path]
+        if restart:
+            self.restart()
 
     def bootstrap_token(self):
         with open(os.path.join(self.data, "bootstrap-token"), encoding="utf-8") as f:
@@ -398,4 +409,5 @@ def scope_for(srv, results, lockbox_cli=None):
         "provider_user": provider_user, "tenant": tenant, "tenant_user": tenant_user,
         "ticket": ticket, "world": world, "request": request, "wait_for": wait_for,
         "PASSWORD": PASSWORD, "time": time, "signal": signal, "os": os, "json": json,
+        "SMTPServer": SMTPServer,
     }

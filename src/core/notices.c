@@ -1,0 +1,228 @@
+/*
+ * Who is told of a request's change: the recipients of each event, composed into the outbox
+ * and recorded as a request.notify audit record, in the transaction of the change itself.
+ *
+ *   pending_internal   the provider's internal approvers (never the requester)
+ *   pending            the request's eligible approvers and the tenant's notification_emails
+ *   reminder           the eligible approvers who have not decided yet
+ *   outcomes           the requester, and the approvers of the stage the request was in
+ * Tenant webhooks hear only of requests that reached the customer; every-tenant webhooks of
+ * all of them.
+ */
+#include "core/ids.h"
+#include "core_int.h"
+#include "util/banned.h"
+#include "util/mem.h"
+
+#include <string.h>
+#include <strings.h>
+
+/* Addresses, borrowed from the lists loaded for one notice; no repeats. */
+struct addresses {
+    char **v;
+    size_t count, cap;
+};
+
+static int add_address(struct addresses *a, char *addr)
+{
+    if (!addr || !notify_address_is_safe(addr))
+        return 0;
+    for (size_t i = 0; i < a->count; i++)
+        if (strcasecmp(a->v[i], addr) == 0)
+            return 0;
+    if (lb_array_reserve(&a->v, &a->cap, a->count, sizeof(*a->v)) != 0)
+        return LB_ENOMEM;
+    a->v[a->count++] = addr;
+    return 0;
+}
+
+/* What one notice loads; released by notice_release. */
+struct notice {
+    struct tenant tenant;
+    struct ticket ticket;
+    bool has_ticket;
+    struct user requester;
+    struct user_list tenant_users, provider_users;
+    struct role_list tenant_roles, provider_roles;
+    struct webhook_list hooks;
+    struct addresses to;
+};
+
+static void notice_release(struct notice *n)
+{
+    tenant_clear(&n->tenant);
+    ticket_clear(&n->ticket);
+    user_clear(&n->requester);
+    user_list_clear(&n->tenant_users);
+    user_list_clear(&n->provider_users);
+    role_list_clear(&n->tenant_roles);
+    role_list_clear(&n->provider_roles);
+    webhook_list_clear(&n->hooks);
+    lb_free(n->to.v);
+}
+
+static bool has_decided(const struct request *r, const char *user_id)
+{
+    for (size_t i = 0; i < r->decision_count; i++)
+        if (r->decisions[i].kind == DECISION_CUSTOMER &&
+            strcmp(r->decisions[i].by_id, user_id) == 0)
+            return true;
+    return false;
+}
+
+/* The tenant's users who may approve r (and, with undecided_only, have not decided). */
+static int add_customer_approvers(struct core *c, struct notice *n, const struct request *r,
+                                  bool undecided_only)
+{
+    struct store *st = c->store;
+    int rc;
+
+    if ((rc = st->ops->user_list_for_tenant(st, r->tenant_id, &n->tenant_users)) != 0 ||
+        (rc = st->ops->role_list_for_tenant(st, r->tenant_id, &n->tenant_roles)) != 0)
+        return rc;
+    struct role_assignment *own = lb_calloc(n->tenant_roles.count, sizeof(*own));
+    if (n->tenant_roles.count && !own)
+        return LB_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < n->tenant_users.count; i++) {
+        struct user *u = &n->tenant_users.items[i];
+        struct principal p = {.user_id = u->id, .tenant_id = u->tenant_id};
+        p.tenant_roles.items = own;
+        for (size_t j = 0; j < n->tenant_roles.count; j++)
+            if (strcmp(n->tenant_roles.items[j].user_id, u->id) == 0)
+                own[p.tenant_roles.count++] = n->tenant_roles.items[j];
+        if (strcmp(u->id, r->requester_id) != 0 &&
+            principal_can_approve(&p, r->tenant_id, r->resource_ids, r->resource_count) &&
+            !(undecided_only && has_decided(r, u->id)))
+            rc = add_address(&n->to, u->email);
+    }
+    lb_free(own); /* its entries are borrowed from n->tenant_roles */
+    return rc;
+}
+
+/* The provider's internal approvers, but never the requester. */
+static int add_internal_approvers(struct core *c, struct notice *n, const struct request *r)
+{
+    struct store *st = c->store;
+    int rc;
+
+    if ((rc = st->ops->user_list_for_tenant(st, NULL, &n->provider_users)) != 0 ||
+        (rc = st->ops->role_list_for_tenant(st, NULL, &n->provider_roles)) != 0)
+        return rc;
+    for (size_t i = 0; rc == 0 && i < n->provider_roles.count; i++) {
+        const struct role_assignment *ra = &n->provider_roles.items[i];
+        if (strcmp(ra->role, "internal_approver") != 0 || strcmp(ra->user_id, r->requester_id) == 0)
+            continue;
+        for (size_t j = 0; rc == 0 && j < n->provider_users.count; j++)
+            if (strcmp(n->provider_users.items[j].id, ra->user_id) == 0)
+                rc = add_address(&n->to, n->provider_users.items[j].email);
+    }
+    return rc;
+}
+
+static int add_requester(struct core *c, struct notice *n, const struct request *r)
+{
+    int rc = c->store->ops->user_get(c->store, r->requester_id, &n->requester);
+
+    return rc ? rc : add_address(&n->to, n->requester.email);
+}
+
+static int collect(struct core *c, struct notice *n, const struct request *r, enum notify_event ev,
+                   enum request_status before)
+{
+    const struct tenant_settings *ts = &n->tenant.settings;
+    int rc = 0;
+
+    switch (ev) {
+    case NOTIFY_PENDING_INTERNAL:
+        return add_internal_approvers(c, n, r);
+    case NOTIFY_PENDING:
+        rc = add_customer_approvers(c, n, r, false);
+        for (size_t i = 0; rc == 0 && i < ts->notification_email_count; i++)
+            rc = add_address(&n->to, ts->notification_emails[i]);
+        return rc;
+    case NOTIFY_REMINDER:
+        return add_customer_approvers(c, n, r, true);
+    default:
+        rc = add_requester(c, n, r);
+        if (rc == 0 && before == REQ_PENDING_INTERNAL)
+            rc = add_internal_approvers(c, n, r);
+        if (rc == 0 && r->customer_visible && r->customer_approval_required)
+            rc = add_customer_approvers(c, n, r, false);
+        return rc;
+    }
+}
+
+static int audit_notice(struct core *c, const struct request *r, enum notify_event ev,
+                        struct notice *n)
+{
+    struct audit_entry e = core_audit_entry(c, NULL, "request.notify", r->tenant_id, r->id);
+    char **urls = lb_calloc(n->hooks.count, sizeof(*urls));
+    size_t url_count = 0;
+    int rc;
+
+    if (n->hooks.count && !urls)
+        return LB_ENOMEM;
+    for (size_t i = 0; i < n->hooks.count; i++)
+        if (notify_webhook_wants(&n->hooks.items[i], ev))
+            urls[url_count++] = n->hooks.items[i].url;
+    if (url_count == 0 && (!c->cfg.notify.mail_enabled || n->to.count == 0)) {
+        lb_free(urls); /* nobody was told: nothing to record */
+        return 0;
+    }
+    const struct audit_field f[] = {AF_STR("event", notify_event_name(ev)),
+                                    AF_STRV("emails", c->cfg.notify.mail_enabled ? n->to.v : NULL,
+                                            c->cfg.notify.mail_enabled ? n->to.count : 0),
+                                    AF_STRV("webhooks", urls, url_count)};
+    e.request_id = r->id;
+    e.fields = f;
+    e.field_count = 3;
+    rc = audit_append(c->store, &e, NULL);
+    lb_free(urls);
+    return rc;
+}
+
+/* The event a change of status tells of, or -1 for none. */
+static int event_of(const struct request *r, enum request_status before)
+{
+    static const int events[] = {
+        [REQ_PENDING_INTERNAL] = NOTIFY_PENDING_INTERNAL,
+        [REQ_PENDING] = NOTIFY_PENDING,
+        [REQ_APPROVED] = NOTIFY_APPROVED,
+        [REQ_DENIED] = NOTIFY_DENIED,
+        [REQ_REJECTED] = -1,
+        [REQ_EXPIRED] = NOTIFY_EXPIRED,
+        [REQ_CANCELED] = NOTIFY_CANCELED,
+        [REQ_REVOKED] = NOTIFY_REVOKED,
+        [REQ_COMPLETED] = NOTIFY_COMPLETED,
+    };
+
+    return r->status == before ? -1 : events[r->status];
+}
+
+int core_notify(struct core *c, const struct request *r, enum request_status before, bool reminder)
+{
+    struct notice n = {0};
+    int ev = reminder ? NOTIFY_REMINDER : event_of(r, before);
+    struct store *st = c->store;
+    int rc;
+
+    if (ev < 0)
+        return 0;
+    if ((rc = st->ops->tenant_get(st, r->tenant_id, &n.tenant)) != 0)
+        goto out;
+    n.has_ticket = st->ops->ticket_get(st, r->ticket_id, &n.ticket) == 0;
+    if ((rc = collect(c, &n, r, (enum notify_event)ev, before)) != 0 ||
+        (rc = st->ops->webhook_list(st, r->customer_visible ? r->tenant_id : NULL, true,
+                                    &n.hooks)) != 0)
+        goto out;
+    struct notify_subject s = {.event = (enum notify_event)ev,
+                               .request = r,
+                               .tenant = &n.tenant,
+                               .ticket = n.has_ticket ? &n.ticket : NULL,
+                               .now = clock_now(&c->clock)};
+    if ((rc = notify_enqueue(st, &c->cfg.notify, &s, n.to.v, n.to.count, &n.hooks)) == 0)
+        rc = audit_notice(c, r, (enum notify_event)ev, &n);
+out:
+    notice_release(&n);
+    return rc;
+}

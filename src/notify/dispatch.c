@@ -1,0 +1,172 @@
+/*
+ * The delivery thread: takes due outbox rows, sends each, records the outcome. It sleeps until
+ * the next retry is due or it is woken by a commit that added messages; a failed send never
+ * blocks anything but later sends.
+ */
+#include "notify/notify.h"
+#include "util/banned.h"
+#include "util/mem.h"
+#include "util/timeutil.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+#define BATCH 32
+#define IDLE_POLL_SECONDS 60 /* a safety net: wake-ups are the normal path */
+
+struct notify_dispatcher {
+    struct store *st; /* borrowed */
+    struct notify_sender *sender;
+    int64_t retry_seconds;
+    notify_outcome_fn *on_outcome;
+    void *ctx;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool stop, woken;
+};
+
+/* Records the outcome of one attempt on m. */
+static void settle(struct notify_dispatcher *d, struct outbox_msg *m, int rc, struct buf *err)
+{
+    int64_t now = time_now();
+    char *why = NULL;
+
+    m->attempts++;
+    m->last_attempt_at = now;
+    lb_free(m->last_error);
+    m->last_error = NULL;
+    if (rc == 0) {
+        m->status = OUTBOX_DELIVERED;
+        m->delivered_at = now;
+        m->next_attempt_at = 0;
+    } else {
+        why = lb_strdup(buf_ok(err) && err->len ? buf_cstr(err) : lb_strerror(rc));
+        m->last_error = why;
+        if (rc == LB_ENOTFOUND || now - m->created_at >= d->retry_seconds) {
+            m->status = OUTBOX_FAILED;
+            m->next_attempt_at = 0;
+        } else {
+            m->next_attempt_at = now + notify_backoff_seconds(m->attempts - 1);
+        }
+    }
+    if (d->st->ops->outbox_update(d->st, m) == 0 && d->on_outcome)
+        d->on_outcome(d->ctx, m);
+}
+
+/* Sends every due message (in batches); answers the number handled. */
+static size_t run_due(struct notify_dispatcher *d)
+{
+    struct outbox_list due = {0};
+    struct buf err = BUF_INIT;
+    size_t n;
+
+    if (d->st->ops->outbox_due(d->st, time_now(), BATCH, &due) != 0)
+        return 0;
+    for (size_t i = 0; i < due.count; i++) {
+        pthread_mutex_lock(&d->lock);
+        bool stop = d->stop;
+        pthread_mutex_unlock(&d->lock);
+        if (stop)
+            break;
+        buf_reset(&err);
+        settle(d, &due.items[i], notify_send(d->sender, d->st, &due.items[i], &err), &err);
+    }
+    n = due.count;
+    outbox_list_clear(&due);
+    buf_release(&err);
+    return n;
+}
+
+static void sleep_until_due(struct notify_dispatcher *d)
+{
+    int64_t next = 0, now = time_now();
+    struct timespec until = {0};
+
+    if (d->st->ops->outbox_next_due(d->st, &next) != 0)
+        next = now + 1; /* the store failed: try again soon */
+    if (next == 0 || next > now + IDLE_POLL_SECONDS)
+        next = now + IDLE_POLL_SECONDS;
+    until.tv_sec = (time_t)next;
+    pthread_mutex_lock(&d->lock);
+    while (!d->stop && !d->woken && next > time_now())
+        if (pthread_cond_timedwait(&d->cond, &d->lock, &until) != 0)
+            break;
+    d->woken = false;
+    pthread_mutex_unlock(&d->lock);
+}
+
+static void *dispatch_main(void *arg)
+{
+    struct notify_dispatcher *d = arg;
+
+    for (;;) {
+        pthread_mutex_lock(&d->lock);
+        bool stop = d->stop;
+        d->woken = false;
+        pthread_mutex_unlock(&d->lock);
+        if (stop)
+            break;
+        if (run_due(d) == BATCH)
+            continue;
+        sleep_until_due(d);
+    }
+    return NULL;
+}
+
+int notify_dispatcher_start(struct store *st, const struct notify_delivery_config *cfg,
+                            notify_outcome_fn *on_outcome, void *ctx,
+                            struct notify_dispatcher **out)
+{
+    struct notify_dispatcher *d = lb_calloc(1, sizeof(*d));
+    int rc;
+
+    *out = NULL;
+    if (!d)
+        return LB_ENOMEM;
+    d->st = st;
+    d->retry_seconds = cfg->retry_seconds;
+    d->on_outcome = on_outcome;
+    d->ctx = ctx;
+    if ((rc = notify_sender_new(cfg, &d->sender)) != 0) {
+        lb_free(d);
+        return rc;
+    }
+    pthread_mutex_init(&d->lock, NULL);
+    pthread_cond_init(&d->cond, NULL);
+    if (pthread_create(&d->thread, NULL, dispatch_main, d) != 0) {
+        pthread_cond_destroy(&d->cond);
+        pthread_mutex_destroy(&d->lock);
+        notify_sender_free(d->sender);
+        lb_free(d);
+        return LB_ENOMEM;
+    }
+    *out = d;
+    return 0;
+}
+
+void notify_dispatcher_wake(struct notify_dispatcher *d)
+{
+    if (!d)
+        return;
+    pthread_mutex_lock(&d->lock);
+    d->woken = true;
+    pthread_cond_signal(&d->cond);
+    pthread_mutex_unlock(&d->lock);
+}
+
+void notify_dispatcher_stop(struct notify_dispatcher *d)
+{
+    if (!d)
+        return;
+    pthread_mutex_lock(&d->lock);
+    d->stop = true;
+    pthread_cond_signal(&d->cond);
+    pthread_mutex_unlock(&d->lock);
+    pthread_join(d->thread, NULL);
+    pthread_cond_destroy(&d->cond);
+    pthread_mutex_destroy(&d->lock);
+    notify_sender_free(d->sender);
+    lb_free(d);
+}

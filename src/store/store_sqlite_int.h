@@ -1,0 +1,107 @@
+/*
+ * store_sqlite_int.h - what the files of the SQLite backend share: the handle, its
+ * connections, and the helpers every query uses. Nobody outside store/store_sqlite*.c sees it.
+ *
+ * A query takes a connection with sqs_acquire (a reader, or the writer for a write), gets a
+ * cached prepared statement with sqs_stmt, binds, steps, and hands the connection back with
+ * sqs_release, which also commits a write made outside a transaction. Errors follow store.h.
+ */
+#ifndef LB_STORE_STORE_SQLITE_INT_H
+#define LB_STORE_STORE_SQLITE_INT_H
+
+#include "store/store.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Logs where a store call failed, then yields the code (SQLite's *_BKPT). */
+#define STORE_ERR(code) sqs_err_at((code), __FILE__, __LINE__)
+
+#define STMT_CACHE_SIZE 96
+#define READERS 4      /* read connections: readers never wait for the writer (WAL) */
+#define GROUP_MAX 64   /* most transactions that share one commit */
+#define GROUP_RING 256 /* outcomes kept for waiters of recent groups */
+
+struct stmt_slot {
+    const char *sql; /* a string literal: the cache is keyed on its address */
+    sqlite3_stmt *stmt;
+};
+
+/* One SQLite connection and its prepared statements. */
+struct conn {
+    sqlite3 *db;
+    struct stmt_slot cache[STMT_CACHE_SIZE];
+    bool busy;     /* a reader in use */
+    bool implicit; /* a write outside a transaction: committed when released */
+};
+
+/*
+ * Group commit: a logical transaction is a SAVEPOINT inside the writer's open SQLite
+ * transaction (the group). When it ends while other writers wait for the writer lock, it
+ * leaves the group open and waits; the last of the group COMMITs once (one fsync) and wakes
+ * the others with the group's outcome. Nobody's call returns before its work is durable.
+ */
+enum conn_mode { CONN_READ, CONN_WRITE };
+
+struct sqlite_store {
+    struct store base;
+    struct conn writer;
+    struct conn readers[READERS];
+    size_t reader_count; /* 0 for ":memory:": reads then use the writer */
+    pthread_mutex_t pool_lock;
+    pthread_cond_t pool_cond;
+    pthread_mutex_t wlock; /* held from begin to the end of a logical transaction */
+    pthread_cond_t group_done;
+    atomic_int want; /* writers waiting for wlock */
+    bool in_tx;
+    pthread_t owner; /* the thread inside a logical transaction, valid while in_tx */
+    bool group_open;
+    int group_size;          /* committed members of the open group */
+    uint64_t group_id;       /* the open (or next) group */
+    uint64_t finished_group; /* the last group closed */
+    int group_rc[GROUP_RING];
+    atomic_ullong transactions, commits;
+};
+
+/* Logs file:line at debug level and yields code. */
+int sqs_err_at(int code, const char *file, int line);
+struct sqlite_store *sqs_of(struct store *st);
+/* An SQLite result code as an LB_E* code (constraint: LB_EEXISTS). */
+int sqs_code(struct conn *cn, int rc);
+/* A prepared, reset statement for sql (a string literal: cached by address), or NULL. */
+sqlite3_stmt *sqs_stmt(struct conn *cn, const char *sql);
+/* Resets a cached statement, or finalizes one the cache had no room for. */
+void sqs_stmt_done(struct conn *cn, sqlite3_stmt *st);
+/* Binds v, or NULL when v is NULL (text) or 0 (time). */
+void sqs_bind_text(sqlite3_stmt *st, int i, const char *v);
+void sqs_bind_time(sqlite3_stmt *st, int i, int64_t v);
+/* A new copy of column i's text, or NULL (sets *oom when the copy failed). */
+char *sqs_col_str(sqlite3_stmt *st, int i, bool *oom);
+/* Steps a statement that returns no rows. */
+int sqs_run(struct conn *cn, sqlite3_stmt *st);
+/* '\n'-joined text to a new string array, and back. */
+int sqs_split_lines(const char *text, char ***out, size_t *count);
+char *sqs_join_lines(char *const *v, size_t count);
+/* A connection for mode (waits for a free reader; the writer joins the caller's transaction). */
+struct conn *sqs_acquire(struct sqlite_store *s, enum conn_mode mode);
+/* Hands cn back; a write outside a transaction commits here. Returns the final code. */
+int sqs_release(struct sqlite_store *s, struct conn *cn, int rc);
+
+/* store_sqlite_notify.c: the webhook and outbox operations of store_ops. */
+int sqs_webhook_insert(struct store *base, const struct webhook *w);
+int sqs_webhook_get(struct store *base, const char *id, struct webhook *out);
+int sqs_webhook_delete(struct store *base, const char *id);
+int sqs_webhook_list(struct store *base, const char *tenant_id, bool with_global,
+                     struct webhook_list *out);
+int sqs_outbox_insert(struct store *base, const struct outbox_msg *m);
+int sqs_outbox_due(struct store *base, int64_t now, size_t limit, struct outbox_list *out);
+int sqs_outbox_next_due(struct store *base, int64_t *at);
+int sqs_outbox_update(struct store *base, const struct outbox_msg *m);
+int sqs_outbox_list_for_request(struct store *base, const char *request_id,
+                                struct outbox_list *out);
+int sqs_outbox_count(struct store *base, struct outbox_counts *out);
+
+#endif

@@ -1,0 +1,79 @@
+/* The JSON forms of the domain objects that more than one layer writes. */
+#include "wire/wire.h"
+
+#include "util/banned.h"
+#include "util/timeutil.h"
+
+json_t *wire_time(int64_t t)
+{
+    char text[TIME_RFC3339_LEN];
+
+    if (!t)
+        return json_null();
+    time_format_rfc3339(t, text);
+    return json_string(text);
+}
+
+json_t *wire_strv(char *const *v, size_t count)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; a && i < count; i++)
+        if (json_array_append_new(a, json_string(v[i])) != 0) {
+            json_decref(a);
+            return NULL;
+        }
+    return a;
+}
+
+json_t *wire_str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *decision_json(const struct decision *d)
+{
+    return json_pack("{s:s, s:s, s:o, s:o, s:o}", "by", d->by_username, "decision",
+                     d->approve ? "approve" : "deny", "at", wire_time(d->at), "reason",
+                     wire_str_or_null(d->reason), "client_ip", wire_str_or_null(d->client_ip));
+}
+
+static json_t *review_json(const struct request *r)
+{
+    for (size_t i = 0; i < r->decision_count; i++) {
+        const struct decision *d = &r->decisions[i];
+        if (d->kind == DECISION_REVIEW)
+            return json_pack("{s:b, s:s, s:s, s:o, s:o}", "required", true, "by", d->by_username,
+                             "decision", d->approve ? "approve" : "deny", "at", wire_time(d->at),
+                             "reason", wire_str_or_null(d->reason));
+    }
+    return json_pack("{s:b, s:n, s:n, s:n, s:n}", "required", r->internal_review_required, "by",
+                     "decision", "at", "reason");
+}
+
+json_t *wire_request(const struct request *r)
+{
+    json_t *decisions = json_array(), *grant;
+
+    for (size_t i = 0; decisions && i < r->decision_count; i++)
+        if (r->decisions[i].kind == DECISION_CUSTOMER)
+            json_array_append_new(decisions, decision_json(&r->decisions[i]));
+    grant =
+        r->grant_starts_at
+            ? json_pack("{s:o, s:o, s:o}", "starts_at", wire_time(r->grant_starts_at), "ends_at",
+                        wire_time(r->grant_ends_at), "ended_at", wire_time(r->grant_ended_at))
+            : json_null();
+    return json_pack(
+        "{s:s, s:s, s:s, s:{s:s, s:s}, s:s, s:o, s:s, s:s, s:I, s:s, s:b, s:I, s:o, s:o, s:o, "
+        "s:o, s:o, s:o}",
+        "id", r->id, "tenant_id", r->tenant_id, "ticket_id", r->ticket_id, "requester", "id",
+        r->requester_id, "username", r->requester_username, "resource_type", r->resource_type,
+        "resource_ids", wire_strv(r->resource_ids, r->resource_count), "access_level",
+        access_level_name(r->access_level), "justification", r->justification, "duration_seconds",
+        (json_int_t)r->duration_seconds, "status", request_status_name(r->status),
+        "customer_approval_required", r->customer_approval_required, "approvals_required",
+        (json_int_t)r->approvals_required, "created_at", wire_time(r->created_at), "expires_at",
+        wire_time(r->expires_at), "internal_review", review_json(r), "decisions",
+        decisions ? decisions : json_array(), "grant", grant, "status_reason",
+        wire_str_or_null(r->status_reason));
+}

@@ -1,0 +1,25 @@
+/*
+ * wire.h - the JSON forms of domain objects written by more than one layer: the API's answers
+ * (api/) and the bodies of webhook deliveries (notify/) must show a request the same way.
+ *
+ * Each function returns a new jansson value (the caller owns the reference) or NULL when an
+ * allocation failed; the objects passed in are borrowed. Thread-safe.
+ */
+#ifndef LB_WIRE_WIRE_H
+#define LB_WIRE_WIRE_H
+
+#include "store/store.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+/* RFC 3339 string of t (Unix seconds), or null for 0. */
+json_t *wire_time(int64_t t);
+/* A JSON array of count strings. */
+json_t *wire_strv(char *const *v, size_t count);
+/* A string, or null for NULL. */
+json_t *wire_str_or_null(const char *s);
+/* A request as API.md shows it. */
+json_t *wire_request(const struct request *r);
+
+#endif

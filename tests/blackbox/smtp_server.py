@@ -1,0 +1,170 @@
+"""A small real SMTP server (RFC 5321 subset) for the black-box tests, standard library only.
+
+It speaks EHLO/HELO, AUTH PLAIN, MAIL, RCPT, DATA (with dot-unstuffing), RSET, NOOP and QUIT
+over TCP on 127.0.0.1, one thread per connection, and keeps every accepted message with its
+envelope. It can be stopped and started again on the same port (a server that is down), and
+told to refuse messages with a temporary error.
+"""
+import base64
+import email
+import email.policy
+import socket
+import threading
+import time
+
+
+class Message:
+    def __init__(self, mail_from, rcpt_to, data, auth):
+        self.mail_from = mail_from
+        self.rcpt_to = rcpt_to
+        self.data = data  # bytes, CRLF lines, as received after dot-unstuffing
+        self.auth = auth
+        self.parsed = email.message_from_bytes(data, policy=email.policy.default)
+
+    def header(self, name):
+        return self.parsed[name]
+
+    @property
+    def body(self):
+        return self.parsed.get_content()
+
+    def raw_headers(self):
+        return self.data.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace")
+
+
+class SMTPServer:
+    def __init__(self, port=0, username=None, password=None):
+        self.port = port
+        self.username, self.password = username, password
+        self.messages = []
+        self.refuse = None  # e.g. "451 try later": refuse DATA with this reply
+        self.connections = 0
+        self._lock = threading.Lock()
+        self._sock = None
+        self._threads = []
+
+    @property
+    def url(self):
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def start(self):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", self.port))
+        s.listen(16)
+        self.port = s.getsockname()[1]
+        self._sock = s
+        t = threading.Thread(target=self._accept, args=(s,), daemon=True)
+        t.start()
+        self._threads.append(t)
+        return self
+
+    def stop(self):
+        if self._sock:
+            try:
+                self._sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self._sock.close()
+            self._sock = None
+
+    def received(self):
+        with self._lock:
+            return list(self.messages)
+
+    def wait_for(self, count, timeout=15):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if len(self.received()) >= count:
+                return self.received()
+            time.sleep(0.05)
+        return self.received()
+
+    def to(self, address):
+        return [m for m in self.received() if address in m.rcpt_to]
+
+    def _accept(self, s):
+        while True:
+            try:
+                conn, _ = s.accept()
+            except OSError:
+                return
+            with self._lock:
+                self.connections += 1
+            threading.Thread(target=self._session, args=(conn,), daemon=True).start()
+
+    def _session(self, conn):
+        f = conn.makefile("rb")
+
+        def say(line):
+            conn.sendall(line.encode() + b"\r\n")
+
+        mail_from, rcpt, auth = None, [], None
+        try:
+            say("220 lockbox-test ESMTP")
+            while True:
+                line = f.readline()
+                if not line:
+                    return
+                cmd = line.decode("utf-8", "replace").rstrip("\r\n")
+                verb = cmd.split(" ", 1)[0].upper()
+                arg = cmd[len(verb):].strip()
+                if verb == "EHLO":
+                    say("250-lockbox-test")
+                    if self.username:
+                        say("250-AUTH PLAIN")
+                    say("250 8BITMIME")
+                elif verb == "HELO":
+                    say("250 lockbox-test")
+                elif verb == "AUTH":
+                    parts = arg.split(" ")
+                    if parts[0].upper() != "PLAIN":
+                        say("504 only PLAIN")
+                        continue
+                    token = parts[1] if len(parts) > 1 else None
+                    if token is None:
+                        say("334 ")
+                        token = f.readline().decode().strip()
+                    _, user, pw = base64.b64decode(token).decode().split("\0")
+                    if user == self.username and pw == self.password:
+                        auth = user
+                        say("235 ok")
+                    else:
+                        say("535 bad credentials")
+                elif verb == "MAIL":
+                    if self.username and not auth:
+                        say("530 authentication required")
+                        continue
+                    mail_from, rcpt = arg.split(":", 1)[1].strip().strip("<>"), []
+                    say("250 ok")
+                elif verb == "RCPT":
+                    rcpt.append(arg.split(":", 1)[1].strip().strip("<>"))
+                    say("250 ok")
+                elif verb == "DATA":
+                    if self.refuse:
+                        say(self.refuse)
+                        continue
+                    say("354 go on")
+                    data = []
+                    while True:
+                        ln = f.readline()
+                        if not ln or ln == b".\r\n":
+                            break
+                        data.append(ln[1:] if ln.startswith(b"..") else ln)
+                    with self._lock:
+                        self.messages.append(Message(mail_from, rcpt, b"".join(data), auth))
+                    say("250 queued")
+                elif verb == "RSET":
+                    mail_from, rcpt = None, []
+                    say("250 ok")
+                elif verb == "NOOP":
+                    say("250 ok")
+                elif verb == "QUIT":
+                    say("221 bye")
+                    return
+                else:
+                    say("502 not implemented")
+        except (OSError, ValueError):
+            return
+        finally:
+            conn.close()
