@@ -133,6 +133,20 @@ LB_MUST_CHECK int core_role_remove(struct core *c, const struct principal *actor
 LB_MUST_CHECK int core_role_list(struct core *c, const struct principal *actor,
                                  const char *tenant_id, struct role_list *out);
 
+/* ---- webhooks ---- */
+
+/* Registers an endpoint for tenant_id's requests (its tenant_admins) or, with tenant_id NULL,
+ * for every tenant's (platform_admins); out carries the new secret, shown this once. */
+LB_MUST_CHECK int core_webhook_create(struct core *c, const struct principal *actor,
+                                      const char *tenant_id, const char *url, char *const *events,
+                                      size_t count, struct webhook *out, struct buf *err);
+/* The endpoints of tenant_id (NULL: the every-tenant ones); secrets are filled but not for
+ * showing. */
+LB_MUST_CHECK int core_webhook_list(struct core *c, const struct principal *actor,
+                                    const char *tenant_id, struct webhook_list *out);
+LB_MUST_CHECK int core_webhook_delete(struct core *c, const struct principal *actor,
+                                      const char *tenant_id, const char *id, struct buf *err);
+
 /* ---- tickets ---- */
 
 LB_MUST_CHECK int core_ticket_create(struct core *c, const struct principal *actor,

@@ -23,6 +23,7 @@ struct notify_sender {
     CURL *smtp, *http;
     char *smtp_url, *smtp_from, *smtp_username, *smtp_password;
     bool allow_private;
+    bool refused; /* the last webhook's address was internal */
     long timeout_ms;
     char curl_error[CURL_ERROR_SIZE];
 };
@@ -182,8 +183,7 @@ static curl_socket_t open_socket(void *ctx, curlsocktype purpose, struct curl_so
 
     (void)purpose;
     if (!s->allow_private && address_is_internal(&addr->addr)) {
-        snprintf(s->curl_error, sizeof(s->curl_error),
-                 "refused to connect to an internal address (loopback, private or link-local)");
+        s->refused = true;
         return CURL_SOCKET_BAD;
     }
     return socket(addr->family, addr->socktype, addr->protocol);
@@ -272,8 +272,14 @@ static int post_webhook(struct notify_sender *s, const struct webhook *w,
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, s->timeout_ms);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, s->curl_error);
     s->curl_error[0] = '\0';
+    s->refused = false;
     cc = curl_easy_perform(c);
     curl_slist_free_all(headers);
+    if (s->refused) {
+        buf_puts(err, "webhook: refused to connect to an internal address (loopback, private or "
+                      "link-local); see [notify] webhook_allow_private");
+        return LB_EFORBIDDEN;
+    }
     if (cc == CURLE_WRITE_ERROR && seen > RESPONSE_MAX)
         cc = CURLE_OK; /* a long answer: only the status matters */
     if (cc != CURLE_OK) {

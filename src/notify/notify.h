@@ -104,8 +104,9 @@ LB_MUST_CHECK int notify_sender_new(const struct notify_delivery_config *cfg,
                                     struct notify_sender **out);
 void notify_sender_free(struct notify_sender *s);
 /* Sends m now: 0 when delivered; LB_EIO when it may work later; LB_ENOTFOUND when it never
- * will (its webhook was removed, no SMTP server is configured). err says why. The webhook's
- * URL and secret are read from st. */
+ * will (its webhook was removed, no SMTP server is configured); LB_EFORBIDDEN when the
+ * webhook's address is internal and that is not allowed. err says why. The webhook's URL and
+ * secret are read from st. */
 LB_MUST_CHECK int notify_send(struct notify_sender *s, struct store *st, const struct outbox_msg *m,
                               struct buf *err);
 
