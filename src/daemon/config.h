@@ -38,6 +38,8 @@ struct daemon_config {
     char *smtp_from;
     char *smtp_username;      /* "" = no AUTH */
     char *smtp_password_file; /* the password, alone in a file */
+    char *smtp_ca_file;       /* "" = the system's CA bundle */
+    int64_t smtp_require_tls;
     int64_t notify_retry_seconds;
     int64_t webhook_allow_private; /* 1: webhooks may reach loopback and private addresses */
     int64_t notify_timeout_ms;

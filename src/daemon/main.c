@@ -246,6 +246,8 @@ static int start_notifications(struct daemon *d)
                                         .smtp_from = d->cfg.smtp_from,
                                         .smtp_username = d->cfg.smtp_username,
                                         .smtp_password = password,
+                                        .smtp_ca_file = d->cfg.smtp_ca_file,
+                                        .smtp_require_tls = d->cfg.smtp_require_tls != 0,
                                         .webhook_allow_private = d->cfg.webhook_allow_private != 0,
                                         .retry_seconds = d->cfg.notify_retry_seconds,
                                         .timeout_ms = d->cfg.notify_timeout_ms};

@@ -21,7 +21,8 @@
 
 struct notify_sender {
     CURL *smtp, *http;
-    char *smtp_url, *smtp_from, *smtp_username, *smtp_password;
+    char *smtp_url, *smtp_from, *smtp_username, *smtp_password, *smtp_ca_file;
+    bool smtp_require_tls;
     bool allow_private;
     bool refused; /* the last webhook's address was internal */
     long timeout_ms;
@@ -44,10 +45,12 @@ int notify_sender_new(const struct notify_delivery_config *cfg, struct notify_se
     if (!s)
         return LB_ENOMEM;
     s->allow_private = cfg->webhook_allow_private;
+    s->smtp_require_tls = cfg->smtp_require_tls;
     s->timeout_ms = (long)cfg->timeout_ms;
     if (copy_opt(&s->smtp_url, cfg->smtp_url) || copy_opt(&s->smtp_from, cfg->smtp_from) ||
         copy_opt(&s->smtp_username, cfg->smtp_username) ||
-        copy_opt(&s->smtp_password, cfg->smtp_password) || !(s->smtp = curl_easy_init()) ||
+        copy_opt(&s->smtp_password, cfg->smtp_password) ||
+        copy_opt(&s->smtp_ca_file, cfg->smtp_ca_file) || !(s->smtp = curl_easy_init()) ||
         !(s->http = curl_easy_init())) {
         notify_sender_free(s);
         return LB_ENOMEM;
@@ -67,6 +70,7 @@ void notify_sender_free(struct notify_sender *s)
     lb_free(s->smtp_url);
     lb_free(s->smtp_from);
     lb_free(s->smtp_username);
+    lb_free(s->smtp_ca_file);
     if (s->smtp_password)
         sodium_memzero(s->smtp_password, strlen(s->smtp_password));
     lb_free(s->smtp_password);
@@ -121,7 +125,10 @@ static int send_mail(struct notify_sender *s, const struct outbox_msg *m, struct
     curl_easy_reset(c);
     curl_easy_setopt(c, CURLOPT_URL, s->smtp_url);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-    curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+    curl_easy_setopt(c, CURLOPT_USE_SSL,
+                     (long)(s->smtp_require_tls ? CURLUSESSL_ALL : CURLUSESSL_TRY));
+    if (s->smtp_ca_file)
+        curl_easy_setopt(c, CURLOPT_CAINFO, s->smtp_ca_file);
     curl_easy_setopt(c, CURLOPT_MAIL_FROM, buf_cstr(&from));
     curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
     curl_easy_setopt(c, CURLOPT_READFUNCTION, read_payload);

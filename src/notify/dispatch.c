@@ -44,8 +44,7 @@ static void settle(struct notify_dispatcher *d, struct outbox_msg *m, int rc, st
     } else {
         why = lb_strdup(buf_ok(err) && err->len ? buf_cstr(err) : lb_strerror(rc));
         m->last_error = why;
-        if (rc == LB_ENOTFOUND || rc == LB_EFORBIDDEN ||
-            now - m->created_at >= d->retry_seconds) {
+        if (rc == LB_ENOTFOUND || rc == LB_EFORBIDDEN || now - m->created_at >= d->retry_seconds) {
             m->status = OUTBOX_FAILED;
             m->next_attempt_at = 0;
         } else {

@@ -90,6 +90,8 @@ struct notify_delivery_config {
     const char *smtp_from;
     const char *smtp_username; /* NULL or "": no AUTH */
     const char *smtp_password;
+    const char *smtp_ca_file;   /* PEM bundle to verify the SMTP server with; NULL: system's */
+    bool smtp_require_tls;      /* smtp://: refuse a server that does not offer STARTTLS */
     bool webhook_allow_private; /* false: webhooks to loopback and private addresses refused */
     int64_t retry_seconds;      /* give up this long after a message was made */
     int64_t timeout_ms;         /* one attempt */

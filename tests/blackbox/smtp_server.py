@@ -1,20 +1,22 @@
 """A small real SMTP server (RFC 5321 subset) for the black-box tests, standard library only.
 
-It speaks EHLO/HELO, AUTH PLAIN, MAIL, RCPT, DATA (with dot-unstuffing), RSET, NOOP and QUIT
-over TCP on 127.0.0.1, one thread per connection, and keeps every accepted message with its
-envelope. It can be stopped and started again on the same port (a server that is down), and
+It speaks EHLO/HELO, STARTTLS (given a certificate), AUTH PLAIN, MAIL, RCPT, DATA (with
+dot-unstuffing), RSET, NOOP and QUIT over TCP on 127.0.0.1, one thread per connection, and keeps
+every accepted message with its envelope, whether it came over TLS, and who authenticated. It can be stopped and started again on the same port (a server that is down), and
 told to refuse messages with a temporary error.
 """
 import base64
 import email
 import email.policy
 import socket
+import ssl
 import threading
 import time
 
 
 class Message:
-    def __init__(self, mail_from, rcpt_to, data, auth):
+    def __init__(self, mail_from, rcpt_to, data, auth, tls=False):
+        self.tls = tls
         self.mail_from = mail_from
         self.rcpt_to = rcpt_to
         self.data = data  # bytes, CRLF lines, as received after dot-unstuffing
@@ -33,8 +35,12 @@ class Message:
 
 
 class SMTPServer:
-    def __init__(self, port=0, username=None, password=None):
+    def __init__(self, port=0, username=None, password=None, cert=None, key=None):
         self.port = port
+        self.tls_context = None
+        if cert:
+            self.tls_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.tls_context.load_cert_chain(cert, key)
         self.username, self.password = username, password
         self.messages = []
         self.refuse = None  # e.g. "451 try later": refuse DATA with this reply
@@ -99,7 +105,7 @@ class SMTPServer:
         def say(line):
             conn.sendall(line.encode() + b"\r\n")
 
-        mail_from, rcpt, auth = None, [], None
+        mail_from, rcpt, auth, tls = None, [], None, False
         try:
             say("220 lockbox-test ESMTP")
             while True:
@@ -111,9 +117,16 @@ class SMTPServer:
                 arg = cmd[len(verb):].strip()
                 if verb == "EHLO":
                     say("250-lockbox-test")
+                    if self.tls_context and not tls:
+                        say("250-STARTTLS")
                     if self.username:
                         say("250-AUTH PLAIN")
                     say("250 8BITMIME")
+                elif verb == "STARTTLS" and self.tls_context and not tls:
+                    say("220 go ahead")
+                    conn = self.tls_context.wrap_socket(conn, server_side=True)
+                    f = conn.makefile("rb")
+                    tls, mail_from, rcpt, auth = True, None, [], None
                 elif verb == "HELO":
                     say("250 lockbox-test")
                 elif verb == "AUTH":
@@ -152,7 +165,7 @@ class SMTPServer:
                             break
                         data.append(ln[1:] if ln.startswith(b"..") else ln)
                     with self._lock:
-                        self.messages.append(Message(mail_from, rcpt, b"".join(data), auth))
+                        self.messages.append(Message(mail_from, rcpt, b"".join(data), auth, tls))
                     say("250 queued")
                 elif verb == "RSET":
                     mail_from, rcpt = None, []
