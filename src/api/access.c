@@ -1,9 +1,10 @@
 /* Enforcement: the access check and operator actions. */
 #include "api/api_int.h"
-#include "util/banned.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/banned.h"
 
 void api_access_check(struct api_call *call)
 {

@@ -1,11 +1,12 @@
 /* Provider and tenant administration: users, tenants, role assignments, settings. */
 #include "api/api_int.h"
-#include "util/banned.h"
 #include "util/mem.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "util/banned.h"
 
 /* Reads the fields every user creation shares. */
 static bool read_user_fields(struct api_call *call, json_t *obj, struct user_create *in,

@@ -1,7 +1,6 @@
 #include "api/api.h"
 
 #include "api/api_int.h"
-#include "util/banned.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
 
@@ -9,6 +8,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "util/banned.h"
 
 /* ---- errors ---- */
 

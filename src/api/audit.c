@@ -1,10 +1,11 @@
 /* GET /audit: the audit search. */
 #include "api/api_int.h"
-#include "util/banned.h"
 #include "util/timeutil.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#include "util/banned.h"
 
 static bool read_time(struct api_call *call, const char *key, int64_t *out)
 {

@@ -1,10 +1,11 @@
 #include "api/policy_file.h"
 
-#include "util/banned.h"
 #include "util/mem.h"
 
 #include <jansson.h>
 #include <string.h>
+
+#include "util/banned.h"
 
 static int strv_from_json(json_t *arr, const char *what, char ***out, size_t *count,
                           struct buf *err)

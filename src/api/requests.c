@@ -1,10 +1,11 @@
 /* Access requests: create, read, list and the transitions. */
 #include "api/api_int.h"
-#include "util/banned.h"
 #include "util/mem.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#include "util/banned.h"
 
 void api_request_create(struct api_call *call)
 {

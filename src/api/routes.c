@@ -1,8 +1,9 @@
 /* The one route table of the v1 API, and its matcher. */
 #include "api/api.h"
-#include "util/banned.h"
 
 #include <string.h>
+
+#include "util/banned.h"
 
 const struct api_route api_routes[] = {
     {"POST", "/api/v1/login", api_login, false, true, "login"},

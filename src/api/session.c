@@ -1,9 +1,10 @@
 /* POST /login and GET /me. */
 #include "api/api_int.h"
-#include "util/banned.h"
 
 #include <sodium.h>
 #include <string.h>
+
+#include "util/banned.h"
 
 void api_login(struct api_call *call)
 {

@@ -1,9 +1,10 @@
 /* Support tickets: create, read, list, comment. */
 #include "api/api_int.h"
-#include "util/banned.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#include "util/banned.h"
 
 static const char *const severities[] = {"low", "moderate", "high", "critical"};
 

@@ -1,10 +1,11 @@
 /* Webhook endpoints: /api/v1/tenants/{t}/webhooks for a tenant's admins, /api/v1/webhooks for
  * platform admins (every tenant's events). The secret is in the 201 answer only. */
 #include "api/api_int.h"
-#include "util/banned.h"
 #include "util/mem.h"
 
 #include <string.h>
+
+#include "util/banned.h"
 
 static json_t *json_webhook(const struct webhook *w, bool with_secret)
 {

@@ -1,9 +1,9 @@
 #include "audit.h"
 
-#include "util/banned.h"
-
 #include <jansson.h>
 #include <stdlib.h>
+
+#include "util/banned.h"
 
 static json_t *field_value(const struct audit_field *f)
 {

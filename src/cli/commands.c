@@ -1,7 +1,6 @@
 /* The lockbox commands: one function each, and the one table that names them. */
 #include "cli/cli.h"
 #include "cli/parse.h"
-#include "util/banned.h"
 #include "util/timeutil.h"
 
 #include <ctype.h>
@@ -9,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "util/banned.h"
 
 #define MAX_LIST 100
 

@@ -1,6 +1,5 @@
 /* lockbox: the command-line client. Global options, configuration, dispatch and output. */
 #include "cli/cli.h"
-#include "util/banned.h"
 #include "util/timeutil.h"
 
 #include <errno.h>
@@ -13,6 +12,8 @@
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
+
+#include "util/banned.h"
 
 #define EXIT_CODES                                                                                 \
     "Exit codes: 0 ok, 1 usage error, 2 the server refused, 3 access denied (check),\n"            \

@@ -1,13 +1,14 @@
 /* Durations and times as people type them; see parse.h. */
 #include "cli/parse.h"
 
-#include "util/banned.h"
 #include "util/timeutil.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/banned.h"
 
 static int64_t unit_seconds(char unit)
 {

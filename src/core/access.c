@@ -1,10 +1,11 @@
 /* Enforcement (the access check, operator actions) and audit search. */
 #include "core/ids.h"
 #include "core_int.h"
-#include "util/banned.h"
 #include "util/mem.h"
 
 #include <string.h>
+
+#include "util/banned.h"
 
 int core_access_check(struct core *c, const struct principal *actor, const char *operator_name,
                       const char *resource_id, enum access_level level, bool *allowed,

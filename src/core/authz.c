@@ -1,9 +1,10 @@
 #include "authz.h"
 
-#include "util/banned.h"
 #include "util/mem.h"
 
 #include <string.h>
+
+#include "util/banned.h"
 
 static const char *const provider_role_names[] = {
     "platform_admin", "support_engineer", "internal_approver", "enforcer", "auditor",

@@ -1,11 +1,12 @@
 #include "core/ids.h"
 #include "core_int.h"
-#include "util/banned.h"
 #include "util/mem.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "util/banned.h"
 
 int core_fail(struct buf *err, int code, const char *fmt, ...)
 {

@@ -1,11 +1,12 @@
 #include "grants.h"
 
-#include "util/banned.h"
 #include "util/mem.h"
 
 #include <pthread.h>
 #include <sodium.h>
 #include <string.h>
+
+#include "util/banned.h"
 
 struct grant_entry {
     struct grant_entry *next;

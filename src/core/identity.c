@@ -1,6 +1,5 @@
 #include "identity.h"
 
-#include "util/banned.h"
 #include "util/mem.h"
 
 #include <liboath/oath.h>
@@ -8,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/banned.h"
 
 int password_hash(const char *password, char out[PASSWORD_HASH_LEN])
 {

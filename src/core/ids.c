@@ -1,12 +1,13 @@
 #include "ids.h"
 
 #include "clock.h"
-#include "util/banned.h"
 #include "util/timeutil.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "util/banned.h"
 
 void id_new(char out[ID_LEN])
 {

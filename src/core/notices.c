@@ -11,11 +11,12 @@
  */
 #include "core/ids.h"
 #include "core_int.h"
-#include "util/banned.h"
 #include "util/mem.h"
 
 #include <string.h>
 #include <strings.h>
+
+#include "util/banned.h"
 
 /* Addresses, borrowed from the lists loaded for one notice; no repeats. */
 struct addresses {

@@ -1,9 +1,10 @@
 #include "policy.h"
 
-#include "util/banned.h"
 #include "util/mem.h"
 
 #include <string.h>
+
+#include "util/banned.h"
 
 const char *const policy_default_catalog[] = {
     "vm.remote_access", "vm.memory_dump",     "vm.managed_disk",       "storage.data",

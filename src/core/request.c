@@ -5,10 +5,11 @@
  */
 #include "core/ids.h"
 #include "core_int.h"
-#include "util/banned.h"
 #include "util/mem.h"
 
 #include <string.h>
+
+#include "util/banned.h"
 
 static bool can_read(const struct principal *p, const struct request *r)
 {

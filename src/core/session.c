@@ -1,10 +1,11 @@
 /* Sessions: login, bearer-token authentication and the in-memory session cache. */
 #include "core/ids.h"
 #include "core_int.h"
-#include "util/banned.h"
 #include "util/mem.h"
 
 #include <string.h>
+
+#include "util/banned.h"
 
 #define SESSION_CACHE_BUCKETS 4096
 #define SESSION_CACHE_MAX 100000

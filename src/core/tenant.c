@@ -1,10 +1,11 @@
 /* Tenants, their settings, users and role assignments. */
 #include "core/ids.h"
 #include "core_int.h"
-#include "util/banned.h"
 #include "util/mem.h"
 
 #include <string.h>
+
+#include "util/banned.h"
 
 static const char *const plans[] = {"basic", "developer", "standard", "professional", "premier"};
 

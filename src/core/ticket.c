@@ -1,10 +1,11 @@
 /* Support tickets (service requests) and their history. */
 #include "core/ids.h"
 #include "core_int.h"
-#include "util/banned.h"
 #include "util/mem.h"
 
 #include <string.h>
+
+#include "util/banned.h"
 
 /* Loads a ticket of tenant_id the actor may see. */
 static int ticket_load(struct core *c, const struct principal *actor, const char *tenant_id,

@@ -4,11 +4,12 @@
  */
 #include "core/ids.h"
 #include "core_int.h"
-#include "util/banned.h"
 #include "util/mem.h"
 
 #include <sodium.h>
 #include <string.h>
+
+#include "util/banned.h"
 
 #define URL_MAX 2048
 #define SECRET_BYTES 32

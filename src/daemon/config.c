@@ -1,13 +1,14 @@
 #include "daemon/config.h"
 
 #include "notify/notify.h"
-#include "util/banned.h"
 #include "util/mem.h"
 
 #include <errno.h>
 #include <ini.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/banned.h"
 
 static char **string_field(struct daemon_config *cfg, const struct config_entry *e)
 {

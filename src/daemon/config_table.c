@@ -1,8 +1,9 @@
 /* The one table of lockboxd's settings. */
 #include "daemon/config.h"
-#include "util/banned.h"
 
 #include <stddef.h>
+
+#include "util/banned.h"
 
 #define DAY 86400LL
 #define STR(sec, name, field, def, flag, help)                                                     \

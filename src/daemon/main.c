@@ -6,7 +6,6 @@
 #include "http/server.h"
 #include "notify/notify.h"
 #include "store/store_sqlite.h"
-#include "util/banned.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -23,6 +22,8 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "util/banned.h"
 
 #define EXIT_USAGE 2
 

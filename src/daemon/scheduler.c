@@ -1,6 +1,5 @@
 #include "daemon/scheduler.h"
 
-#include "util/banned.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
@@ -8,6 +7,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <time.h>
+
+#include "util/banned.h"
 
 struct scheduler {
     struct core *core;

@@ -1,9 +1,10 @@
 #include "http/metrics.h"
 
-#include "util/banned.h"
 #include "util/mem.h"
 
 #include <stdatomic.h>
+
+#include "util/banned.h"
 
 static const int statuses[] = {200, 201, 204, 400, 401, 403, 404,
                                405, 409, 413, 415, 429, 500, 503};

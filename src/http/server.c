@@ -2,7 +2,6 @@
 
 #include "api/api.h"
 #include "http/metrics.h"
-#include "util/banned.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
@@ -21,6 +20,8 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "util/banned.h"
 
 #define ROUTE_HEALTHZ ((int)api_route_count)
 #define ROUTE_METRICS ((int)api_route_count + 1)

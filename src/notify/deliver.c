@@ -5,7 +5,6 @@
  * tenant's endpoint cannot make lockboxd probe the operator's own network.
  */
 #include "notify/notify.h"
-#include "util/banned.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
 
@@ -16,6 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+
+#include "util/banned.h"
 
 #define RESPONSE_MAX 4096
 

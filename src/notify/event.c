@@ -1,8 +1,9 @@
 /* The names of notification events: the webhook event types of API.md. */
 #include "notify/notify.h"
-#include "util/banned.h"
 
 #include <string.h>
+
+#include "util/banned.h"
 
 static const char *const names[NOTIFY_EVENT_COUNT] = {
     [NOTIFY_PENDING_INTERNAL] = "request.pending_internal",

@@ -4,7 +4,6 @@
  * user text goes only into the body, with its line breaks made CRLF and long lines broken.
  */
 #include "notify/notify.h"
-#include "util/banned.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
 
@@ -12,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include "util/banned.h"
 
 #define MAIL_MAX (1u << 20)
 #define LINE_MAX_BYTES 900 /* RFC 5322 allows 998; leave room for the indent */

@@ -1,10 +1,11 @@
 /* Composing notifications into outbox rows, inside the caller's transaction. */
 #include "notify/notify.h"
-#include "util/banned.h"
 #include "util/mem.h"
 #include "wire/wire.h"
 
 #include <string.h>
+
+#include "util/banned.h"
 
 /* A new pending row of s; the caller fills recipient, channel and payload. */
 static void row_init(struct outbox_msg *m, const struct notify_subject *s, char id[37])

@@ -1,9 +1,10 @@
 #include "store.h"
 
-#include "util/banned.h"
 #include "util/mem.h"
 
 #include <string.h>
+
+#include "util/banned.h"
 
 void strv_free(char **v, size_t count)
 {

@@ -1,7 +1,6 @@
 #include "store_sqlite.h"
 
 #include "store_sqlite_int.h"
-#include "util/banned.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -11,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/banned.h"
 
 int sqs_err_at(int code, const char *file, int line)
 {

@@ -1,9 +1,10 @@
 /* The SQLite backend's webhooks and transactional outbox (store.h, migration 2). */
 #include "store_sqlite_int.h"
-#include "util/banned.h"
 #include "util/mem.h"
 
 #include <string.h>
+
+#include "util/banned.h"
 
 /* ---- webhooks ---- */
 

@@ -1,10 +1,11 @@
 #include "buf.h"
 
-#include "banned.h"
 #include "mem.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#include "banned.h"
 
 void buf_init(struct buf *b, size_t max)
 {

@@ -1,12 +1,12 @@
 #include "log.h"
 
-#include "banned.h"
-
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "banned.h"
 
 static enum log_level max_level = LOG_LEVEL_INFO;
 

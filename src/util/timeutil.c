@@ -1,11 +1,11 @@
 #include "timeutil.h"
 
-#include "banned.h"
-
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include "banned.h"
 
 void time_format_rfc3339(int64_t t, char out[TIME_RFC3339_LEN])
 {

@@ -1,8 +1,9 @@
 /* The JSON forms of the domain objects that more than one layer writes. */
 #include "wire/wire.h"
 
-#include "util/banned.h"
 #include "util/timeutil.h"
+
+#include "util/banned.h"
 
 json_t *wire_time(int64_t t)
 {
