@@ -4,13 +4,14 @@
  * blocks anything but later sends.
  */
 #include "notify/notify.h"
-#include "util/banned.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
 
 #include <pthread.h>
 #include <string.h>
 #include <time.h>
+
+#include "util/banned.h"
 
 #define BATCH 32
 #define IDLE_POLL_SECONDS 60 /* a safety net: wake-ups are the normal path */
@@ -27,7 +28,7 @@ struct notify_dispatcher {
     bool stop, woken;
 };
 
-/* Records the outcome of one attempt on m. */
+/* Sets m's state after one attempt that ended with rc. */
 static void settle(struct notify_dispatcher *d, struct outbox_msg *m, int rc, struct buf *err)
 {
     int64_t now = time_now();
@@ -51,8 +52,23 @@ static void settle(struct notify_dispatcher *d, struct outbox_msg *m, int rc, st
             m->next_attempt_at = now + notify_backoff_seconds(m->attempts - 1);
         }
     }
-    if (d->st->ops->outbox_update(d->st, m) == 0 && d->on_outcome)
-        d->on_outcome(d->ctx, m);
+}
+
+/* Records the outcomes of a batch in one transaction (one fsync for the batch: a crash before
+ * it resends the batch, which at-least-once delivery allows). */
+static void record(struct notify_dispatcher *d, struct outbox_list *sent, size_t n)
+{
+    struct store *st = d->st;
+    int rc = st->ops->begin(st);
+
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = st->ops->outbox_update(st, &sent->items[i]);
+    if (rc == 0)
+        rc = st->ops->commit(st);
+    else
+        st->ops->rollback(st);
+    for (size_t i = 0; rc == 0 && d->on_outcome && i < n; i++)
+        d->on_outcome(d->ctx, &sent->items[i]);
 }
 
 /* Sends every due message (in batches); answers the number handled. */
@@ -60,19 +76,20 @@ static size_t run_due(struct notify_dispatcher *d)
 {
     struct outbox_list due = {0};
     struct buf err = BUF_INIT;
-    size_t n;
+    size_t n, done = 0;
 
     if (d->st->ops->outbox_due(d->st, time_now(), BATCH, &due) != 0)
         return 0;
-    for (size_t i = 0; i < due.count; i++) {
+    for (; done < due.count; done++) {
         pthread_mutex_lock(&d->lock);
         bool stop = d->stop;
         pthread_mutex_unlock(&d->lock);
         if (stop)
             break;
         buf_reset(&err);
-        settle(d, &due.items[i], notify_send(d->sender, d->st, &due.items[i], &err), &err);
+        settle(d, &due.items[done], notify_send(d->sender, d->st, &due.items[done], &err), &err);
     }
+    record(d, &due, done);
     n = due.count;
     outbox_list_clear(&due);
     buf_release(&err);
