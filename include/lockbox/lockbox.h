@@ -12,7 +12,8 @@
  * The library never exits, prints or reads the environment; its only global state is libcurl's
  * one-time initialisation (lockbox_global_init, also done by the first lockbox_new). A handle
  * may be used from several threads: calls on one handle are serialised by its lock; calls on
- * different handles run in parallel. Allocation failures are returned as LOCKBOX_ENOMEM.
+ * different handles run in parallel. Allocation failures (the library's own and libcurl's) are
+ * returned as LOCKBOX_ENOMEM; jansson 2.14 may report one of its own as malformed JSON.
  */
 #ifndef LOCKBOX_LOCKBOX_H
 #define LOCKBOX_LOCKBOX_H

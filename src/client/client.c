@@ -1,7 +1,5 @@
-/* liblockbox: the v1 API over libcurl and jansson. The contract is
- * include/lockbox/lockbox.h. */
+/* liblockbox: the v1 API over libcurl and jansson. The contract is include/lockbox/lockbox.h. */
 #include "lockbox/lockbox.h"
-#include "util/banned.h"
 #include "util/buf.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
@@ -14,757 +12,854 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Answers above this are not the API's (the server's own bodies are far
- * smaller). */
+#include "util/banned.h"
+
+/* Answers above this are not the API's (the server's own bodies are far smaller). */
 #define REPLY_MAX (64u << 20)
 
 struct lockbox {
-  pthread_mutex_t lock;
-  CURL *curl;
-  char *url; /* without a trailing slash */
-  char *token;
-  char *ca_file;
-  bool insecure;
-  long connect_timeout_ms, timeout_ms;
+    pthread_mutex_t lock;
+    CURL *curl;
+    char *url; /* without a trailing slash */
+    char *token;
+    char *ca_file;
+    bool insecure;
+    long connect_timeout_ms, timeout_ms;
 };
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_rc = CURLE_FAILED_INIT;
 
-static void global_init_once(void) {
-  global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+static void global_init_once(void)
+{
+    global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-int lockbox_global_init(void) {
-  pthread_once(&global_once, global_init_once);
-  return global_rc == CURLE_OK ? LOCKBOX_OK : LOCKBOX_ENOMEM;
+int lockbox_global_init(void)
+{
+    pthread_once(&global_once, global_init_once);
+    return global_rc == CURLE_OK ? LOCKBOX_OK : LOCKBOX_ENOMEM;
 }
 
-const char *lockbox_strerror(int err) {
-  switch (err) {
-  case LOCKBOX_OK:
-    return "success";
-  case LOCKBOX_EINVAL:
-    return "invalid argument";
-  case LOCKBOX_ENOMEM:
-    return "out of memory";
-  case LOCKBOX_EUNREACHABLE:
-    return "cannot reach the server";
-  case LOCKBOX_EPROTOCOL:
-    return "the server's answer is not the Lockbox API's";
-  case LOCKBOX_EREFUSED:
-    return "the server refused the call";
-  default:
-    return "unknown error";
-  }
+const char *lockbox_strerror(int err)
+{
+    switch (err) {
+    case LOCKBOX_OK:
+        return "success";
+    case LOCKBOX_EINVAL:
+        return "invalid argument";
+    case LOCKBOX_ENOMEM:
+        return "out of memory";
+    case LOCKBOX_EUNREACHABLE:
+        return "cannot reach the server";
+    case LOCKBOX_EPROTOCOL:
+        return "the server's answer is not the Lockbox API's";
+    case LOCKBOX_EREFUSED:
+        return "the server refused the call";
+    default:
+        return "unknown error";
+    }
 }
 
-void lockbox_reply_clear(struct lockbox_reply *r) {
-  if (!r)
-    return;
-  free(r->body);
-  free(r->code);
-  free(r->detail);
-  memset(r, 0, sizeof(*r));
+void lockbox_reply_clear(struct lockbox_reply *r)
+{
+    if (!r)
+        return;
+    free(r->body);
+    free(r->code);
+    free(r->detail);
+    memset(r, 0, sizeof(*r));
 }
 
-/* Replies hand out malloc'd strings (free(3) is the documented way to release
- * them). */
-static char *dup_plain(const char *s) {
-  size_t n = strlen(s) + 1;
-  char *p = malloc(n);
-
-  if (p)
-    memcpy(p, s, n);
-  return p;
+/* Replies hand out strings the caller frees with free(3): lb_strdup's, since lb_free is free. */
+static char *dup_plain(const char *s)
+{
+    return lb_strdup(s);
 }
 
-static int set_str(char **field, const char *value) {
-  char *copy = NULL;
+/*
+ * JSON through jansson. A request is written with json_dumpb into a buffer of ours sized by a
+ * first pass, so no output allocation happens inside jansson; an answer is parsed with
+ * json_loads, whose out-of-memory error is told apart from a malformed answer.
+ */
 
-  if (value && !(copy = lb_strdup(value)))
-    return LOCKBOX_ENOMEM;
-  lb_free(*field);
-  *field = copy;
-  return LOCKBOX_OK;
+/* j as compact JSON text in *out (lb_free); LOCKBOX_ENOMEM when it cannot be written. */
+static int json_text(const json_t *j, char **out)
+{
+    size_t n = json_dumpb(j, NULL, 0, JSON_COMPACT);
+    char *text;
+
+    *out = NULL;
+    if (n == 0 || !(text = lb_malloc(n + 1)))
+        return LOCKBOX_ENOMEM;
+    if (json_dumpb(j, text, n, JSON_COMPACT) != n) {
+        lb_free(text);
+        return LOCKBOX_ENOMEM;
+    }
+    text[n] = '\0';
+    *out = text;
+    return LOCKBOX_OK;
 }
 
-int lockbox_new(const struct lockbox_options *opt, struct lockbox **out) {
-  struct lockbox *lb = NULL;
-  size_t n;
-  int rc;
+/* Parses text (flags as json_loads'); LOCKBOX_ENOMEM when jansson ran out of memory,
+ * LOCKBOX_EPROTOCOL when text is not JSON. */
+static int json_parse(const char *text, size_t flags, json_t **out)
+{
+    json_error_t e;
 
-  *out = NULL;
-  if (!opt || !opt->url ||
-      (strncmp(opt->url, "http://", 7) != 0 &&
-       strncmp(opt->url, "https://", 8) != 0))
-    return LOCKBOX_EINVAL;
-  if ((rc = lockbox_global_init()) != 0)
-    return rc;
-  if (!(lb = lb_calloc(1, sizeof(*lb))))
-    return LOCKBOX_ENOMEM;
-  pthread_mutex_init(&lb->lock, NULL);
-  lb->insecure = opt->insecure_skip_verify;
-  lb->connect_timeout_ms =
-      opt->connect_timeout_ms > 0 ? opt->connect_timeout_ms : 10000;
-  lb->timeout_ms = opt->timeout_ms > 0 ? opt->timeout_ms : 30000;
-  rc = LOCKBOX_ENOMEM;
-  if (!(lb->url = lb_strdup(opt->url)) || set_str(&lb->token, opt->token) ||
-      set_str(&lb->ca_file, opt->ca_file) || !(lb->curl = curl_easy_init()))
-    goto out;
-  n = strlen(lb->url);
-  while (n > 0 && lb->url[n - 1] == '/')
-    lb->url[--n] = '\0';
-  *out = lb;
-  return LOCKBOX_OK;
+    *out = json_loads(text ? text : "", flags, &e);
+    if (*out)
+        return LOCKBOX_OK;
+    return json_error_code(&e) == json_error_out_of_memory ? LOCKBOX_ENOMEM : LOCKBOX_EPROTOCOL;
+}
+
+/* A new copy (free(3)) of obj's string member key in *out, NULL when absent or no string. */
+static int member_str(json_t *obj, const char *key, char **out)
+{
+    const char *v = json_string_value(json_object_get(obj, key));
+
+    *out = NULL;
+    if (v && !(*out = dup_plain(v)))
+        return LOCKBOX_ENOMEM;
+    return LOCKBOX_OK;
+}
+
+static int set_str(char **field, const char *value)
+{
+    char *copy = NULL;
+
+    if (value && !(copy = lb_strdup(value)))
+        return LOCKBOX_ENOMEM;
+    lb_free(*field);
+    *field = copy;
+    return LOCKBOX_OK;
+}
+
+int lockbox_new(const struct lockbox_options *opt, struct lockbox **out)
+{
+    struct lockbox *lb = NULL;
+    size_t n;
+    int rc;
+
+    *out = NULL;
+    if (!opt || !opt->url ||
+        (strncmp(opt->url, "http://", 7) != 0 && strncmp(opt->url, "https://", 8) != 0))
+        return LOCKBOX_EINVAL;
+    if ((rc = lockbox_global_init()) != 0)
+        return rc;
+    if (!(lb = lb_calloc(1, sizeof(*lb))))
+        return LOCKBOX_ENOMEM;
+    if (pthread_mutex_init(&lb->lock, NULL) != 0) {
+        lb_free(lb);
+        return LOCKBOX_ENOMEM;
+    }
+    lb->insecure = opt->insecure_skip_verify;
+    lb->connect_timeout_ms = opt->connect_timeout_ms > 0 ? opt->connect_timeout_ms : 10000;
+    lb->timeout_ms = opt->timeout_ms > 0 ? opt->timeout_ms : 30000;
+    rc = LOCKBOX_ENOMEM;
+    if (!(lb->url = lb_strdup(opt->url)) || set_str(&lb->token, opt->token) ||
+        set_str(&lb->ca_file, opt->ca_file) || !(lb->curl = curl_easy_init()))
+        goto out;
+    n = strlen(lb->url);
+    while (n > 0 && lb->url[n - 1] == '/')
+        lb->url[--n] = '\0';
+    *out = lb;
+    return LOCKBOX_OK;
 out:
-  lockbox_free(lb);
-  return rc;
+    lockbox_free(lb);
+    return rc;
 }
 
-void lockbox_free(struct lockbox *lb) {
-  if (!lb)
-    return;
-  if (lb->curl)
-    curl_easy_cleanup(lb->curl);
-  if (lb->token) {
-    memset(lb->token, 0, strlen(lb->token));
-    lb_free(lb->token);
-  }
-  lb_free(lb->url);
-  lb_free(lb->ca_file);
-  pthread_mutex_destroy(&lb->lock);
-  lb_free(lb);
+void lockbox_free(struct lockbox *lb)
+{
+    if (!lb)
+        return;
+    if (lb->curl)
+        curl_easy_cleanup(lb->curl);
+    if (lb->token) {
+        memset(lb->token, 0, strlen(lb->token));
+        lb_free(lb->token);
+    }
+    lb_free(lb->url);
+    lb_free(lb->ca_file);
+    pthread_mutex_destroy(&lb->lock);
+    lb_free(lb);
 }
 
-int lockbox_set_token(struct lockbox *lb, const char *token) {
-  int rc;
+/* Replaces *field by a copy of value, wiping the old secret; on failure *field is untouched. */
+static int set_secret(char **field, const char *value)
+{
+    char *copy = NULL;
 
-  pthread_mutex_lock(&lb->lock);
-  if (lb->token)
-    memset(lb->token, 0, strlen(lb->token));
-  rc = set_str(&lb->token, token);
-  pthread_mutex_unlock(&lb->lock);
-  return rc;
+    if (value && !(copy = lb_strdup(value)))
+        return LOCKBOX_ENOMEM;
+    if (*field)
+        memset(*field, 0, strlen(*field));
+    lb_free(*field);
+    *field = copy;
+    return LOCKBOX_OK;
 }
 
-static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx) {
-  struct buf *b = ctx;
+int lockbox_set_token(struct lockbox *lb, const char *token)
+{
+    int rc;
 
-  buf_append(b, data, size * nmemb);
-  return buf_ok(b) ? size * nmemb : 0;
+    pthread_mutex_lock(&lb->lock);
+    rc = set_secret(&lb->token, token);
+    pthread_mutex_unlock(&lb->lock);
+    return rc;
 }
 
-/* Fills reply from a problem+json body; a body that is no problem is a protocol
- * error. */
-static int take_problem(struct lockbox_reply *reply, const char *body) {
-  json_t *j = json_loads(body, 0, NULL);
-  const char *code = json_string_value(json_object_get(j, "code"));
-  const char *detail = json_string_value(json_object_get(j, "detail"));
-  int rc = code ? LOCKBOX_EREFUSED : LOCKBOX_EPROTOCOL;
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
+{
+    struct buf *b = ctx;
 
-  if (reply) {
-    reply->code = dup_plain(code ? code : "unknown");
-    reply->detail = dup_plain(
-        detail ? detail : "the server answered without a problem body");
-    if (!reply->code || !reply->detail)
-      rc = LOCKBOX_ENOMEM;
-  }
-  json_decref(j);
-  return rc;
+    buf_append(b, data, size * nmemb);
+    return buf_ok(b) ? size * nmemb : 0;
 }
 
-static void reply_unreachable(struct lockbox_reply *reply, const char *what) {
-  if (reply)
-    reply->detail = dup_plain(what);
+/* Fills reply from a problem+json body; a body that is no problem is a protocol error. */
+static int take_problem(struct lockbox_reply *reply, const char *body)
+{
+    char *code = NULL, *detail = NULL;
+    json_t *j = NULL;
+    int rc = json_parse(body, 0, &j);
+
+    if (rc == LOCKBOX_ENOMEM || (rc == 0 && ((rc = member_str(j, "code", &code)) != 0 ||
+                                             (rc = member_str(j, "detail", &detail)) != 0)))
+        goto out;
+    rc = code ? LOCKBOX_EREFUSED : LOCKBOX_EPROTOCOL;
+    if (!code && !(code = dup_plain("unknown")))
+        rc = LOCKBOX_ENOMEM;
+    if (!detail && !(detail = dup_plain("the server answered without a problem body")))
+        rc = LOCKBOX_ENOMEM;
+    if (rc != LOCKBOX_ENOMEM && reply) {
+        reply->code = code;
+        reply->detail = detail;
+        code = detail = NULL;
+    }
+out:
+    json_decref(j);
+    free(code);
+    free(detail);
+    return rc;
 }
 
-static void apply_options(struct lockbox *lb, struct curl_slist *headers,
-                          struct buf *body, const char *method, const char *url,
-                          const char *payload) {
-  CURL *c = lb->curl;
-
-  curl_easy_reset(c);
-  curl_easy_setopt(c, CURLOPT_URL, url);
-  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, lb->connect_timeout_ms);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, lb->timeout_ms);
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, lb->insecure ? 0L : 1L);
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, lb->insecure ? 0L : 2L);
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "liblockbox/" LOCKBOX_VERSION);
-  if (lb->ca_file)
-    curl_easy_setopt(c, CURLOPT_CAINFO, lb->ca_file);
-  if (payload) {
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-                     (curl_off_t)strlen(payload));
-  }
+static void reply_unreachable(struct lockbox_reply *reply, const char *what)
+{
+    if (reply)
+        reply->detail = dup_plain(what);
 }
 
-static struct curl_slist *build_headers(const struct lockbox *lb,
-                                        bool has_body) {
-  struct curl_slist *h = NULL, *next;
-  struct buf auth = BUF_INIT;
+/* Sets up the exchange. Options that copy a string (URL, method, CA file, ...) can fail, and
+ * a dropped one would send another request than asked (GET for DELETE, the system's CAs), so
+ * the first failure is returned. */
+static CURLcode apply_options(struct lockbox *lb, struct curl_slist *headers, struct buf *body,
+                              const char *method, const char *url, const char *payload)
+{
+    CURL *c = lb->curl;
+    CURLcode cc = CURLE_OK;
 
-  if (!(h = curl_slist_append(NULL, "Accept: application/json")))
-    return NULL;
-  if (has_body) {
-    if (!(next = curl_slist_append(h, "Content-Type: application/json")))
-      goto fail;
-    h = next;
-  }
-  if (lb->token) {
-    buf_appendf(&auth, "Authorization: Bearer %s", lb->token);
-    next = buf_ok(&auth) ? curl_slist_append(h, buf_cstr(&auth)) : NULL;
-    if (auth.data)
-      memset(auth.data, 0, auth.len);
-    buf_release(&auth);
-    if (!next)
-      goto fail;
-    h = next;
-  }
-  return h;
+#define SET(opt, val)                                                                              \
+    do {                                                                                           \
+        if (cc == CURLE_OK)                                                                        \
+            cc = curl_easy_setopt(c, opt, val);                                                    \
+    } while (0)
+    curl_easy_reset(c);
+    SET(CURLOPT_URL, url);
+    SET(CURLOPT_CUSTOMREQUEST, method);
+    SET(CURLOPT_HTTPHEADER, headers);
+    SET(CURLOPT_WRITEFUNCTION, on_body);
+    SET(CURLOPT_WRITEDATA, body);
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_FOLLOWLOCATION, 0L);
+    SET(CURLOPT_PROTOCOLS_STR, "http,https");
+    SET(CURLOPT_CONNECTTIMEOUT_MS, lb->connect_timeout_ms);
+    SET(CURLOPT_TIMEOUT_MS, lb->timeout_ms);
+    SET(CURLOPT_SSL_VERIFYPEER, lb->insecure ? 0L : 1L);
+    SET(CURLOPT_SSL_VERIFYHOST, lb->insecure ? 0L : 2L);
+    SET(CURLOPT_USERAGENT, "liblockbox/" LOCKBOX_VERSION);
+    if (lb->ca_file)
+        SET(CURLOPT_CAINFO, lb->ca_file);
+    if (payload) {
+        SET(CURLOPT_POSTFIELDS, payload);
+        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(payload));
+    }
+#undef SET
+    return cc;
+}
+
+static struct curl_slist *build_headers(const struct lockbox *lb, bool has_body)
+{
+    struct curl_slist *h = NULL, *next;
+    struct buf auth = BUF_INIT;
+
+    if (!(h = curl_slist_append(NULL, "Accept: application/json")))
+        return NULL;
+    if (has_body) {
+        if (!(next = curl_slist_append(h, "Content-Type: application/json")))
+            goto fail;
+        h = next;
+    }
+    if (lb->token) {
+        buf_appendf(&auth, "Authorization: Bearer %s", lb->token);
+        next = buf_ok(&auth) ? curl_slist_append(h, buf_cstr(&auth)) : NULL;
+        if (auth.data)
+            memset(auth.data, 0, auth.len);
+        buf_release(&auth);
+        if (!next)
+            goto fail;
+        h = next;
+    }
+    return h;
 fail:
-  curl_slist_free_all(h);
-  return NULL;
+    curl_slist_free_all(h);
+    return NULL;
 }
 
 /* One exchange: method on base URL + path; payload is JSON text or NULL. */
-static int call(struct lockbox *lb, const char *method, const char *path,
-                const char *payload, struct lockbox_reply *reply) {
-  struct curl_slist *headers = NULL;
-  struct buf url = BUF_INIT, body = BUF_INIT;
-  CURLcode cc;
-  long status = 0;
-  int rc = LOCKBOX_ENOMEM;
+static int call(struct lockbox *lb, const char *method, const char *path, const char *payload,
+                struct lockbox_reply *reply)
+{
+    struct curl_slist *headers = NULL;
+    struct buf url = BUF_INIT, body = BUF_INIT;
+    CURLcode cc;
+    long status = 0;
+    int rc = LOCKBOX_ENOMEM;
 
-  buf_init(&body, REPLY_MAX);
-  pthread_mutex_lock(&lb->lock);
-  buf_appendf(&url, "%s%s", lb->url, path);
-  if (!buf_ok(&url) || !(headers = build_headers(lb, payload != NULL)))
-    goto out;
-  apply_options(lb, headers, &body, method, buf_cstr(&url), payload);
-  cc = curl_easy_perform(lb->curl);
-  if (cc == CURLE_WRITE_ERROR && !buf_ok(&body)) {
-    rc = body.len >= REPLY_MAX ? LOCKBOX_EPROTOCOL : LOCKBOX_ENOMEM;
-    goto out;
-  }
-  if (cc != CURLE_OK) {
-    reply_unreachable(reply, curl_easy_strerror(cc));
-    rc = LOCKBOX_EUNREACHABLE;
-    goto out;
-  }
-  curl_easy_getinfo(lb->curl, CURLINFO_RESPONSE_CODE, &status);
-  if (reply)
-    reply->status = status;
-  if (status >= 400) {
-    rc = take_problem(reply, buf_cstr(&body));
-  } else if (status < 200 || status >= 300) {
-    rc = LOCKBOX_EPROTOCOL;
-  } else {
-    rc = LOCKBOX_OK;
-    if (reply && body.len && !(reply->body = dup_plain(buf_cstr(&body))))
-      rc = LOCKBOX_ENOMEM;
-  }
-out:
-  pthread_mutex_unlock(&lb->lock);
-  curl_slist_free_all(headers);
-  buf_release(&url);
-  buf_release(&body);
-  return rc;
-}
-
-/* Sends j (consumed) as the body; a NULL j is an allocation failure of its
- * builder. */
-static int call_json(struct lockbox *lb, const char *method, const char *path,
-                     json_t *j, struct lockbox_reply *reply) {
-  char *text;
-  int rc;
-
-  if (!j)
-    return LOCKBOX_ENOMEM;
-  text = json_dumps(j, JSON_COMPACT);
-  json_decref(j);
-  if (!text)
-    return LOCKBOX_ENOMEM;
-  rc = call(lb, method, path, text, reply);
-  free(text);
-  return rc;
-}
-
-/* Appends one path segment, percent-encoded, so an id can never change the
- * route. */
-static void path_segment(struct buf *b, const char *seg) {
-  char *esc = curl_easy_escape(NULL, seg, 0);
-
-  if (!esc) {
-    b->failed = true;
-    return;
-  }
-  buf_appendf(b, "/%s", esc);
-  curl_free(esc);
-}
-
-static void query_param(struct buf *b, const char *name, const char *value) {
-  char *esc;
-
-  if (!value || !*value)
-    return;
-  if (!(esc = curl_easy_escape(NULL, value, 0))) {
-    b->failed = true;
-    return;
-  }
-  buf_appendf(b, "%c%s=%s", strchr(buf_cstr(b), '?') ? '&' : '?', name, esc);
-  curl_free(esc);
-}
-
-static bool is_set(const char *s) { return s && *s; }
-
-/* Builds "/api/v1/<a>/<seg1>/<b>/<seg2>..." from a NULL-terminated list of
- * pairs. */
-static int api_path(struct buf *b, const char *first, ...) {
-  va_list ap;
-  const char *lit = first, *seg;
-
-  buf_puts(b, "/api/v1");
-  va_start(ap, first);
-  while (lit) {
-    buf_appendf(b, "/%s", lit);
-    seg = va_arg(ap, const char *);
-    if (!seg)
-      break;
-    if (!*seg) {
-      va_end(ap);
-      return LOCKBOX_EINVAL;
+    buf_init(&body, REPLY_MAX);
+    pthread_mutex_lock(&lb->lock);
+    buf_appendf(&url, "%s%s", lb->url, path);
+    if (!buf_ok(&url) || !(headers = build_headers(lb, payload != NULL)))
+        goto out;
+    cc = apply_options(lb, headers, &body, method, buf_cstr(&url), payload);
+    if (cc == CURLE_OK)
+        cc = curl_easy_perform(lb->curl);
+    if (cc == CURLE_WRITE_ERROR && !buf_ok(&body)) {
+        rc = body.len >= REPLY_MAX ? LOCKBOX_EPROTOCOL : LOCKBOX_ENOMEM;
+        goto out;
     }
-    path_segment(b, seg);
-    lit = va_arg(ap, const char *);
-  }
-  va_end(ap);
-  return buf_ok(b) ? LOCKBOX_OK : LOCKBOX_ENOMEM;
+    if (cc == CURLE_OUT_OF_MEMORY) {
+        rc = LOCKBOX_ENOMEM;
+        goto out;
+    }
+    if (cc != CURLE_OK) {
+        reply_unreachable(reply, curl_easy_strerror(cc));
+        rc = LOCKBOX_EUNREACHABLE;
+        goto out;
+    }
+    curl_easy_getinfo(lb->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (reply)
+        reply->status = status;
+    if (status >= 400) {
+        rc = take_problem(reply, buf_cstr(&body));
+    } else if (status < 200 || status >= 300) {
+        rc = LOCKBOX_EPROTOCOL;
+    } else {
+        rc = LOCKBOX_OK;
+        if (reply && body.len && !(reply->body = dup_plain(buf_cstr(&body))))
+            rc = LOCKBOX_ENOMEM;
+    }
+out:
+    pthread_mutex_unlock(&lb->lock);
+    curl_slist_free_all(headers);
+    buf_release(&url);
+    buf_release(&body);
+    return rc;
 }
 
-static int simple(struct lockbox *lb, const char *method, struct buf *path,
-                  json_t *body, struct lockbox_reply *reply) {
-  int rc = buf_ok(path)
-               ? (body ? call_json(lb, method, buf_cstr(path), body, reply)
-                       : call(lb, method, buf_cstr(path), NULL, reply))
-               : LOCKBOX_ENOMEM;
-  buf_release(path);
-  return rc;
+/* Sends j (consumed) as the body; a NULL j is an allocation failure of its builder. */
+static int call_json(struct lockbox *lb, const char *method, const char *path, json_t *j,
+                     struct lockbox_reply *reply)
+{
+    char *text = NULL;
+    int rc;
+
+    if (!j)
+        return LOCKBOX_ENOMEM;
+    rc = json_text(j, &text);
+    json_decref(j);
+    if (rc == 0)
+        rc = call(lb, method, path, text, reply);
+    lb_free(text);
+    return rc;
+}
+
+/* Appends one path segment, percent-encoded, so an id can never change the route. */
+static void path_segment(struct buf *b, const char *seg)
+{
+    char *esc = curl_easy_escape(NULL, seg, 0);
+
+    if (!esc) {
+        b->failed = true;
+        return;
+    }
+    buf_appendf(b, "/%s", esc);
+    curl_free(esc);
+}
+
+static void query_param(struct buf *b, const char *name, const char *value)
+{
+    char *esc;
+
+    if (!value || !*value)
+        return;
+    if (!(esc = curl_easy_escape(NULL, value, 0))) {
+        b->failed = true;
+        return;
+    }
+    buf_appendf(b, "%c%s=%s", strchr(buf_cstr(b), '?') ? '&' : '?', name, esc);
+    curl_free(esc);
+}
+
+static bool is_set(const char *s)
+{
+    return s && *s;
+}
+
+/* Builds "/api/v1/<a>/<seg1>/<b>/<seg2>..." from a NULL-terminated list of pairs. */
+static int api_path(struct buf *b, const char *first, ...)
+{
+    va_list ap;
+    const char *lit = first, *seg;
+
+    buf_puts(b, "/api/v1");
+    va_start(ap, first);
+    while (lit) {
+        buf_appendf(b, "/%s", lit);
+        seg = va_arg(ap, const char *);
+        if (!seg)
+            break;
+        if (!*seg) {
+            va_end(ap);
+            return LOCKBOX_EINVAL;
+        }
+        path_segment(b, seg);
+        lit = va_arg(ap, const char *);
+    }
+    va_end(ap);
+    return buf_ok(b) ? LOCKBOX_OK : LOCKBOX_ENOMEM;
+}
+
+static int simple(struct lockbox *lb, const char *method, struct buf *path, json_t *body,
+                  struct lockbox_reply *reply)
+{
+    int rc = buf_ok(path) ? (body ? call_json(lb, method, buf_cstr(path), body, reply)
+                                  : call(lb, method, buf_cstr(path), NULL, reply))
+                          : LOCKBOX_ENOMEM;
+    buf_release(path);
+    return rc;
 }
 
 /* ---- session ---- */
 
-int lockbox_login(struct lockbox *lb, const char *username,
-                  const char *password, const char *totp_code, char **token,
-                  struct lockbox_reply *reply) {
-  struct lockbox_reply own = {0};
-  struct lockbox_reply *r = reply ? reply : &own;
-  json_t *body, *answer = NULL;
-  const char *tok;
-  int rc;
+int lockbox_login(struct lockbox *lb, const char *username, const char *password,
+                  const char *totp_code, char **token, struct lockbox_reply *reply)
+{
+    struct lockbox_reply own = {0};
+    struct lockbox_reply *r = reply ? reply : &own;
+    json_t *body, *answer = NULL;
+    int rc;
 
-  *token = NULL;
-  if (!is_set(username) || !password)
-    return LOCKBOX_EINVAL;
-  body = json_pack("{s:s, s:s}", "username", username, "password", password);
-  if (body && is_set(totp_code) &&
-      json_object_set_new(body, "totp_code", json_string(totp_code)))
-    body = (json_decref(body), NULL);
-  if ((rc = call_json(lb, "POST", "/api/v1/login", body, r)) != 0)
-    goto out;
-  answer = json_loads(r->body ? r->body : "", 0, NULL);
-  if (!(tok = json_string_value(json_object_get(answer, "token")))) {
-    rc = LOCKBOX_EPROTOCOL;
-    goto out;
-  }
-  if (!(*token = dup_plain(tok)) || (rc = lockbox_set_token(lb, tok)) != 0) {
-    free(*token);
     *token = NULL;
-    rc = LOCKBOX_ENOMEM;
-  }
+    if (!is_set(username) || !password)
+        return LOCKBOX_EINVAL;
+    body = json_pack("{s:s, s:s}", "username", username, "password", password);
+    if (body && is_set(totp_code) && json_object_set_new(body, "totp_code", json_string(totp_code)))
+        body = (json_decref(body), NULL);
+    if ((rc = call_json(lb, "POST", "/api/v1/login", body, r)) != 0)
+        goto out;
+    if ((rc = json_parse(r->body, 0, &answer)) == 0 &&
+        (rc = member_str(answer, "token", token)) == 0 && !*token)
+        rc = LOCKBOX_EPROTOCOL;
+    if (!rc && (rc = lockbox_set_token(lb, *token)) != 0) {
+        free(*token);
+        *token = NULL;
+    }
 out:
-  json_decref(answer);
-  lockbox_reply_clear(&own);
-  return rc;
+    if (rc && rc != LOCKBOX_EREFUSED) {
+        /* the body is the answer's on success only */
+        free(r->body);
+        r->body = NULL;
+    }
+    json_decref(answer);
+    lockbox_reply_clear(&own);
+    return rc;
 }
 
-int lockbox_me(struct lockbox *lb, struct lockbox_reply *reply) {
-  return call(lb, "GET", "/api/v1/me", NULL, reply);
+int lockbox_me(struct lockbox *lb, struct lockbox_reply *reply)
+{
+    return call(lb, "GET", "/api/v1/me", NULL, reply);
 }
 
 /* ---- users, tenants, roles, settings ---- */
 
-int lockbox_user_create(struct lockbox *lb,
-                        const struct lockbox_user_spec *spec,
-                        struct lockbox_reply *reply) {
-  struct buf path = BUF_INIT;
-  json_t *body, *roles;
-  int rc;
+int lockbox_user_create(struct lockbox *lb, const struct lockbox_user_spec *spec,
+                        struct lockbox_reply *reply)
+{
+    struct buf path = BUF_INIT;
+    json_t *body, *roles;
+    int rc;
 
-  if (!spec || !is_set(spec->username) || !spec->password ||
-      !is_set(spec->email))
-    return LOCKBOX_EINVAL;
-  if ((rc = spec->tenant_id
-                ? api_path(&path, "tenants", spec->tenant_id, "users", NULL)
-                : api_path(&path, "users", NULL)) != 0) {
-    buf_release(&path);
-    return rc;
-  }
-  body =
-      json_pack("{s:s, s:s, s:s, s:b}", "username", spec->username, "password",
-                spec->password, "email", spec->email, "totp", spec->totp);
-  if (body && is_set(spec->display_name))
-    json_object_set_new(body, "display_name", json_string(spec->display_name));
-  if (body && !spec->tenant_id) {
-    roles = json_array();
-    for (size_t i = 0; roles && i < spec->role_count; i++)
-      json_array_append_new(roles, json_string(spec->roles[i]));
-    if (!roles || json_object_set_new(body, "roles", roles) ||
-        json_object_set_new(body, "isolated_identity",
-                            json_boolean(spec->isolated_identity)))
-      body = (json_decref(body), NULL);
-  }
-  return simple(lb, "POST", &path, body, reply);
+    if (!spec || !is_set(spec->username) || !spec->password || !is_set(spec->email))
+        return LOCKBOX_EINVAL;
+    if ((rc = spec->tenant_id ? api_path(&path, "tenants", spec->tenant_id, "users", NULL)
+                              : api_path(&path, "users", NULL)) != 0) {
+        buf_release(&path);
+        return rc;
+    }
+    body = json_pack("{s:s, s:s, s:s, s:b}", "username", spec->username, "password", spec->password,
+                     "email", spec->email, "totp", spec->totp);
+    if (body && is_set(spec->display_name) &&
+        json_object_set_new(body, "display_name", json_string(spec->display_name)))
+        body = (json_decref(body), NULL);
+    if (body && !spec->tenant_id) {
+        roles = json_array();
+        for (size_t i = 0; roles && i < spec->role_count; i++)
+            if (json_array_append_new(roles, json_string(spec->roles[i])))
+                roles = (json_decref(roles), NULL);
+        if (!roles || json_object_set_new(body, "roles", roles) ||
+            json_object_set_new(body, "isolated_identity", json_boolean(spec->isolated_identity)))
+            body = (json_decref(body), NULL);
+    }
+    return simple(lb, "POST", &path, body, reply);
 }
 
-int lockbox_tenant_create(struct lockbox *lb, const char *name,
-                          const char *plan, const char *admin_username,
-                          const char *admin_password, const char *admin_email,
-                          struct lockbox_reply *reply) {
-  if (!is_set(name) || !is_set(plan) || !is_set(admin_username) ||
-      !admin_password || !is_set(admin_email))
-    return LOCKBOX_EINVAL;
-  return call_json(lb, "POST", "/api/v1/tenants",
-                   json_pack("{s:s, s:s, s:{s:s, s:s, s:s}}", "name", name,
-                             "plan", plan, "admin", "username", admin_username,
-                             "password", admin_password, "email", admin_email),
-                   reply);
+int lockbox_tenant_create(struct lockbox *lb, const char *name, const char *plan,
+                          const char *admin_username, const char *admin_password,
+                          const char *admin_email, struct lockbox_reply *reply)
+{
+    if (!is_set(name) || !is_set(plan) || !is_set(admin_username) || !admin_password ||
+        !is_set(admin_email))
+        return LOCKBOX_EINVAL;
+    return call_json(lb, "POST", "/api/v1/tenants",
+                     json_pack("{s:s, s:s, s:{s:s, s:s, s:s}}", "name", name, "plan", plan, "admin",
+                               "username", admin_username, "password", admin_password, "email",
+                               admin_email),
+                     reply);
 }
 
-int lockbox_tenant_list(struct lockbox *lb, struct lockbox_reply *reply) {
-  return call(lb, "GET", "/api/v1/tenants", NULL, reply);
+int lockbox_tenant_list(struct lockbox *lb, struct lockbox_reply *reply)
+{
+    return call(lb, "GET", "/api/v1/tenants", NULL, reply);
 }
 
-/* GET or DELETE on /api/v1/<a>/<id>[/<b>[/<id2>]]; an empty or NULL id is
- * LOCKBOX_EINVAL. */
-static int on_object(struct lockbox *lb, const char *method, const char *a,
-                     const char *id, const char *b, const char *id2,
-                     json_t *body, struct lockbox_reply *reply) {
-  struct buf path = BUF_INIT;
-  int rc;
+/* GET or DELETE on /api/v1/<a>/<id>[/<b>[/<id2>]]; an empty or NULL id is LOCKBOX_EINVAL. */
+static int on_object(struct lockbox *lb, const char *method, const char *a, const char *id,
+                     const char *b, const char *id2, json_t *body, struct lockbox_reply *reply)
+{
+    struct buf path = BUF_INIT;
+    int rc;
 
-  if (!is_set(id) || (id2 && !*id2)) {
-    json_decref(body);
-    return LOCKBOX_EINVAL;
-  }
-  rc = api_path(&path, a, id, b, id2, NULL);
-  if (rc) {
-    json_decref(body);
-    buf_release(&path);
-    return rc;
-  }
-  return simple(lb, method, &path, body, reply);
+    if (!is_set(id) || (id2 && !*id2)) {
+        json_decref(body);
+        return LOCKBOX_EINVAL;
+    }
+    rc = api_path(&path, a, id, b, id2, NULL);
+    if (rc) {
+        json_decref(body);
+        buf_release(&path);
+        return rc;
+    }
+    return simple(lb, method, &path, body, reply);
 }
 
-int lockbox_tenant_get(struct lockbox *lb, const char *tenant_id,
-                       struct lockbox_reply *reply) {
-  return on_object(lb, "GET", "tenants", tenant_id, NULL, NULL, NULL, reply);
+int lockbox_tenant_get(struct lockbox *lb, const char *tenant_id, struct lockbox_reply *reply)
+{
+    return on_object(lb, "GET", "tenants", tenant_id, NULL, NULL, NULL, reply);
 }
 
-int lockbox_user_list(struct lockbox *lb, const char *tenant_id,
-                      struct lockbox_reply *reply) {
-  return on_object(lb, "GET", "tenants", tenant_id, "users", NULL, NULL, reply);
+int lockbox_user_list(struct lockbox *lb, const char *tenant_id, struct lockbox_reply *reply)
+{
+    return on_object(lb, "GET", "tenants", tenant_id, "users", NULL, NULL, reply);
 }
 
-int lockbox_settings_get(struct lockbox *lb, const char *tenant_id,
-                         struct lockbox_reply *reply) {
-  return on_object(lb, "GET", "tenants", tenant_id, "settings", NULL, NULL,
-                   reply);
+int lockbox_settings_get(struct lockbox *lb, const char *tenant_id, struct lockbox_reply *reply)
+{
+    return on_object(lb, "GET", "tenants", tenant_id, "settings", NULL, NULL, reply);
 }
 
-int lockbox_settings_update(struct lockbox *lb, const char *tenant_id,
-                            const char *patch_json,
-                            struct lockbox_reply *reply) {
-  json_t *patch = patch_json ? json_loads(patch_json, 0, NULL) : NULL;
+int lockbox_settings_update(struct lockbox *lb, const char *tenant_id, const char *patch_json,
+                            struct lockbox_reply *reply)
+{
+    struct buf path = BUF_INIT;
+    json_t *patch = NULL;
+    int rc;
 
-  if (!json_is_object(patch)) {
+    /* sent as the caller wrote it, once it is known to be an object */
+    if (!patch_json || !is_set(tenant_id))
+        return LOCKBOX_EINVAL;
+    rc = json_parse(patch_json, 0, &patch);
     json_decref(patch);
-    return LOCKBOX_EINVAL;
-  }
-  return on_object(lb, "PATCH", "tenants", tenant_id, "settings", NULL, patch,
-                   reply);
+    if (rc)
+        return rc == LOCKBOX_ENOMEM ? rc : LOCKBOX_EINVAL;
+    if ((rc = api_path(&path, "tenants", tenant_id, "settings", NULL)) == 0)
+        rc = call(lb, "PATCH", buf_cstr(&path), patch_json, reply);
+    buf_release(&path);
+    return rc;
 }
 
-int lockbox_role_assign(struct lockbox *lb, const char *tenant_id,
-                        const char *user_id, const char *role,
-                        const char *scope, struct lockbox_reply *reply) {
-  if (!is_set(user_id) || !is_set(role))
-    return LOCKBOX_EINVAL;
-  return on_object(lb, "POST", "tenants", tenant_id, "role-assignments", NULL,
-                   json_pack("{s:s, s:s, s:s}", "user_id", user_id, "role",
-                             role, "scope", is_set(scope) ? scope : "/"),
-                   reply);
+int lockbox_role_assign(struct lockbox *lb, const char *tenant_id, const char *user_id,
+                        const char *role, const char *scope, struct lockbox_reply *reply)
+{
+    if (!is_set(user_id) || !is_set(role))
+        return LOCKBOX_EINVAL;
+    return on_object(lb, "POST", "tenants", tenant_id, "role-assignments", NULL,
+                     json_pack("{s:s, s:s, s:s}", "user_id", user_id, "role", role, "scope",
+                               is_set(scope) ? scope : "/"),
+                     reply);
 }
 
-int lockbox_role_list(struct lockbox *lb, const char *tenant_id,
-                      struct lockbox_reply *reply) {
-  return on_object(lb, "GET", "tenants", tenant_id, "role-assignments", NULL,
-                   NULL, reply);
+int lockbox_role_list(struct lockbox *lb, const char *tenant_id, struct lockbox_reply *reply)
+{
+    return on_object(lb, "GET", "tenants", tenant_id, "role-assignments", NULL, NULL, reply);
 }
 
-int lockbox_role_remove(struct lockbox *lb, const char *tenant_id,
-                        const char *assignment_id,
-                        struct lockbox_reply *reply) {
-  if (!is_set(assignment_id))
-    return LOCKBOX_EINVAL;
-  return on_object(lb, "DELETE", "tenants", tenant_id, "role-assignments",
-                   assignment_id, NULL, reply);
+int lockbox_role_remove(struct lockbox *lb, const char *tenant_id, const char *assignment_id,
+                        struct lockbox_reply *reply)
+{
+    if (!is_set(assignment_id))
+        return LOCKBOX_EINVAL;
+    return on_object(lb, "DELETE", "tenants", tenant_id, "role-assignments", assignment_id, NULL,
+                     reply);
 }
 
 /* ---- tickets ---- */
 
-int lockbox_ticket_create(struct lockbox *lb, const char *tenant_id,
-                          const char *title, const char *description,
-                          const char *severity, struct lockbox_reply *reply) {
-  json_t *body;
+int lockbox_ticket_create(struct lockbox *lb, const char *tenant_id, const char *title,
+                          const char *description, const char *severity,
+                          struct lockbox_reply *reply)
+{
+    json_t *body;
 
-  if (!is_set(title) || !description)
-    return LOCKBOX_EINVAL;
-  body = json_pack("{s:s, s:s}", "title", title, "description", description);
-  if (body && is_set(severity) &&
-      json_object_set_new(body, "severity", json_string(severity)))
-    body = (json_decref(body), NULL);
-  if (!body)
-    return LOCKBOX_ENOMEM;
-  return on_object(lb, "POST", "tenants", tenant_id, "tickets", NULL, body,
-                   reply);
+    if (!is_set(title) || !description)
+        return LOCKBOX_EINVAL;
+    body = json_pack("{s:s, s:s}", "title", title, "description", description);
+    if (body && is_set(severity) && json_object_set_new(body, "severity", json_string(severity)))
+        body = (json_decref(body), NULL);
+    if (!body)
+        return LOCKBOX_ENOMEM;
+    return on_object(lb, "POST", "tenants", tenant_id, "tickets", NULL, body, reply);
 }
 
-int lockbox_ticket_get(struct lockbox *lb, const char *tenant_id,
-                       const char *ticket_id, struct lockbox_reply *reply) {
-  if (!is_set(ticket_id))
-    return LOCKBOX_EINVAL;
-  return on_object(lb, "GET", "tenants", tenant_id, "tickets", ticket_id, NULL,
-                   reply);
+int lockbox_ticket_get(struct lockbox *lb, const char *tenant_id, const char *ticket_id,
+                       struct lockbox_reply *reply)
+{
+    if (!is_set(ticket_id))
+        return LOCKBOX_EINVAL;
+    return on_object(lb, "GET", "tenants", tenant_id, "tickets", ticket_id, NULL, reply);
 }
 
-int lockbox_ticket_list(struct lockbox *lb, const char *tenant_id,
-                        struct lockbox_reply *reply) {
-  return on_object(lb, "GET", "tenants", tenant_id, "tickets", NULL, NULL,
-                   reply);
+int lockbox_ticket_list(struct lockbox *lb, const char *tenant_id, struct lockbox_reply *reply)
+{
+    return on_object(lb, "GET", "tenants", tenant_id, "tickets", NULL, NULL, reply);
 }
 
-int lockbox_ticket_comment(struct lockbox *lb, const char *tenant_id,
-                           const char *ticket_id, const char *text,
-                           struct lockbox_reply *reply) {
-  struct buf path = BUF_INIT;
-  int rc;
+int lockbox_ticket_comment(struct lockbox *lb, const char *tenant_id, const char *ticket_id,
+                           const char *text, struct lockbox_reply *reply)
+{
+    struct buf path = BUF_INIT;
+    int rc;
 
-  if (!is_set(tenant_id) || !is_set(ticket_id) || !text)
-    return LOCKBOX_EINVAL;
-  if ((rc = api_path(&path, "tenants", tenant_id, "tickets", ticket_id,
-                     "comments", NULL)) != 0) {
-    buf_release(&path);
-    return rc;
-  }
-  return simple(lb, "POST", &path, json_pack("{s:s}", "text", text), reply);
+    if (!is_set(tenant_id) || !is_set(ticket_id) || !text)
+        return LOCKBOX_EINVAL;
+    if ((rc = api_path(&path, "tenants", tenant_id, "tickets", ticket_id, "comments", NULL)) != 0) {
+        buf_release(&path);
+        return rc;
+    }
+    return simple(lb, "POST", &path, json_pack("{s:s}", "text", text), reply);
 }
 
 /* ---- access requests ---- */
 
-int lockbox_request_create(struct lockbox *lb,
-                           const struct lockbox_request_spec *spec,
-                           struct lockbox_reply *reply) {
-  json_t *body, *ids;
+int lockbox_request_create(struct lockbox *lb, const struct lockbox_request_spec *spec,
+                           struct lockbox_reply *reply)
+{
+    json_t *body, *ids;
 
-  if (!spec || !is_set(spec->tenant_id) || !is_set(spec->ticket_id) ||
-      !is_set(spec->resource_type) || !is_set(spec->access_level) ||
-      !spec->justification || spec->resource_count == 0 ||
-      spec->duration_seconds < 0)
-    return LOCKBOX_EINVAL;
-  ids = json_array();
-  for (size_t i = 0; ids && i < spec->resource_count; i++)
-    if (json_array_append_new(ids, json_string(spec->resource_ids[i])))
-      ids = (json_decref(ids), NULL);
-  body =
-      json_pack("{s:s, s:s, s:s, s:o, s:s, s:s}", "tenant_id", spec->tenant_id,
-                "ticket_id", spec->ticket_id, "resource_type",
-                spec->resource_type, "resource_ids", ids, "access_level",
-                spec->access_level, "justification", spec->justification);
-  if (body && spec->duration_seconds > 0 &&
-      json_object_set_new(body, "duration_seconds",
-                          json_integer(spec->duration_seconds)))
-    body = (json_decref(body), NULL);
-  return call_json(lb, "POST", "/api/v1/requests", body, reply);
+    if (!spec || !is_set(spec->tenant_id) || !is_set(spec->ticket_id) ||
+        !is_set(spec->resource_type) || !is_set(spec->access_level) || !spec->justification ||
+        spec->resource_count == 0 || spec->duration_seconds < 0)
+        return LOCKBOX_EINVAL;
+    ids = json_array();
+    for (size_t i = 0; ids && i < spec->resource_count; i++)
+        if (json_array_append_new(ids, json_string(spec->resource_ids[i])))
+            ids = (json_decref(ids), NULL);
+    body = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s}", "tenant_id", spec->tenant_id, "ticket_id",
+                     spec->ticket_id, "resource_type", spec->resource_type, "resource_ids", ids,
+                     "access_level", spec->access_level, "justification", spec->justification);
+    if (body && spec->duration_seconds > 0 &&
+        json_object_set_new(body, "duration_seconds", json_integer(spec->duration_seconds)))
+        body = (json_decref(body), NULL);
+    return call_json(lb, "POST", "/api/v1/requests", body, reply);
 }
 
-static void limit_param(struct buf *b, int limit) {
-  char n[16];
+static void limit_param(struct buf *b, int limit)
+{
+    char n[16];
 
-  if (limit > 0) {
-    snprintf(n, sizeof(n), "%d", limit);
-    query_param(b, "limit", n);
-  }
+    if (limit > 0) {
+        snprintf(n, sizeof(n), "%d", limit);
+        query_param(b, "limit", n);
+    }
 }
 
-int lockbox_request_list(struct lockbox *lb,
-                         const struct lockbox_request_filter *f,
-                         struct lockbox_reply *reply) {
-  struct buf path = BUF_INIT;
+int lockbox_request_list(struct lockbox *lb, const struct lockbox_request_filter *f,
+                         struct lockbox_reply *reply)
+{
+    struct buf path = BUF_INIT;
 
-  buf_puts(&path, "/api/v1/requests");
-  if (f) {
-    query_param(&path, "tenant_id", f->tenant_id);
-    query_param(&path, "status", f->status);
-    query_param(&path, "requester", f->requester);
-    limit_param(&path, f->limit);
-    query_param(&path, "page_token", f->page_token);
-  }
-  return simple(lb, "GET", &path, NULL, reply);
+    buf_puts(&path, "/api/v1/requests");
+    if (f) {
+        query_param(&path, "tenant_id", f->tenant_id);
+        query_param(&path, "status", f->status);
+        query_param(&path, "requester", f->requester);
+        limit_param(&path, f->limit);
+        query_param(&path, "page_token", f->page_token);
+    }
+    return simple(lb, "GET", &path, NULL, reply);
 }
 
-int lockbox_request_get(struct lockbox *lb, const char *id,
-                        struct lockbox_reply *reply) {
-  return on_object(lb, "GET", "requests", id, NULL, NULL, NULL, reply);
+int lockbox_request_get(struct lockbox *lb, const char *id, struct lockbox_reply *reply)
+{
+    return on_object(lb, "GET", "requests", id, NULL, NULL, NULL, reply);
 }
 
-static json_t *reason_body(const char *decision, const char *reason) {
-  json_t *body =
-      decision ? json_pack("{s:s}", "decision", decision) : json_object();
+static json_t *reason_body(const char *decision, const char *reason)
+{
+    json_t *body = decision ? json_pack("{s:s}", "decision", decision) : json_object();
 
-  if (body && is_set(reason) &&
-      json_object_set_new(body, "reason", json_string(reason)))
-    body = (json_decref(body), NULL);
-  return body;
+    if (body && is_set(reason) && json_object_set_new(body, "reason", json_string(reason)))
+        body = (json_decref(body), NULL);
+    return body;
 }
 
-static int request_action(struct lockbox *lb, const char *id,
-                          const char *action, json_t *body,
-                          struct lockbox_reply *reply) {
-  if (!body)
-    return LOCKBOX_ENOMEM;
-  return on_object(lb, "POST", "requests", id, action, NULL, body, reply);
+static int request_action(struct lockbox *lb, const char *id, const char *action, json_t *body,
+                          struct lockbox_reply *reply)
+{
+    if (!body)
+        return LOCKBOX_ENOMEM;
+    return on_object(lb, "POST", "requests", id, action, NULL, body, reply);
 }
 
-int lockbox_request_review(struct lockbox *lb, const char *id, bool approve,
-                           const char *reason, struct lockbox_reply *reply) {
-  return request_action(lb, id, "review",
-                        reason_body(approve ? "approve" : "deny", reason),
-                        reply);
+int lockbox_request_review(struct lockbox *lb, const char *id, bool approve, const char *reason,
+                           struct lockbox_reply *reply)
+{
+    return request_action(lb, id, "review", reason_body(approve ? "approve" : "deny", reason),
+                          reply);
 }
 
-int lockbox_request_decide(struct lockbox *lb, const char *id, bool approve,
-                           const char *reason, struct lockbox_reply *reply) {
-  return request_action(lb, id, "decision",
-                        reason_body(approve ? "approve" : "deny", reason),
-                        reply);
+int lockbox_request_decide(struct lockbox *lb, const char *id, bool approve, const char *reason,
+                           struct lockbox_reply *reply)
+{
+    return request_action(lb, id, "decision", reason_body(approve ? "approve" : "deny", reason),
+                          reply);
 }
 
-int lockbox_request_cancel(struct lockbox *lb, const char *id,
-                           const char *reason, struct lockbox_reply *reply) {
-  return request_action(lb, id, "cancel", reason_body(NULL, reason), reply);
+int lockbox_request_cancel(struct lockbox *lb, const char *id, const char *reason,
+                           struct lockbox_reply *reply)
+{
+    return request_action(lb, id, "cancel", reason_body(NULL, reason), reply);
 }
 
-int lockbox_request_revoke(struct lockbox *lb, const char *id,
-                           const char *reason, struct lockbox_reply *reply) {
-  return request_action(lb, id, "revoke", reason_body(NULL, reason), reply);
+int lockbox_request_revoke(struct lockbox *lb, const char *id, const char *reason,
+                           struct lockbox_reply *reply)
+{
+    return request_action(lb, id, "revoke", reason_body(NULL, reason), reply);
 }
 
 /* ---- enforcement ---- */
 
-static int read_check(const char *text, struct lockbox_check_result *res) {
-  json_t *j = json_loads(text ? text : "", 0, NULL);
-  json_t *allowed = json_object_get(j, "allowed");
-  const char *rid = json_string_value(json_object_get(j, "request_id"));
-  const char *ends = json_string_value(json_object_get(j, "ends_at"));
-  int rc = LOCKBOX_OK;
+static int read_check(const char *text, struct lockbox_check_result *res)
+{
+    json_t *j = NULL, *allowed;
+    const char *rid, *ends;
+    int rc = json_parse(text, 0, &j);
 
-  memset(res, 0, sizeof(*res));
-  if (!json_is_boolean(allowed)) {
+    if (rc)
+        goto out;
+    allowed = json_object_get(j, "allowed");
+    rid = json_string_value(json_object_get(j, "request_id"));
+    ends = json_string_value(json_object_get(j, "ends_at"));
     rc = LOCKBOX_EPROTOCOL;
-    goto out;
-  }
-  res->allowed = json_is_true(allowed);
-  if (rid && strlen(rid) < sizeof(res->request_id))
-    memcpy(res->request_id, rid, strlen(rid) + 1);
-  if (ends && time_parse_rfc3339(ends, &res->ends_at) != 0)
-    rc = LOCKBOX_EPROTOCOL;
+    if (!json_is_boolean(allowed) || (rid && strlen(rid) >= sizeof(res->request_id)) ||
+        (ends && time_parse_rfc3339(ends, &res->ends_at) != 0))
+        goto out;
+    res->allowed = json_is_true(allowed);
+    if (rid)
+        memcpy(res->request_id, rid, strlen(rid) + 1);
+    rc = LOCKBOX_OK;
 out:
-  json_decref(j);
-  return rc;
+    json_decref(j);
+    if (rc)
+        memset(res, 0, sizeof(*res));
+    return rc;
 }
 
-int lockbox_check(struct lockbox *lb, const char *operator_name,
-                  const char *resource_id, const char *access_level,
-                  struct lockbox_check_result *result,
-                  struct lockbox_reply *reply) {
-  struct lockbox_reply own = {0};
-  struct lockbox_reply *r = reply ? reply : &own;
-  int rc;
+int lockbox_check(struct lockbox *lb, const char *operator_name, const char *resource_id,
+                  const char *access_level, struct lockbox_check_result *result,
+                  struct lockbox_reply *reply)
+{
+    struct lockbox_reply own = {0};
+    struct lockbox_reply *r = reply ? reply : &own;
+    int rc;
 
-  if (!is_set(operator_name) || !is_set(resource_id) || !is_set(access_level) ||
-      !result)
-    return LOCKBOX_EINVAL;
-  rc = call_json(lb, "POST", "/api/v1/access/check",
-                 json_pack("{s:s, s:s, s:s}", "operator", operator_name,
-                           "resource_id", resource_id, "access_level",
-                           access_level),
-                 r);
-  if (!rc)
-    rc = read_check(r->body, result);
-  lockbox_reply_clear(&own);
-  return rc;
+    if (result)
+        memset(result, 0, sizeof(*result));
+    if (!is_set(operator_name) || !is_set(resource_id) || !is_set(access_level) || !result)
+        return LOCKBOX_EINVAL;
+    rc = call_json(lb, "POST", "/api/v1/access/check",
+                   json_pack("{s:s, s:s, s:s}", "operator", operator_name, "resource_id",
+                             resource_id, "access_level", access_level),
+                   r);
+    if (!rc && (rc = read_check(r->body, result)) != 0) {
+        /* the body is the answer's on success only */
+        free(r->body);
+        r->body = NULL;
+    }
+    lockbox_reply_clear(&own);
+    return rc;
 }
 
-int lockbox_activity_record(struct lockbox *lb, const char *request_id,
-                            const char *activity, const char *target,
-                            const char *details_json,
-                            struct lockbox_reply *reply) {
-  json_t *body, *details = NULL;
+int lockbox_activity_record(struct lockbox *lb, const char *request_id, const char *activity,
+                            const char *target, const char *details_json,
+                            struct lockbox_reply *reply)
+{
+    json_t *body, *details = NULL;
+    int rc;
 
-  if (!is_set(activity))
-    return LOCKBOX_EINVAL;
-  if (details_json &&
-      !(details = json_loads(details_json, JSON_DECODE_ANY, NULL)))
-    return LOCKBOX_EINVAL;
-  body = json_pack("{s:s}", "activity", activity);
-  if (body && is_set(target) &&
-      json_object_set_new(body, "target", json_string(target)))
-    body = (json_decref(body), NULL);
-  if (body && details && json_object_set(body, "details", details))
-    body = (json_decref(body), NULL);
-  json_decref(details);
-  if (!body)
-    return LOCKBOX_ENOMEM;
-  return on_object(lb, "POST", "requests", request_id, "activities", NULL, body,
-                   reply);
+    if (!is_set(request_id) || !is_set(activity))
+        return LOCKBOX_EINVAL;
+    if (details_json && (rc = json_parse(details_json, JSON_DECODE_ANY, &details)) != 0)
+        return rc == LOCKBOX_ENOMEM ? rc : LOCKBOX_EINVAL;
+    body = json_pack("{s:s}", "activity", activity);
+    if (body && is_set(target) && json_object_set_new(body, "target", json_string(target)))
+        body = (json_decref(body), NULL);
+    if (body && details && json_object_set(body, "details", details))
+        body = (json_decref(body), NULL);
+    json_decref(details);
+    if (!body)
+        return LOCKBOX_ENOMEM;
+    return on_object(lb, "POST", "requests", request_id, "activities", NULL, body, reply);
 }
 
 /* ---- audit ---- */
 
-int lockbox_audit_search(struct lockbox *lb,
-                         const struct lockbox_audit_filter *f,
-                         struct lockbox_reply *reply) {
-  struct buf path = BUF_INIT;
+int lockbox_audit_search(struct lockbox *lb, const struct lockbox_audit_filter *f,
+                         struct lockbox_reply *reply)
+{
+    struct buf path = BUF_INIT;
 
-  buf_puts(&path, "/api/v1/audit");
-  if (f) {
-    query_param(&path, "activity", f->activity);
-    query_param(&path, "actor", f->actor);
-    query_param(&path, "item", f->item);
-    query_param(&path, "tenant_id", f->tenant_id);
-    query_param(&path, "from", f->from);
-    query_param(&path, "to", f->to);
-    limit_param(&path, f->limit);
-    query_param(&path, "page_token", f->page_token);
-  }
-  return simple(lb, "GET", &path, NULL, reply);
+    buf_puts(&path, "/api/v1/audit");
+    if (f) {
+        query_param(&path, "activity", f->activity);
+        query_param(&path, "actor", f->actor);
+        query_param(&path, "item", f->item);
+        query_param(&path, "tenant_id", f->tenant_id);
+        query_param(&path, "from", f->from);
+        query_param(&path, "to", f->to);
+        limit_param(&path, f->limit);
+        query_param(&path, "page_token", f->page_token);
+    }
+    return simple(lb, "GET", &path, NULL, reply);
 }

@@ -5,7 +5,7 @@ case file against it over HTTP.
 A case file is Python executed with the names below in scope (see lockbox_harness.py): `srv`
 (the running server: start, stop, restart, url, data), `admin` (a client with the bootstrap
 token), `client(token)`, `login(...)`, `totp(secret)`, `world()` (a populated system of two
-tenants and every role), and the assertions `check`, `eq`, `expect`, `problem`. Every
+tenants and every role), `client_test` (the path given by --client-test), and the assertions `check`, `eq`, `expect`, `problem`. Every
 assertion is counted; the runner prints `N passed, M failed` and exits 1 on any failure or
 uncaught exception. The server's log is kept when a case fails.
 """
@@ -22,6 +22,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lockboxd", required=True, help="path of the lockboxd binary")
     ap.add_argument("--lockbox", help="path of the lockbox CLI, for the CLI cases")
+    ap.add_argument("--client-test", help="path of test_liblockbox, for the liblockbox case")
     ap.add_argument("--keep", action="store_true", help="keep the data directory")
     ap.add_argument("case", help="the .case file to run")
     args = ap.parse_args()
@@ -32,6 +33,7 @@ def main():
     try:
         srv.start()
         scope = h.scope_for(srv, results, args.lockbox)
+        scope["client_test"] = args.client_test
         with open(args.case, encoding="utf-8") as f:
             code = compile(f.read(), args.case, "exec")
         exec(code, scope)
