@@ -108,6 +108,19 @@ int lockbox_role_list(struct lockbox *lb, const char *tenant_id, struct lockbox_
 int lockbox_role_remove(struct lockbox *lb, const char *tenant_id, const char *assignment_id,
                         struct lockbox_reply *reply);
 
+/* ---- webhooks ---- */
+
+/* Registers an endpoint for tenant_id's events (its tenant admins) or, with tenant_id NULL, for
+ * every tenant's (platform admins); the reply's body holds the signing secret, this once. */
+int lockbox_webhook_add(struct lockbox *lb, const char *tenant_id, const char *url,
+                        const char *const *events, size_t event_count, struct lockbox_reply *reply);
+int lockbox_webhook_list(struct lockbox *lb, const char *tenant_id, struct lockbox_reply *reply);
+int lockbox_webhook_remove(struct lockbox *lb, const char *tenant_id, const char *webhook_id,
+                           struct lockbox_reply *reply);
+
+/* The notifications sent about a request (who, which channel, delivered or not). */
+int lockbox_request_notifications(struct lockbox *lb, const char *id, struct lockbox_reply *reply);
+
 /* ---- tickets ---- */
 
 int lockbox_ticket_create(struct lockbox *lb, const char *tenant_id, const char *title,

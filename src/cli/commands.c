@@ -842,6 +842,107 @@ static int cmd_role_remove(struct cli *cli, const struct cli_args *a)
                        NULL);
 }
 
+/* ---- webhooks and notifications ---- */
+
+static void show_webhook(json_t *w)
+{
+    json_t *e;
+    size_t i;
+
+    show_kv("id", cli_str(w, "id"));
+    show_kv("url", cli_str(w, "url"));
+    show_kv("tenant", json_is_null(json_object_get(w, "tenant_id")) ? "(every tenant)"
+                                                                    : cli_str(w, "tenant_id"));
+    json_array_foreach(json_object_get(w, "events"), i, e)
+        show_kv(i ? "" : "events", json_string_value(e));
+    if (json_is_string(json_object_get(w, "secret"))) {
+        show_kv("secret", cli_str(w, "secret"));
+        printf(
+            "(the secret is shown once: give it to the receiver to check X-Lockbox-Signature)\n");
+    }
+}
+
+/* Webhooks with their events folded into one column. */
+static void show_webhook_list(json_t *l)
+{
+    static const char *const h[] = {"ID", "URL", "EVENTS", "CREATED"};
+    static const char *const k[] = {"id", "url", "events_text", "created_at"};
+    json_t *w, *e;
+    size_t i, j;
+
+    json_array_foreach(json_object_get(l, "items"), i, w)
+    {
+        char text[1024] = "";
+        size_t len = 0;
+        json_array_foreach(json_object_get(w, "events"), j, e)
+        {
+            int n = snprintf(text + len, sizeof(text) - len, "%s%s", j ? "," : "",
+                             json_string_value(e) ? json_string_value(e) : "?");
+            if (n < 0 || (size_t)n >= sizeof(text) - len)
+                break;
+            len += (size_t)n;
+        }
+        json_object_set_new(w, "events_text", json_string(text));
+    }
+    show_items(l, h, k, 4);
+}
+
+static void show_notifications(json_t *l)
+{
+    static const char *const h[] = {"EVENT", "CHANNEL", "TO", "STATUS", "ATTEMPTS", "DELIVERED"};
+    static const char *const k[] = {"event", "channel", "to", "status", "attempts", "delivered_at"};
+    show_items(l, h, k, 6);
+}
+
+static int cmd_webhook_add(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_reply r = {0};
+    const char *events[CLI_MAX_OPTS];
+    size_t n = cli_opt_all(a, "event", events, CLI_MAX_OPTS);
+    const char *url = a->pos[0];
+    char tid[40];
+    int rc;
+
+    if (!n)
+        return cli_usage_error(self("webhook", "add"), "missing --event (give one or more)");
+    if ((rc = prepare(cli, a, false, tid)))
+        return rc;
+    rc = lockbox_webhook_add(cli->lb, tid[0] ? tid : NULL, url, events, n, &r);
+    return finish(cli, rc, &r, "webhook add", show_webhook);
+}
+
+static int cmd_webhook_list(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_reply r = {0};
+    char tid[40];
+    int rc = prepare(cli, a, false, tid);
+
+    return rc ? rc
+              : finish(cli, lockbox_webhook_list(cli->lb, tid[0] ? tid : NULL, &r), &r,
+                       "webhook list", show_webhook_list);
+}
+
+static int cmd_webhook_remove(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_reply r = {0};
+    char tid[40];
+    int rc = prepare(cli, a, false, tid);
+
+    return rc ? rc
+              : finish(cli, lockbox_webhook_remove(cli->lb, tid[0] ? tid : NULL, a->pos[0], &r), &r,
+                       "webhook remove", NULL);
+}
+
+static int cmd_request_notifications(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_reply r = {0};
+    int rc = cli_connect(cli);
+
+    return rc ? rc
+              : finish(cli, lockbox_request_notifications(cli->lb, a->pos[0], &r), &r,
+                       "request notifications", show_notifications);
+}
+
 /* ---- enforcement and audit ---- */
 
 static int cmd_check(struct cli *cli, const struct cli_args *a)
@@ -949,6 +1050,8 @@ static const struct cli_optspec role_opts[] = {{"tenant", true, false},
                                                {"role", true, false},
                                                {"scope", true, false},
                                                {0}};
+static const struct cli_optspec webhook_opts[] = {
+    {"tenant", true, false}, {"event", true, true}, {0}};
 static const struct cli_optspec check_opts[] = {
     {"operator", true, false}, {"resource", true, false}, {"level", true, false}, {0}};
 static const struct cli_optspec audit_opts[] = {
@@ -980,6 +1083,9 @@ const struct cli_command cli_commands[] = {
      "request approve ID [--reason TEXT]", "Approves a request as the customer's approver."},
     {"request", "deny", cmd_request_deny, reason_opts, 1, 1, "request deny ID [--reason TEXT]",
      "Denies a request as the customer's approver."},
+    {"request", "notifications", cmd_request_notifications, no_opts, 1, 1,
+     "request notifications ID",
+     "Shows who was told of a request, by which channel, and whether it was delivered."},
     {"request", "cancel", cmd_request_cancel, reason_opts, 1, 1,
      "request cancel ID [--reason TEXT]", "Withdraws your own pending request."},
     {"request", "revoke", cmd_request_revoke, reason_opts, 1, 1,
@@ -1001,7 +1107,8 @@ const struct cli_command cli_commands[] = {
      "tenant settings T [--set KEY=VALUE ...]",
      "Shows a tenant's settings, or changes them (tenant admins). Keys: lockbox_enabled,\n"
      "pending_expiry_seconds, default_grant_seconds, max_grant_seconds, required_approvals,\n"
-     "notification_emails (comma-separated). *_seconds also take durations (4h)."},
+     "notification_emails (comma-separated), email_links (true/false),\n"
+     "reminder_before_seconds. *_seconds also take durations (4h)."},
     {"user", "create", cmd_user_create, user_opts, 0, 0,
      "user create [--tenant T] --username U --email E [--role R ...] [--scope S] [--totp] "
      "[--isolated] [--password-stdin]",
@@ -1017,6 +1124,17 @@ const struct cli_command cli_commands[] = {
      "Lists a tenant's role assignments."},
     {"role", "remove", cmd_role_remove, tenant_only, 1, 1, "role remove --tenant T ID",
      "Removes a role assignment."},
+    {"webhook", "add", cmd_webhook_add, webhook_opts, 1, 1,
+     "webhook add [--tenant T] URL --event E [--event E ...]",
+     "Registers a webhook for a tenant's request events (its tenant admins) or, without\n"
+     "--tenant, for every tenant's (platform admins). Events: request.pending,\n"
+     "request.reminder, request.approved, request.denied, request.expired, request.canceled,\n"
+     "request.revoked, request.completed, and (every tenant only) request.pending_internal.\n"
+     "Prints the signing secret once."},
+    {"webhook", "list", cmd_webhook_list, tenant_only, 0, 0, "webhook list [--tenant T]",
+     "Lists the webhooks of a tenant, or without --tenant the every-tenant ones."},
+    {"webhook", "remove", cmd_webhook_remove, tenant_only, 1, 1, "webhook remove [--tenant T] ID",
+     "Removes a webhook; messages still queued for it fail."},
     {"check", NULL, cmd_check, check_opts, 0, 0, "check --operator U --resource ID --level L",
      "Asks whether an operator may access a resource now (enforcers). Exit 0 allowed, 3 denied."},
     {"audit", "search", cmd_audit_search, audit_opts, 0, 0,

@@ -441,12 +441,21 @@ static int api_path(struct buf *b, const char *first, ...)
     return buf_ok(b) ? LOCKBOX_OK : LOCKBOX_ENOMEM;
 }
 
+/* One call on path (released here). GET and DELETE send no body; any other method sends body
+ * (consumed), whose NULL means its builder ran out of memory. */
 static int simple(struct lockbox *lb, const char *method, struct buf *path, json_t *body,
                   struct lockbox_reply *reply)
 {
-    int rc = buf_ok(path) ? (body ? call_json(lb, method, buf_cstr(path), body, reply)
-                                  : call(lb, method, buf_cstr(path), NULL, reply))
-                          : LOCKBOX_ENOMEM;
+    bool bodiless = strcmp(method, "GET") == 0 || strcmp(method, "DELETE") == 0;
+    int rc;
+
+    if (!buf_ok(path) || (!bodiless && !body))
+        rc = LOCKBOX_ENOMEM;
+    else if (bodiless)
+        rc = call(lb, method, buf_cstr(path), NULL, reply);
+    else
+        rc = call_json(lb, method, buf_cstr(path), json_incref(body), reply);
+    json_decref(body);
     buf_release(path);
     return rc;
 }
@@ -622,6 +631,74 @@ int lockbox_role_remove(struct lockbox *lb, const char *tenant_id, const char *a
         return LOCKBOX_EINVAL;
     return on_object(lb, "DELETE", "tenants", tenant_id, "role-assignments", assignment_id, NULL,
                      reply);
+}
+
+/* ---- webhooks ---- */
+
+/* "/api/v1/tenants/<t>/webhooks[/<id>]", or "/api/v1/webhooks[/<id>]" for tenant_id NULL. */
+static int webhook_path(struct buf *path, const char *tenant_id, const char *id)
+{
+    if (tenant_id && !*tenant_id)
+        return LOCKBOX_EINVAL;
+    if (tenant_id)
+        return api_path(path, "tenants", tenant_id, "webhooks", id, NULL);
+    return api_path(path, "webhooks", id, NULL);
+}
+
+int lockbox_webhook_add(struct lockbox *lb, const char *tenant_id, const char *url,
+                        const char *const *events, size_t event_count, struct lockbox_reply *reply)
+{
+    struct buf path = BUF_INIT;
+    json_t *body, *ev;
+    int rc;
+
+    if (!is_set(url) || !events || event_count == 0)
+        return LOCKBOX_EINVAL;
+    for (size_t i = 0; i < event_count; i++)
+        if (!is_set(events[i]))
+            return LOCKBOX_EINVAL;
+    if ((rc = webhook_path(&path, tenant_id, NULL)) != 0) {
+        buf_release(&path);
+        return rc;
+    }
+    ev = json_array();
+    for (size_t i = 0; ev && i < event_count; i++)
+        if (json_array_append_new(ev, json_string(events[i])) != 0)
+            ev = (json_decref(ev), NULL);
+    body = ev ? json_pack("{s:s, s:o}", "url", url, "events", ev) : NULL;
+    return simple(lb, "POST", &path, body, reply);
+}
+
+int lockbox_webhook_list(struct lockbox *lb, const char *tenant_id, struct lockbox_reply *reply)
+{
+    struct buf path = BUF_INIT;
+    int rc = webhook_path(&path, tenant_id, NULL);
+
+    if (rc) {
+        buf_release(&path);
+        return rc;
+    }
+    return simple(lb, "GET", &path, NULL, reply);
+}
+
+int lockbox_webhook_remove(struct lockbox *lb, const char *tenant_id, const char *webhook_id,
+                           struct lockbox_reply *reply)
+{
+    struct buf path = BUF_INIT;
+    int rc;
+
+    if (!is_set(webhook_id))
+        return LOCKBOX_EINVAL;
+    if ((rc = webhook_path(&path, tenant_id, webhook_id)) != 0) {
+        buf_release(&path);
+        return rc;
+    }
+    return simple(lb, "DELETE", &path, NULL, reply);
+}
+
+int lockbox_request_notifications(struct lockbox *lb, const char *id, struct lockbox_reply *reply)
+{
+    return on_object(lb, "GET", "requests", id, "notifications", NULL, NULL, reply);
 }
 
 /* ---- tickets ---- */
