@@ -382,8 +382,10 @@ int main(int argc, char **argv)
     int rc, sig = 0, level;
 
     rc = parse_args(argc, argv, &d.cfg, &dump);
-    if (rc)
+    if (rc) {
+        config_release(&d.cfg);
         return rc < 0 ? 0 : EXIT_USAGE;
+    }
     if (dump) {
         config_dump(&d.cfg, stdout);
         config_release(&d.cfg);
