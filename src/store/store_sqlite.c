@@ -113,6 +113,27 @@ static int exec(struct conn *cn, const char *sql)
     return 0;
 }
 
+int sqs_collect(struct conn *cn, sqlite3_stmt *st, void *items, size_t *count, size_t size,
+                sqs_row_fn *read)
+{
+    char **array = items;
+    size_t cap = 0;
+    int rc;
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (lb_array_reserve(array, &cap, *count, size) != 0) {
+            rc = LB_ENOMEM;
+            break;
+        }
+        if ((rc = read(st, *array + *count * size)) != 0)
+            break;
+        (*count)++;
+    }
+    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqs_code(cn, rc));
+    sqs_stmt_done(cn, st);
+    return rc;
+}
+
 /* Runs a statement that returns no rows. */
 int sqs_run(struct conn *cn, sqlite3_stmt *st)
 {
@@ -659,6 +680,11 @@ static int read_user(sqlite3_stmt *st, struct user *u)
     return 0;
 }
 
+static int row_user(sqlite3_stmt *st, void *item)
+{
+    return read_user(st, item);
+}
+
 static int sq_user_insert(struct store *base, const struct user *u)
 {
     static const char sql[] = "INSERT INTO users(" USER_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?)";
@@ -724,25 +750,13 @@ static int sq_user_list_for_tenant(struct store *base, const char *tenant_id, st
     struct sqlite_store *s = sqs_of(base);
     struct conn *cn = sqs_acquire(s, CONN_READ);
     sqlite3_stmt *st = sqs_stmt(cn, sql);
-    size_t cap = 0;
     int rc = LB_ESTORE;
 
     memset(out, 0, sizeof(*out));
-    if (!st)
-        goto out;
-    sqs_bind_text(st, 1, tenant_id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (lb_array_reserve(&out->items, &cap, out->count, sizeof(*out->items)) != 0) {
-            rc = LB_ENOMEM;
-            break;
-        }
-        if ((rc = read_user(st, &out->items[out->count])) != 0)
-            break;
-        out->count++;
+    if (st) {
+        sqs_bind_text(st, 1, tenant_id);
+        rc = sqs_collect(cn, st, &out->items, &out->count, sizeof(*out->items), row_user);
     }
-    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqs_code(cn, rc));
-    sqs_stmt_done(cn, st);
-out:
     sqs_release(s, cn, 0);
     if (rc)
         user_list_clear(out);
@@ -793,6 +807,11 @@ static int read_role(sqlite3_stmt *st, struct role_assignment *r)
         return LB_ENOMEM;
     }
     return 0;
+}
+
+static int row_role(sqlite3_stmt *st, void *item)
+{
+    return read_role(st, item);
 }
 
 static int sq_role_insert(struct store *base, const struct role_assignment *r)
@@ -861,25 +880,13 @@ static int role_list_by(struct sqlite_store *s, const char *sql, const char *key
 {
     struct conn *cn = sqs_acquire(s, CONN_READ);
     sqlite3_stmt *st = sqs_stmt(cn, sql);
-    size_t cap = 0;
     int rc = LB_ESTORE;
 
     memset(out, 0, sizeof(*out));
-    if (!st)
-        goto out;
-    sqs_bind_text(st, 1, key);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (lb_array_reserve(&out->items, &cap, out->count, sizeof(*out->items)) != 0) {
-            rc = LB_ENOMEM;
-            break;
-        }
-        if ((rc = read_role(st, &out->items[out->count])) != 0)
-            break;
-        out->count++;
+    if (st) {
+        sqs_bind_text(st, 1, key);
+        rc = sqs_collect(cn, st, &out->items, &out->count, sizeof(*out->items), row_role);
     }
-    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqs_code(cn, rc));
-    sqs_stmt_done(cn, st);
-out:
     sqs_release(s, cn, 0);
     if (rc)
         role_list_clear(out);

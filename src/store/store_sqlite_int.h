@@ -82,6 +82,13 @@ void sqs_bind_time(sqlite3_stmt *st, int i, int64_t v);
 char *sqs_col_str(sqlite3_stmt *st, int i, bool *oom);
 /* Steps a statement that returns no rows. */
 int sqs_run(struct conn *cn, sqlite3_stmt *st);
+/* Reads one row into item (a struct of the caller's list); 0 or LB_ENOMEM. */
+typedef int sqs_row_fn(sqlite3_stmt *st, void *item);
+/* Steps the bound statement st, reading each row with read into the growing array *items of
+ * *count elements of size bytes; resets st. On an error the rows read so far stay counted,
+ * for the caller's *_list_clear. */
+int sqs_collect(struct conn *cn, sqlite3_stmt *st, void *items, size_t *count, size_t size,
+                sqs_row_fn *read);
 /* '\n'-joined text to a new string array, and back. */
 int sqs_split_lines(const char *text, char ***out, size_t *count);
 char *sqs_join_lines(char *const *v, size_t count);

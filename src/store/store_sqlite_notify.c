@@ -29,6 +29,11 @@ static int read_webhook(sqlite3_stmt *st, struct webhook *w)
     return 0;
 }
 
+static int row_webhook(sqlite3_stmt *st, void *item)
+{
+    return read_webhook(st, item);
+}
+
 int sqs_webhook_insert(struct store *base, const struct webhook *w)
 {
     static const char sql[] = "INSERT INTO webhooks(" WEBHOOK_COLS ") VALUES(?,?,?,?,?,?)";
@@ -102,26 +107,14 @@ int sqs_webhook_list(struct store *base, const char *tenant_id, bool with_global
     struct sqlite_store *s = sqs_of(base);
     struct conn *cn = sqs_acquire(s, CONN_READ);
     sqlite3_stmt *st = sqs_stmt(cn, sql);
-    size_t cap = 0;
     int rc = LB_ESTORE;
 
     memset(out, 0, sizeof(*out));
-    if (!st)
-        goto out;
-    sqs_bind_text(st, 1, tenant_id);
-    sqlite3_bind_int(st, 2, with_global);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (lb_array_reserve(&out->items, &cap, out->count, sizeof(*out->items)) != 0) {
-            rc = LB_ENOMEM;
-            break;
-        }
-        if ((rc = read_webhook(st, &out->items[out->count])) != 0)
-            break;
-        out->count++;
+    if (st) {
+        sqs_bind_text(st, 1, tenant_id);
+        sqlite3_bind_int(st, 2, with_global);
+        rc = sqs_collect(cn, st, &out->items, &out->count, sizeof(*out->items), row_webhook);
     }
-    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqs_code(cn, rc));
-    sqs_stmt_done(cn, st);
-out:
     sqs_release(s, cn, 0);
     if (rc)
         webhook_list_clear(out);
@@ -169,6 +162,11 @@ static int read_outbox(sqlite3_stmt *st, struct outbox_msg *m)
     return 0;
 }
 
+static int row_outbox(sqlite3_stmt *st, void *item)
+{
+    return read_outbox(st, item);
+}
+
 int sqs_outbox_insert(struct store *base, const struct outbox_msg *m)
 {
     static const char sql[] =
@@ -203,29 +201,17 @@ static int outbox_query(struct sqlite_store *s, const char *sql, const char *tex
 {
     struct conn *cn = sqs_acquire(s, CONN_READ);
     sqlite3_stmt *st = sqs_stmt(cn, sql);
-    size_t cap = 0;
     int rc = LB_ESTORE;
 
     memset(out, 0, sizeof(*out));
-    if (!st)
-        goto out;
-    if (text)
-        sqs_bind_text(st, 1, text);
-    else
-        sqlite3_bind_int64(st, 1, num);
-    sqlite3_bind_int64(st, 2, (int64_t)limit);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (lb_array_reserve(&out->items, &cap, out->count, sizeof(*out->items)) != 0) {
-            rc = LB_ENOMEM;
-            break;
-        }
-        if ((rc = read_outbox(st, &out->items[out->count])) != 0)
-            break;
-        out->count++;
+    if (st) {
+        if (text)
+            sqs_bind_text(st, 1, text);
+        else
+            sqlite3_bind_int64(st, 1, num);
+        sqlite3_bind_int64(st, 2, (int64_t)limit);
+        rc = sqs_collect(cn, st, &out->items, &out->count, sizeof(*out->items), row_outbox);
     }
-    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqs_code(cn, rc));
-    sqs_stmt_done(cn, st);
-out:
     sqs_release(s, cn, 0);
     if (rc)
         outbox_list_clear(out);
