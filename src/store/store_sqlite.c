@@ -113,6 +113,44 @@ static int exec(struct conn *cn, const char *sql)
     return 0;
 }
 
+int64_t sqs_col_time(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
+}
+
+int sqs_get_one(struct conn *cn, sqlite3_stmt *st, void *item, sqs_row_fn *read)
+{
+    int rc = sqlite3_step(st);
+
+    if (rc == SQLITE_ROW)
+        rc = read(st, item);
+    else
+        rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqs_code(cn, rc);
+    sqs_stmt_done(cn, st);
+    return rc;
+}
+
+int sqs_query_int(struct sqlite_store *s, const char *sql, int64_t *out)
+{
+    struct conn *cn = sqs_acquire(s, CONN_READ);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
+    int rc = LB_ESTORE;
+
+    *out = 0;
+    if (st) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            *out = sqs_col_time(st, 0);
+            rc = 0;
+        } else {
+            rc = sqs_code(cn, rc);
+        }
+        sqs_stmt_done(cn, st);
+    }
+    sqs_release(s, cn, 0);
+    return rc;
+}
+
 int sqs_collect(struct conn *cn, sqlite3_stmt *st, void *items, size_t *count, size_t size,
                 sqs_row_fn *read)
 {
@@ -521,6 +559,11 @@ static int read_tenant(sqlite3_stmt *st, struct tenant *t)
     return 0;
 }
 
+static int row_tenant(sqlite3_stmt *st, void *item)
+{
+    return read_tenant(st, item);
+}
+
 static void bind_settings(sqlite3_stmt *st, int first, const struct tenant_settings *ts,
                           char *emails)
 {
@@ -601,12 +644,7 @@ static int sq_tenant_get(struct store *base, const char *id, struct tenant *out)
 
     if (st) {
         sqs_bind_text(st, 1, id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-            rc = read_tenant(st, out);
-        else
-            rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqs_code(cn, rc);
-        sqs_stmt_done(cn, st);
+        rc = sqs_get_one(cn, st, out, row_tenant);
     }
     sqs_release(s, cn, 0);
     return rc;
@@ -718,12 +756,7 @@ static int user_get_by(struct sqlite_store *s, const char *sql, const char *key,
 
     if (st) {
         sqs_bind_text(st, 1, key);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-            rc = read_user(st, out);
-        else
-            rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqs_code(cn, rc);
-        sqs_stmt_done(cn, st);
+        rc = sqs_get_one(cn, st, out, row_user);
     }
     sqs_release(s, cn, 0);
     return rc;
@@ -846,12 +879,7 @@ static int sq_role_get(struct store *base, const char *id, struct role_assignmen
 
     if (st) {
         sqs_bind_text(st, 1, id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-            rc = read_role(st, out);
-        else
-            rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqs_code(cn, rc);
-        sqs_stmt_done(cn, st);
+        rc = sqs_get_one(cn, st, out, row_role);
     }
     sqs_release(s, cn, 0);
     return rc;
@@ -1050,6 +1078,11 @@ static int read_ticket(sqlite3_stmt *st, struct ticket *t)
     return 0;
 }
 
+static int row_ticket(sqlite3_stmt *st, void *item)
+{
+    return read_ticket(st, item);
+}
+
 static int sq_ticket_insert(struct store *base, const struct ticket *t)
 {
     static const char sql[] = "INSERT INTO tickets(id, tenant_id, title, description, severity,"
@@ -1107,12 +1140,7 @@ static int sq_ticket_get(struct store *base, const char *id, struct ticket *out)
     if (!st)
         goto out;
     sqs_bind_text(st, 1, id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        rc = read_ticket(st, out);
-    else
-        rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqs_code(cn, rc);
-    sqs_stmt_done(cn, st);
+    rc = sqs_get_one(cn, st, out, row_ticket);
     if (rc == 0 && (rc = read_ticket_history(cn, out)) != 0)
         ticket_clear(out);
 out:
@@ -1167,11 +1195,6 @@ out:
     " approvals_required, created_at, expires_at, grant_starts_at, grant_ends_at,"                 \
     " grant_ended_at, status_reason, reminder_at"
 
-static int64_t col_time(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
-}
-
 static int read_request_row(sqlite3_stmt *st, struct request *r)
 {
     bool oom = false;
@@ -1198,17 +1221,22 @@ static int read_request_row(sqlite3_stmt *st, struct request *r)
     r->customer_visible = sqlite3_column_int(st, 14) != 0;
     r->approvals_required = sqlite3_column_int64(st, 15);
     r->created_at = sqlite3_column_int64(st, 16);
-    r->expires_at = col_time(st, 17);
-    r->grant_starts_at = col_time(st, 18);
-    r->grant_ends_at = col_time(st, 19);
-    r->grant_ended_at = col_time(st, 20);
+    r->expires_at = sqs_col_time(st, 17);
+    r->grant_starts_at = sqs_col_time(st, 18);
+    r->grant_ends_at = sqs_col_time(st, 19);
+    r->grant_ended_at = sqs_col_time(st, 20);
     r->status_reason = sqs_col_str(st, 21, &oom);
-    r->reminder_at = col_time(st, 22);
+    r->reminder_at = sqs_col_time(st, 22);
     if (oom || rc) {
         request_clear(r);
         return LB_ENOMEM;
     }
     return 0;
+}
+
+static int row_request(sqlite3_stmt *st, void *item)
+{
+    return read_request_row(st, item);
 }
 
 static int read_decisions(struct conn *cn, struct request *r)
@@ -1377,12 +1405,7 @@ static int sq_request_get(struct store *base, const char *id, struct request *ou
     if (!st)
         goto out;
     sqs_bind_text(st, 1, id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        rc = read_request_row(st, out);
-    else
-        rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqs_code(cn, rc);
-    sqs_stmt_done(cn, st);
+    rc = sqs_get_one(cn, st, out, row_request);
     if (rc == 0 && (rc = read_decisions(cn, out)) != 0)
         request_clear(out);
 out:
@@ -1464,23 +1487,8 @@ out:
 static int sq_request_next_deadline(struct store *base, int64_t *at)
 {
     static const char sql[] = "SELECT min(deadline) FROM requests WHERE deadline IS NOT NULL";
-    struct sqlite_store *s = sqs_of(base);
-    struct conn *cn = sqs_acquire(s, CONN_READ);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
 
-    if (st) {
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            *at = col_time(st, 0);
-            rc = 0;
-        } else {
-            rc = sqs_code(cn, rc);
-        }
-        sqs_stmt_done(cn, st);
-    }
-    sqs_release(s, cn, 0);
-    return rc;
+    return sqs_query_int(sqs_of(base), sql, at);
 }
 
 static int sq_request_due(struct store *base, int64_t now, size_t limit, char ***ids, size_t *count)

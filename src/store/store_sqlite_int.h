@@ -78,12 +78,18 @@ void sqs_stmt_done(struct conn *cn, sqlite3_stmt *st);
 /* Binds v, or NULL when v is NULL (text) or 0 (time). */
 void sqs_bind_text(sqlite3_stmt *st, int i, const char *v);
 void sqs_bind_time(sqlite3_stmt *st, int i, int64_t v);
+/* Column i as Unix seconds, 0 for NULL. */
+int64_t sqs_col_time(sqlite3_stmt *st, int i);
 /* A new copy of column i's text, or NULL (sets *oom when the copy failed). */
 char *sqs_col_str(sqlite3_stmt *st, int i, bool *oom);
 /* Steps a statement that returns no rows. */
 int sqs_run(struct conn *cn, sqlite3_stmt *st);
 /* Reads one row into item (a struct of the caller's list); 0 or LB_ENOMEM. */
 typedef int sqs_row_fn(sqlite3_stmt *st, void *item);
+/* Steps the bound statement st once: its row read with read into item, or LB_ENOTFOUND. */
+int sqs_get_one(struct conn *cn, sqlite3_stmt *st, void *item, sqs_row_fn *read);
+/* Runs sql (a literal, no parameters) answering one integer into *out (0 for NULL). */
+int sqs_query_int(struct sqlite_store *s, const char *sql, int64_t *out);
 /* Steps the bound statement st, reading each row with read into the growing array *items of
  * *count elements of size bytes; resets st. On an error the rows read so far stay counted,
  * for the caller's *_list_clear. */

@@ -70,12 +70,7 @@ int sqs_webhook_get(struct store *base, const char *id, struct webhook *out)
 
     if (st) {
         sqs_bind_text(st, 1, id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-            rc = read_webhook(st, out);
-        else
-            rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqs_code(cn, rc);
-        sqs_stmt_done(cn, st);
+        rc = sqs_get_one(cn, st, out, row_webhook);
     }
     sqs_release(s, cn, 0);
     return rc;
@@ -127,11 +122,6 @@ int sqs_webhook_list(struct store *base, const char *tenant_id, bool with_global
     "seq, id, tenant_id, request_id, event, channel, recipient, webhook_id, payload, created_at,"  \
     " status, attempts, next_attempt_at, last_attempt_at, delivered_at, last_error"
 
-static int64_t col_time(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
-}
-
 static int read_outbox(sqlite3_stmt *st, struct outbox_msg *m)
 {
     bool oom = false;
@@ -151,9 +141,9 @@ static int read_outbox(sqlite3_stmt *st, struct outbox_msg *m)
     status = (const char *)sqlite3_column_text(st, 10);
     m->status = (enum outbox_status)(status ? outbox_status_parse(status) : 0);
     m->attempts = sqlite3_column_int64(st, 11);
-    m->next_attempt_at = col_time(st, 12);
-    m->last_attempt_at = col_time(st, 13);
-    m->delivered_at = col_time(st, 14);
+    m->next_attempt_at = sqs_col_time(st, 12);
+    m->last_attempt_at = sqs_col_time(st, 13);
+    m->delivered_at = sqs_col_time(st, 14);
     m->last_error = sqs_col_str(st, 15, &oom);
     if (oom) {
         outbox_msg_clear(m);
@@ -234,33 +224,11 @@ int sqs_outbox_list_for_request(struct store *base, const char *request_id, stru
     return outbox_query(sqs_of(base), sql, request_id, 0, 10000, out);
 }
 
-/* Runs a query answering one integer (0 for NULL). */
-static int query_int(struct sqlite_store *s, const char *sql, int64_t *out)
-{
-    struct conn *cn = sqs_acquire(s, CONN_READ);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
-
-    *out = 0;
-    if (st) {
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            *out = col_time(st, 0);
-            rc = 0;
-        } else {
-            rc = sqs_code(cn, rc);
-        }
-        sqs_stmt_done(cn, st);
-    }
-    sqs_release(s, cn, 0);
-    return rc;
-}
-
 int sqs_outbox_next_due(struct store *base, int64_t *at)
 {
     static const char sql[] = "SELECT min(next_attempt_at) FROM outbox WHERE status='pending'";
 
-    return query_int(sqs_of(base), sql, at);
+    return sqs_query_int(sqs_of(base), sql, at);
 }
 
 int sqs_outbox_count(struct store *base, struct outbox_counts *out)
@@ -271,10 +239,10 @@ int sqs_outbox_count(struct store *base, struct outbox_counts *out)
     struct sqlite_store *s = sqs_of(base);
     int rc;
 
-    if ((rc = query_int(s, pending, &out->pending)) != 0 ||
-        (rc = query_int(s, delivered, &out->delivered)) != 0)
+    if ((rc = sqs_query_int(s, pending, &out->pending)) != 0 ||
+        (rc = sqs_query_int(s, delivered, &out->delivered)) != 0)
         return rc;
-    return query_int(s, failed, &out->failed);
+    return sqs_query_int(s, failed, &out->failed);
 }
 
 int sqs_outbox_update(struct store *base, const struct outbox_msg *m)
