@@ -130,6 +130,7 @@ static int send_mail(struct notify_sender *s, const struct outbox_msg *m, struct
                      (long)(s->smtp_require_tls ? CURLUSESSL_ALL : CURLUSESSL_TRY));
     if (s->smtp_ca_file)
         curl_easy_setopt(c, CURLOPT_CAINFO, s->smtp_ca_file);
+    curl_easy_setopt(c, CURLOPT_PROXY, "");
     curl_easy_setopt(c, CURLOPT_MAIL_FROM, buf_cstr(&from));
     curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
     curl_easy_setopt(c, CURLOPT_READFUNCTION, read_payload);
@@ -273,6 +274,8 @@ static int post_webhook(struct notify_sender *s, const struct webhook *w,
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(m->payload));
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &seen);
+    /* no proxy from the environment: it would connect on our behalf past the address check */
+    curl_easy_setopt(c, CURLOPT_PROXY, "");
     curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
     curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, s);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);

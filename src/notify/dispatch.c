@@ -14,7 +14,8 @@
 #include "util/banned.h"
 
 #define BATCH 32
-#define IDLE_POLL_SECONDS 60 /* a safety net: wake-ups are the normal path */
+#define IDLE_POLL_SECONDS 60   /* a safety net: wake-ups are the normal path */
+#define RECORD_EVERY_US 500000 /* record outcomes at least this often within a batch */
 
 struct notify_dispatcher {
     struct store *st; /* borrowed */
@@ -54,20 +55,20 @@ static void settle(struct notify_dispatcher *d, struct outbox_msg *m, int rc, st
     }
 }
 
-/* Records the outcomes of a batch in one transaction (one fsync for the batch: a crash before
- * it resends the batch, which at-least-once delivery allows). */
-static void record(struct notify_dispatcher *d, struct outbox_list *sent, size_t n)
+/* Records the outcomes of items [from, to) in one transaction (one fsync for them: a crash
+ * before it resends them, which at-least-once delivery allows). */
+static void record(struct notify_dispatcher *d, struct outbox_list *sent, size_t from, size_t to)
 {
     struct store *st = d->st;
-    int rc = st->ops->begin(st);
+    int rc = from < to ? st->ops->begin(st) : LB_ENOTFOUND;
 
-    for (size_t i = 0; rc == 0 && i < n; i++)
+    for (size_t i = from; rc == 0 && i < to; i++)
         rc = st->ops->outbox_update(st, &sent->items[i]);
     if (rc == 0)
         rc = st->ops->commit(st);
-    else
+    else if (from < to)
         st->ops->rollback(st);
-    for (size_t i = 0; rc == 0 && d->on_outcome && i < n; i++)
+    for (size_t i = from; rc == 0 && d->on_outcome && i < to; i++)
         d->on_outcome(d->ctx, &sent->items[i]);
 }
 
@@ -76,7 +77,8 @@ static size_t run_due(struct notify_dispatcher *d)
 {
     struct outbox_list due = {0};
     struct buf err = BUF_INIT;
-    size_t n, done = 0;
+    size_t n, done = 0, recorded = 0;
+    int64_t since = time_mono_us();
 
     if (d->st->ops->outbox_due(d->st, time_now(), BATCH, &due) != 0)
         return 0;
@@ -88,8 +90,14 @@ static size_t run_due(struct notify_dispatcher *d)
             break;
         buf_reset(&err);
         settle(d, &due.items[done], notify_send(d->sender, d->st, &due.items[done], &err), &err);
+        if (time_mono_us() - since > RECORD_EVERY_US) {
+            /* slow endpoints: do not keep outcomes unrecorded for the whole batch */
+            record(d, &due, recorded, done + 1);
+            recorded = done + 1;
+            since = time_mono_us();
+        }
     }
-    record(d, &due, done);
+    record(d, &due, recorded, done);
     n = due.count;
     outbox_list_clear(&due);
     buf_release(&err);
