@@ -46,8 +46,14 @@ format:
 format-check:
 	@clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
 
-install: build
-	@cmake --install $(BUILD)
+# What is installed is an optimised build without the test builds' fault injection (which
+# reads LB_FAIL_ALLOC_AT from the environment).
+install:
+	@scripts/deps.sh build
+	@cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DLB_FAULT_INJECTION=OFF \
+		-DBUILD_TESTING=OFF >/dev/null
+	@cmake --build $(BENCH_BUILD) -j $(JOBS)
+	@cmake --install $(BENCH_BUILD)
 
 clean:
 	@rm -rf $(BUILD) $(ASAN_BUILD) $(BENCH_BUILD)
