@@ -7,7 +7,10 @@
  *   reminder           the eligible approvers who have not decided yet
  *   outcomes           the requester, and the approvers of the stage the request was in
  * Tenant webhooks hear only of requests that reached the customer; every-tenant webhooks of
- * all of them.
+ * all of them. Recipients are of two audiences, kept apart: the tenant's (its approvers, its
+ * notification addresses, its webhooks), which its users may see in the notifications list and
+ * the tenant's request.notify record; and the provider's (requester, internal approvers,
+ * every-tenant webhooks), recorded with no tenant, which tenant users never see.
  */
 #include "core/ids.h"
 #include "core_int.h"
@@ -18,19 +21,25 @@
 
 #include "util/banned.h"
 
-/* Addresses, borrowed from the lists loaded for one notice; no repeats. */
+/* Addresses, borrowed from the lists loaded for one notice. */
 struct addresses {
     char **v;
     size_t count, cap;
 };
 
-static int add_address(struct addresses *a, char *addr)
+static bool has_address(const struct addresses *a, const char *addr)
 {
-    if (!addr || !notify_address_is_safe(addr))
-        return 0;
     for (size_t i = 0; i < a->count; i++)
         if (strcasecmp(a->v[i], addr) == 0)
-            return 0;
+            return true;
+    return false;
+}
+
+/* Adds addr to a unless it is unsafe or already in a or in other (one mail per address). */
+static int add_address(struct addresses *a, const struct addresses *other, char *addr)
+{
+    if (!addr || !notify_address_is_safe(addr) || has_address(a, addr) || has_address(other, addr))
+        return 0;
     if (lb_array_reserve(&a->v, &a->cap, a->count, sizeof(*a->v)) != 0)
         return LB_ENOMEM;
     a->v[a->count++] = addr;
@@ -45,8 +54,8 @@ struct notice {
     struct user requester;
     struct user_list tenant_users, provider_users;
     struct role_list tenant_roles, provider_roles;
-    struct webhook_list hooks;
-    struct addresses to;
+    struct webhook_list tenant_hooks, provider_hooks;
+    struct addresses tenant_to, provider_to;
 };
 
 static void notice_release(struct notice *n)
@@ -58,8 +67,10 @@ static void notice_release(struct notice *n)
     user_list_clear(&n->provider_users);
     role_list_clear(&n->tenant_roles);
     role_list_clear(&n->provider_roles);
-    webhook_list_clear(&n->hooks);
-    lb_free(n->to.v);
+    webhook_list_clear(&n->tenant_hooks);
+    webhook_list_clear(&n->provider_hooks);
+    lb_free(n->tenant_to.v);
+    lb_free(n->provider_to.v);
 }
 
 static bool has_decided(const struct request *r, const char *user_id)
@@ -94,7 +105,7 @@ static int add_customer_approvers(struct core *c, struct notice *n, const struct
         if (strcmp(u->id, r->requester_id) != 0 &&
             principal_can_approve(&p, r->tenant_id, r->resource_ids, r->resource_count) &&
             !(undecided_only && has_decided(r, u->id)))
-            rc = add_address(&n->to, u->email);
+            rc = add_address(&n->tenant_to, &n->provider_to, u->email);
     }
     lb_free(own); /* its entries are borrowed from n->tenant_roles */
     return rc;
@@ -115,7 +126,7 @@ static int add_internal_approvers(struct core *c, struct notice *n, const struct
             continue;
         for (size_t j = 0; rc == 0 && j < n->provider_users.count; j++)
             if (strcmp(n->provider_users.items[j].id, ra->user_id) == 0)
-                rc = add_address(&n->to, n->provider_users.items[j].email);
+                rc = add_address(&n->provider_to, &n->tenant_to, n->provider_users.items[j].email);
     }
     return rc;
 }
@@ -124,7 +135,7 @@ static int add_requester(struct core *c, struct notice *n, const struct request 
 {
     int rc = c->store->ops->user_get(c->store, r->requester_id, &n->requester);
 
-    return rc ? rc : add_address(&n->to, n->requester.email);
+    return rc ? rc : add_address(&n->provider_to, &n->tenant_to, n->requester.email);
 }
 
 static int collect(struct core *c, struct notice *n, const struct request *r, enum notify_event ev,
@@ -139,40 +150,44 @@ static int collect(struct core *c, struct notice *n, const struct request *r, en
     case NOTIFY_PENDING:
         rc = add_customer_approvers(c, n, r, false);
         for (size_t i = 0; rc == 0 && i < ts->notification_email_count; i++)
-            rc = add_address(&n->to, ts->notification_emails[i]);
+            rc = add_address(&n->tenant_to, &n->provider_to, ts->notification_emails[i]);
         return rc;
     case NOTIFY_REMINDER:
         return add_customer_approvers(c, n, r, true);
     default:
-        rc = add_requester(c, n, r);
+        if (r->customer_visible && r->customer_approval_required)
+            rc = add_customer_approvers(c, n, r, false);
+        if (rc == 0)
+            rc = add_requester(c, n, r);
         if (rc == 0 && before == REQ_PENDING_INTERNAL)
             rc = add_internal_approvers(c, n, r);
-        if (rc == 0 && r->customer_visible && r->customer_approval_required)
-            rc = add_customer_approvers(c, n, r, false);
         return rc;
     }
 }
 
+/* The request.notify record of one audience: the tenant's (tenant_id set, so its users see
+ * it) or the provider's (no tenant). Nothing is written when nobody of it was told. */
 static int audit_notice(struct core *c, const struct request *r, enum notify_event ev,
-                        struct notice *n)
+                        const char *tenant_id, const struct addresses *to,
+                        const struct webhook_list *hooks)
 {
-    struct audit_entry e = core_audit_entry(c, NULL, "request.notify", r->tenant_id, r->id);
-    char **urls = lb_calloc(n->hooks.count, sizeof(*urls));
+    struct audit_entry e = core_audit_entry(c, NULL, "request.notify", tenant_id, r->id);
+    bool mail = c->cfg.notify.mail_enabled && to->count > 0;
+    char **urls = lb_calloc(hooks->count, sizeof(*urls));
     size_t url_count = 0;
     int rc;
 
-    if (n->hooks.count && !urls)
+    if (hooks->count && !urls)
         return LB_ENOMEM;
-    for (size_t i = 0; i < n->hooks.count; i++)
-        if (notify_webhook_wants(&n->hooks.items[i], ev))
-            urls[url_count++] = n->hooks.items[i].url;
-    if (url_count == 0 && (!c->cfg.notify.mail_enabled || n->to.count == 0)) {
-        lb_free(urls); /* nobody was told: nothing to record */
+    for (size_t i = 0; i < hooks->count; i++)
+        if (notify_webhook_wants(&hooks->items[i], ev))
+            urls[url_count++] = hooks->items[i].url;
+    if (url_count == 0 && !mail) {
+        lb_free(urls);
         return 0;
     }
     const struct audit_field f[] = {AF_STR("event", notify_event_name(ev)),
-                                    AF_STRV("emails", c->cfg.notify.mail_enabled ? n->to.v : NULL,
-                                            c->cfg.notify.mail_enabled ? n->to.count : 0),
+                                    AF_STRV("emails", mail ? to->v : NULL, mail ? to->count : 0),
                                     AF_STRV("webhooks", urls, url_count)};
     e.request_id = r->id;
     e.fields = f;
@@ -213,16 +228,23 @@ int core_notify(struct core *c, const struct request *r, enum request_status bef
         goto out;
     n.has_ticket = st->ops->ticket_get(st, r->ticket_id, &n.ticket) == 0;
     if ((rc = collect(c, &n, r, (enum notify_event)ev, before)) != 0 ||
-        (rc = st->ops->webhook_list(st, r->customer_visible ? r->tenant_id : NULL, true,
-                                    &n.hooks)) != 0)
+        (r->customer_visible &&
+         (rc = st->ops->webhook_list(st, r->tenant_id, false, &n.tenant_hooks)) != 0) ||
+        (rc = st->ops->webhook_list(st, NULL, false, &n.provider_hooks)) != 0)
         goto out;
     struct notify_subject s = {.event = (enum notify_event)ev,
                                .request = r,
                                .tenant = &n.tenant,
                                .ticket = n.has_ticket ? &n.ticket : NULL,
                                .now = clock_now(&c->clock)};
-    if ((rc = notify_enqueue(st, &c->cfg.notify, &s, n.to.v, n.to.count, &n.hooks)) == 0)
-        rc = audit_notice(c, r, (enum notify_event)ev, &n);
+    if ((rc = notify_enqueue(st, &c->cfg.notify, &s, n.tenant_to.v, n.tenant_to.count,
+                             &n.tenant_hooks, true)) != 0 ||
+        (rc = notify_enqueue(st, &c->cfg.notify, &s, n.provider_to.v, n.provider_to.count,
+                             &n.provider_hooks, false)) != 0)
+        goto out;
+    rc = audit_notice(c, r, (enum notify_event)ev, r->tenant_id, &n.tenant_to, &n.tenant_hooks);
+    if (rc == 0)
+        rc = audit_notice(c, r, (enum notify_event)ev, NULL, &n.provider_to, &n.provider_hooks);
 out:
     notice_release(&n);
     return rc;

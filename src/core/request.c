@@ -429,8 +429,10 @@ int core_request_notifications(struct core *c, const struct principal *actor, co
         rc = can_approve_now(c, actor, &r, &may);
     if (!rc && !may)
         rc = LB_EFORBIDDEN;
+    /* a tenant sees what was sent to its own people and endpoints, never the provider's */
     if (!rc)
-        rc = c->store->ops->outbox_list_for_request(c->store, r.id, out);
+        rc = c->store->ops->outbox_list_for_request(c->store, r.id, !principal_is_provider(actor),
+                                                    out);
     request_clear(&r);
     return rc;
 }

@@ -126,8 +126,10 @@ static int send_mail(struct notify_sender *s, const struct outbox_msg *m, struct
     curl_easy_reset(c);
     curl_easy_setopt(c, CURLOPT_URL, s->smtp_url);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-    curl_easy_setopt(c, CURLOPT_USE_SSL,
-                     (long)(s->smtp_require_tls ? CURLUSESSL_ALL : CURLUSESSL_TRY));
+    /* a password never crosses the wire in clear: with AUTH, STARTTLS is required */
+    curl_easy_setopt(
+        c, CURLOPT_USE_SSL,
+        (long)(s->smtp_require_tls || s->smtp_username ? CURLUSESSL_ALL : CURLUSESSL_TRY));
     if (s->smtp_ca_file)
         curl_easy_setopt(c, CURLOPT_CAINFO, s->smtp_ca_file);
     curl_easy_setopt(c, CURLOPT_PROXY, "");
@@ -161,28 +163,42 @@ out:
 
 /* ---- webhooks ---- */
 
+/* 0/8, 10/8, 100.64/10, 127/8, 169.254/16, 172.16/12, 192.0.0/24, 192.168/16, 198.18/15,
+ * and 224/4 and above (multicast, reserved, broadcast). */
 static bool v4_is_internal(const unsigned char *a)
 {
     return a[0] == 0 || a[0] == 10 || a[0] == 127 || (a[0] == 100 && (a[1] & 0xc0) == 64) ||
            (a[0] == 169 && a[1] == 254) || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
-           (a[0] == 192 && a[1] == 168) || a[0] >= 224;
+           (a[0] == 192 && a[1] == 0 && a[2] == 0) || (a[0] == 192 && a[1] == 168) ||
+           (a[0] == 198 && (a[1] & 0xfe) == 18) || a[0] >= 224;
 }
 
-/* true for loopback, private, link-local, shared, multicast and unspecified addresses. */
-static bool address_is_internal(const struct sockaddr *sa)
+static bool v6_is_internal(const unsigned char *a)
+{
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    static const unsigned char zero[12] = {0};
+    static const unsigned char nat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+
+    /* IPv4 inside IPv6: mapped ::ffff:a.b.c.d, compatible ::a.b.c.d (and :: and ::1), NAT64
+     * 64:ff9b::a.b.c.d, 6to4 2002:a.b.c.d:: */
+    if (memcmp(a, mapped, 12) == 0 || memcmp(a, zero, 12) == 0 || memcmp(a, nat64, 12) == 0)
+        return v4_is_internal(a + 12);
+    if (a[0] == 0x20 && a[1] == 0x02)
+        return v4_is_internal(a + 2);
+    return (a[0] == 0 && a[1] == 0x64 && a[2] == 0xff && a[3] == 0x9b && a[4] == 0 &&
+            a[5] == 1) ||                             /* 64:ff9b:1::/48, local NAT64 */
+           (a[0] & 0xfe) == 0xfc ||                   /* fc00::/7, unique local */
+           (a[0] == 0xfe && (a[1] & 0x80) == 0x80) || /* fe80::/10, fec0::/10 */
+           a[0] == 0xff;                              /* multicast */
+}
+
+bool notify_address_is_internal(const struct sockaddr *sa)
 {
     if (sa->sa_family == AF_INET)
         return v4_is_internal(
             (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr.s_addr);
-    if (sa->sa_family == AF_INET6) {
-        const unsigned char *a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
-        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-        static const unsigned char zero[15] = {0};
-        if (memcmp(a, mapped, 12) == 0)
-            return v4_is_internal(a + 12);
-        return memcmp(a, zero, 15) == 0 /* :: and ::1 */ || (a[0] & 0xfe) == 0xfc ||
-               (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) || a[0] == 0xff;
-    }
+    if (sa->sa_family == AF_INET6)
+        return v6_is_internal(((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr);
     return true;
 }
 
@@ -191,7 +207,7 @@ static curl_socket_t open_socket(void *ctx, curlsocktype purpose, struct curl_so
     struct notify_sender *s = ctx;
 
     (void)purpose;
-    if (!s->allow_private && address_is_internal(&addr->addr)) {
+    if (!s->allow_private && notify_address_is_internal(&addr->addr)) {
         s->refused = true;
         return CURL_SOCKET_BAD;
     }
@@ -286,7 +302,8 @@ static int post_webhook(struct notify_sender *s, const struct webhook *w,
     s->refused = false;
     cc = curl_easy_perform(c);
     curl_slist_free_all(headers);
-    if (s->refused) {
+    if (s->refused && cc != CURLE_OK) {
+        /* refused, and no other address of the host answered */
         buf_puts(err, "webhook: refused to connect to an internal address (loopback, private or "
                       "link-local); see [notify] webhook_allow_private");
         return LB_EFORBIDDEN;

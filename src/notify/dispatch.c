@@ -16,6 +16,7 @@
 #define BATCH 32
 #define IDLE_POLL_SECONDS 60   /* a safety net: wake-ups are the normal path */
 #define RECORD_EVERY_US 500000 /* record outcomes at least this often within a batch */
+#define STORE_RETRY_SECONDS 5  /* the pause after the store failed us */
 
 struct notify_dispatcher {
     struct store *st; /* borrowed */
@@ -27,6 +28,7 @@ struct notify_dispatcher {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     bool stop, woken;
+    bool store_failed; /* the last outcomes could not be recorded: pause before resending */
 };
 
 /* Sets m's state after one attempt that ended with rc. */
@@ -56,7 +58,8 @@ static void settle(struct notify_dispatcher *d, struct outbox_msg *m, int rc, st
 }
 
 /* Records the outcomes of items [from, to) in one transaction (one fsync for them: a crash
- * before it resends them, which at-least-once delivery allows). */
+ * before it resends them, which at-least-once delivery allows). A store that cannot record
+ * them makes the thread pause before it tries (and sends) again. */
 static void record(struct notify_dispatcher *d, struct outbox_list *sent, size_t from, size_t to)
 {
     struct store *st = d->st;
@@ -70,6 +73,8 @@ static void record(struct notify_dispatcher *d, struct outbox_list *sent, size_t
         st->ops->rollback(st);
     for (size_t i = from; rc == 0 && d->on_outcome && i < to; i++)
         d->on_outcome(d->ctx, &sent->items[i]);
+    if (rc != 0 && from < to)
+        d->store_failed = true;
 }
 
 /* Sends every due message (in batches); answers the number handled. */
@@ -109,8 +114,9 @@ static void sleep_until_due(struct notify_dispatcher *d)
     int64_t next = 0, now = time_now();
     struct timespec until = {0};
 
-    if (d->st->ops->outbox_next_due(d->st, &next) != 0)
-        next = now + 1; /* the store failed: try again soon */
+    if (d->store_failed || d->st->ops->outbox_next_due(d->st, &next) != 0)
+        next = now + STORE_RETRY_SECONDS; /* the store failed: resending at once would flood */
+    d->store_failed = false;
     if (next == 0 || next > now + IDLE_POLL_SECONDS)
         next = now + IDLE_POLL_SECONDS;
     until.tv_sec = (time_t)next;
@@ -133,7 +139,7 @@ static void *dispatch_main(void *arg)
         pthread_mutex_unlock(&d->lock);
         if (stop)
             break;
-        if (run_due(d) == BATCH)
+        if (run_due(d) == BATCH && !d->store_failed)
             continue;
         sleep_until_due(d);
     }

@@ -25,6 +25,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 enum notify_event {
     NOTIFY_PENDING_INTERNAL,
@@ -69,10 +70,16 @@ bool notify_webhook_wants(const struct webhook *w, enum notify_event e);
 
 /* Composes and inserts a mail to each address (once each: the caller removes repeats; unsafe
  * addresses are skipped) and a webhook message to each endpoint of hooks that wants the event,
- * inside the caller's transaction. */
+ * inside the caller's transaction; tenant_visible marks the rows the tenant may see. */
 LB_MUST_CHECK int notify_enqueue(struct store *st, const struct notify_config *cfg,
                                  const struct notify_subject *s, char *const *emails,
-                                 size_t email_count, const struct webhook_list *hooks);
+                                 size_t email_count, const struct webhook_list *hooks,
+                                 bool tenant_visible);
+
+/* true for the addresses a webhook may not reach unless allowed: loopback, private, link-local,
+ * shared, benchmarking, multicast, unspecified, and IPv4 ones of these inside IPv6 (mapped,
+ * compatible, NAT64, 6to4). Anything but IPv4 and IPv6 counts as internal. */
+bool notify_address_is_internal(const struct sockaddr *sa);
 
 /* true when addr is a plain addr-spec we will put in a header (no spaces, controls, <>,;). */
 bool notify_address_is_safe(const char *addr);

@@ -8,9 +8,11 @@
 #include "util/banned.h"
 
 /* A new pending row of s; the caller fills recipient, channel and payload. */
-static void row_init(struct outbox_msg *m, const struct notify_subject *s, char id[37])
+static void row_init(struct outbox_msg *m, const struct notify_subject *s, char id[37],
+                     bool tenant_visible)
 {
     memset(m, 0, sizeof(*m));
+    m->tenant_visible = tenant_visible;
     m->id = id;
     m->tenant_id = s->request->tenant_id;
     m->request_id = s->request->id;
@@ -21,7 +23,7 @@ static void row_init(struct outbox_msg *m, const struct notify_subject *s, char 
 }
 
 static int enqueue_mail(struct store *st, const struct notify_config *cfg,
-                        const struct notify_subject *s, const char *to)
+                        const struct notify_subject *s, const char *to, bool tenant_visible)
 {
     struct outbox_msg m;
     char id[37], *payload = NULL;
@@ -30,7 +32,7 @@ static int enqueue_mail(struct store *st, const struct notify_config *cfg,
     cfg->new_id(id);
     if ((rc = notify_mail_render(cfg, s, to, id, &payload)) != 0)
         return rc;
-    row_init(&m, s, id);
+    row_init(&m, s, id, tenant_visible);
     m.channel = "email";
     m.recipient = (char *)to;
     m.payload = payload;
@@ -62,7 +64,8 @@ static char *webhook_body(const struct notify_subject *s, const char *id)
 }
 
 static int enqueue_webhook(struct store *st, const struct notify_config *cfg,
-                           const struct notify_subject *s, const struct webhook *w)
+                           const struct notify_subject *s, const struct webhook *w,
+                           bool tenant_visible)
 {
     struct outbox_msg m;
     char id[37], *payload;
@@ -71,7 +74,7 @@ static int enqueue_webhook(struct store *st, const struct notify_config *cfg,
     cfg->new_id(id);
     if (!(payload = webhook_body(s, id)))
         return LB_ENOMEM;
-    row_init(&m, s, id);
+    row_init(&m, s, id, tenant_visible);
     m.channel = "webhook";
     m.recipient = w->url;
     m.webhook_id = w->id;
@@ -83,15 +86,15 @@ static int enqueue_webhook(struct store *st, const struct notify_config *cfg,
 
 int notify_enqueue(struct store *st, const struct notify_config *cfg,
                    const struct notify_subject *s, char *const *emails, size_t email_count,
-                   const struct webhook_list *hooks)
+                   const struct webhook_list *hooks, bool tenant_visible)
 {
     int rc = 0;
 
     for (size_t i = 0; cfg->mail_enabled && rc == 0 && i < email_count; i++)
         if (notify_address_is_safe(emails[i]))
-            rc = enqueue_mail(st, cfg, s, emails[i]);
+            rc = enqueue_mail(st, cfg, s, emails[i], tenant_visible);
     for (size_t i = 0; hooks && rc == 0 && i < hooks->count; i++)
         if (notify_webhook_wants(&hooks->items[i], s->event))
-            rc = enqueue_webhook(st, cfg, s, &hooks->items[i]);
+            rc = enqueue_webhook(st, cfg, s, &hooks->items[i], tenant_visible);
     return rc;
 }

@@ -32,8 +32,8 @@
  *   tenants + email_links, reminder_before_seconds; requests + reminder_at
  *   webhooks(id PK, tenant_id NULL=every tenant, url, events '\n'-joined, secret, created_at)
  *   outbox(seq INTEGER PK, id UNIQUE, tenant_id, request_id, event, channel, recipient,
- *          webhook_id, payload, created_at, status, attempts, next_attempt_at,
- *          last_attempt_at, delivered_at, last_error)   the transactional outbox
+ *          webhook_id, payload, tenant_visible, created_at, status, attempts,
+ *          next_attempt_at, last_attempt_at, delivered_at, last_error)   the outbox
  */
 #ifndef LB_STORE_STORE_H
 #define LB_STORE_STORE_H
@@ -226,11 +226,13 @@ struct outbox_msg {
     int64_t seq;
     char *id; /* stable across retries: the mail's Message-ID, the webhook event's id */
     char *tenant_id, *request_id;
-    char *event;      /* "request.pending", ... */
-    char *channel;    /* "email" or "webhook" */
-    char *recipient;  /* the address, or the webhook's URL */
-    char *webhook_id; /* NULL for mail */
-    char *payload;    /* mail: the whole message (CRLF lines); webhook: the JSON body */
+    char *event;         /* "request.pending", ... */
+    char *channel;       /* "email" or "webhook" */
+    char *recipient;     /* the address, or the webhook's URL */
+    char *webhook_id;    /* NULL for mail */
+    char *payload;       /* mail: the whole message (CRLF lines); webhook: the JSON body */
+    bool tenant_visible; /* its recipient is the tenant's (an approver, a tenant webhook), not
+                          * the provider's: only such rows are shown to tenant users */
     int64_t created_at;
     enum outbox_status status;
     int64_t attempts;
@@ -290,6 +292,8 @@ struct store_ops {
 
     int (*session_insert)(struct store *st, const struct session *s);
     int (*session_get)(struct store *st, const char *token_hash, struct session *out);
+    /* Ends a session at `at` (logout); LB_ENOTFOUND when there is none. */
+    int (*session_expire)(struct store *st, const char *token_hash, int64_t at);
 
     int (*ticket_insert)(struct store *st, const struct ticket *t);
     int (*ticket_get)(struct store *st, const char *id, struct ticket *out);
@@ -326,7 +330,8 @@ struct store_ops {
     int (*outbox_next_due)(struct store *st, int64_t *at);
     /* Writes m's delivery state (status, attempts, times, last_error). */
     int (*outbox_update)(struct store *st, const struct outbox_msg *m);
-    int (*outbox_list_for_request)(struct store *st, const char *request_id,
+    /* A request's messages, oldest first; with tenant_only, only tenant_visible ones. */
+    int (*outbox_list_for_request)(struct store *st, const char *request_id, bool tenant_only,
                                    struct outbox_list *out);
     int (*outbox_count)(struct store *st, struct outbox_counts *out);
 

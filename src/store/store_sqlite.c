@@ -306,11 +306,13 @@ static const char *const migrations[] = {
     "CREATE INDEX webhooks_tenant ON webhooks(tenant_id);"
     "CREATE TABLE outbox(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, tenant_id TEXT,"
     " request_id TEXT, event TEXT NOT NULL, channel TEXT NOT NULL, recipient TEXT NOT NULL,"
-    " webhook_id TEXT, payload TEXT NOT NULL, created_at INTEGER NOT NULL, status TEXT NOT NULL,"
+    " webhook_id TEXT, payload TEXT NOT NULL, tenant_visible INTEGER NOT NULL,"
+    " created_at INTEGER NOT NULL, status TEXT NOT NULL,"
     " attempts INTEGER NOT NULL, next_attempt_at INTEGER, last_attempt_at INTEGER,"
     " delivered_at INTEGER, last_error TEXT);"
     "CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE status='pending';"
-    "CREATE INDEX outbox_request ON outbox(request_id, seq);",
+    "CREATE INDEX outbox_request ON outbox(request_id, seq);"
+    "CREATE INDEX outbox_status ON outbox(status);",
 };
 
 static int migrate(struct conn *s, struct buf *err)
@@ -983,6 +985,25 @@ static int sq_session_insert(struct store *base, const struct session *se)
     }
     rc = sqs_release(s, cn, rc);
     return rc;
+}
+
+static int sq_session_expire(struct store *base, const char *token_hash, int64_t at)
+{
+    static const char sql[] =
+        "UPDATE sessions SET expires_at=?1 WHERE token_hash=?2 AND expires_at>?1";
+    struct sqlite_store *s = sqs_of(base);
+    struct conn *cn = sqs_acquire(s, CONN_WRITE);
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
+    int rc = LB_ESTORE;
+
+    if (st) {
+        sqlite3_bind_int64(st, 1, at);
+        sqs_bind_text(st, 2, token_hash);
+        rc = sqs_run(cn, st);
+        if (rc == 0 && sqlite3_changes(cn->db) == 0)
+            rc = LB_ENOTFOUND;
+    }
+    return sqs_release(s, cn, rc);
 }
 
 static int sq_session_get(struct store *base, const char *token_hash, struct session *out)
@@ -1726,6 +1747,7 @@ static const struct store_ops sqlite_ops = {
     .role_count = sq_role_count,
     .session_insert = sq_session_insert,
     .session_get = sq_session_get,
+    .session_expire = sq_session_expire,
     .ticket_insert = sq_ticket_insert,
     .ticket_get = sq_ticket_get,
     .ticket_list = sq_ticket_list,

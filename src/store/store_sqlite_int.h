@@ -113,7 +113,7 @@ int sqs_outbox_insert(struct store *base, const struct outbox_msg *m);
 int sqs_outbox_due(struct store *base, int64_t now, size_t limit, struct outbox_list *out);
 int sqs_outbox_next_due(struct store *base, int64_t *at);
 int sqs_outbox_update(struct store *base, const struct outbox_msg *m);
-int sqs_outbox_list_for_request(struct store *base, const char *request_id,
+int sqs_outbox_list_for_request(struct store *base, const char *request_id, bool tenant_only,
                                 struct outbox_list *out);
 int sqs_outbox_count(struct store *base, struct outbox_counts *out);
 

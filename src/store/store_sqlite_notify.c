@@ -120,7 +120,8 @@ int sqs_webhook_list(struct store *base, const char *tenant_id, bool with_global
 
 #define OUTBOX_COLS                                                                                \
     "seq, id, tenant_id, request_id, event, channel, recipient, webhook_id, payload, created_at,"  \
-    " status, attempts, next_attempt_at, last_attempt_at, delivered_at, last_error"
+    " status, attempts, next_attempt_at, last_attempt_at, delivered_at, last_error, "              \
+    "tenant_visible"
 
 static int read_outbox(sqlite3_stmt *st, struct outbox_msg *m)
 {
@@ -145,6 +146,7 @@ static int read_outbox(sqlite3_stmt *st, struct outbox_msg *m)
     m->last_attempt_at = sqs_col_time(st, 13);
     m->delivered_at = sqs_col_time(st, 14);
     m->last_error = sqs_col_str(st, 15, &oom);
+    m->tenant_visible = sqlite3_column_int(st, 16) != 0;
     if (oom) {
         outbox_msg_clear(m);
         return LB_ENOMEM;
@@ -161,7 +163,8 @@ int sqs_outbox_insert(struct store *base, const struct outbox_msg *m)
 {
     static const char sql[] =
         "INSERT INTO outbox(id, tenant_id, request_id, event, channel, recipient, webhook_id,"
-        " payload, created_at, status, attempts, next_attempt_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)";
+        " payload, created_at, status, attempts, next_attempt_at, tenant_visible)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)";
     struct sqlite_store *s = sqs_of(base);
     struct conn *cn = sqs_acquire(s, CONN_WRITE);
     sqlite3_stmt *st = sqs_stmt(cn, sql);
@@ -180,6 +183,7 @@ int sqs_outbox_insert(struct store *base, const struct outbox_msg *m)
         sqs_bind_text(st, 10, outbox_status_name(m->status));
         sqlite3_bind_int64(st, 11, m->attempts);
         sqs_bind_time(st, 12, m->next_attempt_at);
+        sqlite3_bind_int(st, 13, m->tenant_visible);
         rc = sqs_run(cn, st);
     }
     return sqs_release(s, cn, rc);
@@ -216,12 +220,15 @@ int sqs_outbox_due(struct store *base, int64_t now, size_t limit, struct outbox_
     return outbox_query(sqs_of(base), sql, NULL, now, limit, out);
 }
 
-int sqs_outbox_list_for_request(struct store *base, const char *request_id, struct outbox_list *out)
+int sqs_outbox_list_for_request(struct store *base, const char *request_id, bool tenant_only,
+                                struct outbox_list *out)
 {
-    static const char sql[] =
+    static const char all[] =
         "SELECT " OUTBOX_COLS " FROM outbox WHERE request_id=?1 ORDER BY seq LIMIT ?2";
+    static const char tenant[] = "SELECT " OUTBOX_COLS " FROM outbox WHERE request_id=?1"
+                                 " AND tenant_visible=1 ORDER BY seq LIMIT ?2";
 
-    return outbox_query(sqs_of(base), sql, request_id, 0, 10000, out);
+    return outbox_query(sqs_of(base), tenant_only ? tenant : all, request_id, 0, 10000, out);
 }
 
 int sqs_outbox_next_due(struct store *base, int64_t *at)

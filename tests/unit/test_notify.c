@@ -3,6 +3,8 @@
 #include "notify/notify.h"
 #include "util/mem.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -241,6 +243,60 @@ static void backoff_doubles_to_an_hour_with_jitter(void **state)
     }
 }
 
+static bool internal(const char *text)
+{
+    struct sockaddr_in v4 = {.sin_family = AF_INET};
+    struct sockaddr_in6 v6 = {.sin6_family = AF_INET6};
+
+    if (inet_pton(AF_INET, text, &v4.sin_addr) == 1)
+        return notify_address_is_internal((struct sockaddr *)&v4);
+    assert_int_equal(inet_pton(AF_INET6, text, &v6.sin6_addr), 1);
+    return notify_address_is_internal((struct sockaddr *)&v6);
+}
+
+static void internal_addresses_are_told_apart(void **state)
+{
+    static const char *const inside[] = {"0.0.0.0",
+                                         "10.1.2.3",
+                                         "100.64.0.1",
+                                         "127.0.0.1",
+                                         "169.254.169.254",
+                                         "172.16.0.1",
+                                         "172.31.255.255",
+                                         "192.0.0.8",
+                                         "192.168.1.1",
+                                         "198.18.0.1",
+                                         "198.19.255.1",
+                                         "224.0.0.1",
+                                         "255.255.255.255",
+                                         "::",
+                                         "::1",
+                                         "::ffff:127.0.0.1",
+                                         "::ffff:10.0.0.1",
+                                         "::169.254.169.254",
+                                         "64:ff9b::a9fe:a9fe",
+                                         "64:ff9b:1::1",
+                                         "2002:a9fe:a9fe::1",
+                                         "2002:7f00:1::",
+                                         "fc00::1",
+                                         "fd12:3456::1",
+                                         "fe80::1",
+                                         "fec0::1",
+                                         "ff02::1"};
+    static const char *const outside[] = {"8.8.8.8",          "1.1.1.1",         "172.32.0.1",
+                                          "100.128.0.1",      "192.0.2.1",       "198.20.0.1",
+                                          "2001:db8::1",      "2606:4700::1111", "::ffff:8.8.8.8",
+                                          "64:ff9b::808:808", "2002:808:808::1"};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(inside) / sizeof(inside[0]); i++)
+        if (!internal(inside[i]))
+            fail_msg("%s should be internal", inside[i]);
+    for (size_t i = 0; i < sizeof(outside) / sizeof(outside[0]); i++)
+        if (internal(outside[i]))
+            fail_msg("%s should not be internal", outside[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +308,7 @@ int main(void)
         cmocka_unit_test(unsafe_addresses_are_refused),
         cmocka_unit_test(event_names_round_trip),
         cmocka_unit_test(backoff_doubles_to_an_hour_with_jitter),
+        cmocka_unit_test(internal_addresses_are_told_apart),
     };
 
     if (sodium_init() < 0)
