@@ -5,6 +5,7 @@
 #include "util/timeutil.h"
 
 #include <ctype.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -103,6 +104,10 @@ void api_call_release(struct api_call *call)
     json_decref(call->response);
     call->response = NULL;
     buf_release(&call->detail);
+    if (call->set_cookie)
+        sodium_memzero(call->set_cookie, strlen(call->set_cookie));
+    lb_free(call->set_cookie);
+    call->set_cookie = NULL;
 }
 
 void reply(struct api_call *call, int status, json_t *body)

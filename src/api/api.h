@@ -32,13 +32,22 @@ struct api_call {
     api_query_fn *query;
     void *query_ctx;
     const char *client_ip;
+    const char *token;   /* the caller's session token (borrowed), when authenticated */
+    bool cookie_session; /* the token came in the session cookie (the portal), not a header */
+    bool secure_cookie;  /* cookies set are marked Secure (the portal is reached over TLS) */
     /* results */
     int status;
     json_t *response;     /* (owned) the body of a success answer */
     const char *code;     /* problem code of an error answer */
     struct buf detail;    /* problem detail of an error answer */
     const char *location; /* optional Location of a 201 (borrowed from response) */
+    char *set_cookie;     /* (owned) a Set-Cookie value for the answer, or NULL */
 };
+
+/* The portal's session cookie: HttpOnly (script cannot read it), SameSite=Strict (no other
+ * site's page sends it), Secure when reached over TLS; state-changing calls made with it must
+ * carry the X-CSRF-Token header (core_csrf_token of the session). */
+#define API_SESSION_COOKIE "lockbox_session"
 
 typedef void api_handler_fn(struct api_call *call);
 
@@ -77,6 +86,7 @@ const char *api_status_title(int status);
 
 /* ---- handlers, one file per resource ---- */
 void api_login(struct api_call *call);
+void api_logout(struct api_call *call);
 void api_me(struct api_call *call);
 void api_user_create(struct api_call *call);
 void api_tenant_create(struct api_call *call);

@@ -8,6 +8,7 @@
 const struct api_route api_routes[] = {
     {"POST", "/api/v1/login", api_login, false, true, "login"},
     {"GET", "/api/v1/me", api_me, true, false, "me"},
+    {"POST", "/api/v1/logout", api_logout, true, true, "logout"},
     {"POST", "/api/v1/users", api_user_create, true, true, "users.create"},
     {"POST", "/api/v1/tenants", api_tenant_create, true, true, "tenants.create"},
     {"GET", "/api/v1/tenants", api_tenant_list, true, false, "tenants.list"},

@@ -72,6 +72,16 @@ void core_outbox_count(struct core *c, struct outbox_counts *out);
 LB_MUST_CHECK int core_login(struct core *c, const char *username, const char *password,
                              const char *totp_code, const char *client_ip, char token[TOKEN_LEN],
                              int64_t *expires_at, struct principal *out, struct buf *err);
+/* Ends the session of token now (logout), in the store and the session cache, and audits it
+ * (auth.logout); LB_EUNAUTH when it is unknown or already ended. */
+LB_MUST_CHECK int core_logout(struct core *c, const struct principal *actor, const char *token);
+
+#define CSRF_TOKEN_LEN 65 /* hex HMAC-SHA256 + NUL */
+/* The CSRF token of a cookie session: an HMAC of its token under the server's key, so it needs
+ * no storage and dies with the session. */
+void core_csrf_token(struct core *c, const char *token, char out[CSRF_TOKEN_LEN]);
+/* true when given is token's CSRF token (compared in constant time). */
+bool core_csrf_check(struct core *c, const char *token, const char *given);
 /* The principal of a bearer token; LB_EUNAUTH when unknown or expired. */
 LB_MUST_CHECK int core_authenticate(struct core *c, const char *token, struct principal *out);
 

@@ -106,6 +106,7 @@ static void cache_insert(struct session_cache *sc, const char *hash, const struc
 {
     struct cached_session *cs = lb_calloc(1, sizeof(*cs));
     size_t b = bucket_of(hash);
+    bool cached = false;
 
     if (!cs)
         return;
@@ -122,7 +123,9 @@ static void cache_insert(struct session_cache *sc, const char *hash, const struc
         return;
     }
     pthread_rwlock_wrlock(&sc->lock);
-    if (sc->count < SESSION_CACHE_MAX) {
+    for (struct cached_session *old = sc->buckets[b]; old && !cached; old = old->next)
+        cached = strcmp(old->token_hash, hash) == 0; /* (or ended by a logout): keep that one */
+    if (!cached && sc->count < SESSION_CACHE_MAX) {
         cs->next = sc->buckets[b];
         sc->buckets[b] = cs;
         sc->count++;
@@ -170,6 +173,81 @@ static int load_tenant_roles(struct core *c, struct principal *p)
         return 0;
     role_list_clear(&p->tenant_roles);
     return c->store->ops->role_list_for_user(c->store, p->user_id, &p->tenant_roles);
+}
+
+/* Marks a cached session ended at now, or leaves an ended entry (a tombstone) when it was not
+ * cached, so a lookup that raced the logout cannot cache the session as still alive. */
+static void cache_expire(struct session_cache *sc, const char *hash, int64_t now)
+{
+    struct cached_session *cs, *tomb = lb_calloc(1, sizeof(*tomb));
+    size_t b = bucket_of(hash);
+    bool found = false;
+
+    pthread_rwlock_wrlock(&sc->lock);
+    for (cs = sc->buckets[b]; cs; cs = cs->next)
+        if (strcmp(cs->token_hash, hash) == 0) {
+            found = true;
+            if (cs->expires_at > now)
+                cs->expires_at = now;
+        }
+    if (!found && tomb) {
+        memcpy(tomb->token_hash, hash, TOKEN_HASH_LEN);
+        tomb->expires_at = now;
+        tomb->next = sc->buckets[b];
+        sc->buckets[b] = tomb;
+        sc->count++;
+        tomb = NULL;
+    }
+    pthread_rwlock_unlock(&sc->lock);
+    lb_free(tomb);
+}
+
+int core_logout(struct core *c, const struct principal *actor, const char *token)
+{
+    char hash[TOKEN_HASH_LEN];
+    int64_t now = clock_now(&c->clock);
+    struct audit_entry e;
+    int rc;
+
+    token_hash(token, hash);
+    if ((rc = core_tx_begin(c)) != 0)
+        return rc;
+    rc = c->store->ops->session_expire(c->store, hash, now);
+    if (rc == LB_ENOTFOUND)
+        rc = LB_EUNAUTH;
+    if (rc == 0) {
+        e = core_audit_entry(c, actor, "auth.logout", actor->tenant_id, actor->user_id);
+        rc = audit_append(c->store, &e, NULL);
+    }
+    rc = core_tx_end(c, rc);
+    cache_expire(c->sessions, hash, now); /* even on failure: a logout never leaves it cached */
+    return rc;
+}
+
+void core_csrf_token(struct core *c, const char *token, char out[CSRF_TOKEN_LEN])
+{
+    crypto_auth_hmacsha256_state st;
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+
+    crypto_auth_hmacsha256_init(&st, c->page_key, sizeof(c->page_key));
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)"csrf:", 5);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)token, strlen(token));
+    crypto_auth_hmacsha256_final(&st, mac);
+    sodium_bin2hex(out, CSRF_TOKEN_LEN, mac, sizeof(mac));
+    sodium_memzero(&st, sizeof(st));
+}
+
+bool core_csrf_check(struct core *c, const char *token, const char *given)
+{
+    char want[CSRF_TOKEN_LEN];
+    bool ok;
+
+    if (!given || strlen(given) != CSRF_TOKEN_LEN - 1)
+        return false;
+    core_csrf_token(c, token, want);
+    ok = sodium_memcmp(want, given, CSRF_TOKEN_LEN - 1) == 0;
+    sodium_memzero(want, sizeof(want));
+    return ok;
 }
 
 int core_authenticate(struct core *c, const char *token, struct principal *out)

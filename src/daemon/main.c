@@ -329,7 +329,8 @@ static int daemon_start(struct daemon *d)
                              .threads = (unsigned)d->cfg.threads,
                              .workers = (unsigned)d->cfg.workers,
                              .trusted_proxies = d->proxies,
-                             .trusted_proxy_count = d->proxy_count};
+                             .trusted_proxy_count = d->proxy_count,
+                             .secure_cookies = strncmp(d->cfg.public_url, "https://", 8) == 0};
     if ((rc = http_server_start(&hc, d->core, &d->http, &err)) != 0) {
         log_error("http: %s", buf_cstr(&err));
         goto out;

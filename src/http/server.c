@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include "api/api.h"
+#include "http/assets.h"
 #include "http/metrics.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -25,6 +26,12 @@
 
 #define ROUTE_HEALTHZ ((int)api_route_count)
 #define ROUTE_METRICS ((int)api_route_count + 1)
+#define ROUTE_PORTAL ((int)api_route_count + 2)
+
+/* The portal's pages run no inline script or style and load nothing from elsewhere. */
+#define PORTAL_CSP                                                                                 \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
 /* An answer rendered by whichever thread ran the call, sent by the connection's thread. */
 struct answer {
@@ -32,6 +39,8 @@ struct answer {
     const char *type;
     char *text; /* malloc'd; libmicrohttpd frees it */
     size_t len;
+    char *set_cookie;               /* (owned) a Set-Cookie header, or NULL */
+    const struct http_asset *asset; /* a portal file to send instead of text */
 };
 
 /* Per-request state, from the first callback to the completion notice. */
@@ -46,6 +55,8 @@ struct http_req {
     struct MHD_Connection *conn;
     const struct api_route *route;
     char *path, *token; /* (owned) path is cut into params by the router */
+    char *csrf;         /* (owned) the X-CSRF-Token header */
+    bool cookie;        /* the token came from the session cookie */
     char *url;          /* (owned) the path as asked, for the log */
     const char *params[API_MAX_PARAMS];
     char method[16];
@@ -76,7 +87,7 @@ static const char *route_name(size_t i)
 {
     if (i < api_route_count)
         return api_routes[i].name;
-    return i == api_route_count ? "healthz" : "metrics";
+    return i == api_route_count ? "healthz" : i == api_route_count + 1 ? "metrics" : "portal";
 }
 
 /* ---- answering ---- */
@@ -128,6 +139,8 @@ static enum MHD_Result send_answer(struct MHD_Connection *conn, struct http_req 
     a->text = NULL; /* libmicrohttpd owns it now */
     if (a->status != 204)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, a->type);
+    if (a->set_cookie)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, a->set_cookie);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Request-Id", rq->request_id);
@@ -136,6 +149,41 @@ static enum MHD_Result send_answer(struct MHD_Connection *conn, struct http_req 
     ok = MHD_queue_response(conn, (unsigned)a->status, resp);
     MHD_destroy_response(resp);
     return ok;
+}
+
+/* Sends a portal file (or index.html for a portal route): revalidated by ETag, under a CSP
+ * that allows no inline script, never framed. */
+static enum MHD_Result send_asset(struct MHD_Connection *conn, struct http_req *rq,
+                                  const struct http_asset *a)
+{
+    const char *match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match");
+    bool same = match && strcmp(match, a->etag) == 0;
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        same ? 0 : a->len, same ? (void *)"" : (void *)a->data, MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result ok;
+
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, a->type);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, a->etag);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    MHD_add_response_header(resp, "Content-Security-Policy", PORTAL_CSP);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "X-Request-Id", rq->request_id);
+    ok = MHD_queue_response(conn, same ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return ok;
+}
+
+/* The portal file for a GET of url outside /api/: /assets/X is web/X; any other path is a
+ * page of the portal (/, /requests/ID, ...) and gets index.html. NULL: no such file. */
+static const struct http_asset *portal_file(const char *url)
+{
+    if (strncmp(url, "/assets/", 8) == 0)
+        return http_asset_find(url);
+    return http_asset_find("/assets/index.html");
 }
 
 /* ---- request helpers ---- */
@@ -186,17 +234,22 @@ static const char *query_value(void *ctx, const char *key)
     return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, key);
 }
 
-/* The bearer token of the Authorization header, or NULL. */
-static const char *bearer(struct MHD_Connection *conn)
+/* The bearer token of the Authorization header, else the portal's session cookie (*cookie
+ * then true), or NULL. */
+static const char *session_token(struct MHD_Connection *conn, bool *cookie)
 {
     const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
 
-    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
-        return NULL;
-    h += 7;
-    while (*h == ' ')
-        h++;
-    return h;
+    *cookie = false;
+    if (h && strncasecmp(h, "Bearer ", 7) == 0) {
+        h += 7;
+        while (*h == ' ')
+            h++;
+        return h;
+    }
+    h = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, API_SESSION_COOKIE);
+    *cookie = h && *h;
+    return *cookie ? h : NULL;
 }
 
 /* A printable copy of path for the log: control characters become '?', long paths are cut. */
@@ -279,16 +332,27 @@ static void execute(struct http_server *s, struct http_req *rq, bool on_conn_thr
     /* only the connection's own thread may read its query string */
     call.query = on_conn_thread ? query_value : no_query;
     call.query_ctx = rq->conn;
+    call.secure_cookie = s->cfg.secure_cookies;
     if (route->auth) {
         rc = rq->token ? core_authenticate(s->core, rq->token, &p) : LB_EUNAUTH;
         if (rc) {
             api_fail(&call, rc,
-                     rc == LB_EUNAUTH ? "a valid bearer token is required"
+                     rc == LB_EUNAUTH ? "a valid bearer token (or session) is required"
                                       : "cannot check the token");
+            goto out;
+        }
+        /* a cookie rides along with any request to us, even one another site's page makes:
+         * what changes state must also prove it came from our page */
+        if (rq->cookie && strcmp(rq->method, "GET") != 0 &&
+            !core_csrf_check(s->core, rq->token, rq->csrf)) {
+            api_fail(&call, LB_EFORBIDDEN,
+                     "a call made with the session cookie must carry its X-CSRF-Token");
             goto out;
         }
         p.client_ip = rq->ip;
         call.principal = &p;
+        call.token = rq->token;
+        call.cookie_session = rq->cookie;
     }
     if (route->body && rq->body.len > 0) {
         call.body = json_loadb(rq->body.data, rq->body.len, JSON_REJECT_DUPLICATES, &jerr);
@@ -304,6 +368,10 @@ out:
         answer_problem(rq, call.status, call.code, buf_cstr(&call.detail));
     else
         answer_json(&rq->answer, call.status, "application/json", call.response);
+    if (!call.code) {
+        rq->answer.set_cookie = call.set_cookie;
+        call.set_cookie = NULL;
+    }
     if (call.status >= 500)
         log_error("http request_id=%s status=%d detail=\"%s\"", rq->request_id, call.status,
                   buf_cstr(&call.detail));
@@ -363,7 +431,8 @@ static bool prepare(struct http_server *s, struct MHD_Connection *conn, struct h
                     const char *url, const char *method)
 {
     const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
-    const char *token = bearer(conn);
+    const char *csrf = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-CSRF-Token");
+    const char *token = session_token(conn, &rq->cookie);
     bool other_method = false;
 
     rq->conn = conn;
@@ -372,7 +441,8 @@ static bool prepare(struct http_server *s, struct MHD_Connection *conn, struct h
     rq->path = lb_strdup(url);
     rq->url = lb_strdup(url);
     rq->token = token ? lb_strdup(token) : NULL;
-    if (!rq->path || !rq->url || (token && !rq->token)) {
+    rq->csrf = csrf ? lb_strdup(csrf) : NULL;
+    if (!rq->path || !rq->url || (token && !rq->token) || (csrf && !rq->csrf)) {
         answer_problem(rq, 503, "unavailable", "out of memory");
         return false;
     }
@@ -457,6 +527,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         finish_log(s, rq, method, url, ROUTE_METRICS, 200);
         return serve_metrics(s, conn, rq);
     }
+    if (strcmp(method, "GET") == 0 && strncmp(url, "/api/", 5) != 0 && strcmp(url, "/api") != 0) {
+        const struct http_asset *a = portal_file(url);
+        if (a) {
+            finish_log(s, rq, method, url, ROUTE_PORTAL, 200);
+            return send_asset(conn, rq, a);
+        }
+        finish_log(s, rq, method, url, ROUTE_PORTAL, 404);
+        answer_problem(rq, 404, "not_found", "no such file");
+        return send_answer(conn, rq);
+    }
     if (!prepare(s, conn, rq, url, method))
         return send_answer(conn, rq);
     if (runs_on_worker(rq->route)) {
@@ -484,6 +564,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (rq->token)
         sodium_memzero(rq->token, strlen(rq->token));
     lb_free(rq->token);
+    lb_free(rq->csrf);
+    if (rq->answer.set_cookie)
+        sodium_memzero(rq->answer.set_cookie, strlen(rq->answer.set_cookie));
+    lb_free(rq->answer.set_cookie);
     free(rq->answer.text);
     lb_free(rq);
     *con_cls = NULL;
@@ -577,7 +661,7 @@ int http_server_start(const struct http_config *cfg, struct core *core, struct h
     s->core = core;
     s->cfg = *cfg;
     s->id_prefix = (unsigned long long)time_now() & 0xffffffffULL;
-    s->metrics = metrics_new(api_route_count + 2);
+    s->metrics = metrics_new(api_route_count + 3);
     rc = s->metrics ? start_workers(s, cfg->workers ? cfg->workers : 16) : LB_ENOMEM;
     if (rc) {
         server_free(s);

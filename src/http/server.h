@@ -30,6 +30,7 @@ struct http_config {
     unsigned workers;             /* threads for calls that write; 0: 16 */
     char *const *trusted_proxies; /* peer addresses allowed to set X-Forwarded-For */
     size_t trusted_proxy_count;
+    bool secure_cookies; /* the portal is reached over TLS: its cookie is marked Secure */
 };
 
 struct http_server;
