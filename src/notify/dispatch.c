@@ -1,7 +1,7 @@
 /*
- * The delivery thread: takes due outbox rows, sends each, records the outcome. It sleeps until
- * the next retry is due or it is woken by a commit that added messages; a failed send never
- * blocks anything but later sends.
+ * The delivery threads, one per channel (a lane): each takes its channel's due outbox rows,
+ * sends each, records the outcomes. A lane sleeps until its next retry is due or a commit
+ * that added messages wakes it; a slow webhook endpoint never holds up the mail.
  */
 #include "notify/notify.h"
 #include "util/mem.h"
@@ -18,17 +18,30 @@
 #define RECORD_EVERY_US 500000 /* record outcomes at least this often within a batch */
 #define STORE_RETRY_SECONDS 5  /* the pause after the store failed us */
 
+struct notify_dispatcher;
+
+/* One channel's thread and its own sender (connections are kept per lane). */
+struct lane {
+    struct notify_dispatcher *d;
+    const char *channel; /* "email" or "webhook" */
+    struct notify_sender *sender;
+    pthread_t thread;
+    bool started;
+    bool woken;        /* guarded by d->lock */
+    bool store_failed; /* the last outcomes could not be recorded: pause before resending */
+};
+
+#define LANES 2
+
 struct notify_dispatcher {
     struct store *st; /* borrowed */
-    struct notify_sender *sender;
     int64_t retry_seconds;
     notify_outcome_fn *on_outcome;
     void *ctx;
-    pthread_t thread;
     pthread_mutex_t lock;
-    pthread_cond_t cond;
-    bool stop, woken;
-    bool store_failed; /* the last outcomes could not be recorded: pause before resending */
+    pthread_cond_t cond; /* broadcast on wake and stop */
+    bool stop;
+    struct lane lanes[LANES];
 };
 
 /* Sets m's state after one attempt that ended with rc. */
@@ -60,8 +73,9 @@ static void settle(struct notify_dispatcher *d, struct outbox_msg *m, int rc, st
 /* Records the outcomes of items [from, to) in one transaction (one fsync for them: a crash
  * before it resends them, which at-least-once delivery allows). A store that cannot record
  * them makes the thread pause before it tries (and sends) again. */
-static void record(struct notify_dispatcher *d, struct outbox_list *sent, size_t from, size_t to)
+static void record(struct lane *l, struct outbox_list *sent, size_t from, size_t to)
 {
+    struct notify_dispatcher *d = l->d;
     struct store *st = d->st;
     int rc = from < to ? st->ops->begin(st) : LB_ENOTFOUND;
 
@@ -74,18 +88,19 @@ static void record(struct notify_dispatcher *d, struct outbox_list *sent, size_t
     for (size_t i = from; rc == 0 && d->on_outcome && i < to; i++)
         d->on_outcome(d->ctx, &sent->items[i]);
     if (rc != 0 && from < to)
-        d->store_failed = true;
+        l->store_failed = true;
 }
 
 /* Sends every due message (in batches); answers the number handled. */
-static size_t run_due(struct notify_dispatcher *d)
+static size_t run_due(struct lane *l)
 {
+    struct notify_dispatcher *d = l->d;
     struct outbox_list due = {0};
     struct buf err = BUF_INIT;
     size_t n, done = 0, recorded = 0;
     int64_t since = time_mono_us();
 
-    if (d->st->ops->outbox_due(d->st, time_now(), BATCH, &due) != 0)
+    if (d->st->ops->outbox_due(d->st, l->channel, time_now(), BATCH, &due) != 0)
         return 0;
     for (; done < due.count; done++) {
         pthread_mutex_lock(&d->lock);
@@ -94,64 +109,84 @@ static size_t run_due(struct notify_dispatcher *d)
         if (stop)
             break;
         buf_reset(&err);
-        settle(d, &due.items[done], notify_send(d->sender, d->st, &due.items[done], &err), &err);
+        settle(d, &due.items[done], notify_send(l->sender, d->st, &due.items[done], &err), &err);
         if (time_mono_us() - since > RECORD_EVERY_US) {
             /* slow endpoints: do not keep outcomes unrecorded for the whole batch */
-            record(d, &due, recorded, done + 1);
+            record(l, &due, recorded, done + 1);
             recorded = done + 1;
             since = time_mono_us();
         }
     }
-    record(d, &due, recorded, done);
+    record(l, &due, recorded, done);
     n = due.count;
     outbox_list_clear(&due);
     buf_release(&err);
     return n;
 }
 
-static void sleep_until_due(struct notify_dispatcher *d)
+static void sleep_until_due(struct lane *l)
 {
+    struct notify_dispatcher *d = l->d;
     int64_t next = 0, now = time_now();
     struct timespec until = {0};
 
-    if (d->store_failed || d->st->ops->outbox_next_due(d->st, &next) != 0)
+    if (l->store_failed || d->st->ops->outbox_next_due(d->st, l->channel, &next) != 0)
         next = now + STORE_RETRY_SECONDS; /* the store failed: resending at once would flood */
-    d->store_failed = false;
+    l->store_failed = false;
     if (next == 0 || next > now + IDLE_POLL_SECONDS)
         next = now + IDLE_POLL_SECONDS;
     until.tv_sec = (time_t)next;
     pthread_mutex_lock(&d->lock);
-    while (!d->stop && !d->woken && next > time_now())
+    while (!d->stop && !l->woken && next > time_now())
         if (pthread_cond_timedwait(&d->cond, &d->lock, &until) != 0)
             break;
-    d->woken = false;
+    l->woken = false;
     pthread_mutex_unlock(&d->lock);
 }
 
-static void *dispatch_main(void *arg)
+static void *lane_main(void *arg)
 {
-    struct notify_dispatcher *d = arg;
+    struct lane *l = arg;
+    struct notify_dispatcher *d = l->d;
 
     for (;;) {
         pthread_mutex_lock(&d->lock);
         bool stop = d->stop;
-        d->woken = false;
+        l->woken = false;
         pthread_mutex_unlock(&d->lock);
         if (stop)
             break;
-        if (run_due(d) == BATCH && !d->store_failed)
+        if (run_due(l) == BATCH && !l->store_failed)
             continue;
-        sleep_until_due(d);
+        sleep_until_due(l);
     }
     return NULL;
+}
+
+/* Stops the lanes that started, and frees everything. */
+static void dispatcher_free(struct notify_dispatcher *d)
+{
+    pthread_mutex_lock(&d->lock);
+    d->stop = true;
+    pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->lock);
+    for (size_t i = 0; i < LANES; i++) {
+        if (d->lanes[i].started)
+            pthread_join(d->lanes[i].thread, NULL);
+        notify_sender_free(d->lanes[i].sender);
+    }
+    pthread_cond_destroy(&d->cond);
+    pthread_mutex_destroy(&d->lock);
+    lb_free(d);
 }
 
 int notify_dispatcher_start(struct store *st, const struct notify_delivery_config *cfg,
                             notify_outcome_fn *on_outcome, void *ctx,
                             struct notify_dispatcher **out)
 {
+    static const char *const channels[LANES] = {"email", "webhook"};
     struct notify_dispatcher *d = lb_calloc(1, sizeof(*d));
-    int rc;
+    int rc = 0;
 
     *out = NULL;
     if (!d)
@@ -160,18 +195,20 @@ int notify_dispatcher_start(struct store *st, const struct notify_delivery_confi
     d->retry_seconds = cfg->retry_seconds;
     d->on_outcome = on_outcome;
     d->ctx = ctx;
-    if ((rc = notify_sender_new(cfg, &d->sender)) != 0) {
-        lb_free(d);
-        return rc;
-    }
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->cond, NULL);
-    if (pthread_create(&d->thread, NULL, dispatch_main, d) != 0) {
-        pthread_cond_destroy(&d->cond);
-        pthread_mutex_destroy(&d->lock);
-        notify_sender_free(d->sender);
-        lb_free(d);
-        return LB_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < LANES; i++) {
+        struct lane *l = &d->lanes[i];
+        l->d = d;
+        l->channel = channels[i];
+        if ((rc = notify_sender_new(cfg, &l->sender)) == 0 &&
+            pthread_create(&l->thread, NULL, lane_main, l) != 0)
+            rc = LB_ENOMEM;
+        l->started = rc == 0;
+    }
+    if (rc) {
+        dispatcher_free(d);
+        return rc;
     }
     *out = d;
     return 0;
@@ -182,22 +219,14 @@ void notify_dispatcher_wake(struct notify_dispatcher *d)
     if (!d)
         return;
     pthread_mutex_lock(&d->lock);
-    d->woken = true;
-    pthread_cond_signal(&d->cond);
+    for (size_t i = 0; i < LANES; i++)
+        d->lanes[i].woken = true;
+    pthread_cond_broadcast(&d->cond);
     pthread_mutex_unlock(&d->lock);
 }
 
 void notify_dispatcher_stop(struct notify_dispatcher *d)
 {
-    if (!d)
-        return;
-    pthread_mutex_lock(&d->lock);
-    d->stop = true;
-    pthread_cond_signal(&d->cond);
-    pthread_mutex_unlock(&d->lock);
-    pthread_join(d->thread, NULL);
-    pthread_cond_destroy(&d->cond);
-    pthread_mutex_destroy(&d->lock);
-    notify_sender_free(d->sender);
-    lb_free(d);
+    if (d)
+        dispatcher_free(d);
 }

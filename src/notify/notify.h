@@ -8,8 +8,9 @@
  * Nothing user-supplied reaches a mail header but through a filter that drops CR, LF and
  * other control characters; addresses that are not plain addr-specs are skipped.
  *
- * Delivering (struct notify_dispatcher) is one thread that takes due rows, sends each (SMTP
- * over libcurl, or an HTTP POST signed `X-Lockbox-Signature: t=UNIX,v1=HEX(HMAC-SHA256(secret,
+ * Delivering (struct notify_dispatcher) is a thread per channel (mail, webhooks: a slow
+ * endpoint never holds up the mail) that takes due rows, sends each (SMTP over libcurl, or an
+ * HTTP POST signed `X-Lockbox-Signature: t=UNIX,v1=HEX(HMAC-SHA256(secret,
  * t + "." + body))`), and records the outcome: delivered, or a retry with exponential backoff
  * and jitter until retry_seconds after the message was made, then failed. Delivery is at
  * least once: a crash between sending and recording resends the same message (same id).
@@ -125,17 +126,17 @@ int64_t notify_backoff_seconds(int64_t attempts);
 /* Called after every recorded outcome, for metrics. */
 typedef void notify_outcome_fn(void *ctx, const struct outbox_msg *m);
 
-/* The delivery thread. */
+/* The delivery threads. */
 struct notify_dispatcher;
 
-/* Starts the thread over st (borrowed; must outlive the dispatcher). */
+/* Starts the threads over st (borrowed; must outlive the dispatcher). */
 LB_MUST_CHECK int notify_dispatcher_start(struct store *st,
                                           const struct notify_delivery_config *cfg,
                                           notify_outcome_fn *on_outcome, void *ctx,
                                           struct notify_dispatcher **out);
-/* Wakes the thread: new messages were committed. Safe from any thread; NULL is a no-op. */
+/* Wakes the threads: new messages were committed. Safe from any thread; NULL is a no-op. */
 void notify_dispatcher_wake(struct notify_dispatcher *d);
-/* Stops the thread (after the delivery in progress) and frees it; NULL is a no-op. */
+/* Stops the threads (after the deliveries in progress) and frees them; NULL is a no-op. */
 void notify_dispatcher_stop(struct notify_dispatcher *d);
 
 #endif

@@ -324,10 +324,12 @@ struct store_ops {
                         struct webhook_list *out);
 
     int (*outbox_insert)(struct store *st, const struct outbox_msg *m);
-    /* Pending messages whose next attempt is due at now, soonest first. */
-    int (*outbox_due)(struct store *st, int64_t now, size_t limit, struct outbox_list *out);
-    /* The soonest next attempt of a pending message; 0 when none. */
-    int (*outbox_next_due)(struct store *st, int64_t *at);
+    /* Pending messages of channel ("email", "webhook") whose next attempt is due at now,
+     * soonest first. */
+    int (*outbox_due)(struct store *st, const char *channel, int64_t now, size_t limit,
+                      struct outbox_list *out);
+    /* The soonest next attempt of a pending message of channel; 0 when none. */
+    int (*outbox_next_due)(struct store *st, const char *channel, int64_t *at);
     /* Writes m's delivery state (status, attempts, times, last_error). */
     int (*outbox_update)(struct store *st, const struct outbox_msg *m);
     /* A request's messages, oldest first; with tenant_only, only tenant_visible ones. */

@@ -130,7 +130,7 @@ int sqs_get_one(struct conn *cn, sqlite3_stmt *st, void *item, sqs_row_fn *read)
     return rc;
 }
 
-int sqs_query_int(struct sqlite_store *s, const char *sql, int64_t *out)
+int sqs_query_int(struct sqlite_store *s, const char *sql, const char *text, int64_t *out)
 {
     struct conn *cn = sqs_acquire(s, CONN_READ);
     sqlite3_stmt *st = sqs_stmt(cn, sql);
@@ -138,6 +138,8 @@ int sqs_query_int(struct sqlite_store *s, const char *sql, int64_t *out)
 
     *out = 0;
     if (st) {
+        if (text)
+            sqs_bind_text(st, 1, text);
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
             *out = sqs_col_time(st, 0);
@@ -310,7 +312,7 @@ static const char *const migrations[] = {
     " created_at INTEGER NOT NULL, status TEXT NOT NULL,"
     " attempts INTEGER NOT NULL, next_attempt_at INTEGER, last_attempt_at INTEGER,"
     " delivered_at INTEGER, last_error TEXT);"
-    "CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE status='pending';"
+    "CREATE INDEX outbox_due ON outbox(channel, next_attempt_at) WHERE status='pending';"
     "CREATE INDEX outbox_request ON outbox(request_id, seq);"
     "CREATE INDEX outbox_status ON outbox(status);",
 };
@@ -1509,7 +1511,7 @@ static int sq_request_next_deadline(struct store *base, int64_t *at)
 {
     static const char sql[] = "SELECT min(deadline) FROM requests WHERE deadline IS NOT NULL";
 
-    return sqs_query_int(sqs_of(base), sql, at);
+    return sqs_query_int(sqs_of(base), sql, NULL, at);
 }
 
 static int sq_request_due(struct store *base, int64_t now, size_t limit, char ***ids, size_t *count)

@@ -88,8 +88,9 @@ int sqs_run(struct conn *cn, sqlite3_stmt *st);
 typedef int sqs_row_fn(sqlite3_stmt *st, void *item);
 /* Steps the bound statement st once: its row read with read into item, or LB_ENOTFOUND. */
 int sqs_get_one(struct conn *cn, sqlite3_stmt *st, void *item, sqs_row_fn *read);
-/* Runs sql (a literal, no parameters) answering one integer into *out (0 for NULL). */
-int sqs_query_int(struct sqlite_store *s, const char *sql, int64_t *out);
+/* Runs sql (a literal; its one parameter, if any, is text: NULL binds nothing) answering one
+ * integer into *out (0 for NULL). */
+int sqs_query_int(struct sqlite_store *s, const char *sql, const char *text, int64_t *out);
 /* Steps the bound statement st, reading each row with read into the growing array *items of
  * *count elements of size bytes; resets st. On an error the rows read so far stay counted,
  * for the caller's *_list_clear. */
@@ -110,8 +111,9 @@ int sqs_webhook_delete(struct store *base, const char *id);
 int sqs_webhook_list(struct store *base, const char *tenant_id, bool with_global,
                      struct webhook_list *out);
 int sqs_outbox_insert(struct store *base, const struct outbox_msg *m);
-int sqs_outbox_due(struct store *base, int64_t now, size_t limit, struct outbox_list *out);
-int sqs_outbox_next_due(struct store *base, int64_t *at);
+int sqs_outbox_due(struct store *base, const char *channel, int64_t now, size_t limit,
+                   struct outbox_list *out);
+int sqs_outbox_next_due(struct store *base, const char *channel, int64_t *at);
 int sqs_outbox_update(struct store *base, const struct outbox_msg *m);
 int sqs_outbox_list_for_request(struct store *base, const char *request_id, bool tenant_only,
                                 struct outbox_list *out);

@@ -189,9 +189,10 @@ int sqs_outbox_insert(struct store *base, const struct outbox_msg *m)
     return sqs_release(s, cn, rc);
 }
 
-/* Runs a query of outbox rows with one text or integer parameter into out. */
+/* Runs a query of outbox rows into out: ?1 is text (or, when NULL, num), ?2 the limit, ?3
+ * channel when not NULL. */
 static int outbox_query(struct sqlite_store *s, const char *sql, const char *text, int64_t num,
-                        size_t limit, struct outbox_list *out)
+                        size_t limit, const char *channel, struct outbox_list *out)
 {
     struct conn *cn = sqs_acquire(s, CONN_READ);
     sqlite3_stmt *st = sqs_stmt(cn, sql);
@@ -204,6 +205,8 @@ static int outbox_query(struct sqlite_store *s, const char *sql, const char *tex
         else
             sqlite3_bind_int64(st, 1, num);
         sqlite3_bind_int64(st, 2, (int64_t)limit);
+        if (channel)
+            sqs_bind_text(st, 3, channel);
         rc = sqs_collect(cn, st, &out->items, &out->count, sizeof(*out->items), row_outbox);
     }
     sqs_release(s, cn, 0);
@@ -212,12 +215,14 @@ static int outbox_query(struct sqlite_store *s, const char *sql, const char *tex
     return rc;
 }
 
-int sqs_outbox_due(struct store *base, int64_t now, size_t limit, struct outbox_list *out)
+int sqs_outbox_due(struct store *base, const char *channel, int64_t now, size_t limit,
+                   struct outbox_list *out)
 {
-    static const char sql[] = "SELECT " OUTBOX_COLS " FROM outbox WHERE status='pending'"
-                              " AND next_attempt_at<=?1 ORDER BY next_attempt_at, seq LIMIT ?2";
+    static const char sql[] =
+        "SELECT " OUTBOX_COLS " FROM outbox WHERE status='pending' AND next_attempt_at<=?1"
+        " AND channel=?3 ORDER BY next_attempt_at, seq LIMIT ?2";
 
-    return outbox_query(sqs_of(base), sql, NULL, now, limit, out);
+    return outbox_query(sqs_of(base), sql, NULL, now, limit, channel, out);
 }
 
 int sqs_outbox_list_for_request(struct store *base, const char *request_id, bool tenant_only,
@@ -228,14 +233,15 @@ int sqs_outbox_list_for_request(struct store *base, const char *request_id, bool
     static const char tenant[] = "SELECT " OUTBOX_COLS " FROM outbox WHERE request_id=?1"
                                  " AND tenant_visible=1 ORDER BY seq LIMIT ?2";
 
-    return outbox_query(sqs_of(base), tenant_only ? tenant : all, request_id, 0, 10000, out);
+    return outbox_query(sqs_of(base), tenant_only ? tenant : all, request_id, 0, 10000, NULL, out);
 }
 
-int sqs_outbox_next_due(struct store *base, int64_t *at)
+int sqs_outbox_next_due(struct store *base, const char *channel, int64_t *at)
 {
-    static const char sql[] = "SELECT min(next_attempt_at) FROM outbox WHERE status='pending'";
+    static const char sql[] =
+        "SELECT min(next_attempt_at) FROM outbox WHERE status='pending' AND channel=?1";
 
-    return sqs_query_int(sqs_of(base), sql, at);
+    return sqs_query_int(sqs_of(base), sql, channel, at);
 }
 
 int sqs_outbox_count(struct store *base, struct outbox_counts *out)
@@ -246,10 +252,10 @@ int sqs_outbox_count(struct store *base, struct outbox_counts *out)
     struct sqlite_store *s = sqs_of(base);
     int rc;
 
-    if ((rc = sqs_query_int(s, pending, &out->pending)) != 0 ||
-        (rc = sqs_query_int(s, delivered, &out->delivered)) != 0)
+    if ((rc = sqs_query_int(s, pending, NULL, &out->pending)) != 0 ||
+        (rc = sqs_query_int(s, delivered, NULL, &out->delivered)) != 0)
         return rc;
-    return sqs_query_int(s, failed, &out->failed);
+    return sqs_query_int(s, failed, NULL, &out->failed);
 }
 
 int sqs_outbox_update(struct store *base, const struct outbox_msg *m)
