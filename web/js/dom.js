@@ -40,6 +40,7 @@ export function alert(text) {
   return el('p', { role: 'alert' }, text);
 }
 
+// Replaces main's content; absent parts (null, undefined, false) are left out.
 export function show(main, ...nodes) {
-  main.replaceChildren(...nodes);
+  main.replaceChildren(...nodes.flat().filter((n) => n !== null && n !== undefined && n !== false));
 }
