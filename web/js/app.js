@@ -1,8 +1,11 @@
 // The portal: who is signed in, the navigation, and the router (real paths, pushState).
 import { ApiError, get, post, setCsrf } from './api.js';
 import { alert, el, show } from './dom.js';
+import { renderAudit } from './audit.js';
+import { renderHistory } from './history.js';
 import { renderPending } from './pending.js';
 import { renderRequest } from './request.js';
+import { renderSettings } from './settings.js';
 import { renderTicket } from './ticket.js';
 
 const main = document.getElementById('main');
@@ -30,7 +33,9 @@ function header() {
   const user = session.user;
   top.hidden = !user;
   if (!user) return;
-  const links = [el('a', { href: '/' }, 'Pending')];
+  const links = [el('a', { href: '/' }, 'Pending'), el('a', { href: '/history' }, 'History'),
+    el('a', { href: '/audit' }, 'Activity log')];
+  if (isTenantAdmin(user)) links.push(el('a', { href: '/settings' }, 'Settings'));
   if (isInternalApprover(user)) links.push(el('a', { href: '/review' }, 'Review queue'));
   nav.replaceChildren(...links);
   document.getElementById('who').textContent = user.username;
@@ -101,6 +106,9 @@ async function route() {
   try {
     if (path === '/') stopPage = await renderPending(main, session.user, 'pending');
     else if (path === '/review') stopPage = await renderPending(main, session.user, 'pending_internal');
+    else if (path === '/history') await renderHistory(main, session.user);
+    else if (path === '/audit') await renderAudit(main);
+    else if (path === '/settings') await renderSettings(main, session.user);
     else if ((m = path.match(/^\/requests\/([^/]+)$/))) await renderRequest(main, session.user, decodeURIComponent(m[1]));
     else if ((m = path.match(/^\/tickets\/([^/]+)\/([^/]+)$/))) await renderTicket(main, decodeURIComponent(m[1]), decodeURIComponent(m[2]));
     else show(main, el('h1', {}, 'Not found'), el('p', {}, 'This page does not exist. ', el('a', { href: '/' }, 'Pending requests')));
