@@ -72,6 +72,7 @@ struct http_server {
     struct metrics *metrics;
     struct http_config cfg;
     atomic_int inflight;
+    atomic_bool draining; /* stopping: new requests are refused (503), those in flight finish */
     atomic_ullong next_id;
     unsigned long long id_prefix;
     /* workers run the calls that write (and wait for their commit) off the event threads */
@@ -496,6 +497,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!rq)
             return MHD_NO;
         *con_cls = rq;
+        if (atomic_load(&s->draining)) {
+            rq->answered = true;
+            answer_problem(rq, 503, "unavailable", "lockboxd is shutting down");
+            finish_log(s, rq, method, url, -1, 503);
+            return send_answer(conn, rq);
+        }
         /* refuse an announced oversize body before reading any of it */
         if (!rq->too_large)
             return MHD_YES;
@@ -692,17 +699,15 @@ uint16_t http_server_port(struct http_server *s)
 
 void http_server_stop(struct http_server *s, int grace_ms)
 {
-    MHD_socket fd;
-
     if (!s)
         return;
-    fd = MHD_quiesce_daemon(s->daemon);
+    /* Not MHD_quiesce_daemon: with an epoll thread pool, libmicrohttpd 0.9.75 races its own
+     * workers removing the listen socket and can abort. New requests are answered 503. */
+    atomic_store(&s->draining, true);
     for (int waited = 0; atomic_load(&s->inflight) > 0 && waited < grace_ms; waited += 10)
         nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
     /* workers finish what is queued and resume those connections before the daemon stops */
     stop_workers(s);
     MHD_stop_daemon(s->daemon);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
     server_free(s);
 }
