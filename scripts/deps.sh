@@ -7,12 +7,14 @@ BUILD="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqli
 libsodium-dev liboath-dev libinih-dev libcurl4-openssl-dev"
 TEST="libcmocka-dev python3 sqlite3 curl clang-format oathtool openssl"
 BENCH="wrk nginx-light"
+BROWSER="chromium"
 
 case "${1:-build}" in
 build) want="$BUILD" ;;
 test) want="$BUILD $TEST" ;;
 bench) want="$BUILD $TEST $BENCH" ;;
-*) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
+browser) want="$BROWSER" ;;
+*) echo "usage: $0 [build|test|bench|browser]" >&2; exit 2 ;;
 esac
 
 missing=""

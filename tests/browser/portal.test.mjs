@@ -1,0 +1,139 @@
+// The approver's portal in a real browser against a real lockboxd (issue 5's cases, part 1).
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, test } from 'node:test';
+import { launch, seed, signIn, snapshot, startServer, totp } from './lib.mjs';
+
+let srv, w, browser;
+
+before(async () => {
+  srv = await startServer();
+  w = await seed(srv.url, srv.token);
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await srv?.stop();
+});
+
+async function fresh(name, fn) {
+  const ctx = await browser.newContext({ acceptDownloads: true });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  try {
+    await fn(page);
+    assert.deepEqual(errors, [], 'no script errors on the page');
+  } finally {
+    await snapshot(page, name);
+    await ctx.close();
+  }
+}
+
+test('an approver signs in, approves a pending request and sees it approved', () =>
+  fresh('approve', async (page) => {
+    const q = await w.request('contoso');
+    await signIn(page, srv.url, 'contoso-bob');
+    await page.getByRole('table', { name: 'Pending requests' }).getByRole('link', { name: q.id }).click();
+    assert.equal(await page.getByTestId('request-status').textContent(), 'pending');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByLabel('Reason').fill('go ahead');
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByTestId('request-status').filter({ hasText: 'approved' }).waitFor();
+    const got = await w.api(w.contoso.admin, 'GET', `/api/v1/requests/${q.id}`);
+    assert.equal(got.status, 'approved');
+    assert.equal(got.decisions[0].reason, 'go ahead');
+  }));
+
+test('a deny with a reason is recorded with it', () =>
+  fresh('deny', async (page) => {
+    const q = await w.request('contoso');
+    await signIn(page, srv.url, 'contoso-carol');
+    await page.goto(`${srv.url}/requests/${q.id}`);
+    await page.getByRole('button', { name: 'Deny' }).click();
+    await page.getByLabel('Reason').fill('not during the freeze');
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByTestId('request-status').filter({ hasText: 'denied' }).waitFor();
+    const got = await w.api(w.contoso.admin, 'GET', `/api/v1/requests/${q.id}`);
+    assert.equal(got.decisions[0].decision, 'deny');
+    assert.equal(got.decisions[0].reason, 'not during the freeze');
+  }));
+
+test('the ticket opens from its request', () =>
+  fresh('ticket', async (page) => {
+    const q = await w.request('contoso');
+    await signIn(page, srv.url, 'contoso-bob');
+    await page.goto(`${srv.url}/requests/${q.id}`);
+    await page.getByRole('link', { name: 'Open support ticket' }).click();
+    await page.getByRole('heading', { name: 'contoso: VM vm1 does not boot' }).waitFor();
+    assert.ok(await page.getByText('Since this morning').isVisible());
+  }));
+
+test("another tenant's request id typed into the URL shows not found", () =>
+  fresh('other-tenant', async (page) => {
+    const q = await w.request('fabrikam');
+    await signIn(page, srv.url, 'contoso-admin');
+    await page.goto(`${srv.url}/requests/${q.id}`);
+    await page.getByRole('alert').filter({ hasText: 'Request not found.' }).waitFor();
+    assert.equal(await page.getByTestId('request-status').count(), 0);
+  }));
+
+test('a forged POST without the CSRF token is refused and changes nothing', () =>
+  fresh('csrf', async (page) => {
+    const q = await w.request('contoso');
+    await signIn(page, srv.url, 'contoso-admin');
+    const status = await page.evaluate((id) => fetch(`/api/v1/requests/${id}/decision`, {
+      method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ decision: 'approve' }) }).then((r) => r.status), q.id);
+    assert.equal(status, 403);
+    assert.equal((await w.api(w.contoso.admin, 'GET', `/api/v1/requests/${q.id}`)).status, 'pending');
+  }));
+
+test('an approver who is no admin cannot reach settings; an admin changes them', () =>
+  fresh('settings', async (page) => {
+    await signIn(page, srv.url, 'contoso-bob');
+    assert.equal(await page.getByRole('link', { name: 'Settings' }).count(), 0);
+    await page.goto(`${srv.url}/settings`);
+    await page.getByText('Only tenant administrators can change settings.').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Save settings' }).count(), 0);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, srv.url, 'contoso-admin');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByLabel('Required approvals').fill('2');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Settings saved.').waitFor();
+    const s = await w.api(w.contoso.admin, 'GET', `/api/v1/tenants/${w.contoso.tenant.id}/settings`);
+    assert.equal(s.required_approvals, 2);
+    await w.api(w.contoso.admin, 'PATCH', `/api/v1/tenants/${w.contoso.tenant.id}/settings`, { required_approvals: 1 });
+  }));
+
+test('the audit CSV export holds the header and the request', () =>
+  fresh('audit-csv', async (page) => {
+    const q = await w.request('contoso');
+    await signIn(page, srv.url, 'contoso-admin');
+    await page.getByRole('link', { name: 'Activity log' }).click();
+    await page.getByLabel('Item').fill(q.id);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('cell', { name: 'request.create' }).waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click()]);
+    assert.equal(download.suggestedFilename(), 'lockbox-audit.csv');
+    const lines = fs.readFileSync(await download.path(), 'utf8').trim().split('\r\n');
+    assert.equal(lines[0], 'seq,time,tenant_id,actor,actor_type,client_ip,activity,item,decision,details');
+    assert.ok(lines.some((l) => l.includes('request.create') && l.includes(q.id)));
+  }));
+
+test('a TOTP user signs in with a code', () =>
+  fresh('totp', async (page) => {
+    const t = w.contoso.tenant;
+    const u = await w.api(w.contoso.admin, 'POST', `/api/v1/tenants/${t.id}/users`,
+      { username: 'contoso-dora', password: 'correct horse battery', email: 'dora@contoso.example', totp: true });
+    await page.goto(`${srv.url}/login`);
+    await page.getByLabel('Username').fill('contoso-dora');
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    await signIn(page, srv.url, 'contoso-dora', totp(u.totp_secret));
+    assert.ok(await page.getByText('contoso-dora').isVisible());
+  }));
