@@ -137,3 +137,40 @@ test('a TOTP user signs in with a code', () =>
     await signIn(page, srv.url, 'contoso-dora', totp(u.totp_secret));
     assert.ok(await page.getByText('contoso-dora').isVisible());
   }));
+
+test('a request that expires leaves the pending list without a reload', () =>
+  fresh('expiry', async (page) => {
+    const settings = `/api/v1/tenants/${w.contoso.tenant.id}/settings`;
+    await w.api(w.contoso.admin, 'PATCH', settings, { pending_expiry_seconds: 4 });
+    try {
+      const q = await w.request('contoso');
+      await signIn(page, srv.url, 'contoso-bob');
+      const link = page.getByRole('link', { name: q.id });
+      await link.waitFor();
+      await link.waitFor({ state: 'detached', timeout: 20000 });
+      assert.equal((await w.api(w.contoso.admin, 'GET', `/api/v1/requests/${q.id}`)).status, 'expired');
+    } finally {
+      await w.api(w.contoso.admin, 'PATCH', settings, { pending_expiry_seconds: 345600 });
+    }
+  }));
+
+test('a quorum of two approvers: pending after one approval, approved after the second', () =>
+  fresh('quorum', async (page) => {
+    const settings = `/api/v1/tenants/${w.contoso.tenant.id}/settings`;
+    await w.api(w.contoso.admin, 'PATCH', settings, { required_approvals: 2 });
+    try {
+      const q = await w.request('contoso');
+      for (const [who, want] of [['contoso-bob', 'pending'], ['contoso-carol', 'approved']]) {
+        await signIn(page, srv.url, who);
+        await page.goto(`${srv.url}/requests/${q.id}`);
+        await page.getByRole('button', { name: 'Approve' }).click();
+        await page.getByRole('button', { name: 'Confirm' }).click();
+        await page.getByText(want === 'pending' ? '1 of 2 approvals' : '2 of 2 approvals').waitFor();
+        assert.equal(await page.getByTestId('request-status').textContent(), want);
+        await page.getByRole('button', { name: 'Sign out' }).click();
+        await page.getByRole('button', { name: 'Sign in' }).waitFor();
+      }
+    } finally {
+      await w.api(w.contoso.admin, 'PATCH', settings, { required_approvals: 1 });
+    }
+  }));
