@@ -48,12 +48,15 @@ class SMTPServer:
         self._lock = threading.Lock()
         self._sock = None
         self._threads = []
+        self._stopped = False
+        self._live = {}  # session id -> its socket, closed by stop() like a server going down
 
     @property
     def url(self):
         return f"smtp://127.0.0.1:{self.port}"
 
     def start(self):
+        self._stopped = False
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(("127.0.0.1", self.port))
@@ -66,13 +69,19 @@ class SMTPServer:
         return self
 
     def stop(self):
-        if self._sock:
+        """Goes down as a real server does: no new connections and the open ones dropped, so a
+        client that keeps its connection cannot deliver to a stopped server."""
+        with self._lock:
+            self._stopped = True
+            live = list(self._live.values())
+            self._live.clear()
+        for s in ([self._sock] if self._sock else []) + live:
             try:
-                self._sock.shutdown(socket.SHUT_RDWR)
+                s.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-            self._sock.close()
-            self._sock = None
+            s.close()
+        self._sock = None
 
     def received(self):
         with self._lock:
@@ -96,10 +105,15 @@ class SMTPServer:
             except OSError:
                 return
             with self._lock:
+                if self._stopped:
+                    conn.close()
+                    return
                 self.connections += 1
-            threading.Thread(target=self._session, args=(conn,), daemon=True).start()
+                key = self.connections
+                self._live[key] = conn
+            threading.Thread(target=self._session, args=(conn, key), daemon=True).start()
 
-    def _session(self, conn):
+    def _session(self, conn, key):
         f = conn.makefile("rb")
 
         def say(line):
@@ -125,6 +139,9 @@ class SMTPServer:
                 elif verb == "STARTTLS" and self.tls_context and not tls:
                     say("220 go ahead")
                     conn = self.tls_context.wrap_socket(conn, server_side=True)
+                    with self._lock:
+                        if key in self._live:
+                            self._live[key] = conn
                     f = conn.makefile("rb")
                     tls, mail_from, rcpt, auth = True, None, [], None
                 elif verb == "HELO":
@@ -180,4 +197,6 @@ class SMTPServer:
         except (OSError, ValueError):
             return
         finally:
+            with self._lock:
+                self._live.pop(key, None)
             conn.close()
