@@ -115,7 +115,10 @@ test('the audit CSV export holds the header and the request', () =>
     await page.getByRole('link', { name: 'Activity log' }).click();
     await page.getByLabel('Item').fill(q.id);
     await page.getByRole('button', { name: 'Search' }).click();
-    await page.getByRole('cell', { name: 'request.create' }).waitFor();
+    // The search's answer, not the unfiltered list the page opened with.
+    await page.getByRole('row').filter({ hasText: q.id }).getByRole('cell', { name: 'request.create' }).waitFor();
+    await page.waitForFunction(() => [...document.querySelectorAll('td')]
+      .filter((td) => td.textContent === 'request.create').length === 1);
     const [download] = await Promise.all([page.waitForEvent('download'),
       page.getByRole('button', { name: 'Export CSV' }).click()]);
     assert.equal(download.suggestedFilename(), 'lockbox-audit.csv');

@@ -1,6 +1,8 @@
-// The portal: who is signed in, the navigation, and the router (real paths, pushState).
-import { ApiError, get, post, setCsrf } from './api.js';
-import { alert, el, show } from './dom.js';
+// The portal: the session (GET /me at start, sign in, sign out), the header's navigation and
+// the router (real paths with history.pushState; the server answers index.html for them).
+import { get, post, setCsrf, whenSignedOut } from './api.js';
+import { alert, busy, el, message, show } from './dom.js';
+import { isInternalApprover, isTenantAdmin, session } from './session.js';
 import { renderAudit } from './audit.js';
 import { renderHistory } from './history.js';
 import { renderPending } from './pending.js';
@@ -9,22 +11,24 @@ import { renderSettings } from './settings.js';
 import { renderTicket } from './ticket.js';
 
 const main = document.getElementById('main');
-const session = { user: null };
-let stopPage = null; // the current page's cleanup (a refresh timer)
+let stopPage = null; // the current page's cleanup (its refresh timer)
+let generation = 0; // bumped by every route: a page that finishes late knows it is gone
 
-export function isTenantAdmin(user) {
-  return !!user && user.tenant_id !== null &&
-    user.roles.some((r) => r.role === 'tenant_admin' && r.scope === '/');
-}
-
-export function isInternalApprover(user) {
-  return !!user && user.tenant_id === null &&
-    user.roles.some((r) => r.role === 'internal_approver');
-}
+// path pattern, title, render(main, user, ...captures) → optional cleanup function
+const ROUTES = [
+  [/^\/$/, 'Pending requests', (m, u) => renderPending(m, u, 'pending')],
+  [/^\/review$/, 'Review queue', (m, u) => renderPending(m, u, 'pending_internal')],
+  [/^\/requests\/([^/]+)$/, 'Access request', renderRequest],
+  [/^\/tickets\/([^/]+)\/([^/]+)$/, 'Support ticket', renderTicket],
+  [/^\/history$/, 'History', renderHistory],
+  [/^\/audit$/, 'Activity log', renderAudit],
+  [/^\/settings$/, 'Settings', renderSettings],
+];
 
 export function go(path) {
-  history.pushState(null, '', path);
-  route();
+  if (path !== location.pathname + location.search) history.pushState(null, '', path);
+  window.scrollTo(0, 0);
+  route(true);
 }
 
 function header() {
@@ -32,41 +36,68 @@ function header() {
   const nav = document.getElementById('nav');
   const user = session.user;
   top.hidden = !user;
-  if (!user) return;
-  const links = [el('a', { href: '/' }, 'Pending'), el('a', { href: '/history' }, 'History'),
-    el('a', { href: '/audit' }, 'Activity log')];
-  if (isTenantAdmin(user)) links.push(el('a', { href: '/settings' }, 'Settings'));
-  if (isInternalApprover(user)) links.push(el('a', { href: '/review' }, 'Review queue'));
-  nav.replaceChildren(...links);
-  document.getElementById('who').textContent = user.username;
+  if (!user) {
+    nav.replaceChildren();
+    document.getElementById('who').textContent = '';
+    return;
+  }
+  const links = [['/', 'Pending'], ['/history', 'History'], ['/audit', 'Activity log']];
+  if (isTenantAdmin(user)) links.push(['/settings', 'Settings']);
+  if (isInternalApprover(user)) links.push(['/review', 'Review queue']);
+  nav.replaceChildren(...links.map(([href, text]) =>
+    el('a', { href, 'aria-current': location.pathname === href ? 'page' : null }, text)));
+  const who = document.getElementById('who');
+  who.textContent = user.username;
+  who.title = [user.display_name, user.email].filter(Boolean).join(' — ');
 }
 
-function renderLogin(message) {
-  const error = el('div', { 'aria-live': 'polite' }, message ? alert(message) : null);
+function renderLogin(text) {
+  document.title = 'Sign in — Lockbox';
+  const error = el('div', { class: 'messages' }, text ? alert(text) : null);
+  const username = el('input', { id: 'login-username', name: 'username', autocomplete: 'username',
+    autocapitalize: 'none', spellcheck: 'false', required: true });
+  const password = el('input', { id: 'login-password', name: 'password', type: 'password',
+    autocomplete: 'current-password', required: true });
+  const totp = el('input', { id: 'login-totp', name: 'totp_code', inputmode: 'numeric',
+    autocomplete: 'one-time-code', maxlength: 8, 'aria-describedby': 'login-totp-hint' });
+  const button = el('button', { type: 'submit', class: 'primary' }, 'Sign in');
   const form = el('form', { class: 'stack', novalidate: true },
-    el('label', {}, 'Username', el('input', { name: 'username', autocomplete: 'username', required: true })),
-    el('label', {}, 'Password', el('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true })),
-    el('label', {}, 'TOTP code',
-      el('input', { name: 'totp', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 8 }),
-      el('span', { class: 'hint' }, 'if you have enrolled an authenticator')),
-    el('button', { type: 'submit', class: 'primary' }, 'Sign in'),
-    error);
-  form.addEventListener('submit', async (ev) => {
+    el('label', { for: 'login-username' }, 'Username'), username,
+    el('label', { for: 'login-password' }, 'Password'), password,
+    el('label', { for: 'login-totp' }, 'TOTP code'), totp,
+    el('span', { class: 'hint', id: 'login-totp-hint' }, 'if you have enrolled an authenticator'),
+    button, error);
+  form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const f = new FormData(form);
-    const body = { username: f.get('username'), password: f.get('password'), session: 'cookie' };
-    if (f.get('totp')) body.totp_code = f.get('totp');
-    try {
-      const r = await post('/api/v1/login', body);
-      setCsrf(r.csrf_token);
-      session.user = r.user;
-      go(location.pathname === '/login' ? '/' : location.pathname);
-    } catch (e) {
-      error.replaceChildren(alert(e.message));
-    }
+    const body = { username: username.value.trim(), password: password.value, session: 'cookie' };
+    if (totp.value.trim()) body.totp_code = totp.value.trim();
+    error.replaceChildren();
+    busy(button, async () => {
+      try {
+        const r = await post('/api/v1/login', body);
+        setCsrf(r.csrf_token);
+        session.user = r.user;
+        go(location.pathname === '/login' ? '/' : location.pathname + location.search);
+      } catch (e) {
+        password.value = '';
+        totp.value = '';
+        error.replaceChildren(alert(e.message));
+        password.focus();
+      }
+    });
   });
-  show(main, el('h1', {}, 'Sign in to Lockbox'), form);
-  form.querySelector('input').focus();
+  show(main, el('section', { class: 'login' }, el('h1', {}, 'Sign in to Lockbox'), form));
+  username.focus();
+}
+
+function signedOut(text) {
+  generation++;
+  if (stopPage) stopPage();
+  stopPage = null;
+  setCsrf(null);
+  session.user = null;
+  header();
+  renderLogin(text);
 }
 
 async function signOut() {
@@ -77,63 +108,78 @@ async function signOut() {
   }
   setCsrf(null);
   session.user = null;
-  header();
   go('/login');
 }
 
-// Shows what a page threw: sign in again after a 401, the server's words otherwise.
-export function failed(e) {
-  if (e instanceof ApiError && e.status === 401) {
-    session.user = null;
-    header();
-    renderLogin('Your session has ended; sign in again.');
-    return;
-  }
-  show(main, alert(e.message));
-}
-
-async function route() {
+async function route(navigated) {
+  const mine = ++generation;
   if (stopPage) stopPage();
   stopPage = null;
   const path = location.pathname;
   if (!session.user || path === '/login') {
-    if (session.user && path === '/login') return go('/');
+    if (session.user) return go('/');
     header();
     return renderLogin();
   }
   header();
-  let m;
+  let match = null;
+  const found = ROUTES.find(([re]) => (match = path.match(re)));
+  if (!found) {
+    document.title = 'Not found — Lockbox';
+    return show(main, el('h1', {}, 'Not found'),
+      el('p', { role: 'alert', class: 'error' }, 'This page does not exist. '),
+      el('p', {}, el('a', { href: '/' }, 'Pending requests')));
+  }
+  document.title = `${found[1]} — Lockbox`;
+  show(main, el('p', { class: 'hint' }, 'Loading…'));
+  let params;
   try {
-    if (path === '/') stopPage = await renderPending(main, session.user, 'pending');
-    else if (path === '/review') stopPage = await renderPending(main, session.user, 'pending_internal');
-    else if (path === '/history') await renderHistory(main, session.user);
-    else if (path === '/audit') await renderAudit(main);
-    else if (path === '/settings') await renderSettings(main, session.user);
-    else if ((m = path.match(/^\/requests\/([^/]+)$/))) await renderRequest(main, session.user, decodeURIComponent(m[1]));
-    else if ((m = path.match(/^\/tickets\/([^/]+)\/([^/]+)$/))) await renderTicket(main, decodeURIComponent(m[1]), decodeURIComponent(m[2]));
-    else show(main, el('h1', {}, 'Not found'), el('p', {}, 'This page does not exist. ', el('a', { href: '/' }, 'Pending requests')));
+    params = match.slice(1).map(decodeURIComponent);
   } catch (e) {
-    failed(e);
+    return show(main, el('h1', {}, found[1]), alert('Not found.'));
+  }
+  try {
+    const stop = await found[2](main, session.user, ...params);
+    if (mine !== generation) {
+      if (typeof stop === 'function') stop();
+      return;
+    }
+    if (typeof stop === 'function') stopPage = stop;
+    if (navigated && !main.contains(document.activeElement)) main.focus({ preventScroll: true });
+  } catch (e) {
+    if (mine !== generation || e.status === 401) return; // gone, or already at sign-in
+    show(main, el('h1', {}, found[1]), alert(message(e)));
   }
 }
 
 async function start() {
   document.getElementById('signout').addEventListener('click', signOut);
+  // Links inside the page move with pushState; a modified click opens a tab as usual.
   document.addEventListener('click', (ev) => {
-    const a = ev.target.closest('a[href^="/"]');
-    if (!a || ev.ctrlKey || ev.metaKey || ev.shiftKey || a.target || a.hasAttribute('download')) return;
+    const a = ev.target.closest && ev.target.closest('a[href^="/"]');
+    if (!a || ev.defaultPrevented || ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey ||
+        ev.altKey || a.target || a.hasAttribute('download') || a.getAttribute('href').startsWith('//'))
+      return;
     ev.preventDefault();
     go(a.getAttribute('href'));
   });
-  window.addEventListener('popstate', route);
+  window.addEventListener('popstate', () => route(true));
+  whenSignedOut(() => {
+    if (session.user) signedOut('Your session has ended; sign in again.');
+  });
   try {
     const me = await get('/api/v1/me');
     setCsrf(me.csrf_token);
     session.user = me;
   } catch (e) {
     session.user = null;
+    if (e.status !== 401) {
+      header();
+      renderLogin(message(e));
+      return;
+    }
   }
-  route();
+  route(false);
 }
 
 start();

@@ -1,9 +1,17 @@
-// The activity log: the audit search (activity, user, item, date range), paging, CSV export.
-import { get } from './api.js';
-import { alert, el, show, time } from './dom.js';
+// The activity log: the audit search (activity, user, item, date range), paging, and a CSV
+// export of every page of the current search.
+import { get, query } from './api.js';
+import { alert, busy, el, message, notice, show, table, time } from './dom.js';
 
 const COLUMNS = ['seq', 'time', 'tenant_id', 'actor', 'actor_type', 'client_ip', 'activity',
   'item', 'decision', 'details'];
+const ACTIVITIES = ['request.create', 'request.reject', 'request.review', 'request.notify',
+  'request.approve', 'request.deny', 'request.expire', 'request.cancel', 'request.revoke',
+  'request.complete', 'operator.action', 'tenant.create', 'tenant.settings.update', 'user.create',
+  'role.assign', 'role.remove', 'ticket.create', 'ticket.comment', 'auth.login', 'auth.login_failed',
+  'auth.logout', 'webhook.create', 'webhook.delete'];
+const HEADERS = ['Time', 'Activity', 'Actor', 'Actor type', 'Item', 'Decision', 'Client IP'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function csvCell(v) {
   const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
@@ -15,70 +23,105 @@ export function toCsv(records) {
     .join('\r\n') + '\r\n';
 }
 
-export async function renderAudit(main) {
-  const input = (name, type) => el('input', { name, type: type || 'text' });
-  const f = { activity: input('activity'), actor: input('actor'), item: input('item'),
-    from: input('from', 'datetime-local'), to: input('to', 'datetime-local') };
-  const out = el('div', { 'aria-live': 'polite' });
-  const more = el('button', { type: 'button', hidden: true }, 'Next page');
-  const exportButton = el('button', { type: 'button' }, 'Export CSV');
-  let token = null;
+// A datetime-local value (the browser's zone) as RFC 3339 UTC.
+function utc(value) {
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString().replace('.000Z', 'Z');
+}
 
-  function query(pageToken, limit) {
-    const qs = new URLSearchParams({ limit: String(limit) });
-    for (const k of ['activity', 'actor', 'item'])
-      if (f[k].value.trim()) qs.set(k, f[k].value.trim());
-    for (const k of ['from', 'to'])
-      if (f[k].value) qs.set(k, new Date(f[k].value).toISOString().replace('.000', ''));
-    if (pageToken) qs.set('page_token', pageToken);
-    return `/api/v1/audit?${qs}`;
+function row(r) {
+  const isRequest = r.item && UUID.test(r.item) && /^(request|operator)\./.test(r.activity);
+  return el('tr', {}, el('td', {}, time(r.time)), el('td', {}, r.activity), el('td', {}, r.actor),
+    el('td', {}, r.actor_type),
+    el('td', {}, r.item ? (isRequest ? el('a', { href: `/requests/${r.item}`, class: 'id' }, r.item)
+      : el('code', {}, r.item)) : ''),
+    el('td', {}, r.decision || ''), el('td', {}, r.client_ip || ''));
+}
+
+export async function renderAudit(main) {
+  const input = (name, type, extra) => el('input', { id: `audit-${name}`, name, type: type || 'text', ...(extra || {}) });
+  const f = {
+    activity: input('activity', 'text', { list: 'audit-activities', autocomplete: 'off' }),
+    actor: input('actor', 'text', { autocomplete: 'off', spellcheck: 'false' }),
+    item: input('item', 'text', { autocomplete: 'off', spellcheck: 'false' }),
+    from: input('from', 'datetime-local', { step: 1 }),
+    to: input('to', 'datetime-local', { step: 1 }),
+  };
+  const out = el('div', {});
+  const messages = el('div', { class: 'messages' });
+  const more = el('button', { type: 'button', hidden: true }, 'Next page');
+  const searchButton = el('button', { type: 'submit', class: 'primary' }, 'Search');
+  const exportButton = el('button', { type: 'button' }, 'Export CSV');
+  let current = {}; // the filters of the search shown
+  let token = null;
+  let body = null;
+  let searches = 0; // a newer search supersedes the answer of an older one still in flight
+
+  function filters() {
+    const q = {};
+    for (const k of ['activity', 'actor', 'item']) q[k] = f[k].value.trim();
+    for (const k of ['from', 'to']) {
+      if (!f[k].value) continue;
+      q[k] = utc(f[k].value);
+      if (!q[k]) throw new Error(`${k === 'from' ? 'From' : 'To'}: not a valid date and time.`);
+    }
+    return q;
   }
 
   async function search(append) {
-    const page = await get(query(append ? token : null, 50));
+    const params = append ? current : filters();
+    const mine = ++searches;
+    const page = await get(`/api/v1/audit${query({ ...params, limit: 50, page_token: append ? token : null })}`);
+    if (mine !== searches) return;
+    current = params;
     token = page.next_page_token;
-    const rows = page.items.map((r) => el('tr', {}, el('td', {}, time(r.time)),
-      el('td', {}, r.activity), el('td', {}, r.actor), el('td', {}, r.actor_type),
-      el('td', {}, r.item || ''), el('td', {}, r.decision || ''), el('td', {}, r.client_ip || '')));
-    let body = out.querySelector('tbody');
+    messages.replaceChildren();
     if (!append || !body) {
-      body = el('tbody', {});
-      out.replaceChildren(el('table', {}, el('caption', {}, 'Audit records'),
-        el('thead', {}, el('tr', {}, ['Time', 'Activity', 'User', 'Actor type', 'Item', 'Decision',
-          'Client IP'].map((h) => el('th', { scope: 'col' }, h)))), body));
+      const t = table('Audit records', HEADERS, page.items.map(row), 'No records match.');
+      body = t.tBodies[0];
+      out.replaceChildren(t);
+    } else {
+      const t = table('', HEADERS, page.items.map(row));
+      body.append(...t.tBodies[0].rows);
     }
-    body.append(...rows);
-    if (!page.items.length && !append) out.replaceChildren(el('p', {}, 'No records match.'));
     more.hidden = !token;
   }
 
   async function exportCsv() {
     const all = [];
     let next = null;
+    let params = current;
     do {
-      const page = await get(query(next, 1000));
+      const page = await get(`/api/v1/audit${query({ ...params, limit: 1000, page_token: next })}`);
       all.push(...page.items);
       next = page.next_page_token;
     } while (next);
-    const url = URL.createObjectURL(new Blob([toCsv(all)], { type: 'text/csv' }));
+    const url = URL.createObjectURL(new Blob([toCsv(all)], { type: 'text/csv;charset=utf-8' }));
     const a = el('a', { href: url, download: 'lockbox-audit.csv', hidden: true });
     document.body.append(a);
     a.click();
     a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    messages.replaceChildren(notice(`Exported ${all.length} record${all.length === 1 ? '' : 's'} to lockbox-audit.csv.`));
   }
 
-  const form = el('form', { class: 'filters', role: 'search' },
-    el('label', {}, 'Activity', f.activity), el('label', {}, 'User', f.actor),
-    el('label', {}, 'Item', f.item), el('label', {}, 'From', f.from), el('label', {}, 'To', f.to),
-    el('button', { type: 'submit', class: 'primary' }, 'Search'), exportButton);
-  const fail = (e) => out.replaceChildren(alert(e.message));
+  const field = (label, input) => el('div', { class: 'field' }, el('label', { for: input.id }, label), input);
+  const form = el('form', { class: 'filters', role: 'search', 'aria-label': 'Audit filters' },
+    field('Activity', f.activity), field('User', f.actor), field('Item', f.item),
+    field('From', f.from), field('To', f.to),
+    el('datalist', { id: 'audit-activities' }, ACTIVITIES.map((a) => el('option', { value: a }))),
+    el('div', { class: 'buttons' }, searchButton, exportButton));
+  const fail = (e) => {
+    if (e.status !== 401) messages.replaceChildren(alert(message(e)));
+  };
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    search(false).catch(fail);
+    busy(searchButton, () => search(false)).catch(fail);
   });
-  more.addEventListener('click', () => search(true).catch(fail));
-  exportButton.addEventListener('click', () => exportCsv().catch(fail));
-  show(main, el('h1', {}, 'Activity log'), form, out, more);
-  await search(false);
+  more.addEventListener('click', () => busy(more, () => search(true)).catch(fail));
+  exportButton.addEventListener('click', () => busy(exportButton, exportCsv).catch(fail));
+  show(main, el('h1', {}, 'Activity log'),
+    el('p', { class: 'hint' }, 'Times are in your browser\'s zone; From is inclusive, To exclusive.'),
+    form, messages, out, more);
+  await search(false).catch(fail);
 }

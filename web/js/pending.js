@@ -1,17 +1,19 @@
-// The requests waiting for the user: the customer's pending list, or the provider's internal
-// review queue. It refreshes itself, so what expires or another approver decides disappears.
-import { get } from './api.js';
-import { duration, el, show } from './dom.js';
-import { failed } from './app.js';
+// The requests waiting for the user: the customer's pending list (status pending), or the
+// provider's internal review queue (pending_internal). It polls every 5 seconds, so a request
+// that expires or that another approver decides disappears without a reload.
+import { get, query } from './api.js';
+import { alert, duration, el, message, show, table } from './dom.js';
 
 const REFRESH_MS = 5000;
+const HEADERS = ['Request', 'Requester', 'Resource', 'Access level', 'Duration', 'Time left'];
 
 function row(q) {
   const left = q.expires_at ? (Date.parse(q.expires_at) - Date.now()) / 1000 : null;
   return el('tr', {},
-    el('td', {}, el('a', { href: `/requests/${encodeURIComponent(q.id)}` }, q.id)),
-    el('td', {}, q.requester.username),
-    el('td', {}, el('div', {}, q.resource_type), q.resource_ids.map((r) => el('div', {}, r))),
+    el('td', {}, el('a', { href: `/requests/${encodeURIComponent(q.id)}`, class: 'id' }, q.id)),
+    el('td', {}, q.requester ? q.requester.username : '—'),
+    el('td', {}, el('div', { class: 'type' }, q.resource_type),
+      (q.resource_ids || []).map((r) => el('div', { class: 'rid' }, r))),
     el('td', {}, q.access_level),
     el('td', {}, duration(q.duration_seconds)),
     el('td', {}, left === null ? '—' : duration(left)));
@@ -19,28 +21,38 @@ function row(q) {
 
 export async function renderPending(main, user, status) {
   const title = status === 'pending' ? 'Pending requests' : 'Review queue';
-  const body = el('div', { 'aria-live': 'polite' });
+  const empty = status === 'pending' ? 'No pending requests.' : 'No requests wait for an internal review.';
+  const body = el('div', {});
+  const error = el('div', { class: 'messages' });
+  const count = el('p', { class: 'hint', 'aria-live': 'polite' });
   let timer = null;
+  let lastCount = null;
 
   async function load() {
-    const page = await get(`/api/v1/requests?status=${status}&limit=200`);
-    if (!page.items.length) {
-      body.replaceChildren(el('p', {}, status === 'pending' ? 'No pending requests.'
-        : 'No requests wait for an internal review.'));
-      return;
+    const page = await get(`/api/v1/requests${query({ status, limit: 200 })}`);
+    const items = page.items.slice().sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
+    // Keep keyboard focus on the same link across a refresh.
+    const focused = body.contains(document.activeElement) ? document.activeElement.getAttribute('href') : null;
+    body.replaceChildren(items.length ? table(title, HEADERS, items.map(row)) : el('p', {}, empty));
+    if (focused) {
+      const again = [...body.querySelectorAll('a[href]')].find((a) => a.getAttribute('href') === focused);
+      if (again) again.focus();
     }
-    body.replaceChildren(el('table', {},
-      el('caption', {}, title),
-      el('thead', {}, el('tr', {}, ['Request', 'Requester', 'Resource', 'Access level',
-        'Duration', 'Time left'].map((h) => el('th', { scope: 'col' }, h)))),
-      el('tbody', {}, page.items.map(row))));
+    if (items.length !== lastCount) {
+      lastCount = items.length;
+      count.textContent = `${items.length} request${items.length === 1 ? '' : 's'}; refreshed every 5 seconds.`;
+    }
+    error.replaceChildren();
   }
 
-  show(main, el('h1', {}, title), body);
+  show(main, el('h1', {}, title), error, body, count);
   await load();
-  timer = setInterval(() => load().catch((e) => {
-    clearInterval(timer);
-    failed(e);
-  }), REFRESH_MS);
+  timer = setInterval(() => {
+    if (!body.isConnected) return clearInterval(timer); // the page is gone
+    load().catch((e) => {
+      if (e.status === 401) return clearInterval(timer); // app.js shows sign-in
+      error.replaceChildren(alert(`The list could not be refreshed: ${message(e)}`));
+    });
+  }, REFRESH_MS);
   return () => clearInterval(timer);
 }

@@ -1,30 +1,25 @@
-// One request: every field, its review and decisions, its notifications, its audit trail and
-// the operator's actions under its grant; Approve/Deny/Revoke for whom they are (the server
-// decides: the buttons are a convenience, never the check).
-import { get, post } from './api.js';
-import { alert, duration, el, show, time } from './dom.js';
-import { isInternalApprover } from './app.js';
+// One access request: every field, its internal review and customer decisions (with the
+// quorum), its grant, its notifications, its audit trail and the operator's actions under the
+// grant; Approve / Deny / Revoke for whom they are meant. The server decides every right: the
+// buttons are a convenience, never the check, and a refusal shows the server's detail.
+import { get, post, query } from './api.js';
+import { alert, busy, duration, el, message, notice, show, statusWord, table, time } from './dom.js';
+import { isInternalApprover, isPlatformAdmin, isTenantUser } from './session.js';
 
-function field(name, value) {
-  return [el('dt', {}, name), el('dd', {}, value === null || value === undefined ? '—' : value)];
+const AUDIT_LIMIT = 1000;
+
+const text = (v) => (v === null || v === undefined || v === '' ? '—' : v);
+
+function fields(...pairs) {
+  return el('dl', { class: 'fields' }, pairs.filter(Boolean).map(([name, value]) =>
+    [el('dt', {}, name), el('dd', {}, text(value))]));
 }
 
-function decisions(q) {
-  const approvals = q.decisions.filter((d) => d.decision === 'approve').length;
-  return [
-    el('h2', {}, 'Decisions'),
-    el('p', {}, `${approvals} of ${q.approvals_required} approval${q.approvals_required === 1 ? '' : 's'}`),
-    q.decisions.length ? el('ul', {}, q.decisions.map((d) => el('li', {},
-      `${d.decision} by ${d.by}, `, time(d.at), d.reason ? `: ${d.reason}` : ''))) : null,
-  ];
-}
-
-function review(q) {
-  const r = q.internal_review;
-  if (!r || !r.required) return el('p', {}, 'No internal review was needed.');
-  if (!r.decision) return el('p', {}, 'Waits for an internal review.');
-  return el('p', {}, `Internal review: ${r.decision} by ${r.by}, `, time(r.at),
-    r.reason ? `: ${r.reason}` : '');
+function detailsText(d) {
+  if (d === null || d === undefined) return '';
+  if (typeof d !== 'object') return String(d);
+  return Object.entries(d).map(([k, v]) =>
+    `${k}: ${v !== null && typeof v === 'object' ? JSON.stringify(v) : v}`).join('; ');
 }
 
 async function optional(path) {
@@ -36,94 +31,168 @@ async function optional(path) {
   }
 }
 
-function table(caption, headers, rows) {
-  return el('table', {}, el('caption', {}, caption),
-    el('thead', {}, el('tr', {}, headers.map((h) => el('th', { scope: 'col' }, h)))),
-    el('tbody', {}, rows));
+function decisionsSection(q) {
+  const ds = q.decisions || [];
+  const approvals = ds.filter((d) => d.decision === 'approve').length;
+  const n = q.approvals_required;
+  return el('section', { 'aria-labelledby': 'h-decisions' },
+    el('h2', { id: 'h-decisions' }, 'Customer decisions'),
+    q.customer_approval_required
+      ? el('p', { class: 'quorum' }, `${approvals} of ${n} approval${n === 1 ? '' : 's'}`)
+      : el('p', {}, 'No customer approval was required (lockbox was off for the tenant).'),
+    ds.length ? table('Decisions', ['By', 'Decision', 'At', 'Reason'], ds.map((d) => el('tr', {},
+      el('td', {}, d.by), el('td', {}, d.decision), el('td', {}, time(d.at)), el('td', {}, text(d.reason)))))
+      : null);
 }
 
-// Approve, Deny or Revoke, after a confirmation with an optional reason.
+function reviewSection(q) {
+  const r = q.internal_review || {};
+  return el('section', { 'aria-labelledby': 'h-review' },
+    el('h2', { id: 'h-review' }, 'Internal review'),
+    r.required
+      ? fields(['Required', 'yes'], ['By', r.by], ['Decision', r.decision || (q.status === 'pending_internal' ? 'waiting' : null)],
+        ['At', r.at ? time(r.at) : null], ['Reason', r.reason])
+      : el('p', {}, 'No internal review was required.'));
+}
+
+function grantSection(q) {
+  const g = q.grant;
+  if (!g) return null;
+  return el('section', { 'aria-labelledby': 'h-grant' },
+    el('h2', { id: 'h-grant' }, 'Grant'),
+    fields(['Starts', time(g.starts_at)], ['Ends', time(g.ends_at)],
+      ['Ended', g.ended_at ? time(g.ended_at) : (q.status === 'approved' ? 'active' : null)]));
+}
+
+function notificationsSection(notes) {
+  if (!notes) return null;
+  return el('section', { 'aria-labelledby': 'h-notes' },
+    el('h2', { id: 'h-notes' }, 'Notifications'),
+    table('Notifications', ['Event', 'Channel', 'To', 'Status', 'Attempts', 'Delivered'],
+      notes.items.map((n) => el('tr', {}, el('td', {}, n.event), el('td', {}, n.channel),
+        el('td', {}, n.to), el('td', {}, n.status), el('td', {}, String(n.attempts)),
+        el('td', {}, n.delivered_at ? time(n.delivered_at) : '—'))),
+      'No notifications.'));
+}
+
+function auditSections(audit) {
+  if (!audit) return null;
+  const records = audit.items;
+  const ops = records.filter((r) => r.activity === 'operator.action');
+  const trail = records.filter((r) => r.activity !== 'operator.action');
+  const d = (r) => r.details || {};
+  return [
+    el('section', { 'aria-labelledby': 'h-ops' },
+      el('h2', { id: 'h-ops' }, 'Operator actions'),
+      table('Operator actions', ['Time', 'Operator', 'Action', 'Target', 'Details'],
+        ops.map((r) => el('tr', {}, el('td', {}, time(r.time)), el('td', {}, r.actor),
+          el('td', {}, text(d(r).action || d(r).activity)), el('td', {}, text(d(r).target)),
+          el('td', { class: 'details' }, detailsText(d(r).details)))),
+        'None.')),
+    el('section', { 'aria-labelledby': 'h-trail' },
+      el('h2', { id: 'h-trail' }, 'Audit trail'),
+      table('Audit trail', ['Time', 'Activity', 'Actor', 'Decision', 'Details'],
+        trail.map((r) => el('tr', {}, el('td', {}, time(r.time)), el('td', {}, r.activity),
+          el('td', {}, r.actor), el('td', {}, r.decision || ''),
+          el('td', { class: 'details' }, detailsText(r.details)))),
+        'No records.'),
+      audit.next_page_token
+        ? el('p', { class: 'hint' }, `Only the first ${AUDIT_LIMIT} records are shown; the Activity log has all of them.`)
+        : null),
+  ];
+}
+
+// Approve / Deny / Revoke, each after a confirmation step with an optional reason.
 function actions(q, user, main) {
   const box = el('div', { class: 'actions' });
-  const out = el('div', { 'aria-live': 'polite' });
+  const slot = el('div', {});
   const reviewing = q.status === 'pending_internal' && isInternalApprover(user);
-  const deciding = q.status === 'pending' && user.tenant_id !== null;
-  const revoking = q.status === 'approved' && user.tenant_id !== null;
+  const deciding = q.status === 'pending' && isTenantUser(user);
+  const revoking = q.status === 'approved' &&
+    (isTenantUser(user) || isPlatformAdmin(user) || (q.requester && q.requester.id === user.id));
   const url = (a) => `/api/v1/requests/${encodeURIComponent(q.id)}/${a}`;
 
-  function confirm(label, call) {
-    const reason = el('textarea', { name: 'reason', rows: 3 });
-    const panel = el('div', { class: 'confirm', role: 'group', 'aria-label': `${label} this request` },
-      el('p', {}, `${label} request ${q.id}?`),
-      el('label', {}, 'Reason', reason),
-      el('div', { class: 'actions' },
-        el('button', { type: 'button', class: label === 'Approve' ? 'primary' : 'danger', onclick: async () => {
-          try {
-            const updated = await call(reason.value.trim() || undefined);
-            render(main, user, updated);
-          } catch (e) {
-            out.replaceChildren(alert(e.message));
-          }
-        } }, 'Confirm'),
-        el('button', { type: 'button', onclick: () => panel.remove() }, 'Cancel')));
-    box.after(panel);
+  function confirm(opener, label, call) {
+    const reason = el('textarea', { id: 'confirm-reason', name: 'reason', rows: 3, maxlength: 1000 });
+    const error = el('div', { class: 'messages' });
+    const close = () => {
+      slot.replaceChildren();
+      opener.focus();
+    };
+    const ok = el('button', { type: 'button', class: label === 'Approve' ? 'primary' : 'danger' }, 'Confirm');
+    const panel = el('section', { class: 'confirm', role: 'group', 'aria-labelledby': 'confirm-title' },
+      el('h2', { id: 'confirm-title' }, `${label} this request?`),
+      el('p', { class: 'hint' }, label === 'Revoke'
+        ? 'The grant ends now; the operator loses access at once.'
+        : `Your decision is recorded in the audit log with your name${label === 'Approve' && q.approvals_required > 1 ? ' and counts toward the quorum' : ''}.`),
+      el('label', { for: 'confirm-reason' }, 'Reason'), reason,
+      el('span', { class: 'hint' }, 'optional; recorded with the decision'),
+      el('div', { class: 'actions' }, ok, el('button', { type: 'button', onclick: close }, 'Cancel')),
+      error);
+    panel.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') close();
+    });
+    ok.addEventListener('click', () => busy(ok, async () => {
+      try {
+        const updated = await call(reason.value.trim() || undefined);
+        await render(main, user, updated, true);
+      } catch (e) {
+        if (e.status !== 401) error.replaceChildren(alert(message(e, 'Request not found.')));
+      }
+    }));
+    slot.replaceChildren(panel);
     reason.focus();
   }
 
-  const decide = (kind, decision) => (reason) => post(url(kind), { decision, reason });
+  const decide = (kind, decision) => (reason) => post(url(kind), reason ? { decision, reason } : { decision });
+  const button = (label, cls, call) => {
+    const b = el('button', { type: 'button', class: cls }, label);
+    b.addEventListener('click', () => confirm(b, label, call));
+    return b;
+  };
   if (reviewing || deciding) {
     const kind = reviewing ? 'review' : 'decision';
-    box.append(
-      el('button', { type: 'button', class: 'primary', onclick: () => confirm('Approve', decide(kind, 'approve')) }, 'Approve'),
-      el('button', { type: 'button', class: 'danger', onclick: () => confirm('Deny', decide(kind, 'deny')) }, 'Deny'));
+    box.append(button('Approve', 'primary', decide(kind, 'approve')), button('Deny', 'danger', decide(kind, 'deny')));
   }
   if (revoking)
-    box.append(el('button', { type: 'button', class: 'danger', onclick: () => confirm('Revoke', (reason) => post(url('revoke'), { reason })) }, 'Revoke'));
-  return [box, out];
+    box.append(button('Revoke', 'danger', (reason) => post(url('revoke'), reason ? { reason } : {})));
+  return box.childElementCount ? [box, slot] : [];
 }
 
-async function render(main, user, q) {
+async function render(main, user, q, done) {
   const id = encodeURIComponent(q.id);
   const [notes, audit] = await Promise.all([
     optional(`/api/v1/requests/${id}/notifications`),
-    optional(`/api/v1/audit?item=${id}&limit=200`),
+    optional(`/api/v1/audit${query({ item: q.id, limit: AUDIT_LIMIT })}`),
   ]);
-  const records = audit ? audit.items : [];
-  const ops = records.filter((r) => r.activity === 'operator.action');
-  const trail = records.filter((r) => r.activity !== 'operator.action');
-  const g = q.grant;
+  const status = statusWord(q.status, { 'data-testid': 'request-status', tabindex: -1 });
   show(main,
     el('h1', {}, 'Access request'),
-    el('p', {}, 'Status: ', el('span', { class: 'status', 'data-testid': 'request-status' }, q.status)),
-    ...actions(q, user, main),
-    el('dl', { class: 'fields' },
-      field('Request', q.id),
-      field('Tenant', q.tenant_id),
-      field('Support ticket', el('a', { href: `/tickets/${encodeURIComponent(q.tenant_id)}/${encodeURIComponent(q.ticket_id)}` }, 'Open support ticket')),
-      field('Requested by', q.requester.username),
-      field('Resource type', q.resource_type),
-      field('Resources', q.resource_ids.map((r) => el('div', {}, r))),
-      field('Access level', q.access_level),
-      field('Duration', duration(q.duration_seconds)),
-      field('Justification', q.justification),
-      field('Created', time(q.created_at)),
-      field('Decide before', q.expires_at ? time(q.expires_at) : null),
-      field('Customer approval', q.customer_approval_required ? 'required' : 'not required (lockbox off)'),
-      field('Grant', g ? el('span', {}, time(g.starts_at), ' to ', time(g.ends_at),
-        g.ended_at ? el('span', {}, ', ended ', time(g.ended_at)) : '') : null),
-      field('Reason', q.status_reason)),
-    el('h2', {}, 'Internal review'), review(q),
-    ...decisions(q),
-    notes && notes.items.length ? table('Notifications', ['Event', 'Channel', 'To', 'Status', 'Attempts', 'Delivered'],
-      notes.items.map((n) => el('tr', {}, el('td', {}, n.event), el('td', {}, n.channel), el('td', {}, n.to),
-        el('td', {}, n.status), el('td', {}, String(n.attempts)), el('td', {}, time(n.delivered_at))))) : null,
-    audit ? table('Operator actions', ['Time', 'Operator', 'Action', 'Target'],
-      ops.length ? ops.map((r) => el('tr', {}, el('td', {}, time(r.time)), el('td', {}, r.actor),
-        el('td', {}, (r.details && r.details.action) || ''), el('td', {}, (r.details && r.details.target) || '')))
-        : [el('tr', {}, el('td', { colspan: 4 }, 'None.'))]) : null,
-    audit ? table('Audit trail', ['Time', 'Activity', 'Actor', 'Decision'],
-      trail.map((r) => el('tr', {}, el('td', {}, time(r.time)), el('td', {}, r.activity),
-        el('td', {}, r.actor), el('td', {}, r.decision || '')))) : null);
+    el('p', { class: 'status-line' }, 'Status: ', status),
+    done ? notice(`Recorded. The request is ${q.status} now.`) : null,
+    actions(q, user, main),
+    fields(
+      ['Request', el('code', {}, q.id)],
+      ['Tenant', el('code', {}, q.tenant_id)],
+      ['Support ticket', el('span', {}, el('a', { href: `/tickets/${encodeURIComponent(q.tenant_id)}/${encodeURIComponent(q.ticket_id)}` },
+        'Open support ticket'), ' ', el('code', { class: 'hint' }, q.ticket_id))],
+      ['Requester', q.requester && q.requester.username],
+      ['Resource type', q.resource_type],
+      ['Resource ids', el('ul', { class: 'plain' }, (q.resource_ids || []).map((r) => el('li', {}, el('code', {}, r))))],
+      ['Access level', q.access_level],
+      ['Duration', duration(q.duration_seconds)],
+      ['Justification', el('span', { class: 'pre' }, q.justification)],
+      ['Created', time(q.created_at)],
+      ['Expires', q.expires_at ? time(q.expires_at) : null],
+      ['Customer approval required', q.customer_approval_required ? 'yes' : 'no'],
+      ['Approvals required', String(q.approvals_required)],
+      ['Status reason', q.status_reason]),
+    decisionsSection(q),
+    reviewSection(q),
+    grantSection(q),
+    notificationsSection(notes),
+    auditSections(audit));
+  if (done) status.focus();
 }
 
 export async function renderRequest(main, user, id) {
