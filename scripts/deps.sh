@@ -13,7 +13,12 @@ case "${1:-build}" in
 build) want="$BUILD" ;;
 test) want="$BUILD $TEST" ;;
 bench) want="$BUILD $TEST $BENCH" ;;
-browser) want="$BROWSER" ;;
+browser)
+    # The image's Node.js (with its npm) is used when there is one; else Debian's.
+    want="$BROWSER"
+    command -v node >/dev/null || want="$want nodejs"
+    command -v npm >/dev/null || want="$want npm"
+    ;;
 *) echo "usage: $0 [build|test|bench|browser]" >&2; exit 2 ;;
 esac
 

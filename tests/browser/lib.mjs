@@ -115,7 +115,8 @@ export async function signIn(page, url, username, code) {
 
 // Saves the page as the test's artifact (build/browser-artifacts/NAME.png).
 export async function snapshot(page, name) {
-  const dir = process.env.LB_ARTIFACTS || path.join(os.tmpdir(), 'lockbox-browser-artifacts');
+  const dir = process.env.LB_ARTIFACTS ||
+    path.join(path.dirname(new URL(import.meta.url).pathname), '../../build/browser-artifacts');
   fs.mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
 }

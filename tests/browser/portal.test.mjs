@@ -17,8 +17,8 @@ after(async () => {
   await srv?.stop();
 });
 
-async function fresh(name, fn) {
-  const ctx = await browser.newContext({ acceptDownloads: true });
+async function fresh(name, fn, options) {
+  const ctx = await browser.newContext({ acceptDownloads: true, ...options });
   const page = await ctx.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -177,3 +177,56 @@ test('a quorum of two approvers: pending after one approval, approved after the 
       await w.api(w.contoso.admin, 'PATCH', settings, { required_approvals: 1 });
     }
   }));
+
+test("an approver sees only what waits for them: another scope's request has no Approve", () =>
+  fresh('scope', async (page) => {
+    const t = w.contoso.tenant;
+    const sam = await w.api(w.contoso.admin, 'POST', `/api/v1/tenants/${t.id}/users`,
+      { username: 'contoso-sam', password: 'correct horse battery', email: 'sam@contoso.example' });
+    await w.api(w.contoso.admin, 'POST', `/api/v1/tenants/${t.id}/role-assignments`,
+      { user_id: sam.id, role: 'lockbox_approver', scope: '/subscriptions/s2' });
+    const other = await w.request('contoso');
+    const mine = await w.request('contoso', { resource_ids: ['/subscriptions/s2/vms/vm9'] });
+    await signIn(page, srv.url, 'contoso-sam');
+    const list = page.getByRole('table', { name: 'Pending requests' });
+    await list.getByRole('link', { name: mine.id }).waitFor();
+    assert.equal(await list.getByRole('link', { name: other.id }).count(), 0);
+    assert.equal(await page.getByRole('link', { name: 'Settings' }).count(), 0);
+    await page.goto(`${srv.url}/requests/${other.id}`);
+    await page.getByTestId('request-status').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Approve' }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: 'Deny' }).count(), 0);
+    await page.goto(`${srv.url}/requests/${mine.id}`);
+    await page.getByRole('button', { name: 'Approve' }).waitFor();
+  }));
+
+test('a decision that lost the race shows the request as it is now', () =>
+  fresh('race', async (page) => {
+    const q = await w.request('contoso');
+    await signIn(page, srv.url, 'contoso-bob');
+    await page.goto(`${srv.url}/requests/${q.id}`);
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await w.api(w.contoso.admin, 'POST', `/api/v1/requests/${q.id}/decision`, { decision: 'deny' });
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Not recorded' }).waitFor();
+    assert.equal(await page.getByTestId('request-status').textContent(), 'denied');
+    assert.equal(await page.getByRole('button', { name: 'Approve' }).count(), 0);
+  }));
+
+test('at phone width nothing scrolls sideways and table cells name their column', () =>
+  fresh('phone', async (page) => {
+    const q = await w.request('contoso');
+    await signIn(page, srv.url, 'contoso-admin');
+    const wide = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    await page.getByRole('link', { name: q.id }).waitFor();
+    assert.ok(await wide() <= 0, 'the pending list fits');
+    const label = await page.getByRole('link', { name: q.id }).evaluate((a) =>
+      getComputedStyle(a.closest('td'), '::before').content);
+    assert.equal(label, '"Request: "');
+    for (const path of ['/audit', '/settings', `/requests/${q.id}`]) {
+      await page.goto(srv.url + path);
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      await page.waitForLoadState('networkidle');
+      assert.ok(await wide() <= 0, `${path} fits a phone's width`);
+    }
+  }, { viewport: { width: 390, height: 844 } }));

@@ -2,7 +2,7 @@
 // the router (real paths with history.pushState; the server answers index.html for them).
 import { get, post, setCsrf, whenSignedOut } from './api.js';
 import { alert, busy, el, message, show } from './dom.js';
-import { isInternalApprover, isTenantAdmin, session } from './session.js';
+import { canReadAudit, homePath, isInternalApprover, isTenantAdmin, session } from './session.js';
 import { renderAudit } from './audit.js';
 import { renderHistory } from './history.js';
 import { renderPending } from './pending.js';
@@ -41,7 +41,8 @@ function header() {
     document.getElementById('who').textContent = '';
     return;
   }
-  const links = [['/', 'Pending'], ['/history', 'History'], ['/audit', 'Activity log']];
+  const links = [['/', 'Pending'], ['/history', 'History']];
+  if (canReadAudit(user)) links.push(['/audit', 'Activity log']);
   if (isTenantAdmin(user)) links.push(['/settings', 'Settings']);
   if (isInternalApprover(user)) links.push(['/review', 'Review queue']);
   nav.replaceChildren(...links.map(([href, text]) =>
@@ -77,7 +78,8 @@ function renderLogin(text) {
         const r = await post('/api/v1/login', body);
         setCsrf(r.csrf_token);
         session.user = r.user;
-        go(location.pathname === '/login' ? '/' : location.pathname + location.search);
+        go(location.pathname === '/login' || location.pathname === '/' ? homePath(r.user)
+          : location.pathname + location.search);
       } catch (e) {
         password.value = '';
         totp.value = '';
@@ -117,7 +119,7 @@ async function route(navigated) {
   stopPage = null;
   const path = location.pathname;
   if (!session.user || path === '/login') {
-    if (session.user) return go('/');
+    if (session.user) return go(homePath(session.user));
     header();
     return renderLogin();
   }

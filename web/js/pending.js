@@ -3,6 +3,7 @@
 // that expires or that another approver decides disappears without a reload.
 import { get, query } from './api.js';
 import { alert, duration, el, message, show, table } from './dom.js';
+import { waitsFor } from './session.js';
 
 const REFRESH_MS = 5000;
 const HEADERS = ['Request', 'Requester', 'Resource', 'Access level', 'Duration', 'Time left'];
@@ -29,8 +30,17 @@ export async function renderPending(main, user, status) {
   let lastCount = null;
 
   async function load() {
-    const page = await get(`/api/v1/requests${query({ status, limit: 200 })}`);
-    const items = page.items.slice().sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
+    const all = [];
+    let token = null;
+    do {
+      const page = await get(`/api/v1/requests${query({ status, limit: 200, page_token: token })}`);
+      all.push(...page.items);
+      token = page.next_page_token;
+    } while (token);
+    // Only what waits for this user: in their scope, not yet decided by them, not their own.
+    const items = all.filter((q) => waitsFor(user, q))
+      .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
+    const others = all.length - items.length;
     // Keep keyboard focus on the same link across a refresh.
     const focused = body.contains(document.activeElement) ? document.activeElement.getAttribute('href') : null;
     body.replaceChildren(items.length ? table(title, HEADERS, items.map(row)) : el('p', {}, empty));
@@ -38,9 +48,11 @@ export async function renderPending(main, user, status) {
       const again = [...body.querySelectorAll('a[href]')].find((a) => a.getAttribute('href') === focused);
       if (again) again.focus();
     }
-    if (items.length !== lastCount) {
-      lastCount = items.length;
-      count.textContent = `${items.length} request${items.length === 1 ? '' : 's'}; refreshed every 5 seconds.`;
+    if (`${items.length}/${others}` !== lastCount) {
+      lastCount = `${items.length}/${others}`;
+      count.textContent = `${items.length} request${items.length === 1 ? '' : 's'} wait${items.length === 1 ? 's' : ''} for you` +
+        (others ? `; ${others} more wait${others === 1 ? 's' : ''} for other approvers (see History)` : '') +
+        '. The list refreshes every 5 seconds.';
     }
     error.replaceChildren();
   }

@@ -4,7 +4,7 @@
 // buttons are a convenience, never the check, and a refusal shows the server's detail.
 import { get, post, query } from './api.js';
 import { alert, busy, duration, el, message, notice, show, statusWord, table, time } from './dom.js';
-import { isInternalApprover, isPlatformAdmin, isTenantUser } from './session.js';
+import { canApprove, isPlatformAdmin, waitsFor } from './session.js';
 
 const AUDIT_LIMIT = 1000;
 
@@ -106,10 +106,10 @@ function auditSections(audit) {
 function actions(q, user, main) {
   const box = el('div', { class: 'actions' });
   const slot = el('div', {});
-  const reviewing = q.status === 'pending_internal' && isInternalApprover(user);
-  const deciding = q.status === 'pending' && isTenantUser(user);
+  const reviewing = q.status === 'pending_internal' && waitsFor(user, q);
+  const deciding = q.status === 'pending' && waitsFor(user, q);
   const revoking = q.status === 'approved' &&
-    (isTenantUser(user) || isPlatformAdmin(user) || (q.requester && q.requester.id === user.id));
+    (canApprove(user, q) || isPlatformAdmin(user) || (q.requester && q.requester.id === user.id));
   const url = (a) => `/api/v1/requests/${encodeURIComponent(q.id)}/${a}`;
 
   function confirm(opener, label, call) {
@@ -137,7 +137,12 @@ function actions(q, user, main) {
         const updated = await call(reason.value.trim() || undefined);
         await render(main, user, updated, true);
       } catch (e) {
-        if (e.status !== 401) error.replaceChildren(alert(message(e, 'Request not found.')));
+        if (e.status === 401) return;
+        if (e.status !== 409) return error.replaceChildren(alert(message(e, 'Request not found.')));
+        // Someone else acted first (or the deadline passed): show the request as it is now.
+        const now = await get(`/api/v1/requests/${encodeURIComponent(q.id)}`).catch(() => null);
+        if (!now) return error.replaceChildren(alert(message(e)));
+        await render(main, user, now, false, message(e));
       }
     }));
     slot.replaceChildren(panel);
@@ -159,7 +164,7 @@ function actions(q, user, main) {
   return box.childElementCount ? [box, slot] : [];
 }
 
-async function render(main, user, q, done) {
+async function render(main, user, q, done, problem) {
   const id = encodeURIComponent(q.id);
   const [notes, audit] = await Promise.all([
     optional(`/api/v1/requests/${id}/notifications`),
@@ -170,6 +175,7 @@ async function render(main, user, q, done) {
     el('h1', {}, 'Access request'),
     el('p', { class: 'status-line' }, 'Status: ', status),
     done ? notice(`Recorded. The request is ${q.status} now.`) : null,
+    problem ? alert(`Not recorded: ${problem.replace(/\.?$/, '.')} The request is ${q.status} now.`) : null,
     actions(q, user, main),
     fields(
       ['Request', el('code', {}, q.id)],
