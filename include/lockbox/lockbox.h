@@ -86,9 +86,11 @@ struct lockbox_user_spec {
     const char *username, *password, *email, *display_name;
     const char *const *roles; /* provider roles, provider users only */
     size_t role_count;
-    bool isolated_identity, totp;
+    bool isolated_identity, totp; /* isolated_identity: provider users only */
 };
 
+/* Creates a provider user, or with tenant_id a tenant user. LOCKBOX_EINVAL, before any call, for
+ * a tenant user given roles or isolated_identity (the API has no place for them). */
 int lockbox_user_create(struct lockbox *lb, const struct lockbox_user_spec *spec,
                         struct lockbox_reply *reply);
 /* The users of a tenant with their roles (the tenant's admins, platform admins, auditors). */

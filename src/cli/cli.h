@@ -27,11 +27,13 @@ enum cli_exit {
 #define CLI_MAX_OPTS 24
 #define CLI_MAX_ARGS 8
 
-/* One option a command accepts: "--name" with a value or a flag; repeatable ones collect. */
+/* One option a command accepts: "--name" with a value or a flag; repeatable ones collect;
+ * a required one missing is a usage error of the parse, before any server is asked. */
 struct cli_optspec {
     const char *name;
     bool takes_value;
     bool repeatable;
+    bool required;
 };
 
 /* The parsed arguments of one command. Values point into argv. */
@@ -65,7 +67,7 @@ extern const struct cli_command cli_commands[];
 extern const size_t cli_command_count;
 
 /* Parses argv against the command's options (global ones may come anywhere); prints a usage error
- * and answers false on anything unknown. */
+ * and answers false on anything unknown or a required option missing. */
 bool cli_args_parse(struct cli *cli, const struct cli_command *cmd, int argc, char **argv,
                     struct cli_args *out);
 /* The (last) value of --name, or NULL. */

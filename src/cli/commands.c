@@ -1,5 +1,6 @@
 /* The lockbox commands: one function each, and the one table that names them. */
 #include "cli/cli.h"
+#include "cli/format.h"
 #include "cli/parse.h"
 #include "util/timeutil.h"
 
@@ -84,21 +85,19 @@ int cli_tenant_id(struct cli *cli, const char *name_or_id, char out[40])
     return rc;
 }
 
-/* Connects and resolves --tenant when the command has one. */
+/* Connects and resolves --tenant when the command has one. A required --tenant is the option
+ * table's (checked by the parse); this only guards a command whose table forgot it. */
 static int prepare(struct cli *cli, const struct cli_args *a, bool tenant_required, char tid[40])
 {
     const char *t = cli_opt(a, "tenant");
-    int rc = cli_connect(cli);
+    int rc;
 
     tid[0] = '\0';
-    if (rc)
+    if (tenant_required && (!t || !*t))
+        return cli_usage_error(NULL, "missing --tenant");
+    if ((rc = cli_connect(cli)))
         return rc;
-    if (!t || !*t) {
-        if (tenant_required)
-            return cli_usage_error(NULL, "missing --tenant");
-        return CLI_EXIT_OK;
-    }
-    return cli_tenant_id(cli, t, tid);
+    return t && *t ? cli_tenant_id(cli, t, tid) : CLI_EXIT_OK;
 }
 
 /* ---- shows ---- */
@@ -139,7 +138,7 @@ static void show_request(json_t *q)
 {
     json_t *v, *d;
     size_t i;
-    char line[600], dur[32];
+    char line[600], dur[FORMAT_DURATION_LEN];
 
     show_kv("id", cli_str(q, "id"));
     show_kv("status", cli_str(q, "status"));
@@ -152,8 +151,7 @@ static void show_request(json_t *q)
     json_array_foreach(json_object_get(q, "resource_ids"), i, v)
         show_kv(i ? "" : "resources", json_string_value(v));
     show_kv("access level", cli_str(q, "access_level"));
-    snprintf(dur, sizeof(dur), "%llds",
-             (long long)json_integer_value(json_object_get(q, "duration_seconds")));
+    format_duration(json_integer_value(json_object_get(q, "duration_seconds")), dur);
     show_kv("duration", dur);
     show_kv("justification", cli_str(q, "justification"));
     snprintf(line, sizeof(line), "%lld of %lld",
@@ -726,6 +724,23 @@ static int assign_roles(struct cli *cli, const char *tid, json_t *user, const ch
     return CLI_EXIT_OK;
 }
 
+/* Options user create would otherwise drop: the API takes isolated_identity for provider users
+ * only, and --scope only places the --role assignments of a tenant user. */
+static int user_create_misused(const struct cli_args *a)
+{
+    const struct cli_command *cmd = self("user", "create");
+    bool tenant = cli_opt(a, "tenant") != NULL, scope = cli_opt(a, "scope") != NULL;
+
+    if (tenant && cli_flag(a, "isolated"))
+        return cli_usage_error(cmd, "--isolated is for provider users only; drop it or --tenant");
+    if (scope && !tenant)
+        return cli_usage_error(cmd, "--scope places a tenant user's --role; provider roles have "
+                                    "none (drop --scope, or give --tenant)");
+    if (scope && !cli_flag(a, "role"))
+        return cli_usage_error(cmd, "--scope without --role would be unused; give --role too");
+    return CLI_EXIT_OK;
+}
+
 static int cmd_user_create(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_user_spec s = {.totp = cli_flag(a, "totp"),
@@ -742,7 +757,7 @@ static int cmd_user_create(struct cli *cli, const struct cli_args *a)
     s.email = s.username ? need(a, "user", "create", "email") : NULL;
     if (!s.email)
         return CLI_EXIT_USAGE;
-    if ((rc = prepare(cli, a, false, tid)) ||
+    if ((rc = user_create_misused(a)) || (rc = prepare(cli, a, false, tid)) ||
         (rc = cli_read_password(cli, "Password for the new user: ", password, sizeof(password))))
         return rc;
     s.password = password;
@@ -952,7 +967,7 @@ static int cmd_check(struct cli *cli, const struct cli_args *a)
     const char *op = need(a, "check", NULL, "operator");
     const char *res_id = op ? need(a, "check", NULL, "resource") : NULL;
     const char *level = res_id ? need(a, "check", NULL, "level") : NULL;
-    char until[TIME_RFC3339_LEN];
+    char until[FORMAT_TIME_LEN];
     int rc;
 
     if (!level)
@@ -964,7 +979,7 @@ static int cmd_check(struct cli *cli, const struct cli_args *a)
     if (cli->json)
         printf("%s\n", r.body);
     else if (!cli->quiet && res.allowed) {
-        time_format_rfc3339(res.ends_at, until);
+        format_time(res.ends_at, until);
         printf("allowed: request %s, until %s\n", res.request_id, until);
     } else if (!cli->quiet) {
         printf("denied\n");
@@ -1020,44 +1035,56 @@ static int cmd_audit_search(struct cli *cli, const struct cli_args *a)
 
 static const struct cli_optspec no_opts[] = {{0}};
 static const struct cli_optspec login_opts[] = {
-    {"username", true, false}, {"totp", true, false}, {0}};
+    {"username", true, false, false}, {"totp", true, false, false}, {0}};
 static const struct cli_optspec create_opts[] = {
-    {"tenant", true, false},   {"ticket", true, false},
-    {"type", true, false},     {"resource", true, true},
-    {"level", true, false},    {"justification", true, false},
-    {"duration", true, false}, {0}};
-static const struct cli_optspec list_opts[] = {{"tenant", true, false}, {"status", true, false},
-                                               {"mine", false, false},  {"limit", true, false},
-                                               {"all", false, false},   {0}};
-static const struct cli_optspec review_opts[] = {
-    {"approve", false, false}, {"deny", false, false}, {"reason", true, false}, {0}};
-static const struct cli_optspec reason_opts[] = {{"reason", true, false}, {0}};
-static const struct cli_optspec ticket_opts[] = {{"tenant", true, false},
-                                                 {"title", true, false},
-                                                 {"description", true, false},
-                                                 {"severity", true, false},
+    {"tenant", true, false, true},    {"ticket", true, false, false},
+    {"type", true, false, false},     {"resource", true, true, false},
+    {"level", true, false, false},    {"justification", true, false, false},
+    {"duration", true, false, false}, {0}};
+static const struct cli_optspec list_opts[] = {
+    {"tenant", true, false, false}, {"status", true, false, false}, {"mine", false, false, false},
+    {"limit", true, false, false},  {"all", false, false, false},   {0}};
+static const struct cli_optspec review_opts[] = {{"approve", false, false, false},
+                                                 {"deny", false, false, false},
+                                                 {"reason", true, false, false},
                                                  {0}};
-static const struct cli_optspec tenant_only[] = {{"tenant", true, false}, {0}};
-static const struct cli_optspec tenant_create_opts[] = {
-    {"plan", true, false}, {"admin-username", true, false}, {"admin-email", true, false}, {0}};
-static const struct cli_optspec settings_opts[] = {{"set", true, true}, {0}};
-static const struct cli_optspec user_opts[] = {
-    {"tenant", true, false},    {"username", true, false},     {"email", true, false},
-    {"role", true, true},       {"scope", true, false},        {"totp", false, false},
-    {"isolated", false, false}, {"display-name", true, false}, {0}};
-static const struct cli_optspec role_opts[] = {{"tenant", true, false},
-                                               {"user", true, false},
-                                               {"role", true, false},
-                                               {"scope", true, false},
+static const struct cli_optspec reason_opts[] = {{"reason", true, false, false}, {0}};
+static const struct cli_optspec ticket_opts[] = {{"tenant", true, false, true},
+                                                 {"title", true, false, false},
+                                                 {"description", true, false, false},
+                                                 {"severity", true, false, false},
+                                                 {0}};
+static const struct cli_optspec tenant_only[] = {{"tenant", true, false, false}, {0}};
+static const struct cli_optspec tenant_needed[] = {{"tenant", true, false, true}, {0}};
+static const struct cli_optspec tenant_create_opts[] = {{"plan", true, false, false},
+                                                        {"admin-username", true, false, false},
+                                                        {"admin-email", true, false, false},
+                                                        {0}};
+static const struct cli_optspec settings_opts[] = {{"set", true, true, false}, {0}};
+static const struct cli_optspec user_opts[] = {{"tenant", true, false, false},
+                                               {"username", true, false, false},
+                                               {"email", true, false, false},
+                                               {"role", true, true, false},
+                                               {"scope", true, false, false},
+                                               {"totp", false, false, false},
+                                               {"isolated", false, false, false},
+                                               {"display-name", true, false, false},
+                                               {0}};
+static const struct cli_optspec role_opts[] = {{"tenant", true, false, true},
+                                               {"user", true, false, false},
+                                               {"role", true, false, false},
+                                               {"scope", true, false, false},
                                                {0}};
 static const struct cli_optspec webhook_opts[] = {
-    {"tenant", true, false}, {"event", true, true}, {0}};
-static const struct cli_optspec check_opts[] = {
-    {"operator", true, false}, {"resource", true, false}, {"level", true, false}, {0}};
+    {"tenant", true, false, false}, {"event", true, true, false}, {0}};
+static const struct cli_optspec check_opts[] = {{"operator", true, false, false},
+                                                {"resource", true, false, false},
+                                                {"level", true, false, false},
+                                                {0}};
 static const struct cli_optspec audit_opts[] = {
-    {"activity", true, false}, {"actor", true, false}, {"item", true, false},
-    {"from", true, false},     {"to", true, false},    {"tenant", true, false},
-    {"limit", true, false},    {"all", false, false},  {0}};
+    {"activity", true, false, false}, {"actor", true, false, false}, {"item", true, false, false},
+    {"from", true, false, false},     {"to", true, false, false},    {"tenant", true, false, false},
+    {"limit", true, false, false},    {"all", false, false, false},  {0}};
 
 const struct cli_command cli_commands[] = {
     {"login", NULL, cmd_login, login_opts, 0, 0,
@@ -1093,10 +1120,10 @@ const struct cli_command cli_commands[] = {
     {"ticket", "create", cmd_ticket_create, ticket_opts, 0, 0,
      "ticket create --tenant T --title TEXT --description TEXT [--severity S]",
      "Opens a support ticket (tenant users). Severity: low, moderate, high, critical."},
-    {"ticket", "show", cmd_ticket_show, tenant_only, 1, 1, "ticket show --tenant T K",
+    {"ticket", "show", cmd_ticket_show, tenant_needed, 1, 1, "ticket show --tenant T K",
      "Shows a ticket and its history."},
-    {"ticket", "comment", cmd_ticket_comment, tenant_only, 2, 2, "ticket comment --tenant T K TEXT",
-     "Adds a comment to a ticket."},
+    {"ticket", "comment", cmd_ticket_comment, tenant_needed, 2, 2,
+     "ticket comment --tenant T K TEXT", "Adds a comment to a ticket."},
     {"tenant", "create", cmd_tenant_create, tenant_create_opts, 1, 1,
      "tenant create NAME --plan P --admin-username U --admin-email E [--password-stdin]",
      "Creates a tenant and its first admin (platform admins). Plans: basic, developer,\n"
@@ -1110,19 +1137,20 @@ const struct cli_command cli_commands[] = {
      "notification_emails (comma-separated), email_links (true/false),\n"
      "reminder_before_seconds. *_seconds also take durations (4h)."},
     {"user", "create", cmd_user_create, user_opts, 0, 0,
-     "user create [--tenant T] --username U --email E [--role R ...] [--scope S] [--totp] "
-     "[--isolated] [--password-stdin]",
-     "Creates a provider user (platform admins; --role takes provider roles) or, with\n"
-     "--tenant, a tenant user (tenant admins; each --role is assigned at --scope, default /).\n"
-     "--totp enrols TOTP and prints the secret and an otpauth:// URI once."},
-    {"user", "list", cmd_user_list, tenant_only, 0, 0, "user list --tenant T",
+     "user create [--tenant T] --username U --email E [--display-name NAME] [--role R ...] "
+     "[--scope S] [--totp] [--isolated] [--password-stdin]",
+     "Creates a provider user (platform admins; --role takes provider roles; --isolated gives\n"
+     "an isolated identity) or, with --tenant, a tenant user (tenant admins; each --role is\n"
+     "assigned at --scope, default /). --totp enrols TOTP and prints the secret and an\n"
+     "otpauth:// URI once."},
+    {"user", "list", cmd_user_list, tenant_needed, 0, 0, "user list --tenant T",
      "Lists a tenant's users and their roles (tenant admins)."},
     {"role", "assign", cmd_role_assign, role_opts, 0, 0,
      "role assign --tenant T --user U --role R [--scope S]",
      "Gives a tenant user a role at a scope (default /). --user takes a username or an id."},
-    {"role", "list", cmd_role_list, tenant_only, 0, 0, "role list --tenant T",
+    {"role", "list", cmd_role_list, tenant_needed, 0, 0, "role list --tenant T",
      "Lists a tenant's role assignments."},
-    {"role", "remove", cmd_role_remove, tenant_only, 1, 1, "role remove --tenant T ID",
+    {"role", "remove", cmd_role_remove, tenant_needed, 1, 1, "role remove --tenant T ID",
      "Removes a role assignment."},
     {"webhook", "add", cmd_webhook_add, webhook_opts, 1, 1,
      "webhook add [--tenant T] URL --event E [--event E ...]",

@@ -1,7 +1,9 @@
 /* lockbox: the command-line client. Global options, configuration, dispatch and output. */
 #include "cli/cli.h"
+#include "cli/format.h"
 #include "util/timeutil.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
@@ -258,6 +260,19 @@ static const struct cli_optspec *find_spec(const struct cli_command *cmd, const 
     return NULL;
 }
 
+/* Every required option of cmd was given (with a value); else prints which is missing. */
+static bool has_required(const struct cli_command *cmd, const struct cli_args *args)
+{
+    for (const struct cli_optspec *s = cmd->opts; s && s->name; s++) {
+        const char *v = cli_opt(args, s->name);
+        if (s->required && (!v || (s->takes_value && !*v))) {
+            cli_usage_error(cmd, "missing --%s", s->name);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Global options may come before or after the command: 1 when argv[*i] was one (a value
  * taken too), 0 when it is not, -1 when its value is missing. */
 static int global_option(struct cli *cli, int argc, char **argv, int *i)
@@ -331,7 +346,7 @@ bool cli_args_parse(struct cli *cli, const struct cli_command *cmd, int argc, ch
         cli_usage_error(cmd, "missing argument");
         return false;
     }
-    return true;
+    return has_required(cmd, out);
 }
 
 const char *cli_opt(const struct cli_args *a, const char *name)
@@ -367,6 +382,8 @@ const char *cli_str(json_t *obj, const char *key)
     return s ? s : "-";
 }
 
+static_assert(FORMAT_TIME_LEN == 40, "cli_time's buffer is one format_time fills");
+
 void cli_time(const char *rfc3339, char out[40])
 {
     int64_t t;
@@ -375,10 +392,7 @@ void cli_time(const char *rfc3339, char out[40])
         snprintf(out, 40, "-");
         return;
     }
-    char iso[TIME_RFC3339_LEN];
-    time_format_rfc3339(t, iso);
-    /* "2026-11-22T10:15:30Z" -> "2026-11-22 10:15:30 UTC" */
-    snprintf(out, 40, "%.10s %.8s UTC", iso, iso + 11);
+    format_time(t, out);
 }
 
 void cli_table(const char *const *header, size_t cols, const char ***rows, size_t nrows)

@@ -512,6 +512,9 @@ int lockbox_user_create(struct lockbox *lb, const struct lockbox_user_spec *spec
 
     if (!spec || !is_set(spec->username) || !spec->password || !is_set(spec->email))
         return LOCKBOX_EINVAL;
+    /* The API takes roles and isolated_identity for provider users only: refuse, not drop. */
+    if (spec->tenant_id && (spec->isolated_identity || spec->role_count))
+        return LOCKBOX_EINVAL;
     if ((rc = spec->tenant_id ? api_path(&path, "tenants", spec->tenant_id, "users", NULL)
                               : api_path(&path, "users", NULL)) != 0) {
         buf_release(&path);

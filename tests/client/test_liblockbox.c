@@ -186,6 +186,16 @@ static int setup(struct lockbox *admin)
     json_decref(j);
     lockbox_reply_clear(&r);
 
+    /* A tenant user has no isolated_identity nor provider roles: refused, not dropped. */
+    u.tenant_id = tenant_id;
+    rc = lockbox_user_create(admin, &u, &r);
+    CHECK(rc == LOCKBOX_EINVAL && !r.body, "user_create, tenant user with roles: %d", rc);
+    u.role_count = 0;
+    u.isolated_identity = true;
+    rc = lockbox_user_create(admin, &u, &r);
+    CHECK(rc == LOCKBOX_EINVAL && !r.body, "user_create, tenant user isolated: %d", rc);
+    lockbox_reply_clear(&r);
+
     rc = lockbox_login(admin, admin_name, PASSWORD, NULL, &ta_token, &r);
     CHECK(rc == 0 && ta_token, "login as the tenant's admin: %d %s", rc, r.detail ? r.detail : "");
     lockbox_reply_clear(&r);
