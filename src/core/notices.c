@@ -51,7 +51,7 @@ struct notice {
     struct tenant tenant;
     struct ticket ticket;
     bool has_ticket;
-    struct user requester;
+    struct user requester, reviewer;
     struct user_list tenant_users, provider_users;
     struct role_list tenant_roles, provider_roles;
     struct webhook_list tenant_hooks, provider_hooks;
@@ -63,6 +63,7 @@ static void notice_release(struct notice *n)
     tenant_clear(&n->tenant);
     ticket_clear(&n->ticket);
     user_clear(&n->requester);
+    user_clear(&n->reviewer);
     user_list_clear(&n->tenant_users);
     user_list_clear(&n->provider_users);
     role_list_clear(&n->tenant_roles);
@@ -131,6 +132,21 @@ static int add_internal_approvers(struct core *c, struct notice *n, const struct
     return rc;
 }
 
+/* The internal approver who passed r's review on to the customer: they approved it too, so
+ * they hear how it ends. */
+static int add_reviewer(struct core *c, struct notice *n, const struct request *r)
+{
+    for (size_t i = 0; i < r->decision_count; i++) {
+        if (r->decisions[i].kind != DECISION_REVIEW)
+            continue;
+        int rc = c->store->ops->user_get(c->store, r->decisions[i].by_id, &n->reviewer);
+        if (rc == LB_ENOTFOUND)
+            return 0;
+        return rc ? rc : add_address(&n->provider_to, &n->tenant_to, n->reviewer.email);
+    }
+    return 0;
+}
+
 static int add_requester(struct core *c, struct notice *n, const struct request *r)
 {
     int rc = c->store->ops->user_get(c->store, r->requester_id, &n->requester);
@@ -161,6 +177,8 @@ static int collect(struct core *c, struct notice *n, const struct request *r, en
             rc = add_requester(c, n, r);
         if (rc == 0 && before == REQ_PENDING_INTERNAL)
             rc = add_internal_approvers(c, n, r);
+        else if (rc == 0)
+            rc = add_reviewer(c, n, r);
         return rc;
     }
 }

@@ -349,6 +349,16 @@ static int insert_decision(struct core *c, const struct principal *actor, const 
     return c->store->ops->request_decision_insert(c->store, r->id, &d);
 }
 
+/* The reason a request ended (a denial's, a cancellation's, a revocation's), told in its mail. */
+static int status_reason_set(struct request *r, const char *reason)
+{
+    lb_free(r->status_reason);
+    r->status_reason = NULL;
+    if (reason && !(r->status_reason = lb_strdup(reason)))
+        return LB_ENOMEM;
+    return 0;
+}
+
 static int do_review(struct core *c, const struct principal *actor, struct request *r, void *arg,
                      struct buf *err)
 {
@@ -367,7 +377,8 @@ static int do_review(struct core *c, const struct principal *actor, struct reque
     if (!a->approve) {
         r->status = REQ_DENIED;
         r->expires_at = 0;
-        if ((rc = c->store->ops->request_update(c->store, r)) != 0)
+        if ((rc = status_reason_set(r, a->reason)) != 0 ||
+            (rc = c->store->ops->request_update(c->store, r)) != 0)
             return rc;
         return audit_request(c, actor, "request.review", r, "deny", a->reason);
     }
@@ -480,6 +491,8 @@ static int do_decide(struct core *c, const struct principal *actor, struct reque
     if (!a->approve) {
         r->status = REQ_DENIED;
         r->expires_at = 0;
+        if ((rc = status_reason_set(r, a->reason)) != 0)
+            return rc;
     } else if ((int64_t)approvals + 1 >= r->approvals_required) {
         grant_start(r, clock_now(&c->clock));
     }
@@ -507,11 +520,9 @@ static int do_cancel(struct core *c, const struct principal *actor, struct reque
         return state_conflict(err, r, "cancel");
     r->status = REQ_CANCELED;
     r->expires_at = 0;
-    lb_free(r->status_reason);
-    r->status_reason = NULL;
-    if (reason && !(r->status_reason = lb_strdup(reason)))
-        return LB_ENOMEM;
-    int rc = c->store->ops->request_update(c->store, r);
+    int rc = status_reason_set(r, reason);
+    if (!rc)
+        rc = c->store->ops->request_update(c->store, r);
     return rc ? rc : audit_request(c, actor, "request.cancel", r, NULL, reason);
 }
 
@@ -533,11 +544,8 @@ static int do_revoke(struct core *c, const struct principal *actor, struct reque
         return state_conflict(err, r, "revoke");
     r->status = REQ_REVOKED;
     r->grant_ended_at = clock_now(&c->clock);
-    lb_free(r->status_reason);
-    r->status_reason = NULL;
-    if (reason && !(r->status_reason = lb_strdup(reason)))
-        return LB_ENOMEM;
-    if ((rc = c->store->ops->request_update(c->store, r)) != 0)
+    if ((rc = status_reason_set(r, reason)) != 0 ||
+        (rc = c->store->ops->request_update(c->store, r)) != 0)
         return rc;
     return audit_request(c, actor, "request.revoke", r, NULL, reason);
 }
