@@ -90,6 +90,26 @@ test('a forged POST without the CSRF token is refused and changes nothing', () =
     assert.equal((await w.api(w.contoso.admin, 'GET', `/api/v1/requests/${q.id}`)).status, 'pending');
   }));
 
+test('a form posted from another site is refused and changes nothing', () =>
+  fresh('csrf-cross-site', async (page) => {
+    const q = await w.request('contoso');
+    await signIn(page, srv.url, 'contoso-admin');
+    // The attacker's page, on a site of its own (served by the browser's router, no network):
+    // a form whose text/plain body reads as JSON, submitted at once.
+    const action = `${srv.url}/api/v1/requests/${q.id}/decision`;
+    await page.route('http://attacker.test/**', (route) => route.fulfill({ contentType: 'text/html',
+      body: `<form method="POST" action="${action}" enctype="text/plain">` +
+        `<input type="hidden" name='{"decision":"approve","x":"' value='"}'></form>` +
+        '<script>document.forms[0].submit()</script>' }));
+    const answer = page.waitForResponse((r) => r.url() === action);
+    await page.goto('http://attacker.test/');
+    const r = await answer;
+    assert.ok([401, 403, 415].includes(r.status()), `refused, not ${r.status()}`);
+    assert.equal((await w.api(w.contoso.admin, 'GET', `/api/v1/requests/${q.id}`)).status, 'pending');
+    const sent = await r.request().allHeaders();
+    assert.ok(!/lockbox_session/.test(sent.cookie || ''), 'the SameSite=Strict cookie is not sent cross-site');
+  }));
+
 test('an approver who is no admin cannot reach settings; an admin changes them', () =>
   fresh('settings', async (page) => {
     await signIn(page, srv.url, 'contoso-bob');
