@@ -250,3 +250,25 @@ test('at phone width nothing scrolls sideways and table cells name their column'
       assert.ok(await wide() <= 0, `${path} fits a phone's width`);
     }
   }, { viewport: { width: 390, height: 844 } }));
+
+test('History finds a request past the first page by its text, and filters by status', () =>
+  fresh('history', async (page) => {
+    const first = await w.request('fabrikam', { justification: 'the oldest of many' });
+    for (let i = 0; i < 55; i++) await w.request('fabrikam');
+    await w.api(w.fabrikam.admin, 'POST', `/api/v1/requests/${first.id}/decision`, { decision: 'deny' });
+    await signIn(page, srv.url, 'fabrikam-admin');
+    await page.getByRole('link', { name: 'History' }).click();
+    const table = page.getByRole('table', { name: 'Requests' });
+    await table.waitFor();
+    assert.equal(await table.getByRole('link', { name: first.id }).count(), 0, 'not on the first page');
+    await page.getByLabel('Search').fill('oldest of many');
+    await table.getByRole('link', { name: first.id }).waitFor();
+    assert.equal(await table.getByRole('row').count(), 2, 'the header and the one match');
+    await page.getByLabel('Search').fill('');
+    await page.getByLabel('Status').selectOption('denied');
+    await page.waitForFunction((id) => {
+      const rows = [...document.querySelectorAll('table tbody tr')];
+      return rows.length >= 1 && rows.every((r) => r.textContent.includes('denied')) &&
+        rows.some((r) => r.textContent.includes(id));
+    }, first.id);
+  }));

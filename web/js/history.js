@@ -1,5 +1,6 @@
 // All requests of the tenant (provider staff: of every tenant), newest first, with a status
-// filter (sent to the server) and date and text filters (applied here, to the pages loaded).
+// filter (sent to the server) and date and text filters (applied here: while one is set, every
+// page is loaded, up to MAX_FILTERED requests, so a match is not missed on a page not shown).
 import { get, query } from './api.js';
 import { alert, busy, duration, el, message, show, statusWord, table, time } from './dom.js';
 import { isTenantUser } from './session.js';
@@ -7,6 +8,7 @@ import { isTenantUser } from './session.js';
 const STATUSES = ['pending', 'approved', 'denied', 'expired', 'canceled', 'revoked', 'completed'];
 const PROVIDER_ONLY = ['pending_internal', 'rejected'];
 const LIMIT = 50;
+const MAX_FILTERED = 5000;
 
 // A yyyy-mm-dd date input's value as the local midnight that starts that day.
 function localDay(value, plusDays) {
@@ -29,6 +31,7 @@ export async function renderHistory(main, user) {
   let token = null;
   let items = [];
   let loads = 0;
+  let resets = 0; // a new status filter ends a fill of the old one's pages
 
   function visible() {
     const f = from.value ? localDay(from.value) : -Infinity;
@@ -61,6 +64,7 @@ export async function renderHistory(main, user) {
 
   async function load(reset) {
     const mine = ++loads;
+    if (reset) resets++;
     const page = await get(`/api/v1/requests${query({ status: status.value, limit: LIMIT,
       page_token: reset ? null : token })}`);
     if (mine !== loads) return; // a newer filter superseded this answer
@@ -74,8 +78,19 @@ export async function renderHistory(main, user) {
   const fail = (e) => {
     if (e.status !== 401) error.replaceChildren(alert(message(e)));
   };
-  status.addEventListener('change', () => load(true).catch(fail));
-  for (const i of [from, to, search]) i.addEventListener('input', draw);
+  const filtering = () => !!(from.value || to.value || search.value.trim());
+  // With a date or text filter set, the rest of the pages too (one load at a time).
+  let filling = null;
+  async function fill() {
+    const started = resets;
+    while (started === resets && token && filtering() && items.length < MAX_FILTERED) await load(false);
+  }
+  const refilter = () => {
+    draw();
+    if (!filling) filling = fill().catch(fail).finally(() => (filling = null));
+  };
+  status.addEventListener('change', () => load(true).then(refilter).catch(fail));
+  for (const i of [from, to, search]) i.addEventListener('input', refilter);
   more.addEventListener('click', () => busy(more, () => load(false)).catch(fail));
   show(main, el('h1', {}, 'History'),
     el('form', { class: 'filters', role: 'search', 'aria-label': 'Filter requests',
