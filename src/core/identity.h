@@ -26,6 +26,10 @@
 LB_MUST_CHECK int password_hash(const char *password, char out[PASSWORD_HASH_LEN]);
 /* true when password matches hash (false for a NULL hash: users without a password). */
 bool password_verify(const char *hash, const char *password);
+/* Spends the time a password_verify of a real user would, and answers false: a login for a
+ * username that does not exist (or has no password) is then as slow as a wrong password, so
+ * the answer's timing does not tell which usernames exist. */
+bool password_verify_none(const char *password);
 /* Writes a new random token and its storage hash. */
 void token_new(char token[TOKEN_LEN], char hash[TOKEN_HASH_LEN]);
 /* Writes the storage hash of a token. */

@@ -315,7 +315,8 @@ int core_login(struct core *c, const char *username, const char *password, const
     rc = c->store->ops->user_get_by_username(c->store, username, &u);
     if (rc && rc != LB_ENOTFOUND)
         return rc;
-    if (rc == LB_ENOTFOUND || !password_verify(u.password_hash, password)) {
+    bool known = rc == 0 && u.password_hash;
+    if (!(known ? password_verify(u.password_hash, password) : password_verify_none(password))) {
         rc = login_failed(c, username, &u, client_ip, "bad password", err);
         goto out;
     }
