@@ -70,6 +70,11 @@ extern const size_t api_route_count;
 const struct api_route *api_route_find(const char *method, char *path,
                                        const char *params[API_MAX_PARAMS], bool *other_method);
 
+/* The methods path answers to, as an Allow header's value ("GET, POST"), into out (at least
+ * API_ALLOW_LEN bytes); empty when no route has that path. */
+#define API_ALLOW_LEN 32
+void api_route_allow(const char *path, char out[API_ALLOW_LEN]);
+
 /* Frees what a call owns. */
 void api_call_release(struct api_call *call);
 

@@ -1,6 +1,7 @@
 /* The one route table of the v1 API, and its matcher. */
 #include "api/api.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "util/banned.h"
@@ -101,4 +102,18 @@ const struct api_route *api_route_find(const char *method, char *path,
             *end = '\0';
     }
     return found;
+}
+
+void api_route_allow(const char *path, char out[API_ALLOW_LEN])
+{
+    const char *params[API_MAX_PARAMS];
+    size_t n, len = 0;
+
+    out[0] = '\0';
+    for (size_t i = 0; i < api_route_count; i++) {
+        const char *m = api_routes[i].method;
+        if (!match(api_routes[i].pattern, path, params, &n) || len + strlen(m) + 3 > API_ALLOW_LEN)
+            continue;
+        len += (size_t)snprintf(out + len, API_ALLOW_LEN - len, "%s%s", len ? ", " : "", m);
+    }
 }

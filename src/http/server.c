@@ -41,6 +41,7 @@ struct answer {
     size_t len;
     char *set_cookie;               /* (owned) a Set-Cookie header, or NULL */
     const struct http_asset *asset; /* a portal file to send instead of text */
+    char allow[API_ALLOW_LEN];      /* a 405's Allow header */
 };
 
 /* Per-request state, from the first callback to the completion notice. */
@@ -147,6 +148,8 @@ static enum MHD_Result send_answer(struct MHD_Connection *conn, struct http_req 
     MHD_add_response_header(resp, "X-Request-Id", rq->request_id);
     if (a->status == 401)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+    if (a->status == 405 && a->allow[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, a->allow);
     ok = MHD_queue_response(conn, (unsigned)a->status, resp);
     MHD_destroy_response(resp);
     return ok;
@@ -448,9 +451,10 @@ static bool prepare(struct http_server *s, struct MHD_Connection *conn, struct h
         return false;
     }
     rq->route = api_route_find(method, rq->path, rq->params, &other_method);
-    if (!rq->route && other_method)
+    if (!rq->route && other_method) {
         answer_problem(rq, 405, "method_not_allowed", "this method is not allowed here");
-    else if (!rq->route)
+        api_route_allow(rq->path, rq->answer.allow);
+    } else if (!rq->route)
         answer_problem(rq, 404, "not_found", "no such endpoint");
     else if (rq->too_large)
         answer_problem(rq, 413, "payload_too_large", "the body is larger than 1 MiB");
