@@ -3,7 +3,9 @@
 It speaks EHLO/HELO, STARTTLS (given a certificate), AUTH PLAIN, MAIL, RCPT, DATA (with
 dot-unstuffing), RSET, NOOP and QUIT over TCP on 127.0.0.1, one thread per connection, and keeps
 every accepted message with its envelope, whether it came over TLS, and who authenticated. It can be stopped and started again on the same port (a server that is down), and
-told to refuse messages with a temporary error.
+told to refuse messages with a temporary error. With implicit_tls (and a certificate) it is an
+smtps:// server instead: TLS from the first byte, the greeting only after the handshake, no
+STARTTLS; handshakes the client broke off are counted in tls_failures.
 """
 import base64
 import email
@@ -35,9 +37,13 @@ class Message:
 
 
 class SMTPServer:
-    def __init__(self, port=0, username=None, password=None, cert=None, key=None):
+    def __init__(self, port=0, username=None, password=None, cert=None, key=None,
+                 implicit_tls=False):
         self.port = port
         self.tls_context = None
+        self.implicit_tls = implicit_tls
+        if implicit_tls and not cert:
+            raise ValueError("implicit TLS needs a certificate")
         if cert:
             self.tls_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             self.tls_context.load_cert_chain(cert, key)
@@ -45,6 +51,7 @@ class SMTPServer:
         self.messages = []
         self.refuse = None  # e.g. "451 try later": refuse DATA with this reply
         self.connections = 0
+        self.tls_failures = 0  # implicit TLS: handshakes that failed (e.g. an untrusted cert)
         self._lock = threading.Lock()
         self._sock = None
         self._threads = []
@@ -53,7 +60,7 @@ class SMTPServer:
 
     @property
     def url(self):
-        return f"smtp://127.0.0.1:{self.port}"
+        return f"{'smtps' if self.implicit_tls else 'smtp'}://127.0.0.1:{self.port}"
 
     def start(self):
         self._stopped = False
@@ -114,12 +121,26 @@ class SMTPServer:
             threading.Thread(target=self._session, args=(conn, key), daemon=True).start()
 
     def _session(self, conn, key):
+        mail_from, rcpt, auth, tls = None, [], None, False
+        if self.implicit_tls:
+            # smtps: the handshake comes first, in this session's thread (not the accept loop)
+            try:
+                conn = self.tls_context.wrap_socket(conn, server_side=True)
+            except OSError:
+                with self._lock:
+                    self.tls_failures += 0 if self._stopped else 1
+                    self._live.pop(key, None)
+                conn.close()
+                return
+            with self._lock:
+                if key in self._live:
+                    self._live[key] = conn
+            tls = True
         f = conn.makefile("rb")
 
         def say(line):
             conn.sendall(line.encode() + b"\r\n")
 
-        mail_from, rcpt, auth, tls = None, [], None, False
         try:
             say("220 lockbox-test ESMTP")
             while True:
