@@ -729,8 +729,11 @@ static int assign_roles(struct cli *cli, const char *tid, json_t *user, const ch
 static int user_create_misused(const struct cli_args *a)
 {
     const struct cli_command *cmd = self("user", "create");
-    bool tenant = cli_opt(a, "tenant") != NULL, scope = cli_opt(a, "scope") != NULL;
+    const char *t = cli_opt(a, "tenant");
+    bool tenant = t != NULL, scope = cli_opt(a, "scope") != NULL;
 
+    if (tenant && !*t)
+        return cli_usage_error(cmd, "--tenant needs a tenant's name or id");
     if (tenant && cli_flag(a, "isolated"))
         return cli_usage_error(cmd, "--isolated is for provider users only; drop it or --tenant");
     if (scope && !tenant)

@@ -5,7 +5,8 @@
  *   pending_internal   the provider's internal approvers (never the requester)
  *   pending            the request's eligible approvers and the tenant's notification_emails
  *   reminder           the eligible approvers who have not decided yet
- *   outcomes           the requester, and the approvers of the stage the request was in
+ *   outcomes           the requester, the approvers of the stage the request was in, and
+ *                      the internal approver who passed its review on to the customer
  * Tenant webhooks hear only of requests that reached the customer; every-tenant webhooks of
  * all of them. Recipients are of two audiences, kept apart: the tenant's (its approvers, its
  * notification addresses, its webhooks), which its users may see in the notifications list and

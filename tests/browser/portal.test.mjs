@@ -145,6 +145,12 @@ test('the audit CSV export holds the header and the request', () =>
     const lines = fs.readFileSync(await download.path(), 'utf8').trim().split('\r\n');
     assert.equal(lines[0], 'seq,time,tenant_id,actor,actor_type,client_ip,activity,item,decision,details');
     assert.ok(lines.some((l) => l.includes('request.create') && l.includes(q.id)));
+    // Audit text comes from anyone: a would-be formula is kept as text for spreadsheets.
+    const csv = await page.evaluate(async () => (await import('/assets/js/audit.js'))
+      .toCsv([{ actor: '=HYPERLINK("http://x.example")', item: '-2+3', activity: 'auth.login_failed' }]));
+    const row = csv.trim().split('\r\n')[1];
+    assert.ok(row.includes(`"'=HYPERLINK(""http://x.example"")"`), row);
+    assert.ok(row.includes(`'-2+3`), row);
   }));
 
 test('a TOTP user signs in with a code', () =>

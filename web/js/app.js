@@ -14,7 +14,7 @@ const main = document.getElementById('main');
 let stopPage = null; // the current page's cleanup (its refresh timer)
 let generation = 0; // bumped by every route: a page that finishes late knows it is gone
 
-// path pattern, title, render(main, user, ...captures) → optional cleanup function
+// path pattern, title, render(view, user, ...captures) → optional cleanup function
 const ROUTES = [
   [/^\/$/, 'Pending requests', (m, u) => renderPending(m, u, 'pending')],
   [/^\/review$/, 'Review queue', (m, u) => renderPending(m, u, 'pending_internal')],
@@ -124,24 +124,28 @@ async function route(navigated) {
     return renderLogin();
   }
   header();
+  // Each route draws into a view of its own: a page that finishes loading after the user has
+  // moved on (or signed out) draws into a detached node, never over the page now shown.
+  const view = el('div', { class: 'view' });
+  main.replaceChildren(view);
   let match = null;
   const found = ROUTES.find(([re]) => (match = path.match(re)));
   if (!found) {
     document.title = 'Not found — Lockbox';
-    return show(main, el('h1', {}, 'Not found'),
+    return show(view, el('h1', {}, 'Not found'),
       el('p', { role: 'alert', class: 'error' }, 'This page does not exist. '),
       el('p', {}, el('a', { href: '/' }, 'Pending requests')));
   }
   document.title = `${found[1]} — Lockbox`;
-  show(main, el('p', { class: 'hint' }, 'Loading…'));
+  show(view, el('p', { class: 'hint' }, 'Loading…'));
   let params;
   try {
     params = match.slice(1).map(decodeURIComponent);
   } catch (e) {
-    return show(main, el('h1', {}, found[1]), alert('Not found.'));
+    return show(view, el('h1', {}, found[1]), alert('Not found.'));
   }
   try {
-    const stop = await found[2](main, session.user, ...params);
+    const stop = await found[2](view, session.user, ...params);
     if (mine !== generation) {
       if (typeof stop === 'function') stop();
       return;
@@ -150,7 +154,7 @@ async function route(navigated) {
     if (navigated && !main.contains(document.activeElement)) main.focus({ preventScroll: true });
   } catch (e) {
     if (mine !== generation || e.status === 401) return; // gone, or already at sign-in
-    show(main, el('h1', {}, found[1]), alert(message(e)));
+    show(view, el('h1', {}, found[1]), alert(message(e)));
   }
 }
 

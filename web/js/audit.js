@@ -13,8 +13,11 @@ const ACTIVITIES = ['request.create', 'request.reject', 'request.review', 'reque
 const HEADERS = ['Time', 'Activity', 'Actor', 'Actor type', 'Item', 'Decision', 'Client IP'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+// A cell as RFC 4180 wants it. Audit text comes from anyone (a failed login's username), so a
+// cell a spreadsheet would read as a formula (= + - @, tab, CR first) gets a leading apostrophe.
 function csvCell(v) {
-  const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  let s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
@@ -71,6 +74,7 @@ export async function renderAudit(main) {
   async function search(append) {
     const params = append ? current : filters();
     const mine = ++searches;
+    if (!append) more.hidden = true; // its page token belongs to the search being replaced
     const page = await get(`/api/v1/audit${query({ ...params, limit: 50, page_token: append ? token : null })}`);
     if (mine !== searches) return;
     current = params;

@@ -87,7 +87,9 @@ export async function renderHistory(main, user) {
   }
   const refilter = () => {
     draw();
-    if (!filling) filling = fill().catch(fail).finally(() => (filling = null));
+    // A fill still running may be one of the old status's pages: start again after it.
+    if (filling) filling.then(refilter);
+    else filling = fill().catch(fail).finally(() => (filling = null));
   };
   status.addEventListener('change', () => load(true).then(refilter).catch(fail));
   for (const i of [from, to, search]) i.addEventListener('input', refilter);

@@ -59,9 +59,12 @@ export async function renderPending(main, user, status) {
 
   show(main, el('h1', {}, title), error, body, count);
   await load();
+  let loading = false; // a slow refresh is not overlapped by the next one
   timer = setInterval(() => {
     if (!body.isConnected) return clearInterval(timer); // the page is gone
-    load().catch((e) => {
+    if (loading) return;
+    loading = true;
+    load().finally(() => (loading = false)).catch((e) => {
       if (e.status === 401) return clearInterval(timer); // app.js shows sign-in
       error.replaceChildren(alert(`The list could not be refreshed: ${message(e)}`));
     });

@@ -30,6 +30,14 @@ function check(id, label, input) {
   return el('div', { class: 'check' }, input, el('label', { for: id }, label));
 }
 
+// A new webhook's signing secret, which the API shows this once.
+function secretBox(hook) {
+  return el('div', { class: 'secret', role: 'status', tabindex: -1, id: 'wh-secret' },
+    el('p', {}, el('strong', {}, 'Copy this signing secret now: it is shown only once.'),
+      ` Receivers of ${hook.url} check each delivery's X-Lockbox-Signature with it.`),
+    el('p', {}, el('code', { class: 'secret-value' }, hook.secret)));
+}
+
 function settingsForm(base, s) {
   const out = el('div', { class: 'messages' });
   const enabled = el('input', { id: 's-lockbox_enabled', type: 'checkbox', checked: s.lockbox_enabled });
@@ -108,7 +116,10 @@ function webhooks(base, list, redraw, secret) {
     busy(add, async () => {
       const w = await post(`${base}/webhooks`, { url: url.value.trim(),
         events: boxes.filter((b) => b.checked).map((b) => b.value) });
-      await redraw({ secret: w });
+      // The secret is shown once: it must reach the page even if the refresh after fails.
+      await redraw({ secret: w }).catch((e) => {
+        out.replaceChildren(secretBox(w), alert(`The webhook was added, but the page could not be refreshed: ${message(e)}`));
+      });
     }).catch(fail(out));
   });
   const rowOut = el('div', { class: 'messages' });
@@ -122,10 +133,7 @@ function webhooks(base, list, redraw, secret) {
       el('td', {}, time(w.created_at)), el('td', {}, remove));
   });
   return [el('h2', { id: 'h-webhooks', tabindex: -1 }, 'Webhooks'),
-    secret ? el('div', { class: 'secret', role: 'status', tabindex: -1, id: 'wh-secret' },
-      el('p', {}, el('strong', {}, 'Copy this signing secret now: it is shown only once.'),
-        ` Receivers of ${secret.url} check each delivery's X-Lockbox-Signature with it.`),
-      el('p', {}, el('code', { class: 'secret-value' }, secret.secret))) : null,
+    secret ? secretBox(secret) : null,
     table('Webhooks', ['URL', 'Events', 'Added', ''], rows, 'No webhooks.'), rowOut, form];
 }
 
