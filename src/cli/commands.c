@@ -104,7 +104,9 @@ static int prepare(struct cli *cli, const struct cli_args *a, bool tenant_requir
 
 static void show_kv(const char *k, const char *v)
 {
-    printf("%-22s %s\n", k, v);
+    printf("%-22s ", k);
+    format_put_safe(stdout, v, 0, "\n                       "); /* continued under the value */
+    fputc('\n', stdout);
 }
 
 static void show_time(const char *k, json_t *obj, const char *key)

@@ -3,6 +3,7 @@
 
 #include "util/timeutil.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "util/banned.h"
@@ -44,4 +45,23 @@ void format_time(int64_t t, char out[FORMAT_TIME_LEN])
     time_format_rfc3339(t, iso);
     /* "2026-11-22T10:15:30Z" -> "2026-11-22 10:15:30 UTC" */
     snprintf(out, FORMAT_TIME_LEN, "%.10s %.8s UTC", iso, iso + 11);
+}
+
+void format_put_safe(FILE *out, const char *s, size_t width, const char *newline)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = 0;
+
+    for (; p[n]; n++) {
+        if (p[n] == '\n' && newline) {
+            fputs(newline, out);
+            continue;
+        }
+        /* C1 controls (U+0080..U+009F, such as CSI U+009B) are 0xC2 0x80..0x9F in UTF-8 */
+        bool c1 = (p[n] == 0xC2 && p[n + 1] >= 0x80 && p[n + 1] <= 0x9F) ||
+                  (n > 0 && p[n - 1] == 0xC2 && p[n] >= 0x80 && p[n] <= 0x9F);
+        fputc(p[n] < 0x20 || p[n] == 0x7F || c1 ? '?' : p[n], out);
+    }
+    for (; n < width; n++)
+        fputc(' ', out);
 }

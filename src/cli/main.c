@@ -66,7 +66,9 @@ int cli_fail(struct cli *cli, int rc, const struct lockbox_reply *r, const char 
     (void)cli;
     switch (rc) {
     case LOCKBOX_EREFUSED:
-        fprintf(stderr, "lockbox: %s: %s (%s, HTTP %ld)\n", what, r->detail, r->code, r->status);
+        fprintf(stderr, "lockbox: %s: ", what);
+        format_put_safe(stderr, r->detail ? r->detail : "refused", 0, NULL);
+        fprintf(stderr, " (%s, HTTP %ld)\n", r->code ? r->code : "-", r->status);
         return CLI_EXIT_REFUSED;
     case LOCKBOX_EUNREACHABLE:
         fprintf(stderr, "lockbox: cannot reach the server at %s: %s\n", cli->url,
@@ -407,9 +409,12 @@ void cli_table(const char *const *header, size_t cols, const char ***rows, size_
     }
     for (size_t r = 0; r <= nrows; r++) {
         const char *const *row = r == 0 ? header : rows[r - 1];
-        for (size_t c = 0; c + 1 < cols; c++)
-            printf("%-*s  ", (int)width[c], row[c]);
-        printf("%s\n", row[cols - 1]);
+        for (size_t c = 0; c + 1 < cols; c++) {
+            format_put_safe(stdout, row[c], width[c], NULL);
+            fputs("  ", stdout);
+        }
+        format_put_safe(stdout, row[cols - 1], 0, NULL);
+        fputc('\n', stdout);
     }
 }
 
