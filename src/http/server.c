@@ -496,6 +496,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct http_req *rq = *con_cls;
 
     (void)version;
+    /* HEAD is answered as GET would be (RFC 9110); libmicrohttpd sends only the headers */
+    if (strcmp(method, MHD_HTTP_METHOD_HEAD) == 0)
+        method = MHD_HTTP_METHOD_GET;
     if (!rq) {
         rq = req_new(s, conn);
         if (!rq)
