@@ -183,6 +183,16 @@ test('a request that expires leaves the pending list without a reload', () =>
     }
   }));
 
+test('a request another approver decides leaves the pending list without a reload', () =>
+  fresh('decided-elsewhere', async (page) => {
+    const q = await w.request('contoso');
+    await signIn(page, srv.url, 'contoso-bob');
+    const link = page.getByRole('table', { name: 'Pending requests' }).getByRole('link', { name: q.id });
+    await link.waitFor();
+    await w.api(w.contoso.admin, 'POST', `/api/v1/requests/${q.id}/decision`, { decision: 'approve' });
+    await link.waitFor({ state: 'detached', timeout: 20000 });
+  }));
+
 test('a quorum of two approvers: pending after one approval, approved after the second', () =>
   fresh('quorum', async (page) => {
     const settings = `/api/v1/tenants/${w.contoso.tenant.id}/settings`;
