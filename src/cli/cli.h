@@ -51,6 +51,7 @@ struct cli {
     char *token;       /* (owned) */
     char *config_path; /* (owned) ~/.config/lockbox/config */
     char *ca_file;     /* (owned) PEM bundle for https, or NULL for the system's */
+    char *field;       /* (owned) --field NAME: print only this field of the answer, or NULL */
     bool json, quiet, password_stdin;
     const char *prog;
 };

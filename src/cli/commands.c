@@ -420,10 +420,10 @@ static int cmd_login(struct cli *cli, const struct cli_args *a)
     if (rc)
         return finish(cli, rc, &r, "login", NULL);
     rc = cli_config_save(cli, cli->url, token);
-    if (!rc && !cli->json && !cli->quiet)
+    if (!rc && !cli->json && !cli->field && !cli->quiet)
         printf("logged in as %s; token saved to %s\n", user, cli->config_path);
-    if (!rc && cli->json)
-        printf("%s\n", r.body);
+    if (!rc && (cli->json || cli->field))
+        rc = cli_print(cli, &r, NULL);
     memset(token, 0, strlen(token));
     free(token);
     lockbox_reply_clear(&r);
@@ -981,9 +981,12 @@ static int cmd_check(struct cli *cli, const struct cli_args *a)
         return rc;
     if ((rc = lockbox_check(cli->lb, op, res_id, level, &res, &r)) != 0)
         return finish(cli, rc, &r, "check", NULL);
-    if (cli->json)
-        printf("%s\n", r.body);
-    else if (!cli->quiet && res.allowed) {
+    if (cli->json || cli->field) {
+        if ((rc = cli_print(cli, &r, NULL)) != 0) {
+            lockbox_reply_clear(&r);
+            return rc;
+        }
+    } else if (!cli->quiet && res.allowed) {
         format_time(res.ends_at, until);
         printf("allowed: request %s, until %s\n", res.request_id, until);
     } else if (!cli->quiet) {

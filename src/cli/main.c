@@ -23,8 +23,8 @@
 
 static void usage_all(FILE *out)
 {
-    fprintf(out, "usage: lockbox [--url URL] [--token TOKEN] [--ca-file PEM] [--json] [--quiet] "
-                 "COMMAND ...\n\n"
+    fprintf(out, "usage: lockbox [--url URL] [--token TOKEN] [--ca-file PEM] [--json] "
+                 "[--field NAME] [--quiet] COMMAND ...\n\n"
                  "Lockbox client: request, approve and audit access to customer data.\n\n"
                  "Commands:\n");
     for (size_t i = 0; i < cli_command_count; i++)
@@ -37,6 +37,7 @@ static void usage_all(FILE *out)
         "  --ca-file PEM  CA bundle to verify an https server with (env LOCKBOX_CA_FILE;\n"
         "                 config key ca_file); the system's by default\n"
         "  --json         print the API's JSON unchanged\n"
+        "  --field NAME   print only this field of the answer (a string as it is), for scripts\n"
         "  --quiet        print nothing on success\n"
         "  --help         this help; `lockbox help COMMAND` for one command\n\n"
         "Configuration: ~/.config/lockbox/config (url, token, ca_file; mode 0600).\n" EXIT_CODES);
@@ -84,12 +85,35 @@ int cli_fail(struct cli *cli, int rc, const struct lockbox_reply *r, const char 
     }
 }
 
+/* --field NAME: the one field of the answer, a string as it is (for $(...) in scripts), other
+ * values as JSON. */
+static int print_field(const struct cli *cli, const struct lockbox_reply *r)
+{
+    json_t *j = r->body ? json_loads(r->body, 0, NULL) : NULL;
+    json_t *v = json_object_get(j, cli->field);
+    char *text = NULL;
+    int rc = CLI_EXIT_OK;
+
+    if (json_is_string(v))
+        printf("%s\n", json_string_value(v));
+    else if (v && !json_is_null(v) && (text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT)))
+        printf("%s\n", text);
+    else
+        rc = cli_usage_error(NULL, "the answer has no field '%s' (the command itself was done)",
+                             cli->field);
+    free(text);
+    json_decref(j);
+    return rc;
+}
+
 int cli_print(struct cli *cli, const struct lockbox_reply *r, void (*show)(json_t *))
 {
     json_t *j;
 
     if (cli->quiet)
         return CLI_EXIT_OK;
+    if (cli->field)
+        return print_field(cli, r);
     if (cli->json) {
         if (r->body)
             printf("%s\n", r->body);
@@ -288,8 +312,10 @@ static int global_option(struct cli *cli, int argc, char **argv, int *i)
         return cli->quiet = true;
     if (strcmp(a, "--password-stdin") == 0)
         return cli->password_stdin = true;
-    if (strncmp(a, "--", 2) != 0 ||
-        !(field = global_field(cli, a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2))))
+    if (strcmp(a, "--field") == 0 || strncmp(a, "--field=", 8) == 0)
+        field = &cli->field; /* an option of the command line only, never of the config file */
+    else if (strncmp(a, "--", 2) != 0 ||
+             !(field = global_field(cli, a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2))))
         return 0;
     if (!eq && *i + 1 >= argc)
         return cli_usage_error(NULL, "option '%s' needs a value", a), -1;
@@ -545,5 +571,6 @@ int main(int argc, char **argv)
     free(cli.token);
     free(cli.config_path);
     free(cli.ca_file);
+    free(cli.field);
     return rc;
 }
