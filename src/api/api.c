@@ -363,6 +363,37 @@ json_t *json_audit(const struct audit_record *r)
     return o;
 }
 
+/* ---- query parameters ---- */
+
+bool query_time(struct api_call *call, const char *key, int64_t *out)
+{
+    const char *v = call->query(call->query_ctx, key);
+
+    *out = 0;
+    if (!v)
+        return true;
+    if (time_parse_rfc3339(v, out) != 0 || *out <= 0) {
+        api_fail(call, LB_EINVAL, "%s: must be an RFC 3339 time such as 2026-11-22T10:15:30Z", key);
+        return false;
+    }
+    return true;
+}
+
+bool query_text(struct api_call *call, const char *key, size_t max_len, const char **out)
+{
+    const char *v = call->query(call->query_ctx, key);
+
+    *out = NULL;
+    if (!v)
+        return true;
+    if (!*v || strlen(v) > max_len || !text_ok(v, TEXT_LINE)) {
+        api_fail(call, LB_EINVAL, "%s: must be one line of 1 to %zu bytes", key, max_len);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
 /* ---- paging ---- */
 
 bool page_params(struct api_call *call, const char *scope, size_t *limit, int64_t *cursor)

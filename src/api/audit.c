@@ -1,25 +1,9 @@
 /* GET /audit: the audit search. */
 #include "api/api_int.h"
-#include "util/timeutil.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "util/banned.h"
-
-static bool read_time(struct api_call *call, const char *key, int64_t *out)
-{
-    const char *v = call->query(call->query_ctx, key);
-
-    *out = 0;
-    if (!v)
-        return true;
-    if (time_parse_rfc3339(v, out) != 0 || *out <= 0) {
-        api_fail(call, LB_EINVAL, "%s: must be an RFC 3339 time such as 2026-11-22T10:15:30Z", key);
-        return false;
-    }
-    return true;
-}
 
 void api_audit_search(struct api_call *call)
 {
@@ -33,7 +17,7 @@ void api_audit_search(struct api_call *call)
     f.actor = call->query(call->query_ctx, "actor");
     f.item = call->query(call->query_ctx, "item");
     f.tenant_id = call->query(call->query_ctx, "tenant_id");
-    if (!read_time(call, "from", &f.from) || !read_time(call, "to", &f.to))
+    if (!query_time(call, "from", &f.from) || !query_time(call, "to", &f.to))
         return;
     f.ascending = f.from != 0;
     /* the token is bound to the caller and every filter: it cannot be replayed elsewhere */

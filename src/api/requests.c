@@ -70,7 +70,7 @@ void api_request_list(struct api_call *call)
     const char *requester = call->query(call->query_ctx, "requester");
     struct request_filter f = {.status = -1};
     struct request_list l = {0};
-    char scope[512];
+    struct buf scope = BUF_INIT;
     json_t *arr;
     int rc;
 
@@ -78,23 +78,35 @@ void api_request_list(struct api_call *call)
         api_fail(call, LB_EINVAL, "status: not a request status");
         return;
     }
-    snprintf(scope, sizeof(scope), "requests|%s|%s|%s|%s", call->principal->user_id,
-             tenant ? tenant : "", status ? status : "", requester ? requester : "");
-    if (!page_params(call, scope, &f.limit, &f.before_seq))
+    if (!query_time(call, "from", &f.created_from) || !query_time(call, "to", &f.created_to) ||
+        !query_text(call, "q", 200, &f.text))
         return;
+    /* the token is bound to the caller and every filter: it cannot be replayed elsewhere */
+    buf_appendf(&scope, "requests|%s|%s|%s|%s|%lld|%lld|%s", call->principal->user_id,
+                tenant ? tenant : "", status ? status : "", requester ? requester : "",
+                (long long)f.created_from, (long long)f.created_to, f.text ? f.text : "");
+    if (!buf_ok(&scope)) {
+        api_fail(call, LB_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (!page_params(call, buf_cstr(&scope), &f.limit, &f.before_seq))
+        goto out;
     f.tenant_id = tenant;
     f.status = status ? request_status_parse(status) : -1;
     f.requester_username = requester;
     rc = core_request_list(call->core, call->principal, &f, &l);
     if (rc) {
         api_fail(call, rc, "cannot list requests");
-        return;
+        goto out;
     }
     arr = json_array();
     for (size_t i = 0; arr && i < l.count; i++)
         json_array_append_new(arr, wire_request(&l.items[i]));
-    reply_page(call, arr, scope, l.count == f.limit, l.count ? l.items[l.count - 1].seq : 0);
+    reply_page(call, arr, buf_cstr(&scope), l.count == f.limit,
+               l.count ? l.items[l.count - 1].seq : 0);
     request_list_clear(&l);
+out:
+    buf_release(&scope);
 }
 
 static json_t *json_notification(const struct outbox_msg *m, bool show_error)

@@ -175,6 +175,9 @@ struct request_filter {
     int status;                     /* -1: any */
     const char *requester_username; /* NULL: any */
     bool customer_visible_only;
+    int64_t created_from, created_to; /* created_at in [from, to); 0: open */
+    const char *text;   /* in the id, requester, resource ids or justification (ASCII case
+                           folded); NULL: any */
     int64_t before_seq; /* 0: from the newest */
     size_t limit;
 };

@@ -1443,7 +1443,10 @@ static int sq_request_list(struct store *base, const struct request_filter *f,
         "SELECT " REQUEST_COLS " FROM requests"
         " WHERE (?1 IS NULL OR tenant_id=?1) AND (?2 IS NULL OR status=?2)"
         " AND (?3 IS NULL OR requester_username=?3) AND (?4=0 OR customer_visible=1)"
-        " AND (?5=0 OR seq<?5) ORDER BY seq DESC LIMIT ?6";
+        " AND (?5=0 OR seq<?5) AND (?7=0 OR created_at>=?7) AND (?8=0 OR created_at<?8)"
+        " AND (?9 IS NULL OR instr(lower(id || ' ' || requester_username || ' ' || resource_ids"
+        " || ' ' || justification), lower(?9))>0)"
+        " ORDER BY seq DESC LIMIT ?6";
     struct sqlite_store *s = sqs_of(base);
     struct conn *cn = sqs_acquire(s, CONN_READ);
     sqlite3_stmt *st = sqs_stmt(cn, sql);
@@ -1465,6 +1468,9 @@ static int sq_request_list(struct store *base, const struct request_filter *f,
     sqlite3_bind_int(st, 4, f->customer_visible_only);
     sqlite3_bind_int64(st, 5, f->before_seq);
     sqlite3_bind_int64(st, 6, (int64_t)f->limit);
+    sqlite3_bind_int64(st, 7, f->created_from);
+    sqlite3_bind_int64(st, 8, f->created_to);
+    sqs_bind_text(st, 9, f->text);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && out->count < f->limit) {
         if ((rc = read_request_row(st, &out->items[out->count])) != 0)
             break;

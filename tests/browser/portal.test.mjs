@@ -267,7 +267,7 @@ test('at phone width nothing scrolls sideways and table cells name their column'
     }
   }, { viewport: { width: 390, height: 844 } }));
 
-test('History finds a request past the first page by its text, and filters by status', () =>
+test('History finds a request past the first page by its text, and filters by status and date', () =>
   fresh('history', async (page) => {
     const first = await w.request('fabrikam', { justification: 'the oldest of many' });
     for (let i = 0; i < 55; i++) await w.request('fabrikam');
@@ -287,4 +287,9 @@ test('History finds a request past the first page by its text, and filters by st
       return rows.length >= 1 && rows.every((r) => r.textContent.includes('denied')) &&
         rows.some((r) => r.textContent.includes(id));
     }, first.id);
+    const day = (plus) => new Date(Date.now() + plus * 86400000).toLocaleDateString('en-CA');
+    await page.getByLabel('From').fill(day(1));
+    await page.getByText('No requests match.').waitFor();
+    await page.getByLabel('From').fill(day(0));
+    await table.getByRole('link', { name: first.id }).waitFor();
   }));
