@@ -147,6 +147,8 @@ struct lockbox_request_filter {
     const char *tenant_id, *status, *requester; /* NULL: any */
     int limit;                                  /* 0: the server's default */
     const char *page_token;
+    const char *from, *to; /* RFC 3339: created in [from, to); NULL: open */
+    const char *text;      /* found in the id, requester, resource ids or justification */
 };
 
 int lockbox_request_create(struct lockbox *lb, const struct lockbox_request_spec *spec,

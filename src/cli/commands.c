@@ -467,19 +467,40 @@ static int cmd_request_create(struct cli *cli, const struct cli_args *a)
     return finish(cli, lockbox_request_create(cli->lb, &s, &r), &r, "request create", show_request);
 }
 
+/* --name TIME as RFC 3339 into out, *dst pointing at it (NULL when not given). */
+static int time_opt(const struct cli_command *cmd, const struct cli_args *a, const char *name,
+                    char out[TIME_RFC3339_LEN], const char **dst)
+{
+    const char *v = cli_opt(a, name);
+    int64_t t;
+
+    *dst = NULL;
+    if (!v)
+        return 0;
+    if (parse_time(v, time_now(), &t) != 0)
+        return cli_usage_error(cmd, "bad --%s '%s' (want RFC 3339, now, or -24h / +15m)", name, v);
+    time_format_rfc3339(t, out);
+    *dst = out;
+    return 0;
+}
+
 static int cmd_request_list(struct cli *cli, const struct cli_args *a)
 {
-    struct lockbox_request_filter f = {.status = cli_opt(a, "status")};
+    const struct cli_command *cmd = self("request", "list");
+    struct lockbox_request_filter f = {.status = cli_opt(a, "status"),
+                                       .text = cli_opt(a, "search")};
     struct lockbox_reply r = {0}, me = {0};
     const char *lim = cli_opt(a, "limit");
     json_t *mj = NULL;
-    char tid[40], mine[256] = "";
+    char tid[40], mine[256] = "", from[TIME_RFC3339_LEN], to[TIME_RFC3339_LEN];
     int rc;
 
     long n = 0;
 
     if (lim && parse_count(lim, 1, 1000, &n) != 0)
-        return cli_usage_error(self("request", "list"), "bad --limit '%s' (1 to 1000)", lim);
+        return cli_usage_error(cmd, "bad --limit '%s' (1 to 1000)", lim);
+    if ((rc = time_opt(cmd, a, "from", from, &f.from)) || (rc = time_opt(cmd, a, "to", to, &f.to)))
+        return rc;
     f.limit = (int)n;
     if ((rc = prepare(cli, a, false, tid)))
         return rc;
@@ -996,23 +1017,6 @@ static int cmd_check(struct cli *cli, const struct cli_args *a)
     return res.allowed ? CLI_EXIT_OK : CLI_EXIT_DENIED;
 }
 
-static int time_opt(const struct cli_args *a, const char *name, char out[TIME_RFC3339_LEN],
-                    const char **dst)
-{
-    const char *v = cli_opt(a, name);
-    int64_t t;
-
-    *dst = NULL;
-    if (!v)
-        return 0;
-    if (parse_time(v, time_now(), &t) != 0)
-        return cli_usage_error(self("audit", "search"),
-                               "bad --%s '%s' (want RFC 3339, now, or -24h / +15m)", name, v);
-    time_format_rfc3339(t, out);
-    *dst = out;
-    return 0;
-}
-
 static int cmd_audit_search(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_audit_filter f = {.activity = cli_opt(a, "activity"),
@@ -1028,7 +1032,8 @@ static int cmd_audit_search(struct cli *cli, const struct cli_args *a)
     if (lim && parse_count(lim, 1, 1000, &n) != 0)
         return cli_usage_error(self("audit", "search"), "bad --limit '%s' (1 to 1000)", lim);
     f.limit = (int)n;
-    if ((rc = time_opt(a, "from", from, &f.from)) || (rc = time_opt(a, "to", to, &f.to)) ||
+    if ((rc = time_opt(self("audit", "search"), a, "from", from, &f.from)) ||
+        (rc = time_opt(self("audit", "search"), a, "to", to, &f.to)) ||
         (rc = prepare(cli, a, false, tid)))
         return rc;
     f.tenant_id = tid[0] ? tid : NULL;
@@ -1051,6 +1056,7 @@ static const struct cli_optspec create_opts[] = {
     {"duration", true, false, false}, {0}};
 static const struct cli_optspec list_opts[] = {
     {"tenant", true, false, false}, {"status", true, false, false}, {"mine", false, false, false},
+    {"from", true, false, false},   {"to", true, false, false},     {"search", true, false, false},
     {"limit", true, false, false},  {"all", false, false, false},   {0}};
 static const struct cli_optspec review_opts[] = {{"approve", false, false, false},
                                                  {"deny", false, false, false},
@@ -1106,9 +1112,11 @@ const struct cli_command cli_commands[] = {
      "Asks for time-bound access to a customer's resources (support engineers).\n"
      "Durations: 90s, 15m, 4h, 2d. The tenant is a name or an id."},
     {"request", "list", cmd_request_list, list_opts, 0, 0,
-     "request list [--tenant T] [--status S] [--mine] [--limit N] [--all]",
-     "Lists access requests, newest first; --mine: the ones you made. --all follows every\n"
-     "page (--limit is then the page size)."},
+     "request list [--tenant T] [--status S] [--mine] [--from TIME] [--to TIME] [--search TEXT]\n"
+     "             [--limit N] [--all]",
+     "Lists access requests, newest first; --mine: the ones you made; --from/--to: created in\n"
+     "that range (RFC 3339, now, or -24h / +15m); --search: text in the id, requester, resource\n"
+     "ids or justification. --all follows every page (--limit is then the page size)."},
     {"request", "show", cmd_request_show, no_opts, 1, 1, "request show ID",
      "Shows a request with its review, decisions and grant."},
     {"request", "review", cmd_request_review, review_opts, 1, 1,

@@ -794,6 +794,9 @@ int lockbox_request_list(struct lockbox *lb, const struct lockbox_request_filter
         query_param(&path, "tenant_id", f->tenant_id);
         query_param(&path, "status", f->status);
         query_param(&path, "requester", f->requester);
+        query_param(&path, "from", f->from);
+        query_param(&path, "to", f->to);
+        query_param(&path, "q", f->text);
         limit_param(&path, f->limit);
         query_param(&path, "page_token", f->page_token);
     }
