@@ -10,6 +10,7 @@
 #ifndef LB_CLI_CLI_H
 #define LB_CLI_CLI_H
 
+#include "cli/format.h"
 #include "lockbox/lockbox.h"
 
 #include <jansson.h>
@@ -97,7 +98,7 @@ int cli_config_save(struct cli *cli, const char *url, const char *token);
 /* Output helpers for human tables. */
 const char *cli_str(json_t *obj, const char *key);
 /* Formats an RFC 3339 time as "2026-11-22 10:15:30 UTC" (or "-" when absent). */
-void cli_time(const char *rfc3339, char out[40]);
+void cli_time(const char *rfc3339, char out[FORMAT_TIME_LEN]);
 /* Prints rows of columns aligned; rows[r][c]; borrowed strings. */
 void cli_table(const char *const *header, size_t cols, const char ***rows, size_t nrows);
 

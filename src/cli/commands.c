@@ -45,17 +45,6 @@ static const struct cli_command *self(const char *group, const char *name)
     return NULL;
 }
 
-/* A required option; prints a usage error naming it when absent. */
-static const char *need(const struct cli_args *a, const char *group, const char *name,
-                        const char *opt)
-{
-    const char *v = cli_opt(a, opt);
-
-    if (!v || !*v)
-        cli_usage_error(self(group, name), "missing --%s", opt);
-    return v && *v ? v : NULL;
-}
-
 int cli_tenant_id(struct cli *cli, const char *name_or_id, char out[40])
 {
     struct lockbox_reply r = {0};
@@ -85,16 +74,14 @@ int cli_tenant_id(struct cli *cli, const char *name_or_id, char out[40])
     return rc;
 }
 
-/* Connects and resolves --tenant when the command has one. A required --tenant is the option
- * table's (checked by the parse); this only guards a command whose table forgot it. */
-static int prepare(struct cli *cli, const struct cli_args *a, bool tenant_required, char tid[40])
+/* Connects and resolves --tenant when given (a command that needs one says so in its option
+ * table, which the parse checks). */
+static int prepare(struct cli *cli, const struct cli_args *a, char tid[40])
 {
     const char *t = cli_opt(a, "tenant");
     int rc;
 
     tid[0] = '\0';
-    if (tenant_required && (!t || !*t))
-        return cli_usage_error(NULL, "missing --tenant");
     if ((rc = cli_connect(cli)))
         return rc;
     return t && *t ? cli_tenant_id(cli, t, tid) : CLI_EXIT_OK;
@@ -111,7 +98,7 @@ static void show_kv(const char *k, const char *v)
 
 static void show_time(const char *k, json_t *obj, const char *key)
 {
-    char t[40];
+    char t[FORMAT_TIME_LEN];
 
     cli_time(json_string_value(json_object_get(obj, key)), t);
     show_kv(k, t);
@@ -176,7 +163,7 @@ static void show_request(json_t *q)
     }
     json_array_foreach(json_object_get(q, "decisions"), i, d)
     {
-        char at[40];
+        char at[FORMAT_TIME_LEN];
         cli_time(json_string_value(json_object_get(d, "at")), at);
         snprintf(line, sizeof(line), "%s by %s at %s%s%s", cli_str(d, "decision"), cli_str(d, "by"),
                  at, json_is_string(json_object_get(d, "reason")) ? ": " : "",
@@ -192,7 +179,7 @@ static void show_items(json_t *list, const char *const *header, const char *cons
     json_t *items = json_object_get(list, "items"), *it;
     size_t n = json_array_size(items), i;
     const char ***rows = calloc(n ? n : 1, sizeof(*rows));
-    char(*times)[16][40] = calloc(n ? n : 1, sizeof(*times));
+    char(*times)[16][FORMAT_TIME_LEN] = calloc(n ? n : 1, sizeof(*times));
 
     if (!rows || !times) {
         fprintf(stderr, "lockbox: out of memory\n");
@@ -215,7 +202,7 @@ static void show_items(json_t *list, const char *const *header, const char *cons
                 cli_time(json_string_value(v), times[i][c]);
                 rows[i][c] = times[i][c];
             } else if (json_is_integer(v)) {
-                snprintf(times[i][c], 40, "%lld", (long long)json_integer_value(v));
+                snprintf(times[i][c], FORMAT_TIME_LEN, "%lld", (long long)json_integer_value(v));
                 rows[i][c] = times[i][c];
             } else {
                 rows[i][c] = json_is_string(v) ? json_string_value(v) : "-";
@@ -300,7 +287,7 @@ static void show_ticket(json_t *t)
     show_kv("description", cli_str(t, "description"));
     json_array_foreach(json_object_get(t, "history"), i, h)
     {
-        char at[40], line[1200];
+        char at[FORMAT_TIME_LEN], line[1200];
         cli_time(json_string_value(json_object_get(h, "at")), at);
         snprintf(line, sizeof(line), "%s  %s  %s%s%s", at, cli_str(h, "by"), cli_str(h, "type"),
                  json_is_string(json_object_get(h, "text")) ? ": " : "",
@@ -406,12 +393,10 @@ static int fetch_requests(struct cli *cli, void *filter, const char *page_token,
 static int cmd_login(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_reply r = {0};
-    const char *user = need(a, "login", NULL, "username");
+    const char *user = cli_opt(a, "username");
     char password[1024], *token = NULL;
     int rc;
 
-    if (!user)
-        return CLI_EXIT_USAGE;
     if ((rc = cli_connect(cli)) ||
         (rc = cli_read_password(cli, "Password: ", password, sizeof(password))))
         return rc;
@@ -449,18 +434,15 @@ static int cmd_request_create(struct cli *cli, const struct cli_args *a)
     char tid[40];
     int rc;
 
-    s.ticket_id = need(a, "request", "create", "ticket");
-    s.resource_type = s.ticket_id ? need(a, "request", "create", "type") : NULL;
-    s.access_level = s.resource_type ? need(a, "request", "create", "level") : NULL;
-    s.justification = s.access_level ? need(a, "request", "create", "justification") : NULL;
-    if (!s.justification)
-        return CLI_EXIT_USAGE;
-    if (!(s.resource_count = cli_opt_all(a, "resource", ids, MAX_LIST)))
-        return cli_usage_error(self("request", "create"), "missing --resource");
+    s.ticket_id = cli_opt(a, "ticket");
+    s.resource_type = cli_opt(a, "type");
+    s.access_level = cli_opt(a, "level");
+    s.justification = cli_opt(a, "justification");
+    s.resource_count = cli_opt_all(a, "resource", ids, MAX_LIST);
     if (dur && parse_duration(dur, &s.duration_seconds) != 0)
         return cli_usage_error(self("request", "create"),
                                "bad duration '%s' (want e.g. 90s, 15m, 4h, 2d)", dur);
-    if ((rc = prepare(cli, a, true, tid)))
+    if ((rc = prepare(cli, a, tid)))
         return rc;
     s.tenant_id = tid;
     s.resource_ids = ids;
@@ -502,7 +484,7 @@ static int cmd_request_list(struct cli *cli, const struct cli_args *a)
     if ((rc = time_opt(cmd, a, "from", from, &f.from)) || (rc = time_opt(cmd, a, "to", to, &f.to)))
         return rc;
     f.limit = (int)n;
-    if ((rc = prepare(cli, a, false, tid)))
+    if ((rc = prepare(cli, a, tid)))
         return rc;
     f.tenant_id = tid[0] ? tid : NULL;
     if (cli_flag(a, "mine")) {
@@ -594,14 +576,11 @@ static int cmd_request_revoke(struct cli *cli, const struct cli_args *a)
 static int cmd_ticket_create(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_reply r = {0};
-    const char *title = need(a, "ticket", "create", "title");
-    const char *desc = title ? need(a, "ticket", "create", "description") : NULL;
+    const char *title = cli_opt(a, "title"), *desc = cli_opt(a, "description");
     char tid[40];
     int rc;
 
-    if (!desc)
-        return CLI_EXIT_USAGE;
-    if ((rc = prepare(cli, a, true, tid)))
+    if ((rc = prepare(cli, a, tid)))
         return rc;
     rc = lockbox_ticket_create(cli->lb, tid, title, desc, cli_opt(a, "severity"), &r);
     return finish(cli, rc, &r, "ticket create", show_ticket);
@@ -611,7 +590,7 @@ static int cmd_ticket_show(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_reply r = {0};
     char tid[40];
-    int rc = prepare(cli, a, true, tid);
+    int rc = prepare(cli, a, tid);
 
     return rc ? rc
               : finish(cli, lockbox_ticket_get(cli->lb, tid, a->pos[0], &r), &r, "ticket show",
@@ -622,7 +601,7 @@ static int cmd_ticket_comment(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_reply r = {0};
     char tid[40];
-    int rc = prepare(cli, a, true, tid);
+    int rc = prepare(cli, a, tid);
 
     return rc ? rc
               : finish(cli, lockbox_ticket_comment(cli->lb, tid, a->pos[0], a->pos[1], &r), &r,
@@ -634,14 +613,11 @@ static int cmd_ticket_comment(struct cli *cli, const struct cli_args *a)
 static int cmd_tenant_create(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_reply r = {0};
-    const char *plan = need(a, "tenant", "create", "plan");
-    const char *user = plan ? need(a, "tenant", "create", "admin-username") : NULL;
-    const char *email = user ? need(a, "tenant", "create", "admin-email") : NULL;
+    const char *plan = cli_opt(a, "plan"), *user = cli_opt(a, "admin-username");
+    const char *email = cli_opt(a, "admin-email");
     char password[1024];
     int rc;
 
-    if (!email)
-        return CLI_EXIT_USAGE;
     if ((rc = cli_connect(cli)) || (rc = cli_read_password(cli, "Password for the tenant's admin: ",
                                                            password, sizeof(password))))
         return rc;
@@ -779,11 +755,9 @@ static int cmd_user_create(struct cli *cli, const struct cli_args *a)
     json_t *u = NULL;
     int rc;
 
-    s.username = need(a, "user", "create", "username");
-    s.email = s.username ? need(a, "user", "create", "email") : NULL;
-    if (!s.email)
-        return CLI_EXIT_USAGE;
-    if ((rc = user_create_misused(a)) || (rc = prepare(cli, a, false, tid)) ||
+    s.username = cli_opt(a, "username");
+    s.email = cli_opt(a, "email");
+    if ((rc = user_create_misused(a)) || (rc = prepare(cli, a, tid)) ||
         (rc = cli_read_password(cli, "Password for the new user: ", password, sizeof(password))))
         return rc;
     s.password = password;
@@ -810,7 +784,7 @@ static int cmd_user_list(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_reply r = {0};
     char tid[40];
-    int rc = prepare(cli, a, true, tid);
+    int rc = prepare(cli, a, tid);
 
     return rc ? rc
               : finish(cli, lockbox_user_list(cli->lb, tid, &r), &r, "user list", show_user_list);
@@ -849,14 +823,11 @@ static int user_id_of(struct cli *cli, const char *tid, const char *user, char o
 static int cmd_role_assign(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_reply r = {0};
-    const char *user = need(a, "role", "assign", "user");
-    const char *role = user ? need(a, "role", "assign", "role") : NULL;
+    const char *user = cli_opt(a, "user"), *role = cli_opt(a, "role");
     char tid[40], uid[40];
     int rc;
 
-    if (!role)
-        return CLI_EXIT_USAGE;
-    if ((rc = prepare(cli, a, true, tid)) || (rc = user_id_of(cli, tid, user, uid)))
+    if ((rc = prepare(cli, a, tid)) || (rc = user_id_of(cli, tid, user, uid)))
         return rc;
     rc = lockbox_role_assign(cli->lb, tid, uid, role, cli_opt(a, "scope"), &r);
     return finish(cli, rc, &r, "role assign", show_id);
@@ -866,7 +837,7 @@ static int cmd_role_list(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_reply r = {0};
     char tid[40];
-    int rc = prepare(cli, a, true, tid);
+    int rc = prepare(cli, a, tid);
 
     return rc ? rc
               : finish(cli, lockbox_role_list(cli->lb, tid, &r), &r, "role list", show_role_list);
@@ -876,7 +847,7 @@ static int cmd_role_remove(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_reply r = {0};
     char tid[40];
-    int rc = prepare(cli, a, true, tid);
+    int rc = prepare(cli, a, tid);
 
     return rc ? rc
               : finish(cli, lockbox_role_remove(cli->lb, tid, a->pos[0], &r), &r, "role remove",
@@ -946,7 +917,7 @@ static int cmd_webhook_add(struct cli *cli, const struct cli_args *a)
 
     if (!n)
         return cli_usage_error(self("webhook", "add"), "missing --event (give one or more)");
-    if ((rc = prepare(cli, a, false, tid)))
+    if ((rc = prepare(cli, a, tid)))
         return rc;
     rc = lockbox_webhook_add(cli->lb, tid[0] ? tid : NULL, url, events, n, &r);
     return finish(cli, rc, &r, "webhook add", show_webhook);
@@ -956,7 +927,7 @@ static int cmd_webhook_list(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_reply r = {0};
     char tid[40];
-    int rc = prepare(cli, a, false, tid);
+    int rc = prepare(cli, a, tid);
 
     return rc ? rc
               : finish(cli, lockbox_webhook_list(cli->lb, tid[0] ? tid : NULL, &r), &r,
@@ -967,7 +938,7 @@ static int cmd_webhook_remove(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_reply r = {0};
     char tid[40];
-    int rc = prepare(cli, a, false, tid);
+    int rc = prepare(cli, a, tid);
 
     return rc ? rc
               : finish(cli, lockbox_webhook_remove(cli->lb, tid[0] ? tid : NULL, a->pos[0], &r), &r,
@@ -990,14 +961,11 @@ static int cmd_check(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_check_result res;
     struct lockbox_reply r = {0};
-    const char *op = need(a, "check", NULL, "operator");
-    const char *res_id = op ? need(a, "check", NULL, "resource") : NULL;
-    const char *level = res_id ? need(a, "check", NULL, "level") : NULL;
+    const char *op = cli_opt(a, "operator"), *res_id = cli_opt(a, "resource");
+    const char *level = cli_opt(a, "level");
     char until[FORMAT_TIME_LEN];
     int rc;
 
-    if (!level)
-        return CLI_EXIT_USAGE;
     if ((rc = cli_connect(cli)))
         return rc;
     if ((rc = lockbox_check(cli->lb, op, res_id, level, &res, &r)) != 0)
@@ -1019,6 +987,7 @@ static int cmd_check(struct cli *cli, const struct cli_args *a)
 
 static int cmd_audit_search(struct cli *cli, const struct cli_args *a)
 {
+    const struct cli_command *cmd = self("audit", "search");
     struct lockbox_audit_filter f = {.activity = cli_opt(a, "activity"),
                                      .actor = cli_opt(a, "actor"),
                                      .item = cli_opt(a, "item")};
@@ -1030,11 +999,10 @@ static int cmd_audit_search(struct cli *cli, const struct cli_args *a)
     long n = 0;
 
     if (lim && parse_count(lim, 1, 1000, &n) != 0)
-        return cli_usage_error(self("audit", "search"), "bad --limit '%s' (1 to 1000)", lim);
+        return cli_usage_error(cmd, "bad --limit '%s' (1 to 1000)", lim);
     f.limit = (int)n;
-    if ((rc = time_opt(self("audit", "search"), a, "from", from, &f.from)) ||
-        (rc = time_opt(self("audit", "search"), a, "to", to, &f.to)) ||
-        (rc = prepare(cli, a, false, tid)))
+    if ((rc = time_opt(cmd, a, "from", from, &f.from)) ||
+        (rc = time_opt(cmd, a, "to", to, &f.to)) || (rc = prepare(cli, a, tid)))
         return rc;
     f.tenant_id = tid[0] ? tid : NULL;
     if (!cli_flag(a, "all"))
@@ -1048,11 +1016,11 @@ static int cmd_audit_search(struct cli *cli, const struct cli_args *a)
 
 static const struct cli_optspec no_opts[] = {{0}};
 static const struct cli_optspec login_opts[] = {
-    {"username", true, false, false}, {"totp", true, false, false}, {0}};
+    {"username", true, false, true}, {"totp", true, false, false}, {0}};
 static const struct cli_optspec create_opts[] = {
-    {"tenant", true, false, true},    {"ticket", true, false, false},
-    {"type", true, false, false},     {"resource", true, true, false},
-    {"level", true, false, false},    {"justification", true, false, false},
+    {"tenant", true, false, true},    {"ticket", true, false, true},
+    {"type", true, false, true},      {"resource", true, true, true},
+    {"level", true, false, true},     {"justification", true, false, true},
     {"duration", true, false, false}, {0}};
 static const struct cli_optspec list_opts[] = {
     {"tenant", true, false, false}, {"status", true, false, false}, {"mine", false, false, false},
@@ -1064,20 +1032,20 @@ static const struct cli_optspec review_opts[] = {{"approve", false, false, false
                                                  {0}};
 static const struct cli_optspec reason_opts[] = {{"reason", true, false, false}, {0}};
 static const struct cli_optspec ticket_opts[] = {{"tenant", true, false, true},
-                                                 {"title", true, false, false},
-                                                 {"description", true, false, false},
+                                                 {"title", true, false, true},
+                                                 {"description", true, false, true},
                                                  {"severity", true, false, false},
                                                  {0}};
 static const struct cli_optspec tenant_only[] = {{"tenant", true, false, false}, {0}};
 static const struct cli_optspec tenant_needed[] = {{"tenant", true, false, true}, {0}};
-static const struct cli_optspec tenant_create_opts[] = {{"plan", true, false, false},
-                                                        {"admin-username", true, false, false},
-                                                        {"admin-email", true, false, false},
+static const struct cli_optspec tenant_create_opts[] = {{"plan", true, false, true},
+                                                        {"admin-username", true, false, true},
+                                                        {"admin-email", true, false, true},
                                                         {0}};
 static const struct cli_optspec settings_opts[] = {{"set", true, true, false}, {0}};
 static const struct cli_optspec user_opts[] = {{"tenant", true, false, false},
-                                               {"username", true, false, false},
-                                               {"email", true, false, false},
+                                               {"username", true, false, true},
+                                               {"email", true, false, true},
                                                {"role", true, true, false},
                                                {"scope", true, false, false},
                                                {"totp", false, false, false},
@@ -1085,15 +1053,15 @@ static const struct cli_optspec user_opts[] = {{"tenant", true, false, false},
                                                {"display-name", true, false, false},
                                                {0}};
 static const struct cli_optspec role_opts[] = {{"tenant", true, false, true},
-                                               {"user", true, false, false},
-                                               {"role", true, false, false},
+                                               {"user", true, false, true},
+                                               {"role", true, false, true},
                                                {"scope", true, false, false},
                                                {0}};
 static const struct cli_optspec webhook_opts[] = {
     {"tenant", true, false, false}, {"event", true, true, false}, {0}};
-static const struct cli_optspec check_opts[] = {{"operator", true, false, false},
-                                                {"resource", true, false, false},
-                                                {"level", true, false, false},
+static const struct cli_optspec check_opts[] = {{"operator", true, false, true},
+                                                {"resource", true, false, true},
+                                                {"level", true, false, true},
                                                 {0}};
 static const struct cli_optspec audit_opts[] = {
     {"activity", true, false, false}, {"actor", true, false, false}, {"item", true, false, false},

@@ -3,7 +3,6 @@
 #include "cli/format.h"
 #include "util/timeutil.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
@@ -410,14 +409,12 @@ const char *cli_str(json_t *obj, const char *key)
     return s ? s : "-";
 }
 
-static_assert(FORMAT_TIME_LEN == 40, "cli_time's buffer is one format_time fills");
-
-void cli_time(const char *rfc3339, char out[40])
+void cli_time(const char *rfc3339, char out[FORMAT_TIME_LEN])
 {
     int64_t t;
 
     if (!rfc3339 || time_parse_rfc3339(rfc3339, &t) != 0) {
-        snprintf(out, 40, "-");
+        snprintf(out, FORMAT_TIME_LEN, "-");
         return;
     }
     format_time(t, out);

@@ -17,7 +17,7 @@ export function el(tag, attrs, ...children) {
 }
 
 // A time in the browser's zone, with the UTC time on hover (the title attribute).
-export function formatTime(rfc3339) {
+export function time(rfc3339) {
   if (!rfc3339) return el('span', {}, '—');
   const d = new Date(rfc3339);
   if (Number.isNaN(d.getTime())) return el('span', {}, String(rfc3339));
@@ -26,7 +26,7 @@ export function formatTime(rfc3339) {
 }
 
 // Seconds as the two largest units: "1 h", "3 d 4 h", "5 min 10 s", "0 s".
-export function formatDuration(seconds) {
+export function duration(seconds) {
   if (seconds === null || seconds === undefined) return '—';
   let s = Math.max(0, Math.round(seconds));
   const parts = [];
@@ -39,9 +39,6 @@ export function formatDuration(seconds) {
   if (!parts.length || (s && parts.length < 2)) parts.push(`${s} s`);
   return parts.slice(0, 2).join(' ');
 }
-
-export const time = formatTime;
-export const duration = formatDuration;
 
 // What to tell the user about a failed call: "not found" for a 404, else the server's detail.
 export function message(e, notFound) {
