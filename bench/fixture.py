@@ -33,6 +33,7 @@ eng = call("POST", "/api/v1/users", {"username": "bench-eng", "password": "bench
 call("POST", "/api/v1/users", {"username": "bench-enforcer", "password": "bench-password",
      "email": "enf@bench.test", "roles": ["enforcer"]})
 tenant = call("POST", "/api/v1/tenants", {"name": "bench", "plan": "premier",
+              "resource_scopes": ["/subscriptions"],
               "admin": {"username": "bench-admin", "password": "bench-password",
                         "email": "admin@bench.test"}})
 tadmin = call("POST", "/api/v1/login", {"username": "bench-admin",

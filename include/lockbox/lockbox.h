@@ -98,6 +98,16 @@ int lockbox_user_list(struct lockbox *lb, const char *tenant_id, struct lockbox_
 int lockbox_tenant_create(struct lockbox *lb, const char *name, const char *plan,
                           const char *admin_username, const char *admin_password,
                           const char *admin_email, struct lockbox_reply *reply);
+/* The same, giving the tenant the resource-id prefixes it owns (each set; NULL when count is
+ * 0). */
+int lockbox_tenant_create_scoped(struct lockbox *lb, const char *name, const char *plan,
+                                 const char *const *resource_scopes, size_t scope_count,
+                                 const char *admin_username, const char *admin_password,
+                                 const char *admin_email, struct lockbox_reply *reply);
+/* Adds and removes resource scopes of a tenant (platform admins); at least one of the two. */
+int lockbox_tenant_scopes_change(struct lockbox *lb, const char *tenant_id, const char *const *add,
+                                 size_t add_count, const char *const *remove, size_t remove_count,
+                                 struct lockbox_reply *reply);
 int lockbox_tenant_list(struct lockbox *lb, struct lockbox_reply *reply);
 int lockbox_tenant_get(struct lockbox *lb, const char *tenant_id, struct lockbox_reply *reply);
 int lockbox_settings_get(struct lockbox *lb, const char *tenant_id, struct lockbox_reply *reply);

@@ -114,6 +114,10 @@ void api_tenant_user_create(struct api_call *call)
     buf_release(&err);
 }
 
+/* The most resource scopes one tenant owns, and the longest one (as a resource id). */
+#define TENANT_MAX_SCOPES 1000
+#define SCOPE_MAX_LEN 512
+
 void api_tenant_create(struct api_call *call)
 {
     const char *name, *plan;
@@ -122,24 +126,29 @@ void api_tenant_create(struct api_call *call)
     struct user u = {0};
     struct buf err = BUF_INIT;
     json_t *a = json_object_get(call->body, "admin"), *body;
+    char **scopes = NULL;
+    size_t scope_count = 0;
     int rc;
 
     if (!body_object(call, false) ||
         !field_str(call, call->body, "name", true, 128, TEXT_LINE, &name) ||
-        !field_str(call, call->body, "plan", true, 32, TEXT_LINE, &plan))
+        !field_str(call, call->body, "plan", true, 32, TEXT_LINE, &plan) ||
+        !field_strv(call, call->body, "resource_scopes", false, TENANT_MAX_SCOPES, SCOPE_MAX_LEN,
+                    &scopes, &scope_count))
         return;
     if (!core_plan_is_valid(plan)) {
         api_fail(call, LB_EINVAL,
                  "plan: must be one of basic, developer, standard, professional, premier");
-        return;
+        goto out;
     }
     if (!json_is_object(a)) {
         api_fail(call, LB_EINVAL, "admin: must be an object with username, password, email");
-        return;
+        goto out;
     }
     if (!read_user_fields(call, a, &admin, false))
-        return;
-    rc = core_tenant_create(call->core, call->principal, name, plan, &admin, &t, &u, &err);
+        goto out;
+    rc = core_tenant_create(call->core, call->principal, name, plan, scopes, scope_count, &admin,
+                            &t, &u, &err);
     if (rc) {
         reply_core_error(call, rc, &err, "cannot create the tenant");
         goto out;
@@ -149,8 +158,68 @@ void api_tenant_create(struct api_call *call)
         json_object_set_new(body, "admin", user_json_with_roles(call, &u));
     reply(call, 201, body);
 out:
+    lb_free(scopes);
     tenant_clear(&t);
     user_clear(&u);
+    buf_release(&err);
+}
+
+void api_tenant_update(struct api_call *call)
+{
+    static const char *const keys[] = {"resource_scopes", "add_resource_scopes",
+                                       "remove_resource_scopes"};
+    struct scopes_change ch = {0};
+    char **set = NULL, **add = NULL, **remove = NULL;
+    struct tenant t = {0};
+    struct buf err = BUF_INIT;
+    const char *key;
+    json_t *v;
+    int rc;
+
+    if (!body_object(call, false))
+        return;
+    json_object_foreach(call->body, key, v)
+    {
+        size_t i = 0;
+        while (i < sizeof(keys) / sizeof(keys[0]) && strcmp(key, keys[i]) != 0)
+            i++;
+        if (i == sizeof(keys) / sizeof(keys[0])) {
+            api_fail(call, LB_EINVAL,
+                     "%s: not a tenant field (resource_scopes, add_resource_scopes, "
+                     "remove_resource_scopes)",
+                     key);
+            return;
+        }
+    }
+    if (json_object_size(call->body) == 0) {
+        api_fail(call, LB_EINVAL, "resource_scopes: is required (or add_/remove_resource_scopes)");
+        return;
+    }
+    ch.has_set = json_object_get(call->body, "resource_scopes") != NULL;
+    if (!field_strv(call, call->body, "resource_scopes", false, TENANT_MAX_SCOPES, SCOPE_MAX_LEN,
+                    &set, &ch.set_count) ||
+        !field_strv(call, call->body, "add_resource_scopes", false, TENANT_MAX_SCOPES,
+                    SCOPE_MAX_LEN, &add, &ch.add_count) ||
+        !field_strv(call, call->body, "remove_resource_scopes", false, TENANT_MAX_SCOPES,
+                    SCOPE_MAX_LEN, &remove, &ch.remove_count))
+        goto out;
+    if (ch.has_set && !set) {
+        api_fail(call, LB_EINVAL, "resource_scopes: must be an array of strings");
+        goto out;
+    }
+    ch.set = set;
+    ch.add = add;
+    ch.remove = remove;
+    rc = core_tenant_update_scopes(call->core, call->principal, call->params[0], &ch, &t, &err);
+    if (rc)
+        reply_core_error(call, rc, &err, "cannot change the tenant");
+    else
+        reply(call, 200, json_tenant(&t));
+out:
+    lb_free(set);
+    lb_free(add);
+    lb_free(remove);
+    tenant_clear(&t);
     buf_release(&err);
 }
 

@@ -322,9 +322,10 @@ json_t *json_settings(const struct tenant_settings *s)
 
 json_t *json_tenant(const struct tenant *t)
 {
-    return json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", t->id, "name", t->name, "plan", t->plan,
-                     "created_at", wire_time(t->created_at), "settings",
-                     json_settings(&t->settings));
+    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "id", t->id, "name", t->name, "plan",
+                     t->plan, "created_at", wire_time(t->created_at), "settings",
+                     json_settings(&t->settings), "resource_scopes",
+                     wire_strv(t->resource_scopes, t->resource_scope_count));
 }
 
 json_t *json_role(const struct role_assignment *r)

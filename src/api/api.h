@@ -97,6 +97,7 @@ void api_user_create(struct api_call *call);
 void api_tenant_create(struct api_call *call);
 void api_tenant_list(struct api_call *call);
 void api_tenant_get(struct api_call *call);
+void api_tenant_update(struct api_call *call);
 void api_tenant_user_create(struct api_call *call);
 void api_tenant_user_list(struct api_call *call);
 void api_role_assign(struct api_call *call);

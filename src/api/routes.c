@@ -14,6 +14,7 @@ const struct api_route api_routes[] = {
     {"POST", "/api/v1/tenants", api_tenant_create, true, true, "tenants.create"},
     {"GET", "/api/v1/tenants", api_tenant_list, true, false, "tenants.list"},
     {"GET", "/api/v1/tenants/{}", api_tenant_get, true, false, "tenants.get"},
+    {"PATCH", "/api/v1/tenants/{}", api_tenant_update, true, true, "tenants.update"},
     {"POST", "/api/v1/tenants/{}/users", api_tenant_user_create, true, true, "tenant_users.create"},
     {"GET", "/api/v1/tenants/{}/users", api_tenant_user_list, true, false, "tenant_users.list"},
     {"POST", "/api/v1/tenants/{}/role-assignments", api_role_assign, true, true, "roles.assign"},

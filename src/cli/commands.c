@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "cli/format.h"
 #include "cli/parse.h"
+#include "util/buf.h"
 #include "util/timeutil.h"
 
 #include <ctype.h>
@@ -227,11 +228,29 @@ static void show_request_list(json_t *l)
     show_items(l, h, k, 6);
 }
 
+/* A tenant's resource scopes as one line ("/subscriptions/s1, /subscriptions/s2"), or "-". */
+static void join_scopes(json_t *t)
+{
+    struct buf text = BUF_INIT;
+    json_t *v;
+    size_t i;
+
+    json_array_foreach(json_object_get(t, "resource_scopes"), i, v) buf_appendf(
+        &text, "%s%s", i ? ", " : "", json_string_value(v) ? json_string_value(v) : "?");
+    json_object_set_new(t, "resource_scopes_text",
+                        json_string(text.len && !text.failed ? buf_cstr(&text) : "-"));
+    buf_release(&text);
+}
+
 static void show_tenant_list(json_t *l)
 {
-    static const char *const h[] = {"ID", "NAME", "PLAN", "CREATED"};
-    static const char *const k[] = {"id", "name", "plan", "created_at"};
-    show_items(l, h, k, 4);
+    static const char *const h[] = {"ID", "NAME", "PLAN", "RESOURCE SCOPES", "CREATED"};
+    static const char *const k[] = {"id", "name", "plan", "resource_scopes_text", "created_at"};
+    json_t *t;
+    size_t i;
+
+    json_array_foreach(json_object_get(l, "items"), i, t) join_scopes(t);
+    show_items(l, h, k, 5);
 }
 
 static void show_role_list(json_t *l)
@@ -301,6 +320,8 @@ static void show_tenant(json_t *t)
     show_kv("id", cli_str(t, "id"));
     show_kv("name", cli_str(t, "name"));
     show_kv("plan", cli_str(t, "plan"));
+    join_scopes(t);
+    show_kv("resource scopes", cli_str(t, "resource_scopes_text"));
     if (json_is_object(json_object_get(t, "admin")))
         show_kv("admin", cli_str(json_object_get(t, "admin"), "username"));
 }
@@ -615,13 +636,16 @@ static int cmd_tenant_create(struct cli *cli, const struct cli_args *a)
     struct lockbox_reply r = {0};
     const char *plan = cli_opt(a, "plan"), *user = cli_opt(a, "admin-username");
     const char *email = cli_opt(a, "admin-email");
+    const char *scopes[CLI_MAX_OPTS];
+    size_t n = cli_opt_all(a, "resource-scope", scopes, CLI_MAX_OPTS);
     char password[1024];
     int rc;
 
     if ((rc = cli_connect(cli)) || (rc = cli_read_password(cli, "Password for the tenant's admin: ",
                                                            password, sizeof(password))))
         return rc;
-    rc = lockbox_tenant_create(cli->lb, a->pos[0], plan, user, password, email, &r);
+    rc = lockbox_tenant_create_scoped(cli->lb, a->pos[0], plan, scopes, n, user, password, email,
+                                      &r);
     memset(password, 0, sizeof(password));
     return finish(cli, rc, &r, "tenant create", show_tenant);
 }
@@ -634,6 +658,23 @@ static int cmd_tenant_list(struct cli *cli, const struct cli_args *a)
     (void)a;
     return rc ? rc
               : finish(cli, lockbox_tenant_list(cli->lb, &r), &r, "tenant list", show_tenant_list);
+}
+
+static int cmd_tenant_scopes(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_reply r = {0};
+    const char *add[CLI_MAX_OPTS], *remove[CLI_MAX_OPTS];
+    size_t n_add = cli_opt_all(a, "add", add, CLI_MAX_OPTS);
+    size_t n_remove = cli_opt_all(a, "remove", remove, CLI_MAX_OPTS);
+    char tid[40];
+    int rc;
+
+    if ((rc = cli_connect(cli)) || (rc = cli_tenant_id(cli, a->pos[0], tid)))
+        return rc;
+    if (n_add + n_remove == 0)
+        return finish(cli, lockbox_tenant_get(cli->lb, tid, &r), &r, "tenant scopes", show_tenant);
+    return finish(cli, lockbox_tenant_scopes_change(cli->lb, tid, add, n_add, remove, n_remove, &r),
+                  &r, "tenant scopes", show_tenant);
 }
 
 /* "KEY=VALUE" into the patch: JSON literals as they are, durations for *_seconds, lists for
@@ -1041,7 +1082,10 @@ static const struct cli_optspec tenant_needed[] = {{"tenant", true, false, true}
 static const struct cli_optspec tenant_create_opts[] = {{"plan", true, false, true},
                                                         {"admin-username", true, false, true},
                                                         {"admin-email", true, false, true},
+                                                        {"resource-scope", true, true, false},
                                                         {0}};
+static const struct cli_optspec tenant_scopes_opts[] = {
+    {"add", true, true, false}, {"remove", true, true, false}, {0}};
 static const struct cli_optspec settings_opts[] = {{"set", true, true, false}, {0}};
 static const struct cli_optspec user_opts[] = {{"tenant", true, false, false},
                                                {"username", true, false, true},
@@ -1109,11 +1153,18 @@ const struct cli_command cli_commands[] = {
     {"ticket", "comment", cmd_ticket_comment, tenant_needed, 2, 2,
      "ticket comment --tenant T K TEXT", "Adds a comment to a ticket."},
     {"tenant", "create", cmd_tenant_create, tenant_create_opts, 1, 1,
-     "tenant create NAME --plan P --admin-username U --admin-email E [--password-stdin]",
+     "tenant create NAME --plan P --admin-username U --admin-email E\n"
+     "              [--resource-scope PREFIX ...] [--password-stdin]",
      "Creates a tenant and its first admin (platform admins). Plans: basic, developer,\n"
-     "standard, professional, premier. The admin's password is asked for."},
+     "standard, professional, premier. Each --resource-scope is a resource-id prefix the\n"
+     "tenant owns (/subscriptions/s1): only its requests may name resources there, and two\n"
+     "tenants' scopes never overlap. The admin's password is asked for."},
     {"tenant", "list", cmd_tenant_list, no_opts, 0, 0, "tenant list",
-     "Lists the tenants you can see."},
+     "Lists the tenants you can see, with the resource scopes they own."},
+    {"tenant", "scopes", cmd_tenant_scopes, tenant_scopes_opts, 1, 1,
+     "tenant scopes T [--add PREFIX ...] [--remove PREFIX ...]",
+     "Shows the resource scopes a tenant owns or, with --add/--remove, changes them (platform\n"
+     "admins). A removed scope ends the tenant's grants there at the next access check."},
     {"tenant", "settings", cmd_tenant_settings, settings_opts, 1, 1,
      "tenant settings T [--set KEY=VALUE ...]",
      "Shows a tenant's settings, or changes them (tenant admins). Keys: lockbox_enabled,\n"

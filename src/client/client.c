@@ -537,17 +537,49 @@ int lockbox_user_create(struct lockbox *lb, const struct lockbox_user_spec *spec
     return simple(lb, "POST", &path, body, reply);
 }
 
+/* A new JSON array of count strings (each set), or NULL when out of memory. */
+static json_t *string_array(const char *const *v, size_t count)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; a && i < count; i++)
+        if (json_array_append_new(a, json_string(v[i])) != 0)
+            a = (json_decref(a), NULL);
+    return a;
+}
+
+/* true when v holds count set strings (v may be NULL only when count is 0). */
+static bool all_set(const char *const *v, size_t count)
+{
+    if (count && !v)
+        return false;
+    for (size_t i = 0; i < count; i++)
+        if (!is_set(v[i]))
+            return false;
+    return true;
+}
+
 int lockbox_tenant_create(struct lockbox *lb, const char *name, const char *plan,
                           const char *admin_username, const char *admin_password,
                           const char *admin_email, struct lockbox_reply *reply)
 {
+    return lockbox_tenant_create_scoped(lb, name, plan, NULL, 0, admin_username, admin_password,
+                                        admin_email, reply);
+}
+
+int lockbox_tenant_create_scoped(struct lockbox *lb, const char *name, const char *plan,
+                                 const char *const *resource_scopes, size_t scope_count,
+                                 const char *admin_username, const char *admin_password,
+                                 const char *admin_email, struct lockbox_reply *reply)
+{
     if (!is_set(name) || !is_set(plan) || !is_set(admin_username) || !admin_password ||
-        !is_set(admin_email))
+        !is_set(admin_email) || !all_set(resource_scopes, scope_count))
         return LOCKBOX_EINVAL;
     return call_json(lb, "POST", "/api/v1/tenants",
-                     json_pack("{s:s, s:s, s:{s:s, s:s, s:s}}", "name", name, "plan", plan, "admin",
-                               "username", admin_username, "password", admin_password, "email",
-                               admin_email),
+                     json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:s}}", "name", name, "plan", plan,
+                               "resource_scopes", string_array(resource_scopes, scope_count),
+                               "admin", "username", admin_username, "password", admin_password,
+                               "email", admin_email),
                      reply);
 }
 
@@ -579,6 +611,18 @@ static int on_object(struct lockbox *lb, const char *method, const char *a, cons
 int lockbox_tenant_get(struct lockbox *lb, const char *tenant_id, struct lockbox_reply *reply)
 {
     return on_object(lb, "GET", "tenants", tenant_id, NULL, NULL, NULL, reply);
+}
+
+int lockbox_tenant_scopes_change(struct lockbox *lb, const char *tenant_id, const char *const *add,
+                                 size_t add_count, const char *const *remove, size_t remove_count,
+                                 struct lockbox_reply *reply)
+{
+    if (add_count + remove_count == 0 || !all_set(add, add_count) || !all_set(remove, remove_count))
+        return LOCKBOX_EINVAL;
+    return on_object(lb, "PATCH", "tenants", tenant_id, NULL, NULL,
+                     json_pack("{s:o, s:o}", "add_resource_scopes", string_array(add, add_count),
+                               "remove_resource_scopes", string_array(remove, remove_count)),
+                     reply);
 }
 
 int lockbox_user_list(struct lockbox *lb, const char *tenant_id, struct lockbox_reply *reply)
@@ -655,19 +699,13 @@ int lockbox_webhook_add(struct lockbox *lb, const char *tenant_id, const char *u
     json_t *body, *ev;
     int rc;
 
-    if (!is_set(url) || !events || event_count == 0)
+    if (!is_set(url) || event_count == 0 || !all_set(events, event_count))
         return LOCKBOX_EINVAL;
-    for (size_t i = 0; i < event_count; i++)
-        if (!is_set(events[i]))
-            return LOCKBOX_EINVAL;
     if ((rc = webhook_path(&path, tenant_id, NULL)) != 0) {
         buf_release(&path);
         return rc;
     }
-    ev = json_array();
-    for (size_t i = 0; ev && i < event_count; i++)
-        if (json_array_append_new(ev, json_string(events[i])) != 0)
-            ev = (json_decref(ev), NULL);
+    ev = string_array(events, event_count);
     body = ev ? json_pack("{s:s, s:o}", "url", url, "events", ev) : NULL;
     return simple(lb, "POST", &path, body, reply);
 }
@@ -761,10 +799,7 @@ int lockbox_request_create(struct lockbox *lb, const struct lockbox_request_spec
         !is_set(spec->resource_type) || !is_set(spec->access_level) || !spec->justification ||
         spec->resource_count == 0 || spec->duration_seconds < 0)
         return LOCKBOX_EINVAL;
-    ids = json_array();
-    for (size_t i = 0; ids && i < spec->resource_count; i++)
-        if (json_array_append_new(ids, json_string(spec->resource_ids[i])))
-            ids = (json_decref(ids), NULL);
+    ids = string_array(spec->resource_ids, spec->resource_count);
     body = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s}", "tenant_id", spec->tenant_id, "ticket_id",
                      spec->ticket_id, "resource_type", spec->resource_type, "resource_ids", ids,
                      "access_level", spec->access_level, "justification", spec->justification);

@@ -12,12 +12,15 @@ int core_access_check(struct core *c, const struct principal *actor, const char 
                       struct grant_match *match)
 {
     bool self = strcmp(actor->username, operator_name) == 0;
+    char owner[ID_LEN];
 
     if (!principal_has_provider_role(actor, PROV_ENFORCER) &&
         !(self && principal_has_provider_role(actor, PROV_SUPPORT_ENGINEER)))
         return LB_EFORBIDDEN;
-    *allowed =
-        grants_check(c->grants, operator_name, resource_id, level, clock_now(&c->clock), match);
+    /* a grant counts only inside the resources its tenant owns now */
+    *allowed = owners_find(c->owners, resource_id, owner) &&
+               grants_check(c->grants, operator_name, resource_id, owner, level,
+                            clock_now(&c->clock), match);
     return 0;
 }
 

@@ -63,6 +63,25 @@ bool scope_is_valid(const char *scope)
     return true;
 }
 
+bool resource_id_is_valid(const char *id)
+{
+    if (!scope_is_valid(id) || strcmp(id, "/") == 0)
+        return false;
+    for (const char *seg = id + 1;; seg++) {
+        size_t len = strcspn(seg, "/");
+        if ((len == 1 && seg[0] == '.') || (len == 2 && strncmp(seg, "..", 2) == 0))
+            return false;
+        seg += len;
+        if (!*seg)
+            return true;
+    }
+}
+
+bool scopes_overlap(const char *a, const char *b)
+{
+    return scope_covers(a, b) || scope_covers(b, a);
+}
+
 bool scope_covers(const char *scope, const char *resource_id)
 {
     size_t len = strlen(scope);

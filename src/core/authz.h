@@ -44,6 +44,12 @@ const char *provider_role_name(unsigned role);
 bool tenant_role_is_valid(const char *name);
 /* true when scope is "/" or "/seg[/seg...]" with non-empty segments and no trailing slash. */
 bool scope_is_valid(const char *scope);
+/* true when id names a resource, or a tenant's resource scope: "/seg[/seg...]" as
+ * scope_is_valid, but never "/" alone and with no "." or ".." segment (so no door that
+ * normalises paths reads it as another resource). */
+bool resource_id_is_valid(const char *id);
+/* true when one of the two scopes covers the other. */
+bool scopes_overlap(const char *a, const char *b);
 /* true when scope covers resource_id on whole path segments. */
 bool scope_covers(const char *scope, const char *resource_id);
 

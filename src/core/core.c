@@ -85,6 +85,23 @@ static int load_grant(void *ctx, const struct request *req)
     return grants_add(ctx, req);
 }
 
+/* Loads every tenant's resource scopes into the owners index. */
+static int owners_load(struct core *c)
+{
+    struct tenant *all = NULL;
+    size_t n = 0;
+    int rc = c->store->ops->tenant_list(c->store, NULL, &all, &n);
+
+    for (size_t i = 0; i < n; i++) {
+        if (!rc)
+            rc = owners_set(c->owners, all[i].id, all[i].resource_scopes,
+                            all[i].resource_scope_count);
+        tenant_clear(&all[i]);
+    }
+    lb_free(all);
+    return rc;
+}
+
 static int page_key_load(struct core *c)
 {
     char *hex = NULL;
@@ -131,9 +148,10 @@ int core_new(struct store *st, struct clock clock, struct policy *policy,
     pthread_rwlock_init(&c->policy_lock, NULL);
     c->grants = grants_new();
     c->sessions = session_cache_new();
-    if (!c->grants || !c->sessions)
+    c->owners = owners_new();
+    if (!c->grants || !c->sessions || !c->owners)
         goto fail;
-    if ((rc = page_key_load(c)) != 0)
+    if ((rc = page_key_load(c)) != 0 || (rc = owners_load(c)) != 0)
         goto fail;
     if ((rc = st->ops->request_each_approved(st, load_grant, c->grants)) != 0)
         goto fail;
@@ -150,6 +168,7 @@ void core_free(struct core *c)
         return;
     policy_free(c->policy);
     grants_free(c->grants);
+    owners_free(c->owners);
     session_cache_free(c->sessions);
     pthread_rwlock_destroy(&c->policy_lock);
     sodium_memzero(c->page_key, sizeof(c->page_key));

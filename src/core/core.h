@@ -116,14 +116,39 @@ bool core_plan_is_eligible(const char *plan);
 /* true when plan is one of API.md's plans. */
 bool core_plan_is_valid(const char *plan);
 
+/* Creates a tenant owning scopes (resource-id prefixes, see resource_id_is_valid) and its
+ * first tenant_admin (platform_admin only). Scopes that overlap each other: LB_EINVAL; one
+ * that overlaps another tenant's: LB_ECONFLICT. */
 LB_MUST_CHECK int core_tenant_create(struct core *c, const struct principal *actor,
-                                     const char *name, const char *plan,
-                                     const struct user_create *admin, struct tenant *out,
-                                     struct user *admin_out, struct buf *err);
+                                     const char *name, const char *plan, char *const *scopes,
+                                     size_t scope_count, const struct user_create *admin,
+                                     struct tenant *out, struct user *admin_out, struct buf *err);
 LB_MUST_CHECK int core_tenant_get(struct core *c, const struct principal *actor, const char *id,
                                   struct tenant *out);
 LB_MUST_CHECK int core_tenant_list(struct core *c, const struct principal *actor,
                                    struct tenant **items, size_t *count);
+
+/* A change of a tenant's resource scopes: the whole new set (has_set), or scopes to add and
+ * to remove (each must be held), or both (set first). Every array is borrowed. */
+struct scopes_change {
+    bool has_set;
+    char *const *set;
+    size_t set_count;
+    char *const *add;
+    size_t add_count;
+    char *const *remove;
+    size_t remove_count;
+};
+
+/* Changes the resource scopes a tenant owns (platform_admin only) and audits it
+ * (tenant.scopes.update); the doors stop honouring grants on a removed scope at once. The
+ * same errors as core_tenant_create, and LB_EINVAL for removing a scope the tenant lacks. */
+LB_MUST_CHECK int core_tenant_update_scopes(struct core *c, const struct principal *actor,
+                                            const char *tenant_id,
+                                            const struct scopes_change *change, struct tenant *out,
+                                            struct buf *err);
+/* true when one of t's resource scopes covers resource_id. */
+bool core_tenant_owns(const struct tenant *t, const char *resource_id);
 
 struct settings_patch {
     bool has_lockbox_enabled, has_pending_expiry, has_default_grant, has_max_grant,

@@ -7,6 +7,7 @@
 
 #include "audit/audit.h"
 #include "core/core.h"
+#include "core/owners.h"
 
 #include <pthread.h>
 #include <sodium.h>
@@ -20,6 +21,7 @@ struct core {
     pthread_rwlock_t policy_lock;
     struct policy *policy;          /* (owned) guarded by policy_lock */
     struct grants *grants;          /* (owned) */
+    struct owners *owners;          /* (owned) which tenant owns a resource, for the doors */
     struct session_cache *sessions; /* (owned) */
     core_deadline_fn *on_deadline;
     void *on_deadline_ctx;

@@ -13,6 +13,7 @@ struct grant_entry {
     uint64_t hash;
     char *operator_name, *resource_id; /* (owned) */
     char request_id[ID_LEN];
+    char tenant_id[ID_LEN]; /* the request's tenant */
     enum access_level level;
     int64_t ends_at;
 };
@@ -123,6 +124,8 @@ int grants_add(struct grants *g, const struct request *req)
             goto out;
         memcpy(e->request_id, req->id, ID_LEN - 1);
         e->request_id[ID_LEN - 1] = '\0';
+        memcpy(e->tenant_id, req->tenant_id, ID_LEN - 1);
+        e->tenant_id[ID_LEN - 1] = '\0';
         e->level = req->access_level;
         e->ends_at = req->grant_ends_at;
         e->hash = entry_hash(g, e->operator_name, e->resource_id);
@@ -168,7 +171,8 @@ void grants_remove(struct grants *g, const struct request *req)
 }
 
 bool grants_check(struct grants *g, const char *operator_name, const char *resource_id,
-                  enum access_level level, int64_t now, struct grant_match *match)
+                  const char *owner_id, enum access_level level, int64_t now,
+                  struct grant_match *match)
 {
     uint64_t h = entry_hash(g, operator_name, resource_id);
     bool found = false;
@@ -176,7 +180,7 @@ bool grants_check(struct grants *g, const char *operator_name, const char *resou
     pthread_rwlock_rdlock(&g->lock);
     for (struct grant_entry *e = g->buckets[h & (g->bucket_count - 1)]; e; e = e->next) {
         if (e->hash != h || e->level < level || e->ends_at <= now ||
-            strcmp(e->operator_name, operator_name) != 0 ||
+            strcmp(e->tenant_id, owner_id) != 0 || strcmp(e->operator_name, operator_name) != 0 ||
             strcmp(e->resource_id, resource_id) != 0)
             continue;
         if (!found || e->ends_at > match->ends_at) {

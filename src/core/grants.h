@@ -31,10 +31,12 @@ void grants_free(struct grants *g);
 LB_MUST_CHECK int grants_add(struct grants *g, const struct request *req);
 /* Removes the grant of a request (no-op when absent). */
 void grants_remove(struct grants *g, const struct request *req);
-/* true when operator holds a grant on resource_id at level or above that has not ended at
- * now; *match then names the grant that ends last. */
+/* true when operator holds a grant of a request of tenant owner_id (the resource's owner now)
+ * on resource_id at level or above that has not ended at now; *match then names the grant
+ * that ends last. */
 bool grants_check(struct grants *g, const char *operator_name, const char *resource_id,
-                  enum access_level level, int64_t now, struct grant_match *match);
+                  const char *owner_id, enum access_level level, int64_t now,
+                  struct grant_match *match);
 /* The number of (operator, resource) entries, for metrics and tests. */
 size_t grants_count(struct grants *g);
 

@@ -127,6 +127,18 @@ static int check_create(struct core *c, const struct request_create *in, struct 
         return core_fail(err, LB_EINVAL, "ticket_id: no such ticket in this tenant");
     if (rc)
         return rc;
+    for (size_t i = 0; i < in->resource_count; i++) {
+        if (!resource_id_is_valid(in->resource_ids[i]))
+            return core_fail(err, LB_EINVAL,
+                             "resource_ids[%zu]: '%s' is not a resource id ('/seg[/seg...]', no "
+                             "empty, '.' or '..' segment)",
+                             i, in->resource_ids[i]);
+        if (!core_tenant_owns(&cx->tenant, in->resource_ids[i]))
+            return core_fail(err, LB_EINVAL,
+                             "resource_ids[%zu]: '%s' does not belong to this tenant (outside its "
+                             "resource scopes)",
+                             i, in->resource_ids[i]);
+    }
     pthread_rwlock_rdlock(&c->policy_lock);
     bool known = policy_has_type(c->policy, in->resource_type);
     if (known) {

@@ -3,6 +3,7 @@
 #include "core_int.h"
 #include "util/mem.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "util/banned.h"
@@ -158,9 +159,56 @@ int core_user_list(struct core *c, const struct principal *actor, const char *te
     return rc;
 }
 
+bool core_tenant_owns(const struct tenant *t, const char *resource_id)
+{
+    for (size_t i = 0; i < t->resource_scope_count; i++)
+        if (scope_covers(t->resource_scopes[i], resource_id))
+            return true;
+    return false;
+}
+
+/* Checks that scopes are resource prefixes that overlap neither each other nor a scope of
+ * another tenant (read inside the caller's write transaction, so none can appear meanwhile). */
+static int scopes_check(struct core *c, const char *tenant_id, char *const *scopes, size_t count,
+                        struct buf *err)
+{
+    struct tenant *all = NULL;
+    size_t n = 0;
+    int rc;
+
+    for (size_t i = 0; i < count; i++) {
+        if (!resource_id_is_valid(scopes[i]))
+            return core_fail(err, LB_EINVAL,
+                             "resource_scopes: '%s' is not a resource prefix ('/seg[/seg...]', "
+                             "no empty, '.' or '..' segment)",
+                             scopes[i]);
+        for (size_t j = 0; j < i; j++)
+            if (scopes_overlap(scopes[i], scopes[j]))
+                return core_fail(err, LB_EINVAL, "resource_scopes: '%s' and '%s' overlap",
+                                 scopes[j], scopes[i]);
+    }
+    if ((rc = c->store->ops->tenant_list(c->store, NULL, &all, &n)) != 0)
+        return rc;
+    for (size_t t = 0; t < n && !rc; t++) {
+        if (strcmp(all[t].id, tenant_id) == 0)
+            continue;
+        for (size_t j = 0; j < all[t].resource_scope_count && !rc; j++)
+            for (size_t i = 0; i < count && !rc; i++)
+                if (scopes_overlap(scopes[i], all[t].resource_scopes[j]))
+                    rc = core_fail(err, LB_ECONFLICT,
+                                   "resource_scopes: '%s' overlaps '%s' of tenant '%s'", scopes[i],
+                                   all[t].resource_scopes[j], all[t].name);
+    }
+    for (size_t t = 0; t < n; t++)
+        tenant_clear(&all[t]);
+    lb_free(all);
+    return rc;
+}
+
 int core_tenant_create(struct core *c, const struct principal *actor, const char *name,
-                       const char *plan, const struct user_create *admin, struct tenant *out,
-                       struct user *admin_out, struct buf *err)
+                       const char *plan, char *const *scopes, size_t scope_count,
+                       const struct user_create *admin, struct tenant *out, struct user *admin_out,
+                       struct buf *err)
 {
     static char *const admin_role[] = {"tenant_admin"};
     char id[ID_LEN], totp_unused[TOTP_SECRET_LEN];
@@ -180,21 +228,26 @@ int core_tenant_create(struct core *c, const struct principal *actor, const char
     out->settings.lockbox_enabled = core_plan_is_eligible(plan);
     out->settings.notification_emails = NULL;
     out->settings.notification_email_count = 0;
-    if (!out->id || !out->name || !out->plan) {
+    memset(admin_out, 0, sizeof(*admin_out));
+    if (!out->id || !out->name || !out->plan ||
+        strv_dup(scopes, scope_count, &out->resource_scopes) != 0) {
         tenant_clear(out);
         return LB_ENOMEM;
     }
+    out->resource_scope_count = scope_count;
     struct user_create a = *admin;
     a.totp = false;
     struct audit_entry e = core_audit_entry(c, actor, "tenant.create", id, id);
     const struct audit_field f[] = {AF_STR("name", name), AF_STR("plan", plan),
-                                    AF_STR("admin", admin->username)};
+                                    AF_STR("admin", admin->username),
+                                    AF_STRV("resource_scopes", scopes, scope_count)};
     e.fields = f;
-    e.field_count = 3;
-    memset(admin_out, 0, sizeof(*admin_out));
+    e.field_count = 4;
     if ((rc = core_tx_begin(c)) != 0)
         goto out;
-    rc = c->store->ops->tenant_insert(c->store, out);
+    rc = scopes_check(c, id, scopes, scope_count, err);
+    if (!rc)
+        rc = c->store->ops->tenant_insert(c->store, out);
     if (rc == LB_EEXISTS)
         rc = core_fail(err, LB_EEXISTS, "a tenant named '%s' exists", name);
     if (!rc)
@@ -202,6 +255,8 @@ int core_tenant_create(struct core *c, const struct principal *actor, const char
     if (!rc)
         rc = user_insert(c, actor, id, &a, admin_out, admin_role, 1, totp_unused, err);
     rc = core_tx_end(c, rc);
+    if (!rc)
+        rc = owners_set(c->owners, id, scopes, scope_count);
 out:
     if (rc) {
         tenant_clear(out);
@@ -223,6 +278,100 @@ int core_tenant_list(struct core *c, const struct principal *actor, struct tenan
         return LB_EFORBIDDEN;
     return c->store->ops->tenant_list(
         c->store, principal_is_provider(actor) ? NULL : actor->tenant_id, items, count);
+}
+
+/* Index of scope in v, or -1. */
+static ptrdiff_t strv_find(char *const *v, size_t count, const char *scope)
+{
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(v[i], scope) == 0)
+            return (ptrdiff_t)i;
+    return -1;
+}
+
+/* Makes t's scopes what change says, in place. */
+static int scopes_apply(struct tenant *t, const struct scopes_change *ch, struct buf *err)
+{
+    size_t cap = (ch->has_set ? ch->set_count : t->resource_scope_count) + ch->add_count;
+    char **v = lb_calloc(cap ? cap : 1, sizeof(*v));
+    size_t n = 0;
+    int rc = 0;
+
+    if (!v)
+        return LB_ENOMEM;
+    if (ch->has_set) {
+        memcpy(v, ch->set, ch->set_count * sizeof(*v));
+        n = ch->set_count;
+    } else {
+        memcpy(v, t->resource_scopes, t->resource_scope_count * sizeof(*v));
+        n = t->resource_scope_count;
+    }
+    for (size_t i = 0; i < ch->remove_count && !rc; i++) {
+        ptrdiff_t at = strv_find(v, n, ch->remove[i]);
+        if (at < 0)
+            rc = core_fail(err, LB_EINVAL, "remove: '%s' is not a resource scope of this tenant",
+                           ch->remove[i]);
+        else
+            v[at] = v[--n];
+    }
+    for (size_t i = 0; i < ch->add_count && !rc; i++)
+        v[n++] = ch->add[i];
+    char **copy = NULL;
+    if (!rc && (rc = strv_dup(v, n, &copy)) == 0) {
+        strv_free(t->resource_scopes, t->resource_scope_count);
+        t->resource_scopes = copy;
+        t->resource_scope_count = n;
+    }
+    lb_free(v);
+    return rc;
+}
+
+int core_tenant_update_scopes(struct core *c, const struct principal *actor, const char *tenant_id,
+                              const struct scopes_change *change, struct tenant *out,
+                              struct buf *err)
+{
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!principal_has_provider_role(actor, PROV_PLATFORM_ADMIN)) {
+        rc = core_tenant_load_visible(c, actor, tenant_id, out);
+        tenant_clear(out);
+        if (rc == LB_ENOTFOUND)
+            return core_fail(err, rc, "no such tenant");
+        return core_fail(err, LB_EFORBIDDEN,
+                         "only a platform_admin changes the resources a tenant owns");
+    }
+    if (!id_is_valid(tenant_id))
+        return core_fail(err, LB_ENOTFOUND, "no such tenant");
+    if ((rc = core_tx_begin(c)) != 0)
+        return rc;
+    rc = c->store->ops->tenant_get(c->store, tenant_id, out);
+    if (rc == LB_ENOTFOUND)
+        rc = core_fail(err, rc, "no such tenant");
+    if (!rc)
+        rc = scopes_apply(out, change, err);
+    if (!rc)
+        rc = scopes_check(c, tenant_id, out->resource_scopes, out->resource_scope_count, err);
+    if (!rc)
+        rc = c->store->ops->tenant_update_scopes(c->store, out);
+    if (!rc) {
+        struct audit_entry e =
+            core_audit_entry(c, actor, "tenant.scopes.update", tenant_id, tenant_id);
+        const struct audit_field f[] = {
+            AF_STRV("resource_scopes", out->resource_scopes, out->resource_scope_count),
+            AF_STRV("added", change->add, change->add_count),
+            AF_STRV("removed", change->remove, change->remove_count),
+        };
+        e.fields = f;
+        e.field_count = 3;
+        rc = audit_append(c->store, &e, NULL);
+    }
+    rc = core_tx_end(c, rc);
+    if (!rc)
+        rc = owners_set(c->owners, tenant_id, out->resource_scopes, out->resource_scope_count);
+    if (rc)
+        tenant_clear(out);
+    return rc;
 }
 
 static int settings_apply(struct tenant *t, const struct settings_patch *p, struct buf *err)
@@ -304,12 +453,19 @@ int core_settings_update(struct core *c, const struct principal *actor, const ch
     return rc;
 }
 
+/* true when a role at scope (not "/") reaches only resources the tenant owns. */
+static bool scope_inside_tenant(const struct tenant *t, const char *scope)
+{
+    return resource_id_is_valid(scope) && core_tenant_owns(t, scope);
+}
+
 int core_role_assign(struct core *c, const struct principal *actor, const char *tenant_id,
                      const char *user_id, const char *role, const char *scope,
                      struct role_assignment *out, struct buf *err)
 {
     char id[ID_LEN];
     struct user u = {0};
+    struct tenant t = {0};
     int rc = require_tenant_admin(actor, tenant_id);
 
     if (rc)
@@ -325,6 +481,13 @@ int core_role_assign(struct core *c, const struct principal *actor, const char *
     rc = id_is_valid(user_id) ? c->store->ops->user_get(c->store, user_id, &u) : LB_ENOTFOUND;
     if (rc == LB_ENOTFOUND || (rc == 0 && (!u.tenant_id || strcmp(u.tenant_id, tenant_id) != 0)))
         rc = core_fail(err, LB_EINVAL, "user_id: no such user in this tenant");
+    if (!rc && strcmp(scope, "/") != 0 &&
+        (rc = c->store->ops->tenant_get(c->store, tenant_id, &t)) == 0 &&
+        !scope_inside_tenant(&t, scope))
+        rc = core_fail(err, LB_EINVAL,
+                       "scope: '%s' is outside the resources the tenant owns (its resource "
+                       "scopes, or '/')",
+                       scope);
     id_new(id);
     struct role_assignment r = {.id = id,
                                 .tenant_id = (char *)tenant_id,
@@ -348,6 +511,7 @@ int core_role_assign(struct core *c, const struct principal *actor, const char *
         rc = c->store->ops->role_get(c->store, id, out);
     rc = core_tx_end(c, rc);
     user_clear(&u);
+    tenant_clear(&t);
     if (rc)
         role_assignment_clear(out);
     return rc;

@@ -266,6 +266,25 @@ static int start_notifications(struct daemon *d)
     return 0;
 }
 
+/* A tenant that owns no resource scope can receive no request (stores made before scopes
+ * existed have none): say so at every start until the platform admin gives it some. */
+static void warn_unscoped_tenants(struct store *st)
+{
+    struct tenant *all = NULL;
+    size_t n = 0;
+
+    if (st->ops->tenant_list(st, NULL, &all, &n) != 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        if (all[i].resource_scope_count == 0)
+            log_warn("tenant owns no resource scope, so it can receive no request: id=%s "
+                     "name=\"%s\" (give it some: lockbox tenant scopes %s --add PREFIX)",
+                     all[i].id, all[i].name, all[i].id);
+        tenant_clear(&all[i]);
+    }
+    lb_free(all);
+}
+
 static int daemon_start(struct daemon *d)
 {
     struct buf err = BUF_INIT;
@@ -312,6 +331,7 @@ static int daemon_start(struct daemon *d)
     }
     if (created)
         log_info("bootstrap: created user=admin token_file=%s/bootstrap-token", d->cfg.data_dir);
+    warn_unscoped_tenants(d->store);
     /* Deadlines that passed while we were down are settled before the first request is
      * served, so no client ever reads a request that should have expired. */
     int64_t next_deadline = 0;

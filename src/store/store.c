@@ -45,6 +45,7 @@ void tenant_clear(struct tenant *t)
     lb_free(t->name);
     lb_free(t->plan);
     tenant_settings_clear(&t->settings);
+    strv_free(t->resource_scopes, t->resource_scope_count);
     memset(t, 0, sizeof(*t));
 }
 

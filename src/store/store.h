@@ -34,6 +34,11 @@
  *   outbox(seq INTEGER PK, id UNIQUE, tenant_id, request_id, event, channel, recipient,
  *          webhook_id, payload, tenant_visible, created_at, status, attempts,
  *          next_attempt_at, last_attempt_at, delivered_at, last_error)   the outbox
+ * Migration 3 (resources belong to their tenant):
+ *   tenants + resource_scopes ('\n'-joined prefixes; '' for stores made before: none owned)
+ *   That two tenants' scopes never overlap is core's rule, checked inside the write
+ *   transaction that changes them (SQLite has one writer; a backend with concurrent writers
+ *   must serialise those transactions).
  */
 #ifndef LB_STORE_STORE_H
 #define LB_STORE_STORE_H
@@ -74,6 +79,8 @@ struct tenant {
     char *id, *name, *plan; /* (owned) */
     int64_t created_at;
     struct tenant_settings settings;
+    char **resource_scopes; /* (owned) the resource-id prefixes the tenant owns */
+    size_t resource_scope_count;
 };
 
 struct user {
@@ -276,6 +283,8 @@ struct store_ops {
     int (*tenant_get)(struct store *st, const char *id, struct tenant *out);
     int (*tenant_list)(struct store *st, const char *only_id, struct tenant **items, size_t *count);
     int (*tenant_update_settings)(struct store *st, const struct tenant *t);
+    /* Replaces the tenant's resource scopes with t's. */
+    int (*tenant_update_scopes)(struct store *st, const struct tenant *t);
 
     int (*user_insert)(struct store *st, const struct user *u);
     int (*user_get)(struct store *st, const char *id, struct user *out);

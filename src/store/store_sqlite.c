@@ -315,6 +315,8 @@ static const char *const migrations[] = {
     "CREATE INDEX outbox_due ON outbox(channel, next_attempt_at) WHERE status='pending';"
     "CREATE INDEX outbox_request ON outbox(request_id, seq);"
     "CREATE INDEX outbox_status ON outbox(status);",
+    /* 3: resources belong to their tenant */
+    "ALTER TABLE tenants ADD COLUMN resource_scopes TEXT NOT NULL DEFAULT '';",
 };
 
 static int migrate(struct conn *s, struct buf *err)
@@ -535,7 +537,7 @@ static int sq_meta_set(struct store *base, const char *key, const char *value)
 #define TENANT_COLS                                                                                \
     "id, name, plan, created_at, lockbox_enabled, pending_expiry_seconds, default_grant_seconds,"  \
     " max_grant_seconds, required_approvals, notification_emails, email_links,"                    \
-    " reminder_before_seconds"
+    " reminder_before_seconds, resource_scopes"
 
 static int read_tenant(sqlite3_stmt *st, struct tenant *t)
 {
@@ -556,6 +558,9 @@ static int read_tenant(sqlite3_stmt *st, struct tenant *t)
                          &t->settings.notification_email_count);
     t->settings.email_links = sqlite3_column_int(st, 10) != 0;
     t->settings.reminder_before_seconds = sqlite3_column_int64(st, 11);
+    if (!rc)
+        rc = sqs_split_lines((const char *)sqlite3_column_text(st, 12), &t->resource_scopes,
+                             &t->resource_scope_count);
     if (oom || rc) {
         tenant_clear(t);
         return LB_ENOMEM;
@@ -584,28 +589,58 @@ static void bind_settings(sqlite3_stmt *st, int first, const struct tenant_setti
 static int sq_tenant_insert(struct store *base, const struct tenant *t)
 {
     static const char sql[] =
-        "INSERT INTO tenants(" TENANT_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?)";
+        "INSERT INTO tenants(" TENANT_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)";
     struct sqlite_store *s = sqs_of(base);
     char *emails =
         sqs_join_lines(t->settings.notification_emails, t->settings.notification_email_count);
+    char *scopes = sqs_join_lines(t->resource_scopes, t->resource_scope_count);
     struct conn *cn;
     sqlite3_stmt *st;
-    int rc = LB_ESTORE;
+    int rc = LB_ENOMEM;
 
-    if (!emails)
-        return LB_ENOMEM;
+    if (!emails || !scopes)
+        goto out;
     cn = sqs_acquire(s, CONN_WRITE);
     st = sqs_stmt(cn, sql);
+    rc = LB_ESTORE;
     if (st) {
         sqs_bind_text(st, 1, t->id);
         sqs_bind_text(st, 2, t->name);
         sqs_bind_text(st, 3, t->plan);
         sqlite3_bind_int64(st, 4, t->created_at);
         bind_settings(st, 5, &t->settings, emails);
+        sqs_bind_text(st, 13, scopes);
         rc = sqs_run(cn, st);
     }
     rc = sqs_release(s, cn, rc);
+out:
     lb_free(emails);
+    lb_free(scopes);
+    return rc;
+}
+
+static int sq_tenant_update_scopes(struct store *base, const struct tenant *t)
+{
+    static const char sql[] = "UPDATE tenants SET resource_scopes=? WHERE id=?";
+    struct sqlite_store *s = sqs_of(base);
+    char *scopes = sqs_join_lines(t->resource_scopes, t->resource_scope_count);
+    struct conn *cn;
+    sqlite3_stmt *st;
+    int rc = LB_ESTORE;
+
+    if (!scopes)
+        return LB_ENOMEM;
+    cn = sqs_acquire(s, CONN_WRITE);
+    st = sqs_stmt(cn, sql);
+    if (st) {
+        sqs_bind_text(st, 1, scopes);
+        sqs_bind_text(st, 2, t->id);
+        rc = sqs_run(cn, st);
+        if (rc == 0 && sqlite3_changes(cn->db) == 0)
+            rc = LB_ENOTFOUND;
+    }
+    rc = sqs_release(s, cn, rc);
+    lb_free(scopes);
     return rc;
 }
 
@@ -1742,6 +1777,7 @@ static const struct store_ops sqlite_ops = {
     .tenant_get = sq_tenant_get,
     .tenant_list = sq_tenant_list,
     .tenant_update_settings = sq_tenant_update_settings,
+    .tenant_update_scopes = sq_tenant_update_scopes,
     .user_insert = sq_user_insert,
     .user_get = sq_user_get,
     .user_get_by_username = sq_user_get_by_username,

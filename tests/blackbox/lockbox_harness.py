@@ -318,8 +318,10 @@ def scope_for(srv, results, lockbox_cli=None):
         c.secret = u.get("totp_secret")
         return c
 
-    def tenant(name, plan="standard"):
+    def tenant(name, plan="standard", scopes=None):
+        """A tenant owning scopes (default: /subscriptions/NAME) and its admin's client."""
         body = {"name": name, "plan": plan,
+                "resource_scopes": scopes if scopes is not None else [f"/subscriptions/{name}"],
                 "admin": {"username": f"{name}-admin", "password": PASSWORD,
                           "email": f"admin@{name}.example"}}
         t = must(admin.post("/api/v1/tenants", body), 201)
@@ -350,8 +352,9 @@ def scope_for(srv, results, lockbox_cli=None):
         w.reviewer = provider_user(f"{prefix}-reviewer", ["internal_approver"])
         w.enforcer = provider_user(f"{prefix}-enforcer", ["enforcer"], with_totp=False)
         w.pauditor = provider_user(f"{prefix}-pauditor", ["auditor"], with_totp=False)
-        w.a = tenant(f"{prefix}-contoso")
-        w.b = tenant(f"{prefix}-fabrikam")
+        w.a = tenant(f"{prefix}-contoso",
+                     scopes=["/subscriptions/s1", "/subscriptions/s2", "/subscriptions/s10"])
+        w.b = tenant(f"{prefix}-fabrikam", scopes=["/subscriptions/b1"])
         w.a_admin = w.a["admin_client"]
         w.b_admin = w.b["admin_client"]
         w.a_approver = tenant_user(w.a, f"{prefix}-a-approver", "lockbox_approver")
@@ -370,7 +373,7 @@ def scope_for(srv, results, lockbox_cli=None):
         t = t or w.a
         tk = ticket_ or (w.a_ticket if t is w.a else w.b_ticket)
         body = {"tenant_id": t["id"], "ticket_id": tk["id"], "resource_type": rtype,
-                "resource_ids": resources or ["/subscriptions/s1/vms/vm1"],
+                "resource_ids": resources or [t["resource_scopes"][0] + "/vms/vm1"],
                 "access_level": level, "justification": "investigate the boot failure"}
         if duration is not None:
             body["duration_seconds"] = duration

@@ -75,6 +75,7 @@ export async function seed(url, token) {
   const w = { api, login, eng };
   for (const name of ['contoso', 'fabrikam']) {
     const t = await api(token, 'POST', '/api/v1/tenants', { name, plan: 'developer',
+      resource_scopes: name === 'contoso' ? ['/subscriptions/s1', '/subscriptions/s2'] : [`/subscriptions/${name}`],
       admin: { username: `${name}-admin`, password: PASSWORD, email: `admin@${name}.example` } });
     const admin = await login(`${name}-admin`);
     const user = async (username, role) => {
@@ -91,7 +92,7 @@ export async function seed(url, token) {
   w.engToken = await login('eve', totp(eng.totp_secret));
   w.request = (name, extra) => api(w.engToken, 'POST', '/api/v1/requests', {
     tenant_id: w[name].tenant.id, ticket_id: w[name].ticket.id, resource_type: 'vm.remote_access',
-    resource_ids: ['/subscriptions/s1/vms/vm1'], access_level: 'read',
+    resource_ids: [`${w[name].tenant.resource_scopes[0]}/vms/vm1`], access_level: 'read',
     justification: 'Read the boot log', duration_seconds: 3600, ...extra });
   return w;
 }

@@ -120,6 +120,11 @@ test('an approver who is no admin cannot reach settings; an admin changes them',
     await page.getByRole('button', { name: 'Sign out' }).click();
     await signIn(page, srv.url, 'contoso-admin');
     await page.getByRole('link', { name: 'Settings' }).click();
+    const owned = page.getByRole('list', { name: 'Resources this tenant owns' });
+    assert.deepEqual(await owned.getByRole('listitem').allTextContents(),
+      ['/subscriptions/s1', '/subscriptions/s2']);
+    assert.equal(await page.getByRole('textbox', { name: /resource/i }).count(), 0,
+      'the provider sets the resources: nothing to edit here');
     await page.getByLabel('Required approvals').fill('2');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByText('Settings saved.').waitFor();

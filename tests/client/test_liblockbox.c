@@ -147,6 +147,16 @@ static const char *field(json_t *j, const char *name)
     return json_string_value(json_object_get(j, name));
 }
 
+/* true when the tenant j owns exactly the one scope only. */
+static bool scopes_are(json_t *j, const char *only)
+{
+    json_t *want = json_pack("[s]", only);
+    bool same = json_equal(json_object_get(j, "resource_scopes"), want) == 1;
+
+    json_decref(want);
+    return same;
+}
+
 /* ---- setup: a user who is platform admin and enforcer, and a tenant ---- */
 
 static int setup(struct lockbox *admin)
@@ -158,7 +168,8 @@ static int setup(struct lockbox *admin)
                                   .email = "lbt@provider.example",
                                   .roles = roles,
                                   .role_count = 2};
-    char name[64], admin_name[80];
+    char name[64], admin_name[80], scope[64], scope2[64];
+    const char *scopes[] = {scope, scope2};
     json_t *j;
     int rc;
 
@@ -177,13 +188,29 @@ static int setup(struct lockbox *admin)
 
     snprintf(name, sizeof(name), "lbt-%ld", (long)getpid());
     snprintf(admin_name, sizeof(admin_name), "%s-admin", name);
-    rc = lockbox_tenant_create(admin, name, "standard", admin_name, PASSWORD, "admin@lbt.example",
-                               &r);
+    snprintf(scope, sizeof(scope), "/lbt/%ld", (long)getpid());
+    snprintf(scope2, sizeof(scope2), "/lbt2/%ld", (long)getpid());
+    rc = lockbox_tenant_create_scoped(admin, name, "standard", scopes, 1, admin_name, PASSWORD,
+                                      "admin@lbt.example", &r);
     j = body_json(&r);
     if (field(j, "id"))
         snprintf(tenant_id, sizeof(tenant_id), "%s", field(j, "id"));
-    CHECK(rc == 0 && tenant_id[0], "tenant_create: %d %s", rc, r.detail ? r.detail : "");
+    CHECK(rc == 0 && tenant_id[0], "tenant_create_scoped: %d %s", rc, r.detail ? r.detail : "");
+    CHECK(scopes_are(j, scope), "the tenant owns the scope given: %s", r.body ? r.body : "");
     json_decref(j);
+    lockbox_reply_clear(&r);
+
+    /* scopes change: add one, remove the first; nothing to change is refused before a call */
+    rc = lockbox_tenant_scopes_change(admin, tenant_id, scopes + 1, 1, scopes, 1, &r);
+    j = body_json(&r);
+    CHECK(rc == 0 && scopes_are(j, scope2), "tenant_scopes_change: %d %s", rc,
+          r.body ? r.body : "");
+    json_decref(j);
+    lockbox_reply_clear(&r);
+    rc = lockbox_tenant_scopes_change(admin, tenant_id, NULL, 0, NULL, 0, &r);
+    CHECK(rc == LOCKBOX_EINVAL && !r.body, "tenant_scopes_change with nothing: %d", rc);
+    rc = lockbox_tenant_scopes_change(admin, tenant_id, scopes, 1, scopes + 1, 1, &r);
+    CHECK(rc == 0, "tenant_scopes_change back: %d", rc);
     lockbox_reply_clear(&r);
 
     /* A tenant user has no isolated_identity nor provider roles: refused, not dropped. */

@@ -96,8 +96,10 @@ static void tenant_user(struct world *w, const char *name, const char *role, con
     buf_release(&err);
 }
 
-static void make_tenant(struct world *w, const char *name, char id[ID_LEN], struct principal *adm)
+static void make_tenant(struct world *w, const char *name, char *scope, char id[ID_LEN],
+                        struct principal *adm)
 {
+    char *scopes[] = {scope};
     char admin_name[64];
     struct user_create a = {.username = admin_name, .password = PW, .email = "a@x.example"};
     struct tenant t = {0};
@@ -105,7 +107,8 @@ static void make_tenant(struct world *w, const char *name, char id[ID_LEN], stru
     struct buf err = BUF_INIT;
 
     snprintf(admin_name, sizeof(admin_name), "%s-admin", name);
-    assert_int_equal(core_tenant_create(w->c, &w->admin, name, "standard", &a, &t, &u, &err), 0);
+    assert_int_equal(
+        core_tenant_create(w->c, &w->admin, name, "standard", scopes, 1, &a, &t, &u, &err), 0);
     memcpy(id, t.id, strlen(t.id) + 1);
     login(w, admin_name, NULL, adm);
     tenant_clear(&t);
@@ -139,8 +142,8 @@ static int setup(void **state)
     provider(w, "eng2", "support_engineer", true, &w->eng2);
     provider(w, "rev", "internal_approver", true, &w->rev);
     provider(w, "enf", "enforcer", true, &w->enforcer);
-    make_tenant(w, "contoso", w->tenant_id, &w->t_admin);
-    make_tenant(w, "fabrikam", w->other_tenant_id, &w->other);
+    make_tenant(w, "contoso", "/subscriptions", w->tenant_id, &w->t_admin);
+    make_tenant(w, "fabrikam", "/fabrikam", w->other_tenant_id, &w->other);
     tenant_user(w, "approver", "lockbox_approver", "/subscriptions/s1", &w->approver);
     tenant_user(w, "approver2", "lockbox_approver", "/", &w->approver2);
     tenant_user(w, "member", NULL, NULL, &w->member);

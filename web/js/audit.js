@@ -7,7 +7,8 @@ const COLUMNS = ['seq', 'time', 'tenant_id', 'actor', 'actor_type', 'client_ip',
   'item', 'decision', 'details'];
 const ACTIVITIES = ['request.create', 'request.reject', 'request.review', 'request.notify',
   'request.approve', 'request.deny', 'request.expire', 'request.cancel', 'request.revoke',
-  'request.complete', 'operator.action', 'tenant.create', 'tenant.settings.update', 'user.create',
+  'request.complete', 'operator.action', 'tenant.create', 'tenant.scopes.update',
+  'tenant.settings.update', 'user.create',
   'role.assign', 'role.remove', 'ticket.create', 'ticket.comment', 'auth.login', 'auth.login_failed',
   'auth.logout', 'webhook.create', 'webhook.delete'];
 const HEADERS = ['Time', 'Activity', 'Actor', 'Actor type', 'Item', 'Decision', 'Client IP'];

@@ -176,15 +176,26 @@ function approvers(base, users, roles, redraw) {
     rowOut, form];
 }
 
+// The resources the tenant owns: the provider sets them, so they are shown, not edited.
+function resources(t) {
+  const scopes = t.resource_scopes || [];
+  return [el('h2', { id: 'h-resources' }, 'Resources this tenant owns'),
+    el('p', { class: 'hint' }, 'Your provider sets these resource-id prefixes. Requests may name only resources under them, and no grant reaches beyond them.'),
+    scopes.length
+      ? el('ul', { class: 'scopes', 'aria-labelledby': 'h-resources' }, scopes.map((p) => el('li', {}, el('code', {}, p))))
+      : alert('This tenant owns no resources yet, so no access can be requested. Ask your provider to assign them.')];
+}
+
 export async function renderSettings(main, user) {
   if (!isTenantAdmin(user))
     return show(main, el('h1', {}, 'Settings'), alert('Only tenant administrators can change settings.'));
   const base = `/api/v1/tenants/${encodeURIComponent(user.tenant_id)}`;
   async function redraw(opts) {
     const o = opts || {};
-    const [s, hooks, users, roles] = await Promise.all([get(`${base}/settings`), get(`${base}/webhooks`),
-      get(`${base}/users`), get(`${base}/role-assignments`)]);
+    const [t, s, hooks, users, roles] = await Promise.all([get(base), get(`${base}/settings`),
+      get(`${base}/webhooks`), get(`${base}/users`), get(`${base}/role-assignments`)]);
     show(main, el('h1', {}, 'Settings'),
+      resources(t),
       settingsForm(base, s),
       webhooks(base, hooks, redraw, o.secret),
       approvers(base, users, roles, redraw));
