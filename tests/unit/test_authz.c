@@ -38,6 +38,33 @@ static void scopes_are_validated(void **state)
     assert_false(scope_is_valid("//"));
 }
 
+static void resource_ids_are_canonical(void **state)
+{
+    (void)state;
+    assert_true(resource_id_is_valid("/subscriptions/s1"));
+    assert_true(resource_id_is_valid("/a/.b/..c/b..")); /* dots inside a name are names */
+    assert_false(resource_id_is_valid("/"));
+    assert_false(resource_id_is_valid("/a/../b"));
+    assert_false(resource_id_is_valid("/a/./b"));
+    assert_false(resource_id_is_valid("/.."));
+    assert_false(resource_id_is_valid("/a/."));
+    assert_false(resource_id_is_valid("/a/"));
+    assert_false(resource_id_is_valid("/a//b"));
+    assert_false(resource_id_is_valid("a/b"));
+    assert_false(resource_id_is_valid("/a\tb"));
+}
+
+static void scopes_overlap_when_one_covers_the_other(void **state)
+{
+    (void)state;
+    assert_true(scopes_overlap("/s/1", "/s/1"));
+    assert_true(scopes_overlap("/s", "/s/1"));
+    assert_true(scopes_overlap("/s/1/x", "/s/1"));
+    assert_false(scopes_overlap("/s/1", "/s/10"));
+    assert_false(scopes_overlap("/s/10", "/s/1"));
+    assert_false(scopes_overlap("/a", "/b"));
+}
+
 static void roles_parse_by_name(void **state)
 {
     (void)state;
@@ -113,6 +140,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(scopes_cover_whole_segments_only),
         cmocka_unit_test(scopes_are_validated),
+        cmocka_unit_test(resource_ids_are_canonical),
+        cmocka_unit_test(scopes_overlap_when_one_covers_the_other),
         cmocka_unit_test(roles_parse_by_name),
         cmocka_unit_test(approvers_must_cover_every_resource),
         cmocka_unit_test(provider_users_never_approve_for_a_tenant),
