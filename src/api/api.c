@@ -267,6 +267,78 @@ bool field_strv(struct api_call *call, json_t *obj, const char *key, bool requir
     return true;
 }
 
+bool value_is_deeper_than(json_t *v, size_t max_depth)
+{
+    const char *key;
+    json_t *item;
+    size_t i;
+
+    if (!json_is_array(v) && !json_is_object(v))
+        return false;
+    if (max_depth == 0)
+        return true;
+    if (json_is_array(v)) {
+        json_array_foreach(v, i, item)
+        {
+            if (value_is_deeper_than(item, max_depth - 1))
+                return true;
+        }
+        return false;
+    }
+    json_object_foreach(v, key, item)
+    {
+        if (value_is_deeper_than(item, max_depth - 1))
+            return true;
+    }
+    return false;
+}
+
+struct json_sink {
+    struct buf *b;
+    bool too_long;
+};
+
+static int json_sink_put(const char *text, size_t len, void *ctx)
+{
+    struct json_sink *sink = ctx;
+
+    if (sink->b->max && sink->b->len + len > sink->b->max) {
+        sink->too_long = true;
+        return -1;
+    }
+    buf_append(sink->b, text, len);
+    return buf_ok(sink->b) ? 0 : -1;
+}
+
+bool field_json(struct api_call *call, json_t *obj, const char *key, size_t max_depth,
+                size_t max_len, char **out)
+{
+    json_t *v = json_object_get(obj, key);
+    struct buf text;
+    struct json_sink sink = {.b = &text};
+
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return true;
+    /* checked first: the depth bound also bounds the dump's recursion */
+    if (value_is_deeper_than(v, max_depth)) {
+        api_fail(call, LB_EINVAL, "%s: nests arrays and objects deeper than %zu levels", key,
+                 max_depth);
+        return false;
+    }
+    buf_init(&text, max_len);
+    if (json_dump_callback(v, json_sink_put, &sink, JSON_COMPACT | JSON_ENCODE_ANY) != 0 ||
+        !(*out = buf_take(&text))) {
+        if (sink.too_long)
+            api_fail(call, LB_EINVAL, "%s: longer than %zu bytes of compact JSON", key, max_len);
+        else
+            api_fail(call, LB_ENOMEM, "out of memory");
+        buf_release(&text);
+        return false;
+    }
+    return true;
+}
+
 bool email_is_valid(const char *s)
 {
     const char *at = strchr(s, '@');
