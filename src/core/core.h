@@ -217,7 +217,9 @@ LB_MUST_CHECK int core_access_check(struct core *c, const struct principal *acto
                                     const char *operator_name, const char *resource_id,
                                     enum access_level level, bool *allowed,
                                     struct grant_match *match);
-/* Records an action an operator performed under a grant (details: JSON text or NULL). */
+/* Records an action an operator performed under a grant (details: JSON text or NULL), for the
+ * requester or an enforcer. A request the actor cannot see is LB_ENOTFOUND before any
+ * LB_EFORBIDDEN or LB_ECONFLICT (an enforcer sees every request). */
 LB_MUST_CHECK int core_activity_record(struct core *c, const struct principal *actor,
                                        const char *request_id, const char *activity,
                                        const char *target, const char *details_json,
