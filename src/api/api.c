@@ -437,14 +437,15 @@ json_t *json_audit(const struct audit_record *r)
 
 /* ---- query parameters ---- */
 
-bool query_time(struct api_call *call, const char *key, int64_t *out)
+bool query_time(struct api_call *call, const char *key, bool *present, int64_t *out)
 {
     const char *v = call->query(call->query_ctx, key);
 
     *out = 0;
+    *present = v != NULL;
     if (!v)
         return true;
-    if (time_parse_rfc3339(v, out) != 0 || *out <= 0) {
+    if (time_parse_rfc3339(v, out) != 0) {
         api_fail(call, LB_EINVAL, "%s: must be an RFC 3339 time such as 2026-11-22T10:15:30Z", key);
         return false;
     }

@@ -56,8 +56,9 @@ json_t *json_role(const struct role_assignment *r);
 json_t *json_ticket(const struct ticket *t);
 json_t *json_audit(const struct audit_record *r);
 
-/* Reads ?key= as an RFC 3339 time into *out (0 when absent); false (answer set) when malformed. */
-bool query_time(struct api_call *call, const char *key, int64_t *out);
+/* Reads ?key= as an RFC 3339 time into *out and sets *present; any valid time counts, the
+ * epoch (0) and earlier too. false (answer set) when malformed. */
+bool query_time(struct api_call *call, const char *key, bool *present, int64_t *out);
 /* Reads ?key= as one line of text of at most max_len bytes into *out (NULL when absent); false
  * (answer set) when it is longer or holds a control character. */
 bool query_text(struct api_call *call, const char *key, size_t max_len, const char **out);

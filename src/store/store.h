@@ -175,7 +175,8 @@ struct request_filter {
     int status;                     /* -1: any */
     const char *requester_username; /* NULL: any */
     bool customer_visible_only;
-    int64_t created_from, created_to; /* created_at in [from, to); 0: open */
+    int64_t created_from, created_to;      /* created_at in [from, to) where set */
+    bool has_created_from, has_created_to; /* else open (any instant, 0 too, is a bound) */
     const char *text;   /* in the id, requester, resource ids or justification (ASCII case
                            folded); NULL: any */
     int64_t before_seq; /* 0: from the newest */
@@ -200,10 +201,11 @@ struct audit_list {
 
 struct audit_filter {
     const char *activity, *actor, *item, *tenant_id; /* NULL: any */
-    bool tenant_view;  /* hide records of requests that did not reach the customer */
-    int64_t from, to;  /* 0: unbounded; from inclusive, to exclusive */
-    bool ascending;    /* oldest first */
-    int64_t after_seq; /* cursor: 0 = start */
+    bool tenant_view;      /* hide records of requests that did not reach the customer */
+    int64_t from, to;      /* from inclusive, to exclusive, where set */
+    bool has_from, has_to; /* else unbounded (any instant, 0 too, is a bound) */
+    bool ascending;        /* oldest first */
+    int64_t after_seq;     /* cursor: 0 = start */
     size_t limit;
 };
 

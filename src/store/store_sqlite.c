@@ -1443,7 +1443,7 @@ static int sq_request_list(struct store *base, const struct request_filter *f,
         "SELECT " REQUEST_COLS " FROM requests"
         " WHERE (?1 IS NULL OR tenant_id=?1) AND (?2 IS NULL OR status=?2)"
         " AND (?3 IS NULL OR requester_username=?3) AND (?4=0 OR customer_visible=1)"
-        " AND (?5=0 OR seq<?5) AND (?7=0 OR created_at>=?7) AND (?8=0 OR created_at<?8)"
+        " AND (?5=0 OR seq<?5) AND (?7 IS NULL OR created_at>=?7) AND (?8 IS NULL OR created_at<?8)"
         " AND (?9 IS NULL OR instr(lower(id || ' ' || requester_username || ' ' || resource_ids"
         " || ' ' || justification), lower(?9))>0)"
         " ORDER BY seq DESC LIMIT ?6";
@@ -1468,8 +1468,10 @@ static int sq_request_list(struct store *base, const struct request_filter *f,
     sqlite3_bind_int(st, 4, f->customer_visible_only);
     sqlite3_bind_int64(st, 5, f->before_seq);
     sqlite3_bind_int64(st, 6, (int64_t)f->limit);
-    sqlite3_bind_int64(st, 7, f->created_from);
-    sqlite3_bind_int64(st, 8, f->created_to);
+    if (f->has_created_from)
+        sqlite3_bind_int64(st, 7, f->created_from);
+    if (f->has_created_to)
+        sqlite3_bind_int64(st, 8, f->created_to);
     sqs_bind_text(st, 9, f->text);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && out->count < f->limit) {
         if ((rc = read_request_row(st, &out->items[out->count])) != 0)
@@ -1615,7 +1617,7 @@ static int sq_audit_query(struct store *base, const struct audit_filter *f, stru
 {
 #define AUDIT_WHERE                                                                                \
     " WHERE (?1 IS NULL OR activity=?1) AND (?2 IS NULL OR actor=?2) AND (?3 IS NULL OR item=?3)"  \
-    " AND (?4 IS NULL OR tenant_id=?4) AND (?5=0 OR time>=?5) AND (?6=0 OR time<?6)"               \
+    " AND (?4 IS NULL OR tenant_id=?4) AND (?5 IS NULL OR time>=?5) AND (?6 IS NULL OR time<?6)"   \
     " AND (?7=0 OR request_id IS NULL OR EXISTS(SELECT 1 FROM requests r"                          \
     " WHERE r.id=audit.request_id AND r.customer_visible=1))"
 #define AUDIT_SELECT                                                                               \
@@ -1643,8 +1645,10 @@ static int sq_audit_query(struct store *base, const struct audit_filter *f, stru
     sqs_bind_text(st, 2, f->actor);
     sqs_bind_text(st, 3, f->item);
     sqs_bind_text(st, 4, f->tenant_id);
-    sqlite3_bind_int64(st, 5, f->from);
-    sqlite3_bind_int64(st, 6, f->to);
+    if (f->has_from)
+        sqlite3_bind_int64(st, 5, f->from);
+    if (f->has_to)
+        sqlite3_bind_int64(st, 6, f->to);
     sqlite3_bind_int(st, 7, f->tenant_view);
     sqlite3_bind_int64(st, 8, f->after_seq);
     sqlite3_bind_int64(st, 9, (int64_t)f->limit);
