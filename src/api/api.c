@@ -14,31 +14,54 @@
 
 /* ---- errors ---- */
 
+/* detail: what the answer says whatever the call, where the cause is the server's state and
+ * not the call (NULL: the caller's detail). */
 static const struct {
     int lb_code, status;
-    const char *code;
+    const char *code, *detail;
 } error_map[] = {
-    {LB_EINVAL, 400, "invalid_argument"},
-    {LB_EUNAUTH, 401, "unauthenticated"},
-    {LB_EFORBIDDEN, 403, "permission_denied"},
-    {LB_ENOTFOUND, 404, "not_found"},
-    {LB_ECONFLICT, 409, "conflict"},
-    {LB_EEXISTS, 409, "conflict"},
-    {LB_EPRECONDITION, 409, "failed_precondition"},
-    {LB_ENOMEM, 503, "unavailable"},
-    {LB_ESTORE, 500, "internal"},
-    {LB_EIO, 500, "internal"},
+    {LB_EINVAL, 400, "invalid_argument", NULL},
+    {LB_EUNAUTH, 401, "unauthenticated", NULL},
+    {LB_EFORBIDDEN, 403, "permission_denied", NULL},
+    {LB_ENOTFOUND, 404, "not_found", NULL},
+    {LB_ECONFLICT, 409, "conflict", NULL},
+    {LB_EEXISTS, 409, "conflict", NULL},
+    {LB_EPRECONDITION, 409, "failed_precondition", NULL},
+    {LB_ENOMEM, 503, "unavailable", NULL},
+    {LB_ENOSPC, 503, "unavailable",
+     "the server's storage is full: nothing was changed; try again once an operator has freed "
+     "space"},
+    {LB_ESTORE, 500, "internal", NULL},
+    {LB_EIO, 500, "internal", NULL},
 };
+
+static size_t error_index(int lb_code)
+{
+    size_t i = 0;
+
+    for (; i < sizeof(error_map) / sizeof(error_map[0]); i++)
+        if (error_map[i].lb_code == lb_code)
+            break;
+    return i;
+}
 
 int api_status_of(int lb_code, const char **code)
 {
-    for (size_t i = 0; i < sizeof(error_map) / sizeof(error_map[0]); i++)
-        if (error_map[i].lb_code == lb_code) {
-            *code = error_map[i].code;
-            return error_map[i].status;
-        }
-    *code = "internal";
-    return 500;
+    size_t i = error_index(lb_code);
+
+    if (i == sizeof(error_map) / sizeof(error_map[0])) {
+        *code = "internal";
+        return 500;
+    }
+    *code = error_map[i].code;
+    return error_map[i].status;
+}
+
+const char *api_status_detail(int lb_code)
+{
+    size_t i = error_index(lb_code);
+
+    return i < sizeof(error_map) / sizeof(error_map[0]) ? error_map[i].detail : NULL;
 }
 
 const char *api_status_title(int status)
@@ -81,10 +104,14 @@ static void vfail(struct api_call *call, int status, const char *code, const cha
 
 void api_fail(struct api_call *call, int lb_code, const char *fmt, ...)
 {
-    const char *code;
+    const char *code, *fixed = api_status_detail(lb_code);
     int status = api_status_of(lb_code, &code);
     va_list ap;
 
+    if (fixed) {
+        api_fail_status(call, status, code, "%s", fixed);
+        return;
+    }
     va_start(ap, fmt);
     vfail(call, status, code, fmt, ap);
     va_end(ap);

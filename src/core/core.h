@@ -42,7 +42,8 @@ struct core_config {
 typedef void core_deadline_fn(void *ctx, int64_t at);
 /* Called after a commit that may have added outbox messages. */
 typedef void core_outbox_fn(void *ctx);
-/* Persists the bootstrap token before the admin is committed; non-zero aborts. */
+/* Persists the bootstrap token before the admin is committed; returns 0, or an LB_E* code
+ * (LB_ENOSPC: the disk is full; LB_EIO: another failure) that aborts the bootstrap. */
 typedef int core_token_sink_fn(void *ctx, const char *token);
 
 struct core;

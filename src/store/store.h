@@ -4,8 +4,10 @@
  * A `struct store` is opened by a backend (store_sqlite_open; later store_pg_open) and used
  * through the `ops` table, wrapped below as store_<object>_<verb>() calls. Every call returns
  * 0 or a negative LB_E* code: LB_ENOTFOUND when a looked-up row is absent, LB_EEXISTS when an
- * insert hits a unique key, LB_ENOMEM, and LB_ESTORE for any other backend failure (the
- * backend logs the detail at debug level with its file and line).
+ * insert hits a unique key, LB_ENOMEM, LB_ENOSPC when the storage is full (a full disk or
+ * quota: the transaction wrote nothing; reads go on, and writes work again once there is
+ * room), and LB_ESTORE for any other backend failure (the backend logs the detail at debug
+ * level with its file and line).
  *
  * Transactions: store_begin()..store_commit() (or store_rollback()) make every write between
  * them atomic and durable at commit; a state change, its audit records and (later) its outbox

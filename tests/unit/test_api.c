@@ -122,12 +122,38 @@ static void field_json_bounds_the_size(void **state)
     api_call_release(&call);
 }
 
+static void a_full_disk_is_503_and_says_so(void **state)
+{
+    struct api_call call = {0};
+    const char *code = NULL;
+
+    (void)state;
+    assert_int_equal(api_status_of(LB_ENOSPC, &code), 503);
+    assert_string_equal(code, "unavailable");
+    assert_non_null(api_status_detail(LB_ENOSPC));
+    /* whatever the call would have said, the answer names the cause */
+    api_fail(&call, LB_ENOSPC, "cannot record the action");
+    assert_int_equal(call.status, 503);
+    assert_string_equal(call.code, "unavailable");
+    assert_non_null(strstr(buf_cstr(&call.detail), "the server's storage is full"));
+    api_call_release(&call);
+    /* other codes keep the caller's detail */
+    assert_null(api_status_detail(LB_ESTORE));
+    assert_int_equal(api_status_of(LB_ESTORE, &code), 500);
+    api_fail(&call, LB_ENOTFOUND, "no such request");
+    assert_int_equal(call.status, 404);
+    assert_string_equal(buf_cstr(&call.detail), "no such request");
+    api_call_release(&call);
+    assert_string_equal(lb_strerror(LB_ENOSPC), "LB_ENOSPC");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(depth_counts_arrays_and_objects),
         cmocka_unit_test(field_json_reads_the_value_or_names_the_field),
         cmocka_unit_test(field_json_bounds_the_size),
+        cmocka_unit_test(a_full_disk_is_503_and_says_so),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
