@@ -1,8 +1,6 @@
 /* Enforcement: the access check and operator actions. */
 #include "api/api_int.h"
-
-#include <stdlib.h>
-#include <string.h>
+#include "util/mem.h"
 
 #include "util/banned.h"
 
@@ -37,32 +35,23 @@ void api_access_check(struct api_call *call)
 void api_activity_create(struct api_call *call)
 {
     const char *activity, *target;
-    json_t *details;
-    char *details_text = NULL;
+    char *details = NULL;
     struct audit_record rec = {0};
     struct buf err = BUF_INIT;
     int rc;
 
     if (!body_object(call, false) ||
         !field_str(call, call->body, "activity", true, 200, TEXT_LINE, &activity) ||
-        !field_str(call, call->body, "target", false, 512, TEXT_LINE, &target))
+        !field_str(call, call->body, "target", false, 512, TEXT_LINE, &target) ||
+        !field_json(call, call->body, "details", API_JSON_MAX_DEPTH, API_JSON_MAX_LEN, &details))
         return;
-    details = json_object_get(call->body, "details");
-    if (details && !json_is_null(details)) {
-        details_text = json_dumps(details, JSON_COMPACT | JSON_ENCODE_ANY);
-        if (!details_text || strlen(details_text) > 16384) {
-            free(details_text);
-            api_fail(call, LB_EINVAL, "details: at most 16384 bytes of JSON");
-            return;
-        }
-    }
     rc = core_activity_record(call->core, call->principal, call->params[0], activity, target,
-                              details_text, &rec, &err);
+                              details, &rec, &err);
     if (rc)
         reply_core_error(call, rc, &err, "cannot record the action");
     else
         reply(call, 201, json_audit(&rec));
-    free(details_text);
+    lb_free(details);
     audit_record_clear(&rec);
     buf_release(&err);
 }

@@ -14,31 +14,54 @@
 
 /* ---- errors ---- */
 
+/* detail: what the answer says whatever the call, where the cause is the server's state and
+ * not the call (NULL: the caller's detail). */
 static const struct {
     int lb_code, status;
-    const char *code;
+    const char *code, *detail;
 } error_map[] = {
-    {LB_EINVAL, 400, "invalid_argument"},
-    {LB_EUNAUTH, 401, "unauthenticated"},
-    {LB_EFORBIDDEN, 403, "permission_denied"},
-    {LB_ENOTFOUND, 404, "not_found"},
-    {LB_ECONFLICT, 409, "conflict"},
-    {LB_EEXISTS, 409, "conflict"},
-    {LB_EPRECONDITION, 409, "failed_precondition"},
-    {LB_ENOMEM, 503, "unavailable"},
-    {LB_ESTORE, 500, "internal"},
-    {LB_EIO, 500, "internal"},
+    {LB_EINVAL, 400, "invalid_argument", NULL},
+    {LB_EUNAUTH, 401, "unauthenticated", NULL},
+    {LB_EFORBIDDEN, 403, "permission_denied", NULL},
+    {LB_ENOTFOUND, 404, "not_found", NULL},
+    {LB_ECONFLICT, 409, "conflict", NULL},
+    {LB_EEXISTS, 409, "conflict", NULL},
+    {LB_EPRECONDITION, 409, "failed_precondition", NULL},
+    {LB_ENOMEM, 503, "unavailable", NULL},
+    {LB_ENOSPC, 503, "unavailable",
+     "the server's storage is full: nothing was changed; try again once an operator has freed "
+     "space"},
+    {LB_ESTORE, 500, "internal", NULL},
+    {LB_EIO, 500, "internal", NULL},
 };
+
+static size_t error_index(int lb_code)
+{
+    size_t i = 0;
+
+    for (; i < sizeof(error_map) / sizeof(error_map[0]); i++)
+        if (error_map[i].lb_code == lb_code)
+            break;
+    return i;
+}
 
 int api_status_of(int lb_code, const char **code)
 {
-    for (size_t i = 0; i < sizeof(error_map) / sizeof(error_map[0]); i++)
-        if (error_map[i].lb_code == lb_code) {
-            *code = error_map[i].code;
-            return error_map[i].status;
-        }
-    *code = "internal";
-    return 500;
+    size_t i = error_index(lb_code);
+
+    if (i == sizeof(error_map) / sizeof(error_map[0])) {
+        *code = "internal";
+        return 500;
+    }
+    *code = error_map[i].code;
+    return error_map[i].status;
+}
+
+const char *api_status_detail(int lb_code)
+{
+    size_t i = error_index(lb_code);
+
+    return i < sizeof(error_map) / sizeof(error_map[0]) ? error_map[i].detail : NULL;
 }
 
 const char *api_status_title(int status)
@@ -81,10 +104,14 @@ static void vfail(struct api_call *call, int status, const char *code, const cha
 
 void api_fail(struct api_call *call, int lb_code, const char *fmt, ...)
 {
-    const char *code;
+    const char *code, *fixed = api_status_detail(lb_code);
     int status = api_status_of(lb_code, &code);
     va_list ap;
 
+    if (fixed) {
+        api_fail_status(call, status, code, "%s", fixed);
+        return;
+    }
     va_start(ap, fmt);
     vfail(call, status, code, fmt, ap);
     va_end(ap);
@@ -267,6 +294,78 @@ bool field_strv(struct api_call *call, json_t *obj, const char *key, bool requir
     return true;
 }
 
+bool value_is_deeper_than(json_t *v, size_t max_depth)
+{
+    const char *key;
+    json_t *item;
+    size_t i;
+
+    if (!json_is_array(v) && !json_is_object(v))
+        return false;
+    if (max_depth == 0)
+        return true;
+    if (json_is_array(v)) {
+        json_array_foreach(v, i, item)
+        {
+            if (value_is_deeper_than(item, max_depth - 1))
+                return true;
+        }
+        return false;
+    }
+    json_object_foreach(v, key, item)
+    {
+        if (value_is_deeper_than(item, max_depth - 1))
+            return true;
+    }
+    return false;
+}
+
+struct json_sink {
+    struct buf *b;
+    bool too_long;
+};
+
+static int json_sink_put(const char *text, size_t len, void *ctx)
+{
+    struct json_sink *sink = ctx;
+
+    if (sink->b->max && sink->b->len + len > sink->b->max) {
+        sink->too_long = true;
+        return -1;
+    }
+    buf_append(sink->b, text, len);
+    return buf_ok(sink->b) ? 0 : -1;
+}
+
+bool field_json(struct api_call *call, json_t *obj, const char *key, size_t max_depth,
+                size_t max_len, char **out)
+{
+    json_t *v = json_object_get(obj, key);
+    struct buf text;
+    struct json_sink sink = {.b = &text};
+
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return true;
+    /* checked first: the depth bound also bounds the dump's recursion */
+    if (value_is_deeper_than(v, max_depth)) {
+        api_fail(call, LB_EINVAL, "%s: nests arrays and objects deeper than %zu levels", key,
+                 max_depth);
+        return false;
+    }
+    buf_init(&text, max_len);
+    if (json_dump_callback(v, json_sink_put, &sink, JSON_COMPACT | JSON_ENCODE_ANY) != 0 ||
+        !(*out = buf_take(&text))) {
+        if (sink.too_long)
+            api_fail(call, LB_EINVAL, "%s: longer than %zu bytes of compact JSON", key, max_len);
+        else
+            api_fail(call, LB_ENOMEM, "out of memory");
+        buf_release(&text);
+        return false;
+    }
+    return true;
+}
+
 bool email_is_valid(const char *s)
 {
     const char *at = strchr(s, '@');
@@ -366,14 +465,15 @@ json_t *json_audit(const struct audit_record *r)
 
 /* ---- query parameters ---- */
 
-bool query_time(struct api_call *call, const char *key, int64_t *out)
+bool query_time(struct api_call *call, const char *key, bool *present, int64_t *out)
 {
     const char *v = call->query(call->query_ctx, key);
 
     *out = 0;
+    *present = v != NULL;
     if (!v)
         return true;
-    if (time_parse_rfc3339(v, out) != 0 || *out <= 0) {
+    if (time_parse_rfc3339(v, out) != 0) {
         api_fail(call, LB_EINVAL, "%s: must be an RFC 3339 time such as 2026-11-22T10:15:30Z", key);
         return false;
     }

@@ -78,7 +78,8 @@ void api_route_allow(const char *path, char out[API_ALLOW_LEN]);
 /* Frees what a call owns. */
 void api_call_release(struct api_call *call);
 
-/* Sets an error answer from an LB_E* code with a printf detail. */
+/* Sets an error answer from an LB_E* code with a printf detail (or, for a code the table
+ * gives a fixed detail, such as LB_ENOSPC, that detail). */
 void api_fail(struct api_call *call, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Sets an error answer with an explicit status and code. */
@@ -86,6 +87,9 @@ void api_fail_status(struct api_call *call, int status, const char *code, const 
     __attribute__((format(printf, 4, 5)));
 /* The HTTP status and problem code of an LB_E* code. */
 int api_status_of(int lb_code, const char **code);
+/* The detail every answer of an LB_E* code gives, whatever the call (LB_ENOSPC: "the server's
+ * storage is full..."), or NULL when the call says what was wrong. api_fail applies it. */
+const char *api_status_detail(int lb_code);
 /* The title of an HTTP status for problem documents. */
 const char *api_status_title(int status);
 

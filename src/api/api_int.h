@@ -22,6 +22,18 @@ bool field_str(struct api_call *call, json_t *obj, const char *key, bool require
 bool field_int(struct api_call *call, json_t *obj, const char *key, int64_t min, int64_t max,
                bool *present, int64_t *out);
 bool field_bool(struct api_call *call, json_t *obj, const char *key, bool *present, bool *out);
+/* The bounds of a free JSON value a client stores (an operator action's details): arrays and
+ * objects nested at most API_JSON_MAX_DEPTH deep ({} and [] are depth 1, a scalar 0), and at
+ * most API_JSON_MAX_LEN bytes as compact JSON. Deeper values would make the audit pages that
+ * hold them too deep for JSON parsers (jansson stops at 2048) to read back. */
+#define API_JSON_MAX_DEPTH 32
+#define API_JSON_MAX_LEN 16384
+/* Any JSON value nested at most max_depth deep and at most max_len bytes long as compact JSON;
+ * *out is its compact text (a new string, free with lb_free), NULL when absent or null. */
+bool field_json(struct api_call *call, json_t *obj, const char *key, size_t max_depth,
+                size_t max_len, char **out);
+/* true when v nests arrays and objects more than max_depth deep. */
+bool value_is_deeper_than(json_t *v, size_t max_depth);
 /* A JSON array of strings; *out is a new array of borrowed strings (free with lb_free). */
 bool field_strv(struct api_call *call, json_t *obj, const char *key, bool required,
                 size_t max_count, size_t max_len, char ***out, size_t *count);
@@ -44,8 +56,9 @@ json_t *json_role(const struct role_assignment *r);
 json_t *json_ticket(const struct ticket *t);
 json_t *json_audit(const struct audit_record *r);
 
-/* Reads ?key= as an RFC 3339 time into *out (0 when absent); false (answer set) when malformed. */
-bool query_time(struct api_call *call, const char *key, int64_t *out);
+/* Reads ?key= as an RFC 3339 time into *out and sets *present; any valid time counts, the
+ * epoch (0) and earlier too. false (answer set) when malformed. */
+bool query_time(struct api_call *call, const char *key, bool *present, int64_t *out);
 /* Reads ?key= as one line of text of at most max_len bytes into *out (NULL when absent); false
  * (answer set) when it is longer or holds a control character. */
 bool query_text(struct api_call *call, const char *key, size_t max_len, const char **out);

@@ -17,13 +17,15 @@ void api_audit_search(struct api_call *call)
     f.actor = call->query(call->query_ctx, "actor");
     f.item = call->query(call->query_ctx, "item");
     f.tenant_id = call->query(call->query_ctx, "tenant_id");
-    if (!query_time(call, "from", &f.from) || !query_time(call, "to", &f.to))
+    if (!query_time(call, "from", &f.has_from, &f.from) ||
+        !query_time(call, "to", &f.has_to, &f.to))
         return;
-    f.ascending = f.from != 0;
+    f.ascending = f.has_from;
     /* the token is bound to the caller and every filter: it cannot be replayed elsewhere */
-    buf_appendf(&scope, "audit|%s|%s|%s|%s|%s|%lld|%lld", call->principal->user_id,
+    buf_appendf(&scope, "audit|%s|%s|%s|%s|%s|%s%lld|%s%lld", call->principal->user_id,
                 f.activity ? f.activity : "", f.actor ? f.actor : "", f.item ? f.item : "",
-                f.tenant_id ? f.tenant_id : "", (long long)f.from, (long long)f.to);
+                f.tenant_id ? f.tenant_id : "", f.has_from ? "@" : "none", (long long)f.from,
+                f.has_to ? "@" : "none", (long long)f.to);
     if (!buf_ok(&scope)) {
         api_fail(call, LB_ENOMEM, "out of memory");
         goto out;

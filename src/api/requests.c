@@ -78,13 +78,15 @@ void api_request_list(struct api_call *call)
         api_fail(call, LB_EINVAL, "status: not a request status");
         return;
     }
-    if (!query_time(call, "from", &f.created_from) || !query_time(call, "to", &f.created_to) ||
+    if (!query_time(call, "from", &f.has_created_from, &f.created_from) ||
+        !query_time(call, "to", &f.has_created_to, &f.created_to) ||
         !query_text(call, "q", 200, &f.text))
         return;
     /* the token is bound to the caller and every filter: it cannot be replayed elsewhere */
-    buf_appendf(&scope, "requests|%s|%s|%s|%s|%lld|%lld|%s", call->principal->user_id,
+    buf_appendf(&scope, "requests|%s|%s|%s|%s|%s%lld|%s%lld|%s", call->principal->user_id,
                 tenant ? tenant : "", status ? status : "", requester ? requester : "",
-                (long long)f.created_from, (long long)f.created_to, f.text ? f.text : "");
+                f.has_created_from ? "@" : "none", (long long)f.created_from,
+                f.has_created_to ? "@" : "none", (long long)f.created_to, f.text ? f.text : "");
     if (!buf_ok(&scope)) {
         api_fail(call, LB_ENOMEM, "out of memory");
         goto out;

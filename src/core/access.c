@@ -35,16 +35,21 @@ int core_activity_record(struct core *c, const struct principal *actor, const ch
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if (!principal_has_provider_role(actor, PROV_ENFORCER | PROV_SUPPORT_ENGINEER))
-        return core_fail(err, LB_EFORBIDDEN, "only the requester or an enforcer records actions");
     if (!id_is_valid(request_id))
         return core_fail(err, LB_ENOTFOUND, "no such request");
     if ((rc = core_tx_begin(c)) != 0)
         return rc;
-    rc = c->store->ops->request_get(c->store, request_id, &r);
+    /* existence first, as the caller may see the request (an enforcer reports on every one),
+     * so that neither a 403 nor a 409 tells a caller who cannot see it that it exists */
+    rc = enforcer ? c->store->ops->request_get(c->store, request_id, &r)
+                  : core_request_load_visible(c, actor, request_id, &r);
     if (rc == LB_ENOTFOUND)
         rc = core_fail(err, rc, "no such request");
-    if (!rc && !enforcer && strcmp(r.requester_id, actor->user_id) != 0)
+    else if (rc == LB_EFORBIDDEN)
+        rc = core_fail(err, rc, "only the requester or an enforcer records actions");
+    if (!rc && !enforcer &&
+        (!principal_has_provider_role(actor, PROV_SUPPORT_ENGINEER) ||
+         strcmp(r.requester_id, actor->user_id) != 0))
         rc = core_fail(err, LB_EFORBIDDEN, "only the requester or an enforcer records actions");
     if (!rc && (r.status != REQ_APPROVED || r.grant_ends_at <= now))
         rc = core_fail(err, LB_ECONFLICT, "the request has no active grant");

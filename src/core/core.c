@@ -261,7 +261,7 @@ int core_bootstrap(struct core *c, core_token_sink_fn *sink, void *ctx, bool *cr
         rc = c->store->ops->session_insert(c->store, &s);
     if (!rc)
         rc = audit_append(c->store, &e, NULL);
-    if (!rc && sink(ctx, token) != 0)
+    if (!rc && (rc = sink(ctx, token)) > 0)
         rc = LB_EIO;
     rc = core_tx_end(c, rc);
     *created = rc == 0;

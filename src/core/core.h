@@ -42,7 +42,8 @@ struct core_config {
 typedef void core_deadline_fn(void *ctx, int64_t at);
 /* Called after a commit that may have added outbox messages. */
 typedef void core_outbox_fn(void *ctx);
-/* Persists the bootstrap token before the admin is committed; non-zero aborts. */
+/* Persists the bootstrap token before the admin is committed; returns 0, or an LB_E* code
+ * (LB_ENOSPC: the disk is full; LB_EIO: another failure) that aborts the bootstrap. */
 typedef int core_token_sink_fn(void *ctx, const char *token);
 
 struct core;
@@ -242,7 +243,9 @@ LB_MUST_CHECK int core_access_check(struct core *c, const struct principal *acto
                                     const char *operator_name, const char *resource_id,
                                     enum access_level level, bool *allowed,
                                     struct grant_match *match);
-/* Records an action an operator performed under a grant (details: JSON text or NULL). */
+/* Records an action an operator performed under a grant (details: JSON text or NULL), for the
+ * requester or an enforcer. A request the actor cannot see is LB_ENOTFOUND before any
+ * LB_EFORBIDDEN or LB_ECONFLICT (an enforcer sees every request). */
 LB_MUST_CHECK int core_activity_record(struct core *c, const struct principal *actor,
                                        const char *request_id, const char *activity,
                                        const char *target, const char *details_json,

@@ -54,6 +54,11 @@ bool core_is_provider_staff(const struct principal *p);
 LB_MUST_CHECK int core_tenant_load_visible(struct core *c, const struct principal *actor,
                                            const char *tenant_id, struct tenant *out);
 
+/* Loads request id as the actor may see it (GET /requests/{id}): LB_ENOTFOUND when absent or
+ * hidden from the actor, LB_EFORBIDDEN (whatever the id) for a provider user who is not staff. */
+LB_MUST_CHECK int core_request_load_visible(struct core *c, const struct principal *actor,
+                                            const char *id, struct request *r);
+
 /* Session cache: token hash -> identity; sessions never change once made. */
 struct session_cache *session_cache_new(void);
 void session_cache_free(struct session_cache *sc);

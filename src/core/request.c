@@ -18,9 +18,8 @@ static bool can_read(const struct principal *p, const struct request *r)
     return strcmp(p->tenant_id, r->tenant_id) == 0 && r->customer_visible;
 }
 
-/* Loads request id as the actor may see it: LB_ENOTFOUND when absent or hidden. */
-static int load_visible(struct core *c, const struct principal *actor, const char *id,
-                        struct request *r)
+int core_request_load_visible(struct core *c, const struct principal *actor, const char *id,
+                              struct request *r)
 {
     int rc;
 
@@ -278,7 +277,7 @@ out:
 int core_request_get(struct core *c, const struct principal *actor, const char *id,
                      struct request *out)
 {
-    return load_visible(c, actor, id, out);
+    return core_request_load_visible(c, actor, id, out);
 }
 
 int core_request_list(struct core *c, const struct principal *actor, struct request_filter *f,
@@ -317,7 +316,7 @@ static int transition(struct core *c, const struct principal *actor, const char 
         return core_fail(err, LB_ENOTFOUND, "no such request");
     if ((rc = core_tx_begin(c)) != 0)
         return rc;
-    rc = load_visible(c, actor, id, &r);
+    rc = core_request_load_visible(c, actor, id, &r);
     if (rc == LB_ENOTFOUND)
         rc = core_fail(err, rc, "no such request");
     else if (rc == LB_EFORBIDDEN)
@@ -444,7 +443,7 @@ int core_request_notifications(struct core *c, const struct principal *actor, co
 
     memset(out, 0, sizeof(*out));
     *show_errors = principal_is_provider(actor);
-    if ((rc = load_visible(c, actor, id, &r)) != 0)
+    if ((rc = core_request_load_visible(c, actor, id, &r)) != 0)
         return rc;
     if (principal_is_provider(actor))
         may = true;

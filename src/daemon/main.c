@@ -108,28 +108,66 @@ out:
     return rc ? 1 : 0;
 }
 
-/* Writes the bootstrap token to DATA/bootstrap-token (0600) durably, before the commit. */
+/* The LB_E* code of a failed file operation's errno: a full disk or quota is LB_ENOSPC. */
+static int file_error(int err)
+{
+    return err == ENOSPC || err == EDQUOT ? LB_ENOSPC : LB_EIO;
+}
+
+/* Writes all of text to fd; false (errno set) when it could not. */
+static bool write_all(int fd, const char *text, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, text, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = ENOSPC;
+            return false;
+        }
+        text += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+/* Writes the bootstrap token to DATA/bootstrap-token (0600) durably, before the commit;
+ * LB_ENOSPC when the disk is full, LB_EIO on another failure (the log says which). */
 static int write_token(void *ctx, const char *token)
 {
     const char *dir = ctx;
     char path[4096], tmp[4100];
-    int fd, rc = -1;
+    int fd, rc = 0;
 
     snprintf(path, sizeof(path), "%s/bootstrap-token", dir);
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -1;
-    if (fchmod(fd, 0600) == 0 && write(fd, token, strlen(token)) == (ssize_t)strlen(token) &&
-        write(fd, "\n", 1) == 1 && fsync(fd) == 0)
-        rc = 0;
-    close(fd);
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = -1;
+    if (fd < 0) {
+        rc = file_error(errno);
+        log_error("bootstrap: cannot create %s: %s", tmp, strerror(errno));
+        return rc;
+    }
+    if (fchmod(fd, 0600) != 0 || !write_all(fd, token, strlen(token)) || !write_all(fd, "\n", 1) ||
+        fsync(fd) != 0) {
+        rc = file_error(errno);
+        log_error("bootstrap: cannot write %s: %s", tmp, strerror(errno));
+    }
+    if (close(fd) != 0 && rc == 0) {
+        rc = file_error(errno);
+        log_error("bootstrap: cannot write %s: %s", tmp, strerror(errno));
+    }
+    if (rc == 0 && rename(tmp, path) != 0) {
+        rc = file_error(errno);
+        log_error("bootstrap: cannot rename %s to %s: %s", tmp, path, strerror(errno));
+    }
+    if (rc)
+        (void)unlink(tmp); /* no token without its admin */
     return rc;
 }
 
-/* Holds an exclusive lock on DATA/lockboxd.lock for the process's life. */
+/* Holds an exclusive lock on DATA/lockboxd.lock for the process's life; -1 (logged: a
+ * read-only folder, one that cannot be written, or one in use by another lockboxd) if not. */
 static int lock_data_dir(const char *dir)
 {
     char path[4096];
@@ -137,9 +175,22 @@ static int lock_data_dir(const char *dir)
 
     snprintf(path, sizeof(path), "%s/lockboxd.lock", dir);
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        if (fd >= 0)
-            close(fd);
+    if (fd < 0) {
+        int e = errno;
+        if (e == EROFS)
+            log_error("data folder %s is read-only: lockboxd must write there (remount it "
+                      "read-write)",
+                      dir);
+        else
+            log_error("data folder %s cannot be written: %s: %s", dir, path, strerror(e));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK)
+            log_error("data folder %s is in use by another lockboxd", dir);
+        else
+            log_error("data folder %s cannot be locked: %s: %s", dir, path, strerror(errno));
+        close(fd);
         return -1;
     }
     return fd;
@@ -294,13 +345,13 @@ static int daemon_start(struct daemon *d)
     int rc;
 
     if (mkdir(d->cfg.data_dir, 0700) != 0 && errno != EEXIST) {
-        log_error("cannot create data directory %s: %s", d->cfg.data_dir, strerror(errno));
+        int e = errno;
+        log_error("cannot create data folder %s: %s%s", d->cfg.data_dir, strerror(e),
+                  e == EROFS ? " (its file system is read-only)" : "");
         return LB_EIO;
     }
-    if ((d->lock_fd = lock_data_dir(d->cfg.data_dir)) < 0) {
-        log_error("data directory %s is in use by another lockboxd", d->cfg.data_dir);
+    if ((d->lock_fd = lock_data_dir(d->cfg.data_dir)) < 0)
         return LB_EIO;
-    }
     snprintf(db, sizeof(db), "%s/lockbox.db", d->cfg.data_dir);
     if ((rc = store_sqlite_open(db, &d->store, &err)) != 0) {
         log_error("store: %s", buf_cstr(&err));
@@ -326,7 +377,8 @@ static int daemon_start(struct daemon *d)
         goto out;
     }
     if ((rc = core_bootstrap(d->core, write_token, d->cfg.data_dir, &created)) != 0) {
-        log_error("bootstrap: cannot create the admin error=%s", lb_strerror(rc));
+        log_error("bootstrap: cannot create the admin%s error=%s",
+                  rc == LB_ENOSPC ? ": the data folder's disk is full" : "", lb_strerror(rc));
         goto out;
     }
     if (created)

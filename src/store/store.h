@@ -4,8 +4,10 @@
  * A `struct store` is opened by a backend (store_sqlite_open; later store_pg_open) and used
  * through the `ops` table, wrapped below as store_<object>_<verb>() calls. Every call returns
  * 0 or a negative LB_E* code: LB_ENOTFOUND when a looked-up row is absent, LB_EEXISTS when an
- * insert hits a unique key, LB_ENOMEM, and LB_ESTORE for any other backend failure (the
- * backend logs the detail at debug level with its file and line).
+ * insert hits a unique key, LB_ENOMEM, LB_ENOSPC when the storage is full (a full disk or
+ * quota: the transaction wrote nothing; reads go on, and writes work again once there is
+ * room), and LB_ESTORE for any other backend failure (the backend logs the detail at debug
+ * level with its file and line).
  *
  * Transactions: store_begin()..store_commit() (or store_rollback()) make every write between
  * them atomic and durable at commit; a state change, its audit records and (later) its outbox
@@ -182,7 +184,8 @@ struct request_filter {
     int status;                     /* -1: any */
     const char *requester_username; /* NULL: any */
     bool customer_visible_only;
-    int64_t created_from, created_to; /* created_at in [from, to); 0: open */
+    int64_t created_from, created_to;      /* created_at in [from, to) where set */
+    bool has_created_from, has_created_to; /* else open (any instant, 0 too, is a bound) */
     const char *text;   /* in the id, requester, resource ids or justification (ASCII case
                            folded); NULL: any */
     int64_t before_seq; /* 0: from the newest */
@@ -207,10 +210,11 @@ struct audit_list {
 
 struct audit_filter {
     const char *activity, *actor, *item, *tenant_id; /* NULL: any */
-    bool tenant_view;  /* hide records of requests that did not reach the customer */
-    int64_t from, to;  /* 0: unbounded; from inclusive, to exclusive */
-    bool ascending;    /* oldest first */
-    int64_t after_seq; /* cursor: 0 = start */
+    bool tenant_view;      /* hide records of requests that did not reach the customer */
+    int64_t from, to;      /* from inclusive, to exclusive, where set */
+    bool has_from, has_to; /* else unbounded (any instant, 0 too, is a bound) */
+    bool ascending;        /* oldest first */
+    int64_t after_seq;     /* cursor: 0 = start */
     size_t limit;
 };
 

@@ -4,6 +4,7 @@
 #include "util/log.h"
 #include "util/mem.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
@@ -24,14 +25,33 @@ struct sqlite_store *sqs_of(struct store *st)
     return (struct sqlite_store *)st;
 }
 
+static int code_of(struct conn *cn, int rc)
+{
+    int sys = sqlite3_system_errno(cn->db);
+
+    switch (rc & 0xff) {
+    case SQLITE_CONSTRAINT:
+        return LB_EEXISTS;
+    case SQLITE_NOMEM:
+        return LB_ENOMEM;
+    case SQLITE_FULL:
+        return LB_ENOSPC;
+    case SQLITE_IOERR:
+        return sys == ENOSPC || sys == EDQUOT ? LB_ENOSPC : LB_ESTORE;
+    default:
+        return LB_ESTORE;
+    }
+}
+
 int sqs_code(struct conn *cn, int rc)
 {
-    if (rc == SQLITE_CONSTRAINT)
-        return STORE_ERR(LB_EEXISTS);
-    if (rc == SQLITE_NOMEM)
-        return STORE_ERR(LB_ENOMEM);
-    log_debug("sqlite error rc=%d msg=\"%s\"", rc, sqlite3_errmsg(cn->db));
-    return STORE_ERR(LB_ESTORE);
+    int code = code_of(cn, rc);
+
+    if (code == LB_ESTORE || code == LB_ENOSPC)
+        log_debug("sqlite error rc=%d errno=%d msg=\"%s\"", rc, sqlite3_system_errno(cn->db),
+                  sqlite3_errmsg(cn->db));
+    cn->last_err = code;
+    return STORE_ERR(code);
 }
 
 /* A prepared, reset statement for sql (a literal), or NULL. */
@@ -354,6 +374,30 @@ static bool in_my_tx(struct sqlite_store *s)
     return s->in_tx && pthread_equal(s->owner, pthread_self());
 }
 
+/* true when SQLite has rolled the open group's transaction back by itself (SQLITE_FULL,
+ * SQLITE_IOERR, ...): every member's work is gone and s->group_lost says why. A savepoint or a
+ * statement now would run outside any transaction, committing on its own: none may. */
+static bool group_is_lost(struct sqlite_store *s)
+{
+    if (s->group_open && !s->group_lost && sqlite3_get_autocommit(s->writer.db))
+        s->group_lost = s->writer.last_err ? s->writer.last_err : STORE_ERR(LB_ESTORE);
+    return s->group_lost != 0;
+}
+
+/* Closes the open group with its outcome grc (0: committed) and wakes its members. */
+static void group_close(struct sqlite_store *s, int grc)
+{
+    uint64_t g = s->group_id;
+
+    s->group_open = false;
+    s->group_size = 0;
+    s->group_lost = 0;
+    s->group_rc[g % GROUP_RING] = grc;
+    s->finished_group = g;
+    s->group_id = g + 1;
+    pthread_cond_broadcast(&s->group_done);
+}
+
 /* Ends the caller's logical transaction (member: it released its savepoint) and unlocks. */
 static int group_finish(struct sqlite_store *s, bool member, int rc)
 {
@@ -370,21 +414,18 @@ static int group_finish(struct sqlite_store *s, bool member, int rc)
         pthread_mutex_unlock(&s->wlock);
         return rc;
     }
-    if (s->group_open) {
+    if (s->group_open && group_is_lost(s)) {
+        grc = s->group_lost;
+    } else if (s->group_open) {
         grc = s->group_size > 0 ? exec(&s->writer, "COMMIT") : exec(&s->writer, "ROLLBACK");
-        if (grc && s->group_size > 0)
-            (void)exec(&s->writer, "ROLLBACK");
+        if (grc && s->group_size > 0 && !sqlite3_get_autocommit(s->writer.db))
+            (void)exec(&s->writer, "ROLLBACK"); /* SQLite may have rolled it back already */
         if (!grc && s->group_size > 0) {
             atomic_fetch_add(&s->commits, 1);
             atomic_fetch_add(&s->transactions, (unsigned long long)s->group_size);
         }
     }
-    s->group_open = false;
-    s->group_size = 0;
-    s->group_rc[g % GROUP_RING] = grc;
-    s->finished_group = g;
-    s->group_id = g + 1;
-    pthread_cond_broadcast(&s->group_done);
+    group_close(s, grc);
     pthread_mutex_unlock(&s->wlock);
     return member ? grc : rc;
 }
@@ -397,7 +438,11 @@ static int sq_begin(struct store *st)
     atomic_fetch_add(&s->want, 1);
     pthread_mutex_lock(&s->wlock);
     atomic_fetch_sub(&s->want, 1);
+    /* a group SQLite rolled back fails its members; this transaction starts a new one */
+    if (s->group_open && group_is_lost(s))
+        group_close(s, s->group_lost);
     if (!s->group_open) {
+        s->writer.last_err = 0;
         if ((rc = exec(&s->writer, "BEGIN IMMEDIATE")) != 0) {
             pthread_mutex_unlock(&s->wlock);
             return rc;
@@ -420,10 +465,13 @@ static void undo_savepoint(struct sqlite_store *s)
 static int sq_commit(struct store *st)
 {
     struct sqlite_store *s = sqs_of(st);
-    int rc = exec(&s->writer, "RELEASE tx");
+    int rc;
 
-    if (rc) {
-        undo_savepoint(s);
+    if (group_is_lost(s))
+        return group_finish(s, false, s->group_lost);
+    if ((rc = exec(&s->writer, "RELEASE tx")) != 0) {
+        if (!group_is_lost(s))
+            undo_savepoint(s);
         return group_finish(s, false, rc);
     }
     s->group_size++;
@@ -434,7 +482,8 @@ static void sq_rollback(struct store *st)
 {
     struct sqlite_store *s = sqs_of(st);
 
-    undo_savepoint(s);
+    if (!group_is_lost(s))
+        undo_savepoint(s);
     (void)group_finish(s, false, 0);
 }
 
@@ -445,7 +494,7 @@ struct conn *sqs_acquire(struct sqlite_store *s, enum conn_mode mode)
     struct conn *cn = NULL;
 
     if (in_my_tx(s))
-        return &s->writer;
+        return group_is_lost(s) ? NULL : &s->writer;
     if (mode == CONN_WRITE || s->reader_count == 0) {
         if (sq_begin(&s->base) != 0)
             return NULL;
@@ -1478,7 +1527,7 @@ static int sq_request_list(struct store *base, const struct request_filter *f,
         "SELECT " REQUEST_COLS " FROM requests"
         " WHERE (?1 IS NULL OR tenant_id=?1) AND (?2 IS NULL OR status=?2)"
         " AND (?3 IS NULL OR requester_username=?3) AND (?4=0 OR customer_visible=1)"
-        " AND (?5=0 OR seq<?5) AND (?7=0 OR created_at>=?7) AND (?8=0 OR created_at<?8)"
+        " AND (?5=0 OR seq<?5) AND (?7 IS NULL OR created_at>=?7) AND (?8 IS NULL OR created_at<?8)"
         " AND (?9 IS NULL OR instr(lower(id || ' ' || requester_username || ' ' || resource_ids"
         " || ' ' || justification), lower(?9))>0)"
         " ORDER BY seq DESC LIMIT ?6";
@@ -1503,8 +1552,10 @@ static int sq_request_list(struct store *base, const struct request_filter *f,
     sqlite3_bind_int(st, 4, f->customer_visible_only);
     sqlite3_bind_int64(st, 5, f->before_seq);
     sqlite3_bind_int64(st, 6, (int64_t)f->limit);
-    sqlite3_bind_int64(st, 7, f->created_from);
-    sqlite3_bind_int64(st, 8, f->created_to);
+    if (f->has_created_from)
+        sqlite3_bind_int64(st, 7, f->created_from);
+    if (f->has_created_to)
+        sqlite3_bind_int64(st, 8, f->created_to);
     sqs_bind_text(st, 9, f->text);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && out->count < f->limit) {
         if ((rc = read_request_row(st, &out->items[out->count])) != 0)
@@ -1650,7 +1701,7 @@ static int sq_audit_query(struct store *base, const struct audit_filter *f, stru
 {
 #define AUDIT_WHERE                                                                                \
     " WHERE (?1 IS NULL OR activity=?1) AND (?2 IS NULL OR actor=?2) AND (?3 IS NULL OR item=?3)"  \
-    " AND (?4 IS NULL OR tenant_id=?4) AND (?5=0 OR time>=?5) AND (?6=0 OR time<?6)"               \
+    " AND (?4 IS NULL OR tenant_id=?4) AND (?5 IS NULL OR time>=?5) AND (?6 IS NULL OR time<?6)"   \
     " AND (?7=0 OR request_id IS NULL OR EXISTS(SELECT 1 FROM requests r"                          \
     " WHERE r.id=audit.request_id AND r.customer_visible=1))"
 #define AUDIT_SELECT                                                                               \
@@ -1678,8 +1729,10 @@ static int sq_audit_query(struct store *base, const struct audit_filter *f, stru
     sqs_bind_text(st, 2, f->actor);
     sqs_bind_text(st, 3, f->item);
     sqs_bind_text(st, 4, f->tenant_id);
-    sqlite3_bind_int64(st, 5, f->from);
-    sqlite3_bind_int64(st, 6, f->to);
+    if (f->has_from)
+        sqlite3_bind_int64(st, 5, f->from);
+    if (f->has_to)
+        sqlite3_bind_int64(st, 6, f->to);
     sqlite3_bind_int(st, 7, f->tenant_view);
     sqlite3_bind_int64(st, 8, f->after_seq);
     sqlite3_bind_int64(st, 9, (int64_t)f->limit);

@@ -36,6 +36,7 @@ struct conn {
     struct stmt_slot cache[STMT_CACHE_SIZE];
     bool busy;     /* a reader in use */
     bool implicit; /* a write outside a transaction: committed when released */
+    int last_err;  /* the LB_E* code of its last failed statement (sqs_code) */
 };
 
 /*
@@ -60,6 +61,8 @@ struct sqlite_store {
     pthread_t owner; /* the thread inside a logical transaction, valid while in_tx */
     bool group_open;
     int group_size;          /* committed members of the open group */
+    int group_lost;          /* SQLite rolled the group's transaction back by itself (a full
+                              * disk, an I/O error): the code of the failure, else 0 */
     uint64_t group_id;       /* the open (or next) group */
     uint64_t finished_group; /* the last group closed */
     int group_rc[GROUP_RING];
@@ -69,7 +72,8 @@ struct sqlite_store {
 /* Logs file:line at debug level and yields code. */
 int sqs_err_at(int code, const char *file, int line);
 struct sqlite_store *sqs_of(struct store *st);
-/* An SQLite result code as an LB_E* code (constraint: LB_EEXISTS). */
+/* An SQLite result code as an LB_E* code (constraint: LB_EEXISTS; a full disk or quota,
+ * SQLITE_FULL or an I/O error with ENOSPC or EDQUOT: LB_ENOSPC), remembered as cn's last. */
 int sqs_code(struct conn *cn, int rc);
 /* A prepared, reset statement for sql (a string literal: cached by address), or NULL. */
 sqlite3_stmt *sqs_stmt(struct conn *cn, const char *sql);

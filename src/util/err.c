@@ -27,6 +27,8 @@ const char *lb_strerror(int code)
         return "LB_EPRECONDITION";
     case LB_EEXISTS:
         return "LB_EEXISTS";
+    case LB_ENOSPC:
+        return "LB_ENOSPC";
     }
     return "LB_E?";
 }

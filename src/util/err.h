@@ -23,6 +23,7 @@ enum lb_err {
     LB_EUNAUTH = -8,       /* no, bad or expired credentials */
     LB_EPRECONDITION = -9, /* the system is not in a state that allows this (plan, last admin) */
     LB_EEXISTS = -10,      /* the object already exists */
+    LB_ENOSPC = -11,       /* the storage is full (a full disk or quota): nothing was written */
 };
 
 /* The constant's name of code, e.g. "LB_ENOTFOUND"; "LB_E?" for unknown codes. */

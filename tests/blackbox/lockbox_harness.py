@@ -22,6 +22,11 @@ from smtp_server import SMTPServer
 PASSWORD = "correct horse battery"
 
 
+class Skip(Exception):
+    """Raised by a case that cannot run here (say, one that must mount a file system as root):
+    the runner reports it skipped (exit 77, CTest's SKIP_RETURN_CODE), not passed."""
+
+
 class Results:
     def __init__(self):
         self.passed = 0
@@ -412,5 +417,5 @@ def scope_for(srv, results, lockbox_cli=None):
         "provider_user": provider_user, "tenant": tenant, "tenant_user": tenant_user,
         "ticket": ticket, "world": world, "request": request, "wait_for": wait_for,
         "PASSWORD": PASSWORD, "time": time, "signal": signal, "os": os, "json": json,
-        "SMTPServer": SMTPServer,
+        "SMTPServer": SMTPServer, "Skip": Skip,
     }

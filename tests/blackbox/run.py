@@ -7,7 +7,8 @@ A case file is Python executed with the names below in scope (see lockbox_harnes
 token), `client(token)`, `login(...)`, `totp(secret)`, `world()` (a populated system of two
 tenants and every role), `client_test` (the path given by --client-test), and the assertions `check`, `eq`, `expect`, `problem`. Every
 assertion is counted; the runner prints `N passed, M failed` and exits 1 on any failure or
-uncaught exception. The server's log is kept when a case fails.
+uncaught exception. The server's log is kept when a case fails. A case that cannot run here
+raises `Skip(reason)`: the runner prints "skipped: reason" and exits 77 (CTest: skipped).
 """
 import argparse
 import os
@@ -30,6 +31,7 @@ def main():
     results = h.Results()
     srv = h.Server(args.lockboxd)
     crashed = None
+    skipped = None
     try:
         srv.start()
         scope = h.scope_for(srv, results, args.lockbox)
@@ -37,6 +39,8 @@ def main():
         with open(args.case, encoding="utf-8") as f:
             code = compile(f.read(), args.case, "exec")
         exec(code, scope)
+    except h.Skip as e:
+        skipped = str(e)
     except Exception:  # a failed step ends the case; it counts as a failure
         crashed = traceback.format_exc()
         results.fail("case stopped: " + crashed.strip().splitlines()[-1])
@@ -47,6 +51,10 @@ def main():
     if crashed:
         print(crashed, file=sys.stderr)
     print(f"{results.passed} passed, {results.failed} failed")
+    if skipped and not results.failed:
+        print(f"skipped: {skipped}")
+        srv.cleanup()
+        return 77
     if results.failed:
         print("---- lockboxd log (last 60 lines) ----", file=sys.stderr)
         print("\n".join(srv.log_lines()[-60:]), file=sys.stderr)

@@ -247,6 +247,53 @@ static bool allowed(struct world *w, const char *op, enum access_level level)
     return ok;
 }
 
+/* Records an operator action on request id as who; answers the code. */
+static int record(struct world *w, const struct principal *who, const char *id)
+{
+    struct audit_record rec = {0};
+    struct buf err = BUF_INIT;
+    int rc = core_activity_record(w->c, who, id, "ssh.login", "vm1", "{\"k\":1}", &rec, &err);
+
+    if (rc)
+        assert_true(err.len > 0);
+    else
+        assert_string_equal(rec.actor, w->eng.username); /* the operator acted */
+    audit_record_clear(&rec);
+    buf_release(&err);
+    return rc;
+}
+
+static void activities_hide_what_the_caller_cannot_see(void **state)
+{
+    struct world *w = *state;
+    const char *nobody = "00000000-0000-4000-8000-000000000000";
+    char pending[ID_LEN], internal[ID_LEN], granted[ID_LEN];
+
+    assert_int_equal(create(w, &w->eng, ACCESS_READ, pending), REQ_PENDING);
+    assert_int_equal(create(w, &w->eng, ACCESS_ADMIN, internal), REQ_PENDING_INTERNAL);
+    assert_int_equal(create(w, &w->eng, ACCESS_READ, granted), REQ_PENDING);
+    assert_int_equal(act(w, &w->approver, DECIDE_YES, granted), 0);
+    /* absent, or not visible to the caller: 404 before any 403 or 409 */
+    assert_int_equal(record(w, &w->other, pending), LB_ENOTFOUND);   /* another tenant */
+    assert_int_equal(record(w, &w->other, granted), LB_ENOTFOUND);   /* another tenant */
+    assert_int_equal(record(w, &w->member, internal), LB_ENOTFOUND); /* not shown yet */
+    assert_int_equal(record(w, &w->member, nobody), LB_ENOTFOUND);
+    assert_int_equal(record(w, &w->eng2, nobody), LB_ENOTFOUND);
+    assert_int_equal(record(w, &w->enforcer, nobody), LB_ENOTFOUND);
+    assert_int_equal(record(w, &w->enforcer, "not-an-id"), LB_ENOTFOUND);
+    /* visible, but not theirs to record */
+    assert_int_equal(record(w, &w->member, granted), LB_EFORBIDDEN);
+    assert_int_equal(record(w, &w->t_admin, pending), LB_EFORBIDDEN);
+    assert_int_equal(record(w, &w->eng2, granted), LB_EFORBIDDEN);
+    assert_int_equal(record(w, &w->admin, granted), LB_EFORBIDDEN);
+    /* theirs, in the wrong state */
+    assert_int_equal(record(w, &w->eng, pending), LB_ECONFLICT);
+    assert_int_equal(record(w, &w->enforcer, internal), LB_ECONFLICT);
+    /* and recorded */
+    assert_int_equal(record(w, &w->eng, granted), 0);
+    assert_int_equal(record(w, &w->enforcer, granted), 0);
+}
+
 static void create_follows_the_policy(void **state)
 {
     struct world *w = *state;
@@ -473,6 +520,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(expiry_and_completion_follow_the_clock, setup, teardown),
         cmocka_unit_test_setup_teardown(eligibility_is_read_at_decision_time, setup, teardown),
         cmocka_unit_test_setup_teardown(page_tokens_are_bound_to_their_scope, setup, teardown),
+        cmocka_unit_test_setup_teardown(activities_hide_what_the_caller_cannot_see, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
