@@ -28,6 +28,8 @@ static const struct {
     {LB_ENOMEM, 503, "unavailable"},
     {LB_ESTORE, 500, "internal"},
     {LB_EIO, 500, "internal"},
+    {LB_ERATELIMIT, 429, "rate_limited"},
+    {LB_EKEY, 500, "internal"},
 };
 
 int api_status_of(int lb_code, const char **code)
@@ -125,7 +127,7 @@ void reply_core_error(struct api_call *call, int rc, struct buf *err, const char
 {
     if (err && err->len)
         api_fail(call, rc, "%s", buf_cstr(err));
-    else if (rc == LB_ESTORE || rc == LB_EIO)
+    else if (rc == LB_ESTORE || rc == LB_EIO || rc == LB_EKEY)
         api_fail(call, rc, "the server could not complete the request");
     else
         api_fail(call, rc, "%s", fallback);

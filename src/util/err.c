@@ -27,6 +27,10 @@ const char *lb_strerror(int code)
         return "LB_EPRECONDITION";
     case LB_EEXISTS:
         return "LB_EEXISTS";
+    case LB_ERATELIMIT:
+        return "LB_ERATELIMIT";
+    case LB_EKEY:
+        return "LB_EKEY";
     }
     return "LB_E?";
 }

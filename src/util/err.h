@@ -23,6 +23,9 @@ enum lb_err {
     LB_EUNAUTH = -8,       /* no, bad or expired credentials */
     LB_EPRECONDITION = -9, /* the system is not in a state that allows this (plan, last admin) */
     LB_EEXISTS = -10,      /* the object already exists */
+    LB_ERATELIMIT = -11,   /* too many attempts: wait before trying again */
+    LB_EKEY = -12,         /* a secret key is missing, malformed, or not the one data was sealed
+                            * with */
 };
 
 /* The constant's name of code, e.g. "LB_ENOTFOUND"; "LB_E?" for unknown codes. */
