@@ -344,10 +344,12 @@ static struct audit_entry login_entry(struct core *c, const char *activity, cons
  * lockout), then answers LB_EUNAUTH; or LB_ERATELIMIT when the store shows the login had to
  * wait after all (another lockboxd, or a concurrent login, counted a failure first). */
 static int login_failed(struct core *c, const char *username, const struct user *u,
-                        const char *client_ip, const char *address, const char *why, int64_t now,
+                        const char *client_ip, const char *address, const char *why,
                         int64_t *retry_after, struct buf *err)
 {
     const struct login_limits *l = &c->cfg.login;
+    /* the failure counts from when it is answered, after the password's hashing */
+    int64_t now = clock_now(&c->clock);
     struct login_throttle tu = {0}, ta = {0};
     char until[TIME_RFC3339_LEN];
     int64_t wait = 0;
@@ -420,16 +422,14 @@ int core_login(struct core *c, const char *username, const char *password, const
         return rc;
     bool known = rc == 0 && u.password_hash;
     if (!(known ? password_verify(u.password_hash, password) : password_verify_none(password))) {
-        rc = login_failed(c, username, &u, client_ip, address, "bad password", now, retry_after,
-                          err);
+        rc = login_failed(c, username, &u, client_ip, address, "bad password", retry_after, err);
         goto out;
     }
     if (u.totp_secret) {
         if (!totp_code || totp_check(u.totp_secret, totp_code, now, &step) != 0 ||
             step <= u.totp_last_step) {
             rc = login_failed(c, username, &u, client_ip, address,
-                              totp_code ? "bad TOTP code" : "TOTP code missing", now, retry_after,
-                              err);
+                              totp_code ? "bad TOTP code" : "TOTP code missing", retry_after, err);
             goto out;
         }
         mfa = true;
@@ -469,8 +469,8 @@ int core_login(struct core *c, const char *username, const char *password, const
         goto out;
     }
     if (rc == LB_ECONFLICT) {
-        rc = login_failed(c, username, &u, client_ip, address, "TOTP code replayed", now,
-                          retry_after, err);
+        rc = login_failed(c, username, &u, client_ip, address, "TOTP code replayed", retry_after,
+                          err);
         goto out;
     }
     if (rc == 0) {
