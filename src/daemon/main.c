@@ -56,7 +56,9 @@ static void usage(FILE *out)
     fprintf(out,
             "\nSignals: SIGHUP reloads the policy file; SIGTERM or SIGINT stops cleanly.\n"
             "On first start with an empty data directory, lockboxd creates the provider user\n"
-            "'admin' (platform_admin) and writes its API token to DIR/bootstrap-token (0600).\n");
+            "'admin' (platform_admin) and writes its API token to DIR/bootstrap-token (0600),\n"
+            "and DIR/secret.key (0600), the key sealing TOTP seeds and webhook secrets in the\n"
+            "store: back it up apart from the database (it is never made over a lost one).\n");
 }
 
 static const struct config_entry *entry_for_flag(const char *flag)
