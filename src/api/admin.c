@@ -398,15 +398,18 @@ static json_t *json_user_of(const struct user *u, const struct role_list *all)
             own.items[own.count++] = all->items[i];
     j = json_user(u, &own, 0);
     lb_free(own.items); /* the entries are borrowed from all */
+    if (j)
+        json_object_set_new(j, "locked_until", wire_time(u->locked_until));
     return j;
 }
 
-void api_tenant_user_list(struct api_call *call)
+/* Lists the users of tenant_id (NULL: provider users), each with its roles and lock. */
+static void user_list(struct api_call *call, const char *tenant_id)
 {
     struct user_list users = {0};
     struct role_list roles = {0};
     json_t *arr;
-    int rc = core_user_list(call->core, call->principal, call->params[0], &users, &roles);
+    int rc = core_user_list(call->core, call->principal, tenant_id, &users, &roles);
 
     if (rc) {
         api_fail(call, rc, rc == LB_ENOTFOUND ? "no such tenant" : "cannot list the users");
@@ -419,6 +422,38 @@ void api_tenant_user_list(struct api_call *call)
     user_list_clear(&users);
     role_list_clear(&roles);
     reply_page(call, arr, NULL, false, 0);
+}
+
+void api_tenant_user_list(struct api_call *call)
+{
+    user_list(call, call->params[0]);
+}
+
+void api_user_list(struct api_call *call)
+{
+    user_list(call, NULL);
+}
+
+static void user_unlock(struct api_call *call, const char *tenant_id, const char *user_id)
+{
+    struct buf err = BUF_INIT;
+    int rc = core_user_unlock(call->core, call->principal, tenant_id, user_id, &err);
+
+    if (rc)
+        reply_core_error(call, rc, &err, "cannot unlock the user");
+    else
+        call->status = 204;
+    buf_release(&err);
+}
+
+void api_tenant_user_unlock(struct api_call *call)
+{
+    user_unlock(call, call->params[0], call->params[1]);
+}
+
+void api_user_unlock(struct api_call *call)
+{
+    user_unlock(call, NULL, call->params[0]);
 }
 
 void api_role_remove(struct api_call *call)

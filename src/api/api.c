@@ -33,6 +33,8 @@ static const struct {
      "space"},
     {LB_ESTORE, 500, "internal", NULL},
     {LB_EIO, 500, "internal", NULL},
+    {LB_ERATELIMIT, 429, "rate_limited", NULL},
+    {LB_EKEY, 500, "internal", NULL},
 };
 
 static size_t error_index(int lb_code)
@@ -152,7 +154,7 @@ void reply_core_error(struct api_call *call, int rc, struct buf *err, const char
 {
     if (err && err->len)
         api_fail(call, rc, "%s", buf_cstr(err));
-    else if (rc == LB_ESTORE || rc == LB_EIO)
+    else if (rc == LB_ESTORE || rc == LB_EIO || rc == LB_EKEY)
         api_fail(call, rc, "the server could not complete the request");
     else
         api_fail(call, rc, "%s", fallback);

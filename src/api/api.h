@@ -42,6 +42,7 @@ struct api_call {
     struct buf detail;    /* problem detail of an error answer */
     const char *location; /* optional Location of a 201 (borrowed from response) */
     char *set_cookie;     /* (owned) a Set-Cookie value for the answer, or NULL */
+    int64_t retry_after;  /* seconds for a Retry-After header (with a 429); 0: none */
 };
 
 /* The portal's session cookie: HttpOnly (script cannot read it), SameSite=Strict (no other
@@ -98,6 +99,9 @@ void api_login(struct api_call *call);
 void api_logout(struct api_call *call);
 void api_me(struct api_call *call);
 void api_user_create(struct api_call *call);
+void api_user_list(struct api_call *call);
+void api_user_unlock(struct api_call *call);
+void api_tenant_user_unlock(struct api_call *call);
 void api_tenant_create(struct api_call *call);
 void api_tenant_list(struct api_call *call);
 void api_tenant_get(struct api_call *call);

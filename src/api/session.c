@@ -46,7 +46,7 @@ void api_login(struct api_call *call)
     }
     cookie = session && strcmp(session, "cookie") == 0;
     rc = core_login(call->core, username, password, totp, call->client_ip, token, &expires_at, &p,
-                    &err);
+                    &call->retry_after, &err);
     if (rc == 0)
         rc = core_user_get(call->core, p.user_id, &u, &roles);
     if (rc) {

@@ -80,6 +80,24 @@ int core_tenant_load_visible(struct core *c, const struct principal *actor, cons
     return c->store->ops->tenant_get(c->store, tenant_id, out);
 }
 
+#define THROTTLE_TABLE_MAX 100000
+
+/* Forgets what the store holds past its time and caches what is still in force. */
+static int throttle_load(struct core *c)
+{
+    const struct login_limits *l = &c->cfg.login;
+    struct login_throttle_list list = {0};
+    int64_t now = clock_now(&c->clock);
+    int rc = store_login_throttle_prune(c->store, now, now - l->lockout_seconds);
+
+    if (rc == 0)
+        rc = store_login_throttle_list(c->store, -1, now, now - l->lockout_seconds, &list);
+    for (size_t i = 0; rc == 0 && i < list.count; i++)
+        throttle_table_set(c->throttle, l, &list.items[i], now);
+    login_throttle_list_clear(&list);
+    return rc;
+}
+
 static int load_grant(void *ctx, const struct request *req)
 {
     return grants_add(ctx, req);
@@ -144,14 +162,22 @@ int core_new(struct store *st, struct clock clock, struct policy *policy,
     c->cfg.notify.new_id = id_new;
     if (!c->cfg.notify.mail_from)
         c->cfg.notify.mail_from = "lockbox@localhost";
+    if (c->cfg.login.max_failures <= 0)
+        c->cfg.login.max_failures = 10;
+    if (c->cfg.login.lockout_seconds <= 0)
+        c->cfg.login.lockout_seconds = 900;
+    if (c->cfg.login.max_failures_per_address <= 0)
+        c->cfg.login.max_failures_per_address = 100;
     c->policy = policy;
     pthread_rwlock_init(&c->policy_lock, NULL);
     c->grants = grants_new();
     c->sessions = session_cache_new();
     c->owners = owners_new();
-    if (!c->grants || !c->sessions || !c->owners)
+    c->throttle = throttle_table_new(THROTTLE_TABLE_MAX);
+    if (!c->grants || !c->sessions || !c->owners || !c->throttle)
         goto fail;
-    if ((rc = page_key_load(c)) != 0 || (rc = owners_load(c)) != 0)
+    if ((rc = page_key_load(c)) != 0 || (rc = owners_load(c)) != 0 ||
+        (rc = throttle_load(c)) != 0)
         goto fail;
     if ((rc = st->ops->request_each_approved(st, load_grant, c->grants)) != 0)
         goto fail;
@@ -170,6 +196,7 @@ void core_free(struct core *c)
     grants_free(c->grants);
     owners_free(c->owners);
     session_cache_free(c->sessions);
+    throttle_table_free(c->throttle);
     pthread_rwlock_destroy(&c->policy_lock);
     sodium_memzero(c->page_key, sizeof(c->page_key));
     lb_free(c);

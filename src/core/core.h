@@ -10,9 +10,9 @@
  *
  * Errors: LB_EINVAL (bad input; `err` says which field), LB_EUNAUTH, LB_EFORBIDDEN,
  * LB_ENOTFOUND (absent or another tenant's), LB_ECONFLICT (wrong state), LB_EPRECONDITION,
- * LB_EEXISTS, LB_ENOMEM, LB_ESTORE. `err`, when not NULL, receives a one-line human detail on
- * failure. Output structs are filled on success and freed by the caller with their *_clear.
- * Thread-safe: calls may run concurrently from any thread.
+ * LB_EEXISTS, LB_ERATELIMIT (a login that must wait), LB_ENOMEM, LB_ESTORE. `err`, when not NULL,
+ * receives a one-line human detail on failure. Output structs are filled on success and freed by
+ * the caller with their *_clear. Thread-safe: calls may run concurrently from any thread.
  */
 #ifndef LB_CORE_CORE_H
 #define LB_CORE_CORE_H
@@ -22,6 +22,7 @@
 #include "core/grants.h"
 #include "core/identity.h"
 #include "core/policy.h"
+#include "core/throttle.h"
 #include "notify/notify.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -36,6 +37,7 @@ struct core_config {
     int64_t bootstrap_token_ttl_seconds;
     struct tenant_settings tenant_defaults; /* lockbox_enabled and emails are not used */
     struct notify_config notify;            /* new_id is set by core_new */
+    struct login_limits login; /* login throttling; a 0 field takes its default (10, 900, 100) */
 };
 
 /* Called after a commit that set a deadline (pending expiry or grant end) at `at`. */
@@ -69,10 +71,15 @@ void core_outbox_count(struct core *c, struct outbox_counts *out);
 
 /* ---- sessions ---- */
 
-/* Checks credentials and opens a session: token (shown once), its expiry, the principal. */
+/* Checks credentials and opens a session: token (shown once), its expiry, the principal.
+ * A failure is audited (auth.login_failed) and counted against the username and the client
+ * address (core/throttle.h); the failure that locks a username is audited too (auth.lockout).
+ * A login that must wait answers LB_ERATELIMIT with *retry_after seconds, without checking
+ * the password, for a known username as for an unknown one. */
 LB_MUST_CHECK int core_login(struct core *c, const char *username, const char *password,
                              const char *totp_code, const char *client_ip, char token[TOKEN_LEN],
-                             int64_t *expires_at, struct principal *out, struct buf *err);
+                             int64_t *expires_at, struct principal *out, int64_t *retry_after,
+                             struct buf *err);
 /* Ends the session of token now (logout), in the store and the session cache, and audits it
  * (auth.logout); LB_EUNAUTH when it is unknown or already ended. */
 LB_MUST_CHECK int core_logout(struct core *c, const struct principal *actor, const char *token);
@@ -107,10 +114,17 @@ LB_MUST_CHECK int core_user_get(struct core *c, const char *id, struct user *out
                                 struct role_list *roles);
 
 /* The tenant's users and every role assignment of the tenant (to show beside them): for the
- * tenant's tenant_admins, and provider platform_admins and auditors. */
+ * tenant's tenant_admins, and provider platform_admins and auditors. With tenant_id NULL, the
+ * provider users and their roles, for platform_admins and auditors. Each user's locked_until
+ * tells whether failed logins locked them. */
 LB_MUST_CHECK int core_user_list(struct core *c, const struct principal *actor,
                                  const char *tenant_id, struct user_list *users,
                                  struct role_list *roles);
+/* Lifts a login lockout and forgets the failed logins of user_id, and audits it (auth.unlock):
+ * a tenant user by their tenant's tenant_admin (tenant_id given), a provider user by a
+ * platform_admin (tenant_id NULL). LB_ENOTFOUND when the user is not one of those. */
+LB_MUST_CHECK int core_user_unlock(struct core *c, const struct principal *actor,
+                                   const char *tenant_id, const char *user_id, struct buf *err);
 
 /* true when lockbox may be enabled on plan. */
 bool core_plan_is_eligible(const char *plan);

@@ -19,10 +19,11 @@ struct core {
     struct clock clock;
     struct core_config cfg;
     pthread_rwlock_t policy_lock;
-    struct policy *policy;          /* (owned) guarded by policy_lock */
-    struct grants *grants;          /* (owned) */
-    struct owners *owners;          /* (owned) which tenant owns a resource, for the doors */
-    struct session_cache *sessions; /* (owned) */
+    struct policy *policy;           /* (owned) guarded by policy_lock */
+    struct grants *grants;           /* (owned) */
+    struct owners *owners;           /* (owned) which tenant owns a resource, for the doors */
+    struct session_cache *sessions;  /* (owned) */
+    struct throttle_table *throttle; /* (owned) the store's failed-login records, cached */
     core_deadline_fn *on_deadline;
     void *on_deadline_ctx;
     core_outbox_fn *on_outbox;

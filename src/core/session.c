@@ -2,6 +2,7 @@
 #include "core/ids.h"
 #include "core_int.h"
 #include "util/mem.h"
+#include "util/timeutil.h"
 
 #include <string.h>
 
@@ -282,21 +283,118 @@ out:
     return rc;
 }
 
-static int login_failed(struct core *c, const char *username, const struct user *u,
-                        const char *client_ip, const char *why, struct buf *err)
+/* ---- login and its throttle ---- */
+
+static int throttled(int64_t wait, int64_t *retry_after, struct buf *err)
 {
-    struct audit_entry e =
-        core_audit_entry(c, NULL, "auth.login_failed", u->id ? u->tenant_id : NULL, u->id);
-    const struct audit_field f[] = {AF_STR("username", username), AF_STR("reason", why)};
-    int rc;
+    *retry_after = wait;
+    /* the same words for every username, known or not */
+    return core_fail(err, LB_ERATELIMIT, "too many failed logins: try again in %lld s",
+                     (long long)wait);
+}
+
+/* Reads the failed-login records of username and address (zeroed ones named so when the
+ * store has none) inside the caller's transaction. */
+static int throttle_read(struct core *c, enum throttle_kind kind, const char *name,
+                         struct login_throttle *out)
+{
+    int rc = store_login_throttle_get(c->store, kind, name, out);
+
+    if (rc != LB_ENOTFOUND)
+        return rc;
+    memset(out, 0, sizeof(*out));
+    out->kind = kind;
+    out->name = lb_strdup(name);
+    return out->name ? 0 : LB_ENOMEM;
+}
+
+/* What a login must wait at now by the store's records (read into tu and ta). */
+static int throttle_check(struct core *c, const char *username, const char *address,
+                          struct login_throttle *tu, struct login_throttle *ta, int64_t now,
+                          int64_t *wait)
+{
+    const struct login_limits *l = &c->cfg.login;
+    int64_t wu, wa;
+    int rc = throttle_read(c, THROTTLE_USERNAME, username, tu);
+
+    if (rc == 0)
+        rc = throttle_read(c, THROTTLE_ADDRESS, address, ta);
+    if (rc)
+        return rc;
+    wu = throttle_wait(l, tu, now);
+    wa = throttle_wait(l, ta, now);
+    *wait = wu > wa ? wu : wa;
+    return 0;
+}
+
+/* The audit entry of a login attempt for username (u: the user, zeroed when unknown). */
+static struct audit_entry login_entry(struct core *c, const char *activity, const char *username,
+                                      const struct user *u, const char *client_ip)
+{
+    struct audit_entry e = core_audit_entry(c, NULL, activity, u->id ? u->tenant_id : NULL, u->id);
 
     e.actor = username;
     e.actor_id = u->id;
-    e.actor_type = u->id ? (u->tenant_id ? "customer" : "provider") : "provider";
+    e.actor_type = u->id && u->tenant_id ? "customer" : "provider";
     e.client_ip = client_ip;
-    e.fields = f;
-    e.field_count = 2;
-    rc = audit_append(c->store, &e, NULL);
+    return e;
+}
+
+/* Counts and audits a failed login in one transaction (and, when it locks the username, the
+ * lockout), then answers LB_EUNAUTH; or LB_ERATELIMIT when the store shows the login had to
+ * wait after all (another lockboxd, or a concurrent login, counted a failure first). */
+static int login_failed(struct core *c, const char *username, const struct user *u,
+                        const char *client_ip, const char *address, const char *why,
+                        int64_t *retry_after, struct buf *err)
+{
+    const struct login_limits *l = &c->cfg.login;
+    /* the failure counts from when it is answered, after the password's hashing */
+    int64_t now = clock_now(&c->clock);
+    struct login_throttle tu = {0}, ta = {0};
+    char until[TIME_RFC3339_LEN];
+    int64_t wait = 0;
+    bool locked = false;
+    int rc;
+
+    if ((rc = core_tx_begin(c)) != 0)
+        return rc;
+    rc = throttle_check(c, username, address, &tu, &ta, now, &wait);
+    if (rc == 0 && wait > 0)
+        rc = LB_ERATELIMIT;
+    if (rc == 0) {
+        locked = throttle_fail(l, &tu, now);
+        (void)throttle_fail(l, &ta, now);
+        rc = store_login_throttle_put(c->store, &tu);
+    }
+    if (rc == 0)
+        rc = store_login_throttle_put(c->store, &ta);
+    if (rc == 0) {
+        struct audit_entry e = login_entry(c, "auth.login_failed", username, u, client_ip);
+        const struct audit_field f[] = {AF_STR("username", username), AF_STR("reason", why)};
+        e.fields = f;
+        e.field_count = 2;
+        rc = audit_append(c->store, &e, NULL);
+    }
+    if (rc == 0 && locked) {
+        struct audit_entry e = login_entry(c, "auth.lockout", username, u, client_ip);
+        time_format_rfc3339(tu.locked_until, until);
+        const struct audit_field f[] = {AF_STR("username", username), AF_STR("locked_until", until),
+                                        AF_INT("failures", l->max_failures),
+                                        AF_INT("lockout_seconds", l->lockout_seconds)};
+        e.fields = f;
+        e.field_count = 4;
+        rc = audit_append(c->store, &e, NULL);
+    }
+    rc = core_tx_end(c, rc);
+    if (rc == 0 || rc == LB_ERATELIMIT) {
+        /* memory follows what the store holds */
+        throttle_table_set(c->throttle, l, &tu, now);
+        throttle_table_set(c->throttle, l, &ta, now);
+    }
+    login_throttle_clear(&tu);
+    login_throttle_clear(&ta);
+    if (rc == LB_ERATELIMIT)
+        return throttled(wait, retry_after, err);
     if (rc)
         return rc;
     return core_fail(err, LB_EUNAUTH, "wrong username, password or TOTP code");
@@ -304,27 +402,34 @@ static int login_failed(struct core *c, const char *username, const struct user 
 
 int core_login(struct core *c, const char *username, const char *password, const char *totp_code,
                const char *client_ip, char token[TOKEN_LEN], int64_t *expires_at,
-               struct principal *out, struct buf *err)
+               struct principal *out, int64_t *retry_after, struct buf *err)
 {
+    const struct login_limits *l = &c->cfg.login;
+    struct login_throttle tu = {0}, ta = {0};
     struct user u = {0};
-    char hash[TOKEN_HASH_LEN];
-    int64_t now = clock_now(&c->clock), step = 0;
+    char hash[TOKEN_HASH_LEN], address[THROTTLE_ADDRESS_LEN];
+    int64_t now = clock_now(&c->clock), step = 0, wait;
     bool mfa = false;
     int rc;
 
+    *retry_after = 0;
+    throttle_address_key(client_ip ? client_ip : "unknown", address);
+    /* a login that must wait costs no hashing and no I/O, and says nothing of the password */
+    if ((wait = throttle_table_wait(c->throttle, l, username, address, now)) > 0)
+        return throttled(wait, retry_after, err);
     rc = c->store->ops->user_get_by_username(c->store, username, &u);
     if (rc && rc != LB_ENOTFOUND)
         return rc;
     bool known = rc == 0 && u.password_hash;
     if (!(known ? password_verify(u.password_hash, password) : password_verify_none(password))) {
-        rc = login_failed(c, username, &u, client_ip, "bad password", err);
+        rc = login_failed(c, username, &u, client_ip, address, "bad password", retry_after, err);
         goto out;
     }
     if (u.totp_secret) {
         if (!totp_code || totp_check(u.totp_secret, totp_code, now, &step) != 0 ||
             step <= u.totp_last_step) {
-            rc = login_failed(c, username, &u, client_ip,
-                              totp_code ? "bad TOTP code" : "TOTP code missing", err);
+            rc = login_failed(c, username, &u, client_ip, address,
+                              totp_code ? "bad TOTP code" : "TOTP code missing", retry_after, err);
             goto out;
         }
         mfa = true;
@@ -336,33 +441,48 @@ int core_login(struct core *c, const char *username, const char *password, const
                         .mfa = mfa,
                         .created_at = now,
                         .expires_at = *expires_at};
-    struct audit_entry e = core_audit_entry(c, NULL, "auth.login", u.tenant_id, u.id);
+    struct audit_entry e = login_entry(c, "auth.login", u.username, &u, client_ip);
     const struct audit_field f[] = {AF_BOOL("mfa", mfa)};
-    e.actor = u.username;
-    e.actor_id = u.id;
-    e.actor_type = u.tenant_id ? "customer" : "provider";
-    e.client_ip = client_ip;
     e.fields = f;
     e.field_count = 1;
     if ((rc = core_tx_begin(c)) != 0)
         goto out;
+    /* the store has the last word on a lock, whatever this process's memory holds */
+    rc = throttle_check(c, username, address, &tu, &ta, now, &wait);
+    if (rc == 0 && wait > 0)
+        rc = LB_ERATELIMIT;
+    /* a good login forgets the username's failures (not the address's) */
+    if (rc == 0 && tu.last_failure_at)
+        rc = store_login_throttle_delete(c->store, THROTTLE_USERNAME, username);
     /* the step update refuses a code already used, even by a concurrent login */
-    if (mfa)
+    if (rc == 0 && mfa)
         rc = c->store->ops->user_set_totp_step(c->store, u.id, step);
     if (!rc)
         rc = c->store->ops->session_insert(c->store, &s);
     if (!rc)
         rc = audit_append(c->store, &e, NULL);
     rc = core_tx_end(c, rc);
-    if (rc == LB_ECONFLICT) {
-        rc = login_failed(c, username, &u, client_ip, "TOTP code replayed", err);
+    if (rc == LB_ERATELIMIT) {
+        throttle_table_set(c->throttle, l, &tu, now);
+        throttle_table_set(c->throttle, l, &ta, now);
+        rc = throttled(wait, retry_after, err);
         goto out;
     }
-    if (rc == 0 && (rc = principal_from_user(c, &u, mfa, out)) == 0)
-        out->client_ip = client_ip;
+    if (rc == LB_ECONFLICT) {
+        rc = login_failed(c, username, &u, client_ip, address, "TOTP code replayed", retry_after,
+                          err);
+        goto out;
+    }
+    if (rc == 0) {
+        throttle_table_forget(c->throttle, THROTTLE_USERNAME, username);
+        if ((rc = principal_from_user(c, &u, mfa, out)) == 0)
+            out->client_ip = client_ip;
+    }
 out:
     if (rc)
         sodium_memzero(token, TOKEN_LEN);
+    login_throttle_clear(&tu);
+    login_throttle_clear(&ta);
     user_clear(&u);
     return rc;
 }

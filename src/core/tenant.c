@@ -137,13 +137,31 @@ int core_user_get(struct core *c, const char *id, struct user *out, struct role_
     return rc;
 }
 
+/* Fills the locked_until of each user a lockout holds now. */
+static int users_fill_locks(struct core *c, struct user_list *users)
+{
+    struct login_throttle_list locks = {0};
+    int64_t now = clock_now(&c->clock);
+    int rc = store_login_throttle_list(c->store, THROTTLE_USERNAME, now, INT64_MAX, &locks);
+
+    for (size_t i = 0; rc == 0 && i < locks.count; i++)
+        for (size_t j = 0; j < users->count; j++)
+            if (strcmp(users->items[j].username, locks.items[i].name) == 0)
+                users->items[j].locked_until = locks.items[i].locked_until;
+    login_throttle_list_clear(&locks);
+    return rc;
+}
+
 int core_user_list(struct core *c, const struct principal *actor, const char *tenant_id,
                    struct user_list *users, struct role_list *roles)
 {
     struct tenant t = {0};
     int rc;
 
-    if (principal_is_provider(actor)) {
+    if (!tenant_id) {
+        if (!principal_has_provider_role(actor, PROV_PLATFORM_ADMIN | PROV_AUDITOR))
+            return LB_EFORBIDDEN;
+    } else if (principal_is_provider(actor)) {
         if (!principal_has_provider_role(actor, PROV_PLATFORM_ADMIN | PROV_AUDITOR))
             return LB_EFORBIDDEN;
         if ((rc = core_tenant_load_visible(c, actor, tenant_id, &t)) != 0)
@@ -154,7 +172,8 @@ int core_user_list(struct core *c, const struct principal *actor, const char *te
     }
     if ((rc = c->store->ops->user_list_for_tenant(c->store, tenant_id, users)) != 0)
         return rc;
-    if ((rc = c->store->ops->role_list_for_tenant(c->store, tenant_id, roles)) != 0)
+    if ((rc = users_fill_locks(c, users)) != 0 ||
+        (rc = c->store->ops->role_list_for_tenant(c->store, tenant_id, roles)) != 0)
         user_list_clear(users);
     return rc;
 }
@@ -202,6 +221,45 @@ static int scopes_check(struct core *c, const char *tenant_id, char *const *scop
     for (size_t t = 0; t < n; t++)
         tenant_clear(&all[t]);
     lb_free(all);
+    return rc;
+}
+
+int core_user_unlock(struct core *c, const struct principal *actor, const char *tenant_id,
+                     const char *user_id, struct buf *err)
+{
+    struct user u = {0};
+    int rc;
+
+    if (tenant_id && (rc = require_tenant_admin(actor, tenant_id)) != 0)
+        return core_fail(err, rc,
+                         rc == LB_EFORBIDDEN ? "only the tenant's tenant_admin unlocks its users"
+                                             : "no such tenant");
+    if (!tenant_id && !principal_has_provider_role(actor, PROV_PLATFORM_ADMIN))
+        return core_fail(err, LB_EFORBIDDEN, "only a platform_admin unlocks provider users");
+    if (!id_is_valid(user_id))
+        return core_fail(err, LB_ENOTFOUND, "no such user");
+    rc = c->store->ops->user_get(c->store, user_id, &u);
+    /* only a user of the admin's own kind: a tenant's for a tenant, a provider user else */
+    if (rc == 0 &&
+        (tenant_id ? !u.tenant_id || strcmp(u.tenant_id, tenant_id) != 0 : u.tenant_id != NULL))
+        rc = LB_ENOTFOUND;
+    if (rc) {
+        user_clear(&u);
+        return rc == LB_ENOTFOUND ? core_fail(err, rc, "no such user") : rc;
+    }
+    struct audit_entry e = core_audit_entry(c, actor, "auth.unlock", tenant_id, u.id);
+    const struct audit_field f[] = {AF_STR("username", u.username)};
+    e.fields = f;
+    e.field_count = 1;
+    if ((rc = core_tx_begin(c)) == 0) {
+        rc = store_login_throttle_delete(c->store, THROTTLE_USERNAME, u.username);
+        if (rc == 0)
+            rc = audit_append(c->store, &e, NULL);
+        rc = core_tx_end(c, rc);
+    }
+    if (rc == 0)
+        throttle_table_forget(c->throttle, THROTTLE_USERNAME, u.username);
+    user_clear(&u);
     return rc;
 }
 

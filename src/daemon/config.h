@@ -43,6 +43,10 @@ struct daemon_config {
     int64_t notify_retry_seconds;
     int64_t webhook_allow_private; /* 1: webhooks may reach loopback and private addresses */
     int64_t notify_timeout_ms;
+    char *secret_key_file; /* "" = DATA/secret.key, made at first start */
+    int64_t login_max_failures;
+    int64_t login_lockout_seconds;
+    int64_t login_max_failures_per_address;
 };
 
 enum config_type { CONFIG_STRING, CONFIG_INT };

@@ -19,7 +19,7 @@ const struct config_entry config_table[] = {
     STR("server", "listen", listen, "127.0.0.1:8077", "--listen",
         "address and port to serve HTTP on, HOST:PORT or [V6]:PORT"),
     STR("server", "data", data_dir, "./var", "--data",
-        "data directory: the SQLite store and the bootstrap token"),
+        "data directory: the SQLite store, its secret key and the bootstrap token"),
     STR("server", "policy", policy_file, "", "--policy",
         "JSON policy file replacing the built-in JIT policy; reloaded on SIGHUP"),
     STR("server", "log_level", log_level, "info", "--log-level", "error, warn, info or debug"),
@@ -35,6 +35,18 @@ const struct config_entry config_table[] = {
         3650 * DAY, NULL, "lifetime of the bootstrap admin's token"),
     INT("server", "shutdown_grace_ms", shutdown_grace_ms, "10000", 0, 600000, NULL,
         "how long SIGTERM waits for requests in flight"),
+    STR("server", "secret_key_file", secret_key_file, "", NULL,
+        "the key sealing TOTP seeds and webhook secrets in the store (\"\": DATA/secret.key, "
+        "made at first start)"),
+    INT("login", "max_failures", login_max_failures, "10", 1, 1000, NULL,
+        "failed logins that lock a username (after half of them, each makes the next wait "
+        "1, 2, 4... s)"),
+    INT("login", "lockout_seconds", login_lockout_seconds, "900", 1, 30 * DAY, NULL,
+        "how long a locked username stays locked; failures are forgotten as long after"),
+    INT("login", "max_failures_per_address", login_max_failures_per_address, "100", 1, 1000000,
+        NULL,
+        "failed logins from one client address before each makes its next login wait "
+        "1, 2, 4... s (an address is never locked)"),
     INT("tenant_defaults", "pending_expiry_seconds", pending_expiry_seconds, "345600", 1, 365 * DAY,
         NULL, "a new tenant's window for a decision (4 days)"),
     INT("tenant_defaults", "default_grant_seconds", default_grant_seconds, "28800", 1, 365 * DAY,

@@ -5,6 +5,7 @@
 #include "daemon/scheduler.h"
 #include "http/server.h"
 #include "notify/notify.h"
+#include "store/seal.h"
 #include "store/store_sqlite.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -55,7 +56,9 @@ static void usage(FILE *out)
     fprintf(out,
             "\nSignals: SIGHUP reloads the policy file; SIGTERM or SIGINT stops cleanly.\n"
             "On first start with an empty data directory, lockboxd creates the provider user\n"
-            "'admin' (platform_admin) and writes its API token to DIR/bootstrap-token (0600).\n");
+            "'admin' (platform_admin) and writes its API token to DIR/bootstrap-token (0600),\n"
+            "and DIR/secret.key (0600), the key sealing TOTP seeds and webhook secrets in the\n"
+            "store: back it up apart from the database (it is never made over a lost one).\n");
 }
 
 static const struct config_entry *entry_for_flag(const char *flag)
@@ -238,6 +241,7 @@ static char **split_commas(const char *text, size_t *count)
 
 struct daemon {
     struct daemon_config cfg;
+    struct seal *seal; /* the key sealing the store's secrets; outlives the store */
     struct store *store;
     struct core *core;
     struct scheduler *scheduler;
@@ -336,6 +340,90 @@ static void warn_unscoped_tenants(struct store *st)
     lb_free(all);
 }
 
+/* Store files made by an older lockboxd (or under a looser umask) become 0600. */
+static void tighten_store_files(const char *db)
+{
+    static const char *const suffixes[] = {"", "-wal", "-shm"};
+    char path[4200];
+    struct stat st;
+
+    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+        snprintf(path, sizeof(path), "%s%s", db, suffixes[i]);
+        if (stat(path, &st) == 0 && (st.st_mode & 077) && chmod(path, 0600) == 0)
+            log_warn("store: file=%s was mode %03o; made it 0600", path,
+                     (unsigned)(st.st_mode & 0777));
+    }
+}
+
+/* Loads the key that seals the store's secrets (making it at first start, in the data folder
+ * only) and hands it to the store. A store sealed before never starts without its key. */
+static int open_secrets(struct daemon *d)
+{
+    struct buf path = BUF_INIT, err = BUF_INIT;
+    bool given = *d->cfg.secret_key_file != '\0';
+    char id[SEAL_KEY_ID_LEN], *sealed_by = NULL;
+    struct stat st;
+    int rc;
+
+    if (given)
+        buf_puts(&path, d->cfg.secret_key_file);
+    else
+        buf_appendf(&path, "%s/secret.key", d->cfg.data_dir);
+    rc = d->store->ops->meta_get(d->store, STORE_META_SEAL_KEY_ID, &sealed_by);
+    if (rc && rc != LB_ENOTFOUND) {
+        log_error("secrets: cannot read the store error=%s", lb_strerror(rc));
+        goto out;
+    }
+    rc = seal_key_load(buf_cstr(&path), &d->seal, &err);
+    if (rc == LB_ENOTFOUND && sealed_by) {
+        log_error("secrets: the key file %s is missing, and this store's TOTP seeds and webhook "
+                  "secrets are sealed with key id %s: restore that key file from its backup "
+                  "(see docs/operations.md); lockboxd does not start without it",
+                  buf_cstr(&path), sealed_by);
+        rc = LB_EKEY;
+        goto out;
+    }
+    if (rc == LB_ENOTFOUND && given) {
+        log_error("secrets: secret_key_file %s does not exist (make one with: "
+                  "umask 077; openssl rand -hex 32 > %s)",
+                  buf_cstr(&path), buf_cstr(&path));
+        goto out;
+    }
+    if (rc == LB_ENOTFOUND) {
+        buf_reset(&err);
+        if ((rc = seal_key_create(buf_cstr(&path), &d->seal, &err)) != 0) {
+            log_error("secrets: cannot create the key file: %s", buf_cstr(&err));
+            goto out;
+        }
+        seal_key_id(d->seal, id);
+        log_warn("secrets: created key_file=%s key_id=%s: back it up apart from the store; "
+                 "without it the store's TOTP seeds and webhook secrets are lost",
+                 buf_cstr(&path), id);
+    } else if (rc) {
+        log_error("secrets: %s", buf_cstr(&err));
+        goto out;
+    } else if (stat(buf_cstr(&path), &st) == 0 && (st.st_mode & 077)) {
+        log_warn("secrets: key_file=%s is mode %03o: others may read it; chmod 600 it",
+                 buf_cstr(&path), (unsigned)(st.st_mode & 0777));
+    }
+    seal_key_id(d->seal, id);
+    rc = store_seal_attach(d->store, d->seal);
+    if (rc == LB_EKEY)
+        log_error("secrets: the key in %s (key id %s) is not the one this store's secrets are "
+                  "sealed with (key id %s): give lockboxd that key file; it does not start with "
+                  "another",
+                  buf_cstr(&path), id, sealed_by ? sealed_by : "unknown");
+    else if (rc)
+        log_error("secrets: cannot seal the store's secrets error=%s", lb_strerror(rc));
+    else
+        log_info("secrets: key_file=%s key_id=%s", buf_cstr(&path), id);
+out:
+    lb_free(sealed_by);
+    buf_release(&path);
+    buf_release(&err);
+    return rc;
+}
+
 static int daemon_start(struct daemon *d)
 {
     struct buf err = BUF_INIT;
@@ -344,12 +432,17 @@ static int daemon_start(struct daemon *d)
     bool created = false;
     int rc;
 
+    struct stat dst;
+
     if (mkdir(d->cfg.data_dir, 0700) != 0 && errno != EEXIST) {
         int e = errno;
         log_error("cannot create data folder %s: %s%s", d->cfg.data_dir, strerror(e),
                   e == EROFS ? " (its file system is read-only)" : "");
         return LB_EIO;
     }
+    if (stat(d->cfg.data_dir, &dst) == 0 && (dst.st_mode & 077))
+        log_warn("data directory %s is mode %03o: others may list it; chmod 700 it",
+                 d->cfg.data_dir, (unsigned)(dst.st_mode & 0777));
     if ((d->lock_fd = lock_data_dir(d->cfg.data_dir)) < 0)
         return LB_EIO;
     snprintf(db, sizeof(db), "%s/lockbox.db", d->cfg.data_dir);
@@ -357,6 +450,9 @@ static int daemon_start(struct daemon *d)
         log_error("store: %s", buf_cstr(&err));
         goto out;
     }
+    tighten_store_files(db);
+    if ((rc = open_secrets(d)) != 0)
+        goto out;
     if ((rc = load_policy(&d->cfg, &policy)) != 0)
         goto out;
     struct core_config cc = {
@@ -371,6 +467,9 @@ static int daemon_start(struct daemon *d)
         .notify = {.public_url = d->cfg.public_url,
                    .mail_from = d->cfg.smtp_from,
                    .mail_enabled = *d->cfg.smtp_url != '\0'},
+        .login = {.max_failures = d->cfg.login_max_failures,
+                  .lockout_seconds = d->cfg.login_lockout_seconds,
+                  .max_failures_per_address = d->cfg.login_max_failures_per_address},
     };
     if ((rc = core_new(d->store, clock_system(), policy, &cc, &d->core)) != 0) {
         log_error("core: cannot start error=%s", lb_strerror(rc));
@@ -425,6 +524,7 @@ static void daemon_stop(struct daemon *d)
     notify_dispatcher_stop(d->dispatcher);
     core_free(d->core);
     store_close(d->store);
+    seal_free(d->seal);
     strv_free(d->proxies, d->proxy_count);
     if (d->lock_fd >= 0)
         close(d->lock_fd);
@@ -470,6 +570,8 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     log_set_level((enum log_level)level);
+    /* the store, its log, the key and the token are for lockboxd's user alone */
+    umask(077);
     if (sodium_init() < 0 || oath_init() != OATH_OK) {
         fprintf(stderr, "lockboxd: cannot initialise the crypto libraries\n");
         return 1;

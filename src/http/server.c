@@ -42,6 +42,7 @@ struct answer {
     char *set_cookie;               /* (owned) a Set-Cookie header, or NULL */
     const struct http_asset *asset; /* a portal file to send instead of text */
     char allow[API_ALLOW_LEN];      /* a 405's Allow header */
+    int64_t retry_after;            /* a 429's Retry-After (seconds), 0: none */
 };
 
 /* Per-request state, from the first callback to the completion notice. */
@@ -150,6 +151,11 @@ static enum MHD_Result send_answer(struct MHD_Connection *conn, struct http_req 
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
     if (a->status == 405 && a->allow[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, a->allow);
+    if (a->retry_after > 0) {
+        char secs[24];
+        snprintf(secs, sizeof(secs), "%lld", (long long)a->retry_after);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+    }
     ok = MHD_queue_response(conn, (unsigned)a->status, resp);
     MHD_destroy_response(resp);
     return ok;
@@ -376,6 +382,7 @@ out:
         rq->answer.set_cookie = call.set_cookie;
         call.set_cookie = NULL;
     }
+    rq->answer.retry_after = call.status == 429 ? call.retry_after : 0;
     if (call.status >= 500)
         log_error("http request_id=%s status=%d detail=\"%s\"", rq->request_id, call.status,
                   buf_cstr(&call.detail));

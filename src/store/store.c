@@ -2,6 +2,7 @@
 
 #include "util/mem.h"
 
+#include <sodium.h>
 #include <string.h>
 
 #include "util/banned.h"
@@ -57,6 +58,8 @@ void user_clear(struct user *u)
     lb_free(u->display_name);
     lb_free(u->email);
     lb_free(u->password_hash);
+    if (u->totp_secret)
+        sodium_memzero(u->totp_secret, strlen(u->totp_secret));
     lb_free(u->totp_secret);
     memset(u, 0, sizeof(*u));
 }
@@ -186,7 +189,7 @@ void webhook_clear(struct webhook *w)
     lb_free(w->url);
     strv_free(w->events, w->event_count);
     if (w->secret)
-        memset(w->secret, 0, strlen(w->secret));
+        sodium_memzero(w->secret, strlen(w->secret));
     lb_free(w->secret);
     memset(w, 0, sizeof(*w));
 }
@@ -293,4 +296,36 @@ void store_close(struct store *st)
 {
     if (st)
         st->ops->close(st);
+}
+
+int store_seal_attach(struct store *st, const struct seal *seal)
+{
+    return st->ops->seal_attach(st, seal);
+}
+
+int store_login_throttle_get(struct store *st, enum throttle_kind kind, const char *name,
+                             struct login_throttle *out)
+{
+    return st->ops->login_throttle_get(st, kind, name, out);
+}
+
+int store_login_throttle_put(struct store *st, const struct login_throttle *t)
+{
+    return st->ops->login_throttle_put(st, t);
+}
+
+int store_login_throttle_delete(struct store *st, enum throttle_kind kind, const char *name)
+{
+    return st->ops->login_throttle_delete(st, kind, name);
+}
+
+int store_login_throttle_list(struct store *st, int kind, int64_t now, int64_t since,
+                              struct login_throttle_list *out)
+{
+    return st->ops->login_throttle_list(st, kind, now, since, out);
+}
+
+int store_login_throttle_prune(struct store *st, int64_t now, int64_t since)
+{
+    return st->ops->login_throttle_prune(st, now, since);
 }

@@ -41,10 +41,19 @@
  *   That two tenants' scopes never overlap is core's rule, checked inside the write
  *   transaction that changes them (SQLite has one writer; a backend with concurrent writers
  *   must serialise those transactions).
+ * Migration 4 (login throttling):
+ *   login_throttle(kind 0=username 1=address, name, failures, last_failure_at, locked_until,
+ *                  PRIMARY KEY(kind, name))
+ *
+ * Secrets at rest: users.totp_secret and webhooks.secret are kept sealed (store/seal.h, bound
+ * to the row's column and id); callers see and pass plaintext. A store seals with the seal
+ * given to store_seal_attach, whose key id it keeps in meta (STORE_META_SEAL_KEY_ID); until a
+ * seal is attached, every call that reads or writes a secret fails with LB_EKEY.
  */
 #ifndef LB_STORE_STORE_H
 #define LB_STORE_STORE_H
 
+#include "model/login_throttle.h"
 #include "util/err.h"
 
 #include <stdbool.h>
@@ -94,6 +103,8 @@ struct user {
     int64_t totp_last_step;
     bool isolated_identity;
     int64_t created_at;
+    int64_t locked_until; /* not kept with the user: core_user_list fills it from the login
+                           * throttle (0: not locked) */
 };
 
 struct user_list {
@@ -272,7 +283,11 @@ struct store_stats {
 /* Called once per approved request by store_request_each_approved; non-zero stops. */
 typedef int store_request_fn(void *ctx, const struct request *req);
 
+/* The meta key holding the id of the key that sealed the store's secrets. */
+#define STORE_META_SEAL_KEY_ID "seal_key_id"
+
 struct store;
+struct seal;
 
 struct store_ops {
     void (*close)(struct store *st);
@@ -354,6 +369,21 @@ struct store_ops {
     int (*outbox_count)(struct store *st, struct outbox_counts *out);
 
     void (*stats)(struct store *st, struct store_stats *out);
+
+    /* Seals secrets with seal from now on (see the top of this file); LB_EKEY when the store
+     * was sealed with another key. */
+    int (*seal_attach)(struct store *st, const struct seal *seal);
+
+    int (*login_throttle_get)(struct store *st, enum throttle_kind kind, const char *name,
+                              struct login_throttle *out);
+    /* Inserts or replaces the record of (t->kind, t->name). */
+    int (*login_throttle_put)(struct store *st, const struct login_throttle *t);
+    int (*login_throttle_delete)(struct store *st, enum throttle_kind kind, const char *name);
+    /* Records of kind (-1: both) locked at now or with a failure at or after since. */
+    int (*login_throttle_list)(struct store *st, int kind, int64_t now, int64_t since,
+                               struct login_throttle_list *out);
+    /* Deletes the records neither locked at now nor with a failure at or after since. */
+    int (*login_throttle_prune)(struct store *st, int64_t now, int64_t since);
 };
 
 struct store {
@@ -394,6 +424,24 @@ int outbox_status_parse(const char *name);
 
 /* Closes the store and frees the handle; accepts NULL. */
 void store_close(struct store *st);
+
+/* ---- wrappers of store_ops (one place to trace or check a backend's calls) ---- */
+
+/* Seals the store's secrets with seal (borrowed: it must outlive the store). */
+LB_MUST_CHECK int store_seal_attach(struct store *st, const struct seal *seal);
+/* The failed-login record of (kind, name); LB_ENOTFOUND when there is none. */
+LB_MUST_CHECK int store_login_throttle_get(struct store *st, enum throttle_kind kind,
+                                           const char *name, struct login_throttle *out);
+/* Writes t over any record of the same kind and name. */
+LB_MUST_CHECK int store_login_throttle_put(struct store *st, const struct login_throttle *t);
+/* Forgets the record of (kind, name); 0 also when there was none. */
+LB_MUST_CHECK int store_login_throttle_delete(struct store *st, enum throttle_kind kind,
+                                              const char *name);
+/* The records of kind (-1: both) locked at now, or with a failure at or after since. */
+LB_MUST_CHECK int store_login_throttle_list(struct store *st, int kind, int64_t now, int64_t since,
+                                            struct login_throttle_list *out);
+/* Deletes the records that are neither locked at now nor have a failure at or after since. */
+LB_MUST_CHECK int store_login_throttle_prune(struct store *st, int64_t now, int64_t since);
 
 #define STORE_CALL(st, op, ...) ((st)->ops->op((st), __VA_ARGS__))
 

@@ -133,6 +133,11 @@ static int exec(struct conn *cn, const char *sql)
     return 0;
 }
 
+int sqs_exec(struct conn *cn, const char *sql)
+{
+    return exec(cn, sql);
+}
+
 int64_t sqs_col_time(sqlite3_stmt *st, int i)
 {
     return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
@@ -337,6 +342,12 @@ static const char *const migrations[] = {
     "CREATE INDEX outbox_status ON outbox(status);",
     /* 3: resources belong to their tenant */
     "ALTER TABLE tenants ADD COLUMN resource_scopes TEXT NOT NULL DEFAULT '';",
+    /* 4: login throttling */
+    "CREATE TABLE login_throttle(kind INTEGER NOT NULL, name TEXT NOT NULL,"
+    " failures INTEGER NOT NULL, last_failure_at INTEGER NOT NULL,"
+    " locked_until INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(kind, name)) WITHOUT ROWID;"
+    "CREATE INDEX login_throttle_locked ON login_throttle(locked_until) WHERE locked_until > 0;"
+    "CREATE INDEX login_throttle_last ON login_throttle(last_failure_at);",
 };
 
 static int migrate(struct conn *s, struct buf *err)
@@ -815,10 +826,17 @@ static int sq_user_insert(struct store *base, const struct user *u)
 {
     static const char sql[] = "INSERT INTO users(" USER_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?)";
     struct sqlite_store *s = sqs_of(base);
-    struct conn *cn = sqs_acquire(s, CONN_WRITE);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
+    char *sealed = NULL;
+    struct conn *cn;
+    sqlite3_stmt *st;
+    int rc;
 
+    if (u->totp_secret &&
+        (rc = sqs_seal(s, "users.totp_secret", u->id, u->totp_secret, &sealed)) != 0)
+        return STORE_ERR(rc);
+    cn = sqs_acquire(s, CONN_WRITE);
+    st = sqs_stmt(cn, sql);
+    rc = LB_ESTORE;
     if (st) {
         sqs_bind_text(st, 1, u->id);
         sqs_bind_text(st, 2, u->tenant_id);
@@ -826,13 +844,24 @@ static int sq_user_insert(struct store *base, const struct user *u)
         sqs_bind_text(st, 4, u->display_name);
         sqs_bind_text(st, 5, u->email);
         sqs_bind_text(st, 6, u->password_hash);
-        sqs_bind_text(st, 7, u->totp_secret);
+        sqs_bind_text(st, 7, sealed);
         sqlite3_bind_int64(st, 8, u->totp_last_step);
         sqlite3_bind_int(st, 9, u->isolated_identity);
         sqlite3_bind_int64(st, 10, u->created_at);
         rc = sqs_run(cn, st);
     }
     rc = sqs_release(s, cn, rc);
+    lb_free(sealed);
+    return rc;
+}
+
+/* Opens the sealed TOTP seed of a user just read (clearing the user on failure). */
+static int unseal_user(struct sqlite_store *s, struct user *u)
+{
+    int rc = sqs_unseal(s, "users.totp_secret", u->id, &u->totp_secret);
+
+    if (rc)
+        user_clear(u);
     return rc;
 }
 
@@ -847,6 +876,8 @@ static int user_get_by(struct sqlite_store *s, const char *sql, const char *key,
         rc = sqs_get_one(cn, st, out, row_user);
     }
     sqs_release(s, cn, 0);
+    if (rc == 0)
+        rc = unseal_user(s, out);
     return rc;
 }
 
@@ -879,6 +910,8 @@ static int sq_user_list_for_tenant(struct store *base, const char *tenant_id, st
         rc = sqs_collect(cn, st, &out->items, &out->count, sizeof(*out->items), row_user);
     }
     sqs_release(s, cn, 0);
+    for (size_t i = 0; rc == 0 && i < out->count; i++)
+        rc = sqs_unseal(s, "users.totp_secret", out->items[i].id, &out->items[i].totp_secret);
     if (rc)
         user_list_clear(out);
     return rc;
@@ -1859,6 +1892,12 @@ static const struct store_ops sqlite_ops = {
     .request_due = sq_request_due,
     .audit_insert = sq_audit_insert,
     .audit_query = sq_audit_query,
+    .seal_attach = sqs_seal_attach,
+    .login_throttle_get = sqs_login_throttle_get,
+    .login_throttle_put = sqs_login_throttle_put,
+    .login_throttle_delete = sqs_login_throttle_delete,
+    .login_throttle_list = sqs_login_throttle_list,
+    .login_throttle_prune = sqs_login_throttle_prune,
 };
 
 int store_sqlite_open(const char *path, struct store **out, struct buf *err)

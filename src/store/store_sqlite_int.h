@@ -67,6 +67,7 @@ struct sqlite_store {
     uint64_t finished_group; /* the last group closed */
     int group_rc[GROUP_RING];
     atomic_ullong transactions, commits;
+    const struct seal *seal; /* (borrowed) set once by seal_attach, before any concurrent use */
 };
 
 /* Logs file:line at debug level and yields code. */
@@ -107,6 +108,26 @@ char *sqs_join_lines(char *const *v, size_t count);
 struct conn *sqs_acquire(struct sqlite_store *s, enum conn_mode mode);
 /* Hands cn back; a write outside a transaction commits here. Returns the final code. */
 int sqs_release(struct sqlite_store *s, struct conn *cn, int rc);
+
+/* Runs sql (no parameters, no rows wanted) on cn. */
+int sqs_exec(struct conn *cn, const char *sql);
+
+/* store_sqlite_seal.c: secrets at rest. sqs_seal writes into *out a new sealed copy of plain,
+ * bound to column ("users.totp_secret") and the row's id; sqs_unseal replaces the sealed
+ * *value (when not NULL) with its plaintext. Both fail with LB_EKEY without a seal. */
+int sqs_seal(struct sqlite_store *s, const char *column, const char *id, const char *plain,
+             char **out);
+int sqs_unseal(struct sqlite_store *s, const char *column, const char *id, char **value);
+int sqs_seal_attach(struct store *base, const struct seal *seal);
+
+/* store_sqlite_login.c: the login throttle's operations of store_ops. */
+int sqs_login_throttle_get(struct store *base, enum throttle_kind kind, const char *name,
+                           struct login_throttle *out);
+int sqs_login_throttle_put(struct store *base, const struct login_throttle *t);
+int sqs_login_throttle_delete(struct store *base, enum throttle_kind kind, const char *name);
+int sqs_login_throttle_list(struct store *base, int kind, int64_t now, int64_t since,
+                            struct login_throttle_list *out);
+int sqs_login_throttle_prune(struct store *base, int64_t now, int64_t since);
 
 /* store_sqlite_notify.c: the webhook and outbox operations of store_ops. */
 int sqs_webhook_insert(struct store *base, const struct webhook *w);

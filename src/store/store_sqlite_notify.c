@@ -38,25 +38,31 @@ int sqs_webhook_insert(struct store *base, const struct webhook *w)
 {
     static const char sql[] = "INSERT INTO webhooks(" WEBHOOK_COLS ") VALUES(?,?,?,?,?,?)";
     struct sqlite_store *s = sqs_of(base);
-    char *events = sqs_join_lines(w->events, w->event_count);
+    char *events = NULL, *sealed = NULL;
     struct conn *cn;
     sqlite3_stmt *st;
-    int rc = LB_ESTORE;
+    int rc;
 
-    if (!events)
+    if ((rc = sqs_seal(s, "webhooks.secret", w->id, w->secret, &sealed)) != 0)
+        return STORE_ERR(rc);
+    if (!(events = sqs_join_lines(w->events, w->event_count))) {
+        lb_free(sealed);
         return LB_ENOMEM;
+    }
+    rc = LB_ESTORE;
     cn = sqs_acquire(s, CONN_WRITE);
     if ((st = sqs_stmt(cn, sql)) != NULL) {
         sqs_bind_text(st, 1, w->id);
         sqs_bind_text(st, 2, w->tenant_id);
         sqs_bind_text(st, 3, w->url);
         sqs_bind_text(st, 4, events);
-        sqs_bind_text(st, 5, w->secret);
+        sqs_bind_text(st, 5, sealed);
         sqlite3_bind_int64(st, 6, w->created_at);
         rc = sqs_run(cn, st);
     }
     rc = sqs_release(s, cn, rc);
     lb_free(events);
+    lb_free(sealed);
     return rc;
 }
 
@@ -73,6 +79,8 @@ int sqs_webhook_get(struct store *base, const char *id, struct webhook *out)
         rc = sqs_get_one(cn, st, out, row_webhook);
     }
     sqs_release(s, cn, 0);
+    if (rc == 0 && (rc = sqs_unseal(s, "webhooks.secret", out->id, &out->secret)) != 0)
+        webhook_clear(out);
     return rc;
 }
 
@@ -111,6 +119,8 @@ int sqs_webhook_list(struct store *base, const char *tenant_id, bool with_global
         rc = sqs_collect(cn, st, &out->items, &out->count, sizeof(*out->items), row_webhook);
     }
     sqs_release(s, cn, 0);
+    for (size_t i = 0; rc == 0 && i < out->count; i++)
+        rc = sqs_unseal(s, "webhooks.secret", out->items[i].id, &out->items[i].secret);
     if (rc)
         webhook_list_clear(out);
     return rc;

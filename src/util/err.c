@@ -29,6 +29,10 @@ const char *lb_strerror(int code)
         return "LB_EEXISTS";
     case LB_ENOSPC:
         return "LB_ENOSPC";
+    case LB_ERATELIMIT:
+        return "LB_ERATELIMIT";
+    case LB_EKEY:
+        return "LB_EKEY";
     }
     return "LB_E?";
 }

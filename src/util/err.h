@@ -24,6 +24,9 @@ enum lb_err {
     LB_EPRECONDITION = -9, /* the system is not in a state that allows this (plan, last admin) */
     LB_EEXISTS = -10,      /* the object already exists */
     LB_ENOSPC = -11,       /* the storage is full (a full disk or quota): nothing was written */
+    LB_ERATELIMIT = -12,   /* too many attempts: wait before trying again */
+    LB_EKEY = -13,         /* a secret key is missing, malformed, or not the one data was sealed
+                            * with */
 };
 
 /* The constant's name of code, e.g. "LB_ENOTFOUND"; "LB_E?" for unknown codes. */

@@ -4,10 +4,12 @@
  * quorum, expiry and completion, the access check and page tokens.
  */
 #include "core/core.h"
+#include "store/seal.h"
 #include "store/store_sqlite.h"
 #include "util/mem.h"
 
 #include <setjmp.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,6 +27,7 @@
 
 struct world {
     int64_t now;
+    struct seal *seal;
     struct store *st;
     struct core *c;
     struct principal admin, eng, eng2, rev, enforcer, t_admin, approver, approver2, member, other;
@@ -45,14 +48,14 @@ static int keep_token(void *ctx, const char *token)
 static void login(struct world *w, const char *user, const char *secret, struct principal *out)
 {
     char token[TOKEN_LEN], code[8] = "";
-    int64_t expires;
+    int64_t expires, retry_after;
     struct buf err = BUF_INIT;
 
     if (secret)
         assert_int_equal(totp_code(secret, w->now / TOTP_STEP_SECONDS, 6, code, sizeof(code)), 0);
-    assert_int_equal(
-        core_login(w->c, user, PW, secret ? code : NULL, "127.0.0.1", token, &expires, out, &err),
-        0);
+    assert_int_equal(core_login(w->c, user, PW, secret ? code : NULL, "127.0.0.1", token, &expires,
+                                out, &retry_after, &err),
+                     0);
     buf_release(&err);
 }
 
@@ -132,7 +135,10 @@ static int setup(void **state)
     bool created;
 
     w->now = T0;
+    assert_true(sodium_init() >= 0);
     assert_int_equal(store_sqlite_open(":memory:", &w->st, &err), 0);
+    assert_int_equal(seal_new_ephemeral(&w->seal), 0);
+    assert_int_equal(store_seal_attach(w->st, w->seal), 0);
     assert_int_equal(policy_default(&p), 0);
     assert_int_equal(core_new(w->st, (struct clock){fake_now, w}, p, &cfg, &w->c), 0);
     assert_int_equal(core_bootstrap(w->c, keep_token, token, &created), 0);
@@ -167,6 +173,7 @@ static int teardown(void **state)
         principal_clear(all[i]);
     core_free(w->c);
     store_close(w->st);
+    seal_free(w->seal);
     free(w);
     return 0;
 }
