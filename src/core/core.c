@@ -176,8 +176,7 @@ int core_new(struct store *st, struct clock clock, struct policy *policy,
     c->throttle = throttle_table_new(THROTTLE_TABLE_MAX);
     if (!c->grants || !c->sessions || !c->owners || !c->throttle)
         goto fail;
-    if ((rc = page_key_load(c)) != 0 || (rc = owners_load(c)) != 0 ||
-        (rc = throttle_load(c)) != 0)
+    if ((rc = page_key_load(c)) != 0 || (rc = owners_load(c)) != 0 || (rc = throttle_load(c)) != 0)
         goto fail;
     if ((rc = st->ops->request_each_approved(st, load_grant, c->grants)) != 0)
         goto fail;
