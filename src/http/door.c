@@ -166,7 +166,7 @@ static void slot_release(struct door *d, const struct door_key *k)
 
 /* ---- life ---- */
 
-int door_new(const struct door_config *cfg, struct door **out)
+int door_new(const struct door_config *cfg, struct door **out, struct buf *err)
 {
     struct door *d = lb_calloc(1, sizeof(*d));
     pthread_condattr_t attr;
@@ -196,6 +196,8 @@ int door_new(const struct door_config *cfg, struct door **out)
     }
     for (; d->exempt_count < cfg->exempt_count; d->exempt_count++) {
         if (parse_key(cfg->exempt[d->exempt_count], &d->exempt[d->exempt_count]) != 0) {
+            if (err)
+                buf_appendf(err, "'%s' is not an IP address", cfg->exempt[d->exempt_count]);
             door_free(d);
             return LB_EINVAL;
         }

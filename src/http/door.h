@@ -21,6 +21,7 @@
 #ifndef LB_HTTP_DOOR_H
 #define LB_HTTP_DOOR_H
 
+#include "util/buf.h"
 #include "util/err.h"
 
 #include <stdbool.h>
@@ -46,8 +47,9 @@ struct door_stats {
 struct door;
 struct door_conn;
 
-/* A new door (caller frees with door_free); its watchdog runs from door_start. */
-LB_MUST_CHECK int door_new(const struct door_config *cfg, struct door **out);
+/* A new door (caller frees with door_free); its watchdog runs from door_start. err, if not
+ * NULL, names an exempt address that is not one. */
+LB_MUST_CHECK int door_new(const struct door_config *cfg, struct door **out, struct buf *err);
 /* Starts the watchdog thread (no thread when header_timeout_ms is 0). */
 LB_MUST_CHECK int door_start(struct door *d);
 /* Stops the watchdog and frees; connections still open must not be used afterwards. */

@@ -734,6 +734,7 @@ int http_server_start(const struct http_config *cfg, struct core *core, struct h
 {
     struct http_server *s;
     struct sockaddr_storage ss = {0};
+    struct buf proxy_err = BUF_INIT;
     unsigned threads = cfg->threads, flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
                                              MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
     unsigned max_connections = cfg->max_connections ? cfg->max_connections : 4096;
@@ -764,9 +765,10 @@ int http_server_start(const struct http_config *cfg, struct core *core, struct h
     s->cfg = *cfg;
     s->id_prefix = (unsigned long long)time_now() & 0xffffffffULL;
     s->metrics = metrics_new(api_route_count + 3);
-    rc = s->metrics ? door_new(&dc, &s->door) : LB_ENOMEM;
+    rc = s->metrics ? door_new(&dc, &s->door, &proxy_err) : LB_ENOMEM;
     if (rc == LB_EINVAL)
-        buf_appendf(err, "trusted_proxies: each entry must be an IP address");
+        buf_appendf(err, "trusted_proxies: %s", buf_cstr(&proxy_err));
+    buf_release(&proxy_err);
     if (!rc)
         rc = door_start(s->door);
     if (!rc)

@@ -68,7 +68,7 @@ static struct door *door_with(unsigned per_ip, int64_t timeout_ms, char *const *
                               .exempt_count = exempt_count};
     struct door *d = NULL;
 
-    assert_int_equal(door_new(&cfg, &d), 0);
+    assert_int_equal(door_new(&cfg, &d, NULL), 0);
     return d;
 }
 
@@ -145,8 +145,11 @@ static void exempt_addresses_are_not_counted(void **state)
     struct door_config bad = {
         .max_connections = 8, .max_per_ip = 1, .exempt = (char *[]){"proxy"}, .exempt_count = 1};
     struct door *none = (struct door *)1;
-    assert_int_equal(door_new(&bad, &none), LB_EINVAL);
+    struct buf err = BUF_INIT;
+    assert_int_equal(door_new(&bad, &none, &err), LB_EINVAL);
     assert_null(none);
+    assert_string_equal(buf_cstr(&err), "'proxy' is not an IP address");
+    buf_release(&err);
 }
 
 static void releases_a_reservation_never_opened(void **state)
