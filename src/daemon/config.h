@@ -28,6 +28,9 @@ struct daemon_config {
     int64_t session_ttl_seconds;
     int64_t bootstrap_token_ttl_seconds;
     int64_t shutdown_grace_ms;
+    int64_t max_connections;
+    int64_t max_connections_per_ip; /* 0 = no limit */
+    int64_t header_timeout_ms;
     int64_t pending_expiry_seconds;
     int64_t default_grant_seconds;
     int64_t max_grant_seconds;

@@ -47,6 +47,14 @@ const struct config_entry config_table[] = {
         NULL,
         "failed logins from one client address before each makes its next login wait "
         "1, 2, 4... s (an address is never locked)"),
+    INT("server", "max_connections", max_connections, "4096", 1, 100000, NULL,
+        "connections open at once; more wait in the listen queue"),
+    INT("server", "max_connections_per_ip", max_connections_per_ip, "64", 0, 100000, NULL,
+        "connections one client address (an IPv6 /64) may hold open; more are refused at "
+        "once; trusted_proxies are not limited; 0: no limit"),
+    INT("server", "header_timeout_ms", header_timeout_ms, "10000", 100, 600000, NULL,
+        "time a connection has to send a whole request head, from connecting or from its "
+        "last answer; then it is closed"),
     INT("tenant_defaults", "pending_expiry_seconds", pending_expiry_seconds, "345600", 1, 365 * DAY,
         NULL, "a new tenant's window for a decision (4 days)"),
     INT("tenant_defaults", "default_grant_seconds", default_grant_seconds, "28800", 1, 365 * DAY,

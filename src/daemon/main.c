@@ -501,7 +501,10 @@ static int daemon_start(struct daemon *d)
                              .workers = (unsigned)d->cfg.workers,
                              .trusted_proxies = d->proxies,
                              .trusted_proxy_count = d->proxy_count,
-                             .secure_cookies = strncmp(d->cfg.public_url, "https://", 8) == 0};
+                             .secure_cookies = strncmp(d->cfg.public_url, "https://", 8) == 0,
+                             .max_connections = (unsigned)d->cfg.max_connections,
+                             .max_connections_per_ip = (unsigned)d->cfg.max_connections_per_ip,
+                             .header_timeout_ms = (unsigned)d->cfg.header_timeout_ms};
     if ((rc = http_server_start(&hc, d->core, &d->http, &err)) != 0) {
         log_error("http: %s", buf_cstr(&err));
         goto out;

@@ -2,6 +2,8 @@
 
 #include "api/api.h"
 #include "http/assets.h"
+#include "http/door.h"
+#include "http/head.h"
 #include "http/metrics.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -43,6 +45,7 @@ struct answer {
     const struct http_asset *asset; /* a portal file to send instead of text */
     char allow[API_ALLOW_LEN];      /* a 405's Allow header */
     int64_t retry_after;            /* a 429's Retry-After (seconds), 0: none */
+    bool close;                     /* close the connection after it (a refused head) */
 };
 
 /* Per-request state, from the first callback to the completion notice. */
@@ -72,6 +75,7 @@ struct http_server {
     struct MHD_Daemon *daemon;
     struct core *core; /* borrowed */
     struct metrics *metrics;
+    struct door *door;
     struct http_config cfg;
     atomic_int inflight;
     atomic_bool draining; /* stopping: new requests are refused (503), those in flight finish */
@@ -156,6 +160,8 @@ static enum MHD_Result send_answer(struct MHD_Connection *conn, struct http_req 
         snprintf(secs, sizeof(secs), "%lld", (long long)a->retry_after);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
     }
+    if (a->close)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     ok = MHD_queue_response(conn, (unsigned)a->status, resp);
     MHD_destroy_response(resp);
     return ok;
@@ -292,9 +298,11 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
     struct buf out = BUF_INIT, extra = BUF_INIT;
     struct store_stats st = {0};
     struct outbox_counts oc = {0};
+    struct door_stats ds = {0};
 
     core_store_stats(s->core, &st);
     core_outbox_count(s->core, &oc);
+    door_stats(s->door, &ds);
     buf_appendf(&extra,
                 "# HELP lockbox_active_grants Entries in the in-memory grant index.\n"
                 "# TYPE lockbox_active_grants gauge\nlockbox_active_grants %zu\n"
@@ -308,10 +316,21 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
                 "# TYPE lockbox_notifications gauge\n"
                 "lockbox_notifications{status=\"pending\"} %lld\n"
                 "lockbox_notifications{status=\"delivered\"} %lld\n"
-                "lockbox_notifications{status=\"failed\"} %lld\n",
+                "lockbox_notifications{status=\"failed\"} %lld\n"
+                "# HELP lockbox_http_connections Connections open now.\n"
+                "# TYPE lockbox_http_connections gauge\nlockbox_http_connections %llu\n"
+                "# HELP lockbox_http_connections_refused_total Connections refused at accept: "
+                "their address held max_connections_per_ip.\n"
+                "# TYPE lockbox_http_connections_refused_total counter\n"
+                "lockbox_http_connections_refused_total %llu\n"
+                "# HELP lockbox_http_connections_timed_out_total Connections cut: no whole "
+                "request head within header_timeout_ms.\n"
+                "# TYPE lockbox_http_connections_timed_out_total counter\n"
+                "lockbox_http_connections_timed_out_total %llu\n",
                 core_grant_count(s->core), (unsigned long long)st.transactions,
                 (unsigned long long)st.commits, (long long)oc.pending, (long long)oc.delivered,
-                (long long)oc.failed);
+                (long long)oc.failed, (unsigned long long)ds.open, (unsigned long long)ds.refused,
+                (unsigned long long)ds.timed_out);
     metrics_render(s->metrics, route_name, buf_cstr(&extra), &out);
     buf_release(&extra);
     answer_set(&rq->answer, 200, "text/plain; version=0.0.4", buf_take(&out));
@@ -477,6 +496,57 @@ static bool prepare(struct http_server *s, struct MHD_Connection *conn, struct h
 
 /* ---- libmicrohttpd callbacks ---- */
 
+/* The door's record of conn (NULL when it has none). */
+static struct door_conn *conn_door(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+    return ci ? ci->socket_context : NULL;
+}
+
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addr_len)
+{
+    struct http_server *s = cls;
+
+    return door_admit(s->door, addr, addr_len) ? MHD_YES : MHD_NO;
+}
+
+/* STARTED comes on the thread that just admitted the connection; CLOSED before libmicrohttpd
+ * closes its socket (daemon.c, MHD_cleanup_connections), so the door never shuts down a
+ * descriptor that was closed or reused. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct http_server *s = cls;
+
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = door_open(s->door, ci ? ci->connect_fd : -1, time_mono_us());
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        door_close(s->door, *socket_context);
+        *socket_context = NULL;
+    }
+}
+
+/* Answers a request whose head is refused, and closes its connection: what follows the head
+ * is never read as a body or as another request. */
+static enum MHD_Result refuse_head(struct http_server *s, struct MHD_Connection *conn,
+                                   struct http_req *rq, const char *method, const char *url,
+                                   int status, const char *detail)
+{
+    rq->answered = true;
+    answer_problem(rq, status,
+                   status == 414   ? "uri_too_long"
+                   : status == 431 ? "header_fields_too_large"
+                                   : "invalid_argument",
+                   detail);
+    rq->answer.close = true;
+    finish_log(s, rq, method, url, -1, status);
+    return send_answer(conn, rq);
+}
+
 static struct http_req *req_new(struct http_server *s, struct MHD_Connection *conn)
 {
     struct http_req *rq = lb_calloc(1, sizeof(*rq));
@@ -501,16 +571,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
     struct http_server *s = cls;
     struct http_req *rq = *con_cls;
+    const char *head = method, *detail = NULL;
+    int refused;
 
-    (void)version;
     /* HEAD is answered as GET would be (RFC 9110); libmicrohttpd sends only the headers */
     if (strcmp(method, MHD_HTTP_METHOD_HEAD) == 0)
         method = MHD_HTTP_METHOD_GET;
     if (!rq) {
+        /* the head is complete: its clock stops, unless the watchdog cut it meanwhile */
+        if (!door_head_arrived(conn_door(conn)))
+            return MHD_NO;
         rq = req_new(s, conn);
         if (!rq)
             return MHD_NO;
         *con_cls = rq;
+        refused = http_head_check(conn, head, version, &detail);
+        if (refused)
+            return refuse_head(s, conn, rq, method, url, refused, detail);
         if (atomic_load(&s->draining)) {
             rq->answered = true;
             answer_problem(rq, 503, "unavailable", "lockboxd is shutting down");
@@ -575,8 +652,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct http_server *s = cls;
     struct http_req *rq = *con_cls;
 
-    (void)conn;
     (void)code;
+    /* a kept-alive connection now waits for its next head, on the door's clock */
+    door_head_wait(s->door, conn_door(conn), time_mono_us());
     if (!rq)
         return;
     buf_release(&rq->body);
@@ -643,6 +721,7 @@ static void server_free(struct http_server *s)
     pthread_cond_destroy(&s->queue_cond);
     lb_free(s->workers);
     metrics_free(s->metrics);
+    door_free(s->door);
     lb_free(s);
 }
 
@@ -662,8 +741,15 @@ int http_server_start(const struct http_config *cfg, struct core *core, struct h
 {
     struct http_server *s;
     struct sockaddr_storage ss = {0};
+    struct buf proxy_err = BUF_INIT;
     unsigned threads = cfg->threads, flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
                                              MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+    unsigned max_connections = cfg->max_connections ? cfg->max_connections : 4096;
+    struct door_config dc = {.max_connections = max_connections,
+                             .max_per_ip = cfg->max_connections_per_ip,
+                             .header_timeout_ms = cfg->header_timeout_ms,
+                             .exempt = cfg->trusted_proxies,
+                             .exempt_count = cfg->trusted_proxy_count};
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     bool v6 = false;
     int rc;
@@ -674,6 +760,9 @@ int http_server_start(const struct http_config *cfg, struct core *core, struct h
     }
     if (!threads)
         threads = cores > 0 ? (unsigned)cores : 1;
+    /* libmicrohttpd shares the limit out among its threads: each must get one */
+    if (threads > max_connections)
+        threads = max_connections;
     s = lb_calloc(1, sizeof(*s));
     if (!s)
         return LB_ENOMEM;
@@ -683,18 +772,32 @@ int http_server_start(const struct http_config *cfg, struct core *core, struct h
     s->cfg = *cfg;
     s->id_prefix = (unsigned long long)time_now() & 0xffffffffULL;
     s->metrics = metrics_new(api_route_count + 3);
-    rc = s->metrics ? start_workers(s, cfg->workers ? cfg->workers : 16) : LB_ENOMEM;
+    rc = s->metrics ? door_new(&dc, &s->door, &proxy_err) : LB_ENOMEM;
+    if (rc == LB_EINVAL)
+        buf_appendf(err, "trusted_proxies: %s", buf_cstr(&proxy_err));
+    buf_release(&proxy_err);
+    if (!rc)
+        rc = door_start(s->door);
+    if (!rc)
+        rc = start_workers(s, cfg->workers ? cfg->workers : 16);
     if (rc) {
         server_free(s);
         return rc;
     }
     if (v6)
         flags |= MHD_USE_IPv6;
+    if (!http_head_layout_checked())
+        log_warn("http: libmicrohttpd %s (not 0.9.75): NUL bytes and folded lines in request "
+                 "heads are not detected",
+                 MHD_get_version());
+    /* the idle timeout (30 s) ends silent connections; the door's header timeout ends slow
+     * ones, which one byte now and then keeps from being idle */
     s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        flags, 0, on_accept, s, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+        MHD_OPTION_CONNECTION_LIMIT, max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)HTTP_CONN_MEMORY, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
     if (!s->daemon) {
         buf_appendf(err, "cannot listen on %s", cfg->listen);
         server_free(s);

@@ -10,8 +10,13 @@
  * It serves /healthz and /metrics itself, logs one line per request (method, path, status,
  * microseconds, request id; never a secret) and counts each in the metrics. The client IP is
  * the socket's peer, or the last X-Forwarded-For entry when the peer is a trusted proxy.
- * The server borrows core, which must outlive it. Errors: LB_EINVAL (bad listen address),
- * LB_EIO (cannot listen; `err` says why), LB_ENOMEM.
+ * Before anything of a request is used, its head is checked (head.h, framing.h): ambiguous
+ * framing is answered 400, a request line over HTTP_MAX_REQUEST_LINE 414, a head over
+ * HTTP_MAX_HEAD or HTTP_MAX_FIELDS 431, each as problem+json on a connection then closed, so
+ * nothing after that head is read. The door (door.h) limits the connections of each client
+ * address and cuts those whose request head is not complete within header_timeout_ms.
+ * The server borrows core, which must outlive it. Errors: LB_EINVAL (bad listen address, a
+ * trusted proxy that is not an IP address), LB_EIO (cannot listen; `err` says why), LB_ENOMEM.
  */
 #ifndef LB_HTTP_SERVER_H
 #define LB_HTTP_SERVER_H
@@ -23,6 +28,14 @@
 #include <stdint.h>
 
 #define HTTP_MAX_BODY (1024 * 1024)
+/* The request line (method, target, version) and the whole head (request line and header
+ * fields) a request may have, and its number of header fields. libmicrohttpd answers heads it
+ * cannot hold in a connection's HTTP_CONN_MEMORY itself (with an HTML body), so these stay
+ * well inside it and a head above them is answered by lockboxd (problem+json). */
+#define HTTP_MAX_REQUEST_LINE (8 * 1024)
+#define HTTP_MAX_HEAD (16 * 1024)
+#define HTTP_MAX_FIELDS 100
+#define HTTP_CONN_MEMORY (32 * 1024)
 
 struct http_config {
     const char *listen;           /* "host:port", "[v6]:port" */
@@ -30,7 +43,10 @@ struct http_config {
     unsigned workers;             /* threads for calls that write; 0: 16 */
     char *const *trusted_proxies; /* peer addresses allowed to set X-Forwarded-For */
     size_t trusted_proxy_count;
-    bool secure_cookies; /* the portal is reached over TLS: its cookie is marked Secure */
+    bool secure_cookies;      /* the portal is reached over TLS: its cookie is marked Secure */
+    unsigned max_connections; /* open at once; 0: 4096 */
+    unsigned max_connections_per_ip; /* open at once from one address; 0: no limit */
+    unsigned header_timeout_ms;      /* time to send a whole request head; 0: no limit */
 };
 
 struct http_server;
