@@ -24,11 +24,13 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -321,6 +323,42 @@ out:
     return rc;
 }
 
+/*
+ * libcurl's one-time global initialisation (its OpenSSL flavour) opens the file $SSLKEYLOGFILE
+ * names, creating it, to append TLS secrets to. In su or sudo the module runs as root with its
+ * caller's environment: a user could have root create any file (an /etc/nologin) or read the
+ * secrets of the enforcer's TLS sessions. So the variable is hidden while libcurl initialises,
+ * once per process (the module stays loaded, -z nodelete), and put back.
+ */
+static pthread_mutex_t client_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool client_ready;
+
+static int client_init(void)
+{
+    const char *v;
+    char *saved = NULL;
+    int rc = LOCKBOX_OK;
+
+    pthread_mutex_lock(&client_lock);
+    if (client_ready)
+        goto out;
+    if ((v = getenv("SSLKEYLOGFILE")) != NULL) {
+        if (!(saved = lb_strdup(v))) {
+            rc = LOCKBOX_ENOMEM;
+            goto out;
+        }
+        unsetenv("SSLKEYLOGFILE");
+    }
+    rc = lockbox_global_init();
+    if (saved)
+        (void)setenv("SSLKEYLOGFILE", saved, 1);
+    client_ready = rc == LOCKBOX_OK;
+out:
+    pthread_mutex_unlock(&client_lock);
+    lb_free(saved);
+    return rc;
+}
+
 /* A handle on lockboxd with the enforcer's token, each call bounded by timeout_ms. */
 static int open_lockbox(struct stage *st, struct lockbox **lb)
 {
@@ -334,6 +372,12 @@ static int open_lockbox(struct stage *st, struct lockbox **lb)
     *lb = NULL;
     if ((rc = read_token(st, &token)) != LB_OK)
         return rc;
+    if ((rc = client_init()) != LOCKBOX_OK) {
+        explicit_bzero(token, strlen(token));
+        lb_free(token);
+        note(st, LOG_CRIT, "cannot initialise the HTTP client: %s: denied", lockbox_strerror(rc));
+        return LB_ENOMEM;
+    }
     opt.token = token;
     rc = lockbox_new(&opt, lb);
     explicit_bzero(token, strlen(token));
