@@ -3,13 +3,16 @@ pamtester runs whose syslog lines are caught, and a real sshd on a loopback port
 
 Everything a PamEnv adds outside its temp dir (users, groups, service files, /run/sshd when it
 made it) and every process it starts is removed or stopped by close(); use it as a context
-manager. Needs root; PamEnv.skip_reason() says why a case cannot run here.
+manager. Their names start with PREFIX + the case's pid + "-"; a run killed before close() (a
+CTest timeout) leaves them behind, so a new PamEnv of the same prefix first removes those of
+runs whose process is gone. Needs root; PamEnv.skip_reason() says why a case cannot run here.
 
 Syslog: pamtester runs in a mount namespace of its own (unshare) whose /dev is a small tmpfs of
 links to the real /dev plus /dev/log, a datagram socket of the case's temp dir; so the module's
 lines are read without a syslog daemon and without touching the system's /dev/log. Without
 namespaces (no CAP_SYS_ADMIN) pamtester runs plainly and `syslog_caught` is False.
 """
+import grp
 import os
 import pwd
 import re
@@ -72,13 +75,15 @@ def fault_injection_built(build_dir):
 
 
 class PamEnv:
-    def __init__(self, tmp, build_dir, tag):
+    def __init__(self, tmp, build_dir, prefix):
         self.tmp = os.path.join(tmp, "pam")
         os.makedirs(self.tmp, exist_ok=True)
         self.build = build_dir
         self.module = os.path.join(build_dir, "pam_lockbox.so")
-        self.tag = tag  # unique in this run: names of users, groups and services start with it
+        # names of users, groups and services start with tag: this run's own
+        self.tag = f"{prefix}{os.getpid()}"
         self.users, self.groups, self.services, self.procs = [], [], [], []
+        self._reap(prefix)
         self.made_privsep = False
         self.preload = _sanitizer_preload(build_dir)
         self.dev = os.path.join(self.tmp, "dev")
@@ -301,6 +306,31 @@ LogLevel VERBOSE
 
     # ---- cleanup ----
 
+    def _reap(self, prefix):
+        """Removes what runs of this prefix left behind when they were killed."""
+        left = re.compile(rf"^{re.escape(prefix)}(\d+)-")
+
+        def dead(name):
+            m = left.match(name)
+            return bool(m) and int(m.group(1)) != os.getpid() and \
+                not os.path.exists(f"/proc/{m.group(1)}")
+
+        for name in filter(dead, os.listdir("/etc/pam.d")):
+            os.unlink(os.path.join("/etc/pam.d", name))
+        for user in [u.pw_name for u in pwd.getpwall() if dead(u.pw_name)]:
+            self._remove_user(user)
+        for group in [g.gr_name for g in grp.getgrall() if dead(g.gr_name)]:
+            self._admin(["groupdel", group])
+
+    def _remove_user(self, user):
+        # the user's processes first (an ssh session that outlived its test), by pid
+        for pid in _pids_of(user):
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+        self._admin(["userdel", user])
+
     def close(self):
         for proc in self.procs:
             if proc.poll() is None:
@@ -316,13 +346,7 @@ LogLevel VERBOSE
             except FileNotFoundError:
                 pass
         for user in self.users:
-            # the user's processes first (an ssh session that outlived its test), by pid
-            for pid in _pids_of(user):
-                try:
-                    os.kill(pid, 9)
-                except ProcessLookupError:
-                    pass
-            self._admin(["userdel", user])
+            self._remove_user(user)
         for group in self.groups:
             self._admin(["groupdel", group])
         if self.made_privsep and not any(_runs_sshd(pid) for pid in os.listdir("/proc")
