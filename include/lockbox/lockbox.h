@@ -9,7 +9,8 @@
  * refused (LOCKBOX_EREFUSED). Strings passed in are borrowed for the call; strings handed out
  * are the caller's to free with lockbox_reply_clear or free(3) as each declaration says.
  *
- * The library never exits, prints or reads the environment; its only global state is libcurl's
+ * The library never exits, prints or reads the environment (libcurl's proxy variables such as
+ * http_proxy are ignored: calls go straight to the URL); its only global state is libcurl's
  * one-time initialisation (lockbox_global_init, also done by the first lockbox_new). A handle
  * may be used from several threads: calls on one handle are serialised by its lock; calls on
  * different handles run in parallel. Allocation failures (the library's own and libcurl's) are
@@ -48,8 +49,9 @@ struct lockbox_options {
     const char *token;         /* bearer token, or NULL */
     const char *ca_file;       /* PEM bundle to verify the server with, or NULL for the system's */
     bool insecure_skip_verify; /* turns TLS verification off; for tests only */
-    long connect_timeout_ms;   /* 0: 10 s */
-    long timeout_ms;           /* whole call; 0: 30 s */
+    long connect_timeout_ms;   /* 0: 10 s (never more than timeout_ms) */
+    long timeout_ms;           /* bounds each whole call: resolving, connecting, TLS, sending
+                                * and the answer; 0: 30 s */
 };
 
 /* What one call answered. Fields are NULL/0 when absent; the caller owns the strings. */
@@ -185,9 +187,16 @@ struct lockbox_check_result {
     int64_t ends_at;     /* Unix seconds; 0 when not allowed */
 };
 
+/* Asks whether operator_name may reach resource_id at access_level (an enforcer's call, or a
+ * support engineer's for themself); *result is zeroed first and filled on success. */
 int lockbox_check(struct lockbox *lb, const char *operator_name, const char *resource_id,
                   const char *access_level, struct lockbox_check_result *result,
                   struct lockbox_reply *reply);
+/* The same, naming the door that asks ("pam", "nginx", ...; NULL sends none), so that a denial
+ * is audited with it. */
+int lockbox_check_at(struct lockbox *lb, const char *door, const char *operator_name,
+                     const char *resource_id, const char *access_level,
+                     struct lockbox_check_result *result, struct lockbox_reply *reply);
 /* Records an operator action under a grant; details_json is a JSON value or NULL. */
 int lockbox_activity_record(struct lockbox *lb, const char *request_id, const char *activity,
                             const char *target, const char *details_json,

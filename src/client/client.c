@@ -274,6 +274,9 @@ static CURLcode apply_options(struct lockbox *lb, struct curl_slist *headers, st
     SET(CURLOPT_NOSIGNAL, 1L);
     SET(CURLOPT_FOLLOWLOCATION, 0L);
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
+    /* straight to the URL: no proxy, whatever http_proxy & co. say (a PAM module runs in su's
+     * process with its caller's environment, and the token must not go elsewhere) */
+    SET(CURLOPT_PROXY, "");
     SET(CURLOPT_CONNECTTIMEOUT_MS, lb->connect_timeout_ms);
     SET(CURLOPT_TIMEOUT_MS, lb->timeout_ms);
     SET(CURLOPT_SSL_VERIFYPEER, lb->insecure ? 0L : 1L);
@@ -918,18 +921,28 @@ int lockbox_check(struct lockbox *lb, const char *operator_name, const char *res
                   const char *access_level, struct lockbox_check_result *result,
                   struct lockbox_reply *reply)
 {
+    return lockbox_check_at(lb, NULL, operator_name, resource_id, access_level, result, reply);
+}
+
+int lockbox_check_at(struct lockbox *lb, const char *door, const char *operator_name,
+                     const char *resource_id, const char *access_level,
+                     struct lockbox_check_result *result, struct lockbox_reply *reply)
+{
     struct lockbox_reply own = {0};
     struct lockbox_reply *r = reply ? reply : &own;
+    json_t *body;
     int rc;
 
     if (result)
         memset(result, 0, sizeof(*result));
-    if (!is_set(operator_name) || !is_set(resource_id) || !is_set(access_level) || !result)
+    if (!is_set(operator_name) || !is_set(resource_id) || !is_set(access_level) || !result ||
+        (door && !*door))
         return LOCKBOX_EINVAL;
-    rc = call_json(lb, "POST", "/api/v1/access/check",
-                   json_pack("{s:s, s:s, s:s}", "operator", operator_name, "resource_id",
-                             resource_id, "access_level", access_level),
-                   r);
+    body = json_pack("{s:s, s:s, s:s}", "operator", operator_name, "resource_id", resource_id,
+                     "access_level", access_level);
+    if (body && door && json_object_set_new(body, "door", json_string(door)))
+        body = (json_decref(body), NULL);
+    rc = call_json(lb, "POST", "/api/v1/access/check", body, r);
     if (!rc && (rc = read_check(r->body, result)) != 0) {
         /* the body is the answer's on success only */
         free(r->body);

@@ -15,14 +15,18 @@
 #include "lockbox/lockbox.h"
 #include "util/mem.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <jansson.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef LB_TESTING
@@ -379,6 +383,13 @@ static int f_check(struct lockbox *lb, struct lockbox_reply *r, char **tok,
     return lockbox_check(lb, "lbt-operator", "/subscriptions/s1/vms/vm1", "read", res, r);
 }
 
+static int f_check_at(struct lockbox *lb, struct lockbox_reply *r, char **tok,
+                      struct lockbox_check_result *res)
+{
+    (void)tok;
+    return lockbox_check_at(lb, "pam", "lbt-operator", "/subscriptions/s1/vms/vm1", "read", res, r);
+}
+
 static int f_settings_update(struct lockbox *lb, struct lockbox_reply *r, char **tok,
                              struct lockbox_check_result *res)
 {
@@ -399,6 +410,7 @@ static const struct fcall fcalls[] = {
     {"login with a wrong password", LOCKBOX_EREFUSED, false, f_login_refused},
     {"request_list", LOCKBOX_OK, false, f_request_list},
     {"check", LOCKBOX_OK, false, f_check},
+    {"check_at a door", LOCKBOX_OK, false, f_check_at},
     {"settings_update", LOCKBOX_OK, true, f_settings_update},
     {"tenant_get of no tenant (a problem body)", LOCKBOX_EREFUSED, false, f_not_found},
 };
@@ -615,6 +627,69 @@ static void test_tls(const char *tls_url, const char *ca, const char *other_ca,
     CHECK(rc == 0, "TLS with insecure_skip_verify: %d %s", rc, d);
 }
 
+/* ---- d. the environment's proxies are not used; timeout_ms bounds a call ---- */
+
+static void test_proxy_env(const char *user_token)
+{
+    static const char *const vars[] = {"http_proxy",  "HTTP_PROXY", "https_proxy",
+                                       "HTTPS_PROXY", "all_proxy",  "ALL_PROXY"};
+    struct lockbox_check_result res;
+    struct lockbox_reply r = {0};
+    struct lockbox *lb;
+    size_t i;
+    int rc;
+
+    /* a proxy that is not there: a call through it would fail */
+    for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+        setenv(vars[i], "http://127.0.0.1:9", 1);
+    if ((lb = open_handle(user_token)) != NULL) {
+        rc = lockbox_me(lb, &r);
+        CHECK(rc == 0, "a call with http_proxy & co. set goes straight to the server: %d %s", rc,
+              r.detail ? r.detail : "");
+        lockbox_reply_clear(&r);
+        rc =
+            lockbox_check_at(lb, "", "lbt-operator", "/subscriptions/s1/vms/vm1", "read", &res, &r);
+        CHECK(rc == LOCKBOX_EINVAL && !r.body, "check_at with an empty door: %d", rc);
+        lockbox_free(lb);
+    }
+    for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+        unsetenv(vars[i]);
+}
+
+static void test_timeout(void)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(sa);
+    struct lockbox_options opt = {.timeout_ms = 300};
+    struct lockbox_reply r = {0};
+    struct lockbox *lb = NULL;
+    char silent[64];
+    time_t t0;
+    int fd, rc;
+
+    /* a server that takes connections (the kernel's backlog) and never answers */
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 4) != 0 ||
+        getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
+        CHECK(false, "a silent server to time out on");
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    snprintf(silent, sizeof(silent), "http://127.0.0.1:%u", ntohs(sa.sin_port));
+    opt.url = silent;
+    CHECK(lockbox_new(&opt, &lb) == 0, "lockbox_new with timeout_ms");
+    t0 = time(NULL);
+    rc = lb ? lockbox_me(lb, &r) : LOCKBOX_ENOMEM;
+    CHECK(rc == LOCKBOX_EUNREACHABLE && r.detail && strstr(r.detail, "imeout"),
+          "a server that never answers: timed out: %d %s", rc, r.detail ? r.detail : "");
+    /* a bound on correctness, not speed: without timeout_ms the call would wait 30 s */
+    CHECK(time(NULL) - t0 < 20, "timeout_ms=300 bounds the call: %ld s", (long)(time(NULL) - t0));
+    lockbox_reply_clear(&r);
+    lockbox_free(lb);
+    close(fd);
+}
+
 int main(int argc, char **argv)
 {
     const char *tls_url = NULL, *tls_ca = NULL, *tls_other_ca = NULL;
@@ -668,6 +743,8 @@ int main(int argc, char **argv)
 
     test_threads(user_token);
     test_faults(user_token);
+    test_proxy_env(user_token);
+    test_timeout();
     if (tls_url)
         test_tls(tls_url, tls_ca, tls_other_ca, user_token);
     else
