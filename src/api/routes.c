@@ -53,6 +53,7 @@ const struct api_route api_routes[] = {
     {"POST", "/api/v1/requests/{}/activities", api_activity_create, true, true,
      "requests.activities"},
     {"POST", "/api/v1/access/check", api_access_check, true, true, "access.check"},
+    {"GET", "/api/v1/access/authz", api_access_authz, true, false, "access.authz"},
     {"GET", "/api/v1/audit", api_audit_search, true, false, "audit.search"},
 };
 

@@ -41,11 +41,13 @@ struct answer {
     const char *type;
     char *text; /* malloc'd; libmicrohttpd frees it */
     size_t len;
-    char *set_cookie;               /* (owned) a Set-Cookie header, or NULL */
-    const struct http_asset *asset; /* a portal file to send instead of text */
-    char allow[API_ALLOW_LEN];      /* a 405's Allow header */
-    int64_t retry_after;            /* a 429's Retry-After (seconds), 0: none */
-    bool close;                     /* close the connection after it (a refused head) */
+    char *set_cookie;                           /* (owned) a Set-Cookie header, or NULL */
+    const struct http_asset *asset;             /* a portal file to send instead of text */
+    char allow[API_ALLOW_LEN];                  /* a 405's Allow header */
+    int64_t retry_after;                        /* a 429's Retry-After (seconds), 0: none */
+    bool close;                                 /* close the connection after it (a refused head) */
+    struct api_header headers[API_MAX_HEADERS]; /* a handler's own headers */
+    size_t header_count;
 };
 
 /* Per-request state, from the first callback to the completion notice. */
@@ -144,8 +146,10 @@ static enum MHD_Result send_answer(struct MHD_Connection *conn, struct http_req 
     if (!resp)
         return MHD_NO;
     a->text = NULL; /* libmicrohttpd owns it now */
-    if (a->status != 204)
+    if (a->status != 204 && a->type)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, a->type);
+    for (size_t i = 0; i < a->header_count; i++)
+        MHD_add_response_header(resp, a->headers[i].name, a->headers[i].value);
     if (a->set_cookie)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, a->set_cookie);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
@@ -250,6 +254,11 @@ static const char *query_value(void *ctx, const char *key)
     return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, key);
 }
 
+static const char *header_value(void *ctx, const char *key)
+{
+    return MHD_lookup_connection_value(ctx, MHD_HEADER_KIND, key);
+}
+
 /* The bearer token of the Authorization header, else the portal's session cookie (*cookie
  * then true), or NULL. */
 static const char *session_token(struct MHD_Connection *conn, bool *cookie)
@@ -299,8 +308,10 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
     struct store_stats st = {0};
     struct outbox_counts oc = {0};
     struct door_stats ds = {0};
+    struct denial_stats dn = {0};
 
     core_store_stats(s->core, &st);
+    core_denial_stats(s->core, &dn);
     core_outbox_count(s->core, &oc);
     door_stats(s->door, &ds);
     buf_appendf(&extra,
@@ -326,11 +337,24 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
                 "# HELP lockbox_http_connections_timed_out_total Connections cut: no whole "
                 "request head within header_timeout_ms.\n"
                 "# TYPE lockbox_http_connections_timed_out_total counter\n"
-                "lockbox_http_connections_timed_out_total %llu\n",
+                "lockbox_http_connections_timed_out_total %llu\n"
+                "# HELP lockbox_access_denials_total Denials at the doors, by what became of "
+                "them: written (an access.denied record), collapsed (counted into their "
+                "operator's and resource's record of that minute), dropped (the writer's queue "
+                "was full), failed (the store refused the write).\n"
+                "# TYPE lockbox_access_denials_total counter\n"
+                "lockbox_access_denials_total{outcome=\"written\"} %llu\n"
+                "lockbox_access_denials_total{outcome=\"collapsed\"} %llu\n"
+                "lockbox_access_denials_total{outcome=\"dropped\"} %llu\n"
+                "lockbox_access_denials_total{outcome=\"failed\"} %llu\n"
+                "# HELP lockbox_access_denials_queued Denials waiting to be written.\n"
+                "# TYPE lockbox_access_denials_queued gauge\nlockbox_access_denials_queued %llu\n",
                 core_grant_count(s->core), (unsigned long long)st.transactions,
                 (unsigned long long)st.commits, (long long)oc.pending, (long long)oc.delivered,
                 (long long)oc.failed, (unsigned long long)ds.open, (unsigned long long)ds.refused,
-                (unsigned long long)ds.timed_out);
+                (unsigned long long)ds.timed_out, (unsigned long long)dn.written,
+                (unsigned long long)dn.collapsed, (unsigned long long)dn.dropped,
+                (unsigned long long)dn.failed, (unsigned long long)dn.queued);
     metrics_render(s->metrics, route_name, buf_cstr(&extra), &out);
     buf_release(&extra);
     answer_set(&rq->answer, 200, "text/plain; version=0.0.4", buf_take(&out));
@@ -360,6 +384,7 @@ static void execute(struct http_server *s, struct http_req *rq, bool on_conn_thr
     memcpy(call.params, rq->params, sizeof(call.params));
     /* only the connection's own thread may read its query string */
     call.query = on_conn_thread ? query_value : no_query;
+    call.header = on_conn_thread ? header_value : no_query;
     call.query_ctx = rq->conn;
     call.secure_cookie = s->cfg.secure_cookies;
     if (route->auth) {
@@ -395,9 +420,13 @@ static void execute(struct http_server *s, struct http_req *rq, bool on_conn_thr
 out:
     if (call.code)
         answer_problem(rq, call.status, call.code, buf_cstr(&call.detail));
+    else if (call.no_body)
+        answer_set(&rq->answer, call.status, NULL, NULL);
     else
         answer_json(&rq->answer, call.status, "application/json", call.response);
     if (!call.code) {
+        memcpy(rq->answer.headers, call.headers, sizeof(call.headers));
+        rq->answer.header_count = call.header_count;
         rq->answer.set_cookie = call.set_cookie;
         call.set_cookie = NULL;
     }
