@@ -114,9 +114,26 @@ static void answer_set(struct answer *a, int status, const char *type, char *tex
     a->len = text ? strlen(text) : 0;
 }
 
+/* body as compact JSON text (malloc'd), or NULL when out of memory. Small answers (the doors')
+ * are written on the stack and copied once, instead of into a buffer grown by reallocs; a
+ * larger one is written twice, the second time by json_dumps. */
+static char *json_text(json_t *body)
+{
+    char small[2048], *text;
+    size_t n = json_dumpb(body, small, sizeof(small), JSON_COMPACT);
+
+    if (n == 0 || n >= sizeof(small))
+        return json_dumps(body, JSON_COMPACT);
+    if (!(text = lb_malloc(n + 1)))
+        return NULL;
+    memcpy(text, small, n);
+    text[n] = '\0';
+    return text;
+}
+
 static void answer_json(struct answer *a, int status, const char *type, json_t *body)
 {
-    char *text = body && status != 204 ? json_dumps(body, JSON_COMPACT) : NULL;
+    char *text = body && status != 204 ? json_text(body) : NULL;
 
     if (!text && status != 204) {
         answer_set(
@@ -364,7 +381,7 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
                 "lockbox_http_connections_timed_out_total %llu\n"
                 "# HELP lockbox_access_denials_total Denials at the doors, by what became of "
                 "them: written (an access.denied record), collapsed (counted into their "
-                "operator's and resource's record of that minute), dropped (the writer's queue "
+                "operator's and resource's record of its window), dropped (the writer's queue "
                 "was full), failed (the store refused the write).\n"
                 "# TYPE lockbox_access_denials_total counter\n"
                 "lockbox_access_denials_total{outcome=\"written\"} %llu\n"
