@@ -5,8 +5,8 @@ set -eu
 
 BUILD="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
 libsodium-dev liboath-dev libinih-dev libcurl4-openssl-dev"
-TEST="libcmocka-dev python3 sqlite3 curl clang-format oathtool openssl"
-BENCH="wrk nginx-light"
+TEST="libcmocka-dev python3 sqlite3 curl clang-format oathtool openssl nginx-light"
+BENCH="wrk"
 BROWSER="chromium"
 
 case "${1:-build}" in
