@@ -46,8 +46,8 @@ void api_access_check(struct api_call *call)
                     allowed ? wire_time(m.ends_at) : json_null()));
 }
 
-/* The value of header name: 1..max_len bytes of printable ASCII. NULL (answer set: 400 naming
- * the header) when it is malformed, or missing and required. */
+/* The value of header name (1..max_len bytes of printable ASCII) into *out, NULL when absent;
+ * false (answer set: 400 naming the header) when it is malformed, or missing and required. */
 static bool header_text(struct api_call *call, const char *name, size_t max_len, bool required,
                         const char **out)
 {
