@@ -6,8 +6,8 @@ set -eu
 BUILD="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
 libsodium-dev liboath-dev libinih-dev libcurl4-openssl-dev libpam0g-dev"
 TEST="libcmocka-dev python3 sqlite3 curl clang-format oathtool openssl pamtester openssh-server
-openssh-client"
-BENCH="wrk nginx-light"
+openssh-client nginx-light"
+BENCH="wrk"
 BROWSER="chromium"
 
 case "${1:-build}" in

@@ -24,12 +24,21 @@
 /* Reads one query-string parameter; NULL when absent. */
 typedef const char *api_query_fn(void *ctx, const char *key);
 
+/* A response header a handler adds to its answer (X-Lockbox-Request: ...). */
+#define API_MAX_HEADERS 2
+#define API_HEADER_VALUE_LEN 64
+struct api_header {
+    const char *name; /* static */
+    char value[API_HEADER_VALUE_LEN];
+};
+
 struct api_call {
     struct core *core;
     struct principal *principal;        /* NULL on routes without authentication */
     const char *params[API_MAX_PARAMS]; /* path parameters, in order */
     json_t *body;                       /* the parsed body, or NULL */
     api_query_fn *query;
+    api_query_fn *header; /* reads a request header, with query_ctx; NULL when absent */
     void *query_ctx;
     const char *client_ip;
     const char *token;   /* the caller's session token (borrowed), when authenticated */
@@ -43,6 +52,9 @@ struct api_call {
     const char *location; /* optional Location of a 201 (borrowed from response) */
     char *set_cookie;     /* (owned) a Set-Cookie value for the answer, or NULL */
     int64_t retry_after;  /* seconds for a Retry-After header (with a 429); 0: none */
+    bool no_body;         /* a success answered by its status and headers alone */
+    struct api_header headers[API_MAX_HEADERS]; /* extra headers of a success answer */
+    size_t header_count;
 };
 
 /* The portal's session cookie: HttpOnly (script cannot read it), SameSite=Strict (no other
@@ -132,6 +144,7 @@ void api_request_decision(struct api_call *call);
 void api_request_cancel(struct api_call *call);
 void api_request_revoke(struct api_call *call);
 void api_access_check(struct api_call *call);
+void api_access_authz(struct api_call *call);
 void api_activity_create(struct api_call *call);
 void api_audit_search(struct api_call *call);
 

@@ -7,6 +7,9 @@
 #include "util/banned.h"
 
 const struct api_route api_routes[] = {
+    /* the doors first: they are asked before every operator's action, the rest seldom */
+    {"POST", "/api/v1/access/check", api_access_check, true, true, "access.check"},
+    {"GET", "/api/v1/access/authz", api_access_authz, true, false, "access.authz"},
     {"POST", "/api/v1/login", api_login, false, true, "login"},
     {"GET", "/api/v1/me", api_me, true, false, "me"},
     {"POST", "/api/v1/logout", api_logout, true, true, "logout"},
@@ -52,7 +55,6 @@ const struct api_route api_routes[] = {
     {"POST", "/api/v1/requests/{}/revoke", api_request_revoke, true, true, "requests.revoke"},
     {"POST", "/api/v1/requests/{}/activities", api_activity_create, true, true,
      "requests.activities"},
-    {"POST", "/api/v1/access/check", api_access_check, true, true, "access.check"},
     {"GET", "/api/v1/audit", api_audit_search, true, false, "audit.search"},
 };
 
@@ -86,20 +88,19 @@ const struct api_route *api_route_find(const char *method, char *path,
                                        const char *params[API_MAX_PARAMS], bool *other_method)
 {
     const struct api_route *found = NULL;
-    size_t n;
+    size_t n = 0;
 
     *other_method = false;
-    for (size_t i = 0; i < api_route_count; i++) {
-        if (!match(api_routes[i].pattern, path, params, &n))
-            continue;
-        if (strcmp(api_routes[i].method, method) == 0) {
+    /* the method is cheaper to compare than the path: paths only of this method first */
+    for (size_t i = 0; i < api_route_count && !found; i++)
+        if (strcmp(api_routes[i].method, method) == 0 &&
+            match(api_routes[i].pattern, path, params, &n))
             found = &api_routes[i];
-            break;
-        }
-        *other_method = true;
-    }
-    if (!found)
+    if (!found) {
+        for (size_t i = 0; i < api_route_count && !*other_method; i++)
+            *other_method = match(api_routes[i].pattern, path, params, &n);
         return NULL;
+    }
     /* cut the path into NUL-terminated parameters now that the route is known */
     for (size_t i = 0; i < n; i++) {
         char *end = strchr((char *)params[i], '/');

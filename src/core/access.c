@@ -8,20 +8,48 @@
 #include "util/banned.h"
 
 int core_access_check(struct core *c, const struct principal *actor, const char *operator_name,
-                      const char *resource_id, enum access_level level, bool *allowed,
-                      struct grant_match *match)
+                      const char *resource_id, enum access_level level, const char *door,
+                      bool *allowed, struct grant_match *match)
 {
     bool self = strcmp(actor->username, operator_name) == 0;
+    int64_t now = clock_now(&c->clock);
     char owner[ID_LEN];
+    bool owned;
 
     if (!principal_has_provider_role(actor, PROV_ENFORCER) &&
         !(self && principal_has_provider_role(actor, PROV_SUPPORT_ENGINEER)))
         return LB_EFORBIDDEN;
     /* a grant counts only inside the resources its tenant owns now */
-    *allowed = owners_find(c->owners, resource_id, owner) &&
-               grants_check(c->grants, operator_name, resource_id, owner, level,
-                            clock_now(&c->clock), match);
+    owned = owners_find(c->owners, resource_id, owner);
+    *allowed =
+        owned && grants_check(c->grants, operator_name, resource_id, owner, level, now, match);
+    if (!*allowed) {
+        const struct denial_note n = {.operator_name = operator_name,
+                                      .resource_id = resource_id,
+                                      .owner_id = owned ? owner : NULL,
+                                      .level = level,
+                                      .door = door ? door : "check",
+                                      .actor = actor->username,
+                                      .actor_id = actor->user_id,
+                                      .client_ip = actor->client_ip};
+        denials_note(c->denials, &n, now);
+    }
     return 0;
+}
+
+int core_denials_start(struct core *c)
+{
+    return denials_start(c->denials, c->store);
+}
+
+int core_denials_flush(struct core *c)
+{
+    return denials_flush(c->denials, c->store);
+}
+
+void core_denial_stats(struct core *c, struct denial_stats *out)
+{
+    denials_stats(c->denials, out);
 }
 
 int core_activity_record(struct core *c, const struct principal *actor, const char *request_id,

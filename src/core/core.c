@@ -174,7 +174,9 @@ int core_new(struct store *st, struct clock clock, struct policy *policy,
     c->sessions = session_cache_new();
     c->owners = owners_new();
     c->throttle = throttle_table_new(THROTTLE_TABLE_MAX);
-    if (!c->grants || !c->sessions || !c->owners || !c->throttle)
+    c->denials =
+        denials_new(c->cfg.denial_collapse_seconds > 0 ? c->cfg.denial_collapse_seconds : 60);
+    if (!c->grants || !c->sessions || !c->owners || !c->throttle || !c->denials)
         goto fail;
     if ((rc = page_key_load(c)) != 0 || (rc = owners_load(c)) != 0 || (rc = throttle_load(c)) != 0)
         goto fail;
@@ -191,6 +193,14 @@ void core_free(struct core *c)
 {
     if (!c)
         return;
+    if (c->denials) {
+        /* a clean stop writes every denial noted: the thread's queue, or (without one) here;
+         * a failure is counted in the denial stats, which nobody reads any more */
+        denials_stop(c->denials);
+        int rc = denials_flush(c->denials, c->store);
+        (void)rc;
+        denials_free(c->denials);
+    }
     policy_free(c->policy);
     grants_free(c->grants);
     owners_free(c->owners);

@@ -19,6 +19,7 @@
 
 #include "core/authz.h"
 #include "core/clock.h"
+#include "core/denials.h"
 #include "core/grants.h"
 #include "core/identity.h"
 #include "core/policy.h"
@@ -38,6 +39,8 @@ struct core_config {
     struct tenant_settings tenant_defaults; /* lockbox_enabled and emails are not used */
     struct notify_config notify;            /* new_id is set by core_new */
     struct login_limits login; /* login throttling; a 0 field takes its default (10, 900, 100) */
+    int64_t denial_collapse_seconds; /* one access.denied record per operator, resource and
+                                      * window of the clock this long; 0: 60 */
 };
 
 /* Called after a commit that set a deadline (pending expiry or grant end) at `at`. */
@@ -252,11 +255,21 @@ LB_MUST_CHECK int core_run_due(struct core *c, int64_t *next);
 
 /* ---- enforcement ---- */
 
-/* May operator touch resource_id at level now? Answers from memory only. */
+/* May operator touch resource_id at level now? Answers from memory only. A denial is noted
+ * for the audit log (access.denied, by actor at door, collapsed per operator, resource and
+ * minute: core/denials.h) and written later by the denial writer, never on this thread. door
+ * is a valid door name (door_name_is_valid), NULL for "check". */
 LB_MUST_CHECK int core_access_check(struct core *c, const struct principal *actor,
                                     const char *operator_name, const char *resource_id,
-                                    enum access_level level, bool *allowed,
+                                    enum access_level level, const char *door, bool *allowed,
                                     struct grant_match *match);
+/* Starts the thread that writes the noted denials to the audit log; core_free lets it write
+ * what is queued before it ends. Without it, denials wait for core_denials_flush. */
+LB_MUST_CHECK int core_denials_start(struct core *c);
+/* Writes the denials noted so far on the calling thread (tests); 0 or the store's error. */
+LB_MUST_CHECK int core_denials_flush(struct core *c);
+/* What became of the denials noted, for /metrics. */
+void core_denial_stats(struct core *c, struct denial_stats *out);
 /* Records an action an operator performed under a grant (details: JSON text or NULL), for the
  * requester or an enforcer. A request the actor cannot see is LB_ENOTFOUND before any
  * LB_EFORBIDDEN or LB_ECONFLICT (an enforcer sees every request). */

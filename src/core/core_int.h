@@ -7,6 +7,7 @@
 
 #include "audit/audit.h"
 #include "core/core.h"
+#include "core/denials.h"
 #include "core/owners.h"
 
 #include <pthread.h>
@@ -24,6 +25,7 @@ struct core {
     struct owners *owners;           /* (owned) which tenant owns a resource, for the doors */
     struct session_cache *sessions;  /* (owned) */
     struct throttle_table *throttle; /* (owned) the store's failed-login records, cached */
+    struct denials *denials;         /* (owned) the doors' denials, on their way to the log */
     core_deadline_fn *on_deadline;
     void *on_deadline_ctx;
     core_outbox_fn *on_outbox;

@@ -50,6 +50,7 @@ struct daemon_config {
     int64_t login_max_failures;
     int64_t login_lockout_seconds;
     int64_t login_max_failures_per_address;
+    int64_t denial_collapse_seconds; /* access.denied: one record per operator, resource, window */
 };
 
 enum config_type { CONFIG_STRING, CONFIG_INT };

@@ -83,6 +83,9 @@ const struct config_entry config_table[] = {
         "1 lets webhooks reach loopback, private and link-local addresses (tests, labs)"),
     INT("notify", "timeout_ms", notify_timeout_ms, "30000", 100, 600000, NULL,
         "the time one delivery (a mail or a webhook POST) may take"),
+    INT("audit", "denial_collapse_seconds", denial_collapse_seconds, "60", 1, DAY, NULL,
+        "the doors' denials of one operator and resource within this window (of the clock) "
+        "are one access.denied record; the next record counts the others"),
 };
 
 const size_t config_table_count = sizeof(config_table) / sizeof(config_table[0]);

@@ -470,6 +470,7 @@ static int daemon_start(struct daemon *d)
         .login = {.max_failures = d->cfg.login_max_failures,
                   .lockout_seconds = d->cfg.login_lockout_seconds,
                   .max_failures_per_address = d->cfg.login_max_failures_per_address},
+        .denial_collapse_seconds = d->cfg.denial_collapse_seconds,
     };
     if ((rc = core_new(d->store, clock_system(), policy, &cc, &d->core)) != 0) {
         log_error("core: cannot start error=%s", lb_strerror(rc));
@@ -494,6 +495,10 @@ static int daemon_start(struct daemon *d)
         goto out;
     if ((rc = scheduler_start(d->core, &d->scheduler)) != 0)
         goto out;
+    if ((rc = core_denials_start(d->core)) != 0) {
+        log_error("audit: cannot start the denial writer error=%s", lb_strerror(rc));
+        goto out;
+    }
     core_set_deadline_hook(d->core, scheduler_wake, d->scheduler);
     d->proxies = split_commas(d->cfg.trusted_proxies, &d->proxy_count);
     struct http_config hc = {.listen = d->cfg.listen,

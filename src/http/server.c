@@ -35,17 +35,21 @@
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
+#define REQUEST_ID_LEN 24 /* 8 + up to 15 hex digits + NUL */
+
 /* An answer rendered by whichever thread ran the call, sent by the connection's thread. */
 struct answer {
     int status;
     const char *type;
     char *text; /* malloc'd; libmicrohttpd frees it */
     size_t len;
-    char *set_cookie;               /* (owned) a Set-Cookie header, or NULL */
-    const struct http_asset *asset; /* a portal file to send instead of text */
-    char allow[API_ALLOW_LEN];      /* a 405's Allow header */
-    int64_t retry_after;            /* a 429's Retry-After (seconds), 0: none */
-    bool close;                     /* close the connection after it (a refused head) */
+    char *set_cookie;                           /* (owned) a Set-Cookie header, or NULL */
+    const struct http_asset *asset;             /* a portal file to send instead of text */
+    char allow[API_ALLOW_LEN];                  /* a 405's Allow header */
+    int64_t retry_after;                        /* a 429's Retry-After (seconds), 0: none */
+    bool close;                                 /* close the connection after it (a refused head) */
+    struct api_header headers[API_MAX_HEADERS]; /* a handler's own headers */
+    size_t header_count;
 };
 
 /* Per-request state, from the first callback to the completion notice. */
@@ -55,14 +59,16 @@ struct http_req {
     bool answered; /* a response was queued before the body was read */
     bool ready;    /* a worker has filled `answer` */
     int64_t start_us;
-    char request_id[24];
+    char request_id[REQUEST_ID_LEN];
     /* what a call needs, copied out of the connection before it may leave this thread */
     struct MHD_Connection *conn;
     const struct api_route *route;
-    char *path, *token; /* (owned) path is cut into params by the router */
-    char *csrf;         /* (owned) the X-CSRF-Token header */
+    char *strings;      /* (owned) one allocation holding the four below */
+    size_t strings_len; /* its size, to wipe the token with it */
+    char *path, *token; /* path is cut into params by the router; token may be NULL */
+    char *csrf;         /* the X-CSRF-Token header, or NULL */
     bool cookie;        /* the token came from the session cookie */
-    char *url;          /* (owned) the path as asked, for the log */
+    char *url;          /* the path as asked, for the log */
     const char *params[API_MAX_PARAMS];
     char method[16];
     char ip[INET6_ADDRSTRLEN + 1];
@@ -108,9 +114,26 @@ static void answer_set(struct answer *a, int status, const char *type, char *tex
     a->len = text ? strlen(text) : 0;
 }
 
+/* body as compact JSON text (malloc'd), or NULL when out of memory. Small answers (the doors')
+ * are written on the stack and copied once, instead of into a buffer grown by reallocs; a
+ * larger one is written twice, the second time by json_dumps. */
+static char *json_text(json_t *body)
+{
+    char small[2048], *text;
+    size_t n = json_dumpb(body, small, sizeof(small), JSON_COMPACT);
+
+    if (n == 0 || n >= sizeof(small))
+        return json_dumps(body, JSON_COMPACT);
+    if (!(text = lb_malloc(n + 1)))
+        return NULL;
+    memcpy(text, small, n);
+    text[n] = '\0';
+    return text;
+}
+
 static void answer_json(struct answer *a, int status, const char *type, json_t *body)
 {
-    char *text = body && status != 204 ? json_dumps(body, JSON_COMPACT) : NULL;
+    char *text = body && status != 204 ? json_text(body) : NULL;
 
     if (!text && status != 204) {
         answer_set(
@@ -144,12 +167,15 @@ static enum MHD_Result send_answer(struct MHD_Connection *conn, struct http_req 
     if (!resp)
         return MHD_NO;
     a->text = NULL; /* libmicrohttpd owns it now */
-    if (a->status != 204)
+    if (a->status != 204 && a->type)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, a->type);
+    for (size_t i = 0; i < a->header_count; i++)
+        MHD_add_response_header(resp, a->headers[i].name, a->headers[i].value);
     if (a->set_cookie)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, a->set_cookie);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (a->text) /* nothing to sniff without a body (an authz answer): one header less to copy */
+        MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Request-Id", rq->request_id);
     if (a->status == 401)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
@@ -204,6 +230,21 @@ static const struct http_asset *portal_file(const char *url)
 
 /* ---- request helpers ---- */
 
+/* Writes the dotted quad of a (network order) into out (INET_ADDRSTRLEN bytes): inet_ntop's
+ * own, which formats through sprintf, once per request. */
+static void ipv4_text(const unsigned char a[4], char *out)
+{
+    for (int i = 0; i < 4; i++) {
+        unsigned v = a[i];
+        if (v >= 100)
+            *out++ = (char)('0' + v / 100);
+        if (v >= 10)
+            *out++ = (char)('0' + v / 10 % 10);
+        *out++ = (char)('0' + v % 10);
+        *out++ = i < 3 ? '.' : '\0';
+    }
+}
+
 static void client_ip(struct http_server *s, struct MHD_Connection *conn, char *out, size_t len)
 {
     /* the peer, unless it is a trusted proxy: then the last X-Forwarded-For entry */
@@ -212,9 +253,11 @@ static void client_ip(struct http_server *s, struct MHD_Connection *conn, char *
     const struct sockaddr *sa = ci ? ci->client_addr : NULL;
     const char *xff, *last;
 
-    snprintf(out, len, "unknown");
-    if (sa && sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)len);
+    if (len < sizeof("unknown"))
+        return;
+    memcpy(out, "unknown", sizeof("unknown"));
+    if (sa && sa->sa_family == AF_INET && len >= INET_ADDRSTRLEN)
+        ipv4_text((const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr, out);
     else if (sa && sa->sa_family == AF_INET6)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)len);
     for (size_t i = 0; i < s->cfg.trusted_proxy_count; i++) {
@@ -248,6 +291,11 @@ static bool is_json_type(const char *type)
 static const char *query_value(void *ctx, const char *key)
 {
     return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, key);
+}
+
+static const char *header_value(void *ctx, const char *key)
+{
+    return MHD_lookup_connection_value(ctx, MHD_HEADER_KIND, key);
 }
 
 /* The bearer token of the Authorization header, else the portal's session cookie (*cookie
@@ -285,6 +333,8 @@ static void finish_log(struct http_server *s, struct http_req *rq, const char *m
     char safe[256];
 
     metrics_record(s->metrics, route, status, us);
+    if (!log_enabled(LOG_LEVEL_INFO))
+        return;
     log_path(path, safe, sizeof(safe));
     log_info("http method=%s path=\"%s\" status=%d us=%lld request_id=%s", method, safe, status,
              (long long)us, rq->request_id);
@@ -299,8 +349,10 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
     struct store_stats st = {0};
     struct outbox_counts oc = {0};
     struct door_stats ds = {0};
+    struct denial_stats dn = {0};
 
     core_store_stats(s->core, &st);
+    core_denial_stats(s->core, &dn);
     core_outbox_count(s->core, &oc);
     door_stats(s->door, &ds);
     buf_appendf(&extra,
@@ -326,11 +378,24 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
                 "# HELP lockbox_http_connections_timed_out_total Connections cut: no whole "
                 "request head within header_timeout_ms.\n"
                 "# TYPE lockbox_http_connections_timed_out_total counter\n"
-                "lockbox_http_connections_timed_out_total %llu\n",
+                "lockbox_http_connections_timed_out_total %llu\n"
+                "# HELP lockbox_access_denials_total Denials at the doors, by what became of "
+                "them: written (an access.denied record), collapsed (counted into their "
+                "operator's and resource's record of its window), dropped (the writer's queue "
+                "was full), failed (the store refused the write).\n"
+                "# TYPE lockbox_access_denials_total counter\n"
+                "lockbox_access_denials_total{outcome=\"written\"} %llu\n"
+                "lockbox_access_denials_total{outcome=\"collapsed\"} %llu\n"
+                "lockbox_access_denials_total{outcome=\"dropped\"} %llu\n"
+                "lockbox_access_denials_total{outcome=\"failed\"} %llu\n"
+                "# HELP lockbox_access_denials_queued Denials waiting to be written.\n"
+                "# TYPE lockbox_access_denials_queued gauge\nlockbox_access_denials_queued %llu\n",
                 core_grant_count(s->core), (unsigned long long)st.transactions,
                 (unsigned long long)st.commits, (long long)oc.pending, (long long)oc.delivered,
                 (long long)oc.failed, (unsigned long long)ds.open, (unsigned long long)ds.refused,
-                (unsigned long long)ds.timed_out);
+                (unsigned long long)ds.timed_out, (unsigned long long)dn.written,
+                (unsigned long long)dn.collapsed, (unsigned long long)dn.dropped,
+                (unsigned long long)dn.failed, (unsigned long long)dn.queued);
     metrics_render(s->metrics, route_name, buf_cstr(&extra), &out);
     buf_release(&extra);
     answer_set(&rq->answer, 200, "text/plain; version=0.0.4", buf_take(&out));
@@ -360,6 +425,7 @@ static void execute(struct http_server *s, struct http_req *rq, bool on_conn_thr
     memcpy(call.params, rq->params, sizeof(call.params));
     /* only the connection's own thread may read its query string */
     call.query = on_conn_thread ? query_value : no_query;
+    call.header = on_conn_thread ? header_value : no_query;
     call.query_ctx = rq->conn;
     call.secure_cookie = s->cfg.secure_cookies;
     if (route->auth) {
@@ -395,9 +461,13 @@ static void execute(struct http_server *s, struct http_req *rq, bool on_conn_thr
 out:
     if (call.code)
         answer_problem(rq, call.status, call.code, buf_cstr(&call.detail));
+    else if (call.no_body)
+        answer_set(&rq->answer, call.status, NULL, NULL);
     else
         answer_json(&rq->answer, call.status, "application/json", call.response);
     if (!call.code) {
+        memcpy(rq->answer.headers, call.headers, sizeof(call.headers));
+        rq->answer.header_count = call.header_count;
         rq->answer.set_cookie = call.set_cookie;
         call.set_cookie = NULL;
     }
@@ -455,6 +525,30 @@ static void *worker_main(void *arg)
     }
 }
 
+/* Copies url (twice: the router cuts one), token and csrf (each may be NULL) out of the
+ * connection into one allocation; false when out of memory. */
+static bool copy_strings(struct http_req *rq, const char *url, const char *token, const char *csrf)
+{
+    const char *from[] = {url, url, token, csrf};
+    char **to[] = {&rq->path, &rq->url, &rq->token, &rq->csrf};
+    size_t len[4], total = 0;
+    char *at;
+
+    for (size_t i = 0; i < 4; i++) {
+        len[i] = from[i] ? strlen(from[i]) + 1 : 0;
+        total += len[i];
+    }
+    if (!(rq->strings = lb_malloc(total)))
+        return false;
+    rq->strings_len = total;
+    at = rq->strings;
+    for (size_t i = 0; i < 4; i++) {
+        *to[i] = from[i] ? memcpy(at, from[i], len[i]) : NULL;
+        at += len[i];
+    }
+    return true;
+}
+
 /* Finds the route and copies out of the connection what the call needs; answers at once
  * what needs no call (404, 405, 413, 415). Returns false when rq->answer is already set. */
 static bool prepare(struct http_server *s, struct MHD_Connection *conn, struct http_req *rq,
@@ -464,15 +558,13 @@ static bool prepare(struct http_server *s, struct MHD_Connection *conn, struct h
     const char *csrf = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-CSRF-Token");
     const char *token = session_token(conn, &rq->cookie);
     bool other_method = false;
+    size_t method_len = strnlen(method, sizeof(rq->method) - 1);
 
     rq->conn = conn;
-    snprintf(rq->method, sizeof(rq->method), "%s", method);
+    memcpy(rq->method, method, method_len);
+    rq->method[method_len] = '\0';
     client_ip(s, conn, rq->ip, sizeof(rq->ip));
-    rq->path = lb_strdup(url);
-    rq->url = lb_strdup(url);
-    rq->token = token ? lb_strdup(token) : NULL;
-    rq->csrf = csrf ? lb_strdup(csrf) : NULL;
-    if (!rq->path || !rq->url || (token && !rq->token) || (csrf && !rq->csrf)) {
+    if (!copy_strings(rq, url, token, csrf)) {
         answer_problem(rq, 503, "unavailable", "out of memory");
         return false;
     }
@@ -547,6 +639,22 @@ static enum MHD_Result refuse_head(struct http_server *s, struct MHD_Connection 
     return send_answer(conn, rq);
 }
 
+/* Writes prefix as 8 hex digits and n as 8 to 15 (what "%08llx%08llx" would, written by hand:
+ * one per request). */
+static void request_id(unsigned long long prefix, unsigned long long n, char out[REQUEST_ID_LEN])
+{
+    static const char hex[] = "0123456789abcdef";
+    int digits = 8;
+
+    while (digits < 15 && (n >> (4 * digits)) != 0)
+        digits++;
+    for (int i = 7; i >= 0; i--, prefix >>= 4)
+        out[i] = hex[prefix & 0xf];
+    for (int i = 8 + digits - 1; i >= 8; i--, n >>= 4)
+        out[i] = hex[n & 0xf];
+    out[8 + digits] = '\0';
+}
+
 static struct http_req *req_new(struct http_server *s, struct MHD_Connection *conn)
 {
     struct http_req *rq = lb_calloc(1, sizeof(*rq));
@@ -556,8 +664,7 @@ static struct http_req *req_new(struct http_server *s, struct MHD_Connection *co
         return NULL;
     buf_init(&rq->body, HTTP_MAX_BODY);
     rq->start_us = time_mono_us();
-    snprintf(rq->request_id, sizeof(rq->request_id), "%08llx%08llx", s->id_prefix,
-             (unsigned long long)atomic_fetch_add(&s->next_id, 1));
+    request_id(s->id_prefix, atomic_fetch_add(&s->next_id, 1), rq->request_id);
     len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (len && strtoull(len, NULL, 10) > HTTP_MAX_BODY)
         rq->too_large = true;
@@ -658,12 +765,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!rq)
         return;
     buf_release(&rq->body);
-    lb_free(rq->path);
-    lb_free(rq->url);
-    if (rq->token)
-        sodium_memzero(rq->token, strlen(rq->token));
-    lb_free(rq->token);
-    lb_free(rq->csrf);
+    if (rq->strings)
+        sodium_memzero(rq->strings, rq->strings_len); /* the token is in there */
+    lb_free(rq->strings);
     if (rq->answer.set_cookie)
         sodium_memzero(rq->answer.set_cookie, strlen(rq->answer.set_cookie));
     lb_free(rq->answer.set_cookie);

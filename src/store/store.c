@@ -298,6 +298,21 @@ void store_close(struct store *st)
         st->ops->close(st);
 }
 
+int store_begin(struct store *st)
+{
+    return st->ops->begin(st);
+}
+
+int store_commit(struct store *st)
+{
+    return st->ops->commit(st);
+}
+
+void store_rollback(struct store *st)
+{
+    st->ops->rollback(st);
+}
+
 int store_seal_attach(struct store *st, const struct seal *seal)
 {
     return st->ops->seal_attach(st, seal);

@@ -427,6 +427,12 @@ void store_close(struct store *st);
 
 /* ---- wrappers of store_ops (one place to trace or check a backend's calls) ---- */
 
+/* Begins a transaction on the calling thread (others wait for it to end). */
+LB_MUST_CHECK int store_begin(struct store *st);
+/* Commits the calling thread's transaction, durably. */
+LB_MUST_CHECK int store_commit(struct store *st);
+/* Rolls the calling thread's transaction back. */
+void store_rollback(struct store *st);
 /* Seals the store's secrets with seal (borrowed: it must outlive the store). */
 LB_MUST_CHECK int store_seal_attach(struct store *st, const struct seal *seal);
 /* The failed-login record of (kind, name); LB_ENOTFOUND when there is none. */

@@ -16,7 +16,8 @@
 /* Enough for "YYYY-MM-DDTHH:MM:SSZ" and a NUL. */
 #define TIME_RFC3339_LEN 32
 
-/* Writes t as RFC 3339 UTC into out (at least TIME_RFC3339_LEN bytes). */
+/* Writes t as RFC 3339 UTC into out (at least TIME_RFC3339_LEN bytes); years 0 to 9999 by
+ * hand, with four digits and no lock (the doors write one per answer), others as strftime. */
 void time_format_rfc3339(int64_t t, char out[TIME_RFC3339_LEN]);
 /* Parses RFC 3339 text into *t; LB_EINVAL when it is not a valid time. */
 LB_MUST_CHECK int time_parse_rfc3339(const char *text, int64_t *t);

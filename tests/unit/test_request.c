@@ -249,8 +249,9 @@ static bool allowed(struct world *w, const char *op, enum access_level level)
     struct grant_match m;
     bool ok = false;
 
-    assert_int_equal(
-        core_access_check(w->c, &w->enforcer, op, "/subscriptions/s1/vms/vm1", level, &ok, &m), 0);
+    assert_int_equal(core_access_check(w->c, &w->enforcer, op, "/subscriptions/s1/vms/vm1", level,
+                                       NULL, &ok, &m),
+                     0);
     return ok;
 }
 
@@ -393,6 +394,62 @@ static void cancel_and_revoke(void **state)
     assert_true(allowed(w, "eng2", ACCESS_READ));
 }
 
+/* The access.denied records the actor may read, newest first. */
+static size_t denied_records(struct world *w, const struct principal *actor, struct audit_list *out)
+{
+    struct audit_filter f = {.activity = "access.denied", .limit = 100};
+
+    assert_int_equal(core_audit_query(w->c, actor, &f, out), 0);
+    return out->count;
+}
+
+static void denials_are_audited_for_the_resources_tenant(void **state)
+{
+    struct world *w = *state;
+    struct grant_match m;
+    struct audit_list l = {0};
+    char id[ID_LEN];
+    bool ok = true;
+
+    assert_int_equal(create(w, &w->eng, ACCESS_READ, id), REQ_PENDING);
+    assert_int_equal(act(w, &w->approver2, DECIDE_YES, id), 0);
+    assert_true(allowed(w, "eng", ACCESS_READ)); /* an allowed check writes nothing */
+    assert_false(allowed(w, "eng", ACCESS_WRITE));
+    assert_false(allowed(w, "eng", ACCESS_WRITE)); /* the same minute: collapsed */
+    w->eng.client_ip = "192.0.2.9";
+    assert_int_equal(
+        core_access_check(w->c, &w->eng, "eng", "/fabrikam/db", ACCESS_READ, "pam", &ok, &m), 0);
+    assert_false(ok);
+    assert_int_equal(
+        core_access_check(w->c, &w->enforcer, "eng", "/unowned/x", ACCESS_ADMIN, "authz", &ok, &m),
+        0);
+    assert_false(ok);
+    /* nothing is written on the checking thread: the writer does it */
+    assert_int_equal(denied_records(w, &w->admin, &l), 0);
+    audit_list_clear(&l);
+    assert_int_equal(core_denials_flush(w->c), 0);
+
+    assert_int_equal(denied_records(w, &w->t_admin, &l), 1); /* contoso's admin: its own */
+    assert_string_equal(l.items[0].item, "/subscriptions/s1/vms/vm1");
+    assert_string_equal(l.items[0].tenant_id, w->tenant_id);
+    assert_string_equal(l.items[0].actor, "enf");
+    assert_non_null(strstr(l.items[0].details, "\"door\":\"check\""));
+    assert_non_null(strstr(l.items[0].details, "\"level\":\"write\""));
+    assert_non_null(strstr(l.items[0].details, "\"operator\":\"eng\""));
+    audit_list_clear(&l);
+    assert_int_equal(denied_records(w, &w->other, &l), 1); /* fabrikam's admin: the pam one */
+    assert_string_equal(l.items[0].item, "/fabrikam/db");
+    assert_string_equal(l.items[0].actor, "eng");
+    assert_string_equal(l.items[0].client_ip, "192.0.2.9");
+    assert_non_null(strstr(l.items[0].details, "\"door\":\"pam\""));
+    audit_list_clear(&l);
+    assert_int_equal(denied_records(w, &w->admin, &l), 3); /* the provider sees all three */
+    assert_null(l.items[0].tenant_id);                     /* no tenant owns /unowned */
+    assert_string_equal(l.items[0].item, "/unowned/x");
+    audit_list_clear(&l);
+    w->eng.client_ip = NULL;
+}
+
 static void quorum_counts_distinct_approvers(void **state)
 {
     struct world *w = *state;
@@ -522,6 +579,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(review_and_decision_transitions, setup, teardown),
         cmocka_unit_test_setup_teardown(refusals_leave_the_state_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(cancel_and_revoke, setup, teardown),
+        cmocka_unit_test_setup_teardown(denials_are_audited_for_the_resources_tenant, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(quorum_counts_distinct_approvers, setup, teardown),
         cmocka_unit_test_setup_teardown(lockbox_off_approves_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(expiry_and_completion_follow_the_clock, setup, teardown),

@@ -10,7 +10,7 @@ const ACTIVITIES = ['request.create', 'request.reject', 'request.review', 'reque
   'request.complete', 'operator.action', 'tenant.create', 'tenant.scopes.update',
   'tenant.settings.update', 'user.create',
   'role.assign', 'role.remove', 'ticket.create', 'ticket.comment', 'auth.login', 'auth.login_failed',
-  'auth.logout', 'webhook.create', 'webhook.delete'];
+  'auth.logout', 'webhook.create', 'webhook.delete', 'access.denied'];
 const HEADERS = ['Time', 'Activity', 'Actor', 'Actor type', 'Item', 'Decision', 'Client IP'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

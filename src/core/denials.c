@@ -1,0 +1,358 @@
+#include "denials.h"
+
+#include "audit/audit.h"
+#include "util/mem.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "util/banned.h"
+
+#define PAIR_BUCKETS 4096 /* a power of two */
+
+/* A (operator, resource) pair and the minute of its last queued record. */
+struct pair {
+    struct pair *next;
+    uint64_t hash;
+    int64_t minute;
+    int64_t collapsed; /* this pair's denials collapsed into that record */
+    size_t key_len;
+    char key[]; /* operator NUL resource */
+};
+
+/* One access.denied record to write; its strings live in text. */
+struct record {
+    struct record *next;
+    int64_t at, collapsed;
+    enum access_level level;
+    char owner_id[ID_LEN]; /* "" when no tenant owns the resource */
+    char door[DOOR_NAME_MAX + 1];
+    const char *operator_name, *resource_id, *actor, *actor_id, *client_ip;
+    char text[];
+};
+
+struct denials {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    struct pair *buckets[PAIR_BUCKETS];
+    size_t pair_count;
+    int64_t window;       /* seconds: a "minute" of the collapse */
+    int64_t swept_minute; /* pairs of earlier minutes were last forgotten in this one */
+    struct record *head, *tail;
+    size_t queued;
+    struct denial_stats stats;
+    unsigned char key[crypto_generichash_KEYBYTES]; /* per process: no aimed collisions */
+    struct store *store;                            /* the writer's (borrowed) */
+    pthread_t thread;
+    bool running, stopping;
+};
+
+bool door_name_is_valid(const char *d)
+{
+    size_t n = 0;
+
+    for (; d[n]; n++)
+        if (!((d[n] >= 'a' && d[n] <= 'z') || (d[n] >= '0' && d[n] <= '9') || d[n] == '_' ||
+              d[n] == '.' || d[n] == '-'))
+            return false;
+    return n >= 1 && n <= DOOR_NAME_MAX;
+}
+
+struct denials *denials_new(int64_t window_seconds)
+{
+    struct denials *d = lb_calloc(1, sizeof(*d));
+
+    if (!d)
+        return NULL;
+    d->window = window_seconds > 0 ? window_seconds : 60;
+    randombytes_buf(d->key, sizeof(d->key));
+    pthread_mutex_init(&d->lock, NULL);
+    pthread_cond_init(&d->wake, NULL);
+    return d;
+}
+
+static void records_free(struct record *r)
+{
+    for (struct record *next; r; r = next) {
+        next = r->next;
+        lb_free(r);
+    }
+}
+
+void denials_free(struct denials *d)
+{
+    if (!d)
+        return;
+    denials_stop(d);
+    for (size_t i = 0; i < PAIR_BUCKETS; i++)
+        for (struct pair *p = d->buckets[i], *next; p; p = next) {
+            next = p->next;
+            lb_free(p);
+        }
+    records_free(d->head);
+    pthread_cond_destroy(&d->wake);
+    pthread_mutex_destroy(&d->lock);
+    lb_free(d);
+}
+
+static uint64_t pair_hash(const struct denials *d, const char *key, size_t len)
+{
+    unsigned char out[8];
+    uint64_t h;
+
+    crypto_generichash(out, sizeof(out), (const unsigned char *)key, len, d->key, sizeof(d->key));
+    memcpy(&h, out, sizeof(h));
+    return h;
+}
+
+/* Forgets the pairs of minutes before minute, at most once a minute (under the lock). */
+static void sweep(struct denials *d, int64_t minute)
+{
+    if (d->swept_minute >= minute)
+        return;
+    d->swept_minute = minute;
+    for (size_t i = 0; i < PAIR_BUCKETS; i++)
+        for (struct pair **pp = &d->buckets[i]; *pp;) {
+            struct pair *p = *pp;
+            if (p->minute >= minute) {
+                pp = &p->next;
+                continue;
+            }
+            *pp = p->next;
+            lb_free(p);
+            d->pair_count--;
+        }
+}
+
+/* The pair of key (hash h), or NULL. */
+static struct pair *pair_find(struct denials *d, uint64_t h, const char *key, size_t len)
+{
+    for (struct pair *p = d->buckets[h & (PAIR_BUCKETS - 1)]; p; p = p->next)
+        if (p->hash == h && p->key_len == len && memcmp(p->key, key, len) == 0)
+            return p;
+    return NULL;
+}
+
+/* Remembers key (hash h) as queued in minute, when there is room. */
+static void pair_add(struct denials *d, uint64_t h, const char *key, size_t len, int64_t minute)
+{
+    struct pair **head = &d->buckets[h & (PAIR_BUCKETS - 1)], *p;
+
+    if (d->pair_count >= DENIALS_TABLE_MAX)
+        sweep(d, minute);
+    if (d->pair_count >= DENIALS_TABLE_MAX || !(p = lb_malloc(sizeof(*p) + len)))
+        return;
+    p->hash = h;
+    p->minute = minute;
+    p->collapsed = 0;
+    p->key_len = len;
+    memcpy(p->key, key, len);
+    p->next = *head;
+    *head = p;
+    d->pair_count++;
+}
+
+/* Appends s and its NUL at *at (inside a record's text); NULL stays NULL. */
+static const char *put(char **at, const char *s)
+{
+    size_t n;
+    char *start = *at;
+
+    if (!s)
+        return NULL;
+    n = strlen(s) + 1;
+    memcpy(start, s, n);
+    *at += n;
+    return start;
+}
+
+static struct record *record_new(const struct denial_note *n, int64_t now, int64_t collapsed)
+{
+    const char *strs[] = {n->operator_name, n->resource_id, n->actor, n->actor_id, n->client_ip};
+    size_t len = 0;
+    struct record *r;
+    char *at;
+
+    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+        len += strs[i] ? strlen(strs[i]) + 1 : 0;
+    if (!(r = lb_calloc(1, sizeof(*r) + len)))
+        return NULL;
+    at = r->text;
+    r->at = now;
+    r->collapsed = collapsed;
+    r->level = n->level;
+    if (n->owner_id)
+        memcpy(r->owner_id, n->owner_id, strnlen(n->owner_id, ID_LEN - 1));
+    memcpy(r->door, n->door, strnlen(n->door, DOOR_NAME_MAX));
+    r->operator_name = put(&at, n->operator_name);
+    r->resource_id = put(&at, n->resource_id);
+    r->actor = put(&at, n->actor);
+    r->actor_id = put(&at, n->actor_id);
+    r->client_ip = put(&at, n->client_ip);
+    return r;
+}
+
+void denials_note(struct denials *d, const struct denial_note *n, int64_t now)
+{
+    size_t op_len = strlen(n->operator_name), len = op_len + 1 + strlen(n->resource_id);
+    int64_t minute = now / d->window;
+    struct pair *p;
+    struct record *r;
+    char *key = lb_malloc(len);
+    uint64_t h;
+
+    if (!key) {
+        pthread_mutex_lock(&d->lock);
+        d->stats.dropped++;
+        pthread_mutex_unlock(&d->lock);
+        return;
+    }
+    memcpy(key, n->operator_name, op_len + 1);
+    memcpy(key + op_len + 1, n->resource_id, len - op_len - 1);
+    h = pair_hash(d, key, len);
+    pthread_mutex_lock(&d->lock);
+    p = pair_find(d, h, key, len);
+    if (p && p->minute == minute) {
+        p->collapsed++;
+        d->stats.collapsed++;
+        goto out;
+    }
+    if (d->queued >= DENIALS_QUEUE_MAX || !(r = record_new(n, now, p ? p->collapsed : 0))) {
+        d->stats.dropped++;
+        goto out;
+    }
+    if (p) {
+        p->minute = minute;
+        p->collapsed = 0;
+    } else {
+        pair_add(d, h, key, len, minute);
+    }
+    if (d->tail)
+        d->tail->next = r;
+    else
+        d->head = r;
+    d->tail = r;
+    d->queued++;
+    pthread_cond_signal(&d->wake);
+out:
+    pthread_mutex_unlock(&d->lock);
+    lb_free(key);
+}
+
+/* Appends one record to the audit log, inside the caller's transaction. */
+static int record_write(struct store *st, const struct record *r)
+{
+    struct audit_entry e = {
+        .time = r->at,
+        .tenant_id = r->owner_id[0] ? r->owner_id : NULL,
+        .actor = r->actor,
+        .actor_id = r->actor_id,
+        .actor_type = "provider",
+        .client_ip = r->client_ip,
+        .activity = "access.denied",
+        .item = r->resource_id,
+    };
+    const struct audit_field f[] = {AF_STR("operator", r->operator_name),
+                                    AF_STR("resource", r->resource_id),
+                                    AF_STR("level", access_level_name(r->level)),
+                                    AF_STR("door", r->door), AF_INT("collapsed", r->collapsed)};
+
+    e.fields = f;
+    e.field_count = sizeof(f) / sizeof(f[0]);
+    return audit_append(st, &e, NULL);
+}
+
+int denials_flush(struct denials *d, struct store *st)
+{
+    int rc = 0;
+
+    for (;;) {
+        struct record *batch, *last;
+        size_t n = 1;
+        int began, wrc;
+
+        pthread_mutex_lock(&d->lock);
+        batch = last = d->head;
+        for (; last && last->next && n < DENIALS_BATCH; n++)
+            last = last->next;
+        if (batch) {
+            d->head = last->next;
+            if (!d->head)
+                d->tail = NULL;
+            last->next = NULL;
+            d->queued -= n;
+        }
+        pthread_mutex_unlock(&d->lock);
+        if (!batch)
+            return rc;
+        began = store_begin(st);
+        wrc = began;
+        for (struct record *r = batch; !wrc && r; r = r->next)
+            wrc = record_write(st, r);
+        if (!began && !wrc)
+            wrc = store_commit(st);
+        else if (!began)
+            store_rollback(st);
+        pthread_mutex_lock(&d->lock);
+        if (wrc)
+            d->stats.failed += n;
+        else
+            d->stats.written += n;
+        pthread_mutex_unlock(&d->lock);
+        records_free(batch);
+        if (wrc)
+            rc = wrc;
+    }
+}
+
+static void *writer_main(void *arg)
+{
+    struct denials *d = arg;
+
+    for (;;) {
+        pthread_mutex_lock(&d->lock);
+        while (!d->head && !d->stopping)
+            pthread_cond_wait(&d->wake, &d->lock);
+        if (!d->head) {
+            pthread_mutex_unlock(&d->lock);
+            return NULL; /* stopping, and everything is written */
+        }
+        pthread_mutex_unlock(&d->lock);
+        /* a failed write is counted in the stats; the next records try again */
+        int rc = denials_flush(d, d->store);
+        (void)rc;
+    }
+}
+
+int denials_start(struct denials *d, struct store *st)
+{
+    if (d->running)
+        return 0;
+    d->store = st;
+    d->stopping = false;
+    if (pthread_create(&d->thread, NULL, writer_main, d) != 0)
+        return LB_EIO;
+    d->running = true;
+    return 0;
+}
+
+void denials_stop(struct denials *d)
+{
+    if (!d->running)
+        return;
+    pthread_mutex_lock(&d->lock);
+    d->stopping = true;
+    pthread_cond_signal(&d->wake);
+    pthread_mutex_unlock(&d->lock);
+    pthread_join(d->thread, NULL);
+    d->running = false;
+}
+
+void denials_stats(struct denials *d, struct denial_stats *out)
+{
+    pthread_mutex_lock(&d->lock);
+    *out = d->stats;
+    out->queued = d->queued;
+    pthread_mutex_unlock(&d->lock);
+}
