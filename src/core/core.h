@@ -38,6 +38,8 @@ struct core_config {
     struct tenant_settings tenant_defaults; /* lockbox_enabled and emails are not used */
     struct notify_config notify;            /* new_id is set by core_new */
     struct login_limits login; /* login throttling; a 0 field takes its default (10, 900, 100) */
+    int64_t events_retention_seconds; /* the event stream keeps events this long (0: 7 days) */
+    int64_t events_retention_count;   /* and at most this many (0: 100000); see core/events.h */
 };
 
 /* Called after a commit that set a deadline (pending expiry or grant end) at `at`. */
@@ -259,7 +261,9 @@ LB_MUST_CHECK int core_access_check(struct core *c, const struct principal *acto
                                     struct grant_match *match);
 /* Records an action an operator performed under a grant (details: JSON text or NULL), for the
  * requester or an enforcer. A request the actor cannot see is LB_ENOTFOUND before any
- * LB_EFORBIDDEN or LB_ECONFLICT (an enforcer sees every request). */
+ * LB_EFORBIDDEN or LB_ECONFLICT (an enforcer sees every request). The grant must be in force
+ * (LB_ECONFLICT), except that an enforcer reports the end of a session (session.close,
+ * session.terminated) on a request whose grant has started, also after it ended. */
 LB_MUST_CHECK int core_activity_record(struct core *c, const struct principal *actor,
                                        const char *request_id, const char *activity,
                                        const char *target, const char *details_json,
