@@ -13,6 +13,7 @@
 #define LB_API_API_H
 
 #include "core/core.h"
+#include "core/events.h"
 #include "util/buf.h"
 
 #include <jansson.h>
@@ -32,9 +33,10 @@ struct api_call {
     api_query_fn *query;
     void *query_ctx;
     const char *client_ip;
-    const char *token;   /* the caller's session token (borrowed), when authenticated */
-    bool cookie_session; /* the token came in the session cookie (the portal), not a header */
-    bool secure_cookie;  /* cookies set are marked Secure (the portal is reached over TLS) */
+    const char *token;         /* the caller's session token (borrowed), when authenticated */
+    bool cookie_session;       /* the token came in the session cookie (the portal), not a header */
+    bool secure_cookie;        /* cookies set are marked Secure (the portal is reached over TLS) */
+    const char *last_event_id; /* the Last-Event-ID header (borrowed), or NULL */
     /* results */
     int status;
     json_t *response;     /* (owned) the body of a success answer */
@@ -43,6 +45,14 @@ struct api_call {
     const char *location; /* optional Location of a 201 (borrowed from response) */
     char *set_cookie;     /* (owned) a Set-Cookie value for the answer, or NULL */
     int64_t retry_after;  /* seconds for a Retry-After header (with a 429); 0: none */
+    /* GET /api/v1/events answers with a stream, not a body: the server opens it (http/events.h)
+     * when `open` is set and no error was */
+    struct api_stream {
+        bool open;
+        struct event_view view;
+        int64_t after; /* send the events after this seq */
+        bool reset;    /* first tell the client its Last-Event-ID could not be resumed */
+    } stream;
 };
 
 /* The portal's session cookie: HttpOnly (script cannot read it), SameSite=Strict (no other
@@ -134,5 +144,6 @@ void api_request_revoke(struct api_call *call);
 void api_access_check(struct api_call *call);
 void api_activity_create(struct api_call *call);
 void api_audit_search(struct api_call *call);
+void api_events(struct api_call *call);
 
 #endif

@@ -54,6 +54,7 @@ const struct api_route api_routes[] = {
      "requests.activities"},
     {"POST", "/api/v1/access/check", api_access_check, true, true, "access.check"},
     {"GET", "/api/v1/audit", api_audit_search, true, false, "audit.search"},
+    {"GET", "/api/v1/events", api_events, true, false, "events.stream"},
 };
 
 const size_t api_route_count = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -83,6 +83,17 @@ const struct config_entry config_table[] = {
         "1 lets webhooks reach loopback, private and link-local addresses (tests, labs)"),
     INT("notify", "timeout_ms", notify_timeout_ms, "30000", 100, 600000, NULL,
         "the time one delivery (a mail or a webhook POST) may take"),
+    INT("events", "heartbeat_seconds", events_heartbeat_seconds, "15", 1, 3600, NULL,
+        "a comment on an event stream (GET /api/v1/events) silent this long; it keeps proxies "
+        "from closing it and shows the client the stream is alive"),
+    INT("events", "client_buffer_bytes", events_client_buffer_bytes, "262144", 4096,
+        64 * 1024 * 1024, NULL,
+        "what one event stream may hold unsent; a client further behind is disconnected and "
+        "resumes by its Last-Event-ID"),
+    INT("events", "retention_seconds", events_retention_seconds, "604800", 60, 365 * DAY, NULL,
+        "how long events are kept for clients that resume (7 days); older ones get a reset"),
+    INT("events", "retention_count", events_retention_count, "100000", 10, 100000000, NULL,
+        "the most events kept for clients that resume; older ones get a reset"),
 };
 
 const size_t config_table_count = sizeof(config_table) / sizeof(config_table[0]);

@@ -3,6 +3,7 @@
 #include "api/api.h"
 #include "http/assets.h"
 #include "http/door.h"
+#include "http/events.h"
 #include "http/head.h"
 #include "http/metrics.h"
 #include "util/log.h"
@@ -59,10 +60,12 @@ struct http_req {
     /* what a call needs, copied out of the connection before it may leave this thread */
     struct MHD_Connection *conn;
     const struct api_route *route;
-    char *path, *token; /* (owned) path is cut into params by the router */
-    char *csrf;         /* (owned) the X-CSRF-Token header */
-    bool cookie;        /* the token came from the session cookie */
-    char *url;          /* (owned) the path as asked, for the log */
+    char *path, *token;       /* (owned) path is cut into params by the router */
+    char *csrf;               /* (owned) the X-CSRF-Token header */
+    char *last_event_id;      /* (owned) the Last-Event-ID header */
+    struct api_stream stream; /* the event stream the call opens, if any */
+    bool cookie;              /* the token came from the session cookie */
+    char *url;                /* (owned) the path as asked, for the log */
     const char *params[API_MAX_PARAMS];
     char method[16];
     char ip[INET6_ADDRSTRLEN + 1];
@@ -299,6 +302,7 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
     struct store_stats st = {0};
     struct outbox_counts oc = {0};
     struct door_stats ds = {0};
+    struct event_hub_stats es = {0};
 
     core_store_stats(s->core, &st);
     core_outbox_count(s->core, &oc);
@@ -331,6 +335,15 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
                 (unsigned long long)st.commits, (long long)oc.pending, (long long)oc.delivered,
                 (long long)oc.failed, (unsigned long long)ds.open, (unsigned long long)ds.refused,
                 (unsigned long long)ds.timed_out);
+    event_hub_stats(s->cfg.events, &es);
+    buf_appendf(&extra,
+                "# HELP lockbox_event_streams Event streams (GET /api/v1/events) open now.\n"
+                "# TYPE lockbox_event_streams gauge\nlockbox_event_streams %llu\n"
+                "# HELP lockbox_event_streams_cut_total Event streams ended because their "
+                "client fell client_buffer_bytes behind.\n"
+                "# TYPE lockbox_event_streams_cut_total counter\n"
+                "lockbox_event_streams_cut_total %llu\n",
+                (unsigned long long)es.open, (unsigned long long)es.cut);
     metrics_render(s->metrics, route_name, buf_cstr(&extra), &out);
     buf_release(&extra);
     answer_set(&rq->answer, 200, "text/plain; version=0.0.4", buf_take(&out));
@@ -362,6 +375,7 @@ static void execute(struct http_server *s, struct http_req *rq, bool on_conn_thr
     call.query = on_conn_thread ? query_value : no_query;
     call.query_ctx = rq->conn;
     call.secure_cookie = s->cfg.secure_cookies;
+    call.last_event_id = rq->last_event_id;
     if (route->auth) {
         rc = rq->token ? core_authenticate(s->core, rq->token, &p) : LB_EUNAUTH;
         if (rc) {
@@ -395,7 +409,10 @@ static void execute(struct http_server *s, struct http_req *rq, bool on_conn_thr
 out:
     if (call.code)
         answer_problem(rq, call.status, call.code, buf_cstr(&call.detail));
-    else
+    else if (call.stream.open) {
+        rq->stream = call.stream; /* on_request opens it; the answer is the stream */
+        rq->answer.status = 200;
+    } else
         answer_json(&rq->answer, call.status, "application/json", call.response);
     if (!call.code) {
         rq->answer.set_cookie = call.set_cookie;
@@ -462,6 +479,7 @@ static bool prepare(struct http_server *s, struct MHD_Connection *conn, struct h
 {
     const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
     const char *csrf = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-CSRF-Token");
+    const char *last_id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Last-Event-ID");
     const char *token = session_token(conn, &rq->cookie);
     bool other_method = false;
 
@@ -472,7 +490,9 @@ static bool prepare(struct http_server *s, struct MHD_Connection *conn, struct h
     rq->url = lb_strdup(url);
     rq->token = token ? lb_strdup(token) : NULL;
     rq->csrf = csrf ? lb_strdup(csrf) : NULL;
-    if (!rq->path || !rq->url || (token && !rq->token) || (csrf && !rq->csrf)) {
+    rq->last_event_id = last_id ? lb_strdup(last_id) : NULL;
+    if (!rq->path || !rq->url || (token && !rq->token) || (csrf && !rq->csrf) ||
+        (last_id && !rq->last_event_id)) {
         answer_problem(rq, 503, "unavailable", "out of memory");
         return false;
     }
@@ -492,6 +512,22 @@ static bool prepare(struct http_server *s, struct MHD_Connection *conn, struct h
     finish_log(s, rq, method, url, rq->route ? (int)(rq->route - api_routes) : -1,
                rq->answer.status);
     return false;
+}
+
+/* Answers GET /api/v1/events (authorised, its start known) with an event stream. */
+static enum MHD_Result open_stream(struct http_server *s, struct MHD_Connection *conn,
+                                   struct http_req *rq)
+{
+    int rc = s->cfg.events ? event_hub_open(s->cfg.events, conn, &rq->stream.view, rq->token,
+                                            rq->stream.after, rq->stream.reset, rq->request_id)
+                           : LB_ECONFLICT;
+
+    if (rc == 0)
+        return MHD_YES;
+    answer_problem(rq, 503, "unavailable",
+                   rc == LB_ECONFLICT ? "the event stream is not available (lockboxd is stopping)"
+                                      : "cannot open the event stream now");
+    return send_answer(conn, rq);
 }
 
 /* ---- libmicrohttpd callbacks ---- */
@@ -643,6 +679,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     execute(s, rq, true);
+    if (rq->stream.open)
+        return open_stream(s, conn, rq);
     return send_answer(conn, rq);
 }
 
@@ -664,6 +702,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         sodium_memzero(rq->token, strlen(rq->token));
     lb_free(rq->token);
     lb_free(rq->csrf);
+    lb_free(rq->last_event_id);
     if (rq->answer.set_cookie)
         sodium_memzero(rq->answer.set_cookie, strlen(rq->answer.set_cookie));
     lb_free(rq->answer.set_cookie);
@@ -821,6 +860,8 @@ void http_server_stop(struct http_server *s, int grace_ms)
     /* Not MHD_quiesce_daemon: with an epoll thread pool, libmicrohttpd 0.9.75 races its own
      * workers removing the listen socket and can abort. New requests are answered 503. */
     atomic_store(&s->draining, true);
+    /* event streams end now (suspended connections must not outlive the daemon) */
+    event_hub_close_all(s->cfg.events);
     for (int waited = 0; atomic_load(&s->inflight) > 0 && waited < grace_ms; waited += 10)
         nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
     /* workers finish what is queued and resume those connections before the daemon stops */
