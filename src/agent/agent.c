@@ -170,6 +170,7 @@ void agent_event(struct agent *a, const char *type, const char *data)
     req = json_object_get(j, "request");
     id = json_string_value(json_object_get(req, "id"));
     reason = ending_reason(json_string_value(json_object_get(req, "status")));
+    log_debug("agent: event type=%s request=%s", type, id ? id : "?");
     if (id && reason && strlen(id) < REQUEST_ID_MAX) {
         pthread_mutex_lock(&a->lock);
         if (lb_array_reserve(&a->endings, &a->ending_cap, a->ending_count, sizeof(*a->endings)) ==

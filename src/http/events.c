@@ -6,14 +6,18 @@
 #include "util/mem.h"
 #include "util/timeutil.h"
 
+#include <errno.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/banned.h"
 
@@ -24,26 +28,30 @@
 #define PRUNE_EVERY_US (60 * 1000000LL)
 #define REQUEST_ID_MAX 24
 
-/* Why a stream ended, for its log line. */
-enum stream_end { END_NONE, END_CLOSING, END_SESSION, END_CUT, END_STORE };
+#define WAKE_KEY 0 /* the epoll key of the hub's eventfd; streams have their serial */
+
+/* Why a stream ended, for its log line. END_CUT and END_GONE close the connection at once. */
+enum stream_end { END_NONE, END_CLOSING, END_SESSION, END_CUT, END_GONE, END_STORE };
 
 struct stream {
     struct event_hub *hub;
     struct MHD_Connection *conn;
-    int fd; /* conn's socket: open while the stream is listed (libmicrohttpd frees the
-             * response, and so the stream, before it closes the socket) */
+    int fd;          /* conn's socket: open while the stream is listed (libmicrohttpd frees the
+                      * response, and so the stream, before it closes the socket) */
+    uint64_t serial; /* its key in the hub's epoll set */
     struct event_view view;
     char *token; /* (owned) the session, re-checked at each heartbeat */
     char request_id[REQUEST_ID_MAX];
     struct buf out; /* queued text; [sent, len) is not handed out yet */
     size_t sent;
+    size_t held;         /* unsent when the hub began its current batch of events */
     int64_t cursor;      /* every event up to this seq is queued or not this stream's */
     int64_t beat_due_us; /* the next heartbeat, unless something is written before */
     uint64_t events;     /* events queued, for the log */
     bool live;           /* caught up: the hub queues new events on it */
     bool suspended;      /* its connection waits (suspended) for the hub to resume it */
     bool listed;         /* in the hub's list (and counted open) */
-    enum stream_end end; /* set: hand out what is queued, then end (END_CUT: at once) */
+    enum stream_end end; /* set: hand out what is queued, then end (END_CUT, _GONE: at once) */
     struct stream *prev, *next;
 };
 
@@ -52,8 +60,12 @@ struct event_hub {
     int64_t heartbeat_us;
     size_t client_buffer;
     pthread_mutex_t lock;
-    pthread_cond_t cond;
     pthread_t thread;
+    /* the hub's thread waits on an epoll set: its eventfd (woken) and every stream's socket,
+     * for the hang-up of a client that left while its stream was suspended (libmicrohttpd
+     * does not watch a suspended connection) */
+    int epfd, wakefd;
+    uint64_t next_serial;
     bool started, stopping, closing, woken;
     int64_t last; /* the newest seq the hub has queued on its live streams */
     struct stream *streams;
@@ -162,7 +174,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
     (void)pos;
     pthread_mutex_lock(&h->lock);
     for (;;) {
-        if (s->end == END_CUT) {
+        if (s->end == END_CUT || s->end == END_GONE) {
             n = MHD_CONTENT_READER_END_WITH_ERROR;
             break;
         }
@@ -193,11 +205,10 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 
 static const char *end_name(enum stream_end e)
 {
-    static const char *const names[] = {[END_NONE] = "client_gone",
-                                        [END_CLOSING] = "server_stopping",
-                                        [END_SESSION] = "session_ended",
-                                        [END_CUT] = "client_too_slow",
-                                        [END_STORE] = "store_error"};
+    static const char *const names[] = {
+        [END_NONE] = "connection_closed", [END_CLOSING] = "server_stopping",
+        [END_SESSION] = "session_ended",  [END_CUT] = "client_too_slow",
+        [END_GONE] = "client_gone",       [END_STORE] = "store_error"};
     return names[e];
 }
 
@@ -208,6 +219,8 @@ static void stream_free(void *cls)
     struct event_hub *h = s->hub;
 
     pthread_mutex_lock(&h->lock);
+    if (s->listed && s->fd >= 0)
+        (void)epoll_ctl(h->epfd, EPOLL_CTL_DEL, s->fd, NULL);
     if (s->listed) {
         if (s->prev)
             s->prev->next = s->next;
@@ -243,6 +256,11 @@ int event_hub_open(struct event_hub *h, struct MHD_Connection *conn, const struc
     s->hub = h;
     s->conn = conn;
     s->fd = ci ? ci->connect_fd : -1;
+    /* the kernel holds no more for a client than lockboxd does (no autotuning to megabytes) */
+    if (s->fd >= 0) {
+        int size = h->client_buffer < (1 << 30) ? (int)h->client_buffer : 1 << 30;
+        (void)setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+    }
     s->view = *view;
     s->cursor = after;
     snprintf(s->request_id, sizeof(s->request_id), "%s", request_id);
@@ -275,6 +293,11 @@ int event_hub_open(struct event_hub *h, struct MHD_Connection *conn, const struc
     }
     s->beat_due_us = time_mono_us() + h->heartbeat_us;
     s->live = s->cursor >= h->last;
+    s->serial = ++h->next_serial;
+    if (s->fd >= 0) {
+        struct epoll_event ev = {.events = EPOLLRDHUP | EPOLLET, .data.u64 = s->serial};
+        (void)epoll_ctl(h->epfd, EPOLL_CTL_ADD, s->fd, &ev);
+    }
     s->next = h->streams;
     if (h->streams)
         h->streams->prev = s;
@@ -301,16 +324,24 @@ fail:
 /* ---- the hub's thread ---- */
 
 /* Queues one event (text: its formatted form) on every live stream that sees it (under the
- * hub's lock). A stream that still holds client_buffer bytes unsent is cut instead. */
+ * hub's lock). Past client_buffer bytes unsent, a stream whose client had not taken what it
+ * held before this batch is cut; one that had (a burst of events at once) reads the rest from
+ * the store at its client's pace instead. */
 static void fan_out(struct event_hub *h, const struct request_event *e, const char *text,
                     size_t len)
 {
     for (struct stream *s = h->streams; s; s = s->next) {
         if (!s->live || s->end != END_NONE || e->seq <= s->cursor)
             continue;
-        s->cursor = e->seq;
-        if (!view_sees(&s->view, e))
+        if (!view_sees(&s->view, e)) {
+            s->cursor = e->seq;
             continue;
+        }
+        if (unsent(s) > 0 && unsent(s) + len > h->client_buffer && s->held == 0) {
+            s->live = false; /* its cursor stays before e: catch_up reads e from the store */
+            continue;
+        }
+        s->cursor = e->seq;
         if (unsent(s) > 0 && unsent(s) + len > h->client_buffer) {
             log_warn("events: stream cut: its client takes events too slowly request_id=%s "
                      "unsent=%zu limit=%zu",
@@ -340,6 +371,10 @@ static void pump(struct event_hub *h)
     bool gap, reset;
     int rc;
 
+    pthread_mutex_lock(&h->lock);
+    for (struct stream *s = h->streams; s; s = s->next)
+        s->held = unsent(s);
+    pthread_mutex_unlock(&h->lock);
     do {
         pthread_mutex_lock(&h->lock);
         after = h->last;
@@ -416,19 +451,34 @@ static int64_t beat(struct event_hub *h, int64_t now)
     return next;
 }
 
+/* A client hung up (under the hub's lock): its stream ends now, suspended or not. */
+static void hung_up(struct event_hub *h, uint64_t serial)
+{
+    for (struct stream *s = h->streams; s; s = s->next)
+        if (s->serial == serial) {
+            if (s->end == END_NONE || s->end == END_CLOSING)
+                s->end = END_GONE;
+            wake_stream(s);
+            return;
+        }
+}
+
+/* Waits (without the hub's lock) until due_us, a wake-up or a client's hang-up. */
 static void wait_until(struct event_hub *h, int64_t due_us)
 {
-    struct timespec ts;
+    struct epoll_event evs[32];
     int64_t now = time_mono_us(), wait_us = due_us > now ? due_us - now : 0;
+    int n = epoll_wait(h->epfd, evs, 32, (int)((wait_us + 999) / 1000));
+    uint64_t count;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += wait_us / 1000000;
-    ts.tv_nsec += (long)(wait_us % 1000000) * 1000;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
+    pthread_mutex_lock(&h->lock);
+    for (int i = 0; i < n; i++) {
+        if (evs[i].data.u64 == WAKE_KEY)
+            (void)!read(h->wakefd, &count, sizeof(count));
+        else
+            hung_up(h, evs[i].data.u64);
     }
-    pthread_cond_timedwait(&h->cond, &h->lock, &ts);
+    pthread_mutex_unlock(&h->lock);
 }
 
 static void *hub_main(void *arg)
@@ -462,8 +512,11 @@ static void *hub_main(void *arg)
             due = next_poll;
         if (next_prune < due)
             due = next_prune;
-        if (!h->woken && !h->stopping)
-            wait_until(h, due);
+        if (h->woken || h->stopping)
+            continue;
+        pthread_mutex_unlock(&h->lock);
+        wait_until(h, due);
+        pthread_mutex_lock(&h->lock);
     }
     pthread_mutex_unlock(&h->lock);
     return NULL;
@@ -474,7 +527,7 @@ static void *hub_main(void *arg)
 int event_hub_new(struct core *core, const struct event_hub_config *cfg, struct event_hub **out)
 {
     struct event_hub *h = lb_calloc(1, sizeof(*h));
-    pthread_condattr_t attr;
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = WAKE_KEY};
     int64_t deleted = 0;
     bool reset = false;
     int rc;
@@ -491,11 +544,17 @@ int event_hub_new(struct core *core, const struct event_hub_config *cfg, struct 
         lb_free(h);
         return rc;
     }
+    h->epfd = epoll_create1(EPOLL_CLOEXEC);
+    h->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (h->epfd < 0 || h->wakefd < 0 || epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->wakefd, &ev) != 0) {
+        if (h->epfd >= 0)
+            close(h->epfd);
+        if (h->wakefd >= 0)
+            close(h->wakefd);
+        lb_free(h);
+        return LB_EIO;
+    }
     pthread_mutex_init(&h->lock, NULL);
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&h->cond, &attr);
-    pthread_condattr_destroy(&attr);
     *out = h;
     return 0;
 }
@@ -508,6 +567,15 @@ int event_hub_start(struct event_hub *h)
     return 0;
 }
 
+/* Wakes the hub's thread from its epoll_wait. */
+static void signal_hub(struct event_hub *h)
+{
+    uint64_t one = 1;
+
+    while (write(h->wakefd, &one, sizeof(one)) < 0 && errno == EINTR)
+        ;
+}
+
 void event_hub_wake(void *hub)
 {
     struct event_hub *h = hub;
@@ -516,8 +584,8 @@ void event_hub_wake(void *hub)
         return;
     pthread_mutex_lock(&h->lock);
     h->woken = true;
-    pthread_cond_signal(&h->cond);
     pthread_mutex_unlock(&h->lock);
+    signal_hub(h);
 }
 
 void event_hub_close_all(struct event_hub *h)
@@ -552,13 +620,14 @@ void event_hub_free(struct event_hub *h)
         return;
     pthread_mutex_lock(&h->lock);
     h->stopping = true;
-    pthread_cond_signal(&h->cond);
     pthread_mutex_unlock(&h->lock);
+    signal_hub(h);
     if (h->started)
         pthread_join(h->thread, NULL);
     if (h->streams)
         log_error("events: %llu streams still open at exit", (unsigned long long)h->open);
-    pthread_cond_destroy(&h->cond);
+    close(h->epfd);
+    close(h->wakefd);
     pthread_mutex_destroy(&h->lock);
     lb_free(h);
 }

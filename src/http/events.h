@@ -6,15 +6,19 @@
  * it and, when nothing is, suspends its connection: an idle stream costs a socket and a small
  * struct, never a thread. One hub thread hears of commits (event_hub_wake, core's events
  * hook), reads the new events from the store once, and queues each on the streams that may
- * see it (core/events.h), resuming those that were waiting; it also writes a heartbeat
- * comment on a stream silent for heartbeat_ms (and then re-checks its session: a stream whose
- * session ended or was logged out ends), re-reads the store at that pace in case another
+ * see it (core/events.h), resuming those that were waiting. It waits on an epoll set of every
+ * stream's socket too, so a client that hangs up ends its stream at once (libmicrohttpd does
+ * not watch a suspended connection; a client that half-closes counts as gone). It writes a
+ * heartbeat comment on a stream silent for heartbeat_ms (and then re-checks its session: a stream
+ * whose session ended or was logged out ends), re-reads the store at that pace in case another
  * lockboxd wrote to it, and prunes the store's events to their retention once a minute.
  *
  * A stream that resumes (Last-Event-ID) or lags reads its backlog from the store itself, a
- * page at a time as its client takes it. What a live stream holds unsent is bounded by
- * client_buffer bytes: one event past that (on a client too slow to take what it is sent)
- * ends the stream at once, and the client resumes by its last id. Wire format per event:
+ * page at a time as its client takes it. What a stream holds unsent is bounded by
+ * client_buffer bytes (and its socket's send buffer is set to as much): a client that has not
+ * taken what it held when new events come, and would pass that bound, is cut at once (its
+ * client resumes by its last id); one that had (a burst of many events at once) reads the
+ * rest from the store at its own pace instead. Wire format per event:
  * "id: SEQ\nevent: TYPE\ndata: JSON\n\n"; a reset (events the client needs were pruned, or
  * its id is not this store's) is "event: reset" whose id is where the stream goes on.
  *
