@@ -204,6 +204,9 @@ static CURLcode stream_options(struct lockbox *lb, struct follow *f, struct curl
     SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
     SET(CURLOPT_LOW_SPEED_TIME, (idle_ms + 999) / 1000);
     SET(CURLOPT_TCP_KEEPALIVE, 1L);
+    /* a stream's connection is never kept for another call: its answer does not end as a
+     * reusable one does (it is stopped, or cut) */
+    SET(CURLOPT_FORBID_REUSE, 1L);
     SET(CURLOPT_SSL_VERIFYPEER, lb->insecure ? 0L : 1L);
     SET(CURLOPT_SSL_VERIFYHOST, lb->insecure ? 0L : 2L);
     SET(CURLOPT_USERAGENT, "liblockbox/" LOCKBOX_VERSION);
