@@ -214,6 +214,42 @@ struct lockbox_audit_filter {
 int lockbox_audit_search(struct lockbox *lb, const struct lockbox_audit_filter *filter,
                          struct lockbox_reply *reply);
 
+/* ---- the event stream ---- */
+
+/* One event of the stream; its strings are borrowed for the callback only. */
+struct lockbox_event {
+    const char *id;   /* give it as last_event_id to resume after this event */
+    const char *type; /* "request.revoked", ... (the webhook types), or "reset": events the
+                       * client would need are no longer kept; re-read the requests */
+    const char *data; /* the event's JSON body (a webhook's: id, type, time, tenant_id,
+                       * request) */
+};
+
+/* Called for each event as it comes; non-zero stops following. */
+typedef int lockbox_event_fn(void *ctx, const struct lockbox_event *ev);
+/* Called at least once a second while following (and at most four times a second);
+ * non-zero stops following. */
+typedef int lockbox_tick_fn(void *ctx);
+
+struct lockbox_follow_options {
+    const char *last_event_id;  /* resume after this event (its id); NULL: from now on */
+    long idle_timeout_ms;       /* no byte, not even a heartbeat, for this long: the stream is
+                                 * lost; 0: 60 s (keep it above the server's heartbeat) */
+    lockbox_event_fn *on_event; /* required */
+    lockbox_tick_fn *on_tick;   /* or NULL */
+    void *ctx;
+};
+
+/* Follows GET /api/v1/events, the stream of the request events the token may see, calling
+ * on_event for each in order, until a callback stops it (LOCKBOX_OK) or the stream is lost:
+ * LOCKBOX_EUNREACHABLE when it cannot connect, the connection broke, nothing came for
+ * idle_timeout_ms, or the server ended the stream (it stops so); reply.detail says which. To
+ * resume without missing an event, call again with the id of the last event handled. The
+ * server's refusals (401, 403, 400) are LOCKBOX_EREFUSED. The handle is busy for the whole
+ * follow: the callbacks must not use it (use another handle for calls meanwhile). */
+int lockbox_events_follow(struct lockbox *lb, const struct lockbox_follow_options *opt,
+                          struct lockbox_reply *reply);
+
 #ifdef __cplusplus
 }
 #endif

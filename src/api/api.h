@@ -13,6 +13,7 @@
 #define LB_API_API_H
 
 #include "core/core.h"
+#include "core/events.h"
 #include "util/buf.h"
 
 #include <jansson.h>
@@ -41,9 +42,10 @@ struct api_call {
     api_query_fn *header; /* reads a request header, with query_ctx; NULL when absent */
     void *query_ctx;
     const char *client_ip;
-    const char *token;   /* the caller's session token (borrowed), when authenticated */
-    bool cookie_session; /* the token came in the session cookie (the portal), not a header */
-    bool secure_cookie;  /* cookies set are marked Secure (the portal is reached over TLS) */
+    const char *token;         /* the caller's session token (borrowed), when authenticated */
+    bool cookie_session;       /* the token came in the session cookie (the portal), not a header */
+    bool secure_cookie;        /* cookies set are marked Secure (the portal is reached over TLS) */
+    const char *last_event_id; /* the Last-Event-ID header (borrowed), or NULL */
     /* results */
     int status;
     json_t *response;     /* (owned) the body of a success answer */
@@ -55,6 +57,14 @@ struct api_call {
     bool no_body;         /* a success answered by its status and headers alone */
     struct api_header headers[API_MAX_HEADERS]; /* extra headers of a success answer */
     size_t header_count;
+    /* GET /api/v1/events answers with a stream, not a body: the server opens it (http/events.h)
+     * when `open` is set and no error was */
+    struct api_stream {
+        bool open;
+        struct event_view view;
+        int64_t after; /* send the events after this seq */
+        bool reset;    /* first tell the client its Last-Event-ID could not be resumed */
+    } stream;
 };
 
 /* The portal's session cookie: HttpOnly (script cannot read it), SameSite=Strict (no other
@@ -147,5 +157,6 @@ void api_access_check(struct api_call *call);
 void api_access_authz(struct api_call *call);
 void api_activity_create(struct api_call *call);
 void api_audit_search(struct api_call *call);
+void api_events(struct api_call *call);
 
 #endif

@@ -56,6 +56,7 @@ const struct api_route api_routes[] = {
     {"POST", "/api/v1/requests/{}/activities", api_activity_create, true, true,
      "requests.activities"},
     {"GET", "/api/v1/audit", api_audit_search, true, false, "audit.search"},
+    {"GET", "/api/v1/events", api_events, true, false, "events.stream"},
 };
 
 const size_t api_route_count = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -1,4 +1,5 @@
 /* liblockbox: the v1 API over libcurl and jansson. The contract is include/lockbox/lockbox.h. */
+#include "client/client_int.h"
 #include "lockbox/lockbox.h"
 #include "util/buf.h"
 #include "util/mem.h"
@@ -16,16 +17,6 @@
 
 /* Answers above this are not the API's (the server's own bodies are far smaller). */
 #define REPLY_MAX (64u << 20)
-
-struct lockbox {
-    pthread_mutex_t lock;
-    CURL *curl;
-    char *url; /* without a trailing slash */
-    char *token;
-    char *ca_file;
-    bool insecure;
-    long connect_timeout_ms, timeout_ms;
-};
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_rc = CURLE_FAILED_INIT;
@@ -218,8 +209,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
     return buf_ok(b) ? size * nmemb : 0;
 }
 
-/* Fills reply from a problem+json body; a body that is no problem is a protocol error. */
-static int take_problem(struct lockbox_reply *reply, const char *body)
+int client_take_problem(struct lockbox_reply *reply, const char *body)
 {
     char *code = NULL, *detail = NULL;
     json_t *j = NULL;
@@ -355,7 +345,7 @@ static int call(struct lockbox *lb, const char *method, const char *path, const 
     if (reply)
         reply->status = status;
     if (status >= 400) {
-        rc = take_problem(reply, buf_cstr(&body));
+        rc = client_take_problem(reply, buf_cstr(&body));
     } else if (status < 200 || status >= 300) {
         rc = LOCKBOX_EPROTOCOL;
     } else {

@@ -41,6 +41,8 @@ struct core_config {
     struct login_limits login; /* login throttling; a 0 field takes its default (10, 900, 100) */
     int64_t denial_collapse_seconds; /* one access.denied record per operator, resource and
                                       * window of the clock this long; 0: 60 */
+    int64_t events_retention_seconds; /* the event stream keeps events this long (0: 7 days) */
+    int64_t events_retention_count;   /* and at most this many (0: 100000); see core/events.h */
 };
 
 /* Called after a commit that set a deadline (pending expiry or grant end) at `at`. */
@@ -272,7 +274,9 @@ LB_MUST_CHECK int core_denials_flush(struct core *c);
 void core_denial_stats(struct core *c, struct denial_stats *out);
 /* Records an action an operator performed under a grant (details: JSON text or NULL), for the
  * requester or an enforcer. A request the actor cannot see is LB_ENOTFOUND before any
- * LB_EFORBIDDEN or LB_ECONFLICT (an enforcer sees every request). */
+ * LB_EFORBIDDEN or LB_ECONFLICT (an enforcer sees every request). The grant must be in force
+ * (LB_ECONFLICT), except that an enforcer reports the end of a session (session.close,
+ * session.terminated) on a request whose grant has started, also after it ended. */
 LB_MUST_CHECK int core_activity_record(struct core *c, const struct principal *actor,
                                        const char *request_id, const char *activity,
                                        const char *target, const char *details_json,

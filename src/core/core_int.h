@@ -8,6 +8,7 @@
 #include "audit/audit.h"
 #include "core/core.h"
 #include "core/denials.h"
+#include "core/events.h"
 #include "core/owners.h"
 
 #include <pthread.h>
@@ -30,6 +31,8 @@ struct core {
     void *on_deadline_ctx;
     core_outbox_fn *on_outbox;
     void *on_outbox_ctx;
+    core_events_fn *on_events;
+    void *on_events_ctx;
     unsigned char page_key[crypto_auth_hmacsha256_KEYBYTES];
 };
 

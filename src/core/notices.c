@@ -1,6 +1,7 @@
 /*
  * Who is told of a request's change: the recipients of each event, composed into the outbox
- * and recorded as a request.notify audit record, in the transaction of the change itself.
+ * and recorded as a request.notify audit record, in the transaction of the change itself,
+ * which also appends the event to the event stream (core/events.h).
  *
  *   pending_internal   the provider's internal approvers (never the requester)
  *   pending            the request's eligible approvers and the tenant's notification_emails
@@ -256,7 +257,9 @@ int core_notify(struct core *c, const struct request *r, enum request_status bef
                                .tenant = &n.tenant,
                                .ticket = n.has_ticket ? &n.ticket : NULL,
                                .now = clock_now(&c->clock)};
-    if ((rc = notify_enqueue(st, &c->cfg.notify, &s, n.tenant_to.v, n.tenant_to.count,
+    /* the stream's event: its tenant's users see it once the request reached them */
+    if ((rc = notify_stream_append(st, &c->cfg.notify, &s, r->customer_visible)) != 0 ||
+        (rc = notify_enqueue(st, &c->cfg.notify, &s, n.tenant_to.v, n.tenant_to.count,
                              &n.tenant_hooks, true)) != 0 ||
         (rc = notify_enqueue(st, &c->cfg.notify, &s, n.provider_to.v, n.provider_to.count,
                              &n.provider_hooks, false)) != 0)

@@ -92,6 +92,7 @@ static int after_commit(struct core *c, const struct request *r, enum request_st
     else if (r->status == REQ_PENDING || r->status == REQ_PENDING_INTERNAL)
         core_deadline_set(c, r->expires_at);
     core_outbox_wake(c);
+    core_events_wake(c);
     return rc;
 }
 

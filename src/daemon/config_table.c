@@ -86,6 +86,17 @@ const struct config_entry config_table[] = {
     INT("audit", "denial_collapse_seconds", denial_collapse_seconds, "60", 1, DAY, NULL,
         "the doors' denials of one operator and resource within this window (of the clock) "
         "are one access.denied record; the next record counts the others"),
+    INT("events", "heartbeat_seconds", events_heartbeat_seconds, "15", 1, 3600, NULL,
+        "a comment on an event stream (GET /api/v1/events) silent this long; it keeps proxies "
+        "from closing it and shows the client the stream is alive"),
+    INT("events", "client_buffer_bytes", events_client_buffer_bytes, "262144", 4096,
+        64 * 1024 * 1024, NULL,
+        "what one event stream may hold unsent; a client further behind is disconnected and "
+        "resumes by its Last-Event-ID"),
+    INT("events", "retention_seconds", events_retention_seconds, "604800", 60, 365 * DAY, NULL,
+        "how long events are kept for clients that resume (7 days); older ones get a reset"),
+    INT("events", "retention_count", events_retention_count, "100000", 10, 100000000, NULL,
+        "the most events kept for clients that resume; older ones get a reset"),
 };
 
 const size_t config_table_count = sizeof(config_table) / sizeof(config_table[0]);

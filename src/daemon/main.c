@@ -3,6 +3,7 @@
 #include "core/core.h"
 #include "daemon/config.h"
 #include "daemon/scheduler.h"
+#include "http/events.h"
 #include "http/server.h"
 #include "notify/notify.h"
 #include "store/seal.h"
@@ -246,6 +247,7 @@ struct daemon {
     struct core *core;
     struct scheduler *scheduler;
     struct notify_dispatcher *dispatcher;
+    struct event_hub *events;
     struct http_server *http;
     char **proxies;
     size_t proxy_count;
@@ -471,6 +473,8 @@ static int daemon_start(struct daemon *d)
                   .lockout_seconds = d->cfg.login_lockout_seconds,
                   .max_failures_per_address = d->cfg.login_max_failures_per_address},
         .denial_collapse_seconds = d->cfg.denial_collapse_seconds,
+        .events_retention_seconds = d->cfg.events_retention_seconds,
+        .events_retention_count = d->cfg.events_retention_count,
     };
     if ((rc = core_new(d->store, clock_system(), policy, &cc, &d->core)) != 0) {
         log_error("core: cannot start error=%s", lb_strerror(rc));
@@ -493,6 +497,15 @@ static int daemon_start(struct daemon *d)
     }
     if ((rc = start_notifications(d)) != 0)
         goto out;
+    /* the event hub hears of commits before anything (the scheduler first) makes them */
+    struct event_hub_config ec = {.heartbeat_ms = d->cfg.events_heartbeat_seconds * 1000,
+                                  .client_buffer = (size_t)d->cfg.events_client_buffer_bytes};
+    if ((rc = event_hub_new(d->core, &ec, &d->events)) != 0 ||
+        (rc = event_hub_start(d->events)) != 0) {
+        log_error("events: cannot start error=%s", lb_strerror(rc));
+        goto out;
+    }
+    core_set_events_hook(d->core, event_hub_wake, d->events);
     if ((rc = scheduler_start(d->core, &d->scheduler)) != 0)
         goto out;
     if ((rc = core_denials_start(d->core)) != 0) {
@@ -509,7 +522,8 @@ static int daemon_start(struct daemon *d)
                              .secure_cookies = strncmp(d->cfg.public_url, "https://", 8) == 0,
                              .max_connections = (unsigned)d->cfg.max_connections,
                              .max_connections_per_ip = (unsigned)d->cfg.max_connections_per_ip,
-                             .header_timeout_ms = (unsigned)d->cfg.header_timeout_ms};
+                             .header_timeout_ms = (unsigned)d->cfg.header_timeout_ms,
+                             .events = d->events};
     if ((rc = http_server_start(&hc, d->core, &d->http, &err)) != 0) {
         log_error("http: %s", buf_cstr(&err));
         goto out;
@@ -527,6 +541,9 @@ static void daemon_stop(struct daemon *d)
     if (d->core)
         core_set_deadline_hook(d->core, NULL, NULL);
     scheduler_stop(d->scheduler);
+    if (d->core)
+        core_set_events_hook(d->core, NULL, NULL);
+    event_hub_free(d->events);
     if (d->core)
         core_set_outbox_hook(d->core, NULL, NULL);
     notify_dispatcher_stop(d->dispatcher);

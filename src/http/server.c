@@ -3,6 +3,7 @@
 #include "api/api.h"
 #include "http/assets.h"
 #include "http/door.h"
+#include "http/events.h"
 #include "http/head.h"
 #include "http/metrics.h"
 #include "util/log.h"
@@ -63,12 +64,14 @@ struct http_req {
     /* what a call needs, copied out of the connection before it may leave this thread */
     struct MHD_Connection *conn;
     const struct api_route *route;
-    char *strings;      /* (owned) one allocation holding the four below */
-    size_t strings_len; /* its size, to wipe the token with it */
-    char *path, *token; /* path is cut into params by the router; token may be NULL */
-    char *csrf;         /* the X-CSRF-Token header, or NULL */
-    bool cookie;        /* the token came from the session cookie */
-    char *url;          /* the path as asked, for the log */
+    char *strings;       /* (owned) one allocation holding the five below */
+    size_t strings_len;  /* its size, to wipe the token with it */
+    char *path, *token;  /* path is cut into params by the router; token may be NULL */
+    char *csrf;          /* the X-CSRF-Token header, or NULL */
+    char *last_event_id; /* the Last-Event-ID header, or NULL */
+    struct api_stream stream; /* the event stream the call opens, if any */
+    bool cookie;         /* the token came from the session cookie */
+    char *url;           /* the path as asked, for the log */
     const char *params[API_MAX_PARAMS];
     char method[16];
     char ip[INET6_ADDRSTRLEN + 1];
@@ -350,6 +353,7 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
     struct outbox_counts oc = {0};
     struct door_stats ds = {0};
     struct denial_stats dn = {0};
+    struct event_hub_stats es = {0};
 
     core_store_stats(s->core, &st);
     core_denial_stats(s->core, &dn);
@@ -396,6 +400,15 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
                 (unsigned long long)ds.timed_out, (unsigned long long)dn.written,
                 (unsigned long long)dn.collapsed, (unsigned long long)dn.dropped,
                 (unsigned long long)dn.failed, (unsigned long long)dn.queued);
+    event_hub_stats(s->cfg.events, &es);
+    buf_appendf(&extra,
+                "# HELP lockbox_event_streams Event streams (GET /api/v1/events) open now.\n"
+                "# TYPE lockbox_event_streams gauge\nlockbox_event_streams %llu\n"
+                "# HELP lockbox_event_streams_cut_total Event streams ended because their "
+                "client fell client_buffer_bytes behind.\n"
+                "# TYPE lockbox_event_streams_cut_total counter\n"
+                "lockbox_event_streams_cut_total %llu\n",
+                (unsigned long long)es.open, (unsigned long long)es.cut);
     metrics_render(s->metrics, route_name, buf_cstr(&extra), &out);
     buf_release(&extra);
     answer_set(&rq->answer, 200, "text/plain; version=0.0.4", buf_take(&out));
@@ -428,6 +441,7 @@ static void execute(struct http_server *s, struct http_req *rq, bool on_conn_thr
     call.header = on_conn_thread ? header_value : no_query;
     call.query_ctx = rq->conn;
     call.secure_cookie = s->cfg.secure_cookies;
+    call.last_event_id = rq->last_event_id;
     if (route->auth) {
         rc = rq->token ? core_authenticate(s->core, rq->token, &p) : LB_EUNAUTH;
         if (rc) {
@@ -461,7 +475,10 @@ static void execute(struct http_server *s, struct http_req *rq, bool on_conn_thr
 out:
     if (call.code)
         answer_problem(rq, call.status, call.code, buf_cstr(&call.detail));
-    else if (call.no_body)
+    else if (call.stream.open) {
+        rq->stream = call.stream; /* on_request opens it; the answer is the stream */
+        rq->answer.status = 200;
+    } else if (call.no_body)
         answer_set(&rq->answer, call.status, NULL, NULL);
     else
         answer_json(&rq->answer, call.status, "application/json", call.response);
@@ -525,16 +542,17 @@ static void *worker_main(void *arg)
     }
 }
 
-/* Copies url (twice: the router cuts one), token and csrf (each may be NULL) out of the
- * connection into one allocation; false when out of memory. */
-static bool copy_strings(struct http_req *rq, const char *url, const char *token, const char *csrf)
+/* Copies url (twice: the router cuts one), token, csrf and last_id (each may be NULL) out of
+ * the connection into one allocation; false when out of memory. */
+static bool copy_strings(struct http_req *rq, const char *url, const char *token, const char *csrf,
+                         const char *last_id)
 {
-    const char *from[] = {url, url, token, csrf};
-    char **to[] = {&rq->path, &rq->url, &rq->token, &rq->csrf};
-    size_t len[4], total = 0;
+    const char *from[] = {url, url, token, csrf, last_id};
+    char **to[] = {&rq->path, &rq->url, &rq->token, &rq->csrf, &rq->last_event_id};
+    size_t len[5], total = 0;
     char *at;
 
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < 5; i++) {
         len[i] = from[i] ? strlen(from[i]) + 1 : 0;
         total += len[i];
     }
@@ -542,7 +560,7 @@ static bool copy_strings(struct http_req *rq, const char *url, const char *token
         return false;
     rq->strings_len = total;
     at = rq->strings;
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < 5; i++) {
         *to[i] = from[i] ? memcpy(at, from[i], len[i]) : NULL;
         at += len[i];
     }
@@ -556,6 +574,7 @@ static bool prepare(struct http_server *s, struct MHD_Connection *conn, struct h
 {
     const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
     const char *csrf = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-CSRF-Token");
+    const char *last_id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Last-Event-ID");
     const char *token = session_token(conn, &rq->cookie);
     bool other_method = false;
     size_t method_len = strnlen(method, sizeof(rq->method) - 1);
@@ -564,7 +583,7 @@ static bool prepare(struct http_server *s, struct MHD_Connection *conn, struct h
     memcpy(rq->method, method, method_len);
     rq->method[method_len] = '\0';
     client_ip(s, conn, rq->ip, sizeof(rq->ip));
-    if (!copy_strings(rq, url, token, csrf)) {
+    if (!copy_strings(rq, url, token, csrf, last_id)) {
         answer_problem(rq, 503, "unavailable", "out of memory");
         return false;
     }
@@ -584,6 +603,22 @@ static bool prepare(struct http_server *s, struct MHD_Connection *conn, struct h
     finish_log(s, rq, method, url, rq->route ? (int)(rq->route - api_routes) : -1,
                rq->answer.status);
     return false;
+}
+
+/* Answers GET /api/v1/events (authorised, its start known) with an event stream. */
+static enum MHD_Result open_stream(struct http_server *s, struct MHD_Connection *conn,
+                                   struct http_req *rq)
+{
+    int rc = s->cfg.events ? event_hub_open(s->cfg.events, conn, &rq->stream.view, rq->token,
+                                            rq->stream.after, rq->stream.reset, rq->request_id)
+                           : LB_ECONFLICT;
+
+    if (rc == 0)
+        return MHD_YES;
+    answer_problem(rq, 503, "unavailable",
+                   rc == LB_ECONFLICT ? "the event stream is not available (lockboxd is stopping)"
+                                      : "cannot open the event stream now");
+    return send_answer(conn, rq);
 }
 
 /* ---- libmicrohttpd callbacks ---- */
@@ -750,6 +785,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     execute(s, rq, true);
+    if (rq->stream.open)
+        return open_stream(s, conn, rq);
     return send_answer(conn, rq);
 }
 
@@ -925,6 +962,8 @@ void http_server_stop(struct http_server *s, int grace_ms)
     /* Not MHD_quiesce_daemon: with an epoll thread pool, libmicrohttpd 0.9.75 races its own
      * workers removing the listen socket and can abort. New requests are answered 503. */
     atomic_store(&s->draining, true);
+    /* event streams end now (suspended connections must not outlive the daemon) */
+    event_hub_close_all(s->cfg.events);
     for (int waited = 0; atomic_load(&s->inflight) > 0 && waited < grace_ms; waited += 10)
         nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
     /* workers finish what is queued and resume those connections before the daemon stops */

@@ -15,6 +15,8 @@
  * HTTP_MAX_HEAD or HTTP_MAX_FIELDS 431, each as problem+json on a connection then closed, so
  * nothing after that head is read. The door (door.h) limits the connections of each client
  * address and cuts those whose request head is not complete within header_timeout_ms.
+ * GET /api/v1/events becomes a Server-Sent Events stream of the event hub (events.h); stopping
+ * ends every stream first, so no connection is left suspended.
  * The server borrows core, which must outlive it. Errors: LB_EINVAL (bad listen address, a
  * trusted proxy that is not an IP address), LB_EIO (cannot listen; `err` says why), LB_ENOMEM.
  */
@@ -47,9 +49,11 @@ struct http_config {
     unsigned max_connections; /* open at once; 0: 4096 */
     unsigned max_connections_per_ip; /* open at once from one address; 0: no limit */
     unsigned header_timeout_ms;      /* time to send a whole request head; 0: no limit */
+    struct event_hub *events;        /* (borrowed) serves GET /api/v1/events; NULL: answered 503 */
 };
 
 struct http_server;
+struct event_hub;
 
 LB_MUST_CHECK int http_server_start(const struct http_config *cfg, struct core *core,
                                     struct http_server **out, struct buf *err);

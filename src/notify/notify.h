@@ -5,6 +5,8 @@
  * the messages that tell of it commit together or not at all: it renders one mail per address
  * (a whole RFC 5322 message, plain text, with a stable Message-ID) and one webhook body per
  * subscribed endpoint (JSON with a stable event id), and inserts each as a pending outbox row.
+ * The same transaction appends the change to the event stream (notify_stream_append): the
+ * webhook body once more, for the clients of GET /api/v1/events.
  * Nothing user-supplied reaches a mail header but through a filter that drops CR, LF and
  * other control characters; addresses that are not plain addr-specs are skipped.
  *
@@ -76,6 +78,12 @@ LB_MUST_CHECK int notify_enqueue(struct store *st, const struct notify_config *c
                                  const struct notify_subject *s, char *const *emails,
                                  size_t email_count, const struct webhook_list *hooks,
                                  bool tenant_visible);
+
+/* Appends the event of s to the request event stream (GET /api/v1/events, store.h) inside the
+ * caller's transaction: the body a webhook of it gets, with an id of its own; tenant_visible
+ * shows it to the tenant's users. */
+LB_MUST_CHECK int notify_stream_append(struct store *st, const struct notify_config *cfg,
+                                       const struct notify_subject *s, bool tenant_visible);
 
 /* true for the addresses a webhook may not reach unless allowed: loopback, private, link-local,
  * shared, benchmarking, multicast, unspecified, and IPv4 ones of these inside IPv6 (mapped,

@@ -1,4 +1,5 @@
-/* Composing notifications into outbox rows, inside the caller's transaction. */
+/* Composing notifications into outbox rows and the event stream, inside the caller's
+ * transaction. */
 #include "notify/notify.h"
 #include "util/mem.h"
 #include "wire/wire.h"
@@ -96,5 +97,25 @@ int notify_enqueue(struct store *st, const struct notify_config *cfg,
     for (size_t i = 0; hooks && rc == 0 && i < hooks->count; i++)
         if (notify_webhook_wants(&hooks->items[i], s->event))
             rc = enqueue_webhook(st, cfg, s, &hooks->items[i], tenant_visible);
+    return rc;
+}
+
+int notify_stream_append(struct store *st, const struct notify_config *cfg,
+                         const struct notify_subject *s, bool tenant_visible)
+{
+    char id[37];
+    struct request_event e = {.id = id,
+                              .type = (char *)notify_event_name(s->event),
+                              .tenant_id = s->request->tenant_id,
+                              .request_id = s->request->id,
+                              .tenant_visible = tenant_visible,
+                              .created_at = s->now};
+    int rc;
+
+    cfg->new_id(id);
+    if (!(e.body = webhook_body(s, id)))
+        return LB_ENOMEM;
+    rc = store_event_insert(st, &e, NULL);
+    lb_free(e.body);
     return rc;
 }

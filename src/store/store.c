@@ -344,3 +344,24 @@ int store_login_throttle_prune(struct store *st, int64_t now, int64_t since)
 {
     return st->ops->login_throttle_prune(st, now, since);
 }
+
+int store_event_insert(struct store *st, const struct request_event *e, int64_t *seq)
+{
+    return st->ops->event_insert(st, e, seq);
+}
+
+int store_event_list(struct store *st, const struct request_event_filter *f,
+                     struct request_event_list *out)
+{
+    return st->ops->event_list(st, f, out);
+}
+
+int store_event_bounds(struct store *st, int64_t *pruned_through, int64_t *last)
+{
+    return st->ops->event_bounds(st, pruned_through, last);
+}
+
+int store_event_prune(struct store *st, int64_t before, int64_t keep, int64_t *deleted)
+{
+    return st->ops->event_prune(st, before, keep, deleted);
+}

@@ -44,6 +44,15 @@
  * Migration 4 (login throttling):
  *   login_throttle(kind 0=username 1=address, name, failures, last_failure_at, locked_until,
  *                  PRIMARY KEY(kind, name))
+ * Migration 5 (the request event stream):
+ *   events(seq INTEGER PK AUTOINCREMENT, id, type, tenant_id, request_id, tenant_visible,
+ *          created_at, body)   pruned from the oldest; meta events_pruned_through
+ *
+ * The event stream (model/request_event.h) is backend-neutral: an event's seq is given at
+ * insert, never reused (not even after its row is pruned), and increases in commit order, so
+ * a reader that has seen seq N never later finds a new event below N (SQLite: one writer; a
+ * backend with concurrent writers must serialise the inserts of events up to their commit).
+ * Pruning deletes a prefix of the stream and records the newest seq it deleted.
  *
  * Secrets at rest: users.totp_secret and webhooks.secret are kept sealed (store/seal.h, bound
  * to the row's column and id); callers see and pass plaintext. A store seals with the seal
@@ -54,6 +63,7 @@
 #define LB_STORE_STORE_H
 
 #include "model/login_throttle.h"
+#include "model/request_event.h"
 #include "util/err.h"
 
 #include <stdbool.h>
@@ -384,6 +394,18 @@ struct store_ops {
                                struct login_throttle_list *out);
     /* Deletes the records neither locked at now nor with a failure at or after since. */
     int (*login_throttle_prune)(struct store *st, int64_t now, int64_t since);
+
+    /* Appends e (its seq is ignored) to the event stream; *seq (if not NULL) is its number. */
+    int (*event_insert)(struct store *st, const struct request_event *e, int64_t *seq);
+    /* The events f selects, oldest first. */
+    int (*event_list)(struct store *st, const struct request_event_filter *f,
+                      struct request_event_list *out);
+    /* *last: the newest seq ever given (0: none yet); *pruned_through: every event up to it
+     * may have been pruned (0: none was). */
+    int (*event_bounds)(struct store *st, int64_t *pruned_through, int64_t *last);
+    /* Deletes the oldest events: those made before `before`, and all but the newest `keep`
+     * (and every older one, so that what is gone is a prefix); *deleted counts them. */
+    int (*event_prune)(struct store *st, int64_t before, int64_t keep, int64_t *deleted);
 };
 
 struct store {
@@ -448,6 +470,20 @@ LB_MUST_CHECK int store_login_throttle_list(struct store *st, int kind, int64_t 
                                             struct login_throttle_list *out);
 /* Deletes the records that are neither locked at now nor have a failure at or after since. */
 LB_MUST_CHECK int store_login_throttle_prune(struct store *st, int64_t now, int64_t since);
+
+/* Appends e to the event stream inside the caller's transaction; *seq (if not NULL) is the
+ * number it got. */
+LB_MUST_CHECK int store_event_insert(struct store *st, const struct request_event *e, int64_t *seq);
+/* The events f selects, oldest first (caller clears out with request_event_list_clear). */
+LB_MUST_CHECK int store_event_list(struct store *st, const struct request_event_filter *f,
+                                   struct request_event_list *out);
+/* The newest seq ever given (*last, 0: none), and the newest that pruning may have deleted
+ * (*pruned_through, 0: none). */
+LB_MUST_CHECK int store_event_bounds(struct store *st, int64_t *pruned_through, int64_t *last);
+/* Deletes the events made before `before` and all but the newest `keep`, as a prefix of the
+ * stream; *deleted counts them. */
+LB_MUST_CHECK int store_event_prune(struct store *st, int64_t before, int64_t keep,
+                                    int64_t *deleted);
 
 #define STORE_CALL(st, op, ...) ((st)->ops->op((st), __VA_ARGS__))
 

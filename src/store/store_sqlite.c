@@ -348,6 +348,12 @@ static const char *const migrations[] = {
     " locked_until INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(kind, name)) WITHOUT ROWID;"
     "CREATE INDEX login_throttle_locked ON login_throttle(locked_until) WHERE locked_until > 0;"
     "CREATE INDEX login_throttle_last ON login_throttle(last_failure_at);",
+    /* 5: the request event stream (GET /api/v1/events); AUTOINCREMENT: a seq is never reused */
+    "CREATE TABLE events(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL,"
+    " type TEXT NOT NULL, tenant_id TEXT NOT NULL, request_id TEXT NOT NULL,"
+    " tenant_visible INTEGER NOT NULL, created_at INTEGER NOT NULL, body TEXT NOT NULL);"
+    "CREATE INDEX events_tenant ON events(tenant_id, seq) WHERE tenant_visible=1;"
+    "CREATE INDEX events_time ON events(created_at);",
 };
 
 static int migrate(struct conn *s, struct buf *err)
@@ -1898,6 +1904,10 @@ static const struct store_ops sqlite_ops = {
     .login_throttle_delete = sqs_login_throttle_delete,
     .login_throttle_list = sqs_login_throttle_list,
     .login_throttle_prune = sqs_login_throttle_prune,
+    .event_insert = sqs_event_insert,
+    .event_list = sqs_event_list,
+    .event_bounds = sqs_event_bounds,
+    .event_prune = sqs_event_prune,
 };
 
 int store_sqlite_open(const char *path, struct store **out, struct buf *err)

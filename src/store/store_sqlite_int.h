@@ -129,6 +129,13 @@ int sqs_login_throttle_list(struct store *base, int kind, int64_t now, int64_t s
                             struct login_throttle_list *out);
 int sqs_login_throttle_prune(struct store *base, int64_t now, int64_t since);
 
+/* store_sqlite_events.c: the request event stream's operations of store_ops. */
+int sqs_event_insert(struct store *base, const struct request_event *e, int64_t *seq);
+int sqs_event_list(struct store *base, const struct request_event_filter *f,
+                   struct request_event_list *out);
+int sqs_event_bounds(struct store *base, int64_t *pruned_through, int64_t *last);
+int sqs_event_prune(struct store *base, int64_t before, int64_t keep, int64_t *deleted);
+
 /* store_sqlite_notify.c: the webhook and outbox operations of store_ops. */
 int sqs_webhook_insert(struct store *base, const struct webhook *w);
 int sqs_webhook_get(struct store *base, const char *id, struct webhook *out);

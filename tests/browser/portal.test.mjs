@@ -198,6 +198,43 @@ test('a request another approver decides leaves the pending list without a reloa
     await link.waitFor({ state: 'detached', timeout: 20000 });
   }));
 
+test('a new request appears in the pending list without a reload, told by the event stream', () =>
+  fresh('new-by-stream', async (page) => {
+    const lists = []; // the reads of the list, and when
+    page.on('request', (r) => {
+      if (r.url().includes('/api/v1/requests?')) lists.push(Date.now());
+    });
+    const stream = page.waitForResponse((r) => r.url().endsWith('/api/v1/events'));
+    await signIn(page, srv.url, 'contoso-bob');
+    const opened = await stream;
+    assert.equal(opened.status(), 200);
+    assert.match(opened.headers()['content-type'], /^text\/event-stream/);
+    await page.getByText('The list follows changes as they happen.').waitFor();
+    const q = await w.request('contoso');
+    const link = page.getByRole('table', { name: 'Pending requests' }).getByRole('link', { name: q.id });
+    await link.waitFor({ timeout: 20000 });
+    // no polling: with the stream open, nothing reads the list until something changes
+    const seen = lists.length;
+    await page.waitForTimeout(6000);
+    assert.equal(lists.length, seen, 'the list is not read again while nothing changes');
+    await w.api(w.contoso.admin, 'POST', `/api/v1/requests/${q.id}/decision`, { decision: 'deny' });
+    await link.waitFor({ state: 'detached', timeout: 20000 });
+  }));
+
+test('without the event stream the pending list falls back to reading every few seconds', () =>
+  fresh('new-by-polling', async (page) => {
+    await page.route('**/api/v1/events', (route) => route.fulfill({
+      status: 503, contentType: 'application/problem+json',
+      body: JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503,
+        code: 'unavailable', detail: 'no stream here' }),
+    }));
+    await signIn(page, srv.url, 'contoso-bob');
+    await page.getByText('The list refreshes every 5 seconds.').waitFor();
+    const q = await w.request('contoso');
+    await page.getByRole('table', { name: 'Pending requests' }).getByRole('link', { name: q.id })
+      .waitFor({ timeout: 20000 });
+  }));
+
 test('a quorum of two approvers: pending after one approval, approved after the second', () =>
   fresh('quorum', async (page) => {
     const settings = `/api/v1/tenants/${w.contoso.tenant.id}/settings`;

@@ -1,12 +1,19 @@
 // The requests waiting for the user: the customer's pending list (status pending), or the
-// provider's internal review queue (pending_internal). It polls every 5 seconds, so a request
-// that expires or that another approver decides disappears without a reload.
+// provider's internal review queue (pending_internal). It follows the server's event stream
+// (GET /api/v1/events, with EventSource), so a new request appears, and one that expires or
+// that another approver decides disappears, without a reload; when the stream cannot be had it
+// falls back to reading the list every 5 seconds.
 import { get, query } from './api.js';
 import { alert, duration, el, message, show, table } from './dom.js';
 import { waitsFor } from './session.js';
 
-const REFRESH_MS = 5000;
+const POLL_MS = 5000; // the fallback's refresh
+const TICK_MS = 30000; // "Time left" is redrawn from what was read
+const SETTLE_MS = 150; // events that come together cause one read
 const HEADERS = ['Request', 'Requester', 'Resource', 'Access level', 'Duration', 'Time left'];
+// The events that change what waits for someone (the webhook types), and the stream's reset.
+const EVENTS = ['request.pending_internal', 'request.pending', 'request.approved', 'request.denied',
+  'request.expired', 'request.canceled', 'request.revoked', 'request.completed', 'reset'];
 
 function row(q) {
   const left = q.expires_at ? (Date.parse(q.expires_at) - Date.now()) / 1000 : null;
@@ -17,7 +24,7 @@ function row(q) {
       (q.resource_ids || []).map((r) => el('div', { class: 'rid' }, r))),
     el('td', {}, q.access_level),
     el('td', {}, duration(q.duration_seconds)),
-    el('td', {}, left === null ? '—' : duration(left)));
+    el('td', {}, left === null ? '—' : duration(Math.max(left, 0))));
 }
 
 export async function renderPending(main, user, status) {
@@ -26,8 +33,14 @@ export async function renderPending(main, user, status) {
   const body = el('div', {});
   const error = el('div', { class: 'messages' });
   const count = el('p', { class: 'hint', 'aria-live': 'polite' });
-  let timer = null;
+  let items = [];
+  let others = 0;
   let lastCount = null;
+  let source = null; // the event stream, while it is followed
+  let poller = null; // the fallback's timer
+  let ticker = null;
+  let settle = null;
+  let stopped = false;
 
   async function load() {
     const all = [];
@@ -38,9 +51,14 @@ export async function renderPending(main, user, status) {
       token = page.next_page_token;
     } while (token);
     // Only what waits for this user: in their scope, not yet decided by them, not their own.
-    const items = all.filter((q) => waitsFor(user, q))
+    items = all.filter((q) => waitsFor(user, q))
       .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
-    const others = all.length - items.length;
+    others = all.length - items.length;
+    render();
+    error.replaceChildren();
+  }
+
+  function render() {
     // Keep keyboard focus on the same link across a refresh.
     const focused = body.contains(document.activeElement) ? document.activeElement.getAttribute('href') : null;
     body.replaceChildren(items.length ? table(title, HEADERS, items.map(row)) : el('p', {}, empty));
@@ -48,26 +66,78 @@ export async function renderPending(main, user, status) {
       const again = [...body.querySelectorAll('a[href]')].find((a) => a.getAttribute('href') === focused);
       if (again) again.focus();
     }
-    if (`${items.length}/${others}` !== lastCount) {
-      lastCount = `${items.length}/${others}`;
-      count.textContent = `${items.length} request${items.length === 1 ? '' : 's'} wait${items.length === 1 ? 's' : ''} for you` +
-        (others ? `; ${others} more wait${others === 1 ? 's' : ''} for other approvers (see History)` : '') +
-        '. The list refreshes every 5 seconds.';
+    const text = `${items.length} request${items.length === 1 ? '' : 's'} wait${items.length === 1 ? 's' : ''} for you` +
+      (others ? `; ${others} more wait${others === 1 ? 's' : ''} for other approvers (see History)` : '') +
+      (poller ? '. The list refreshes every 5 seconds.' : '. The list follows changes as they happen.');
+    if (text !== lastCount) count.textContent = lastCount = text;
+  }
+
+  function stop() {
+    stopped = true;
+    if (source) source.close();
+    source = null;
+    clearInterval(poller);
+    clearInterval(ticker);
+    clearTimeout(settle);
+  }
+
+  // One read at a time; a change that comes during a read causes one more after it.
+  let loading = null;
+  let again = false;
+  function refresh() {
+    if (stopped || !body.isConnected) return stop(); // the page is gone
+    if (loading) {
+      again = true;
+      return;
     }
-    error.replaceChildren();
+    loading = load().catch((e) => {
+      if (e.status === 401) return stop(); // app.js shows sign-in
+      error.replaceChildren(alert(`The list could not be refreshed: ${message(e)}`));
+    }).finally(() => {
+      loading = null;
+      if (again) {
+        again = false;
+        refresh();
+      }
+    });
+  }
+
+  function poll() {
+    if (stopped || poller) return;
+    poller = setInterval(refresh, POLL_MS);
+    render();
+  }
+
+  function follow() {
+    if (typeof EventSource === 'undefined') return poll();
+    let opened = false;
+    source = new EventSource('/api/v1/events');
+    const changed = () => {
+      clearTimeout(settle);
+      settle = setTimeout(refresh, SETTLE_MS);
+    };
+    for (const type of EVENTS) source.addEventListener(type, changed);
+    source.onopen = () => {
+      // what changed between the first read and the stream's start is read once; a
+      // reconnection resumes after the last event (Last-Event-ID) and misses nothing
+      if (!opened) changed();
+      opened = true;
+    };
+    source.onerror = () => {
+      // CONNECTING: the browser reconnects by itself; CLOSED: refused (the session ended, no
+      // stream here): read the list every few seconds instead
+      if (source && source.readyState === EventSource.CLOSED) {
+        source.close();
+        source = null;
+        poll();
+        refresh();
+      }
+    };
   }
 
   show(main, el('h1', {}, title), error, body, count);
   await load();
-  let loading = false; // a slow refresh is not overlapped by the next one
-  timer = setInterval(() => {
-    if (!body.isConnected) return clearInterval(timer); // the page is gone
-    if (loading) return;
-    loading = true;
-    load().finally(() => (loading = false)).catch((e) => {
-      if (e.status === 401) return clearInterval(timer); // app.js shows sign-in
-      error.replaceChildren(alert(`The list could not be refreshed: ${message(e)}`));
-    });
-  }, REFRESH_MS);
-  return () => clearInterval(timer);
+  follow();
+  ticker = setInterval(() => (body.isConnected ? render() : stop()), TICK_MS);
+  return stop;
 }

@@ -1,0 +1,64 @@
+/*
+ * request_event.h - one event of the request event stream (GET /api/v1/events), as kept.
+ *
+ * notify/ composes an event's body (the webhook body of the same change) inside the
+ * transaction of the change; store/ keeps it under a sequence number `seq` that orders the
+ * stream and resumes it (a client's Last-Event-ID); http/ sends it. An event is shown to the
+ * provider's staff and enforcers, and, when tenant_visible, to the users of its tenant. A
+ * record owns its strings, released by request_event_clear. No behaviour, no I/O.
+ */
+#ifndef LB_MODEL_REQUEST_EVENT_H
+#define LB_MODEL_REQUEST_EVENT_H
+
+#include "util/mem.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+struct request_event {
+    int64_t seq;         /* the stream's order and the event's SSE id; set by the store */
+    char *id;            /* (owned) the body's "id" (a UUID) */
+    char *type;          /* (owned) "request.pending", ... (the webhook event type) */
+    char *tenant_id;     /* (owned) the request's tenant */
+    char *request_id;    /* (owned) */
+    bool tenant_visible; /* the request reached the customer: the tenant's users see it */
+    int64_t created_at;  /* Unix seconds */
+    char *body;          /* (owned) JSON {"id","type","time","tenant_id","request"} */
+};
+
+struct request_event_list {
+    struct request_event *items;
+    size_t count;
+};
+
+/* Which events a read returns: those after after_seq and at most through_seq (0: no bound),
+ * with tenant_id only the tenant_visible ones of that tenant (NULL: every event), oldest
+ * first, at most limit. */
+struct request_event_filter {
+    int64_t after_seq, through_seq;
+    const char *tenant_id;
+    size_t limit;
+};
+
+/* Frees what an event owns and zeroes it; accepts a zeroed event. */
+static inline void request_event_clear(struct request_event *e)
+{
+    lb_free(e->id);
+    lb_free(e->type);
+    lb_free(e->tenant_id);
+    lb_free(e->request_id);
+    lb_free(e->body);
+    memset(e, 0, sizeof(*e));
+}
+
+static inline void request_event_list_clear(struct request_event_list *l)
+{
+    for (size_t i = 0; l->items && i < l->count; i++)
+        request_event_clear(&l->items[i]);
+    lb_free(l->items);
+    memset(l, 0, sizeof(*l));
+}
+
+#endif
