@@ -39,8 +39,8 @@ struct core_config {
     struct tenant_settings tenant_defaults; /* lockbox_enabled and emails are not used */
     struct notify_config notify;            /* new_id is set by core_new */
     struct login_limits login; /* login throttling; a 0 field takes its default (10, 900, 100) */
-    int64_t denial_collapse_seconds; /* one access.denied record per operator, resource and
-                                      * window of the clock this long; 0: 60 */
+    int64_t denial_collapse_seconds;  /* one access.denied record per operator, resource and
+                                       * window of the clock this long; 0: 60 */
     int64_t events_retention_seconds; /* the event stream keeps events this long (0: 7 days) */
     int64_t events_retention_count;   /* and at most this many (0: 100000); see core/events.h */
 };

@@ -50,8 +50,8 @@ struct daemon_config {
     int64_t login_max_failures;
     int64_t login_lockout_seconds;
     int64_t login_max_failures_per_address;
-    int64_t denial_collapse_seconds; /* access.denied: one record per operator, resource, window */
-    int64_t events_heartbeat_seconds;   /* a comment on an event stream silent this long */
+    int64_t denial_collapse_seconds;  /* access.denied: one record per operator, resource, window */
+    int64_t events_heartbeat_seconds; /* a comment on an event stream silent this long */
     int64_t events_client_buffer_bytes; /* unsent bytes one event stream may hold */
     int64_t events_retention_seconds;   /* the event stream keeps events this long */
     int64_t events_retention_count;     /* and at most this many */

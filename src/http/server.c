@@ -64,14 +64,14 @@ struct http_req {
     /* what a call needs, copied out of the connection before it may leave this thread */
     struct MHD_Connection *conn;
     const struct api_route *route;
-    char *strings;       /* (owned) one allocation holding the five below */
-    size_t strings_len;  /* its size, to wipe the token with it */
-    char *path, *token;  /* path is cut into params by the router; token may be NULL */
-    char *csrf;          /* the X-CSRF-Token header, or NULL */
-    char *last_event_id; /* the Last-Event-ID header, or NULL */
+    char *strings;            /* (owned) one allocation holding the five below */
+    size_t strings_len;       /* its size, to wipe the token with it */
+    char *path, *token;       /* path is cut into params by the router; token may be NULL */
+    char *csrf;               /* the X-CSRF-Token header, or NULL */
+    char *last_event_id;      /* the Last-Event-ID header, or NULL */
     struct api_stream stream; /* the event stream the call opens, if any */
-    bool cookie;         /* the token came from the session cookie */
-    char *url;           /* the path as asked, for the log */
+    bool cookie;              /* the token came from the session cookie */
+    char *url;                /* the path as asked, for the log */
     const char *params[API_MAX_PARAMS];
     char method[16];
     char ip[INET6_ADDRSTRLEN + 1];
