@@ -121,6 +121,7 @@ test('an approver who is no admin cannot reach settings; an admin changes them',
     await signIn(page, srv.url, 'contoso-admin');
     await page.getByRole('link', { name: 'Settings' }).click();
     const owned = page.getByRole('list', { name: 'Resources this tenant owns' });
+    await owned.getByRole('listitem').first().waitFor();
     assert.deepEqual(await owned.getByRole('listitem').allTextContents(),
       ['/subscriptions/s1', '/subscriptions/s2']);
     assert.equal(await page.getByRole('textbox', { name: /resource/i }).count(), 0,
