@@ -3,7 +3,6 @@
 #include "util/mem.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "util/banned.h"
@@ -85,28 +84,10 @@ int sqs_event_list(struct store *base, const struct request_event_filter *f,
     return rc;
 }
 
-/* The meta value of META_PRUNED_THROUGH (0 when absent), read on cn. */
-static int read_pruned_through(struct conn *cn, int64_t *out)
+/* The one integer sql answers on cn (0 when it answers no row); SQLite converts the text of a
+ * meta value. */
+static int read_int64(struct conn *cn, const char *sql, int64_t *out)
 {
-    static const char sql[] = "SELECT value FROM meta WHERE key='" META_PRUNED_THROUGH "'";
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc;
-
-    *out = 0;
-    if (!st)
-        return STORE_ERR(LB_ESTORE);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *out = strtoll((const char *)sqlite3_column_text(st, 0), NULL, 10);
-    rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sqs_code(cn, rc);
-    sqs_stmt_done(cn, st);
-    return rc;
-}
-
-/* The newest seq ever given (AUTOINCREMENT keeps it after its row is deleted), read on cn. */
-static int read_last(struct conn *cn, int64_t *out)
-{
-    static const char sql[] = "SELECT seq FROM sqlite_sequence WHERE name='events'";
     sqlite3_stmt *st = sqs_stmt(cn, sql);
     int rc;
 
@@ -119,6 +100,22 @@ static int read_last(struct conn *cn, int64_t *out)
     rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sqs_code(cn, rc);
     sqs_stmt_done(cn, st);
     return rc;
+}
+
+/* The meta value of META_PRUNED_THROUGH (0 when absent), read on cn. */
+static int read_pruned_through(struct conn *cn, int64_t *out)
+{
+    static const char sql[] = "SELECT value FROM meta WHERE key='" META_PRUNED_THROUGH "'";
+
+    return read_int64(cn, sql, out);
+}
+
+/* The newest seq ever given (AUTOINCREMENT keeps it after its row is deleted), read on cn. */
+static int read_last(struct conn *cn, int64_t *out)
+{
+    static const char sql[] = "SELECT seq FROM sqlite_sequence WHERE name='events'";
+
+    return read_int64(cn, sql, out);
 }
 
 int sqs_event_bounds(struct store *base, int64_t *pruned_through, int64_t *last)
