@@ -205,6 +205,22 @@ void agent_stop(struct agent *a)
 
 /* ---- the registry ---- */
 
+/* Whether pid is the agent or one of its ancestors (ending it would end the agent). */
+static bool is_agents_ancestor(struct agent *a, pid_t pid)
+{
+    struct proc_info p;
+    pid_t up = getpid();
+
+    for (int depth = 0; depth < 64 && up > 1; depth++) {
+        if (up == pid)
+            return true;
+        if (procs_read(a->proc_root, up, &p) != 0)
+            return false;
+        up = p.ppid;
+    }
+    return false;
+}
+
 /* Whether the process of s is still its session's; *why says why not. */
 static bool process_is_sessions(struct agent *a, const struct agent_session *s, const char **why)
 {
@@ -218,7 +234,7 @@ static bool process_is_sessions(struct agent *a, const struct agent_session *s, 
         *why = "its process is in another session (a foreign pid)";
     else if (procs_start_time(&p) > s->opened_at + slack)
         *why = "its process started after the session opened (a reused pid)";
-    else if (s->sid == a->own_sid)
+    else if (s->sid ? s->sid == a->own_sid : is_agents_ancestor(a, s->pid))
         *why = "it is the agent's own session";
     else
         return true;
@@ -395,7 +411,7 @@ static void end_marked(struct agent *a)
             t->end = t->live = false;
             continue;
         }
-        if (procs_of_session(a->proc_root, t->s.sid, &one) != 0) {
+        if (procs_of_session(a->proc_root, t->s.sid, t->s.pid, &one) != 0) {
             log_error("agent: cannot list the processes of session pid=%d", (int)t->s.pid);
             t->end = false;
             continue;

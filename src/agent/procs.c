@@ -133,19 +133,19 @@ static bool has_pid(const struct proc_list *l, pid_t pid)
     return false;
 }
 
-int procs_of_session(const char *proc_root, pid_t sid, struct proc_list *out)
+int procs_of_session(const char *proc_root, pid_t sid, pid_t pid, struct proc_list *out)
 {
     struct proc_list all = {0};
     bool grew = true;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if (sid <= 1)
+    if (sid == 1 || sid < 0 || pid <= 1)
         return LB_EINVAL;
     if ((rc = all_procs(proc_root, &all)) != 0)
         return rc;
     for (size_t i = 0; rc == 0 && i < all.count; i++)
-        if (all.items[i].sid == sid)
+        if (sid ? all.items[i].sid == sid : all.items[i].pid == pid)
             rc = list_add(out, &all.items[i]);
     /* and their descendants, generation by generation */
     while (rc == 0 && grew) {

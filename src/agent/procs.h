@@ -37,8 +37,11 @@ void proc_list_clear(struct proc_list *l);
 LB_MUST_CHECK int procs_read(const char *proc_root, pid_t pid, struct proc_info *out);
 /* When p started, in Unix seconds (to the clock tick, 10 ms). */
 double procs_start_time(const struct proc_info *p);
-/* The processes of session sid and their descendants (sid's leader included when alive). */
-LB_MUST_CHECK int procs_of_session(const char *proc_root, pid_t sid, struct proc_list *out);
+/* The processes of session sid and their descendants (sid's leader included when alive).
+ * sid 0 is a session whose leader lies outside this pid namespace (a container): every process
+ * there shows 0, so only pid and its descendants are the session's. */
+LB_MUST_CHECK int procs_of_session(const char *proc_root, pid_t sid, pid_t pid,
+                                   struct proc_list *out);
 /* Ends the processes of l: SIGHUP and SIGCONT, up to grace_ms for them to go, then SIGKILL
  * (marking those `killed`). Returns 0, or LB_EIO when some could not be signalled. */
 LB_MUST_CHECK int procs_terminate(const char *proc_root, struct proc_list *l, int64_t grace_ms);

@@ -75,13 +75,14 @@ static int str_field(json_t *j, const char *key, bool required, char **out, stru
     return (*out = lb_strdup(s)) ? 0 : LB_ENOMEM;
 }
 
-static int pid_field(json_t *j, const char *key, pid_t *out, struct buf *err)
+/* min 0 lets a sid say its leader lies outside this pid namespace (getsid answers 0 there) */
+static int pid_field(json_t *j, const char *key, json_int_t min, pid_t *out, struct buf *err)
 {
     json_t *v = json_object_get(j, key);
-    json_int_t n = json_is_integer(v) ? json_integer_value(v) : 0;
+    json_int_t n = json_is_integer(v) ? json_integer_value(v) : -1;
 
-    /* 0 and 1 (init) are never a login session's */
-    if (n <= 1 || n > 0x3fffffff) {
+    /* 1 (init) is never a login session's */
+    if (n < min || n == 1 || n > 0x3fffffff) {
         if (err)
             buf_appendf(err, "%s: not a process id", key);
         return LB_EINVAL;
@@ -127,7 +128,8 @@ static int parse(json_t *j, struct agent_session *s, struct buf *err)
         (rc = str_field(j, "service", false, &s->service, err)) ||
         (rc = str_field(j, "rhost", false, &s->rhost, err)) ||
         (rc = str_field(j, "host", false, &s->host, err)) ||
-        (rc = pid_field(j, "pid", &s->pid, err)) || (rc = pid_field(j, "sid", &s->sid, err)) ||
+        (rc = pid_field(j, "pid", 2, &s->pid, err)) ||
+        (rc = pid_field(j, "sid", 0, &s->sid, err)) ||
         (rc = time_field(j, "opened_at", &s->opened_at, &s->opened_exact, err)) ||
         (rc = time_field(j, "ends_at", &ends, &exact, err)))
         return rc;

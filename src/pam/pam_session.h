@@ -12,7 +12,9 @@
  *   resource    string            this host's resource id
  *   level       string            read, write or admin
  *   pid         integer           the process that opened the session
- *   sid         integer           its session id (getsid)
+ *   sid         integer           its session id (getsid); 0 when the session leader lies
+ *                                 outside this pid namespace (a container): the agent then
+ *                                 ends pid and its descendants only
  *   tty         string or null    PAM_TTY
  *   service     string            the PAM service (sshd, login, ...)
  *   rhost       string or null    PAM_RHOST, the remote host

@@ -14,6 +14,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -163,6 +164,14 @@ static void bad_contents_are_refused(void **state)
          "\"ends_at\":\"2026-12-01T18:00:00Z\"}",
          "pid: not a process id"},
         {"{\"request_id\":\"ab\",\"user\":\"eve\",\"resource\":\"/r\",\"level\":\"read\","
+         "\"pid\":200,\"sid\":1,\"opened_at\":\"2026-12-01T10:00:00Z\","
+         "\"ends_at\":\"2026-12-01T18:00:00Z\"}",
+         "sid: not a process id"},
+        {"{\"request_id\":\"ab\",\"user\":\"eve\",\"resource\":\"/r\",\"level\":\"read\","
+         "\"pid\":200,\"sid\":-3,\"opened_at\":\"2026-12-01T10:00:00Z\","
+         "\"ends_at\":\"2026-12-01T18:00:00Z\"}",
+         "sid: not a process id"},
+        {"{\"request_id\":\"ab\",\"user\":\"eve\",\"resource\":\"/r\",\"level\":\"read\","
          "\"pid\":201,\"sid\":200,\"opened_at\":\"2026-12-01T10:00:00Z\","
          "\"ends_at\":\"2026-12-01T18:00:00Z\"}",
          "its name is not its pid"},
@@ -200,14 +209,15 @@ static void the_registry_dir_is_roots(void **state)
     buf_release(&err);
 }
 
-/* A child in a session of its own running sh with two children: one ignores SIGHUP. */
-static pid_t session_of_three(void)
+/* A child running sh with two children, one ignoring SIGHUP; in a session of its own or not. */
+static pid_t session_of_three(bool own_session)
 {
     pid_t pid = fork();
 
     assert_true(pid >= 0);
     if (pid == 0) {
-        setsid();
+        if (own_session)
+            setsid();
         execl("/bin/sh", "sh", "-c", "sleep 600 & (trap '' HUP; exec sleep 600) & wait", NULL);
         _exit(127);
     }
@@ -225,7 +235,7 @@ static void a_session_is_found_and_ended(void **state)
 {
     struct proc_list l = {0};
     struct proc_info me, p;
-    pid_t leader = session_of_three();
+    pid_t leader = session_of_three(true);
     size_t killed = 0;
     double now = (double)time(NULL);
 
@@ -233,7 +243,7 @@ static void a_session_is_found_and_ended(void **state)
     for (int i = 0; i < 250 && l.count < 3; i++) {
         proc_list_clear(&l);
         sleep_ms(20);
-        assert_int_equal(procs_of_session("/proc", leader, &l), 0);
+        assert_int_equal(procs_of_session("/proc", leader, leader, &l), 0);
     }
     assert_int_equal(l.count, 3);
     assert_int_equal(procs_read("/proc", leader, &p), 0);
@@ -257,7 +267,35 @@ static void a_session_is_found_and_ended(void **state)
         assert_int_not_equal(procs_read("/proc", l.items[i].pid, &p), 0);
     proc_list_clear(&l);
     assert_int_equal(procs_read("/proc", leader, &p), LB_ENOTFOUND);
-    assert_int_equal(procs_of_session("/proc", 1, &l), LB_EINVAL); /* never init's session */
+    assert_int_equal(procs_of_session("/proc", 1, 200, &l), LB_EINVAL); /* never init's session */
+}
+
+/* sid 0: the leader is outside this pid namespace, so the session is its pid and descendants. */
+static void a_session_without_a_visible_leader_is_its_pid_and_descendants(void **state)
+{
+    struct proc_list l = {0};
+    struct proc_info p;
+    pid_t top = session_of_three(false);
+
+    (void)state;
+    for (int i = 0; i < 250 && l.count < 3; i++) {
+        proc_list_clear(&l);
+        sleep_ms(20);
+        assert_int_equal(procs_of_session("/proc", 0, top, &l), 0);
+    }
+    assert_int_equal(l.count, 3); /* not this process, nor anything else of its session */
+    for (size_t i = 0; i < l.count; i++)
+        assert_true(l.items[i].pid == top || l.items[i].ppid == top);
+    assert_int_equal(procs_terminate("/proc", &l, 300), 0);
+    assert_int_equal(waitpid(top, NULL, 0), top);
+    for (size_t i = 0; i < l.count; i++)
+        for (int tries = 0; tries < 100 && procs_read("/proc", l.items[i].pid, &p) == 0; tries++)
+            sleep_ms(10);
+    for (size_t i = 0; i < l.count; i++)
+        assert_int_not_equal(procs_read("/proc", l.items[i].pid, &p), 0);
+    proc_list_clear(&l);
+    assert_int_equal(procs_read("/proc", getpid(), &p), 0); /* and this one lives on */
+    assert_int_equal(procs_of_session("/proc", 0, 1, &l), LB_EINVAL);
 }
 
 int main(void)
@@ -268,6 +306,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(bad_contents_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(the_registry_dir_is_roots, setup, teardown),
         cmocka_unit_test(a_session_is_found_and_ended),
+        cmocka_unit_test(a_session_without_a_visible_leader_is_its_pid_and_descendants),
     };
 
     if (geteuid() != 0) {
