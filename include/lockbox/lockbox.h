@@ -95,8 +95,19 @@ struct lockbox_user_spec {
  * a tenant user given roles or isolated_identity (the API has no place for them). */
 int lockbox_user_create(struct lockbox *lb, const struct lockbox_user_spec *spec,
                         struct lockbox_reply *reply);
-/* The users of a tenant with their roles (the tenant's admins, platform admins, auditors). */
+/* The users of a tenant with their roles (the tenant's admins, platform admins, auditors);
+ * with tenant_id NULL, the provider users (platform admins, auditors). */
 int lockbox_user_list(struct lockbox *lb, const char *tenant_id, struct lockbox_reply *reply);
+/* Makes an API token for a service account (a provider user whose roles are only enforcer or
+ * auditor; platform admins): the reply's body holds the token, this once. expires_in_seconds
+ * 0 takes the server's api_token_ttl_seconds. */
+int lockbox_token_create(struct lockbox *lb, const char *user_id, const char *name,
+                         int64_t expires_in_seconds, struct lockbox_reply *reply);
+/* The API tokens of a user (no secrets), expired ones too. */
+int lockbox_token_list(struct lockbox *lb, const char *user_id, struct lockbox_reply *reply);
+/* Revokes an API token at once. */
+int lockbox_token_revoke(struct lockbox *lb, const char *user_id, const char *token_id,
+                         struct lockbox_reply *reply);
 int lockbox_tenant_create(struct lockbox *lb, const char *name, const char *plan,
                           const char *admin_username, const char *admin_password,
                           const char *admin_email, struct lockbox_reply *reply);

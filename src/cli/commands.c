@@ -6,10 +6,12 @@
 #include "util/timeutil.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/banned.h"
 
@@ -831,7 +833,8 @@ static int cmd_user_list(struct cli *cli, const struct cli_args *a)
               : finish(cli, lockbox_user_list(cli->lb, tid, &r), &r, "user list", show_user_list);
 }
 
-/* A username or an id to the user's id, through the tenant's user list. */
+/* A username or an id to the user's id, through the tenant's user list (the provider's for
+ * tid ""). */
 static int user_id_of(struct cli *cli, const char *tid, const char *user, char out[40])
 {
     struct lockbox_reply r = {0};
@@ -843,7 +846,7 @@ static int user_id_of(struct cli *cli, const char *tid, const char *user, char o
         snprintf(out, 40, "%s", user);
         return CLI_EXIT_OK;
     }
-    if ((rc = lockbox_user_list(cli->lb, tid, &r)) != 0)
+    if ((rc = lockbox_user_list(cli->lb, tid[0] ? tid : NULL, &r)) != 0)
         return finish(cli, rc, &r, "user list", NULL);
     j = json_loads(r.body, 0, NULL);
     rc = CLI_EXIT_REFUSED;
@@ -855,7 +858,8 @@ static int user_id_of(struct cli *cli, const char *tid, const char *user, char o
         }
     }
     if (rc)
-        fprintf(stderr, "lockbox: no user '%s' in this tenant\n", user);
+        fprintf(stderr, "lockbox: no user '%s' %s\n", user,
+                tid[0] ? "in this tenant" : "among the provider's users");
     json_decref(j);
     lockbox_reply_clear(&r);
     return rc;
@@ -893,6 +897,112 @@ static int cmd_role_remove(struct cli *cli, const struct cli_args *a)
     return rc ? rc
               : finish(cli, lockbox_role_remove(cli->lb, tid, a->pos[0], &r), &r, "role remove",
                        NULL);
+}
+
+/* ---- API tokens of service accounts ---- */
+
+static void show_token(json_t *t)
+{
+    show_kv("id", cli_str(t, "id"));
+    show_kv("name", cli_str(t, "name"));
+    show_kv("user", cli_str(t, "user_id"));
+    show_time("created", t, "created_at");
+    show_time("expires", t, "expires_at");
+    if (json_is_string(json_object_get(t, "token_file")))
+        show_kv("token file", cli_str(t, "token_file"));
+    if (json_is_string(json_object_get(t, "token"))) {
+        show_kv("token", cli_str(t, "token"));
+        printf("(the token is shown once: keep it in a file only root may read)\n");
+    }
+}
+
+static void show_token_list(json_t *l)
+{
+    static const char *const h[] = {"NAME", "CREATED", "EXPIRES", "ID"};
+    static const char *const k[] = {"name", "created_at", "expires_at", "id"};
+
+    show_items(l, h, k, 4);
+}
+
+/* Writes token and a newline to path, mode 0600, replacing it at once (a door reading the file
+ * sees the old token or the new one, never a part). */
+static int write_token_file(const char *path, const char *token)
+{
+    char tmp[4096];
+    int fd, rc = CLI_EXIT_OK;
+    FILE *f;
+
+    if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
+        return cli_usage_error(self("token", "create"), "--out: the path is too long");
+    if ((fd = mkstemp(tmp)) < 0 || !(f = fdopen(fd, "w"))) {
+        fprintf(stderr, "lockbox: cannot write %s: %s\n", path, strerror(errno));
+        if (fd >= 0)
+            close(fd), unlink(tmp);
+        return CLI_EXIT_USAGE;
+    }
+    if (fprintf(f, "%s\n", token) < 0 || fflush(f) != 0 || fsync(fd) != 0)
+        rc = CLI_EXIT_USAGE;
+    if (fclose(f) != 0 || rc || rename(tmp, path) != 0) {
+        fprintf(stderr, "lockbox: cannot write %s: %s\n", path, strerror(errno));
+        unlink(tmp);
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
+
+static int cmd_token_create(struct cli *cli, const struct cli_args *a)
+{
+    const char *expires = cli_opt(a, "expires"), *out = cli_opt(a, "out");
+    struct lockbox_reply r = {0};
+    int64_t seconds = 0;
+    char uid[40];
+    json_t *j;
+    int rc;
+
+    if (expires && parse_duration(expires, &seconds) != 0)
+        return cli_usage_error(self("token", "create"),
+                               "bad --expires '%s' (want a duration: 90d, 12h, 30m)", expires);
+    if ((rc = cli_connect(cli)) || (rc = user_id_of(cli, "", a->pos[0], uid)))
+        return rc;
+    rc = lockbox_token_create(cli->lb, uid, cli_opt(a, "name"), seconds, &r);
+    if (rc || !out)
+        return finish(cli, rc, &r, "token create", show_token);
+    /* the token goes to the file alone; what is printed names it */
+    j = json_loads(r.body ? r.body : "", 0, NULL);
+    rc = json_is_string(json_object_get(j, "token"))
+             ? write_token_file(out, cli_str(j, "token"))
+             : cli_usage_error(NULL, "the answer has no token");
+    if (rc == CLI_EXIT_OK) {
+        json_object_del(j, "token");
+        json_object_set_new(j, "token_file", json_string(out));
+        free(r.body);
+        if (!(r.body = json_dumps(j, JSON_COMPACT)))
+            rc = CLI_EXIT_USAGE;
+    }
+    json_decref(j);
+    return rc ? (lockbox_reply_clear(&r), rc) : finish(cli, 0, &r, "token create", show_token);
+}
+
+static int cmd_token_list(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_reply r = {0};
+    char uid[40];
+    int rc;
+
+    if ((rc = cli_connect(cli)) || (rc = user_id_of(cli, "", a->pos[0], uid)))
+        return rc;
+    return finish(cli, lockbox_token_list(cli->lb, uid, &r), &r, "token list", show_token_list);
+}
+
+static int cmd_token_revoke(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_reply r = {0};
+    char uid[40];
+    int rc;
+
+    if ((rc = cli_connect(cli)) || (rc = user_id_of(cli, "", a->pos[0], uid)))
+        return rc;
+    return finish(cli, lockbox_token_revoke(cli->lb, uid, a->pos[1], &r), &r, "token revoke", NULL);
 }
 
 /* ---- webhooks and notifications ---- */
@@ -1101,6 +1211,8 @@ static const struct cli_optspec role_opts[] = {{"tenant", true, false, true},
                                                {"role", true, false, true},
                                                {"scope", true, false, false},
                                                {0}};
+static const struct cli_optspec token_opts[] = {
+    {"name", true, false, true}, {"expires", true, false, false}, {"out", true, false, false}, {0}};
 static const struct cli_optspec webhook_opts[] = {
     {"tenant", true, false, false}, {"event", true, true, false}, {0}};
 static const struct cli_optspec check_opts[] = {{"operator", true, false, true},
@@ -1180,6 +1292,17 @@ const struct cli_command cli_commands[] = {
      "otpauth:// URI once."},
     {"user", "list", cmd_user_list, tenant_needed, 0, 0, "user list --tenant T",
      "Lists a tenant's users and their roles (tenant admins)."},
+    {"token", "create", cmd_token_create, token_opts, 1, 1,
+     "token create USER --name NAME [--expires 90d] [--out FILE]",
+     "Makes an API token for a service account: a provider user whose roles are only enforcer\n"
+     "or auditor (platform admins). A door's host keeps it in a file (pam_lockbox token_file=,\n"
+     "lockbox-agent --token-file); --out writes it there, mode 0600, replacing the file at once.\n"
+     "--expires: its lifetime (default: the server's api_token_ttl_seconds, 90 days). USER is\n"
+     "a username or an id."},
+    {"token", "list", cmd_token_list, no_opts, 1, 1, "token list USER",
+     "Lists a service account's API tokens (not the tokens themselves), expired ones too."},
+    {"token", "revoke", cmd_token_revoke, no_opts, 2, 2, "token revoke USER TOKEN_ID",
+     "Revokes an API token: every door refuses it from the next call on."},
     {"role", "assign", cmd_role_assign, role_opts, 0, 0,
      "role assign --tenant T --user U --role R [--scope S]",
      "Gives a tenant user a role at a scope (default /). --user takes a username or an id."},

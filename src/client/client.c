@@ -620,7 +620,39 @@ int lockbox_tenant_scopes_change(struct lockbox *lb, const char *tenant_id, cons
 
 int lockbox_user_list(struct lockbox *lb, const char *tenant_id, struct lockbox_reply *reply)
 {
-    return on_object(lb, "GET", "tenants", tenant_id, "users", NULL, NULL, reply);
+    struct buf path = BUF_INIT;
+
+    if (tenant_id)
+        return on_object(lb, "GET", "tenants", tenant_id, "users", NULL, NULL, reply);
+    return api_path(&path, "users", NULL) ? (buf_release(&path), LOCKBOX_ENOMEM)
+                                          : simple(lb, "GET", &path, NULL, reply);
+}
+
+int lockbox_token_create(struct lockbox *lb, const char *user_id, const char *name,
+                         int64_t expires_in_seconds, struct lockbox_reply *reply)
+{
+    json_t *body;
+
+    if (!is_set(name) || expires_in_seconds < 0)
+        return LOCKBOX_EINVAL;
+    body = json_pack("{s:s}", "name", name);
+    if (body && expires_in_seconds &&
+        json_object_set_new(body, "expires_in_seconds", json_integer(expires_in_seconds)))
+        body = (json_decref(body), NULL);
+    return on_object(lb, "POST", "users", user_id, "tokens", NULL, body, reply);
+}
+
+int lockbox_token_list(struct lockbox *lb, const char *user_id, struct lockbox_reply *reply)
+{
+    return on_object(lb, "GET", "users", user_id, "tokens", NULL, NULL, reply);
+}
+
+int lockbox_token_revoke(struct lockbox *lb, const char *user_id, const char *token_id,
+                         struct lockbox_reply *reply)
+{
+    if (!is_set(token_id))
+        return LOCKBOX_EINVAL;
+    return on_object(lb, "DELETE", "users", user_id, "tokens", token_id, NULL, reply);
 }
 
 int lockbox_settings_get(struct lockbox *lb, const char *tenant_id, struct lockbox_reply *reply)

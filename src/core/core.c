@@ -162,6 +162,8 @@ int core_new(struct store *st, struct clock clock, struct policy *policy,
     c->cfg.notify.new_id = id_new;
     if (!c->cfg.notify.mail_from)
         c->cfg.notify.mail_from = "lockbox@localhost";
+    if (c->cfg.api_token_ttl_seconds <= 0)
+        c->cfg.api_token_ttl_seconds = 90 * 86400;
     if (c->cfg.login.max_failures <= 0)
         c->cfg.login.max_failures = 10;
     if (c->cfg.login.lockout_seconds <= 0)

@@ -35,6 +35,8 @@
 
 struct core_config {
     int64_t session_ttl_seconds;
+    int64_t api_token_ttl_seconds; /* an API token's lifetime when its creator names none
+                                    * (0: 90 days) */
     int64_t bootstrap_token_ttl_seconds;
     struct tenant_settings tenant_defaults; /* lockbox_enabled and emails are not used */
     struct notify_config notify;            /* new_id is set by core_new */
@@ -97,6 +99,29 @@ void core_csrf_token(struct core *c, const char *token, char out[CSRF_TOKEN_LEN]
 bool core_csrf_check(struct core *c, const char *token, const char *given);
 /* The principal of a bearer token; LB_EUNAUTH when unknown or expired. */
 LB_MUST_CHECK int core_authenticate(struct core *c, const char *token, struct principal *out);
+
+/* ---- API tokens of service accounts ---- */
+
+#define API_TOKEN_NAME_MAX 100  /* bytes of an API token's name */
+#define API_TOKENS_PER_USER 100 /* live and expired tokens a user may hold */
+#define API_TOKEN_TTL_MAX (3650 * 86400LL)
+
+/* Makes an API token for user_id (platform_admin only): a long-lived bearer token for a
+ * service account, a provider user whose every role is enforcer or auditor (LB_ECONFLICT for
+ * anyone else: people log in). expires_in 0 takes the configured lifetime; else 60 s to
+ * API_TOKEN_TTL_MAX. The token is shown once (token); out is its record (no secret).
+ * Audited as token.create. LB_ENOTFOUND: no such provider user; LB_EINVAL: a bad name or
+ * lifetime; LB_ECONFLICT also when the user holds API_TOKENS_PER_USER tokens. */
+LB_MUST_CHECK int core_token_create(struct core *c, const struct principal *actor,
+                                    const char *user_id, const char *name, int64_t expires_in,
+                                    char token[TOKEN_LEN], struct session *out, struct buf *err);
+/* The API tokens of user_id, expired ones too (platform_admin only). */
+LB_MUST_CHECK int core_token_list(struct core *c, const struct principal *actor,
+                                  const char *user_id, struct session_list *out, struct buf *err);
+/* Revokes an API token of user_id at once, in the store and in memory; audited as
+ * token.revoke. LB_ENOTFOUND when user_id has no such token. */
+LB_MUST_CHECK int core_token_revoke(struct core *c, const struct principal *actor,
+                                    const char *user_id, const char *token_id, struct buf *err);
 
 /* ---- users, tenants, roles ---- */
 

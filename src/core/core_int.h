@@ -68,5 +68,8 @@ LB_MUST_CHECK int core_request_load_visible(struct core *c, const struct princip
 /* Session cache: token hash -> identity; sessions never change once made. */
 struct session_cache *session_cache_new(void);
 void session_cache_free(struct session_cache *sc);
+/* Ends the cached session of hash at now (or leaves it ended, when not cached), so a revoked
+ * token is refused at once even by a lookup racing its revocation. */
+void session_cache_expire(struct session_cache *sc, const char *hash, int64_t now);
 
 #endif

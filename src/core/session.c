@@ -176,9 +176,9 @@ static int load_tenant_roles(struct core *c, struct principal *p)
     return c->store->ops->role_list_for_user(c->store, p->user_id, &p->tenant_roles);
 }
 
-/* Marks a cached session ended at now, or leaves an ended entry (a tombstone) when it was not
- * cached, so a lookup that raced the logout cannot cache the session as still alive. */
-static void cache_expire(struct session_cache *sc, const char *hash, int64_t now)
+/* An ended entry (a tombstone) stays for a session that was not cached, so a lookup that raced
+ * the logout cannot cache it as still alive. */
+void session_cache_expire(struct session_cache *sc, const char *hash, int64_t now)
 {
     struct cached_session *cs, *tomb = lb_calloc(1, sizeof(*tomb));
     size_t b = bucket_of(hash);
@@ -221,7 +221,8 @@ int core_logout(struct core *c, const struct principal *actor, const char *token
         rc = audit_append(c->store, &e, NULL);
     }
     rc = core_tx_end(c, rc);
-    cache_expire(c->sessions, hash, now); /* even on failure: a logout never leaves it cached */
+    /* even on failure: a logout never leaves it cached */
+    session_cache_expire(c->sessions, hash, now);
     return rc;
 }
 

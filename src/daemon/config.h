@@ -26,6 +26,7 @@ struct daemon_config {
     int64_t threads;
     int64_t workers;
     int64_t session_ttl_seconds;
+    int64_t api_token_ttl_seconds;
     int64_t bootstrap_token_ttl_seconds;
     int64_t shutdown_grace_ms;
     int64_t max_connections;

@@ -31,6 +31,8 @@ const struct config_entry config_table[] = {
         "threads for calls that write; they wait on commits, which group"),
     INT("server", "session_ttl_seconds", session_ttl_seconds, "43200", 60, 30 * DAY, NULL,
         "lifetime of a login session's token"),
+    INT("server", "api_token_ttl_seconds", api_token_ttl_seconds, "7776000", 60, 3650 * DAY, NULL,
+        "lifetime of a service account's API token when its creator names none"),
     INT("server", "bootstrap_token_ttl_seconds", bootstrap_token_ttl_seconds, "31536000", 60,
         3650 * DAY, NULL, "lifetime of the bootstrap admin's token"),
     INT("server", "shutdown_grace_ms", shutdown_grace_ms, "10000", 0, 600000, NULL,

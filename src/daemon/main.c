@@ -459,6 +459,7 @@ static int daemon_start(struct daemon *d)
         goto out;
     struct core_config cc = {
         .session_ttl_seconds = d->cfg.session_ttl_seconds,
+        .api_token_ttl_seconds = d->cfg.api_token_ttl_seconds,
         .bootstrap_token_ttl_seconds = d->cfg.bootstrap_token_ttl_seconds,
         .tenant_defaults = {.pending_expiry_seconds = d->cfg.pending_expiry_seconds,
                             .default_grant_seconds = d->cfg.default_grant_seconds,

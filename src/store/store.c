@@ -95,7 +95,17 @@ void session_clear(struct session *s)
 {
     lb_free(s->token_hash);
     lb_free(s->user_id);
+    lb_free(s->token_id);
+    lb_free(s->name);
     memset(s, 0, sizeof(*s));
+}
+
+void session_list_clear(struct session_list *l)
+{
+    for (size_t i = 0; i < l->count; i++)
+        session_clear(&l->items[i]);
+    lb_free(l->items);
+    memset(l, 0, sizeof(*l));
 }
 
 void ticket_clear(struct ticket *t)
@@ -316,6 +326,21 @@ void store_rollback(struct store *st)
 int store_seal_attach(struct store *st, const struct seal *seal)
 {
     return st->ops->seal_attach(st, seal);
+}
+
+int store_token_get(struct store *st, const char *token_id, struct session *out)
+{
+    return st->ops->token_get(st, token_id, out);
+}
+
+int store_token_list(struct store *st, const char *user_id, struct session_list *out)
+{
+    return st->ops->token_list(st, user_id, out);
+}
+
+int store_token_delete(struct store *st, const char *token_id)
+{
+    return st->ops->token_delete(st, token_id);
 }
 
 int store_login_throttle_get(struct store *st, enum throttle_kind kind, const char *name,

@@ -47,6 +47,9 @@
  * Migration 5 (the request event stream):
  *   events(seq INTEGER PK AUTOINCREMENT, id, type, tenant_id, request_id, tenant_visible,
  *          created_at, body)   pruned from the oldest; meta events_pruned_through
+ * Migration 6 (API tokens of service accounts):
+ *   sessions + token_id (UNIQUE when set), name: a session with a token_id is an API token,
+ *   listed and revoked (its row deleted) by that id; login sessions have neither
  *
  * The event stream (model/request_event.h) is backend-neutral: an event's seq is given at
  * insert, never reused (not even after its row is pruned), and increases in commit order, so
@@ -137,8 +140,14 @@ struct role_list {
 struct session {
     char *token_hash; /* hex SHA-256 of the token; the token itself is never stored */
     char *user_id;
+    char *token_id, *name; /* an API token's id and name; NULL for a login session */
     bool mfa;
     int64_t created_at, expires_at;
+};
+
+struct session_list {
+    struct session *items;
+    size_t count;
 };
 
 struct ticket_event {
@@ -335,6 +344,12 @@ struct store_ops {
     int (*session_get)(struct store *st, const char *token_hash, struct session *out);
     /* Ends a session at `at` (logout); LB_ENOTFOUND when there is none. */
     int (*session_expire)(struct store *st, const char *token_hash, int64_t at);
+    /* The API token token_id (LB_ENOTFOUND: none, or a revoked one). */
+    int (*token_get)(struct store *st, const char *token_id, struct session *out);
+    /* The API tokens of user_id, expired ones too, oldest first. */
+    int (*token_list)(struct store *st, const char *user_id, struct session_list *out);
+    /* Revokes an API token: its row goes (the audit log keeps its history); LB_ENOTFOUND. */
+    int (*token_delete)(struct store *st, const char *token_id);
 
     int (*ticket_insert)(struct store *st, const struct ticket *t);
     int (*ticket_get)(struct store *st, const char *id, struct ticket *out);
@@ -420,6 +435,7 @@ void user_list_clear(struct user_list *l);
 void role_assignment_clear(struct role_assignment *r);
 void role_list_clear(struct role_list *l);
 void session_clear(struct session *s);
+void session_list_clear(struct session_list *l);
 void ticket_clear(struct ticket *t);
 void ticket_list_clear(struct ticket_list *l);
 void decision_clear(struct decision *d);
@@ -457,6 +473,12 @@ LB_MUST_CHECK int store_commit(struct store *st);
 void store_rollback(struct store *st);
 /* Seals the store's secrets with seal (borrowed: it must outlive the store). */
 LB_MUST_CHECK int store_seal_attach(struct store *st, const struct seal *seal);
+/* The API token token_id, as its session; LB_ENOTFOUND when there is none. */
+LB_MUST_CHECK int store_token_get(struct store *st, const char *token_id, struct session *out);
+/* The API tokens of user_id, expired ones too, oldest first. */
+LB_MUST_CHECK int store_token_list(struct store *st, const char *user_id, struct session_list *out);
+/* Revokes the API token token_id; LB_ENOTFOUND when there is none. */
+LB_MUST_CHECK int store_token_delete(struct store *st, const char *token_id);
 /* The failed-login record of (kind, name); LB_ENOTFOUND when there is none. */
 LB_MUST_CHECK int store_login_throttle_get(struct store *st, enum throttle_kind kind,
                                            const char *name, struct login_throttle *out);

@@ -354,6 +354,11 @@ static const char *const migrations[] = {
     " tenant_visible INTEGER NOT NULL, created_at INTEGER NOT NULL, body TEXT NOT NULL);"
     "CREATE INDEX events_tenant ON events(tenant_id, seq) WHERE tenant_visible=1;"
     "CREATE INDEX events_time ON events(created_at);",
+    /* 6: API tokens of service accounts */
+    "ALTER TABLE sessions ADD COLUMN token_id TEXT;"
+    "ALTER TABLE sessions ADD COLUMN name TEXT;"
+    "CREATE UNIQUE INDEX sessions_token_id ON sessions(token_id) WHERE token_id IS NOT NULL;"
+    "CREATE INDEX sessions_user_tokens ON sessions(user_id) WHERE token_id IS NOT NULL;",
 };
 
 static int migrate(struct conn *s, struct buf *err)
@@ -1089,82 +1094,6 @@ static int sq_role_count(struct store *base, const char *tenant_id, const char *
     return rc;
 }
 
-/* ---- sessions ---- */
-
-static int sq_session_insert(struct store *base, const struct session *se)
-{
-    static const char sql[] = "INSERT INTO sessions(token_hash, user_id, mfa, created_at,"
-                              " expires_at) VALUES(?,?,?,?,?)";
-    struct sqlite_store *s = sqs_of(base);
-    struct conn *cn = sqs_acquire(s, CONN_WRITE);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
-
-    if (st) {
-        sqs_bind_text(st, 1, se->token_hash);
-        sqs_bind_text(st, 2, se->user_id);
-        sqlite3_bind_int(st, 3, se->mfa);
-        sqlite3_bind_int64(st, 4, se->created_at);
-        sqlite3_bind_int64(st, 5, se->expires_at);
-        rc = sqs_run(cn, st);
-    }
-    rc = sqs_release(s, cn, rc);
-    return rc;
-}
-
-static int sq_session_expire(struct store *base, const char *token_hash, int64_t at)
-{
-    static const char sql[] =
-        "UPDATE sessions SET expires_at=?1 WHERE token_hash=?2 AND expires_at>?1";
-    struct sqlite_store *s = sqs_of(base);
-    struct conn *cn = sqs_acquire(s, CONN_WRITE);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
-
-    if (st) {
-        sqlite3_bind_int64(st, 1, at);
-        sqs_bind_text(st, 2, token_hash);
-        rc = sqs_run(cn, st);
-        if (rc == 0 && sqlite3_changes(cn->db) == 0)
-            rc = LB_ENOTFOUND;
-    }
-    return sqs_release(s, cn, rc);
-}
-
-static int sq_session_get(struct store *base, const char *token_hash, struct session *out)
-{
-    static const char sql[] =
-        "SELECT token_hash, user_id, mfa, created_at, expires_at FROM sessions WHERE token_hash=?";
-    struct sqlite_store *s = sqs_of(base);
-    bool oom = false;
-    struct conn *cn = sqs_acquire(s, CONN_READ);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
-
-    if (st) {
-        sqs_bind_text(st, 1, token_hash);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            memset(out, 0, sizeof(*out));
-            out->token_hash = sqs_col_str(st, 0, &oom);
-            out->user_id = sqs_col_str(st, 1, &oom);
-            out->mfa = sqlite3_column_int(st, 2) != 0;
-            out->created_at = sqlite3_column_int64(st, 3);
-            out->expires_at = sqlite3_column_int64(st, 4);
-            rc = 0;
-            if (oom) {
-                session_clear(out);
-                rc = LB_ENOMEM;
-            }
-        } else {
-            rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqs_code(cn, rc);
-        }
-        sqs_stmt_done(cn, st);
-    }
-    sqs_release(s, cn, 0);
-    return rc;
-}
-
 /* ---- tickets ---- */
 
 #define TICKET_SELECT                                                                              \
@@ -1881,9 +1810,12 @@ static const struct store_ops sqlite_ops = {
     .role_list_for_user = sq_role_list_for_user,
     .role_list_for_tenant = sq_role_list_for_tenant,
     .role_count = sq_role_count,
-    .session_insert = sq_session_insert,
-    .session_get = sq_session_get,
-    .session_expire = sq_session_expire,
+    .session_insert = sqs_session_insert,
+    .session_get = sqs_session_get,
+    .session_expire = sqs_session_expire,
+    .token_get = sqs_token_get,
+    .token_list = sqs_token_list,
+    .token_delete = sqs_token_delete,
     .ticket_insert = sq_ticket_insert,
     .ticket_get = sq_ticket_get,
     .ticket_list = sq_ticket_list,

@@ -137,6 +137,13 @@ int sqs_event_bounds(struct store *base, int64_t *pruned_through, int64_t *last)
 int sqs_event_prune(struct store *base, int64_t before, int64_t keep, int64_t *deleted);
 
 /* store_sqlite_notify.c: the webhook and outbox operations of store_ops. */
+int sqs_session_insert(struct store *base, const struct session *se);
+int sqs_session_get(struct store *base, const char *token_hash, struct session *out);
+int sqs_session_expire(struct store *base, const char *token_hash, int64_t at);
+int sqs_token_get(struct store *base, const char *token_id, struct session *out);
+int sqs_token_list(struct store *base, const char *user_id, struct session_list *out);
+int sqs_token_delete(struct store *base, const char *token_id);
+
 int sqs_webhook_insert(struct store *base, const struct webhook *w);
 int sqs_webhook_get(struct store *base, const char *id, struct webhook *out);
 int sqs_webhook_delete(struct store *base, const char *id);

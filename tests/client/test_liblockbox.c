@@ -709,6 +709,65 @@ static void test_timeout(void)
     close(fd);
 }
 
+/* ---- e. API tokens: made for a service account, used by a handle of their own, revoked ---- */
+
+static void test_tokens(void)
+{
+    struct lockbox *admin = open_handle(token); /* setup's handle logged in as another */
+    const char *roles[] = {"enforcer"};
+    char door[80], uid[64] = "", tid[64] = "";
+    struct lockbox_user_spec u = {.username = door,
+                                  .password = PASSWORD,
+                                  .email = "door@lbt.example",
+                                  .roles = roles,
+                                  .role_count = 1};
+    struct lockbox_reply r = {0};
+    struct lockbox *lb = NULL;
+    json_t *j;
+    int rc;
+
+    snprintf(door, sizeof(door), "lbt-%ld-door", (long)getpid());
+    rc = lockbox_user_create(admin, &u, &r);
+    j = body_json(&r);
+    if (field(j, "id"))
+        snprintf(uid, sizeof(uid), "%s", field(j, "id"));
+    CHECK(rc == 0 && uid[0], "user_create %s: %d %s", door, rc, r.detail ? r.detail : "");
+    json_decref(j);
+    lockbox_reply_clear(&r);
+    CHECK(lockbox_token_create(admin, uid, "", 0, &r) == LOCKBOX_EINVAL && !r.body,
+          "token_create without a name: refused before a call");
+    CHECK(lockbox_token_create(admin, uid, "x", -1, &r) == LOCKBOX_EINVAL,
+          "token_create with a negative lifetime: refused before a call");
+    rc = lockbox_token_create(admin, uid, "lbt door", 3600, &r);
+    j = body_json(&r);
+    if (field(j, "id"))
+        snprintf(tid, sizeof(tid), "%s", field(j, "id"));
+    CHECK(rc == 0 && r.status == 201 && tid[0] && field(j, "token"), "token_create: %d %s", rc,
+          r.detail ? r.detail : "");
+    lb = field(j, "token") ? open_handle(field(j, "token")) : NULL;
+    json_decref(j);
+    lockbox_reply_clear(&r);
+    rc = lb ? lockbox_me(lb, &r) : LOCKBOX_ENOMEM;
+    j = body_json(&r);
+    CHECK(rc == 0 && field(j, "username") && strcmp(field(j, "username"), door) == 0,
+          "the token's handle is the service account: %d", rc);
+    json_decref(j);
+    lockbox_reply_clear(&r);
+    rc = lockbox_token_list(admin, uid, &r);
+    CHECK(rc == 0 && r.body && strstr(r.body, tid) && !strstr(r.body, "lbx_"),
+          "token_list names it, without the secret: %d", rc);
+    lockbox_reply_clear(&r);
+    CHECK(lockbox_token_revoke(admin, uid, tid, &r) == 0 && r.status == 204, "token_revoke");
+    lockbox_reply_clear(&r);
+    rc = lb ? lockbox_me(lb, &r) : LOCKBOX_ENOMEM;
+    CHECK(rc == LOCKBOX_EREFUSED && r.status == 401, "a revoked token is refused: %d %ld", rc,
+          r.status);
+    lockbox_reply_clear(&r);
+    CHECK(lockbox_token_revoke(admin, uid, "", &r) == LOCKBOX_EINVAL, "token_revoke of no id");
+    lockbox_free(lb);
+    lockbox_free(admin);
+}
+
 int main(int argc, char **argv)
 {
     const char *tls_url = NULL, *tls_ca = NULL, *tls_other_ca = NULL;
@@ -764,6 +823,7 @@ int main(int argc, char **argv)
     test_faults(user_token);
     test_proxy_env(user_token);
     test_timeout();
+    test_tokens();
     if (tls_url)
         test_tls(tls_url, tls_ca, tls_other_ca, user_token);
     else
