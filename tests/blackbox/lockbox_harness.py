@@ -43,7 +43,7 @@ class Results:
 class Server:
     """One lockboxd on a temporary data dir, on a port the kernel picks."""
 
-    def __init__(self, binary, extra_args=None):
+    def __init__(self, binary, extra_args=None, pg_url=None):
         self.binary = os.path.abspath(binary)
         self.tmp = tempfile.mkdtemp(prefix="lockbox-bb-")
         self.data = os.path.join(self.tmp, "data")
@@ -52,6 +52,12 @@ class Server:
         self.proc = None
         self.port = None
         self.starts = 0
+        # the store: SQLite in the data folder, or a database of its own on a PostgreSQL
+        # cluster (pg_url: the cluster's URL, see tests/pg/cluster.sh)
+        self.backend = "pg" if pg_url else "sqlite"
+        self.pg_cluster = pg_url
+        self.store_url = pg_database(pg_url, "create", os.path.basename(self.tmp)) if pg_url \
+            else None
 
     @property
     def url(self):
@@ -62,6 +68,8 @@ class Server:
 
     def start(self, extra_args=None, listen=None):
         args = [self.binary, "--data", self.data, "--listen", listen or "127.0.0.1:0"]
+        if self.store_url:
+            args += ["--store", self.store_url]
         args += self.extra_args + list(extra_args or [])
         log = open(self.logpath, "a", encoding="utf-8")
         offset = log.tell()
@@ -124,9 +132,24 @@ class Server:
 
     def cleanup(self, keep=False):
         if keep:
-            print(f"kept {self.tmp}")
+            print(f"kept {self.tmp}" + (f" and {self.store_url}" if self.store_url else ""))
         else:
             shutil.rmtree(self.tmp, ignore_errors=True)
+            if self.store_url:
+                pg_database(self.pg_cluster, "drop", os.path.basename(self.tmp))
+
+
+def pg_database(cluster_url, verb, tag):
+    """Creates (answering its URL) or drops the database of one case on the cluster."""
+    name = "lb_" + re.sub(r"[^a-z0-9]", "_", tag.lower())
+    sql = f"CREATE DATABASE {name}" if verb == "create" else \
+        f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", cluster_url, "-c", sql],
+                       capture_output=True, text=True, timeout=60)
+    if p.returncode != 0:
+        raise RuntimeError(f"psql: {sql}: {p.stderr.strip()}")
+    base, _, query = cluster_url.partition("?")
+    return base.rsplit("/", 1)[0] + "/" + name + ("?" + query if query else "")
 
 
 class Resp:

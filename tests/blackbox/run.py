@@ -25,19 +25,27 @@ def main():
     ap.add_argument("--lockbox", help="path of the lockbox CLI, for the CLI cases")
     ap.add_argument("--client-test", help="path of test_liblockbox, for the liblockbox case")
     ap.add_argument("--keep", action="store_true", help="keep the data directory")
+    ap.add_argument("--pg", metavar="URL",
+                    help="run on a PostgreSQL store: a database of the case's own on the "
+                         "cluster at URL (tests/pg/cluster.sh writes it); a case with a line "
+                         "'# store: sqlite' is then skipped")
     ap.add_argument("case", help="the .case file to run")
     args = ap.parse_args()
 
+    with open(args.case, encoding="utf-8") as f:
+        source = f.read()
+    if args.pg and "\n# store: sqlite\n" in "\n" + source:
+        print("skipped: the case is about the SQLite store")
+        return 77
     results = h.Results()
-    srv = h.Server(args.lockboxd)
+    srv = h.Server(args.lockboxd, pg_url=args.pg)
     crashed = None
     skipped = None
     try:
         srv.start()
         scope = h.scope_for(srv, results, args.lockbox)
         scope["client_test"] = args.client_test
-        with open(args.case, encoding="utf-8") as f:
-            code = compile(f.read(), args.case, "exec")
+        code = compile(source, args.case, "exec")
         exec(code, scope)
     except h.Skip as e:
         skipped = str(e)
