@@ -25,6 +25,10 @@ enum cli_exit {
     CLI_EXIT_UNREACHABLE = 4, /* no answer from the server */
 };
 
+/* An object id the server gave: a UUID's 36 characters and a NUL (the server's ID_LEN in
+ * core/ids.h, a header of the daemon's layers, which the client side does not include). */
+#define CLI_ID_LEN 37
+
 #define CLI_MAX_OPTS 24
 #define CLI_MAX_ARGS 8
 

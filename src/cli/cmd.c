@@ -30,7 +30,7 @@ static bool is_uuid(const char *s)
     return true;
 }
 
-int cmd_tenant_id(struct cli *cli, const char *name_or_id, char out[40])
+int cmd_tenant_id(struct cli *cli, const char *name_or_id, char out[CLI_ID_LEN])
 {
     struct lockbox_reply r = {0};
     json_t *j = NULL, *t;
@@ -38,7 +38,7 @@ int cmd_tenant_id(struct cli *cli, const char *name_or_id, char out[40])
     int rc;
 
     if (is_uuid(name_or_id)) {
-        snprintf(out, 40, "%s", name_or_id);
+        snprintf(out, CLI_ID_LEN, "%s", name_or_id);
         return CLI_EXIT_OK;
     }
     if ((rc = lockbox_tenant_list(cli->lb, &r)) != 0)
@@ -48,7 +48,7 @@ int cmd_tenant_id(struct cli *cli, const char *name_or_id, char out[40])
     json_array_foreach(json_object_get(j, "items"), i, t)
     {
         if (strcmp(cli_str(t, "name"), name_or_id) == 0) {
-            snprintf(out, 40, "%s", cli_str(t, "id"));
+            snprintf(out, CLI_ID_LEN, "%s", cli_str(t, "id"));
             rc = CLI_EXIT_OK;
         }
     }
@@ -61,7 +61,7 @@ int cmd_tenant_id(struct cli *cli, const char *name_or_id, char out[40])
 
 /* Connects and resolves --tenant when given (a command that needs one says so in its option
  * table, which the parse checks). */
-int cmd_prepare(struct cli *cli, const struct cli_args *a, char tid[40])
+int cmd_prepare(struct cli *cli, const struct cli_args *a, char tid[CLI_ID_LEN])
 {
     const char *t = cli_opt(a, "tenant");
     int rc;
@@ -91,7 +91,7 @@ int cmd_time_opt(const struct cli_command *cmd, const struct cli_args *a, const 
 
 /* A username or an id to the user's id, through the tenant's user list (the provider's for
  * tid ""). */
-int cmd_user_id(struct cli *cli, const char *tid, const char *user, char out[40])
+int cmd_user_id(struct cli *cli, const char *tid, const char *user, char out[CLI_ID_LEN])
 {
     struct lockbox_reply r = {0};
     json_t *j, *it;
@@ -99,7 +99,7 @@ int cmd_user_id(struct cli *cli, const char *tid, const char *user, char out[40]
     int rc;
 
     if (is_uuid(user)) {
-        snprintf(out, 40, "%s", user);
+        snprintf(out, CLI_ID_LEN, "%s", user);
         return CLI_EXIT_OK;
     }
     if ((rc = lockbox_user_list(cli->lb, tid[0] ? tid : NULL, &r)) != 0)
@@ -109,7 +109,7 @@ int cmd_user_id(struct cli *cli, const char *tid, const char *user, char out[40]
     json_array_foreach(json_object_get(j, "items"), i, it)
     {
         if (strcmp(cli_str(it, "username"), user) == 0) {
-            snprintf(out, 40, "%s", cli_str(it, "id"));
+            snprintf(out, CLI_ID_LEN, "%s", cli_str(it, "id"));
             rc = CLI_EXIT_OK;
         }
     }

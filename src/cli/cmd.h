@@ -26,12 +26,12 @@ const struct cli_command *cmd_find(const char *group, const char *name);
 int cmd_finish(struct cli *cli, int rc, struct lockbox_reply *r, const char *what,
                void (*show)(json_t *));
 /* Connects and resolves --tenant when given into tid (empty when not given). */
-int cmd_prepare(struct cli *cli, const struct cli_args *a, char tid[40]);
-/* Resolves a tenant name or id to its id (out holds 40 bytes). */
-int cmd_tenant_id(struct cli *cli, const char *name_or_id, char out[40]);
+int cmd_prepare(struct cli *cli, const struct cli_args *a, char tid[CLI_ID_LEN]);
+/* Resolves a tenant name or id to its id (out holds CLI_ID_LEN bytes). */
+int cmd_tenant_id(struct cli *cli, const char *name_or_id, char out[CLI_ID_LEN]);
 /* Resolves a username or an id to the user's id, through the tenant's user list (the
  * provider's for tid ""). */
-int cmd_user_id(struct cli *cli, const char *tid, const char *user, char out[40]);
+int cmd_user_id(struct cli *cli, const char *tid, const char *user, char out[CLI_ID_LEN]);
 /* Reads --name TIME (RFC 3339, now, or relative) as RFC 3339 into out, *dst pointing at it
  * (NULL when not given); a usage error of cmd when malformed. */
 int cmd_time_opt(const struct cli_command *cmd, const struct cli_args *a, const char *name,

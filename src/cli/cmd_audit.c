@@ -60,7 +60,7 @@ int cmd_audit_search(struct cli *cli, const struct cli_args *a)
                                      .item = cli_opt(a, "item")};
     struct lockbox_reply r = {0};
     const char *lim = cli_opt(a, "limit");
-    char from[TIME_RFC3339_LEN], to[TIME_RFC3339_LEN], tid[40];
+    char from[TIME_RFC3339_LEN], to[TIME_RFC3339_LEN], tid[CLI_ID_LEN];
     int rc;
 
     long n = 0;

@@ -88,7 +88,7 @@ int cmd_request_create(struct cli *cli, const struct cli_args *a)
     struct lockbox_request_spec s = {0};
     struct lockbox_reply r = {0};
     const char *ids[MAX_LIST], *dur = cli_opt(a, "duration");
-    char tid[40];
+    char tid[CLI_ID_LEN];
     int rc;
 
     s.ticket_id = cli_opt(a, "ticket");
@@ -115,7 +115,7 @@ int cmd_request_list(struct cli *cli, const struct cli_args *a)
     struct lockbox_reply r = {0}, me = {0};
     const char *lim = cli_opt(a, "limit");
     json_t *mj = NULL;
-    char tid[40], mine[256] = "", from[TIME_RFC3339_LEN], to[TIME_RFC3339_LEN];
+    char tid[CLI_ID_LEN], mine[256] = "", from[TIME_RFC3339_LEN], to[TIME_RFC3339_LEN];
     int rc;
 
     long n = 0;

@@ -95,7 +95,7 @@ int cmd_tenant_scopes(struct cli *cli, const struct cli_args *a)
     const char *add[CLI_MAX_OPTS], *remove[CLI_MAX_OPTS];
     size_t n_add = cli_opt_all(a, "add", add, CLI_MAX_OPTS);
     size_t n_remove = cli_opt_all(a, "remove", remove, CLI_MAX_OPTS);
-    char tid[40];
+    char tid[CLI_ID_LEN];
     int rc;
 
     if ((rc = cli_connect(cli)) || (rc = cmd_tenant_id(cli, a->pos[0], tid)))
@@ -143,7 +143,7 @@ int cmd_tenant_settings(struct cli *cli, const struct cli_args *a)
     const char *sets[CLI_MAX_OPTS];
     size_t n = cli_opt_all(a, "set", sets, CLI_MAX_OPTS);
     json_t *patch = json_object();
-    char tid[40], *text = NULL;
+    char tid[CLI_ID_LEN], *text = NULL;
     int rc = CLI_EXIT_USAGE;
 
     for (size_t i = 0; patch && i < n; i++)

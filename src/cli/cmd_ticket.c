@@ -34,7 +34,7 @@ int cmd_ticket_create(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_reply r = {0};
     const char *title = cli_opt(a, "title"), *desc = cli_opt(a, "description");
-    char tid[40];
+    char tid[CLI_ID_LEN];
     int rc;
 
     if ((rc = cmd_prepare(cli, a, tid)))
@@ -46,7 +46,7 @@ int cmd_ticket_create(struct cli *cli, const struct cli_args *a)
 int cmd_ticket_show(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_reply r = {0};
-    char tid[40];
+    char tid[CLI_ID_LEN];
     int rc = cmd_prepare(cli, a, tid);
 
     return rc ? rc
@@ -57,7 +57,7 @@ int cmd_ticket_show(struct cli *cli, const struct cli_args *a)
 int cmd_ticket_comment(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_reply r = {0};
-    char tid[40];
+    char tid[CLI_ID_LEN];
     int rc = cmd_prepare(cli, a, tid);
 
     return rc ? rc

@@ -65,7 +65,7 @@ int cmd_token_create(struct cli *cli, const struct cli_args *a)
     const char *expires = cli_opt(a, "expires"), *out = cli_opt(a, "out");
     struct lockbox_reply r = {0};
     int64_t seconds = 0;
-    char uid[40];
+    char uid[CLI_ID_LEN];
     json_t *j;
     int rc;
 
@@ -96,7 +96,7 @@ int cmd_token_create(struct cli *cli, const struct cli_args *a)
 int cmd_token_list(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_reply r = {0};
-    char uid[40];
+    char uid[CLI_ID_LEN];
     int rc;
 
     if ((rc = cli_connect(cli)) || (rc = cmd_user_id(cli, "", a->pos[0], uid)))
@@ -107,7 +107,7 @@ int cmd_token_list(struct cli *cli, const struct cli_args *a)
 int cmd_token_revoke(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_reply r = {0};
-    char uid[40];
+    char uid[CLI_ID_LEN];
     int rc;
 
     if ((rc = cli_connect(cli)) || (rc = cmd_user_id(cli, "", a->pos[0], uid)))

@@ -104,7 +104,7 @@ int cmd_user_create(struct cli *cli, const struct cli_args *a)
     struct lockbox_reply r = {0};
     const char *roles[CLI_MAX_OPTS];
     size_t n = cli_opt_all(a, "role", roles, CLI_MAX_OPTS);
-    char tid[40], password[1024];
+    char tid[CLI_ID_LEN], password[1024];
     json_t *u = NULL;
     int rc;
 
@@ -136,7 +136,7 @@ int cmd_user_create(struct cli *cli, const struct cli_args *a)
 int cmd_user_list(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_reply r = {0};
-    char tid[40];
+    char tid[CLI_ID_LEN];
     int rc = cmd_prepare(cli, a, tid);
 
     return rc ? rc
@@ -148,7 +148,7 @@ int cmd_role_assign(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_reply r = {0};
     const char *user = cli_opt(a, "user"), *role = cli_opt(a, "role");
-    char tid[40], uid[40];
+    char tid[CLI_ID_LEN], uid[CLI_ID_LEN];
     int rc;
 
     if ((rc = cmd_prepare(cli, a, tid)) || (rc = cmd_user_id(cli, tid, user, uid)))
@@ -160,7 +160,7 @@ int cmd_role_assign(struct cli *cli, const struct cli_args *a)
 int cmd_role_list(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_reply r = {0};
-    char tid[40];
+    char tid[CLI_ID_LEN];
     int rc = cmd_prepare(cli, a, tid);
 
     return rc ? rc
@@ -171,7 +171,7 @@ int cmd_role_list(struct cli *cli, const struct cli_args *a)
 int cmd_role_remove(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_reply r = {0};
-    char tid[40];
+    char tid[CLI_ID_LEN];
     int rc = cmd_prepare(cli, a, tid);
 
     return rc ? rc

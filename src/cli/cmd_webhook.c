@@ -55,7 +55,7 @@ int cmd_webhook_add(struct cli *cli, const struct cli_args *a)
     const char *events[CLI_MAX_OPTS];
     size_t n = cli_opt_all(a, "event", events, CLI_MAX_OPTS);
     const char *url = a->pos[0];
-    char tid[40];
+    char tid[CLI_ID_LEN];
     int rc;
 
     if (!n)
@@ -69,7 +69,7 @@ int cmd_webhook_add(struct cli *cli, const struct cli_args *a)
 int cmd_webhook_list(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_reply r = {0};
-    char tid[40];
+    char tid[CLI_ID_LEN];
     int rc = cmd_prepare(cli, a, tid);
 
     return rc ? rc
@@ -80,7 +80,7 @@ int cmd_webhook_list(struct cli *cli, const struct cli_args *a)
 int cmd_webhook_remove(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_reply r = {0};
-    char tid[40];
+    char tid[CLI_ID_LEN];
     int rc = cmd_prepare(cli, a, tid);
 
     return rc ? rc
