@@ -18,11 +18,11 @@ void api_access_check(struct api_call *call)
     bool allowed = false;
     int rc;
 
-    if (!body_object(call, false) ||
-        !field_str(call, call->body, "operator", true, 64, TEXT_LINE, &op) ||
-        !field_str(call, call->body, "resource_id", true, 512, TEXT_LINE, &resource) ||
-        !field_str(call, call->body, "access_level", true, 16, TEXT_LINE, &level) ||
-        !field_str(call, call->body, "door", false, DOOR_NAME_MAX, TEXT_LINE, &door))
+    if (!api_body_object(call, false) ||
+        !api_field_str(call, call->body, "operator", true, 64, API_TEXT_LINE, &op) ||
+        !api_field_str(call, call->body, "resource_id", true, 512, API_TEXT_LINE, &resource) ||
+        !api_field_str(call, call->body, "access_level", true, 16, API_TEXT_LINE, &level) ||
+        !api_field_str(call, call->body, "door", false, DOOR_NAME_MAX, API_TEXT_LINE, &door))
         return;
     if (access_level_parse(level) < 0) {
         api_fail(call, LB_EINVAL, "access_level: must be one of read, write, admin");
@@ -40,10 +40,10 @@ void api_access_check(struct api_call *call)
         api_fail(call, rc, "only an enforcer, or a support_engineer for themself, checks access");
         return;
     }
-    reply(call, 200,
-          json_pack("{s:b, s:o, s:o}", "allowed", allowed, "request_id",
-                    allowed ? json_string(m.request_id) : json_null(), "ends_at",
-                    allowed ? wire_time(m.ends_at) : json_null()));
+    api_reply(call, 200,
+              json_pack("{s:b, s:o, s:o}", "allowed", allowed, "request_id",
+                        allowed ? json_string(m.request_id) : json_null(), "ends_at",
+                        allowed ? wire_time(m.ends_at) : json_null()));
 }
 
 /* The value of header name (1..max_len bytes of printable ASCII) into *out, NULL when absent;
@@ -135,17 +135,18 @@ void api_activity_create(struct api_call *call)
     struct buf err = BUF_INIT;
     int rc;
 
-    if (!body_object(call, false) ||
-        !field_str(call, call->body, "activity", true, 200, TEXT_LINE, &activity) ||
-        !field_str(call, call->body, "target", false, 512, TEXT_LINE, &target) ||
-        !field_json(call, call->body, "details", API_JSON_MAX_DEPTH, API_JSON_MAX_LEN, &details))
+    if (!api_body_object(call, false) ||
+        !api_field_str(call, call->body, "activity", true, 200, API_TEXT_LINE, &activity) ||
+        !api_field_str(call, call->body, "target", false, 512, API_TEXT_LINE, &target) ||
+        !api_field_json(call, call->body, "details", API_JSON_MAX_DEPTH, API_JSON_MAX_LEN,
+                        &details))
         return;
     rc = core_activity_record(call->core, call->principal, call->params[0], activity, target,
                               details, &rec, &err);
     if (rc)
-        reply_core_error(call, rc, &err, "cannot record the action");
+        api_reply_core_error(call, rc, &err, "cannot record the action");
     else
-        reply(call, 201, json_audit(&rec));
+        api_reply(call, 201, api_json_audit(&rec));
     lb_free(details);
     audit_record_clear(&rec);
     buf_release(&err);

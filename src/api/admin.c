@@ -15,12 +15,12 @@ static bool read_user_fields(struct api_call *call, json_t *obj, struct user_cre
     bool present;
 
     memset(in, 0, sizeof(*in));
-    if (!field_str(call, obj, "username", true, 64, TEXT_LINE, &in->username) ||
-        !field_str(call, obj, "password", true, 1024, TEXT_LINE, &in->password) ||
-        !field_str(call, obj, "email", true, 254, TEXT_LINE, &in->email) ||
-        !field_str(call, obj, "display_name", false, 128, TEXT_LINE, &in->display_name))
+    if (!api_field_str(call, obj, "username", true, 64, API_TEXT_LINE, &in->username) ||
+        !api_field_str(call, obj, "password", true, 1024, API_TEXT_LINE, &in->password) ||
+        !api_field_str(call, obj, "email", true, 254, API_TEXT_LINE, &in->email) ||
+        !api_field_str(call, obj, "display_name", false, 128, API_TEXT_LINE, &in->display_name))
         return false;
-    if (!username_is_valid(in->username)) {
+    if (!api_username_is_valid(in->username)) {
         api_fail(call, LB_EINVAL, "username: 1 to 64 of letters, digits and . _ - @");
         return false;
     }
@@ -28,11 +28,11 @@ static bool read_user_fields(struct api_call *call, json_t *obj, struct user_cre
         api_fail(call, LB_EINVAL, "password: must be at least 8 characters");
         return false;
     }
-    if (!email_is_valid(in->email)) {
+    if (!api_email_is_valid(in->email)) {
         api_fail(call, LB_EINVAL, "email: not a valid address");
         return false;
     }
-    if (allow_totp && !field_bool(call, obj, "totp", &present, &in->totp))
+    if (allow_totp && !api_field_bool(call, obj, "totp", &present, &in->totp))
         return false;
     return true;
 }
@@ -46,7 +46,7 @@ static json_t *user_json_with_roles(struct api_call *call, const struct user *u)
 
     if (core_user_get(call->core, u->id, &tmp, &roles) == 0)
         user_clear(&tmp);
-    body = json_user(u, &roles, 0);
+    body = api_json_user(u, &roles, 0);
     role_list_clear(&roles);
     return body;
 }
@@ -63,7 +63,7 @@ static void reply_user(struct api_call *call, const struct user *u, const char *
         json_object_set_new(body, "totp_secret", json_string(secret));
         json_object_set_new(body, "totp_uri", json_string(uri));
     }
-    reply(call, 201, body);
+    api_reply(call, 201, body);
 }
 
 void api_user_create(struct api_call *call)
@@ -77,15 +77,15 @@ void api_user_create(struct api_call *call)
     bool present;
     int rc;
 
-    if (!body_object(call, false) || !read_user_fields(call, call->body, &in, true) ||
-        !field_bool(call, call->body, "isolated_identity", &present, &in.isolated_identity) ||
-        !field_strv(call, call->body, "roles", true, 5, 64, &roles, &role_count))
+    if (!api_body_object(call, false) || !read_user_fields(call, call->body, &in, true) ||
+        !api_field_bool(call, call->body, "isolated_identity", &present, &in.isolated_identity) ||
+        !api_field_strv(call, call->body, "roles", true, 5, 64, &roles, &role_count))
         return;
     in.roles = roles;
     in.role_count = role_count;
     rc = core_user_create(call->core, call->principal, NULL, &in, &u, secret, &err);
     if (rc)
-        reply_core_error(call, rc, &err, "cannot create the user");
+        api_reply_core_error(call, rc, &err, "cannot create the user");
     else
         reply_user(call, &u, in.totp ? secret : NULL);
     sodium_memzero(secret, sizeof(secret));
@@ -102,11 +102,11 @@ void api_tenant_user_create(struct api_call *call)
     char secret[TOTP_SECRET_LEN];
     int rc;
 
-    if (!body_object(call, false) || !read_user_fields(call, call->body, &in, true))
+    if (!api_body_object(call, false) || !read_user_fields(call, call->body, &in, true))
         return;
     rc = core_user_create(call->core, call->principal, call->params[0], &in, &u, secret, &err);
     if (rc)
-        reply_core_error(call, rc, &err, "cannot create the user");
+        api_reply_core_error(call, rc, &err, "cannot create the user");
     else
         reply_user(call, &u, in.totp ? secret : NULL);
     sodium_memzero(secret, sizeof(secret));
@@ -130,11 +130,11 @@ void api_tenant_create(struct api_call *call)
     size_t scope_count = 0;
     int rc;
 
-    if (!body_object(call, false) ||
-        !field_str(call, call->body, "name", true, 128, TEXT_LINE, &name) ||
-        !field_str(call, call->body, "plan", true, 32, TEXT_LINE, &plan) ||
-        !field_strv(call, call->body, "resource_scopes", false, TENANT_MAX_SCOPES, SCOPE_MAX_LEN,
-                    &scopes, &scope_count))
+    if (!api_body_object(call, false) ||
+        !api_field_str(call, call->body, "name", true, 128, API_TEXT_LINE, &name) ||
+        !api_field_str(call, call->body, "plan", true, 32, API_TEXT_LINE, &plan) ||
+        !api_field_strv(call, call->body, "resource_scopes", false, TENANT_MAX_SCOPES,
+                        SCOPE_MAX_LEN, &scopes, &scope_count))
         return;
     if (!core_plan_is_valid(plan)) {
         api_fail(call, LB_EINVAL,
@@ -150,13 +150,13 @@ void api_tenant_create(struct api_call *call)
     rc = core_tenant_create(call->core, call->principal, name, plan, scopes, scope_count, &admin,
                             &t, &u, &err);
     if (rc) {
-        reply_core_error(call, rc, &err, "cannot create the tenant");
+        api_reply_core_error(call, rc, &err, "cannot create the tenant");
         goto out;
     }
-    body = json_tenant(&t);
+    body = api_json_tenant(&t);
     if (body)
         json_object_set_new(body, "admin", user_json_with_roles(call, &u));
-    reply(call, 201, body);
+    api_reply(call, 201, body);
 out:
     lb_free(scopes);
     tenant_clear(&t);
@@ -176,7 +176,7 @@ void api_tenant_update(struct api_call *call)
     json_t *v;
     int rc;
 
-    if (!body_object(call, false))
+    if (!api_body_object(call, false))
         return;
     json_object_foreach(call->body, key, v)
     {
@@ -196,12 +196,12 @@ void api_tenant_update(struct api_call *call)
         return;
     }
     ch.has_set = json_object_get(call->body, "resource_scopes") != NULL;
-    if (!field_strv(call, call->body, "resource_scopes", false, TENANT_MAX_SCOPES, SCOPE_MAX_LEN,
-                    &set, &ch.set_count) ||
-        !field_strv(call, call->body, "add_resource_scopes", false, TENANT_MAX_SCOPES,
-                    SCOPE_MAX_LEN, &add, &ch.add_count) ||
-        !field_strv(call, call->body, "remove_resource_scopes", false, TENANT_MAX_SCOPES,
-                    SCOPE_MAX_LEN, &remove, &ch.remove_count))
+    if (!api_field_strv(call, call->body, "resource_scopes", false, TENANT_MAX_SCOPES,
+                        SCOPE_MAX_LEN, &set, &ch.set_count) ||
+        !api_field_strv(call, call->body, "add_resource_scopes", false, TENANT_MAX_SCOPES,
+                        SCOPE_MAX_LEN, &add, &ch.add_count) ||
+        !api_field_strv(call, call->body, "remove_resource_scopes", false, TENANT_MAX_SCOPES,
+                        SCOPE_MAX_LEN, &remove, &ch.remove_count))
         goto out;
     if (ch.has_set && !set) {
         api_fail(call, LB_EINVAL, "resource_scopes: must be an array of strings");
@@ -212,9 +212,9 @@ void api_tenant_update(struct api_call *call)
     ch.remove = remove;
     rc = core_tenant_update_scopes(call->core, call->principal, call->params[0], &ch, &t, &err);
     if (rc)
-        reply_core_error(call, rc, &err, "cannot change the tenant");
+        api_reply_core_error(call, rc, &err, "cannot change the tenant");
     else
-        reply(call, 200, json_tenant(&t));
+        api_reply(call, 200, api_json_tenant(&t));
 out:
     lb_free(set);
     lb_free(add);
@@ -237,11 +237,11 @@ void api_tenant_list(struct api_call *call)
     arr = json_array();
     for (size_t i = 0; i < count; i++) {
         if (arr)
-            json_array_append_new(arr, json_tenant(&items[i]));
+            json_array_append_new(arr, api_json_tenant(&items[i]));
         tenant_clear(&items[i]);
     }
     lb_free(items);
-    reply_page(call, arr, NULL, false, 0);
+    api_reply_page(call, arr, NULL, false, 0);
 }
 
 void api_tenant_get(struct api_call *call)
@@ -253,7 +253,7 @@ void api_tenant_get(struct api_call *call)
         api_fail(call, rc, rc == LB_ENOTFOUND ? "no such tenant" : "cannot read the tenant");
         return;
     }
-    reply(call, 200, json_tenant(&t));
+    api_reply(call, 200, api_json_tenant(&t));
     tenant_clear(&t);
 }
 
@@ -266,7 +266,7 @@ void api_settings_get(struct api_call *call)
         api_fail(call, rc, rc == LB_ENOTFOUND ? "no such tenant" : "cannot read the settings");
         return;
     }
-    reply(call, 200, json_settings(&t.settings));
+    api_reply(call, 200, api_json_settings(&t.settings));
     tenant_clear(&t);
 }
 
@@ -298,26 +298,27 @@ static bool read_patch(struct api_call *call, struct settings_patch *p, char ***
             return false;
         }
     }
-    if (!field_bool(call, call->body, "lockbox_enabled", &p->has_lockbox_enabled,
-                    &p->values.lockbox_enabled) ||
-        !field_int(call, call->body, "pending_expiry_seconds", 1, max, &p->has_pending_expiry,
-                   &p->values.pending_expiry_seconds) ||
-        !field_int(call, call->body, "default_grant_seconds", 1, max, &p->has_default_grant,
-                   &p->values.default_grant_seconds) ||
-        !field_int(call, call->body, "max_grant_seconds", 1, max, &p->has_max_grant,
-                   &p->values.max_grant_seconds) ||
-        !field_int(call, call->body, "required_approvals", 1, 100, &p->has_required_approvals,
-                   &p->values.required_approvals) ||
-        !field_bool(call, call->body, "email_links", &p->has_email_links, &p->values.email_links) ||
-        !field_int(call, call->body, "reminder_before_seconds", 0, max, &p->has_reminder_before,
-                   &p->values.reminder_before_seconds) ||
-        !field_strv(call, call->body, "notification_emails", false, 50, 254, emails,
-                    &p->values.notification_email_count))
+    if (!api_field_bool(call, call->body, "lockbox_enabled", &p->has_lockbox_enabled,
+                        &p->values.lockbox_enabled) ||
+        !api_field_int(call, call->body, "pending_expiry_seconds", 1, max, &p->has_pending_expiry,
+                       &p->values.pending_expiry_seconds) ||
+        !api_field_int(call, call->body, "default_grant_seconds", 1, max, &p->has_default_grant,
+                       &p->values.default_grant_seconds) ||
+        !api_field_int(call, call->body, "max_grant_seconds", 1, max, &p->has_max_grant,
+                       &p->values.max_grant_seconds) ||
+        !api_field_int(call, call->body, "required_approvals", 1, 100, &p->has_required_approvals,
+                       &p->values.required_approvals) ||
+        !api_field_bool(call, call->body, "email_links", &p->has_email_links,
+                        &p->values.email_links) ||
+        !api_field_int(call, call->body, "reminder_before_seconds", 0, max, &p->has_reminder_before,
+                       &p->values.reminder_before_seconds) ||
+        !api_field_strv(call, call->body, "notification_emails", false, 50, 254, emails,
+                        &p->values.notification_email_count))
         return false;
     p->has_notification_emails = json_object_get(call->body, "notification_emails") != NULL;
     p->values.notification_emails = *emails;
     for (size_t i = 0; i < p->values.notification_email_count; i++)
-        if (!email_is_valid((*emails)[i])) {
+        if (!api_email_is_valid((*emails)[i])) {
             api_fail(call, LB_EINVAL, "notification_emails[%zu]: not a valid address", i);
             return false;
         }
@@ -332,13 +333,13 @@ void api_settings_update(struct api_call *call)
     char **emails = NULL;
     int rc;
 
-    if (!body_object(call, false) || !read_patch(call, &p, &emails))
+    if (!api_body_object(call, false) || !read_patch(call, &p, &emails))
         goto out;
     rc = core_settings_update(call->core, call->principal, call->params[0], &p, &t, &err);
     if (rc)
-        reply_core_error(call, rc, &err, "cannot change the settings");
+        api_reply_core_error(call, rc, &err, "cannot change the settings");
     else
-        reply(call, 200, json_settings(&t.settings));
+        api_reply(call, 200, api_json_settings(&t.settings));
 out:
     lb_free(emails);
     tenant_clear(&t);
@@ -352,17 +353,17 @@ void api_role_assign(struct api_call *call)
     struct buf err = BUF_INIT;
     int rc;
 
-    if (!body_object(call, false) ||
-        !field_str(call, call->body, "user_id", true, 64, TEXT_LINE, &user_id) ||
-        !field_str(call, call->body, "role", true, 32, TEXT_LINE, &role) ||
-        !field_str(call, call->body, "scope", false, 1024, TEXT_LINE, &scope))
+    if (!api_body_object(call, false) ||
+        !api_field_str(call, call->body, "user_id", true, 64, API_TEXT_LINE, &user_id) ||
+        !api_field_str(call, call->body, "role", true, 32, API_TEXT_LINE, &role) ||
+        !api_field_str(call, call->body, "scope", false, 1024, API_TEXT_LINE, &scope))
         return;
     rc = core_role_assign(call->core, call->principal, call->params[0], user_id, role,
                           scope ? scope : "/", &r, &err);
     if (rc)
-        reply_core_error(call, rc, &err, "cannot assign the role");
+        api_reply_core_error(call, rc, &err, "cannot assign the role");
     else
-        reply(call, 201, json_role(&r));
+        api_reply(call, 201, api_json_role(&r));
     role_assignment_clear(&r);
     buf_release(&err);
 }
@@ -379,9 +380,9 @@ void api_role_list(struct api_call *call)
     }
     arr = json_array();
     for (size_t i = 0; arr && i < l.count; i++)
-        json_array_append_new(arr, json_role(&l.items[i]));
+        json_array_append_new(arr, api_json_role(&l.items[i]));
     role_list_clear(&l);
-    reply_page(call, arr, NULL, false, 0);
+    api_reply_page(call, arr, NULL, false, 0);
 }
 
 /* A user with the assignments of roles that are theirs. */
@@ -396,7 +397,7 @@ static json_t *json_user_of(const struct user *u, const struct role_list *all)
     for (size_t i = 0; i < all->count; i++)
         if (strcmp(all->items[i].user_id, u->id) == 0)
             own.items[own.count++] = all->items[i];
-    j = json_user(u, &own, 0);
+    j = api_json_user(u, &own, 0);
     lb_free(own.items); /* the entries are borrowed from all */
     if (j)
         json_object_set_new(j, "locked_until", wire_time(u->locked_until));
@@ -421,7 +422,7 @@ static void user_list(struct api_call *call, const char *tenant_id)
             arr = (json_decref(arr), NULL);
     user_list_clear(&users);
     role_list_clear(&roles);
-    reply_page(call, arr, NULL, false, 0);
+    api_reply_page(call, arr, NULL, false, 0);
 }
 
 void api_tenant_user_list(struct api_call *call)
@@ -440,7 +441,7 @@ static void user_unlock(struct api_call *call, const char *tenant_id, const char
     int rc = core_user_unlock(call->core, call->principal, tenant_id, user_id, &err);
 
     if (rc)
-        reply_core_error(call, rc, &err, "cannot unlock the user");
+        api_reply_core_error(call, rc, &err, "cannot unlock the user");
     else
         call->status = 204;
     buf_release(&err);
@@ -462,7 +463,7 @@ void api_role_remove(struct api_call *call)
     int rc = core_role_remove(call->core, call->principal, call->params[0], call->params[1], &err);
 
     if (rc)
-        reply_core_error(call, rc, &err, "cannot remove the role assignment");
+        api_reply_core_error(call, rc, &err, "cannot remove the role assignment");
     else
         call->status = 204;
     buf_release(&err);

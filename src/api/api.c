@@ -143,7 +143,7 @@ void api_call_release(struct api_call *call)
     call->set_cookie = NULL;
 }
 
-void reply(struct api_call *call, int status, json_t *body)
+void api_reply(struct api_call *call, int status, json_t *body)
 {
     if (!body) {
         api_fail(call, LB_ENOMEM, "out of memory");
@@ -154,7 +154,7 @@ void reply(struct api_call *call, int status, json_t *body)
     call->status = status;
 }
 
-void reply_core_error(struct api_call *call, int rc, struct buf *err, const char *fallback)
+void api_reply_core_error(struct api_call *call, int rc, struct buf *err, const char *fallback)
 {
     if (err && err->len)
         api_fail(call, rc, "%s", buf_cstr(err));
@@ -166,18 +166,18 @@ void reply_core_error(struct api_call *call, int rc, struct buf *err, const char
 
 /* ---- field readers ---- */
 
-static bool text_ok(const char *s, enum text_kind kind)
+static bool text_ok(const char *s, enum api_text_kind kind)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p == 0x7f)
             return false;
-        if (*p < 0x20 && !(kind == TEXT_MULTILINE && (*p == '\n' || *p == '\t' || *p == '\r')))
+        if (*p < 0x20 && !(kind == API_TEXT_MULTILINE && (*p == '\n' || *p == '\t' || *p == '\r')))
             return false;
     }
     return true;
 }
 
-bool body_object(struct api_call *call, bool optional)
+bool api_body_object(struct api_call *call, bool optional)
 {
     if (!call->body && optional) {
         call->body = json_object();
@@ -190,8 +190,8 @@ bool body_object(struct api_call *call, bool optional)
     return true;
 }
 
-bool field_str(struct api_call *call, json_t *obj, const char *key, bool required, size_t max_len,
-               enum text_kind kind, const char **out)
+bool api_field_str(struct api_call *call, json_t *obj, const char *key, bool required,
+                   size_t max_len, enum api_text_kind kind, const char **out)
 {
     json_t *v = json_object_get(obj, key);
 
@@ -221,8 +221,8 @@ bool field_str(struct api_call *call, json_t *obj, const char *key, bool require
     return true;
 }
 
-bool field_int(struct api_call *call, json_t *obj, const char *key, int64_t min, int64_t max,
-               bool *present, int64_t *out)
+bool api_field_int(struct api_call *call, json_t *obj, const char *key, int64_t min, int64_t max,
+                   bool *present, int64_t *out)
 {
     json_t *v = json_object_get(obj, key);
 
@@ -242,7 +242,7 @@ bool field_int(struct api_call *call, json_t *obj, const char *key, int64_t min,
     return true;
 }
 
-bool field_bool(struct api_call *call, json_t *obj, const char *key, bool *present, bool *out)
+bool api_field_bool(struct api_call *call, json_t *obj, const char *key, bool *present, bool *out)
 {
     json_t *v = json_object_get(obj, key);
 
@@ -257,8 +257,8 @@ bool field_bool(struct api_call *call, json_t *obj, const char *key, bool *prese
     return true;
 }
 
-bool field_strv(struct api_call *call, json_t *obj, const char *key, bool required,
-                size_t max_count, size_t max_len, char ***out, size_t *count)
+bool api_field_strv(struct api_call *call, json_t *obj, const char *key, bool required,
+                    size_t max_count, size_t max_len, char ***out, size_t *count)
 {
     json_t *v = json_object_get(obj, key), *item;
     size_t i;
@@ -286,7 +286,8 @@ bool field_strv(struct api_call *call, json_t *obj, const char *key, bool requir
     json_array_foreach(v, i, item)
     {
         if (!json_is_string(item) || json_string_length(item) == 0 ||
-            json_string_length(item) > max_len || !text_ok(json_string_value(item), TEXT_LINE)) {
+            json_string_length(item) > max_len ||
+            !text_ok(json_string_value(item), API_TEXT_LINE)) {
             api_fail(call, LB_EINVAL,
                      "%s[%zu]: must be a non-empty one-line string of at most %zu bytes", key, i,
                      max_len);
@@ -300,7 +301,7 @@ bool field_strv(struct api_call *call, json_t *obj, const char *key, bool requir
     return true;
 }
 
-bool value_is_deeper_than(json_t *v, size_t max_depth)
+bool api_value_is_deeper_than(json_t *v, size_t max_depth)
 {
     const char *key;
     json_t *item;
@@ -313,14 +314,14 @@ bool value_is_deeper_than(json_t *v, size_t max_depth)
     if (json_is_array(v)) {
         json_array_foreach(v, i, item)
         {
-            if (value_is_deeper_than(item, max_depth - 1))
+            if (api_value_is_deeper_than(item, max_depth - 1))
                 return true;
         }
         return false;
     }
     json_object_foreach(v, key, item)
     {
-        if (value_is_deeper_than(item, max_depth - 1))
+        if (api_value_is_deeper_than(item, max_depth - 1))
             return true;
     }
     return false;
@@ -343,8 +344,8 @@ static int json_sink_put(const char *text, size_t len, void *ctx)
     return buf_ok(sink->b) ? 0 : -1;
 }
 
-bool field_json(struct api_call *call, json_t *obj, const char *key, size_t max_depth,
-                size_t max_len, char **out)
+bool api_field_json(struct api_call *call, json_t *obj, const char *key, size_t max_depth,
+                    size_t max_len, char **out)
 {
     json_t *v = json_object_get(obj, key);
     struct buf text;
@@ -354,7 +355,7 @@ bool field_json(struct api_call *call, json_t *obj, const char *key, size_t max_
     if (!v || json_is_null(v))
         return true;
     /* checked first: the depth bound also bounds the dump's recursion */
-    if (value_is_deeper_than(v, max_depth)) {
+    if (api_value_is_deeper_than(v, max_depth)) {
         api_fail(call, LB_EINVAL, "%s: nests arrays and objects deeper than %zu levels", key,
                  max_depth);
         return false;
@@ -372,7 +373,7 @@ bool field_json(struct api_call *call, json_t *obj, const char *key, size_t max_
     return true;
 }
 
-bool email_is_valid(const char *s)
+bool api_email_is_valid(const char *s)
 {
     const char *at = strchr(s, '@');
 
@@ -384,7 +385,7 @@ bool email_is_valid(const char *s)
     return true;
 }
 
-bool username_is_valid(const char *s)
+bool api_username_is_valid(const char *s)
 {
     size_t len = strlen(s);
 
@@ -398,7 +399,7 @@ bool username_is_valid(const char *s)
 
 /* ---- JSON writers ---- */
 
-json_t *json_user(const struct user *u, const struct role_list *roles, unsigned provider_roles)
+json_t *api_json_user(const struct user *u, const struct role_list *roles, unsigned provider_roles)
 {
     json_t *r = json_array();
 
@@ -414,7 +415,7 @@ json_t *json_user(const struct user *u, const struct role_list *roles, unsigned 
                      wire_time(u->created_at));
 }
 
-json_t *json_settings(const struct tenant_settings *s)
+json_t *api_json_settings(const struct tenant_settings *s)
 {
     return json_pack(
         "{s:b, s:I, s:I, s:I, s:I, s:o, s:b, s:I}", "lockbox_enabled", s->lockbox_enabled,
@@ -425,22 +426,22 @@ json_t *json_settings(const struct tenant_settings *s)
         s->email_links, "reminder_before_seconds", (json_int_t)s->reminder_before_seconds);
 }
 
-json_t *json_tenant(const struct tenant *t)
+json_t *api_json_tenant(const struct tenant *t)
 {
     return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "id", t->id, "name", t->name, "plan",
                      t->plan, "created_at", wire_time(t->created_at), "settings",
-                     json_settings(&t->settings), "resource_scopes",
+                     api_json_settings(&t->settings), "resource_scopes",
                      wire_strv(t->resource_scopes, t->resource_scope_count));
 }
 
-json_t *json_role(const struct role_assignment *r)
+json_t *api_json_role(const struct role_assignment *r)
 {
     return json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:o}", "id", r->id, "tenant_id",
                      wire_str_or_null(r->tenant_id), "user_id", r->user_id, "username", r->username,
                      "role", r->role, "scope", r->scope, "created_at", wire_time(r->created_at));
 }
 
-json_t *json_ticket(const struct ticket *t)
+json_t *api_json_ticket(const struct ticket *t)
 {
     json_t *h = json_array();
 
@@ -454,7 +455,7 @@ json_t *json_ticket(const struct ticket *t)
                      "created_at", wire_time(t->created_at), "history", h ? h : json_array());
 }
 
-json_t *json_audit(const struct audit_record *r)
+json_t *api_json_audit(const struct audit_record *r)
 {
     json_t *details = json_loads(r->details ? r->details : "{}", 0, NULL);
     json_t *o =
@@ -471,7 +472,7 @@ json_t *json_audit(const struct audit_record *r)
 
 /* ---- query parameters ---- */
 
-bool query_time(struct api_call *call, const char *key, bool *present, int64_t *out)
+bool api_query_time(struct api_call *call, const char *key, bool *present, int64_t *out)
 {
     const char *v = call->query(call->query_ctx, key);
 
@@ -486,14 +487,14 @@ bool query_time(struct api_call *call, const char *key, bool *present, int64_t *
     return true;
 }
 
-bool query_text(struct api_call *call, const char *key, size_t max_len, const char **out)
+bool api_query_text(struct api_call *call, const char *key, size_t max_len, const char **out)
 {
     const char *v = call->query(call->query_ctx, key);
 
     *out = NULL;
     if (!v)
         return true;
-    if (!*v || strlen(v) > max_len || !text_ok(v, TEXT_LINE)) {
+    if (!*v || strlen(v) > max_len || !text_ok(v, API_TEXT_LINE)) {
         api_fail(call, LB_EINVAL, "%s: must be one line of 1 to %zu bytes", key, max_len);
         return false;
     }
@@ -503,7 +504,7 @@ bool query_text(struct api_call *call, const char *key, size_t max_len, const ch
 
 /* ---- paging ---- */
 
-bool page_params(struct api_call *call, const char *scope, size_t *limit, int64_t *cursor)
+bool api_page_params(struct api_call *call, const char *scope, size_t *limit, int64_t *cursor)
 {
     const char *l = call->query(call->query_ctx, "limit");
     const char *t = call->query(call->query_ctx, "page_token");
@@ -527,8 +528,8 @@ bool page_params(struct api_call *call, const char *scope, size_t *limit, int64_
     return true;
 }
 
-void reply_page(struct api_call *call, json_t *items, const char *scope, bool more,
-                int64_t next_cursor)
+void api_reply_page(struct api_call *call, json_t *items, const char *scope, bool more,
+                    int64_t next_cursor)
 {
     char *token = NULL;
     json_t *body;
@@ -545,5 +546,5 @@ void reply_page(struct api_call *call, json_t *items, const char *scope, bool mo
     body = json_pack("{s:o, s:o}", "items", items, "next_page_token",
                      token ? json_string(token) : json_null());
     lb_free(token);
-    reply(call, 200, body);
+    api_reply(call, 200, body);
 }

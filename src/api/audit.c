@@ -17,8 +17,8 @@ void api_audit_search(struct api_call *call)
     f.actor = call->query(call->query_ctx, "actor");
     f.item = call->query(call->query_ctx, "item");
     f.tenant_id = call->query(call->query_ctx, "tenant_id");
-    if (!query_time(call, "from", &f.has_from, &f.from) ||
-        !query_time(call, "to", &f.has_to, &f.to))
+    if (!api_query_time(call, "from", &f.has_from, &f.from) ||
+        !api_query_time(call, "to", &f.has_to, &f.to))
         return;
     f.ascending = f.has_from;
     /* the token is bound to the caller and every filter: it cannot be replayed elsewhere */
@@ -30,7 +30,7 @@ void api_audit_search(struct api_call *call)
         api_fail(call, LB_ENOMEM, "out of memory");
         goto out;
     }
-    if (!page_params(call, buf_cstr(&scope), &f.limit, &f.after_seq))
+    if (!api_page_params(call, buf_cstr(&scope), &f.limit, &f.after_seq))
         goto out;
     rc = core_audit_query(call->core, call->principal, &f, &l);
     if (rc) {
@@ -41,9 +41,9 @@ void api_audit_search(struct api_call *call)
     }
     arr = json_array();
     for (size_t i = 0; arr && i < l.count; i++)
-        json_array_append_new(arr, json_audit(&l.items[i]));
-    reply_page(call, arr, buf_cstr(&scope), l.count == f.limit,
-               l.count ? l.items[l.count - 1].seq : 0);
+        json_array_append_new(arr, api_json_audit(&l.items[i]));
+    api_reply_page(call, arr, buf_cstr(&scope), l.count == f.limit,
+                   l.count ? l.items[l.count - 1].seq : 0);
 out:
     audit_list_clear(&l);
     buf_release(&scope);

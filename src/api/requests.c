@@ -17,16 +17,18 @@ void api_request_create(struct api_call *call)
     bool present;
     int rc;
 
-    if (!body_object(call, false) ||
-        !field_str(call, call->body, "tenant_id", true, 64, TEXT_LINE, &in.tenant_id) ||
-        !field_str(call, call->body, "ticket_id", true, 64, TEXT_LINE, &in.ticket_id) ||
-        !field_str(call, call->body, "resource_type", true, 128, TEXT_LINE, &in.resource_type) ||
-        !field_strv(call, call->body, "resource_ids", true, 100, 512, &ids, &in.resource_count) ||
-        !field_str(call, call->body, "access_level", true, 16, TEXT_LINE, &level) ||
-        !field_str(call, call->body, "justification", true, 2000, TEXT_MULTILINE,
-                   &in.justification) ||
-        !field_int(call, call->body, "duration_seconds", 1, 10LL * 365 * 86400, &present,
-                   &in.duration_seconds))
+    if (!api_body_object(call, false) ||
+        !api_field_str(call, call->body, "tenant_id", true, 64, API_TEXT_LINE, &in.tenant_id) ||
+        !api_field_str(call, call->body, "ticket_id", true, 64, API_TEXT_LINE, &in.ticket_id) ||
+        !api_field_str(call, call->body, "resource_type", true, 128, API_TEXT_LINE,
+                       &in.resource_type) ||
+        !api_field_strv(call, call->body, "resource_ids", true, 100, 512, &ids,
+                        &in.resource_count) ||
+        !api_field_str(call, call->body, "access_level", true, 16, API_TEXT_LINE, &level) ||
+        !api_field_str(call, call->body, "justification", true, 2000, API_TEXT_MULTILINE,
+                       &in.justification) ||
+        !api_field_int(call, call->body, "duration_seconds", 1, 10LL * 365 * 86400, &present,
+                       &in.duration_seconds))
         goto out;
     in.resource_ids = ids;
     for (size_t i = 0; i < in.resource_count; i++)
@@ -41,9 +43,9 @@ void api_request_create(struct api_call *call)
     in.access_level = (enum access_level)access_level_parse(level);
     rc = core_request_create(call->core, call->principal, &in, &r, &err);
     if (rc)
-        reply_core_error(call, rc, &err, "cannot create the request");
+        api_reply_core_error(call, rc, &err, "cannot create the request");
     else
-        reply(call, 201, wire_request(&r));
+        api_reply(call, 201, wire_request(&r));
 out:
     lb_free(ids);
     request_clear(&r);
@@ -59,7 +61,7 @@ void api_request_get(struct api_call *call)
         api_fail(call, rc, rc == LB_ENOTFOUND ? "no such request" : "cannot read the request");
         return;
     }
-    reply(call, 200, wire_request(&r));
+    api_reply(call, 200, wire_request(&r));
     request_clear(&r);
 }
 
@@ -78,9 +80,9 @@ void api_request_list(struct api_call *call)
         api_fail(call, LB_EINVAL, "status: not a request status");
         return;
     }
-    if (!query_time(call, "from", &f.has_created_from, &f.created_from) ||
-        !query_time(call, "to", &f.has_created_to, &f.created_to) ||
-        !query_text(call, "q", 200, &f.text))
+    if (!api_query_time(call, "from", &f.has_created_from, &f.created_from) ||
+        !api_query_time(call, "to", &f.has_created_to, &f.created_to) ||
+        !api_query_text(call, "q", 200, &f.text))
         return;
     /* the token is bound to the caller and every filter: it cannot be replayed elsewhere */
     buf_appendf(&scope, "requests|%s|%s|%s|%s|%s%lld|%s%lld|%s", call->principal->user_id,
@@ -91,7 +93,7 @@ void api_request_list(struct api_call *call)
         api_fail(call, LB_ENOMEM, "out of memory");
         goto out;
     }
-    if (!page_params(call, buf_cstr(&scope), &f.limit, &f.before_seq))
+    if (!api_page_params(call, buf_cstr(&scope), &f.limit, &f.before_seq))
         goto out;
     f.tenant_id = tenant;
     f.status = status ? request_status_parse(status) : -1;
@@ -104,8 +106,8 @@ void api_request_list(struct api_call *call)
     arr = json_array();
     for (size_t i = 0; arr && i < l.count; i++)
         json_array_append_new(arr, wire_request(&l.items[i]));
-    reply_page(call, arr, buf_cstr(&scope), l.count == f.limit,
-               l.count ? l.items[l.count - 1].seq : 0);
+    api_reply_page(call, arr, buf_cstr(&scope), l.count == f.limit,
+                   l.count ? l.items[l.count - 1].seq : 0);
     request_list_clear(&l);
 out:
     buf_release(&scope);
@@ -149,7 +151,7 @@ void api_request_notifications(struct api_call *call)
         api_fail(call, LB_ENOMEM, "out of memory");
         return;
     }
-    reply(call, 200, json_pack("{s:o}", "items", arr));
+    api_reply(call, 200, json_pack("{s:o}", "items", arr));
 }
 
 /* Reads {"decision":"approve"|"deny","reason"?}. */
@@ -157,9 +159,9 @@ static bool read_decision(struct api_call *call, bool *approve, const char **rea
 {
     const char *d;
 
-    if (!body_object(call, false) ||
-        !field_str(call, call->body, "decision", true, 16, TEXT_LINE, &d) ||
-        !field_str(call, call->body, "reason", false, 1000, TEXT_MULTILINE, reason))
+    if (!api_body_object(call, false) ||
+        !api_field_str(call, call->body, "decision", true, 16, API_TEXT_LINE, &d) ||
+        !api_field_str(call, call->body, "reason", false, 1000, API_TEXT_MULTILINE, reason))
         return false;
     if (strcmp(d, "approve") != 0 && strcmp(d, "deny") != 0) {
         api_fail(call, LB_EINVAL, "decision: must be approve or deny");
@@ -177,9 +179,9 @@ typedef int end_fn(struct core *c, const struct principal *actor, const char *id
 static void finish(struct api_call *call, int rc, struct request *r, struct buf *err)
 {
     if (rc)
-        reply_core_error(call, rc, err, "the request cannot be changed");
+        api_reply_core_error(call, rc, err, "the request cannot be changed");
     else
-        reply(call, 200, wire_request(r));
+        api_reply(call, 200, wire_request(r));
     request_clear(r);
     buf_release(err);
 }
@@ -203,8 +205,8 @@ static void end(struct api_call *call, end_fn *fn)
     struct buf err = BUF_INIT;
     const char *reason;
 
-    if (!body_object(call, true) ||
-        !field_str(call, call->body, "reason", false, 1000, TEXT_MULTILINE, &reason))
+    if (!api_body_object(call, true) ||
+        !api_field_str(call, call->body, "reason", false, 1000, API_TEXT_MULTILINE, &reason))
         return;
     finish(call, fn(call->core, call->principal, call->params[0], reason, &r, &err), &r, &err);
 }

@@ -34,11 +34,11 @@ void api_login(struct api_call *call)
     int64_t expires_at = 0;
     int rc;
 
-    if (!body_object(call, false) ||
-        !field_str(call, call->body, "username", true, 64, TEXT_LINE, &username) ||
-        !field_str(call, call->body, "password", true, 1024, TEXT_LINE, &password) ||
-        !field_str(call, call->body, "totp_code", false, 16, TEXT_LINE, &totp) ||
-        !field_str(call, call->body, "session", false, 16, TEXT_LINE, &session))
+    if (!api_body_object(call, false) ||
+        !api_field_str(call, call->body, "username", true, 64, API_TEXT_LINE, &username) ||
+        !api_field_str(call, call->body, "password", true, 1024, API_TEXT_LINE, &password) ||
+        !api_field_str(call, call->body, "totp_code", false, 16, API_TEXT_LINE, &totp) ||
+        !api_field_str(call, call->body, "session", false, 16, API_TEXT_LINE, &session))
         return;
     if (session && strcmp(session, "cookie") != 0 && strcmp(session, "token") != 0) {
         api_fail(call, LB_EINVAL, "session: must be \"token\" (default) or \"cookie\"");
@@ -50,10 +50,10 @@ void api_login(struct api_call *call)
     if (rc == 0)
         rc = core_user_get(call->core, p.user_id, &u, &roles);
     if (rc) {
-        reply_core_error(call, rc, &err, "login failed");
+        api_reply_core_error(call, rc, &err, "login failed");
         goto out;
     }
-    json_t *user = json_user(&u, &roles, p.provider_roles);
+    json_t *user = api_json_user(&u, &roles, p.provider_roles);
     if (user)
         json_object_set_new(user, "mfa", json_boolean(p.mfa));
     if (cookie && set_session_cookie(call, token, expires_at - time_now()) != 0)
@@ -61,9 +61,9 @@ void api_login(struct api_call *call)
     if (cookie)
         core_csrf_token(call->core, token, csrf);
     /* a cookie session's token stays in the cookie: the page never holds it */
-    reply(call, 200,
-          json_pack("{s:o, s:o, s:b, s:o}", "token", cookie ? json_null() : json_string(token),
-                    "expires_at", wire_time(expires_at), "mfa", p.mfa, "user", user));
+    api_reply(call, 200,
+              json_pack("{s:o, s:o, s:b, s:o}", "token", cookie ? json_null() : json_string(token),
+                        "expires_at", wire_time(expires_at), "mfa", p.mfa, "user", user));
     if (cookie && call->response)
         json_object_set_new(call->response, "csrf_token", json_string(csrf));
 out:
@@ -86,7 +86,7 @@ void api_me(struct api_call *call)
         api_fail(call, rc, "cannot load the user");
         return;
     }
-    body = json_user(&u, &roles, call->principal->provider_roles);
+    body = api_json_user(&u, &roles, call->principal->provider_roles);
     if (body)
         json_object_set_new(body, "mfa", json_boolean(call->principal->mfa));
     if (body && call->cookie_session) {
@@ -95,7 +95,7 @@ void api_me(struct api_call *call)
         json_object_set_new(body, "csrf_token", json_string(csrf));
         sodium_memzero(csrf, sizeof(csrf));
     }
-    reply(call, 200, body);
+    api_reply(call, 200, body);
     user_clear(&u);
     role_list_clear(&roles);
 }

@@ -23,10 +23,11 @@ void api_ticket_create(struct api_call *call)
     struct buf err = BUF_INIT;
     int rc;
 
-    if (!body_object(call, false) ||
-        !field_str(call, call->body, "title", true, 200, TEXT_LINE, &title) ||
-        !field_str(call, call->body, "description", true, 10000, TEXT_MULTILINE, &description) ||
-        !field_str(call, call->body, "severity", false, 16, TEXT_LINE, &severity))
+    if (!api_body_object(call, false) ||
+        !api_field_str(call, call->body, "title", true, 200, API_TEXT_LINE, &title) ||
+        !api_field_str(call, call->body, "description", true, 10000, API_TEXT_MULTILINE,
+                       &description) ||
+        !api_field_str(call, call->body, "severity", false, 16, API_TEXT_LINE, &severity))
         return;
     if (severity && !severity_is_valid(severity)) {
         api_fail(call, LB_EINVAL, "severity: must be one of low, moderate, high, critical");
@@ -35,9 +36,9 @@ void api_ticket_create(struct api_call *call)
     rc = core_ticket_create(call->core, call->principal, call->params[0], title, description,
                             severity ? severity : "moderate", &t, &err);
     if (rc)
-        reply_core_error(call, rc, &err, "cannot create the ticket");
+        api_reply_core_error(call, rc, &err, "cannot create the ticket");
     else
-        reply(call, 201, json_ticket(&t));
+        api_reply(call, 201, api_json_ticket(&t));
     ticket_clear(&t);
     buf_release(&err);
 }
@@ -51,7 +52,7 @@ void api_ticket_get(struct api_call *call)
         api_fail(call, rc, rc == LB_ENOTFOUND ? "no such ticket" : "cannot read the ticket");
         return;
     }
-    reply(call, 200, json_ticket(&t));
+    api_reply(call, 200, api_json_ticket(&t));
     ticket_clear(&t);
 }
 
@@ -65,7 +66,7 @@ void api_ticket_list(struct api_call *call)
     int rc;
 
     snprintf(scope, sizeof(scope), "tickets|%s", call->params[0]);
-    if (!page_params(call, scope, &limit, &cursor))
+    if (!api_page_params(call, scope, &limit, &cursor))
         return;
     rc = core_ticket_list(call->core, call->principal, call->params[0], cursor, limit, &l);
     if (rc) {
@@ -74,8 +75,8 @@ void api_ticket_list(struct api_call *call)
     }
     arr = json_array();
     for (size_t i = 0; arr && i < l.count; i++)
-        json_array_append_new(arr, json_ticket(&l.items[i]));
-    reply_page(call, arr, scope, l.count == limit, l.count ? l.items[l.count - 1].seq : 0);
+        json_array_append_new(arr, api_json_ticket(&l.items[i]));
+    api_reply_page(call, arr, scope, l.count == limit, l.count ? l.items[l.count - 1].seq : 0);
     ticket_list_clear(&l);
 }
 
@@ -86,15 +87,15 @@ void api_ticket_comment(struct api_call *call)
     struct buf err = BUF_INIT;
     int rc;
 
-    if (!body_object(call, false) ||
-        !field_str(call, call->body, "text", true, 10000, TEXT_MULTILINE, &text))
+    if (!api_body_object(call, false) ||
+        !api_field_str(call, call->body, "text", true, 10000, API_TEXT_MULTILINE, &text))
         return;
     rc = core_ticket_comment(call->core, call->principal, call->params[0], call->params[1], text,
                              &t, &err);
     if (rc)
-        reply_core_error(call, rc, &err, "cannot comment on the ticket");
+        api_reply_core_error(call, rc, &err, "cannot comment on the ticket");
     else
-        reply(call, 201, json_ticket(&t));
+        api_reply(call, 201, api_json_ticket(&t));
     ticket_clear(&t);
     buf_release(&err);
 }

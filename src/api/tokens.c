@@ -25,21 +25,21 @@ void api_token_create(struct api_call *call)
     json_t *body;
     int rc;
 
-    if (!body_object(call, false) ||
-        !field_str(call, call->body, "name", true, API_TOKEN_NAME_MAX, TEXT_LINE, &name) ||
-        !field_int(call, call->body, "expires_in_seconds", 60, API_TOKEN_TTL_MAX, &present,
-                   &expires_in))
+    if (!api_body_object(call, false) ||
+        !api_field_str(call, call->body, "name", true, API_TOKEN_NAME_MAX, API_TEXT_LINE, &name) ||
+        !api_field_int(call, call->body, "expires_in_seconds", 60, API_TOKEN_TTL_MAX, &present,
+                       &expires_in))
         goto out;
     rc = core_token_create(call->core, call->principal, call->params[0], name, expires_in, token,
                            &t, &err);
     if (rc) {
-        reply_core_error(call, rc, &err, "cannot make the API token");
+        api_reply_core_error(call, rc, &err, "cannot make the API token");
         goto out;
     }
     body = json_token(&t);
     if (body)
         json_object_set_new(body, "token", json_string(token));
-    reply(call, 201, body);
+    api_reply(call, 201, body);
 out:
     sodium_memzero(token, sizeof(token));
     session_clear(&t);
@@ -54,7 +54,7 @@ void api_token_list(struct api_call *call)
     int rc = core_token_list(call->core, call->principal, call->params[0], &l, &err);
 
     if (rc) {
-        reply_core_error(call, rc, &err, "cannot list the API tokens");
+        api_reply_core_error(call, rc, &err, "cannot list the API tokens");
         buf_release(&err);
         return;
     }
@@ -63,7 +63,7 @@ void api_token_list(struct api_call *call)
         if (json_array_append_new(arr, json_token(&l.items[i])))
             arr = (json_decref(arr), NULL);
     session_list_clear(&l);
-    reply_page(call, arr, NULL, false, 0);
+    api_reply_page(call, arr, NULL, false, 0);
 }
 
 void api_token_revoke(struct api_call *call)
@@ -72,7 +72,7 @@ void api_token_revoke(struct api_call *call)
     int rc = core_token_revoke(call->core, call->principal, call->params[0], call->params[1], &err);
 
     if (rc)
-        reply_core_error(call, rc, &err, "cannot revoke the API token");
+        api_reply_core_error(call, rc, &err, "cannot revoke the API token");
     else
         call->status = 204;
     buf_release(&err);

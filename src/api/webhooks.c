@@ -28,15 +28,15 @@ static void create(struct api_call *call, const char *tenant_id)
     size_t count = 0;
     int rc;
 
-    if (!body_object(call, false) ||
-        !field_str(call, call->body, "url", true, 2048, TEXT_LINE, &url) ||
-        !field_strv(call, call->body, "events", true, 16, 64, &events, &count))
+    if (!api_body_object(call, false) ||
+        !api_field_str(call, call->body, "url", true, 2048, API_TEXT_LINE, &url) ||
+        !api_field_strv(call, call->body, "events", true, 16, 64, &events, &count))
         goto out;
     rc = core_webhook_create(call->core, call->principal, tenant_id, url, events, count, &w, &err);
     if (rc)
-        reply_core_error(call, rc, &err, "cannot register the webhook");
+        api_reply_core_error(call, rc, &err, "cannot register the webhook");
     else
-        reply(call, 201, json_webhook(&w, true));
+        api_reply(call, 201, json_webhook(&w, true));
 out:
     lb_free(events);
     webhook_clear(&w);
@@ -58,7 +58,7 @@ static void list(struct api_call *call, const char *tenant_id)
         if (json_array_append_new(arr, json_webhook(&l.items[i], false)))
             arr = (json_decref(arr), NULL);
     webhook_list_clear(&l);
-    reply_page(call, arr, NULL, false, 0);
+    api_reply_page(call, arr, NULL, false, 0);
 }
 
 static void delete (struct api_call *call, const char *tenant_id, const char *id)
@@ -67,7 +67,7 @@ static void delete (struct api_call *call, const char *tenant_id, const char *id
     int rc = core_webhook_delete(call->core, call->principal, tenant_id, id, &err);
 
     if (rc)
-        reply_core_error(call, rc, &err, "cannot remove the webhook");
+        api_reply_core_error(call, rc, &err, "cannot remove the webhook");
     else
         call->status = 204;
     buf_release(&err);

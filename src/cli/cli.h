@@ -2,10 +2,10 @@
  * cli.h - the lockbox command-line client: shared state, argument parsing and output.
  *
  * main.c reads the global options (flags, then LOCKBOX_URL/LOCKBOX_TOKEN, then the config
- * file), finds the command in the one table of commands.c and runs it with a `struct cli`
- * whose handle and strings it owns. Commands return the process's exit code (CLI_EXIT_*);
- * they print results on stdout (the API's JSON unchanged with --json) and one line per error
- * on stderr. Single-threaded.
+ * file), finds the command in the one table of commands.c and runs it (cmd.h: a file per
+ * command group) with a `struct cli` whose handle and strings it owns. Commands return the
+ * process's exit code (CLI_EXIT_*); they print results on stdout (the API's JSON unchanged
+ * with --json) and one line per error on stderr. Single-threaded.
  */
 #ifndef LB_CLI_CLI_H
 #define LB_CLI_CLI_H
@@ -24,6 +24,10 @@ enum cli_exit {
     CLI_EXIT_DENIED = 3,      /* `lockbox check`: access is denied */
     CLI_EXIT_UNREACHABLE = 4, /* no answer from the server */
 };
+
+/* An object id the server gave: a UUID's 36 characters and a NUL (the server's ID_LEN in
+ * core/ids.h, a header of the daemon's layers, which the client side does not include). */
+#define CLI_ID_LEN 37
 
 #define CLI_MAX_OPTS 24
 #define CLI_MAX_ARGS 8
@@ -90,8 +94,6 @@ int cli_print(struct cli *cli, const struct lockbox_reply *r, void (*show)(json_
 int cli_connect(struct cli *cli);
 /* Reads a password: from stdin with --password-stdin, else from the terminal without echo. */
 int cli_read_password(struct cli *cli, const char *prompt, char *out, size_t cap);
-/* Resolves a tenant name or id to its id (out holds 40 bytes). */
-int cli_tenant_id(struct cli *cli, const char *name_or_id, char out[40]);
 /* Saves url and token to the config file, mode 0600. */
 int cli_config_save(struct cli *cli, const char *url, const char *token);
 

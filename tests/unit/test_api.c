@@ -38,27 +38,27 @@ static void depth_counts_arrays_and_objects(void **state)
 
     (void)state;
     v = json_string("x");
-    assert_false(value_is_deeper_than(v, 0));
+    assert_false(api_value_is_deeper_than(v, 0));
     json_decref(v);
     v = json_array();
-    assert_true(value_is_deeper_than(v, 0));
-    assert_false(value_is_deeper_than(v, 1));
+    assert_true(api_value_is_deeper_than(v, 0));
+    assert_false(api_value_is_deeper_than(v, 1));
     json_decref(v);
     v = nested(API_JSON_MAX_DEPTH, "1");
-    assert_false(value_is_deeper_than(v, API_JSON_MAX_DEPTH));
-    assert_true(value_is_deeper_than(v, API_JSON_MAX_DEPTH - 1));
+    assert_false(api_value_is_deeper_than(v, API_JSON_MAX_DEPTH));
+    assert_true(api_value_is_deeper_than(v, API_JSON_MAX_DEPTH - 1));
     json_decref(v);
     v = nested(API_JSON_MAX_DEPTH + 1, "");
-    assert_true(value_is_deeper_than(v, API_JSON_MAX_DEPTH));
+    assert_true(api_value_is_deeper_than(v, API_JSON_MAX_DEPTH));
     json_decref(v);
     v = nested(2045, "");
-    assert_true(value_is_deeper_than(v, API_JSON_MAX_DEPTH));
+    assert_true(api_value_is_deeper_than(v, API_JSON_MAX_DEPTH));
     json_decref(v);
     /* objects count as arrays do, and only the deepest branch matters */
     v = json_loads("{\"a\": 1, \"b\": [{\"c\": [2]}], \"d\": []}", 0, NULL);
     assert_non_null(v);
-    assert_false(value_is_deeper_than(v, 4));
-    assert_true(value_is_deeper_than(v, 3));
+    assert_false(api_value_is_deeper_than(v, 4));
+    assert_true(api_value_is_deeper_than(v, 3));
     json_decref(v);
 }
 
@@ -69,23 +69,28 @@ static void field_json_reads_the_value_or_names_the_field(void **state)
     char *text = NULL;
 
     (void)state;
-    assert_true(field_json(&call, body, "details", API_JSON_MAX_DEPTH, API_JSON_MAX_LEN, &text));
+    assert_true(
+        api_field_json(&call, body, "details", API_JSON_MAX_DEPTH, API_JSON_MAX_LEN, &text));
     assert_null(text);
     json_object_set_new(body, "details", json_null());
-    assert_true(field_json(&call, body, "details", API_JSON_MAX_DEPTH, API_JSON_MAX_LEN, &text));
+    assert_true(
+        api_field_json(&call, body, "details", API_JSON_MAX_DEPTH, API_JSON_MAX_LEN, &text));
     assert_null(text);
     json_object_set_new(body, "details", json_pack("{s:[i,s]}", "k", 1, "v"));
-    assert_true(field_json(&call, body, "details", API_JSON_MAX_DEPTH, API_JSON_MAX_LEN, &text));
+    assert_true(
+        api_field_json(&call, body, "details", API_JSON_MAX_DEPTH, API_JSON_MAX_LEN, &text));
     assert_string_equal(text, "{\"k\":[1,\"v\"]}");
     lb_free(text);
     json_object_set_new(body, "details", nested(API_JSON_MAX_DEPTH, "7"));
-    assert_true(field_json(&call, body, "details", API_JSON_MAX_DEPTH, API_JSON_MAX_LEN, &text));
+    assert_true(
+        api_field_json(&call, body, "details", API_JSON_MAX_DEPTH, API_JSON_MAX_LEN, &text));
     assert_int_equal(strlen(text), 2 * API_JSON_MAX_DEPTH + 1);
     lb_free(text);
     assert_int_equal(call.status, 0);
 
     json_object_set_new(body, "details", nested(API_JSON_MAX_DEPTH + 1, ""));
-    assert_false(field_json(&call, body, "details", API_JSON_MAX_DEPTH, API_JSON_MAX_LEN, &text));
+    assert_false(
+        api_field_json(&call, body, "details", API_JSON_MAX_DEPTH, API_JSON_MAX_LEN, &text));
     assert_null(text);
     assert_int_equal(call.status, 400);
     assert_string_equal(call.code, "invalid_argument");
@@ -107,13 +112,15 @@ static void field_json_bounds_the_size(void **state)
     memset(filler, 'x', sizeof(filler));
     filler[API_JSON_MAX_LEN - 2] = '\0';
     json_object_set_new(body, "details", json_string(filler));
-    assert_true(field_json(&call, body, "details", API_JSON_MAX_DEPTH, API_JSON_MAX_LEN, &text));
+    assert_true(
+        api_field_json(&call, body, "details", API_JSON_MAX_DEPTH, API_JSON_MAX_LEN, &text));
     assert_int_equal(strlen(text), API_JSON_MAX_LEN);
     lb_free(text);
     filler[API_JSON_MAX_LEN - 2] = 'x';
     filler[API_JSON_MAX_LEN - 1] = '\0';
     json_object_set_new(body, "details", json_string(filler));
-    assert_false(field_json(&call, body, "details", API_JSON_MAX_DEPTH, API_JSON_MAX_LEN, &text));
+    assert_false(
+        api_field_json(&call, body, "details", API_JSON_MAX_DEPTH, API_JSON_MAX_LEN, &text));
     assert_null(text);
     assert_int_equal(call.status, 400);
     assert_non_null(strstr(buf_cstr(&call.detail), "details"));

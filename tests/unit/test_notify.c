@@ -1,9 +1,11 @@
 /* notify/: the mail a notification becomes (headers safe from injection, RFC 2047 for
  * non-ASCII, CRLF lines of bounded length), address checks, event names and the backoff. */
+#include "core/ids.h"
 #include "notify/notify.h"
 #include "util/mem.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <sodium.h>
@@ -19,9 +21,11 @@
 #include <cmocka.h>
 /* clang-format on */
 
-static void fixed_id(char out[37])
+static_assert(NOTIFY_ID_LEN == ID_LEN, "notify's outbox ids are core's ids");
+
+static void fixed_id(char out[NOTIFY_ID_LEN])
 {
-    memcpy(out, "00000000-0000-4000-8000-000000000001", 37);
+    memcpy(out, "00000000-0000-4000-8000-000000000001", NOTIFY_ID_LEN);
 }
 
 struct fixture {
