@@ -6,6 +6,7 @@
 #include "core/ids.h"
 #include "core_int.h"
 #include "util/mem.h"
+#include "util/strv.h"
 
 #include <string.h>
 

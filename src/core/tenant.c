@@ -2,6 +2,7 @@
 #include "core/ids.h"
 #include "core_int.h"
 #include "util/mem.h"
+#include "util/strv.h"
 
 #include <stddef.h>
 #include <string.h>

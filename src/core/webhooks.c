@@ -5,6 +5,7 @@
 #include "core/ids.h"
 #include "core_int.h"
 #include "util/mem.h"
+#include "util/strv.h"
 
 #include <sodium.h>
 #include <string.h>

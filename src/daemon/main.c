@@ -10,6 +10,7 @@
 #include "store/store_sqlite.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/strv.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -10,12 +10,9 @@
 #ifndef LB_MODEL_REQUEST_EVENT_H
 #define LB_MODEL_REQUEST_EVENT_H
 
-#include "util/mem.h"
-
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 struct request_event {
     int64_t seq;         /* the stream's order and the event's SSE id; set by the store */
@@ -43,22 +40,7 @@ struct request_event_filter {
 };
 
 /* Frees what an event owns and zeroes it; accepts a zeroed event. */
-static inline void request_event_clear(struct request_event *e)
-{
-    lb_free(e->id);
-    lb_free(e->type);
-    lb_free(e->tenant_id);
-    lb_free(e->request_id);
-    lb_free(e->body);
-    memset(e, 0, sizeof(*e));
-}
-
-static inline void request_event_list_clear(struct request_event_list *l)
-{
-    for (size_t i = 0; l->items && i < l->count; i++)
-        request_event_clear(&l->items[i]);
-    lb_free(l->items);
-    memset(l, 0, sizeof(*l));
-}
+void request_event_clear(struct request_event *e);
+void request_event_list_clear(struct request_event_list *l);
 
 #endif

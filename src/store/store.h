@@ -16,8 +16,9 @@
  * each atomic on their own.
  *
  * Memory: calls that fill a caller's struct allocate its string and array fields; the caller
- * releases them with the matching *_clear() (which accepts a zeroed struct). Structs passed
- * in for inserts and updates are borrowed.
+ * releases them with the matching *_clear() of model/ (which accepts a zeroed struct). Structs
+ * passed in for inserts and updates are borrowed. The records themselves (tenants, users,
+ * requests, ...) are model/'s: this header holds only the backend table and its wrappers.
  *
  * Schema (SQLite backend, migration 1; times are Unix seconds):
  *   meta(key PK, value)                         server secrets and schema facts
@@ -65,234 +66,22 @@
 #ifndef LB_STORE_STORE_H
 #define LB_STORE_STORE_H
 
+#include "model/audit.h"
 #include "model/login_throttle.h"
+#include "model/outbox.h"
+#include "model/request.h"
 #include "model/request_event.h"
+#include "model/role.h"
+#include "model/session.h"
+#include "model/tenant.h"
+#include "model/ticket.h"
+#include "model/user.h"
+#include "model/webhook.h"
 #include "util/err.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-enum access_level { ACCESS_READ = 1, ACCESS_WRITE = 2, ACCESS_ADMIN = 3 };
-
-enum request_status {
-    REQ_PENDING_INTERNAL,
-    REQ_PENDING,
-    REQ_APPROVED,
-    REQ_DENIED,
-    REQ_REJECTED,
-    REQ_EXPIRED,
-    REQ_CANCELED,
-    REQ_REVOKED,
-    REQ_COMPLETED,
-};
-
-struct tenant_settings {
-    bool lockbox_enabled;
-    int64_t pending_expiry_seconds;
-    int64_t default_grant_seconds;
-    int64_t max_grant_seconds;
-    int64_t required_approvals;
-    char **notification_emails; /* (owned) */
-    size_t notification_email_count;
-    bool email_links;                /* mails link to the portal */
-    int64_t reminder_before_seconds; /* a reminder this long before a pending deadline */
-};
-
-struct tenant {
-    char *id, *name, *plan; /* (owned) */
-    int64_t created_at;
-    struct tenant_settings settings;
-    char **resource_scopes; /* (owned) the resource-id prefixes the tenant owns */
-    size_t resource_scope_count;
-};
-
-struct user {
-    char *id;
-    char *tenant_id; /* NULL for provider users */
-    char *username, *display_name, *email;
-    char *password_hash; /* Argon2id string; NULL when the user has no password */
-    char *totp_secret;   /* base32; NULL when no TOTP is enrolled */
-    int64_t totp_last_step;
-    bool isolated_identity;
-    int64_t created_at;
-    int64_t locked_until; /* not kept with the user: core_user_list fills it from the login
-                           * throttle (0: not locked) */
-};
-
-struct user_list {
-    struct user *items;
-    size_t count;
-};
-
-struct role_assignment {
-    char *id;
-    char *tenant_id; /* NULL for provider roles */
-    char *user_id, *username, *role, *scope;
-    int64_t created_at;
-};
-
-struct role_list {
-    struct role_assignment *items;
-    size_t count;
-};
-
-struct session {
-    char *token_hash; /* hex SHA-256 of the token; the token itself is never stored */
-    char *user_id;
-    char *token_id, *name; /* an API token's id and name; NULL for a login session */
-    bool mfa;
-    int64_t created_at, expires_at;
-};
-
-struct session_list {
-    struct session *items;
-    size_t count;
-};
-
-struct ticket_event {
-    int64_t at;
-    char *by, *type, *text;
-};
-
-struct ticket {
-    int64_t seq;
-    char *id, *tenant_id, *title, *description, *severity, *status;
-    char *created_by, *created_by_username;
-    int64_t created_at;
-    struct ticket_event *history;
-    size_t history_count;
-};
-
-struct ticket_list {
-    struct ticket *items;
-    size_t count;
-};
-
-enum decision_kind { DECISION_REVIEW, DECISION_CUSTOMER };
-
-struct decision {
-    enum decision_kind kind;
-    char *by_id, *by_username;
-    bool approve;
-    int64_t at;
-    char *reason;    /* may be NULL */
-    char *client_ip; /* may be NULL */
-};
-
-struct request {
-    int64_t seq;
-    char *id, *tenant_id, *ticket_id;
-    char *requester_id, *requester_username;
-    char *resource_type;
-    char **resource_ids;
-    size_t resource_count;
-    enum access_level access_level;
-    char *justification;
-    int64_t duration_seconds;
-    enum request_status status;
-    bool customer_approval_required;
-    bool internal_review_required;
-    bool customer_visible; /* reached the customer: shown to tenant users */
-    int64_t approvals_required;
-    int64_t created_at;
-    int64_t expires_at;                                     /* 0 when not pending */
-    int64_t grant_starts_at, grant_ends_at, grant_ended_at; /* 0 when none */
-    int64_t reminder_at; /* when approvers who have not acted are reminded; 0: never (again) */
-    char *status_reason; /* may be NULL */
-    struct decision *decisions; /* review first, then customer */
-    size_t decision_count;
-};
-
-struct request_list {
-    struct request *items;
-    size_t count;
-};
-
-struct request_filter {
-    const char *tenant_id;          /* NULL: any */
-    int status;                     /* -1: any */
-    const char *requester_username; /* NULL: any */
-    bool customer_visible_only;
-    int64_t created_from, created_to;      /* created_at in [from, to) where set */
-    bool has_created_from, has_created_to; /* else open (any instant, 0 too, is a bound) */
-    const char *text;   /* in the id, requester, resource ids or justification (ASCII case
-                           folded); NULL: any */
-    int64_t before_seq; /* 0: from the newest */
-    size_t limit;
-};
-
-struct audit_record {
-    int64_t seq;
-    int64_t time;
-    char *tenant_id; /* NULL for provider-wide records */
-    char *actor, *actor_id, *actor_type, *client_ip;
-    char *activity, *item;
-    char *request_id; /* the request the record belongs to, or NULL */
-    char *decision;   /* "approve", "deny" or NULL */
-    char *details;    /* a JSON object's text, written by audit/ */
-};
-
-struct audit_list {
-    struct audit_record *items;
-    size_t count;
-};
-
-struct audit_filter {
-    const char *activity, *actor, *item, *tenant_id; /* NULL: any */
-    bool tenant_view;      /* hide records of requests that did not reach the customer */
-    int64_t from, to;      /* from inclusive, to exclusive, where set */
-    bool has_from, has_to; /* else unbounded (any instant, 0 too, is a bound) */
-    bool ascending;        /* oldest first */
-    int64_t after_seq;     /* cursor: 0 = start */
-    size_t limit;
-};
-
-struct webhook {
-    char *id;
-    char *tenant_id; /* NULL: every tenant's events (a platform admin's endpoint) */
-    char *url;
-    char **events; /* event types delivered ("request.pending", ...) */
-    size_t event_count;
-    char *secret; /* the HMAC-SHA256 key, shown once at creation */
-    int64_t created_at;
-};
-
-struct webhook_list {
-    struct webhook *items;
-    size_t count;
-};
-
-enum outbox_status { OUTBOX_PENDING, OUTBOX_DELIVERED, OUTBOX_FAILED };
-
-/* One notification to one recipient, written in the transaction of the change it tells of. */
-struct outbox_msg {
-    int64_t seq;
-    char *id; /* stable across retries: the mail's Message-ID, the webhook event's id */
-    char *tenant_id, *request_id;
-    char *event;         /* "request.pending", ... */
-    char *channel;       /* "email" or "webhook" */
-    char *recipient;     /* the address, or the webhook's URL */
-    char *webhook_id;    /* NULL for mail */
-    char *payload;       /* mail: the whole message (CRLF lines); webhook: the JSON body */
-    bool tenant_visible; /* its recipient is the tenant's (an approver, a tenant webhook), not
-                          * the provider's: only such rows are shown to tenant users */
-    int64_t created_at;
-    enum outbox_status status;
-    int64_t attempts;
-    int64_t next_attempt_at; /* 0 once delivered or failed */
-    int64_t last_attempt_at, delivered_at;
-    char *last_error; /* may be NULL */
-};
-
-struct outbox_list {
-    struct outbox_msg *items;
-    size_t count;
-};
-
-struct outbox_counts {
-    int64_t pending, delivered, failed;
-};
 
 struct store_stats {
     uint64_t transactions; /* logical transactions committed */
@@ -426,39 +215,6 @@ struct store_ops {
 struct store {
     const struct store_ops *ops;
 };
-
-/* Releases what the store filled in; each accepts a zeroed struct and leaves it zeroed. */
-void tenant_clear(struct tenant *t);
-void tenant_settings_clear(struct tenant_settings *s);
-void user_clear(struct user *u);
-void user_list_clear(struct user_list *l);
-void role_assignment_clear(struct role_assignment *r);
-void role_list_clear(struct role_list *l);
-void session_clear(struct session *s);
-void session_list_clear(struct session_list *l);
-void ticket_clear(struct ticket *t);
-void ticket_list_clear(struct ticket_list *l);
-void decision_clear(struct decision *d);
-void request_clear(struct request *r);
-void request_list_clear(struct request_list *l);
-void audit_record_clear(struct audit_record *r);
-void audit_list_clear(struct audit_list *l);
-void webhook_clear(struct webhook *w);
-void webhook_list_clear(struct webhook_list *l);
-void outbox_msg_clear(struct outbox_msg *m);
-void outbox_list_clear(struct outbox_list *l);
-/* Frees an array of count strings and the array. */
-void strv_free(char **v, size_t count);
-/* Deep copy of a string array into *out; LB_ENOMEM on failure. */
-LB_MUST_CHECK int strv_dup(char *const *v, size_t count, char ***out);
-
-/* Names for the enums, and their parsers (-1 for an unknown name). */
-const char *request_status_name(enum request_status s);
-int request_status_parse(const char *name);
-const char *access_level_name(enum access_level l);
-int access_level_parse(const char *name);
-const char *outbox_status_name(enum outbox_status s);
-int outbox_status_parse(const char *name);
 
 /* Closes the store and frees the handle; accepts NULL. */
 void store_close(struct store *st);

@@ -3,6 +3,7 @@
 #include "store_sqlite_int.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/strv.h"
 
 #include <errno.h>
 #include <pthread.h>
