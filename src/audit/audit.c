@@ -67,9 +67,7 @@ int audit_append(struct store *st, const struct audit_entry *e, int64_t *seq)
     rec.details = details_text(e);
     if (!rec.details)
         return LB_ENOMEM;
-    rc = st->ops->audit_insert(st, &rec);
-    if (rc == 0 && seq)
-        *seq = rec.seq;
+    rc = store_audit_insert(st, &rec, seq);
     free(rec.details);
     return rc;
 }

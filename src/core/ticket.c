@@ -19,7 +19,7 @@ static int ticket_load(struct core *c, const struct principal *actor, const char
         return rc;
     if (!id_is_valid(id))
         return LB_ENOTFOUND;
-    rc = c->store->ops->ticket_get(c->store, id, out);
+    rc = store_ticket_get(c->store, id, out);
     if (rc == 0 && strcmp(out->tenant_id, tenant_id) != 0) {
         ticket_clear(out);
         rc = LB_ENOTFOUND;
@@ -59,13 +59,13 @@ int core_ticket_create(struct core *c, const struct principal *actor, const char
     e.field_count = 2;
     if ((rc = core_tx_begin(c)) != 0)
         return rc;
-    rc = c->store->ops->ticket_insert(c->store, &tk);
+    rc = store_ticket_insert(c->store, &tk);
     if (!rc)
-        rc = c->store->ops->ticket_event_append(c->store, id, &ev);
+        rc = store_ticket_event_append(c->store, id, &ev);
     if (!rc)
         rc = audit_append(c->store, &e, NULL);
     if (!rc)
-        rc = c->store->ops->ticket_get(c->store, id, out);
+        rc = store_ticket_get(c->store, id, out);
     rc = core_tx_end(c, rc);
     if (rc)
         ticket_clear(out);
@@ -87,7 +87,7 @@ int core_ticket_list(struct core *c, const struct principal *actor, const char *
     tenant_clear(&t);
     if (rc)
         return rc;
-    return c->store->ops->ticket_list(c->store, tenant_id, before_seq, limit, out);
+    return store_ticket_list(c->store, tenant_id, before_seq, limit, out);
 }
 
 int core_ticket_comment(struct core *c, const struct principal *actor, const char *tenant_id,
@@ -112,11 +112,11 @@ int core_ticket_comment(struct core *c, const struct principal *actor, const cha
     e.field_count = 1;
     if ((rc = core_tx_begin(c)) != 0)
         return rc;
-    rc = c->store->ops->ticket_event_append(c->store, id, &ev);
+    rc = store_ticket_event_append(c->store, id, &ev);
     if (!rc)
         rc = audit_append(c->store, &e, NULL);
     if (!rc)
-        rc = c->store->ops->ticket_get(c->store, id, out);
+        rc = store_ticket_get(c->store, id, out);
     rc = core_tx_end(c, rc);
     if (rc)
         ticket_clear(out);

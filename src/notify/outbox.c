@@ -37,7 +37,7 @@ static int enqueue_mail(struct store *st, const struct notify_config *cfg,
     m.channel = "email";
     m.recipient = (char *)to;
     m.payload = payload;
-    rc = st->ops->outbox_insert(st, &m);
+    rc = store_outbox_insert(st, &m);
     lb_free(payload);
     return rc;
 }
@@ -80,7 +80,7 @@ static int enqueue_webhook(struct store *st, const struct notify_config *cfg,
     m.recipient = w->url;
     m.webhook_id = w->id;
     m.payload = payload;
-    rc = st->ops->outbox_insert(st, &m);
+    rc = store_outbox_insert(st, &m);
     lb_free(payload);
     return rc;
 }

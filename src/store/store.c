@@ -23,9 +23,120 @@ void store_rollback(struct store *st)
     st->ops->rollback(st);
 }
 
+void store_stats_get(struct store *st, struct store_stats *out)
+{
+    st->ops->stats(st, out);
+}
+
 int store_seal_attach(struct store *st, const struct seal *seal)
 {
     return st->ops->seal_attach(st, seal);
+}
+
+int store_meta_get(struct store *st, const char *key, char **value)
+{
+    return st->ops->meta_get(st, key, value);
+}
+
+int store_meta_set(struct store *st, const char *key, const char *value)
+{
+    return st->ops->meta_set(st, key, value);
+}
+
+int store_tenant_insert(struct store *st, const struct tenant *t)
+{
+    return st->ops->tenant_insert(st, t);
+}
+
+int store_tenant_get(struct store *st, const char *id, struct tenant *out)
+{
+    return st->ops->tenant_get(st, id, out);
+}
+
+int store_tenant_list(struct store *st, const char *only_id, struct tenant **items, size_t *count)
+{
+    return st->ops->tenant_list(st, only_id, items, count);
+}
+
+int store_tenant_update_settings(struct store *st, const struct tenant *t)
+{
+    return st->ops->tenant_update_settings(st, t);
+}
+
+int store_tenant_update_scopes(struct store *st, const struct tenant *t)
+{
+    return st->ops->tenant_update_scopes(st, t);
+}
+
+int store_user_insert(struct store *st, const struct user *u)
+{
+    return st->ops->user_insert(st, u);
+}
+
+int store_user_get(struct store *st, const char *id, struct user *out)
+{
+    return st->ops->user_get(st, id, out);
+}
+
+int store_user_get_by_username(struct store *st, const char *username, struct user *out)
+{
+    return st->ops->user_get_by_username(st, username, out);
+}
+
+int store_user_set_totp_step(struct store *st, const char *id, int64_t step)
+{
+    return st->ops->user_set_totp_step(st, id, step);
+}
+
+int store_user_list_for_tenant(struct store *st, const char *tenant_id, struct user_list *out)
+{
+    return st->ops->user_list_for_tenant(st, tenant_id, out);
+}
+
+int store_role_insert(struct store *st, const struct role_assignment *r)
+{
+    return st->ops->role_insert(st, r);
+}
+
+int store_role_get(struct store *st, const char *id, struct role_assignment *out)
+{
+    return st->ops->role_get(st, id, out);
+}
+
+int store_role_delete(struct store *st, const char *id)
+{
+    return st->ops->role_delete(st, id);
+}
+
+int store_role_list_for_user(struct store *st, const char *user_id, struct role_list *out)
+{
+    return st->ops->role_list_for_user(st, user_id, out);
+}
+
+int store_role_list_for_tenant(struct store *st, const char *tenant_id, struct role_list *out)
+{
+    return st->ops->role_list_for_tenant(st, tenant_id, out);
+}
+
+int store_role_count(struct store *st, const char *tenant_id, const char *role, const char *scope,
+                     int64_t *count)
+{
+    return st->ops->role_count(st, tenant_id, role, scope, count);
+}
+
+int store_session_insert(struct store *st, const struct session *s)
+{
+    return st->ops->session_insert(st, s);
+}
+
+int store_session_get(struct store *st, const char *token_hash, struct session *out)
+{
+    return st->ops->session_get(st, token_hash, out);
+}
+
+int store_session_expire(struct store *st, const char *token_hash, int64_t at)
+{
+    return st->ops->session_expire(st, token_hash, at);
 }
 
 int store_token_get(struct store *st, const char *token_id, struct session *out)
@@ -41,6 +152,132 @@ int store_token_list(struct store *st, const char *user_id, struct session_list 
 int store_token_delete(struct store *st, const char *token_id)
 {
     return st->ops->token_delete(st, token_id);
+}
+
+int store_ticket_insert(struct store *st, const struct ticket *t)
+{
+    return st->ops->ticket_insert(st, t);
+}
+
+int store_ticket_get(struct store *st, const char *id, struct ticket *out)
+{
+    return st->ops->ticket_get(st, id, out);
+}
+
+int store_ticket_list(struct store *st, const char *tenant_id, int64_t before_seq, size_t limit,
+                      struct ticket_list *out)
+{
+    return st->ops->ticket_list(st, tenant_id, before_seq, limit, out);
+}
+
+int store_ticket_event_append(struct store *st, const char *ticket_id,
+                              const struct ticket_event *ev)
+{
+    return st->ops->ticket_event_append(st, ticket_id, ev);
+}
+
+int store_request_insert(struct store *st, const struct request *r)
+{
+    return st->ops->request_insert(st, r);
+}
+
+int store_request_update(struct store *st, const struct request *r)
+{
+    return st->ops->request_update(st, r);
+}
+
+int store_request_decision_insert(struct store *st, const char *request_id,
+                                  const struct decision *d)
+{
+    return st->ops->request_decision_insert(st, request_id, d);
+}
+
+int store_request_get(struct store *st, const char *id, struct request *out)
+{
+    return st->ops->request_get(st, id, out);
+}
+
+int store_request_list(struct store *st, const struct request_filter *f, struct request_list *out)
+{
+    return st->ops->request_list(st, f, out);
+}
+
+int store_request_each_approved(struct store *st, store_request_fn *fn, void *ctx)
+{
+    return st->ops->request_each_approved(st, fn, ctx);
+}
+
+int store_request_next_deadline(struct store *st, int64_t *at)
+{
+    return st->ops->request_next_deadline(st, at);
+}
+
+int store_request_due(struct store *st, int64_t now, size_t limit, char ***ids, size_t *count)
+{
+    return st->ops->request_due(st, now, limit, ids, count);
+}
+
+int store_audit_insert(struct store *st, const struct audit_record *rec, int64_t *seq)
+{
+    return st->ops->audit_insert(st, rec, seq);
+}
+
+int store_audit_query(struct store *st, const struct audit_filter *f, struct audit_list *out)
+{
+    return st->ops->audit_query(st, f, out);
+}
+
+int store_webhook_insert(struct store *st, const struct webhook *w)
+{
+    return st->ops->webhook_insert(st, w);
+}
+
+int store_webhook_get(struct store *st, const char *id, struct webhook *out)
+{
+    return st->ops->webhook_get(st, id, out);
+}
+
+int store_webhook_delete(struct store *st, const char *id)
+{
+    return st->ops->webhook_delete(st, id);
+}
+
+int store_webhook_list(struct store *st, const char *tenant_id, bool with_global,
+                       struct webhook_list *out)
+{
+    return st->ops->webhook_list(st, tenant_id, with_global, out);
+}
+
+int store_outbox_insert(struct store *st, const struct outbox_msg *m)
+{
+    return st->ops->outbox_insert(st, m);
+}
+
+int store_outbox_due(struct store *st, const char *channel, int64_t now, size_t limit,
+                     struct outbox_list *out)
+{
+    return st->ops->outbox_due(st, channel, now, limit, out);
+}
+
+int store_outbox_next_due(struct store *st, const char *channel, int64_t *at)
+{
+    return st->ops->outbox_next_due(st, channel, at);
+}
+
+int store_outbox_update(struct store *st, const struct outbox_msg *m)
+{
+    return st->ops->outbox_update(st, m);
+}
+
+int store_outbox_list_for_request(struct store *st, const char *request_id, bool tenant_only,
+                                  struct outbox_list *out)
+{
+    return st->ops->outbox_list_for_request(st, request_id, tenant_only, out);
+}
+
+int store_outbox_count(struct store *st, struct outbox_counts *out)
+{
+    return st->ops->outbox_count(st, out);
 }
 
 int store_login_throttle_get(struct store *st, enum throttle_kind kind, const char *name,

@@ -1612,7 +1612,7 @@ out:
 
 /* ---- audit ---- */
 
-static int sq_audit_insert(struct store *base, struct audit_record *rec)
+static int sq_audit_insert(struct store *base, const struct audit_record *rec, int64_t *seq)
 {
     static const char sql[] =
         "INSERT INTO audit(time, tenant_id, actor, actor_id, actor_type, client_ip, activity,"
@@ -1635,8 +1635,8 @@ static int sq_audit_insert(struct store *base, struct audit_record *rec)
         sqs_bind_text(st, 10, rec->decision);
         sqs_bind_text(st, 11, rec->details ? rec->details : "{}");
         rc = sqs_run(cn, st);
-        if (rc == 0)
-            rec->seq = sqlite3_last_insert_rowid(cn->db);
+        if (rc == 0 && seq)
+            *seq = sqlite3_last_insert_rowid(cn->db);
     }
     rc = sqs_release(s, cn, rc);
     return rc;
