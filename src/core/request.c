@@ -354,8 +354,8 @@ static int insert_decision(struct core *c, const struct principal *actor, const 
                          .by_username = actor->username,
                          .approve = a->approve,
                          .at = clock_now(&c->clock),
-                         .reason = (char *)a->reason,
-                         .client_ip = (char *)actor->client_ip};
+                         .reason = a->reason,
+                         .client_ip = actor->client_ip};
 
     return store_request_decision_insert(c->store, r->id, &d);
 }

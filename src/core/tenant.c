@@ -74,7 +74,7 @@ static int user_insert(struct core *c, const struct principal *actor, const char
         char rid[ID_LEN];
         id_new(rid);
         struct role_assignment r = {.id = rid,
-                                    .tenant_id = (char *)tenant_id,
+                                    .tenant_id = tenant_id,
                                     .user_id = id,
                                     .role = roles[i],
                                     .scope = "/",
@@ -548,10 +548,10 @@ int core_role_assign(struct core *c, const struct principal *actor, const char *
                        scope);
     id_new(id);
     struct role_assignment r = {.id = id,
-                                .tenant_id = (char *)tenant_id,
-                                .user_id = (char *)user_id,
-                                .role = (char *)role,
-                                .scope = (char *)scope,
+                                .tenant_id = tenant_id,
+                                .user_id = user_id,
+                                .role = role,
+                                .scope = scope,
                                 .created_at = clock_now(&c->clock)};
     if (!rc)
         rc = store_role_insert(c->store, &r);

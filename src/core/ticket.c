@@ -44,15 +44,14 @@ int core_ticket_create(struct core *c, const struct principal *actor, const char
     tenant_clear(&t);
     id_new(id);
     struct ticket tk = {.id = id,
-                        .tenant_id = (char *)tenant_id,
-                        .title = (char *)title,
-                        .description = (char *)description,
-                        .severity = (char *)severity,
+                        .tenant_id = tenant_id,
+                        .title = title,
+                        .description = description,
+                        .severity = severity,
                         .status = "open",
                         .created_by = actor->user_id,
                         .created_at = now};
-    struct ticket_event ev = {
-        .at = now, .by = actor->username, .type = "created", .text = (char *)title};
+    struct ticket_event ev = {.at = now, .by = actor->username, .type = "created", .text = title};
     struct audit_entry e = core_audit_entry(c, actor, "ticket.create", tenant_id, id);
     const struct audit_field f[] = {AF_STR("title", title), AF_STR("severity", severity)};
     e.fields = f;
@@ -105,7 +104,7 @@ int core_ticket_comment(struct core *c, const struct principal *actor, const cha
         return core_fail(err, rc, "no such ticket");
     ticket_clear(&tk);
     struct ticket_event ev = {
-        .at = clock_now(&c->clock), .by = actor->username, .type = "comment", .text = (char *)text};
+        .at = clock_now(&c->clock), .by = actor->username, .type = "comment", .text = text};
     struct audit_entry e = core_audit_entry(c, actor, "ticket.comment", tenant_id, id);
     const struct audit_field f[] = {AF_STR("text", text)};
     e.fields = f;

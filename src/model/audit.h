@@ -4,8 +4,8 @@
  * audit/ builds a record (its `details` JSON included) and appends it inside the transaction
  * of the change it tells of; the log is append-only. A record filled by the store owns its
  * strings, released by audit_record_clear (each clear accepts a zeroed record and leaves it
- * zeroed); a record passed to the store for an insert is borrowed. Plain data: no behaviour,
- * no I/O.
+ * zeroed); a record passed to the store for an insert is borrowed, which is why its strings
+ * are const: audit/ points them at its caller's. Plain data: no behaviour, no I/O.
  */
 #ifndef LB_MODEL_AUDIT_H
 #define LB_MODEL_AUDIT_H
@@ -17,12 +17,12 @@
 struct audit_record {
     int64_t seq;
     int64_t time;
-    char *tenant_id; /* NULL for provider-wide records */
-    char *actor, *actor_id, *actor_type, *client_ip;
-    char *activity, *item;
-    char *request_id; /* the request the record belongs to, or NULL */
-    char *decision;   /* "approve", "deny" or NULL */
-    char *details;    /* a JSON object's text, written by audit/ */
+    const char *tenant_id; /* NULL for provider-wide records */
+    const char *actor, *actor_id, *actor_type, *client_ip;
+    const char *activity, *item;
+    const char *request_id; /* the request the record belongs to, or NULL */
+    const char *decision;   /* "approve", "deny" or NULL */
+    const char *details;    /* a JSON object's text, written by audit/ */
 };
 
 struct audit_list {

@@ -4,7 +4,8 @@
  *
  * A record filled by the store owns its strings, arrays and decisions, released by
  * request_clear (each clear accepts a zeroed record and leaves it zeroed); a request or a
- * decision passed to the store for an insert or an update is borrowed. The names are static
+ * decision passed to the store for an insert or an update is borrowed (a decision's strings
+ * are const: core points them at the actor's, for the one it inserts). The names are static
  * strings; each parser answers -1 for an unknown name. Plain data: no behaviour, no I/O;
  * the names and parsers are thread-safe.
  */
@@ -33,11 +34,11 @@ enum decision_kind { DECISION_REVIEW, DECISION_CUSTOMER };
 
 struct decision {
     enum decision_kind kind;
-    char *by_id, *by_username;
+    const char *by_id, *by_username;
     bool approve;
     int64_t at;
-    char *reason;    /* may be NULL */
-    char *client_ip; /* may be NULL */
+    const char *reason;    /* may be NULL */
+    const char *client_ip; /* may be NULL */
 };
 
 struct request {

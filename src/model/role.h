@@ -4,7 +4,8 @@
  * Provider roles are not assignments: they are bits of the principal (core/authz.h). A record
  * filled by the store owns its strings, released by role_assignment_clear (each clear accepts
  * a zeroed record and leaves it zeroed); a record passed to the store for an insert is
- * borrowed. Plain data: no behaviour, no I/O.
+ * borrowed, which is why its strings are const: core points them at its caller's. Plain data:
+ * no behaviour, no I/O.
  */
 #ifndef LB_MODEL_ROLE_H
 #define LB_MODEL_ROLE_H
@@ -13,9 +14,9 @@
 #include <stdint.h>
 
 struct role_assignment {
-    char *id;
-    char *tenant_id; /* NULL for provider roles */
-    char *user_id, *username, *role, *scope;
+    const char *id;
+    const char *tenant_id; /* NULL for provider roles */
+    const char *user_id, *username, *role, *scope;
     int64_t created_at;
 };
 

@@ -3,7 +3,8 @@
  *
  * A record filled by the store owns its strings and its history, released by ticket_clear
  * (each clear accepts a zeroed record and leaves it zeroed); a ticket or a ticket_event
- * passed to the store for an insert is borrowed. Plain data: no behaviour, no I/O.
+ * passed to the store for an insert is borrowed, which is why their strings are const: core
+ * points them at its caller's. Plain data: no behaviour, no I/O.
  */
 #ifndef LB_MODEL_TICKET_H
 #define LB_MODEL_TICKET_H
@@ -13,13 +14,13 @@
 
 struct ticket_event {
     int64_t at;
-    char *by, *type, *text;
+    const char *by, *type, *text;
 };
 
 struct ticket {
     int64_t seq;
-    char *id, *tenant_id, *title, *description, *severity, *status;
-    char *created_by, *created_by_username;
+    const char *id, *tenant_id, *title, *description, *severity, *status;
+    const char *created_by, *created_by_username;
     int64_t created_at;
     struct ticket_event *history;
     size_t history_count;

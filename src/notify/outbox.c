@@ -17,7 +17,7 @@ static void row_init(struct outbox_msg *m, const struct notify_subject *s, char 
     m->id = id;
     m->tenant_id = s->request->tenant_id;
     m->request_id = s->request->id;
-    m->event = (char *)notify_event_name(s->event);
+    m->event = notify_event_name(s->event);
     m->created_at = s->now;
     m->status = OUTBOX_PENDING;
     m->next_attempt_at = s->now;
@@ -35,7 +35,7 @@ static int enqueue_mail(struct store *st, const struct notify_config *cfg,
         return rc;
     row_init(&m, s, id, tenant_visible);
     m.channel = "email";
-    m.recipient = (char *)to;
+    m.recipient = to;
     m.payload = payload;
     rc = store_outbox_insert(st, &m);
     lb_free(payload);
@@ -105,7 +105,7 @@ int notify_stream_append(struct store *st, const struct notify_config *cfg,
 {
     char id[37];
     struct request_event e = {.id = id,
-                              .type = (char *)notify_event_name(s->event),
+                              .type = notify_event_name(s->event),
                               .tenant_id = s->request->tenant_id,
                               .request_id = s->request->id,
                               .tenant_visible = tenant_visible,
