@@ -10,6 +10,7 @@
 #define LB_STORE_STORE_SQLITE_INT_H
 
 #include "store/store.h"
+#include "util/buf.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -112,6 +113,56 @@ int sqs_release(struct sqlite_store *s, struct conn *cn, int rc);
 /* Runs sql (no parameters, no rows wanted) on cn. */
 int sqs_exec(struct conn *cn, const char *sql);
 
+/* store_sqlite_schema.c: the numbered migrations (applied on cn at open; `err`, if given,
+ * says which failed) and the meta table. */
+int sqs_migrate(struct conn *cn, struct buf *err);
+int sqs_meta_get(struct store *base, const char *key, char **value);
+int sqs_meta_set(struct store *base, const char *key, const char *value);
+
+/* store_sqlite_tenants.c */
+int sqs_tenant_insert(struct store *base, const struct tenant *t);
+int sqs_tenant_get(struct store *base, const char *id, struct tenant *out);
+int sqs_tenant_list(struct store *base, const char *only_id, struct tenant **items, size_t *count);
+int sqs_tenant_update_settings(struct store *base, const struct tenant *t);
+int sqs_tenant_update_scopes(struct store *base, const struct tenant *t);
+
+/* store_sqlite_users.c: users and their role assignments. */
+int sqs_user_insert(struct store *base, const struct user *u);
+int sqs_user_get(struct store *base, const char *id, struct user *out);
+int sqs_user_get_by_username(struct store *base, const char *username, struct user *out);
+int sqs_user_set_totp_step(struct store *base, const char *id, int64_t step);
+int sqs_user_list_for_tenant(struct store *base, const char *tenant_id, struct user_list *out);
+int sqs_role_insert(struct store *base, const struct role_assignment *r);
+int sqs_role_get(struct store *base, const char *id, struct role_assignment *out);
+int sqs_role_delete(struct store *base, const char *id);
+int sqs_role_list_for_user(struct store *base, const char *user_id, struct role_list *out);
+int sqs_role_list_for_tenant(struct store *base, const char *tenant_id, struct role_list *out);
+int sqs_role_count(struct store *base, const char *tenant_id, const char *role, const char *scope,
+                   int64_t *count);
+
+/* store_sqlite_tickets.c */
+int sqs_ticket_insert(struct store *base, const struct ticket *t);
+int sqs_ticket_get(struct store *base, const char *id, struct ticket *out);
+int sqs_ticket_list(struct store *base, const char *tenant_id, int64_t before_seq, size_t limit,
+                    struct ticket_list *out);
+int sqs_ticket_event_append(struct store *base, const char *ticket_id,
+                            const struct ticket_event *ev);
+
+/* store_sqlite_requests.c: requests, their decisions and the scheduler's deadlines. */
+int sqs_request_insert(struct store *base, const struct request *r);
+int sqs_request_update(struct store *base, const struct request *r);
+int sqs_request_decision_insert(struct store *base, const char *request_id,
+                                const struct decision *d);
+int sqs_request_get(struct store *base, const char *id, struct request *out);
+int sqs_request_list(struct store *base, const struct request_filter *f, struct request_list *out);
+int sqs_request_each_approved(struct store *base, store_request_fn *fn, void *ctx);
+int sqs_request_next_deadline(struct store *base, int64_t *at);
+int sqs_request_due(struct store *base, int64_t now, size_t limit, char ***ids, size_t *count);
+
+/* store_sqlite_audit.c */
+int sqs_audit_insert(struct store *base, const struct audit_record *rec, int64_t *seq);
+int sqs_audit_query(struct store *base, const struct audit_filter *f, struct audit_list *out);
+
 /* store_sqlite_seal.c: secrets at rest. sqs_seal writes into *out a new sealed copy of plain,
  * bound to column ("users.totp_secret") and the row's id; sqs_unseal replaces the sealed
  * *value (when not NULL) with its plaintext. Both fail with LB_EKEY without a seal. */
@@ -136,7 +187,7 @@ int sqs_event_list(struct store *base, const struct request_event_filter *f,
 int sqs_event_bounds(struct store *base, int64_t *pruned_through, int64_t *last);
 int sqs_event_prune(struct store *base, int64_t before, int64_t keep, int64_t *deleted);
 
-/* store_sqlite_notify.c: the webhook and outbox operations of store_ops. */
+/* store_sqlite_sessions.c: sessions and API tokens. */
 int sqs_session_insert(struct store *base, const struct session *se);
 int sqs_session_get(struct store *base, const char *token_hash, struct session *out);
 int sqs_session_expire(struct store *base, const char *token_hash, int64_t at);
@@ -144,6 +195,7 @@ int sqs_token_get(struct store *base, const char *token_id, struct session *out)
 int sqs_token_list(struct store *base, const char *user_id, struct session_list *out);
 int sqs_token_delete(struct store *base, const char *token_id);
 
+/* store_sqlite_notify.c: the webhook and outbox operations of store_ops. */
 int sqs_webhook_insert(struct store *base, const struct webhook *w);
 int sqs_webhook_get(struct store *base, const char *id, struct webhook *out);
 int sqs_webhook_delete(struct store *base, const char *id);
