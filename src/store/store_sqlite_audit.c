@@ -1,45 +1,13 @@
 /* The SQLite backend's audit log, append-only (store.h, migration 1). */
 #include "store_sqlite_int.h"
-#include "util/mem.h"
 
 #include <string.h>
 
 #include "util/banned.h"
 
-/* ---- audit ---- */
-
-int sqs_audit_insert(struct store *base, const struct audit_record *rec, int64_t *seq)
+static int read_audit(sqlite3_stmt *st, void *item)
 {
-    static const char sql[] =
-        "INSERT INTO audit(time, tenant_id, actor, actor_id, actor_type, client_ip, activity,"
-        " item, request_id, decision, details) VALUES(?,?,?,?,?,?,?,?,?,?,?)";
-    struct sqlite_store *s = sqs_of(base);
-    struct conn *cn = sqs_acquire(s, CONN_WRITE);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
-
-    if (st) {
-        sqlite3_bind_int64(st, 1, rec->time);
-        sqs_bind_text(st, 2, rec->tenant_id);
-        sqs_bind_text(st, 3, rec->actor);
-        sqs_bind_text(st, 4, rec->actor_id);
-        sqs_bind_text(st, 5, rec->actor_type);
-        sqs_bind_text(st, 6, rec->client_ip);
-        sqs_bind_text(st, 7, rec->activity);
-        sqs_bind_text(st, 8, rec->item);
-        sqs_bind_text(st, 9, rec->request_id);
-        sqs_bind_text(st, 10, rec->decision);
-        sqs_bind_text(st, 11, rec->details ? rec->details : "{}");
-        rc = sqs_run(cn, st);
-        if (rc == 0 && seq)
-            *seq = sqlite3_last_insert_rowid(cn->db);
-    }
-    rc = sqs_release(s, cn, rc);
-    return rc;
-}
-
-static int read_audit(sqlite3_stmt *st, struct audit_record *r)
-{
+    struct audit_record *r = item;
     bool oom = false;
 
     memset(r, 0, sizeof(*r));
@@ -62,6 +30,21 @@ static int read_audit(sqlite3_stmt *st, struct audit_record *r)
     return 0;
 }
 
+int sqs_audit_insert(struct store *base, const struct audit_record *rec, int64_t *seq)
+{
+    static const char sql[] =
+        "INSERT INTO audit(time, tenant_id, actor, actor_id, actor_type, client_ip, activity,"
+        " item, request_id, decision, details) VALUES(?,?,?,?,?,?,?,?,?,?,?)";
+
+    return sqs_write(
+        sqs_of(base),
+        SQS_QUERY(sql, SQS_INT(rec->time), SQS_TEXT(rec->tenant_id), SQS_TEXT(rec->actor),
+                  SQS_TEXT(rec->actor_id), SQS_TEXT(rec->actor_type), SQS_TEXT(rec->client_ip),
+                  SQS_TEXT(rec->activity), SQS_TEXT(rec->item), SQS_TEXT(rec->request_id),
+                  SQS_TEXT(rec->decision), SQS_TEXT(rec->details ? rec->details : "{}")),
+        0, seq);
+}
+
 int sqs_audit_query(struct store *base, const struct audit_filter *f, struct audit_list *out)
 {
 #define AUDIT_WHERE                                                                                \
@@ -76,40 +59,16 @@ int sqs_audit_query(struct store *base, const struct audit_filter *f, struct aud
         AUDIT_SELECT AUDIT_WHERE " AND (?8=0 OR seq>?8) ORDER BY seq ASC LIMIT ?9";
     static const char desc[] =
         AUDIT_SELECT AUDIT_WHERE " AND (?8=0 OR seq<?8) ORDER BY seq DESC LIMIT ?9";
-    struct sqlite_store *s = sqs_of(base);
-    struct conn *cn = sqs_acquire(s, CONN_READ);
-    sqlite3_stmt *st = sqs_stmt(cn, f->ascending ? asc : desc);
-    int rc = LB_ESTORE;
+    int rc;
 
     memset(out, 0, sizeof(*out));
-    if (!st)
-        goto out;
-    out->items = lb_calloc(f->limit ? f->limit : 1, sizeof(*out->items));
-    if (!out->items) {
-        sqs_stmt_done(cn, st);
-        rc = LB_ENOMEM;
-        goto out;
-    }
-    sqs_bind_text(st, 1, f->activity);
-    sqs_bind_text(st, 2, f->actor);
-    sqs_bind_text(st, 3, f->item);
-    sqs_bind_text(st, 4, f->tenant_id);
-    if (f->has_from)
-        sqlite3_bind_int64(st, 5, f->from);
-    if (f->has_to)
-        sqlite3_bind_int64(st, 6, f->to);
-    sqlite3_bind_int(st, 7, f->tenant_view);
-    sqlite3_bind_int64(st, 8, f->after_seq);
-    sqlite3_bind_int64(st, 9, (int64_t)f->limit);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && out->count < f->limit) {
-        if ((rc = read_audit(st, &out->items[out->count])) != 0)
-            break;
-        out->count++;
-    }
-    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqs_code(cn, rc));
-    sqs_stmt_done(cn, st);
-out:
-    sqs_release(s, cn, 0);
+    rc = sqs_query_list(sqs_of(base),
+                        SQS_QUERY(f->ascending ? asc : desc, SQS_TEXT(f->activity),
+                                  SQS_TEXT(f->actor), SQS_TEXT(f->item), SQS_TEXT(f->tenant_id),
+                                  f->has_from ? SQS_INT(f->from) : SQS_NULL,
+                                  f->has_to ? SQS_INT(f->to) : SQS_NULL, SQS_INT(f->tenant_view),
+                                  SQS_INT(f->after_seq), SQS_INT(f->limit)),
+                        SQS_LIST(out), read_audit, NULL);
     if (rc)
         audit_list_clear(out);
     return rc;

@@ -125,6 +125,14 @@ int sqs_exec(struct conn *cn, const char *sql)
     return 0;
 }
 
+int sqs_row_str(sqlite3_stmt *st, void *item)
+{
+    bool oom = false;
+
+    *(char **)item = sqs_col_str(st, 0, &oom);
+    return oom ? LB_ENOMEM : 0;
+}
+
 int64_t sqs_col_time(sqlite3_stmt *st, int i)
 {
     return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
@@ -139,29 +147,6 @@ int sqs_get_one(struct conn *cn, sqlite3_stmt *st, void *item, sqs_row_fn *read)
     else
         rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqs_code(cn, rc);
     sqs_stmt_done(cn, st);
-    return rc;
-}
-
-int sqs_query_int(struct sqlite_store *s, const char *sql, const char *text, int64_t *out)
-{
-    struct conn *cn = sqs_acquire(s, CONN_READ);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
-
-    *out = 0;
-    if (st) {
-        if (text)
-            sqs_bind_text(st, 1, text);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            *out = sqs_col_time(st, 0);
-            rc = 0;
-        } else {
-            rc = sqs_code(cn, rc);
-        }
-        sqs_stmt_done(cn, st);
-    }
-    sqs_release(s, cn, 0);
     return rc;
 }
 
@@ -248,4 +233,100 @@ char *sqs_join_lines(char *const *v, size_t count)
         *p = '\0';
     }
     return text;
+}
+
+void sqs_bind(sqlite3_stmt *st, const struct sqs_query *q)
+{
+    for (size_t i = 0; i < q->arg_count; i++) {
+        const struct sqs_arg *a = &q->args[i];
+        int at = (int)i + 1;
+
+        switch (a->type) {
+        case SQS_ARG_NULL:
+            sqlite3_bind_null(st, at);
+            break;
+        case SQS_ARG_TEXT:
+            sqs_bind_text(st, at, a->text);
+            break;
+        case SQS_ARG_INT:
+            sqlite3_bind_int64(st, at, a->num);
+            break;
+        case SQS_ARG_TIME:
+            sqs_bind_time(st, at, a->num);
+            break;
+        }
+    }
+}
+
+int sqs_write(struct sqlite_store *s, const struct sqs_query *q, int none_rc, int64_t *rowid)
+{
+    struct conn *cn = sqs_acquire(s, CONN_WRITE);
+    sqlite3_stmt *st = sqs_stmt(cn, q->sql);
+    int rc = LB_ESTORE;
+
+    if (st) {
+        sqs_bind(st, q);
+        rc = sqs_run(cn, st);
+        if (rc == 0 && none_rc && sqlite3_changes(cn->db) == 0)
+            rc = none_rc;
+        if (rc == 0 && rowid)
+            *rowid = sqlite3_last_insert_rowid(cn->db);
+    }
+    return sqs_release(s, cn, rc);
+}
+
+int sqs_query_one(struct sqlite_store *s, const struct sqs_query *q, void *item, sqs_row_fn *read,
+                  sqs_more_fn *more)
+{
+    struct conn *cn = sqs_acquire(s, CONN_READ);
+    sqlite3_stmt *st = sqs_stmt(cn, q->sql);
+    int rc = LB_ESTORE;
+
+    if (st) {
+        sqs_bind(st, q);
+        rc = sqs_get_one(cn, st, item, read);
+        if (rc == 0 && more)
+            rc = more(cn, item);
+    }
+    sqs_release(s, cn, 0);
+    return rc;
+}
+
+int sqs_query_list(struct sqlite_store *s, const struct sqs_query *q, void *items, size_t *count,
+                   size_t size, sqs_row_fn *read, sqs_more_fn *more)
+{
+    struct conn *cn = sqs_acquire(s, CONN_READ);
+    sqlite3_stmt *st = sqs_stmt(cn, q->sql);
+    int rc = LB_ESTORE;
+
+    if (st) {
+        sqs_bind(st, q);
+        rc = sqs_collect(cn, st, items, count, size, read);
+        for (size_t i = 0; rc == 0 && more && i < *count; i++)
+            rc = more(cn, *(char **)items + i * size);
+    }
+    sqs_release(s, cn, 0);
+    return rc;
+}
+
+int sqs_query_int(struct sqlite_store *s, const struct sqs_query *q, int64_t *out)
+{
+    struct conn *cn = sqs_acquire(s, CONN_READ);
+    sqlite3_stmt *st = sqs_stmt(cn, q->sql);
+    int rc = LB_ESTORE;
+
+    *out = 0;
+    if (st) {
+        sqs_bind(st, q);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            *out = sqs_col_time(st, 0);
+            rc = 0;
+        } else {
+            rc = sqs_code(cn, rc);
+        }
+        sqs_stmt_done(cn, st);
+    }
+    sqs_release(s, cn, 0);
+    return rc;
 }

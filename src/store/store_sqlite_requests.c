@@ -7,8 +7,6 @@
 
 #include "util/banned.h"
 
-/* ---- requests ---- */
-
 #define REQUEST_COLS                                                                               \
     "seq, id, tenant_id, ticket_id, requester_id, requester_username, resource_type,"              \
     " resource_ids, access_level, justification, duration_seconds, status,"                        \
@@ -16,8 +14,9 @@
     " approvals_required, created_at, expires_at, grant_starts_at, grant_ends_at,"                 \
     " grant_ended_at, status_reason, reminder_at"
 
-static int read_request_row(sqlite3_stmt *st, struct request *r)
+static int read_request(sqlite3_stmt *st, void *item)
 {
+    struct request *r = item;
     bool oom = false;
     const char *status;
     int rc;
@@ -55,46 +54,44 @@ static int read_request_row(sqlite3_stmt *st, struct request *r)
     return 0;
 }
 
-static int row_request(sqlite3_stmt *st, void *item)
+static int read_decision(sqlite3_stmt *st, void *item)
 {
-    return read_request_row(st, item);
+    struct decision *d = item;
+    bool oom = false;
+
+    memset(d, 0, sizeof(*d));
+    d->kind = strcmp((const char *)sqlite3_column_text(st, 0), "review") == 0 ? DECISION_REVIEW
+                                                                              : DECISION_CUSTOMER;
+    d->by_id = sqs_col_str(st, 1, &oom);
+    d->by_username = sqs_col_str(st, 2, &oom);
+    d->approve = strcmp((const char *)sqlite3_column_text(st, 3), "approve") == 0;
+    d->at = sqlite3_column_int64(st, 4);
+    d->reason = sqs_col_str(st, 5, &oom);
+    d->client_ip = sqs_col_str(st, 6, &oom);
+    if (oom) {
+        decision_clear(d);
+        return LB_ENOMEM;
+    }
+    return 0;
 }
 
-static int read_decisions(struct conn *cn, struct request *r)
+/* A request's decisions, read on the connection its row came from (cleared on failure). */
+static int read_decisions(struct conn *cn, void *item)
 {
     static const char sql[] = "SELECT kind, by_id, by_username, decision, at, reason, client_ip"
                               " FROM request_decisions WHERE request_id=? ORDER BY seq";
+    struct request *r = item;
     sqlite3_stmt *st = sqs_stmt(cn, sql);
-    size_t cap = 0;
-    bool oom = false;
-    int rc;
+    int rc = LB_ESTORE;
 
-    if (!st)
-        return LB_ESTORE;
-    sqs_bind_text(st, 1, r->id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (lb_array_reserve(&r->decisions, &cap, r->decision_count, sizeof(*r->decisions)) != 0) {
-            oom = true;
-            break;
-        }
-        struct decision *d = &r->decisions[r->decision_count++];
-        memset(d, 0, sizeof(*d));
-        d->kind = strcmp((const char *)sqlite3_column_text(st, 0), "review") == 0
-                      ? DECISION_REVIEW
-                      : DECISION_CUSTOMER;
-        d->by_id = sqs_col_str(st, 1, &oom);
-        d->by_username = sqs_col_str(st, 2, &oom);
-        d->approve = strcmp((const char *)sqlite3_column_text(st, 3), "approve") == 0;
-        d->at = sqlite3_column_int64(st, 4);
-        d->reason = sqs_col_str(st, 5, &oom);
-        d->client_ip = sqs_col_str(st, 6, &oom);
-        if (oom)
-            break;
+    if (st) {
+        sqs_bind_text(st, 1, r->id);
+        rc = sqs_collect(cn, st, &r->decisions, &r->decision_count, sizeof(*r->decisions),
+                         read_decision);
     }
-    sqs_stmt_done(cn, st);
-    if (oom)
-        return LB_ENOMEM;
-    return rc == SQLITE_DONE ? 0 : sqs_code(cn, rc);
+    if (rc)
+        request_clear(r);
+    return rc;
 }
 
 /* The scheduler's next moment for r: its reminder, its pending deadline or its grant's end. */
@@ -118,43 +115,24 @@ int sqs_request_insert(struct store *base, const struct request *r)
         " approvals_required, created_at, expires_at, grant_starts_at, grant_ends_at,"
         " grant_ended_at, status_reason, deadline, reminder_at)"
         " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-    struct sqlite_store *s = sqs_of(base);
     char *ids = sqs_join_lines(r->resource_ids, r->resource_count);
-    struct conn *cn;
-    sqlite3_stmt *st;
-    int rc = LB_ESTORE;
+    int rc;
 
     if (!ids)
         return LB_ENOMEM;
-    cn = sqs_acquire(s, CONN_WRITE);
-    st = sqs_stmt(cn, sql);
-    if (st) {
-        sqs_bind_text(st, 1, r->id);
-        sqs_bind_text(st, 2, r->tenant_id);
-        sqs_bind_text(st, 3, r->ticket_id);
-        sqs_bind_text(st, 4, r->requester_id);
-        sqs_bind_text(st, 5, r->requester_username);
-        sqs_bind_text(st, 6, r->resource_type);
-        sqs_bind_text(st, 7, ids);
-        sqlite3_bind_int(st, 8, (int)r->access_level);
-        sqs_bind_text(st, 9, r->justification);
-        sqlite3_bind_int64(st, 10, r->duration_seconds);
-        sqs_bind_text(st, 11, request_status_name(r->status));
-        sqlite3_bind_int(st, 12, r->customer_approval_required);
-        sqlite3_bind_int(st, 13, r->internal_review_required);
-        sqlite3_bind_int(st, 14, r->customer_visible);
-        sqlite3_bind_int64(st, 15, r->approvals_required);
-        sqlite3_bind_int64(st, 16, r->created_at);
-        sqs_bind_time(st, 17, r->expires_at);
-        sqs_bind_time(st, 18, r->grant_starts_at);
-        sqs_bind_time(st, 19, r->grant_ends_at);
-        sqs_bind_time(st, 20, r->grant_ended_at);
-        sqs_bind_text(st, 21, r->status_reason);
-        sqs_bind_time(st, 22, request_deadline(r));
-        sqs_bind_time(st, 23, r->reminder_at);
-        rc = sqs_run(cn, st);
-    }
-    rc = sqs_release(s, cn, rc);
+    rc = sqs_write(
+        sqs_of(base),
+        SQS_QUERY(sql, SQS_TEXT(r->id), SQS_TEXT(r->tenant_id), SQS_TEXT(r->ticket_id),
+                  SQS_TEXT(r->requester_id), SQS_TEXT(r->requester_username),
+                  SQS_TEXT(r->resource_type), SQS_TEXT(ids), SQS_INT(r->access_level),
+                  SQS_TEXT(r->justification), SQS_INT(r->duration_seconds),
+                  SQS_TEXT(request_status_name(r->status)), SQS_INT(r->customer_approval_required),
+                  SQS_INT(r->internal_review_required), SQS_INT(r->customer_visible),
+                  SQS_INT(r->approvals_required), SQS_INT(r->created_at), SQS_TIME(r->expires_at),
+                  SQS_TIME(r->grant_starts_at), SQS_TIME(r->grant_ends_at),
+                  SQS_TIME(r->grant_ended_at), SQS_TEXT(r->status_reason),
+                  SQS_TIME(request_deadline(r)), SQS_TIME(r->reminder_at)),
+        0, NULL);
     lb_free(ids);
     return rc;
 }
@@ -165,29 +143,15 @@ int sqs_request_update(struct store *base, const struct request *r)
         "UPDATE requests SET status=?, customer_approval_required=?, customer_visible=?,"
         " expires_at=?, grant_starts_at=?, grant_ends_at=?, grant_ended_at=?, status_reason=?,"
         " deadline=?, reminder_at=? WHERE id=?";
-    struct sqlite_store *s = sqs_of(base);
-    struct conn *cn = sqs_acquire(s, CONN_WRITE);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
 
-    if (st) {
-        sqs_bind_text(st, 1, request_status_name(r->status));
-        sqlite3_bind_int(st, 2, r->customer_approval_required);
-        sqlite3_bind_int(st, 3, r->customer_visible);
-        sqs_bind_time(st, 4, r->expires_at);
-        sqs_bind_time(st, 5, r->grant_starts_at);
-        sqs_bind_time(st, 6, r->grant_ends_at);
-        sqs_bind_time(st, 7, r->grant_ended_at);
-        sqs_bind_text(st, 8, r->status_reason);
-        sqs_bind_time(st, 9, request_deadline(r));
-        sqs_bind_time(st, 10, r->reminder_at);
-        sqs_bind_text(st, 11, r->id);
-        rc = sqs_run(cn, st);
-        if (rc == 0 && sqlite3_changes(cn->db) == 0)
-            rc = LB_ENOTFOUND;
-    }
-    rc = sqs_release(s, cn, rc);
-    return rc;
+    return sqs_write(sqs_of(base),
+                     SQS_QUERY(sql, SQS_TEXT(request_status_name(r->status)),
+                               SQS_INT(r->customer_approval_required), SQS_INT(r->customer_visible),
+                               SQS_TIME(r->expires_at), SQS_TIME(r->grant_starts_at),
+                               SQS_TIME(r->grant_ends_at), SQS_TIME(r->grant_ended_at),
+                               SQS_TEXT(r->status_reason), SQS_TIME(request_deadline(r)),
+                               SQS_TIME(r->reminder_at), SQS_TEXT(r->id)),
+                     LB_ENOTFOUND, NULL);
 }
 
 int sqs_request_decision_insert(struct store *base, const char *request_id,
@@ -195,43 +159,22 @@ int sqs_request_decision_insert(struct store *base, const char *request_id,
 {
     static const char sql[] = "INSERT INTO request_decisions(request_id, kind, by_id, by_username,"
                               " decision, at, reason, client_ip) VALUES(?,?,?,?,?,?,?,?)";
-    struct sqlite_store *s = sqs_of(base);
-    struct conn *cn = sqs_acquire(s, CONN_WRITE);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
 
-    if (st) {
-        sqs_bind_text(st, 1, request_id);
-        sqs_bind_text(st, 2, d->kind == DECISION_REVIEW ? "review" : "customer");
-        sqs_bind_text(st, 3, d->by_id);
-        sqs_bind_text(st, 4, d->by_username);
-        sqs_bind_text(st, 5, d->approve ? "approve" : "deny");
-        sqlite3_bind_int64(st, 6, d->at);
-        sqs_bind_text(st, 7, d->reason);
-        sqs_bind_text(st, 8, d->client_ip);
-        rc = sqs_run(cn, st);
-    }
-    rc = sqs_release(s, cn, rc);
-    return rc;
+    return sqs_write(sqs_of(base),
+                     SQS_QUERY(sql, SQS_TEXT(request_id),
+                               SQS_TEXT(d->kind == DECISION_REVIEW ? "review" : "customer"),
+                               SQS_TEXT(d->by_id), SQS_TEXT(d->by_username),
+                               SQS_TEXT(d->approve ? "approve" : "deny"), SQS_INT(d->at),
+                               SQS_TEXT(d->reason), SQS_TEXT(d->client_ip)),
+                     0, NULL);
 }
 
 int sqs_request_get(struct store *base, const char *id, struct request *out)
 {
     static const char sql[] = "SELECT " REQUEST_COLS " FROM requests WHERE id=?";
-    struct sqlite_store *s = sqs_of(base);
-    struct conn *cn = sqs_acquire(s, CONN_READ);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
 
-    if (!st)
-        goto out;
-    sqs_bind_text(st, 1, id);
-    rc = sqs_get_one(cn, st, out, row_request);
-    if (rc == 0 && (rc = read_decisions(cn, out)) != 0)
-        request_clear(out);
-out:
-    sqs_release(s, cn, 0);
-    return rc;
+    return sqs_query_one(sqs_of(base), SQS_QUERY(sql, SQS_TEXT(id)), out, read_request,
+                         read_decisions);
 }
 
 int sqs_request_list(struct store *base, const struct request_filter *f, struct request_list *out)
@@ -244,43 +187,18 @@ int sqs_request_list(struct store *base, const struct request_filter *f, struct 
         " AND (?9 IS NULL OR instr(lower(id || ' ' || requester_username || ' ' || resource_ids"
         " || ' ' || justification), lower(?9))>0)"
         " ORDER BY seq DESC LIMIT ?6";
-    struct sqlite_store *s = sqs_of(base);
-    struct conn *cn = sqs_acquire(s, CONN_READ);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
+    const char *status =
+        f->status >= 0 ? request_status_name((enum request_status)f->status) : NULL;
+    int rc;
 
     memset(out, 0, sizeof(*out));
-    if (!st)
-        goto out;
-    out->items = lb_calloc(f->limit ? f->limit : 1, sizeof(*out->items));
-    if (!out->items) {
-        sqs_stmt_done(cn, st);
-        rc = LB_ENOMEM;
-        goto out;
-    }
-    sqs_bind_text(st, 1, f->tenant_id);
-    sqs_bind_text(st, 2,
-                  f->status >= 0 ? request_status_name((enum request_status)f->status) : NULL);
-    sqs_bind_text(st, 3, f->requester_username);
-    sqlite3_bind_int(st, 4, f->customer_visible_only);
-    sqlite3_bind_int64(st, 5, f->before_seq);
-    sqlite3_bind_int64(st, 6, (int64_t)f->limit);
-    if (f->has_created_from)
-        sqlite3_bind_int64(st, 7, f->created_from);
-    if (f->has_created_to)
-        sqlite3_bind_int64(st, 8, f->created_to);
-    sqs_bind_text(st, 9, f->text);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && out->count < f->limit) {
-        if ((rc = read_request_row(st, &out->items[out->count])) != 0)
-            break;
-        out->count++;
-    }
-    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqs_code(cn, rc));
-    sqs_stmt_done(cn, st);
-    for (size_t i = 0; rc == 0 && i < out->count; i++)
-        rc = read_decisions(cn, &out->items[i]);
-out:
-    sqs_release(s, cn, 0);
+    rc = sqs_query_list(
+        sqs_of(base),
+        SQS_QUERY(sql, SQS_TEXT(f->tenant_id), SQS_TEXT(status), SQS_TEXT(f->requester_username),
+                  SQS_INT(f->customer_visible_only), SQS_INT(f->before_seq), SQS_INT(f->limit),
+                  f->has_created_from ? SQS_INT(f->created_from) : SQS_NULL,
+                  f->has_created_to ? SQS_INT(f->created_to) : SQS_NULL, SQS_TEXT(f->text)),
+        SQS_LIST(out), read_request, read_decisions);
     if (rc)
         request_list_clear(out);
     return rc;
@@ -298,7 +216,7 @@ int sqs_request_each_approved(struct store *base, store_request_fn *fn, void *ct
     if (!st)
         goto out;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((rc = read_request_row(st, &r)) != 0)
+        if ((rc = read_request(st, &r)) != 0)
             break;
         rc = fn(ctx, &r);
         request_clear(&r);
@@ -316,35 +234,18 @@ int sqs_request_next_deadline(struct store *base, int64_t *at)
 {
     static const char sql[] = "SELECT min(deadline) FROM requests WHERE deadline IS NOT NULL";
 
-    return sqs_query_int(sqs_of(base), sql, NULL, at);
+    return sqs_query_int(sqs_of(base), SQS_QUERY_NOARGS(sql), at);
 }
 
 int sqs_request_due(struct store *base, int64_t now, size_t limit, char ***ids, size_t *count)
 {
     static const char sql[] = "SELECT id FROM requests WHERE deadline IS NOT NULL AND deadline<=?"
                               " ORDER BY deadline LIMIT ?";
-    struct sqlite_store *s = sqs_of(base);
-    bool oom = false;
-    struct conn *cn = sqs_acquire(s, CONN_READ);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    char **v = lb_calloc(limit ? limit : 1, sizeof(*v));
+    char **v = NULL;
     size_t n = 0;
-    int rc = LB_ESTORE;
+    int rc = sqs_query_list(sqs_of(base), SQS_QUERY(sql, SQS_INT(now), SQS_INT(limit)), &v, &n,
+                            sizeof(*v), sqs_row_str, NULL);
 
-    if (!st || !v) {
-        rc = st ? LB_ENOMEM : LB_ESTORE;
-        if (st)
-            sqs_stmt_done(cn, st);
-        goto out;
-    }
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_int64(st, 2, (int64_t)limit);
-    while (n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW && !oom)
-        v[n++] = sqs_col_str(st, 0, &oom);
-    rc = oom ? LB_ENOMEM : (rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sqs_code(cn, rc));
-    sqs_stmt_done(cn, st);
-out:
-    sqs_release(s, cn, 0);
     if (rc) {
         strv_free(v, n);
         return rc;

@@ -140,41 +140,13 @@ int sqs_migrate(struct conn *s, struct buf *err)
 int sqs_meta_get(struct store *base, const char *key, char **value)
 {
     static const char sql[] = "SELECT value FROM meta WHERE key=?";
-    struct sqlite_store *s = sqs_of(base);
-    bool oom = false;
-    struct conn *cn = sqs_acquire(s, CONN_READ);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
 
-    if (!st)
-        goto out;
-    sqs_bind_text(st, 1, key);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *value = sqs_col_str(st, 0, &oom);
-        rc = oom ? LB_ENOMEM : 0;
-    } else {
-        rc = rc == SQLITE_DONE ? LB_ENOTFOUND : sqs_code(cn, rc);
-    }
-    sqs_stmt_done(cn, st);
-out:
-    sqs_release(s, cn, 0);
-    return rc;
+    return sqs_query_one(sqs_of(base), SQS_QUERY(sql, SQS_TEXT(key)), value, sqs_row_str, NULL);
 }
 
 int sqs_meta_set(struct store *base, const char *key, const char *value)
 {
     static const char sql[] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)";
-    struct sqlite_store *s = sqs_of(base);
-    struct conn *cn = sqs_acquire(s, CONN_WRITE);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
 
-    if (st) {
-        sqs_bind_text(st, 1, key);
-        sqs_bind_text(st, 2, value);
-        rc = sqs_run(cn, st);
-    }
-    rc = sqs_release(s, cn, rc);
-    return rc;
+    return sqs_write(sqs_of(base), SQS_QUERY(sql, SQS_TEXT(key), SQS_TEXT(value)), 0, NULL);
 }

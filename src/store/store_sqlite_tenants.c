@@ -6,15 +6,21 @@
 
 #include "util/banned.h"
 
-/* ---- tenants ---- */
-
 #define TENANT_COLS                                                                                \
     "id, name, plan, created_at, lockbox_enabled, pending_expiry_seconds, default_grant_seconds,"  \
     " max_grant_seconds, required_approvals, notification_emails, email_links,"                    \
     " reminder_before_seconds, resource_scopes"
 
-static int read_tenant(sqlite3_stmt *st, struct tenant *t)
+/* The parameters of a tenant's settings, in the order of TENANT_COLS; emails are joined. */
+#define SETTINGS_ARGS(ts, emails)                                                                  \
+    SQS_INT((ts)->lockbox_enabled), SQS_INT((ts)->pending_expiry_seconds),                         \
+        SQS_INT((ts)->default_grant_seconds), SQS_INT((ts)->max_grant_seconds),                    \
+        SQS_INT((ts)->required_approvals), SQS_TEXT(emails), SQS_INT((ts)->email_links),           \
+        SQS_INT((ts)->reminder_before_seconds)
+
+static int read_tenant(sqlite3_stmt *st, void *item)
 {
+    struct tenant *t = item;
     bool oom = false;
     int rc;
 
@@ -42,52 +48,21 @@ static int read_tenant(sqlite3_stmt *st, struct tenant *t)
     return 0;
 }
 
-static int row_tenant(sqlite3_stmt *st, void *item)
-{
-    return read_tenant(st, item);
-}
-
-static void bind_settings(sqlite3_stmt *st, int first, const struct tenant_settings *ts,
-                          char *emails)
-{
-    sqlite3_bind_int(st, first, ts->lockbox_enabled);
-    sqlite3_bind_int64(st, first + 1, ts->pending_expiry_seconds);
-    sqlite3_bind_int64(st, first + 2, ts->default_grant_seconds);
-    sqlite3_bind_int64(st, first + 3, ts->max_grant_seconds);
-    sqlite3_bind_int64(st, first + 4, ts->required_approvals);
-    sqs_bind_text(st, first + 5, emails);
-    sqlite3_bind_int(st, first + 6, ts->email_links);
-    sqlite3_bind_int64(st, first + 7, ts->reminder_before_seconds);
-}
-
 int sqs_tenant_insert(struct store *base, const struct tenant *t)
 {
     static const char sql[] =
         "INSERT INTO tenants(" TENANT_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)";
-    struct sqlite_store *s = sqs_of(base);
     char *emails =
         sqs_join_lines(t->settings.notification_emails, t->settings.notification_email_count);
     char *scopes = sqs_join_lines(t->resource_scopes, t->resource_scope_count);
-    struct conn *cn;
-    sqlite3_stmt *st;
     int rc = LB_ENOMEM;
 
-    if (!emails || !scopes)
-        goto out;
-    cn = sqs_acquire(s, CONN_WRITE);
-    st = sqs_stmt(cn, sql);
-    rc = LB_ESTORE;
-    if (st) {
-        sqs_bind_text(st, 1, t->id);
-        sqs_bind_text(st, 2, t->name);
-        sqs_bind_text(st, 3, t->plan);
-        sqlite3_bind_int64(st, 4, t->created_at);
-        bind_settings(st, 5, &t->settings, emails);
-        sqs_bind_text(st, 13, scopes);
-        rc = sqs_run(cn, st);
-    }
-    rc = sqs_release(s, cn, rc);
-out:
+    if (emails && scopes)
+        rc = sqs_write(sqs_of(base),
+                       SQS_QUERY(sql, SQS_TEXT(t->id), SQS_TEXT(t->name), SQS_TEXT(t->plan),
+                                 SQS_INT(t->created_at), SETTINGS_ARGS(&t->settings, emails),
+                                 SQS_TEXT(scopes)),
+                       0, NULL);
     lb_free(emails);
     lb_free(scopes);
     return rc;
@@ -96,24 +71,13 @@ out:
 int sqs_tenant_update_scopes(struct store *base, const struct tenant *t)
 {
     static const char sql[] = "UPDATE tenants SET resource_scopes=? WHERE id=?";
-    struct sqlite_store *s = sqs_of(base);
     char *scopes = sqs_join_lines(t->resource_scopes, t->resource_scope_count);
-    struct conn *cn;
-    sqlite3_stmt *st;
-    int rc = LB_ESTORE;
+    int rc;
 
     if (!scopes)
         return LB_ENOMEM;
-    cn = sqs_acquire(s, CONN_WRITE);
-    st = sqs_stmt(cn, sql);
-    if (st) {
-        sqs_bind_text(st, 1, scopes);
-        sqs_bind_text(st, 2, t->id);
-        rc = sqs_run(cn, st);
-        if (rc == 0 && sqlite3_changes(cn->db) == 0)
-            rc = LB_ENOTFOUND;
-    }
-    rc = sqs_release(s, cn, rc);
+    rc = sqs_write(sqs_of(base), SQS_QUERY(sql, SQS_TEXT(scopes), SQS_TEXT(t->id)), LB_ENOTFOUND,
+                   NULL);
     lb_free(scopes);
     return rc;
 }
@@ -124,25 +88,15 @@ int sqs_tenant_update_settings(struct store *base, const struct tenant *t)
         "UPDATE tenants SET lockbox_enabled=?, pending_expiry_seconds=?, default_grant_seconds=?,"
         " max_grant_seconds=?, required_approvals=?, notification_emails=?, email_links=?,"
         " reminder_before_seconds=? WHERE id=?";
-    struct sqlite_store *s = sqs_of(base);
     char *emails =
         sqs_join_lines(t->settings.notification_emails, t->settings.notification_email_count);
-    struct conn *cn;
-    sqlite3_stmt *st;
-    int rc = LB_ESTORE;
+    int rc;
 
     if (!emails)
         return LB_ENOMEM;
-    cn = sqs_acquire(s, CONN_WRITE);
-    st = sqs_stmt(cn, sql);
-    if (st) {
-        bind_settings(st, 1, &t->settings, emails);
-        sqs_bind_text(st, 9, t->id);
-        rc = sqs_run(cn, st);
-        if (rc == 0 && sqlite3_changes(cn->db) == 0)
-            rc = LB_ENOTFOUND;
-    }
-    rc = sqs_release(s, cn, rc);
+    rc = sqs_write(sqs_of(base),
+                   SQS_QUERY(sql, SETTINGS_ARGS(&t->settings, emails), SQS_TEXT(t->id)),
+                   LB_ENOTFOUND, NULL);
     lb_free(emails);
     return rc;
 }
@@ -150,17 +104,8 @@ int sqs_tenant_update_settings(struct store *base, const struct tenant *t)
 int sqs_tenant_get(struct store *base, const char *id, struct tenant *out)
 {
     static const char sql[] = "SELECT " TENANT_COLS " FROM tenants WHERE id=?";
-    struct sqlite_store *s = sqs_of(base);
-    struct conn *cn = sqs_acquire(s, CONN_READ);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
 
-    if (st) {
-        sqs_bind_text(st, 1, id);
-        rc = sqs_get_one(cn, st, out, row_tenant);
-    }
-    sqs_release(s, cn, 0);
-    return rc;
+    return sqs_query_one(sqs_of(base), SQS_QUERY(sql, SQS_TEXT(id)), out, read_tenant, NULL);
 }
 
 int sqs_tenant_list(struct store *base, const char *only_id, struct tenant **items, size_t *count)
@@ -168,29 +113,11 @@ int sqs_tenant_list(struct store *base, const char *only_id, struct tenant **ite
     static const char sql[] =
         "SELECT " TENANT_COLS
         " FROM tenants WHERE ?1 IS NULL OR id=?1 ORDER BY created_at DESC, id";
-    struct sqlite_store *s = sqs_of(base);
-    struct conn *cn = sqs_acquire(s, CONN_READ);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
     struct tenant *v = NULL;
-    size_t n = 0, cap = 0;
-    int rc = LB_ESTORE;
+    size_t n = 0;
+    int rc = sqs_query_list(sqs_of(base), SQS_QUERY(sql, SQS_TEXT(only_id)), &v, &n, sizeof(*v),
+                            read_tenant, NULL);
 
-    if (!st)
-        goto out;
-    sqs_bind_text(st, 1, only_id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (lb_array_reserve(&v, &cap, n, sizeof(*v)) != 0) {
-            rc = LB_ENOMEM;
-            break;
-        }
-        if ((rc = read_tenant(st, &v[n])) != 0)
-            break;
-        n++;
-    }
-    rc = rc == SQLITE_DONE ? 0 : (rc < 0 ? rc : sqs_code(cn, rc));
-    sqs_stmt_done(cn, st);
-out:
-    sqs_release(s, cn, 0);
     if (rc) {
         for (size_t i = 0; i < n; i++)
             tenant_clear(&v[i]);

@@ -12,8 +12,9 @@
     "id, tenant_id, username, display_name, email, password_hash, totp_secret, totp_last_step,"    \
     " isolated_identity, created_at"
 
-static int read_user(sqlite3_stmt *st, struct user *u)
+static int read_user(sqlite3_stmt *st, void *item)
 {
+    struct user *u = item;
     bool oom = false;
 
     memset(u, 0, sizeof(*u));
@@ -34,67 +35,34 @@ static int read_user(sqlite3_stmt *st, struct user *u)
     return 0;
 }
 
-static int row_user(sqlite3_stmt *st, void *item)
-{
-    return read_user(st, item);
-}
-
 int sqs_user_insert(struct store *base, const struct user *u)
 {
     static const char sql[] = "INSERT INTO users(" USER_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?)";
     struct sqlite_store *s = sqs_of(base);
     char *sealed = NULL;
-    struct conn *cn;
-    sqlite3_stmt *st;
     int rc;
 
     if (u->totp_secret &&
         (rc = sqs_seal(s, "users.totp_secret", u->id, u->totp_secret, &sealed)) != 0)
         return STORE_ERR(rc);
-    cn = sqs_acquire(s, CONN_WRITE);
-    st = sqs_stmt(cn, sql);
-    rc = LB_ESTORE;
-    if (st) {
-        sqs_bind_text(st, 1, u->id);
-        sqs_bind_text(st, 2, u->tenant_id);
-        sqs_bind_text(st, 3, u->username);
-        sqs_bind_text(st, 4, u->display_name);
-        sqs_bind_text(st, 5, u->email);
-        sqs_bind_text(st, 6, u->password_hash);
-        sqs_bind_text(st, 7, sealed);
-        sqlite3_bind_int64(st, 8, u->totp_last_step);
-        sqlite3_bind_int(st, 9, u->isolated_identity);
-        sqlite3_bind_int64(st, 10, u->created_at);
-        rc = sqs_run(cn, st);
-    }
-    rc = sqs_release(s, cn, rc);
+    rc = sqs_write(s,
+                   SQS_QUERY(sql, SQS_TEXT(u->id), SQS_TEXT(u->tenant_id), SQS_TEXT(u->username),
+                             SQS_TEXT(u->display_name), SQS_TEXT(u->email),
+                             SQS_TEXT(u->password_hash), SQS_TEXT(sealed),
+                             SQS_INT(u->totp_last_step), SQS_INT(u->isolated_identity),
+                             SQS_INT(u->created_at)),
+                   0, NULL);
     lb_free(sealed);
     return rc;
 }
 
-/* Opens the sealed TOTP seed of a user just read (clearing the user on failure). */
-static int unseal_user(struct sqlite_store *s, struct user *u)
-{
-    int rc = sqs_unseal(s, "users.totp_secret", u->id, &u->totp_secret);
-
-    if (rc)
-        user_clear(u);
-    return rc;
-}
-
+/* The one user a keyed query selects, its sealed TOTP seed opened (cleared on failure). */
 static int user_get_by(struct sqlite_store *s, const char *sql, const char *key, struct user *out)
 {
-    struct conn *cn = sqs_acquire(s, CONN_READ);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
+    int rc = sqs_query_one(s, SQS_QUERY(sql, SQS_TEXT(key)), out, read_user, NULL);
 
-    if (st) {
-        sqs_bind_text(st, 1, key);
-        rc = sqs_get_one(cn, st, out, row_user);
-    }
-    sqs_release(s, cn, 0);
-    if (rc == 0)
-        rc = unseal_user(s, out);
+    if (rc == 0 && (rc = sqs_unseal(s, "users.totp_secret", out->id, &out->totp_secret)) != 0)
+        user_clear(out);
     return rc;
 }
 
@@ -117,16 +85,10 @@ int sqs_user_list_for_tenant(struct store *base, const char *tenant_id, struct u
     static const char sql[] =
         "SELECT " USER_COLS " FROM users WHERE tenant_id IS ? ORDER BY username";
     struct sqlite_store *s = sqs_of(base);
-    struct conn *cn = sqs_acquire(s, CONN_READ);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
+    int rc;
 
     memset(out, 0, sizeof(*out));
-    if (st) {
-        sqs_bind_text(st, 1, tenant_id);
-        rc = sqs_collect(cn, st, &out->items, &out->count, sizeof(*out->items), row_user);
-    }
-    sqs_release(s, cn, 0);
+    rc = sqs_query_list(s, SQS_QUERY(sql, SQS_TEXT(tenant_id)), SQS_LIST(out), read_user, NULL);
     for (size_t i = 0; rc == 0 && i < out->count; i++)
         rc = sqs_unseal(s, "users.totp_secret", out->items[i].id, &out->items[i].totp_secret);
     if (rc)
@@ -137,22 +99,10 @@ int sqs_user_list_for_tenant(struct store *base, const char *tenant_id, struct u
 int sqs_user_set_totp_step(struct store *base, const char *id, int64_t step)
 {
     static const char sql[] = "UPDATE users SET totp_last_step=? WHERE id=? AND totp_last_step<?";
-    struct sqlite_store *s = sqs_of(base);
-    struct conn *cn = sqs_acquire(s, CONN_WRITE);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
 
-    if (st) {
-        sqlite3_bind_int64(st, 1, step);
-        sqs_bind_text(st, 2, id);
-        sqlite3_bind_int64(st, 3, step);
-        rc = sqs_run(cn, st);
-        /* Nothing changed: the step was already used (a replay, maybe from another thread). */
-        if (rc == 0 && sqlite3_changes(cn->db) == 0)
-            rc = LB_ECONFLICT;
-    }
-    rc = sqs_release(s, cn, rc);
-    return rc;
+    /* Nothing changed: the step was already used (a replay, maybe from another thread). */
+    return sqs_write(sqs_of(base), SQS_QUERY(sql, SQS_INT(step), SQS_TEXT(id), SQS_INT(step)),
+                     LB_ECONFLICT, NULL);
 }
 
 /* ---- role assignments ---- */
@@ -161,8 +111,9 @@ int sqs_user_set_totp_step(struct store *base, const char *id, int64_t step)
     "SELECT r.id, r.tenant_id, r.user_id, u.username, r.role, r.scope, r.created_at"               \
     " FROM role_assignments r JOIN users u ON u.id = r.user_id "
 
-static int read_role(sqlite3_stmt *st, struct role_assignment *r)
+static int read_role(sqlite3_stmt *st, void *item)
 {
+    struct role_assignment *r = item;
     bool oom = false;
 
     memset(r, 0, sizeof(*r));
@@ -180,80 +131,38 @@ static int read_role(sqlite3_stmt *st, struct role_assignment *r)
     return 0;
 }
 
-static int row_role(sqlite3_stmt *st, void *item)
-{
-    return read_role(st, item);
-}
-
 int sqs_role_insert(struct store *base, const struct role_assignment *r)
 {
     static const char sql[] = "INSERT INTO role_assignments(id, tenant_id, user_id, role, scope,"
                               " created_at) VALUES(?,?,?,?,?,?)";
-    struct sqlite_store *s = sqs_of(base);
-    struct conn *cn = sqs_acquire(s, CONN_WRITE);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
 
-    if (st) {
-        sqs_bind_text(st, 1, r->id);
-        sqs_bind_text(st, 2, r->tenant_id);
-        sqs_bind_text(st, 3, r->user_id);
-        sqs_bind_text(st, 4, r->role);
-        sqs_bind_text(st, 5, r->scope);
-        sqlite3_bind_int64(st, 6, r->created_at);
-        rc = sqs_run(cn, st);
-    }
-    rc = sqs_release(s, cn, rc);
-    return rc;
+    return sqs_write(sqs_of(base),
+                     SQS_QUERY(sql, SQS_TEXT(r->id), SQS_TEXT(r->tenant_id), SQS_TEXT(r->user_id),
+                               SQS_TEXT(r->role), SQS_TEXT(r->scope), SQS_INT(r->created_at)),
+                     0, NULL);
 }
 
 int sqs_role_get(struct store *base, const char *id, struct role_assignment *out)
 {
     static const char sql[] = ROLE_SELECT "WHERE r.id=?";
-    struct sqlite_store *s = sqs_of(base);
-    struct conn *cn = sqs_acquire(s, CONN_READ);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
 
-    if (st) {
-        sqs_bind_text(st, 1, id);
-        rc = sqs_get_one(cn, st, out, row_role);
-    }
-    sqs_release(s, cn, 0);
-    return rc;
+    return sqs_query_one(sqs_of(base), SQS_QUERY(sql, SQS_TEXT(id)), out, read_role, NULL);
 }
 
 int sqs_role_delete(struct store *base, const char *id)
 {
     static const char sql[] = "DELETE FROM role_assignments WHERE id=?";
-    struct sqlite_store *s = sqs_of(base);
-    struct conn *cn = sqs_acquire(s, CONN_WRITE);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
 
-    if (st) {
-        sqs_bind_text(st, 1, id);
-        rc = sqs_run(cn, st);
-        if (rc == 0 && sqlite3_changes(cn->db) == 0)
-            rc = LB_ENOTFOUND;
-    }
-    rc = sqs_release(s, cn, rc);
-    return rc;
+    return sqs_write(sqs_of(base), SQS_QUERY(sql, SQS_TEXT(id)), LB_ENOTFOUND, NULL);
 }
 
 static int role_list_by(struct sqlite_store *s, const char *sql, const char *key,
                         struct role_list *out)
 {
-    struct conn *cn = sqs_acquire(s, CONN_READ);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
+    int rc;
 
     memset(out, 0, sizeof(*out));
-    if (st) {
-        sqs_bind_text(st, 1, key);
-        rc = sqs_collect(cn, st, &out->items, &out->count, sizeof(*out->items), row_role);
-    }
-    sqs_release(s, cn, 0);
+    rc = sqs_query_list(s, SQS_QUERY(sql, SQS_TEXT(key)), SQS_LIST(out), read_role, NULL);
     if (rc)
         role_list_clear(out);
     return rc;
@@ -278,24 +187,7 @@ int sqs_role_count(struct store *base, const char *tenant_id, const char *role, 
 {
     static const char sql[] =
         "SELECT count(*) FROM role_assignments WHERE tenant_id=? AND role=? AND scope=?";
-    struct sqlite_store *s = sqs_of(base);
-    struct conn *cn = sqs_acquire(s, CONN_READ);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
 
-    if (st) {
-        sqs_bind_text(st, 1, tenant_id);
-        sqs_bind_text(st, 2, role);
-        sqs_bind_text(st, 3, scope);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            *count = sqlite3_column_int64(st, 0);
-            rc = 0;
-        } else {
-            rc = sqs_code(cn, rc);
-        }
-        sqs_stmt_done(cn, st);
-    }
-    sqs_release(s, cn, 0);
-    return rc;
+    return sqs_query_int(
+        sqs_of(base), SQS_QUERY(sql, SQS_TEXT(tenant_id), SQS_TEXT(role), SQS_TEXT(scope)), count);
 }
