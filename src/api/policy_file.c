@@ -1,6 +1,7 @@
 #include "api/policy_file.h"
 
 #include "util/mem.h"
+#include "util/strv.h"
 
 #include <jansson.h>
 #include <string.h>

@@ -50,26 +50,25 @@ out:
 
 int audit_append(struct store *st, const struct audit_entry *e, int64_t *seq)
 {
+    char *details = details_text(e); /* jansson's: freed with free() */
     struct audit_record rec = {
         .time = e->time,
-        .tenant_id = (char *)e->tenant_id,
-        .actor = (char *)e->actor,
-        .actor_id = (char *)e->actor_id,
-        .actor_type = (char *)e->actor_type,
-        .client_ip = (char *)e->client_ip,
-        .activity = (char *)e->activity,
-        .item = (char *)e->item,
-        .request_id = (char *)e->request_id,
-        .decision = (char *)e->decision,
+        .tenant_id = e->tenant_id,
+        .actor = e->actor,
+        .actor_id = e->actor_id,
+        .actor_type = e->actor_type,
+        .client_ip = e->client_ip,
+        .activity = e->activity,
+        .item = e->item,
+        .request_id = e->request_id,
+        .decision = e->decision,
+        .details = details,
     };
     int rc;
 
-    rec.details = details_text(e);
-    if (!rec.details)
+    if (!details)
         return LB_ENOMEM;
-    rc = st->ops->audit_insert(st, &rec);
-    if (rc == 0 && seq)
-        *seq = rec.seq;
-    free(rec.details);
+    rc = store_audit_insert(st, &rec, seq);
+    free(details);
     return rc;
 }

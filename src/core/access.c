@@ -76,7 +76,7 @@ int core_activity_record(struct core *c, const struct principal *actor, const ch
         return rc;
     /* existence first, as the caller may see the request (an enforcer reports on every one),
      * so that neither a 403 nor a 409 tells a caller who cannot see it that it exists */
-    rc = enforcer ? c->store->ops->request_get(c->store, request_id, &r)
+    rc = enforcer ? store_request_get(c->store, request_id, &r)
                   : core_request_load_visible(c, actor, request_id, &r);
     if (rc == LB_ENOTFOUND)
         rc = core_fail(err, rc, "no such request");
@@ -108,7 +108,7 @@ int core_activity_record(struct core *c, const struct principal *actor, const ch
     rc = core_tx_end(c, rc);
     if (!rc) {
         struct audit_filter f = {.item = request_id, .after_seq = seq + 1, .limit = 1};
-        rc = c->store->ops->audit_query(c->store, &f, &list);
+        rc = store_audit_query(c->store, &f, &list);
         if (!rc && list.count == 1) {
             *out = list.items[0];
             memset(&list.items[0], 0, sizeof(list.items[0]));
@@ -128,7 +128,7 @@ int core_audit_query(struct core *c, const struct principal *actor, struct audit
     if (principal_is_provider(actor)) {
         if (!principal_has_provider_role(actor, PROV_PLATFORM_ADMIN | PROV_AUDITOR))
             return LB_EFORBIDDEN;
-        return c->store->ops->audit_query(c->store, f, out);
+        return store_audit_query(c->store, f, out);
     }
     if (!principal_has_tenant_role(actor, actor->tenant_id, "tenant_admin", NULL) &&
         !principal_has_tenant_role(actor, actor->tenant_id, "auditor", NULL) &&
@@ -138,5 +138,5 @@ int core_audit_query(struct core *c, const struct principal *actor, struct audit
         return 0; /* another tenant's records: none visible */
     f->tenant_id = actor->tenant_id;
     f->tenant_view = true;
-    return c->store->ops->audit_query(c->store, f, out);
+    return store_audit_query(c->store, f, out);
 }

@@ -11,7 +11,7 @@
 #ifndef LB_CORE_AUTHZ_H
 #define LB_CORE_AUTHZ_H
 
-#include "store/store.h"
+#include "model/role.h"
 
 #include <stdbool.h>
 #include <stddef.h>

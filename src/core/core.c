@@ -23,14 +23,14 @@ int core_fail(struct buf *err, int code, const char *fmt, ...)
 
 int core_tx_begin(struct core *c)
 {
-    return c->store->ops->begin(c->store);
+    return store_begin(c->store);
 }
 
 int core_tx_end(struct core *c, int rc)
 {
     if (rc == 0)
-        return c->store->ops->commit(c->store);
-    c->store->ops->rollback(c->store);
+        return store_commit(c->store);
+    store_rollback(c->store);
     return rc;
 }
 
@@ -77,7 +77,7 @@ int core_tenant_load_visible(struct core *c, const struct principal *actor, cons
         return LB_ENOTFOUND;
     if (principal_is_provider(actor) && !core_is_provider_staff(actor))
         return LB_EFORBIDDEN;
-    return c->store->ops->tenant_get(c->store, tenant_id, out);
+    return store_tenant_get(c->store, tenant_id, out);
 }
 
 #define THROTTLE_TABLE_MAX 100000
@@ -108,7 +108,7 @@ static int owners_load(struct core *c)
 {
     struct tenant *all = NULL;
     size_t n = 0;
-    int rc = c->store->ops->tenant_list(c->store, NULL, &all, &n);
+    int rc = store_tenant_list(c->store, NULL, &all, &n);
 
     for (size_t i = 0; i < n; i++) {
         if (!rc)
@@ -125,12 +125,12 @@ static int page_key_load(struct core *c)
     char *hex = NULL;
     char fresh[2 * sizeof(c->page_key) + 1];
     size_t len = 0;
-    int rc = c->store->ops->meta_get(c->store, "page_token_key", &hex);
+    int rc = store_meta_get(c->store, "page_token_key", &hex);
 
     if (rc == LB_ENOTFOUND) {
         randombytes_buf(c->page_key, sizeof(c->page_key));
         sodium_bin2hex(fresh, sizeof(fresh), c->page_key, sizeof(c->page_key));
-        rc = c->store->ops->meta_set(c->store, "page_token_key", fresh);
+        rc = store_meta_set(c->store, "page_token_key", fresh);
         sodium_memzero(fresh, sizeof(fresh));
         return rc;
     }
@@ -182,7 +182,7 @@ int core_new(struct store *st, struct clock clock, struct policy *policy,
         goto fail;
     if ((rc = page_key_load(c)) != 0 || (rc = owners_load(c)) != 0 || (rc = throttle_load(c)) != 0)
         goto fail;
-    if ((rc = st->ops->request_each_approved(st, load_grant, c->grants)) != 0)
+    if ((rc = store_request_each_approved(st, load_grant, c->grants)) != 0)
         goto fail;
     *out = c;
     return 0;
@@ -249,13 +249,13 @@ size_t core_grant_count(struct core *c)
 
 void core_outbox_count(struct core *c, struct outbox_counts *out)
 {
-    if (c->store->ops->outbox_count(c->store, out) != 0)
+    if (store_outbox_count(c->store, out) != 0)
         memset(out, 0, sizeof(*out));
 }
 
 void core_store_stats(struct core *c, struct store_stats *out)
 {
-    c->store->ops->stats(c->store, out);
+    store_stats_get(c->store, out);
 }
 
 int core_bootstrap(struct core *c, core_token_sink_fn *sink, void *ctx, bool *created)
@@ -266,7 +266,7 @@ int core_bootstrap(struct core *c, core_token_sink_fn *sink, void *ctx, bool *cr
     int rc;
 
     *created = false;
-    rc = c->store->ops->user_get_by_username(c->store, "admin", &existing);
+    rc = store_user_get_by_username(c->store, "admin", &existing);
     user_clear(&existing);
     if (rc != LB_ENOTFOUND)
         return rc;
@@ -292,11 +292,11 @@ int core_bootstrap(struct core *c, core_token_sink_fn *sink, void *ctx, bool *cr
     e.field_count = 3;
     if ((rc = core_tx_begin(c)) != 0)
         goto out;
-    rc = c->store->ops->user_insert(c->store, &u);
+    rc = store_user_insert(c->store, &u);
     if (!rc)
-        rc = c->store->ops->role_insert(c->store, &r);
+        rc = store_role_insert(c->store, &r);
     if (!rc)
-        rc = c->store->ops->session_insert(c->store, &s);
+        rc = store_session_insert(c->store, &s);
     if (!rc)
         rc = audit_append(c->store, &e, NULL);
     if (!rc && (rc = sink(ctx, token)) > 0)

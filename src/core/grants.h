@@ -11,7 +11,7 @@
 #define LB_CORE_GRANTS_H
 
 #include "core/ids.h"
-#include "store/store.h"
+#include "model/request.h"
 #include "util/err.h"
 
 #include <stdbool.h>

@@ -92,8 +92,8 @@ static int add_customer_approvers(struct core *c, struct notice *n, const struct
     struct store *st = c->store;
     int rc;
 
-    if ((rc = st->ops->user_list_for_tenant(st, r->tenant_id, &n->tenant_users)) != 0 ||
-        (rc = st->ops->role_list_for_tenant(st, r->tenant_id, &n->tenant_roles)) != 0)
+    if ((rc = store_user_list_for_tenant(st, r->tenant_id, &n->tenant_users)) != 0 ||
+        (rc = store_role_list_for_tenant(st, r->tenant_id, &n->tenant_roles)) != 0)
         return rc;
     struct role_assignment *own = lb_calloc(n->tenant_roles.count, sizeof(*own));
     if (n->tenant_roles.count && !own)
@@ -120,8 +120,8 @@ static int add_internal_approvers(struct core *c, struct notice *n, const struct
     struct store *st = c->store;
     int rc;
 
-    if ((rc = st->ops->user_list_for_tenant(st, NULL, &n->provider_users)) != 0 ||
-        (rc = st->ops->role_list_for_tenant(st, NULL, &n->provider_roles)) != 0)
+    if ((rc = store_user_list_for_tenant(st, NULL, &n->provider_users)) != 0 ||
+        (rc = store_role_list_for_tenant(st, NULL, &n->provider_roles)) != 0)
         return rc;
     for (size_t i = 0; rc == 0 && i < n->provider_roles.count; i++) {
         const struct role_assignment *ra = &n->provider_roles.items[i];
@@ -141,7 +141,7 @@ static int add_reviewer(struct core *c, struct notice *n, const struct request *
     for (size_t i = 0; i < r->decision_count; i++) {
         if (r->decisions[i].kind != DECISION_REVIEW)
             continue;
-        int rc = c->store->ops->user_get(c->store, r->decisions[i].by_id, &n->reviewer);
+        int rc = store_user_get(c->store, r->decisions[i].by_id, &n->reviewer);
         if (rc == LB_ENOTFOUND)
             return 0;
         return rc ? rc : add_address(&n->provider_to, &n->tenant_to, n->reviewer.email);
@@ -151,7 +151,7 @@ static int add_reviewer(struct core *c, struct notice *n, const struct request *
 
 static int add_requester(struct core *c, struct notice *n, const struct request *r)
 {
-    int rc = c->store->ops->user_get(c->store, r->requester_id, &n->requester);
+    int rc = store_user_get(c->store, r->requester_id, &n->requester);
 
     return rc ? rc : add_address(&n->provider_to, &n->tenant_to, n->requester.email);
 }
@@ -244,13 +244,13 @@ int core_notify(struct core *c, const struct request *r, enum request_status bef
 
     if (ev < 0)
         return 0;
-    if ((rc = st->ops->tenant_get(st, r->tenant_id, &n.tenant)) != 0)
+    if ((rc = store_tenant_get(st, r->tenant_id, &n.tenant)) != 0)
         goto out;
-    n.has_ticket = st->ops->ticket_get(st, r->ticket_id, &n.ticket) == 0;
+    n.has_ticket = store_ticket_get(st, r->ticket_id, &n.ticket) == 0;
     if ((rc = collect(c, &n, r, (enum notify_event)ev, before)) != 0 ||
         (r->customer_visible &&
-         (rc = st->ops->webhook_list(st, r->tenant_id, false, &n.tenant_hooks)) != 0) ||
-        (rc = st->ops->webhook_list(st, NULL, false, &n.provider_hooks)) != 0)
+         (rc = store_webhook_list(st, r->tenant_id, false, &n.tenant_hooks)) != 0) ||
+        (rc = store_webhook_list(st, NULL, false, &n.provider_hooks)) != 0)
         goto out;
     struct notify_subject s = {.event = (enum notify_event)ev,
                                .request = r,

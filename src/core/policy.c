@@ -1,6 +1,7 @@
 #include "policy.h"
 
 #include "util/mem.h"
+#include "util/strv.h"
 
 #include <string.h>
 

@@ -13,7 +13,7 @@
 #ifndef LB_CORE_POLICY_H
 #define LB_CORE_POLICY_H
 
-#include "store/store.h"
+#include "model/request.h"
 #include "util/err.h"
 
 #include <stdbool.h>

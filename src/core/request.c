@@ -6,6 +6,7 @@
 #include "core/ids.h"
 #include "core_int.h"
 #include "util/mem.h"
+#include "util/strv.h"
 
 #include <string.h>
 
@@ -28,7 +29,7 @@ int core_request_load_visible(struct core *c, const struct principal *actor, con
         return LB_ENOTFOUND;
     if (principal_is_provider(actor) && !core_is_provider_staff(actor))
         return LB_EFORBIDDEN;
-    rc = c->store->ops->request_get(c->store, id, r);
+    rc = store_request_get(c->store, id, r);
     if (rc == 0 && !can_read(actor, r)) {
         request_clear(r);
         rc = LB_ENOTFOUND;
@@ -98,7 +99,7 @@ static int after_commit(struct core *c, const struct request *r, enum request_st
 
 static int reload(struct core *c, const char *id, struct request *out)
 {
-    return c->store->ops->request_get(c->store, id, out);
+    return store_request_get(c->store, id, out);
 }
 
 /* ---- create ---- */
@@ -115,11 +116,9 @@ static int check_create(struct core *c, const struct request_create *in, struct 
     struct ticket tk = {0};
     int rc;
 
-    if (!id_is_valid(in->tenant_id) ||
-        c->store->ops->tenant_get(c->store, in->tenant_id, &cx->tenant) != 0)
+    if (!id_is_valid(in->tenant_id) || store_tenant_get(c->store, in->tenant_id, &cx->tenant) != 0)
         return core_fail(err, LB_EINVAL, "tenant_id: no such tenant");
-    rc = id_is_valid(in->ticket_id) ? c->store->ops->ticket_get(c->store, in->ticket_id, &tk)
-                                    : LB_ENOTFOUND;
+    rc = id_is_valid(in->ticket_id) ? store_ticket_get(c->store, in->ticket_id, &tk) : LB_ENOTFOUND;
     if (rc == 0 && strcmp(tk.tenant_id, in->tenant_id) != 0)
         rc = LB_ENOTFOUND;
     ticket_clear(&tk);
@@ -218,7 +217,7 @@ static int write_create(struct core *c, const struct principal *actor, struct re
 
     e.fields = f;
     e.field_count = sizeof(f) / sizeof(f[0]);
-    if ((rc = c->store->ops->request_insert(c->store, r)) != 0)
+    if ((rc = store_request_insert(c->store, r)) != 0)
         return rc;
     if ((rc = audit_append(c->store, &e, NULL)) != 0)
         return rc;
@@ -288,7 +287,7 @@ int core_request_list(struct core *c, const struct principal *actor, struct requ
     if (principal_is_provider(actor)) {
         if (!core_is_provider_staff(actor))
             return LB_EFORBIDDEN;
-        return c->store->ops->request_list(c->store, f, out);
+        return store_request_list(c->store, f, out);
     }
     if (f->tenant_id && strcmp(f->tenant_id, actor->tenant_id) != 0)
         return 0; /* another tenant's requests: none visible */
@@ -296,7 +295,7 @@ int core_request_list(struct core *c, const struct principal *actor, struct requ
     f->customer_visible_only = true;
     if (f->status == REQ_PENDING_INTERNAL || f->status == REQ_REJECTED)
         return 0;
-    return c->store->ops->request_list(c->store, f, out);
+    return store_request_list(c->store, f, out);
 }
 
 /* ---- transitions ---- */
@@ -355,10 +354,10 @@ static int insert_decision(struct core *c, const struct principal *actor, const 
                          .by_username = actor->username,
                          .approve = a->approve,
                          .at = clock_now(&c->clock),
-                         .reason = (char *)a->reason,
-                         .client_ip = (char *)actor->client_ip};
+                         .reason = a->reason,
+                         .client_ip = actor->client_ip};
 
-    return c->store->ops->request_decision_insert(c->store, r->id, &d);
+    return store_request_decision_insert(c->store, r->id, &d);
 }
 
 /* The reason a request ended (a denial's, a cancellation's, a revocation's), told in its mail. */
@@ -390,11 +389,11 @@ static int do_review(struct core *c, const struct principal *actor, struct reque
         r->status = REQ_DENIED;
         r->expires_at = 0;
         if ((rc = status_reason_set(r, a->reason)) != 0 ||
-            (rc = c->store->ops->request_update(c->store, r)) != 0)
+            (rc = store_request_update(c->store, r)) != 0)
             return rc;
         return audit_request(c, actor, "request.review", r, "deny", a->reason);
     }
-    if ((rc = c->store->ops->tenant_get(c->store, r->tenant_id, &t)) != 0)
+    if ((rc = store_tenant_get(c->store, r->tenant_id, &t)) != 0)
         return rc;
     r->customer_visible = true;
     r->customer_approval_required = t.settings.lockbox_enabled;
@@ -406,7 +405,7 @@ static int do_review(struct core *c, const struct principal *actor, struct reque
         grant_start(r, clock_now(&c->clock));
     }
     tenant_clear(&t);
-    if ((rc = c->store->ops->request_update(c->store, r)) != 0)
+    if ((rc = store_request_update(c->store, r)) != 0)
         return rc;
     rc = audit_request(c, actor, "request.review", r, "approve", a->reason);
     if (!rc && r->status == REQ_APPROVED)
@@ -427,7 +426,7 @@ static int can_approve_now(struct core *c, const struct principal *actor, const 
     *ok = false;
     if (principal_is_provider(actor))
         return 0;
-    if ((rc = c->store->ops->role_list_for_user(c->store, actor->user_id, &roles)) != 0)
+    if ((rc = store_role_list_for_user(c->store, actor->user_id, &roles)) != 0)
         return rc;
     now.tenant_roles = roles;
     *ok = principal_can_approve(&now, r->tenant_id, r->resource_ids, r->resource_count);
@@ -454,8 +453,7 @@ int core_request_notifications(struct core *c, const struct principal *actor, co
         rc = LB_EFORBIDDEN;
     /* a tenant sees what was sent to its own people and endpoints, never the provider's */
     if (!rc)
-        rc = c->store->ops->outbox_list_for_request(c->store, r.id, !principal_is_provider(actor),
-                                                    out);
+        rc = store_outbox_list_for_request(c->store, r.id, !principal_is_provider(actor), out);
     request_clear(&r);
     return rc;
 }
@@ -508,7 +506,7 @@ static int do_decide(struct core *c, const struct principal *actor, struct reque
     } else if ((int64_t)approvals + 1 >= r->approvals_required) {
         grant_start(r, clock_now(&c->clock));
     }
-    if ((rc = c->store->ops->request_update(c->store, r)) != 0)
+    if ((rc = store_request_update(c->store, r)) != 0)
         return rc;
     e = request_entry(c, actor, a->approve ? "request.approve" : "request.deny", r);
     const struct audit_field f[] = {AF_STR("status", request_status_name(r->status)),
@@ -534,7 +532,7 @@ static int do_cancel(struct core *c, const struct principal *actor, struct reque
     r->expires_at = 0;
     int rc = status_reason_set(r, reason);
     if (!rc)
-        rc = c->store->ops->request_update(c->store, r);
+        rc = store_request_update(c->store, r);
     return rc ? rc : audit_request(c, actor, "request.cancel", r, NULL, reason);
 }
 
@@ -556,8 +554,7 @@ static int do_revoke(struct core *c, const struct principal *actor, struct reque
         return state_conflict(err, r, "revoke");
     r->status = REQ_REVOKED;
     r->grant_ended_at = clock_now(&c->clock);
-    if ((rc = status_reason_set(r, reason)) != 0 ||
-        (rc = c->store->ops->request_update(c->store, r)) != 0)
+    if ((rc = status_reason_set(r, reason)) != 0 || (rc = store_request_update(c->store, r)) != 0)
         return rc;
     return audit_request(c, actor, "request.revoke", r, NULL, reason);
 }
@@ -603,7 +600,7 @@ static int run_one(struct core *c, const char *id, int64_t now)
 
     if ((rc = core_tx_begin(c)) != 0)
         return rc;
-    rc = c->store->ops->request_get(c->store, id, &r);
+    rc = store_request_get(c->store, id, &r);
     before = r.status;
     if (!rc && (r.status == REQ_PENDING || r.status == REQ_PENDING_INTERNAL) && r.expires_at &&
         r.expires_at <= now) {
@@ -618,7 +615,7 @@ static int run_one(struct core *c, const char *id, int64_t now)
         reminder = true;
     }
     if (!rc && (activity || reminder))
-        rc = c->store->ops->request_update(c->store, &r);
+        rc = store_request_update(c->store, &r);
     if (!rc && activity)
         rc = audit_request(c, NULL, activity, &r, NULL, NULL);
     if (!rc && (activity || reminder))
@@ -638,7 +635,7 @@ int core_run_due(struct core *c, int64_t *next)
     int rc;
 
     do {
-        if ((rc = c->store->ops->request_due(c->store, now, 64, &ids, &count)) != 0)
+        if ((rc = store_request_due(c->store, now, 64, &ids, &count)) != 0)
             return rc;
         for (size_t i = 0; i < count && rc == 0; i++)
             rc = run_one(c, ids[i], now);
@@ -646,5 +643,5 @@ int core_run_due(struct core *c, int64_t *next)
         if (rc)
             return rc;
     } while (count == 64);
-    return c->store->ops->request_next_deadline(c->store, next);
+    return store_request_next_deadline(c->store, next);
 }

@@ -144,7 +144,7 @@ static int principal_from_user(struct core *c, const struct user *u, bool mfa, s
     int rc;
 
     memset(p, 0, sizeof(*p));
-    rc = c->store->ops->role_list_for_user(c->store, u->id, &roles);
+    rc = store_role_list_for_user(c->store, u->id, &roles);
     if (rc)
         return rc;
     p->user_id = lb_strdup(u->id);
@@ -173,7 +173,7 @@ static int load_tenant_roles(struct core *c, struct principal *p)
     if (!p->tenant_id)
         return 0;
     role_list_clear(&p->tenant_roles);
-    return c->store->ops->role_list_for_user(c->store, p->user_id, &p->tenant_roles);
+    return store_role_list_for_user(c->store, p->user_id, &p->tenant_roles);
 }
 
 /* An ended entry (a tombstone) stays for a session that was not cached, so a lookup that raced
@@ -213,7 +213,7 @@ int core_logout(struct core *c, const struct principal *actor, const char *token
     token_hash(token, hash);
     if ((rc = core_tx_begin(c)) != 0)
         return rc;
-    rc = c->store->ops->session_expire(c->store, hash, now);
+    rc = store_session_expire(c->store, hash, now);
     if (rc == LB_ENOTFOUND)
         rc = LB_EUNAUTH;
     if (rc == 0) {
@@ -268,12 +268,12 @@ int core_authenticate(struct core *c, const char *token, struct principal *out)
             principal_clear(out);
         return rc;
     }
-    rc = c->store->ops->session_get(c->store, hash, &s);
+    rc = store_session_get(c->store, hash, &s);
     if (rc == LB_ENOTFOUND || (rc == 0 && s.expires_at <= now)) {
         rc = LB_EUNAUTH;
         goto out;
     }
-    if (rc || (rc = c->store->ops->user_get(c->store, s.user_id, &u)) != 0)
+    if (rc || (rc = store_user_get(c->store, s.user_id, &u)) != 0)
         goto out;
     if ((rc = principal_from_user(c, &u, s.mfa, out)) != 0)
         goto out;
@@ -418,7 +418,7 @@ int core_login(struct core *c, const char *username, const char *password, const
     /* a login that must wait costs no hashing and no I/O, and says nothing of the password */
     if ((wait = throttle_table_wait(c->throttle, l, username, address, now)) > 0)
         return throttled(wait, retry_after, err);
-    rc = c->store->ops->user_get_by_username(c->store, username, &u);
+    rc = store_user_get_by_username(c->store, username, &u);
     if (rc && rc != LB_ENOTFOUND)
         return rc;
     bool known = rc == 0 && u.password_hash;
@@ -457,9 +457,9 @@ int core_login(struct core *c, const char *username, const char *password, const
         rc = store_login_throttle_delete(c->store, THROTTLE_USERNAME, username);
     /* the step update refuses a code already used, even by a concurrent login */
     if (rc == 0 && mfa)
-        rc = c->store->ops->user_set_totp_step(c->store, u.id, step);
+        rc = store_user_set_totp_step(c->store, u.id, step);
     if (!rc)
-        rc = c->store->ops->session_insert(c->store, &s);
+        rc = store_session_insert(c->store, &s);
     if (!rc)
         rc = audit_append(c->store, &e, NULL);
     rc = core_tx_end(c, rc);

@@ -2,6 +2,7 @@
 #include "core/ids.h"
 #include "core_int.h"
 #include "util/mem.h"
+#include "util/strv.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -66,19 +67,19 @@ static int user_insert(struct core *c, const struct principal *actor, const char
     if (!u->id || (tenant_id && !u->tenant_id) || !u->username || !u->display_name ||
         (in->email && !u->email) || !u->password_hash || (in->totp && !u->totp_secret))
         return LB_ENOMEM;
-    rc = c->store->ops->user_insert(c->store, u);
+    rc = store_user_insert(c->store, u);
     if (rc == LB_EEXISTS)
         return core_fail(err, LB_EEXISTS, "username '%s' is taken", in->username);
     for (size_t i = 0; rc == 0 && i < role_count; i++) {
         char rid[ID_LEN];
         id_new(rid);
         struct role_assignment r = {.id = rid,
-                                    .tenant_id = (char *)tenant_id,
+                                    .tenant_id = tenant_id,
                                     .user_id = id,
                                     .role = roles[i],
                                     .scope = "/",
                                     .created_at = now};
-        rc = c->store->ops->role_insert(c->store, &r);
+        rc = store_role_insert(c->store, &r);
         if (rc == LB_EEXISTS)
             rc = core_fail(err, LB_EINVAL, "roles: '%s' is given twice", roles[i]);
     }
@@ -114,7 +115,7 @@ int core_user_create(struct core *c, const struct principal *actor, const char *
                              rc == LB_EFORBIDDEN
                                  ? "only the tenant's tenant_admin creates its users"
                                  : "no such tenant");
-        if ((rc = c->store->ops->tenant_get(c->store, tenant_id, &t)) != 0)
+        if ((rc = store_tenant_get(c->store, tenant_id, &t)) != 0)
             return rc;
         tenant_clear(&t);
     }
@@ -130,9 +131,9 @@ int core_user_create(struct core *c, const struct principal *actor, const char *
 
 int core_user_get(struct core *c, const char *id, struct user *out, struct role_list *roles)
 {
-    int rc = c->store->ops->user_get(c->store, id, out);
+    int rc = store_user_get(c->store, id, out);
 
-    if (rc == 0 && roles && (rc = c->store->ops->role_list_for_user(c->store, id, roles)) != 0)
+    if (rc == 0 && roles && (rc = store_role_list_for_user(c->store, id, roles)) != 0)
         user_clear(out);
     return rc;
 }
@@ -170,10 +171,10 @@ int core_user_list(struct core *c, const struct principal *actor, const char *te
     } else if ((rc = require_tenant_admin(actor, tenant_id)) != 0) {
         return rc;
     }
-    if ((rc = c->store->ops->user_list_for_tenant(c->store, tenant_id, users)) != 0)
+    if ((rc = store_user_list_for_tenant(c->store, tenant_id, users)) != 0)
         return rc;
     if ((rc = users_fill_locks(c, users)) != 0 ||
-        (rc = c->store->ops->role_list_for_tenant(c->store, tenant_id, roles)) != 0)
+        (rc = store_role_list_for_tenant(c->store, tenant_id, roles)) != 0)
         user_list_clear(users);
     return rc;
 }
@@ -206,7 +207,7 @@ static int scopes_check(struct core *c, const char *tenant_id, char *const *scop
                 return core_fail(err, LB_EINVAL, "resource_scopes: '%s' and '%s' overlap",
                                  scopes[j], scopes[i]);
     }
-    if ((rc = c->store->ops->tenant_list(c->store, NULL, &all, &n)) != 0)
+    if ((rc = store_tenant_list(c->store, NULL, &all, &n)) != 0)
         return rc;
     for (size_t t = 0; t < n && !rc; t++) {
         if (strcmp(all[t].id, tenant_id) == 0)
@@ -238,7 +239,7 @@ int core_user_unlock(struct core *c, const struct principal *actor, const char *
         return core_fail(err, LB_EFORBIDDEN, "only a platform_admin unlocks provider users");
     if (!id_is_valid(user_id))
         return core_fail(err, LB_ENOTFOUND, "no such user");
-    rc = c->store->ops->user_get(c->store, user_id, &u);
+    rc = store_user_get(c->store, user_id, &u);
     /* only a user of the admin's own kind: a tenant's for a tenant, a provider user else */
     if (rc == 0 &&
         (tenant_id ? !u.tenant_id || strcmp(u.tenant_id, tenant_id) != 0 : u.tenant_id != NULL))
@@ -305,7 +306,7 @@ int core_tenant_create(struct core *c, const struct principal *actor, const char
         goto out;
     rc = scopes_check(c, id, scopes, scope_count, err);
     if (!rc)
-        rc = c->store->ops->tenant_insert(c->store, out);
+        rc = store_tenant_insert(c->store, out);
     if (rc == LB_EEXISTS)
         rc = core_fail(err, LB_EEXISTS, "a tenant named '%s' exists", name);
     if (!rc)
@@ -334,8 +335,8 @@ int core_tenant_list(struct core *c, const struct principal *actor, struct tenan
 {
     if (principal_is_provider(actor) && !core_is_provider_staff(actor))
         return LB_EFORBIDDEN;
-    return c->store->ops->tenant_list(
-        c->store, principal_is_provider(actor) ? NULL : actor->tenant_id, items, count);
+    return store_tenant_list(c->store, principal_is_provider(actor) ? NULL : actor->tenant_id,
+                             items, count);
 }
 
 /* Index of scope in v, or -1. */
@@ -403,7 +404,7 @@ int core_tenant_update_scopes(struct core *c, const struct principal *actor, con
         return core_fail(err, LB_ENOTFOUND, "no such tenant");
     if ((rc = core_tx_begin(c)) != 0)
         return rc;
-    rc = c->store->ops->tenant_get(c->store, tenant_id, out);
+    rc = store_tenant_get(c->store, tenant_id, out);
     if (rc == LB_ENOTFOUND)
         rc = core_fail(err, rc, "no such tenant");
     if (!rc)
@@ -411,7 +412,7 @@ int core_tenant_update_scopes(struct core *c, const struct principal *actor, con
     if (!rc)
         rc = scopes_check(c, tenant_id, out->resource_scopes, out->resource_scope_count, err);
     if (!rc)
-        rc = c->store->ops->tenant_update_scopes(c->store, out);
+        rc = store_tenant_update_scopes(c->store, out);
     if (!rc) {
         struct audit_entry e =
             core_audit_entry(c, actor, "tenant.scopes.update", tenant_id, tenant_id);
@@ -484,11 +485,11 @@ int core_settings_update(struct core *c, const struct principal *actor, const ch
                                              : "no such tenant");
     if ((rc = core_tx_begin(c)) != 0)
         return rc;
-    rc = c->store->ops->tenant_get(c->store, tenant_id, out);
+    rc = store_tenant_get(c->store, tenant_id, out);
     if (!rc)
         rc = settings_apply(out, patch, err);
     if (!rc)
-        rc = c->store->ops->tenant_update_settings(c->store, out);
+        rc = store_tenant_update_settings(c->store, out);
     if (!rc) {
         const struct tenant_settings *s = &out->settings;
         struct audit_entry e =
@@ -536,11 +537,10 @@ int core_role_assign(struct core *c, const struct principal *actor, const char *
         return core_fail(err, LB_EINVAL, "scope: must be '/' or a '/'-separated resource prefix");
     if ((rc = core_tx_begin(c)) != 0)
         return rc;
-    rc = id_is_valid(user_id) ? c->store->ops->user_get(c->store, user_id, &u) : LB_ENOTFOUND;
+    rc = id_is_valid(user_id) ? store_user_get(c->store, user_id, &u) : LB_ENOTFOUND;
     if (rc == LB_ENOTFOUND || (rc == 0 && (!u.tenant_id || strcmp(u.tenant_id, tenant_id) != 0)))
         rc = core_fail(err, LB_EINVAL, "user_id: no such user in this tenant");
-    if (!rc && strcmp(scope, "/") != 0 &&
-        (rc = c->store->ops->tenant_get(c->store, tenant_id, &t)) == 0 &&
+    if (!rc && strcmp(scope, "/") != 0 && (rc = store_tenant_get(c->store, tenant_id, &t)) == 0 &&
         !scope_inside_tenant(&t, scope))
         rc = core_fail(err, LB_EINVAL,
                        "scope: '%s' is outside the resources the tenant owns (its resource "
@@ -548,13 +548,13 @@ int core_role_assign(struct core *c, const struct principal *actor, const char *
                        scope);
     id_new(id);
     struct role_assignment r = {.id = id,
-                                .tenant_id = (char *)tenant_id,
-                                .user_id = (char *)user_id,
-                                .role = (char *)role,
-                                .scope = (char *)scope,
+                                .tenant_id = tenant_id,
+                                .user_id = user_id,
+                                .role = role,
+                                .scope = scope,
                                 .created_at = clock_now(&c->clock)};
     if (!rc)
-        rc = c->store->ops->role_insert(c->store, &r);
+        rc = store_role_insert(c->store, &r);
     if (rc == LB_EEXISTS)
         rc = core_fail(err, LB_EEXISTS, "the user already holds this role at this scope");
     if (!rc) {
@@ -566,7 +566,7 @@ int core_role_assign(struct core *c, const struct principal *actor, const char *
         rc = audit_append(c->store, &e, NULL);
     }
     if (!rc)
-        rc = c->store->ops->role_get(c->store, id, out);
+        rc = store_role_get(c->store, id, out);
     rc = core_tx_end(c, rc);
     user_clear(&u);
     tenant_clear(&t);
@@ -590,19 +590,19 @@ int core_role_remove(struct core *c, const struct principal *actor, const char *
         return core_fail(err, LB_ENOTFOUND, "no such role assignment");
     if ((rc = core_tx_begin(c)) != 0)
         return rc;
-    rc = c->store->ops->role_get(c->store, id, &r);
+    rc = store_role_get(c->store, id, &r);
     if (rc == 0 && (!r.tenant_id || strcmp(r.tenant_id, tenant_id) != 0))
         rc = LB_ENOTFOUND;
     if (rc == LB_ENOTFOUND)
         rc = core_fail(err, LB_ENOTFOUND, "no such role assignment");
     if (!rc && strcmp(r.role, "tenant_admin") == 0 && strcmp(r.scope, "/") == 0) {
-        rc = c->store->ops->role_count(c->store, tenant_id, "tenant_admin", "/", &admins);
+        rc = store_role_count(c->store, tenant_id, "tenant_admin", "/", &admins);
         if (!rc && admins <= 1)
             rc = core_fail(err, LB_EPRECONDITION,
                            "the tenant's last tenant_admin at '/' cannot be removed");
     }
     if (!rc)
-        rc = c->store->ops->role_delete(c->store, id);
+        rc = store_role_delete(c->store, id);
     if (!rc) {
         struct audit_entry e = core_audit_entry(c, actor, "role.remove", tenant_id, id);
         const struct audit_field f[] = {AF_STR("user_id", r.user_id),
@@ -629,5 +629,5 @@ int core_role_list(struct core *c, const struct principal *actor, const char *te
     if ((rc = core_tenant_load_visible(c, actor, tenant_id, &t)) != 0)
         return rc;
     tenant_clear(&t);
-    return c->store->ops->role_list_for_tenant(c->store, tenant_id, out);
+    return store_role_list_for_tenant(c->store, tenant_id, out);
 }

@@ -19,7 +19,7 @@ static int ticket_load(struct core *c, const struct principal *actor, const char
         return rc;
     if (!id_is_valid(id))
         return LB_ENOTFOUND;
-    rc = c->store->ops->ticket_get(c->store, id, out);
+    rc = store_ticket_get(c->store, id, out);
     if (rc == 0 && strcmp(out->tenant_id, tenant_id) != 0) {
         ticket_clear(out);
         rc = LB_ENOTFOUND;
@@ -44,28 +44,27 @@ int core_ticket_create(struct core *c, const struct principal *actor, const char
     tenant_clear(&t);
     id_new(id);
     struct ticket tk = {.id = id,
-                        .tenant_id = (char *)tenant_id,
-                        .title = (char *)title,
-                        .description = (char *)description,
-                        .severity = (char *)severity,
+                        .tenant_id = tenant_id,
+                        .title = title,
+                        .description = description,
+                        .severity = severity,
                         .status = "open",
                         .created_by = actor->user_id,
                         .created_at = now};
-    struct ticket_event ev = {
-        .at = now, .by = actor->username, .type = "created", .text = (char *)title};
+    struct ticket_event ev = {.at = now, .by = actor->username, .type = "created", .text = title};
     struct audit_entry e = core_audit_entry(c, actor, "ticket.create", tenant_id, id);
     const struct audit_field f[] = {AF_STR("title", title), AF_STR("severity", severity)};
     e.fields = f;
     e.field_count = 2;
     if ((rc = core_tx_begin(c)) != 0)
         return rc;
-    rc = c->store->ops->ticket_insert(c->store, &tk);
+    rc = store_ticket_insert(c->store, &tk);
     if (!rc)
-        rc = c->store->ops->ticket_event_append(c->store, id, &ev);
+        rc = store_ticket_event_append(c->store, id, &ev);
     if (!rc)
         rc = audit_append(c->store, &e, NULL);
     if (!rc)
-        rc = c->store->ops->ticket_get(c->store, id, out);
+        rc = store_ticket_get(c->store, id, out);
     rc = core_tx_end(c, rc);
     if (rc)
         ticket_clear(out);
@@ -87,7 +86,7 @@ int core_ticket_list(struct core *c, const struct principal *actor, const char *
     tenant_clear(&t);
     if (rc)
         return rc;
-    return c->store->ops->ticket_list(c->store, tenant_id, before_seq, limit, out);
+    return store_ticket_list(c->store, tenant_id, before_seq, limit, out);
 }
 
 int core_ticket_comment(struct core *c, const struct principal *actor, const char *tenant_id,
@@ -105,18 +104,18 @@ int core_ticket_comment(struct core *c, const struct principal *actor, const cha
         return core_fail(err, rc, "no such ticket");
     ticket_clear(&tk);
     struct ticket_event ev = {
-        .at = clock_now(&c->clock), .by = actor->username, .type = "comment", .text = (char *)text};
+        .at = clock_now(&c->clock), .by = actor->username, .type = "comment", .text = text};
     struct audit_entry e = core_audit_entry(c, actor, "ticket.comment", tenant_id, id);
     const struct audit_field f[] = {AF_STR("text", text)};
     e.fields = f;
     e.field_count = 1;
     if ((rc = core_tx_begin(c)) != 0)
         return rc;
-    rc = c->store->ops->ticket_event_append(c->store, id, &ev);
+    rc = store_ticket_event_append(c->store, id, &ev);
     if (!rc)
         rc = audit_append(c->store, &e, NULL);
     if (!rc)
-        rc = c->store->ops->ticket_get(c->store, id, out);
+        rc = store_ticket_get(c->store, id, out);
     rc = core_tx_end(c, rc);
     if (rc)
         ticket_clear(out);

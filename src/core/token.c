@@ -39,11 +39,11 @@ static int load_holder(struct core *c, const struct principal *actor, const char
         return core_fail(err, LB_EFORBIDDEN, "only a platform_admin manages API tokens");
     if (!id_is_valid(user_id))
         return core_fail(err, LB_ENOTFOUND, "no such provider user");
-    rc = c->store->ops->user_get(c->store, user_id, u);
+    rc = store_user_get(c->store, user_id, u);
     if (rc == 0 && u->tenant_id)
         rc = LB_ENOTFOUND;
     if (rc == 0)
-        rc = c->store->ops->role_list_for_user(c->store, user_id, &roles);
+        rc = store_role_list_for_user(c->store, user_id, &roles);
     for (size_t i = 0; rc == 0 && i < roles.count; i++)
         bits |= provider_role_parse(roles.items[i].role);
     role_list_clear(&roles);
@@ -128,7 +128,7 @@ int core_token_create(struct core *c, const struct principal *actor, const char 
         rc = core_fail(err, LB_ECONFLICT, "%s holds %d API tokens already: revoke one first",
                        u.username, API_TOKENS_PER_USER);
     if (rc == 0)
-        rc = c->store->ops->session_insert(c->store, out);
+        rc = store_session_insert(c->store, out);
     if (rc == 0)
         rc = audit_token(c, actor, "token.create", &u, out);
     rc = core_tx_end(c, rc);

@@ -5,6 +5,7 @@
 #include "core/ids.h"
 #include "core_int.h"
 #include "util/mem.h"
+#include "util/strv.h"
 
 #include <sodium.h>
 #include <string.h>
@@ -110,7 +111,7 @@ int core_webhook_create(struct core *c, const struct principal *actor, const cha
                          rc == LB_ENOTFOUND ? "no such tenant"
                                             : "only the tenant's admins (or, for every "
                                               "tenant, platform admins) manage webhooks");
-    if (tenant_id && (rc = c->store->ops->tenant_get(c->store, tenant_id, &t)) != 0)
+    if (tenant_id && (rc = store_tenant_get(c->store, tenant_id, &t)) != 0)
         return core_fail(err, rc, "no such tenant");
     tenant_clear(&t);
     if (!url_is_acceptable(url))
@@ -124,7 +125,7 @@ int core_webhook_create(struct core *c, const struct principal *actor, const cha
         goto out;
     if ((rc = core_tx_begin(c)) != 0)
         goto out;
-    rc = c->store->ops->webhook_insert(c->store, out);
+    rc = store_webhook_insert(c->store, out);
     if (!rc)
         rc = audit_webhook(c, actor, "webhook.create", out);
     rc = core_tx_end(c, rc);
@@ -142,7 +143,7 @@ int core_webhook_list(struct core *c, const struct principal *actor, const char 
     memset(out, 0, sizeof(*out));
     if (rc)
         return rc;
-    return c->store->ops->webhook_list(c->store, tenant_id, false, out);
+    return store_webhook_list(c->store, tenant_id, false, out);
 }
 
 int core_webhook_delete(struct core *c, const struct principal *actor, const char *tenant_id,
@@ -160,13 +161,13 @@ int core_webhook_delete(struct core *c, const struct principal *actor, const cha
         return core_fail(err, LB_ENOTFOUND, "no such webhook");
     if ((rc = core_tx_begin(c)) != 0)
         return rc;
-    rc = c->store->ops->webhook_get(c->store, id, &w);
+    rc = store_webhook_get(c->store, id, &w);
     if (!rc && !(tenant_id ? w.tenant_id && strcmp(w.tenant_id, tenant_id) == 0 : !w.tenant_id))
         rc = LB_ENOTFOUND; /* another tenant's, or not of this list: as if absent */
     if (rc == LB_ENOTFOUND)
         core_fail(err, rc, "no such webhook");
     if (!rc)
-        rc = c->store->ops->webhook_delete(c->store, id);
+        rc = store_webhook_delete(c->store, id);
     if (!rc)
         rc = audit_webhook(c, actor, "webhook.delete", &w);
     rc = core_tx_end(c, rc);

@@ -10,6 +10,7 @@
 #include "store/store_sqlite.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/strv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -330,7 +331,7 @@ static void warn_unscoped_tenants(struct store *st)
     struct tenant *all = NULL;
     size_t n = 0;
 
-    if (st->ops->tenant_list(st, NULL, &all, &n) != 0)
+    if (store_tenant_list(st, NULL, &all, &n) != 0)
         return;
     for (size_t i = 0; i < n; i++) {
         if (all[i].resource_scope_count == 0)
@@ -371,7 +372,7 @@ static int open_secrets(struct daemon *d)
         buf_puts(&path, d->cfg.secret_key_file);
     else
         buf_appendf(&path, "%s/secret.key", d->cfg.data_dir);
-    rc = d->store->ops->meta_get(d->store, STORE_META_SEAL_KEY_ID, &sealed_by);
+    rc = store_meta_get(d->store, STORE_META_SEAL_KEY_ID, &sealed_by);
     if (rc && rc != LB_ENOTFOUND) {
         log_error("secrets: cannot read the store error=%s", lb_strerror(rc));
         goto out;

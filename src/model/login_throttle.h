@@ -8,11 +8,8 @@
 #ifndef LB_MODEL_LOGIN_THROTTLE_H
 #define LB_MODEL_LOGIN_THROTTLE_H
 
-#include "util/mem.h"
-
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 enum throttle_kind {
     THROTTLE_USERNAME = 0, /* name is the username as given at login (known or not) */
@@ -33,18 +30,7 @@ struct login_throttle_list {
 };
 
 /* Frees what a record owns and zeroes it; accepts a zeroed record. */
-static inline void login_throttle_clear(struct login_throttle *t)
-{
-    lb_free(t->name);
-    memset(t, 0, sizeof(*t));
-}
-
-static inline void login_throttle_list_clear(struct login_throttle_list *l)
-{
-    for (size_t i = 0; l->items && i < l->count; i++)
-        login_throttle_clear(&l->items[i]);
-    lb_free(l->items);
-    memset(l, 0, sizeof(*l));
-}
+void login_throttle_clear(struct login_throttle *t);
+void login_throttle_list_clear(struct login_throttle_list *l);
 
 #endif

@@ -4,28 +4,27 @@
  * notify/ composes an event's body (the webhook body of the same change) inside the
  * transaction of the change; store/ keeps it under a sequence number `seq` that orders the
  * stream and resumes it (a client's Last-Event-ID); http/ sends it. An event is shown to the
- * provider's staff and enforcers, and, when tenant_visible, to the users of its tenant. A
- * record owns its strings, released by request_event_clear. No behaviour, no I/O.
+ * provider's staff and enforcers, and, when tenant_visible, to the users of its tenant. An
+ * event filled by the store owns its strings, released by request_event_clear; one passed to
+ * the store for an insert is borrowed, which is why its strings are const (notify/ points
+ * them at the request's). No behaviour, no I/O.
  */
 #ifndef LB_MODEL_REQUEST_EVENT_H
 #define LB_MODEL_REQUEST_EVENT_H
 
-#include "util/mem.h"
-
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 struct request_event {
-    int64_t seq;         /* the stream's order and the event's SSE id; set by the store */
-    char *id;            /* (owned) the body's "id" (a UUID) */
-    char *type;          /* (owned) "request.pending", ... (the webhook event type) */
-    char *tenant_id;     /* (owned) the request's tenant */
-    char *request_id;    /* (owned) */
+    int64_t seq;           /* the stream's order and the event's SSE id; set by the store */
+    const char *id;        /* the body's "id" (a UUID) */
+    const char *type;      /* "request.pending", ... (the webhook event type) */
+    const char *tenant_id; /* the request's tenant */
+    const char *request_id;
     bool tenant_visible; /* the request reached the customer: the tenant's users see it */
     int64_t created_at;  /* Unix seconds */
-    char *body;          /* (owned) JSON {"id","type","time","tenant_id","request"} */
+    const char *body;    /* JSON {"id","type","time","tenant_id","request"} */
 };
 
 struct request_event_list {
@@ -43,22 +42,7 @@ struct request_event_filter {
 };
 
 /* Frees what an event owns and zeroes it; accepts a zeroed event. */
-static inline void request_event_clear(struct request_event *e)
-{
-    lb_free(e->id);
-    lb_free(e->type);
-    lb_free(e->tenant_id);
-    lb_free(e->request_id);
-    lb_free(e->body);
-    memset(e, 0, sizeof(*e));
-}
-
-static inline void request_event_list_clear(struct request_event_list *l)
-{
-    for (size_t i = 0; l->items && i < l->count; i++)
-        request_event_clear(&l->items[i]);
-    lb_free(l->items);
-    memset(l, 0, sizeof(*l));
-}
+void request_event_clear(struct request_event *e);
+void request_event_list_clear(struct request_event_list *l);
 
 #endif

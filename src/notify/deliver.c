@@ -326,7 +326,7 @@ static int send_webhook(struct notify_sender *s, struct store *st, const struct 
                         struct buf *err)
 {
     struct webhook w = {0};
-    int rc = m->webhook_id ? st->ops->webhook_get(st, m->webhook_id, &w) : LB_ENOTFOUND;
+    int rc = m->webhook_id ? store_webhook_get(st, m->webhook_id, &w) : LB_ENOTFOUND;
 
     if (rc == LB_ENOTFOUND) {
         buf_puts(err, "the webhook was removed");

@@ -77,14 +77,14 @@ static void record(struct lane *l, struct outbox_list *sent, size_t from, size_t
 {
     struct notify_dispatcher *d = l->d;
     struct store *st = d->st;
-    int rc = from < to ? st->ops->begin(st) : LB_ENOTFOUND;
+    int rc = from < to ? store_begin(st) : LB_ENOTFOUND;
 
     for (size_t i = from; rc == 0 && i < to; i++)
-        rc = st->ops->outbox_update(st, &sent->items[i]);
+        rc = store_outbox_update(st, &sent->items[i]);
     if (rc == 0)
-        rc = st->ops->commit(st);
+        rc = store_commit(st);
     else if (from < to)
-        st->ops->rollback(st);
+        store_rollback(st);
     for (size_t i = from; rc == 0 && d->on_outcome && i < to; i++)
         d->on_outcome(d->ctx, &sent->items[i]);
     if (rc != 0 && from < to)
@@ -100,7 +100,7 @@ static size_t run_due(struct lane *l)
     size_t n, done = 0, recorded = 0;
     int64_t since = time_mono_us();
 
-    if (d->st->ops->outbox_due(d->st, l->channel, time_now(), BATCH, &due) != 0)
+    if (store_outbox_due(d->st, l->channel, time_now(), BATCH, &due) != 0)
         return 0;
     for (; done < due.count; done++) {
         pthread_mutex_lock(&d->lock);
@@ -130,7 +130,7 @@ static void sleep_until_due(struct lane *l)
     int64_t next = 0, now = time_now();
     struct timespec until = {0};
 
-    if (l->store_failed || d->st->ops->outbox_next_due(d->st, l->channel, &next) != 0)
+    if (l->store_failed || store_outbox_next_due(d->st, l->channel, &next) != 0)
         next = now + STORE_RETRY_SECONDS; /* the store failed: resending at once would flood */
     l->store_failed = false;
     if (next == 0 || next > now + IDLE_POLL_SECONDS)

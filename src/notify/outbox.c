@@ -17,7 +17,7 @@ static void row_init(struct outbox_msg *m, const struct notify_subject *s, char 
     m->id = id;
     m->tenant_id = s->request->tenant_id;
     m->request_id = s->request->id;
-    m->event = (char *)notify_event_name(s->event);
+    m->event = notify_event_name(s->event);
     m->created_at = s->now;
     m->status = OUTBOX_PENDING;
     m->next_attempt_at = s->now;
@@ -35,9 +35,9 @@ static int enqueue_mail(struct store *st, const struct notify_config *cfg,
         return rc;
     row_init(&m, s, id, tenant_visible);
     m.channel = "email";
-    m.recipient = (char *)to;
+    m.recipient = to;
     m.payload = payload;
-    rc = st->ops->outbox_insert(st, &m);
+    rc = store_outbox_insert(st, &m);
     lb_free(payload);
     return rc;
 }
@@ -80,7 +80,7 @@ static int enqueue_webhook(struct store *st, const struct notify_config *cfg,
     m.recipient = w->url;
     m.webhook_id = w->id;
     m.payload = payload;
-    rc = st->ops->outbox_insert(st, &m);
+    rc = store_outbox_insert(st, &m);
     lb_free(payload);
     return rc;
 }
@@ -105,7 +105,7 @@ int notify_stream_append(struct store *st, const struct notify_config *cfg,
 {
     char id[NOTIFY_ID_LEN];
     struct request_event e = {.id = id,
-                              .type = (char *)notify_event_name(s->event),
+                              .type = notify_event_name(s->event),
                               .tenant_id = s->request->tenant_id,
                               .request_id = s->request->id,
                               .tenant_visible = tenant_visible,

@@ -1,306 +1,6 @@
 #include "store.h"
 
-#include "util/mem.h"
-
-#include <sodium.h>
-#include <string.h>
-
 #include "util/banned.h"
-
-void strv_free(char **v, size_t count)
-{
-    if (!v)
-        return;
-    for (size_t i = 0; i < count; i++)
-        lb_free(v[i]);
-    lb_free(v);
-}
-
-int strv_dup(char *const *v, size_t count, char ***out)
-{
-    char **copy = lb_calloc(count ? count : 1, sizeof(*copy));
-
-    if (!copy)
-        return LB_ENOMEM;
-    for (size_t i = 0; i < count; i++) {
-        copy[i] = lb_strdup(v[i]);
-        if (!copy[i]) {
-            strv_free(copy, i);
-            return LB_ENOMEM;
-        }
-    }
-    *out = copy;
-    return 0;
-}
-
-void tenant_settings_clear(struct tenant_settings *s)
-{
-    strv_free(s->notification_emails, s->notification_email_count);
-    s->notification_emails = NULL;
-    s->notification_email_count = 0;
-}
-
-void tenant_clear(struct tenant *t)
-{
-    lb_free(t->id);
-    lb_free(t->name);
-    lb_free(t->plan);
-    tenant_settings_clear(&t->settings);
-    strv_free(t->resource_scopes, t->resource_scope_count);
-    memset(t, 0, sizeof(*t));
-}
-
-void user_clear(struct user *u)
-{
-    lb_free(u->id);
-    lb_free(u->tenant_id);
-    lb_free(u->username);
-    lb_free(u->display_name);
-    lb_free(u->email);
-    lb_free(u->password_hash);
-    if (u->totp_secret)
-        sodium_memzero(u->totp_secret, strlen(u->totp_secret));
-    lb_free(u->totp_secret);
-    memset(u, 0, sizeof(*u));
-}
-
-void user_list_clear(struct user_list *l)
-{
-    for (size_t i = 0; l->items && i < l->count; i++)
-        user_clear(&l->items[i]);
-    lb_free(l->items);
-    memset(l, 0, sizeof(*l));
-}
-
-void role_assignment_clear(struct role_assignment *r)
-{
-    lb_free(r->id);
-    lb_free(r->tenant_id);
-    lb_free(r->user_id);
-    lb_free(r->username);
-    lb_free(r->role);
-    lb_free(r->scope);
-    memset(r, 0, sizeof(*r));
-}
-
-void role_list_clear(struct role_list *l)
-{
-    for (size_t i = 0; l->items && i < l->count; i++)
-        role_assignment_clear(&l->items[i]);
-    lb_free(l->items);
-    memset(l, 0, sizeof(*l));
-}
-
-void session_clear(struct session *s)
-{
-    lb_free(s->token_hash);
-    lb_free(s->user_id);
-    lb_free(s->token_id);
-    lb_free(s->name);
-    memset(s, 0, sizeof(*s));
-}
-
-void session_list_clear(struct session_list *l)
-{
-    for (size_t i = 0; i < l->count; i++)
-        session_clear(&l->items[i]);
-    lb_free(l->items);
-    memset(l, 0, sizeof(*l));
-}
-
-void ticket_clear(struct ticket *t)
-{
-    lb_free(t->id);
-    lb_free(t->tenant_id);
-    lb_free(t->title);
-    lb_free(t->description);
-    lb_free(t->severity);
-    lb_free(t->status);
-    lb_free(t->created_by);
-    lb_free(t->created_by_username);
-    for (size_t i = 0; t->history && i < t->history_count; i++) {
-        lb_free(t->history[i].by);
-        lb_free(t->history[i].type);
-        lb_free(t->history[i].text);
-    }
-    lb_free(t->history);
-    memset(t, 0, sizeof(*t));
-}
-
-void ticket_list_clear(struct ticket_list *l)
-{
-    for (size_t i = 0; l->items && i < l->count; i++)
-        ticket_clear(&l->items[i]);
-    lb_free(l->items);
-    memset(l, 0, sizeof(*l));
-}
-
-void decision_clear(struct decision *d)
-{
-    lb_free(d->by_id);
-    lb_free(d->by_username);
-    lb_free(d->reason);
-    lb_free(d->client_ip);
-    memset(d, 0, sizeof(*d));
-}
-
-void request_clear(struct request *r)
-{
-    lb_free(r->id);
-    lb_free(r->tenant_id);
-    lb_free(r->ticket_id);
-    lb_free(r->requester_id);
-    lb_free(r->requester_username);
-    lb_free(r->resource_type);
-    strv_free(r->resource_ids, r->resource_count);
-    lb_free(r->justification);
-    lb_free(r->status_reason);
-    for (size_t i = 0; r->decisions && i < r->decision_count; i++)
-        decision_clear(&r->decisions[i]);
-    lb_free(r->decisions);
-    memset(r, 0, sizeof(*r));
-}
-
-void request_list_clear(struct request_list *l)
-{
-    for (size_t i = 0; l->items && i < l->count; i++)
-        request_clear(&l->items[i]);
-    lb_free(l->items);
-    memset(l, 0, sizeof(*l));
-}
-
-void audit_record_clear(struct audit_record *r)
-{
-    lb_free(r->tenant_id);
-    lb_free(r->actor);
-    lb_free(r->actor_id);
-    lb_free(r->actor_type);
-    lb_free(r->client_ip);
-    lb_free(r->activity);
-    lb_free(r->item);
-    lb_free(r->request_id);
-    lb_free(r->decision);
-    lb_free(r->details);
-    memset(r, 0, sizeof(*r));
-}
-
-void audit_list_clear(struct audit_list *l)
-{
-    for (size_t i = 0; l->items && i < l->count; i++)
-        audit_record_clear(&l->items[i]);
-    lb_free(l->items);
-    memset(l, 0, sizeof(*l));
-}
-
-void webhook_clear(struct webhook *w)
-{
-    lb_free(w->id);
-    lb_free(w->tenant_id);
-    lb_free(w->url);
-    strv_free(w->events, w->event_count);
-    if (w->secret)
-        sodium_memzero(w->secret, strlen(w->secret));
-    lb_free(w->secret);
-    memset(w, 0, sizeof(*w));
-}
-
-void webhook_list_clear(struct webhook_list *l)
-{
-    for (size_t i = 0; l->items && i < l->count; i++)
-        webhook_clear(&l->items[i]);
-    lb_free(l->items);
-    memset(l, 0, sizeof(*l));
-}
-
-void outbox_msg_clear(struct outbox_msg *m)
-{
-    lb_free(m->id);
-    lb_free(m->tenant_id);
-    lb_free(m->request_id);
-    lb_free(m->event);
-    lb_free(m->channel);
-    lb_free(m->recipient);
-    lb_free(m->webhook_id);
-    lb_free(m->payload);
-    lb_free(m->last_error);
-    memset(m, 0, sizeof(*m));
-}
-
-void outbox_list_clear(struct outbox_list *l)
-{
-    for (size_t i = 0; l->items && i < l->count; i++)
-        outbox_msg_clear(&l->items[i]);
-    lb_free(l->items);
-    memset(l, 0, sizeof(*l));
-}
-
-static const char *const outbox_status_names[] = {
-    [OUTBOX_PENDING] = "pending",
-    [OUTBOX_DELIVERED] = "delivered",
-    [OUTBOX_FAILED] = "failed",
-};
-
-const char *outbox_status_name(enum outbox_status s)
-{
-    return outbox_status_names[s];
-}
-
-int outbox_status_parse(const char *name)
-{
-    for (size_t i = 0; i < sizeof(outbox_status_names) / sizeof(outbox_status_names[0]); i++)
-        if (strcmp(name, outbox_status_names[i]) == 0)
-            return (int)i;
-    return -1;
-}
-
-static const char *const status_names[] = {
-    [REQ_PENDING_INTERNAL] = "pending_internal",
-    [REQ_PENDING] = "pending",
-    [REQ_APPROVED] = "approved",
-    [REQ_DENIED] = "denied",
-    [REQ_REJECTED] = "rejected",
-    [REQ_EXPIRED] = "expired",
-    [REQ_CANCELED] = "canceled",
-    [REQ_REVOKED] = "revoked",
-    [REQ_COMPLETED] = "completed",
-};
-
-const char *request_status_name(enum request_status s)
-{
-    return (size_t)s < sizeof(status_names) / sizeof(status_names[0]) ? status_names[s] : "?";
-}
-
-int request_status_parse(const char *name)
-{
-    for (size_t i = 0; i < sizeof(status_names) / sizeof(status_names[0]); i++)
-        if (strcmp(name, status_names[i]) == 0)
-            return (int)i;
-    return -1;
-}
-
-const char *access_level_name(enum access_level l)
-{
-    switch (l) {
-    case ACCESS_READ:
-        return "read";
-    case ACCESS_WRITE:
-        return "write";
-    case ACCESS_ADMIN:
-        return "admin";
-    }
-    return "?";
-}
-
-int access_level_parse(const char *name)
-{
-    if (strcmp(name, "read") == 0)
-        return ACCESS_READ;
-    if (strcmp(name, "write") == 0)
-        return ACCESS_WRITE;
-    if (strcmp(name, "admin") == 0)
-        return ACCESS_ADMIN;
-    return -1;
-}
 
 void store_close(struct store *st)
 {
@@ -323,9 +23,120 @@ void store_rollback(struct store *st)
     st->ops->rollback(st);
 }
 
+void store_stats_get(struct store *st, struct store_stats *out)
+{
+    st->ops->stats(st, out);
+}
+
 int store_seal_attach(struct store *st, const struct seal *seal)
 {
     return st->ops->seal_attach(st, seal);
+}
+
+int store_meta_get(struct store *st, const char *key, char **value)
+{
+    return st->ops->meta_get(st, key, value);
+}
+
+int store_meta_set(struct store *st, const char *key, const char *value)
+{
+    return st->ops->meta_set(st, key, value);
+}
+
+int store_tenant_insert(struct store *st, const struct tenant *t)
+{
+    return st->ops->tenant_insert(st, t);
+}
+
+int store_tenant_get(struct store *st, const char *id, struct tenant *out)
+{
+    return st->ops->tenant_get(st, id, out);
+}
+
+int store_tenant_list(struct store *st, const char *only_id, struct tenant **items, size_t *count)
+{
+    return st->ops->tenant_list(st, only_id, items, count);
+}
+
+int store_tenant_update_settings(struct store *st, const struct tenant *t)
+{
+    return st->ops->tenant_update_settings(st, t);
+}
+
+int store_tenant_update_scopes(struct store *st, const struct tenant *t)
+{
+    return st->ops->tenant_update_scopes(st, t);
+}
+
+int store_user_insert(struct store *st, const struct user *u)
+{
+    return st->ops->user_insert(st, u);
+}
+
+int store_user_get(struct store *st, const char *id, struct user *out)
+{
+    return st->ops->user_get(st, id, out);
+}
+
+int store_user_get_by_username(struct store *st, const char *username, struct user *out)
+{
+    return st->ops->user_get_by_username(st, username, out);
+}
+
+int store_user_set_totp_step(struct store *st, const char *id, int64_t step)
+{
+    return st->ops->user_set_totp_step(st, id, step);
+}
+
+int store_user_list_for_tenant(struct store *st, const char *tenant_id, struct user_list *out)
+{
+    return st->ops->user_list_for_tenant(st, tenant_id, out);
+}
+
+int store_role_insert(struct store *st, const struct role_assignment *r)
+{
+    return st->ops->role_insert(st, r);
+}
+
+int store_role_get(struct store *st, const char *id, struct role_assignment *out)
+{
+    return st->ops->role_get(st, id, out);
+}
+
+int store_role_delete(struct store *st, const char *id)
+{
+    return st->ops->role_delete(st, id);
+}
+
+int store_role_list_for_user(struct store *st, const char *user_id, struct role_list *out)
+{
+    return st->ops->role_list_for_user(st, user_id, out);
+}
+
+int store_role_list_for_tenant(struct store *st, const char *tenant_id, struct role_list *out)
+{
+    return st->ops->role_list_for_tenant(st, tenant_id, out);
+}
+
+int store_role_count(struct store *st, const char *tenant_id, const char *role, const char *scope,
+                     int64_t *count)
+{
+    return st->ops->role_count(st, tenant_id, role, scope, count);
+}
+
+int store_session_insert(struct store *st, const struct session *s)
+{
+    return st->ops->session_insert(st, s);
+}
+
+int store_session_get(struct store *st, const char *token_hash, struct session *out)
+{
+    return st->ops->session_get(st, token_hash, out);
+}
+
+int store_session_expire(struct store *st, const char *token_hash, int64_t at)
+{
+    return st->ops->session_expire(st, token_hash, at);
 }
 
 int store_token_get(struct store *st, const char *token_id, struct session *out)
@@ -341,6 +152,132 @@ int store_token_list(struct store *st, const char *user_id, struct session_list 
 int store_token_delete(struct store *st, const char *token_id)
 {
     return st->ops->token_delete(st, token_id);
+}
+
+int store_ticket_insert(struct store *st, const struct ticket *t)
+{
+    return st->ops->ticket_insert(st, t);
+}
+
+int store_ticket_get(struct store *st, const char *id, struct ticket *out)
+{
+    return st->ops->ticket_get(st, id, out);
+}
+
+int store_ticket_list(struct store *st, const char *tenant_id, int64_t before_seq, size_t limit,
+                      struct ticket_list *out)
+{
+    return st->ops->ticket_list(st, tenant_id, before_seq, limit, out);
+}
+
+int store_ticket_event_append(struct store *st, const char *ticket_id,
+                              const struct ticket_event *ev)
+{
+    return st->ops->ticket_event_append(st, ticket_id, ev);
+}
+
+int store_request_insert(struct store *st, const struct request *r)
+{
+    return st->ops->request_insert(st, r);
+}
+
+int store_request_update(struct store *st, const struct request *r)
+{
+    return st->ops->request_update(st, r);
+}
+
+int store_request_decision_insert(struct store *st, const char *request_id,
+                                  const struct decision *d)
+{
+    return st->ops->request_decision_insert(st, request_id, d);
+}
+
+int store_request_get(struct store *st, const char *id, struct request *out)
+{
+    return st->ops->request_get(st, id, out);
+}
+
+int store_request_list(struct store *st, const struct request_filter *f, struct request_list *out)
+{
+    return st->ops->request_list(st, f, out);
+}
+
+int store_request_each_approved(struct store *st, store_request_fn *fn, void *ctx)
+{
+    return st->ops->request_each_approved(st, fn, ctx);
+}
+
+int store_request_next_deadline(struct store *st, int64_t *at)
+{
+    return st->ops->request_next_deadline(st, at);
+}
+
+int store_request_due(struct store *st, int64_t now, size_t limit, char ***ids, size_t *count)
+{
+    return st->ops->request_due(st, now, limit, ids, count);
+}
+
+int store_audit_insert(struct store *st, const struct audit_record *rec, int64_t *seq)
+{
+    return st->ops->audit_insert(st, rec, seq);
+}
+
+int store_audit_query(struct store *st, const struct audit_filter *f, struct audit_list *out)
+{
+    return st->ops->audit_query(st, f, out);
+}
+
+int store_webhook_insert(struct store *st, const struct webhook *w)
+{
+    return st->ops->webhook_insert(st, w);
+}
+
+int store_webhook_get(struct store *st, const char *id, struct webhook *out)
+{
+    return st->ops->webhook_get(st, id, out);
+}
+
+int store_webhook_delete(struct store *st, const char *id)
+{
+    return st->ops->webhook_delete(st, id);
+}
+
+int store_webhook_list(struct store *st, const char *tenant_id, bool with_global,
+                       struct webhook_list *out)
+{
+    return st->ops->webhook_list(st, tenant_id, with_global, out);
+}
+
+int store_outbox_insert(struct store *st, const struct outbox_msg *m)
+{
+    return st->ops->outbox_insert(st, m);
+}
+
+int store_outbox_due(struct store *st, const char *channel, int64_t now, size_t limit,
+                     struct outbox_list *out)
+{
+    return st->ops->outbox_due(st, channel, now, limit, out);
+}
+
+int store_outbox_next_due(struct store *st, const char *channel, int64_t *at)
+{
+    return st->ops->outbox_next_due(st, channel, at);
+}
+
+int store_outbox_update(struct store *st, const struct outbox_msg *m)
+{
+    return st->ops->outbox_update(st, m);
+}
+
+int store_outbox_list_for_request(struct store *st, const char *request_id, bool tenant_only,
+                                  struct outbox_list *out)
+{
+    return st->ops->outbox_list_for_request(st, request_id, tenant_only, out);
+}
+
+int store_outbox_count(struct store *st, struct outbox_counts *out)
+{
+    return st->ops->outbox_count(st, out);
 }
 
 int store_login_throttle_get(struct store *st, enum throttle_kind kind, const char *name,

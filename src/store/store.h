@@ -1,8 +1,9 @@
 /*
  * store.h - the persistence interface of Lockbox; no SQL exists outside store/.
  *
- * A `struct store` is opened by a backend (store_sqlite_open; later store_pg_open) and used
- * through the `ops` table, wrapped below as store_<object>_<verb>() calls. Every call returns
+ * A `struct store` is opened by a backend (store_sqlite_open; later store_pg_open), which
+ * fills its `ops` table; callers use only the store_<object>_<verb>() wrappers below, never
+ * the table, so a backend's calls can be traced and checked in one place. Every call returns
  * 0 or a negative LB_E* code: LB_ENOTFOUND when a looked-up row is absent, LB_EEXISTS when an
  * insert hits a unique key, LB_ENOMEM, LB_ENOSPC when the storage is full (a full disk or
  * quota: the transaction wrote nothing; reads go on, and writes work again once there is
@@ -16,8 +17,9 @@
  * each atomic on their own.
  *
  * Memory: calls that fill a caller's struct allocate its string and array fields; the caller
- * releases them with the matching *_clear() (which accepts a zeroed struct). Structs passed
- * in for inserts and updates are borrowed.
+ * releases them with the matching *_clear() of model/ (which accepts a zeroed struct). Structs
+ * passed in for inserts and updates are borrowed. The records themselves (tenants, users,
+ * requests, ...) are model/'s: this header holds only the backend table and its wrappers.
  *
  * Schema (SQLite backend, migration 1; times are Unix seconds):
  *   meta(key PK, value)                         server secrets and schema facts
@@ -65,234 +67,22 @@
 #ifndef LB_STORE_STORE_H
 #define LB_STORE_STORE_H
 
+#include "model/audit.h"
 #include "model/login_throttle.h"
+#include "model/outbox.h"
+#include "model/request.h"
 #include "model/request_event.h"
+#include "model/role.h"
+#include "model/session.h"
+#include "model/tenant.h"
+#include "model/ticket.h"
+#include "model/user.h"
+#include "model/webhook.h"
 #include "util/err.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-enum access_level { ACCESS_READ = 1, ACCESS_WRITE = 2, ACCESS_ADMIN = 3 };
-
-enum request_status {
-    REQ_PENDING_INTERNAL,
-    REQ_PENDING,
-    REQ_APPROVED,
-    REQ_DENIED,
-    REQ_REJECTED,
-    REQ_EXPIRED,
-    REQ_CANCELED,
-    REQ_REVOKED,
-    REQ_COMPLETED,
-};
-
-struct tenant_settings {
-    bool lockbox_enabled;
-    int64_t pending_expiry_seconds;
-    int64_t default_grant_seconds;
-    int64_t max_grant_seconds;
-    int64_t required_approvals;
-    char **notification_emails; /* (owned) */
-    size_t notification_email_count;
-    bool email_links;                /* mails link to the portal */
-    int64_t reminder_before_seconds; /* a reminder this long before a pending deadline */
-};
-
-struct tenant {
-    char *id, *name, *plan; /* (owned) */
-    int64_t created_at;
-    struct tenant_settings settings;
-    char **resource_scopes; /* (owned) the resource-id prefixes the tenant owns */
-    size_t resource_scope_count;
-};
-
-struct user {
-    char *id;
-    char *tenant_id; /* NULL for provider users */
-    char *username, *display_name, *email;
-    char *password_hash; /* Argon2id string; NULL when the user has no password */
-    char *totp_secret;   /* base32; NULL when no TOTP is enrolled */
-    int64_t totp_last_step;
-    bool isolated_identity;
-    int64_t created_at;
-    int64_t locked_until; /* not kept with the user: core_user_list fills it from the login
-                           * throttle (0: not locked) */
-};
-
-struct user_list {
-    struct user *items;
-    size_t count;
-};
-
-struct role_assignment {
-    char *id;
-    char *tenant_id; /* NULL for provider roles */
-    char *user_id, *username, *role, *scope;
-    int64_t created_at;
-};
-
-struct role_list {
-    struct role_assignment *items;
-    size_t count;
-};
-
-struct session {
-    char *token_hash; /* hex SHA-256 of the token; the token itself is never stored */
-    char *user_id;
-    char *token_id, *name; /* an API token's id and name; NULL for a login session */
-    bool mfa;
-    int64_t created_at, expires_at;
-};
-
-struct session_list {
-    struct session *items;
-    size_t count;
-};
-
-struct ticket_event {
-    int64_t at;
-    char *by, *type, *text;
-};
-
-struct ticket {
-    int64_t seq;
-    char *id, *tenant_id, *title, *description, *severity, *status;
-    char *created_by, *created_by_username;
-    int64_t created_at;
-    struct ticket_event *history;
-    size_t history_count;
-};
-
-struct ticket_list {
-    struct ticket *items;
-    size_t count;
-};
-
-enum decision_kind { DECISION_REVIEW, DECISION_CUSTOMER };
-
-struct decision {
-    enum decision_kind kind;
-    char *by_id, *by_username;
-    bool approve;
-    int64_t at;
-    char *reason;    /* may be NULL */
-    char *client_ip; /* may be NULL */
-};
-
-struct request {
-    int64_t seq;
-    char *id, *tenant_id, *ticket_id;
-    char *requester_id, *requester_username;
-    char *resource_type;
-    char **resource_ids;
-    size_t resource_count;
-    enum access_level access_level;
-    char *justification;
-    int64_t duration_seconds;
-    enum request_status status;
-    bool customer_approval_required;
-    bool internal_review_required;
-    bool customer_visible; /* reached the customer: shown to tenant users */
-    int64_t approvals_required;
-    int64_t created_at;
-    int64_t expires_at;                                     /* 0 when not pending */
-    int64_t grant_starts_at, grant_ends_at, grant_ended_at; /* 0 when none */
-    int64_t reminder_at; /* when approvers who have not acted are reminded; 0: never (again) */
-    char *status_reason; /* may be NULL */
-    struct decision *decisions; /* review first, then customer */
-    size_t decision_count;
-};
-
-struct request_list {
-    struct request *items;
-    size_t count;
-};
-
-struct request_filter {
-    const char *tenant_id;          /* NULL: any */
-    int status;                     /* -1: any */
-    const char *requester_username; /* NULL: any */
-    bool customer_visible_only;
-    int64_t created_from, created_to;      /* created_at in [from, to) where set */
-    bool has_created_from, has_created_to; /* else open (any instant, 0 too, is a bound) */
-    const char *text;   /* in the id, requester, resource ids or justification (ASCII case
-                           folded); NULL: any */
-    int64_t before_seq; /* 0: from the newest */
-    size_t limit;
-};
-
-struct audit_record {
-    int64_t seq;
-    int64_t time;
-    char *tenant_id; /* NULL for provider-wide records */
-    char *actor, *actor_id, *actor_type, *client_ip;
-    char *activity, *item;
-    char *request_id; /* the request the record belongs to, or NULL */
-    char *decision;   /* "approve", "deny" or NULL */
-    char *details;    /* a JSON object's text, written by audit/ */
-};
-
-struct audit_list {
-    struct audit_record *items;
-    size_t count;
-};
-
-struct audit_filter {
-    const char *activity, *actor, *item, *tenant_id; /* NULL: any */
-    bool tenant_view;      /* hide records of requests that did not reach the customer */
-    int64_t from, to;      /* from inclusive, to exclusive, where set */
-    bool has_from, has_to; /* else unbounded (any instant, 0 too, is a bound) */
-    bool ascending;        /* oldest first */
-    int64_t after_seq;     /* cursor: 0 = start */
-    size_t limit;
-};
-
-struct webhook {
-    char *id;
-    char *tenant_id; /* NULL: every tenant's events (a platform admin's endpoint) */
-    char *url;
-    char **events; /* event types delivered ("request.pending", ...) */
-    size_t event_count;
-    char *secret; /* the HMAC-SHA256 key, shown once at creation */
-    int64_t created_at;
-};
-
-struct webhook_list {
-    struct webhook *items;
-    size_t count;
-};
-
-enum outbox_status { OUTBOX_PENDING, OUTBOX_DELIVERED, OUTBOX_FAILED };
-
-/* One notification to one recipient, written in the transaction of the change it tells of. */
-struct outbox_msg {
-    int64_t seq;
-    char *id; /* stable across retries: the mail's Message-ID, the webhook event's id */
-    char *tenant_id, *request_id;
-    char *event;         /* "request.pending", ... */
-    char *channel;       /* "email" or "webhook" */
-    char *recipient;     /* the address, or the webhook's URL */
-    char *webhook_id;    /* NULL for mail */
-    char *payload;       /* mail: the whole message (CRLF lines); webhook: the JSON body */
-    bool tenant_visible; /* its recipient is the tenant's (an approver, a tenant webhook), not
-                          * the provider's: only such rows are shown to tenant users */
-    int64_t created_at;
-    enum outbox_status status;
-    int64_t attempts;
-    int64_t next_attempt_at; /* 0 once delivered or failed */
-    int64_t last_attempt_at, delivered_at;
-    char *last_error; /* may be NULL */
-};
-
-struct outbox_list {
-    struct outbox_msg *items;
-    size_t count;
-};
-
-struct outbox_counts {
-    int64_t pending, delivered, failed;
-};
 
 struct store_stats {
     uint64_t transactions; /* logical transactions committed */
@@ -308,11 +98,15 @@ typedef int store_request_fn(void *ctx, const struct request *req);
 struct store;
 struct seal;
 
+/* The backend table: one function per operation, each doing exactly what its wrapper below
+ * says (callers never use it: they call the wrappers). A backend fills every entry. */
 struct store_ops {
     void (*close)(struct store *st);
     int (*begin)(struct store *st);
     int (*commit)(struct store *st);
     void (*rollback)(struct store *st);
+    void (*stats)(struct store *st, struct store_stats *out);
+    int (*seal_attach)(struct store *st, const struct seal *seal);
 
     int (*meta_get)(struct store *st, const char *key, char **value);
     int (*meta_set)(struct store *st, const char *key, const char *value);
@@ -321,34 +115,27 @@ struct store_ops {
     int (*tenant_get)(struct store *st, const char *id, struct tenant *out);
     int (*tenant_list)(struct store *st, const char *only_id, struct tenant **items, size_t *count);
     int (*tenant_update_settings)(struct store *st, const struct tenant *t);
-    /* Replaces the tenant's resource scopes with t's. */
     int (*tenant_update_scopes)(struct store *st, const struct tenant *t);
 
     int (*user_insert)(struct store *st, const struct user *u);
     int (*user_get)(struct store *st, const char *id, struct user *out);
     int (*user_get_by_username)(struct store *st, const char *username, struct user *out);
     int (*user_set_totp_step)(struct store *st, const char *id, int64_t step);
-    /* The tenant's users (provider users for NULL), ordered by username. */
     int (*user_list_for_tenant)(struct store *st, const char *tenant_id, struct user_list *out);
 
     int (*role_insert)(struct store *st, const struct role_assignment *r);
     int (*role_get)(struct store *st, const char *id, struct role_assignment *out);
     int (*role_delete)(struct store *st, const char *id);
     int (*role_list_for_user)(struct store *st, const char *user_id, struct role_list *out);
-    /* The tenant's assignments (provider roles for NULL). */
     int (*role_list_for_tenant)(struct store *st, const char *tenant_id, struct role_list *out);
     int (*role_count)(struct store *st, const char *tenant_id, const char *role, const char *scope,
                       int64_t *count);
 
     int (*session_insert)(struct store *st, const struct session *s);
     int (*session_get)(struct store *st, const char *token_hash, struct session *out);
-    /* Ends a session at `at` (logout); LB_ENOTFOUND when there is none. */
     int (*session_expire)(struct store *st, const char *token_hash, int64_t at);
-    /* The API token token_id (LB_ENOTFOUND: none, or a revoked one). */
     int (*token_get)(struct store *st, const char *token_id, struct session *out);
-    /* The API tokens of user_id, expired ones too, oldest first. */
     int (*token_list)(struct store *st, const char *user_id, struct session_list *out);
-    /* Revokes an API token: its row goes (the audit log keeps its history); LB_ENOTFOUND. */
     int (*token_delete)(struct store *st, const char *token_id);
 
     int (*ticket_insert)(struct store *st, const struct ticket *t);
@@ -368,58 +155,36 @@ struct store_ops {
     int (*request_next_deadline)(struct store *st, int64_t *at);
     int (*request_due)(struct store *st, int64_t now, size_t limit, char ***ids, size_t *count);
 
-    int (*audit_insert)(struct store *st, struct audit_record *rec);
+    int (*audit_insert)(struct store *st, const struct audit_record *rec, int64_t *seq);
     int (*audit_query)(struct store *st, const struct audit_filter *f, struct audit_list *out);
 
     int (*webhook_insert)(struct store *st, const struct webhook *w);
     int (*webhook_get)(struct store *st, const char *id, struct webhook *out);
     int (*webhook_delete)(struct store *st, const char *id);
-    /* The endpoints of tenant_id (NULL: the every-tenant ones), plus with with_global the
-     * every-tenant ones too; oldest first. */
     int (*webhook_list)(struct store *st, const char *tenant_id, bool with_global,
                         struct webhook_list *out);
 
     int (*outbox_insert)(struct store *st, const struct outbox_msg *m);
-    /* Pending messages of channel ("email", "webhook") whose next attempt is due at now,
-     * soonest first. */
     int (*outbox_due)(struct store *st, const char *channel, int64_t now, size_t limit,
                       struct outbox_list *out);
-    /* The soonest next attempt of a pending message of channel; 0 when none. */
     int (*outbox_next_due)(struct store *st, const char *channel, int64_t *at);
-    /* Writes m's delivery state (status, attempts, times, last_error). */
     int (*outbox_update)(struct store *st, const struct outbox_msg *m);
-    /* A request's messages, oldest first; with tenant_only, only tenant_visible ones. */
     int (*outbox_list_for_request)(struct store *st, const char *request_id, bool tenant_only,
                                    struct outbox_list *out);
     int (*outbox_count)(struct store *st, struct outbox_counts *out);
 
-    void (*stats)(struct store *st, struct store_stats *out);
-
-    /* Seals secrets with seal from now on (see the top of this file); LB_EKEY when the store
-     * was sealed with another key. */
-    int (*seal_attach)(struct store *st, const struct seal *seal);
-
     int (*login_throttle_get)(struct store *st, enum throttle_kind kind, const char *name,
                               struct login_throttle *out);
-    /* Inserts or replaces the record of (t->kind, t->name). */
     int (*login_throttle_put)(struct store *st, const struct login_throttle *t);
     int (*login_throttle_delete)(struct store *st, enum throttle_kind kind, const char *name);
-    /* Records of kind (-1: both) locked at now or with a failure at or after since. */
     int (*login_throttle_list)(struct store *st, int kind, int64_t now, int64_t since,
                                struct login_throttle_list *out);
-    /* Deletes the records neither locked at now nor with a failure at or after since. */
     int (*login_throttle_prune)(struct store *st, int64_t now, int64_t since);
 
-    /* Appends e (its seq is ignored) to the event stream; *seq (if not NULL) is its number. */
     int (*event_insert)(struct store *st, const struct request_event *e, int64_t *seq);
-    /* The events f selects, oldest first. */
     int (*event_list)(struct store *st, const struct request_event_filter *f,
                       struct request_event_list *out);
-    /* *last: the newest seq ever given (0: none yet); *pruned_through: every event up to it
-     * may have been pruned (0: none was). */
     int (*event_bounds)(struct store *st, int64_t *pruned_through, int64_t *last);
-    /* Deletes the oldest events: those made before `before`, and all but the newest `keep`
-     * (and every older one, so that what is gone is a prefix); *deleted counts them. */
     int (*event_prune)(struct store *st, int64_t before, int64_t keep, int64_t *deleted);
 };
 
@@ -427,58 +192,159 @@ struct store {
     const struct store_ops *ops;
 };
 
-/* Releases what the store filled in; each accepts a zeroed struct and leaves it zeroed. */
-void tenant_clear(struct tenant *t);
-void tenant_settings_clear(struct tenant_settings *s);
-void user_clear(struct user *u);
-void user_list_clear(struct user_list *l);
-void role_assignment_clear(struct role_assignment *r);
-void role_list_clear(struct role_list *l);
-void session_clear(struct session *s);
-void session_list_clear(struct session_list *l);
-void ticket_clear(struct ticket *t);
-void ticket_list_clear(struct ticket_list *l);
-void decision_clear(struct decision *d);
-void request_clear(struct request *r);
-void request_list_clear(struct request_list *l);
-void audit_record_clear(struct audit_record *r);
-void audit_list_clear(struct audit_list *l);
-void webhook_clear(struct webhook *w);
-void webhook_list_clear(struct webhook_list *l);
-void outbox_msg_clear(struct outbox_msg *m);
-void outbox_list_clear(struct outbox_list *l);
-/* Frees an array of count strings and the array. */
-void strv_free(char **v, size_t count);
-/* Deep copy of a string array into *out; LB_ENOMEM on failure. */
-LB_MUST_CHECK int strv_dup(char *const *v, size_t count, char ***out);
-
-/* Names for the enums, and their parsers (-1 for an unknown name). */
-const char *request_status_name(enum request_status s);
-int request_status_parse(const char *name);
-const char *access_level_name(enum access_level l);
-int access_level_parse(const char *name);
-const char *outbox_status_name(enum outbox_status s);
-int outbox_status_parse(const char *name);
+/* ---- the calls: wrappers of store_ops (one place to trace or check a backend's calls) ----
+ * Each answers 0 or an error of the top of this file. A call that fills `out` allocates what
+ * it holds (the caller clears it with model/'s *_clear) and leaves it zeroed or untouched on
+ * failure; records passed in are borrowed. */
 
 /* Closes the store and frees the handle; accepts NULL. */
 void store_close(struct store *st);
-
-/* ---- wrappers of store_ops (one place to trace or check a backend's calls) ---- */
-
 /* Begins a transaction on the calling thread (others wait for it to end). */
 LB_MUST_CHECK int store_begin(struct store *st);
 /* Commits the calling thread's transaction, durably. */
 LB_MUST_CHECK int store_commit(struct store *st);
 /* Rolls the calling thread's transaction back. */
 void store_rollback(struct store *st);
-/* Seals the store's secrets with seal (borrowed: it must outlive the store). */
+/* The counts of logical transactions and durable commits so far. */
+void store_stats_get(struct store *st, struct store_stats *out);
+/* Seals secrets with seal from now on (borrowed: it must outlive the store; see the top of
+ * this file); LB_EKEY when the store was sealed with another key. */
 LB_MUST_CHECK int store_seal_attach(struct store *st, const struct seal *seal);
-/* The API token token_id, as its session; LB_ENOTFOUND when there is none. */
+
+/* The value of the meta key (a new string: caller frees with lb_free); LB_ENOTFOUND. */
+LB_MUST_CHECK int store_meta_get(struct store *st, const char *key, char **value);
+/* Sets the meta key to value, inserting or replacing it. */
+LB_MUST_CHECK int store_meta_set(struct store *st, const char *key, const char *value);
+
+/* Inserts a tenant; LB_EEXISTS when its id or name is taken. */
+LB_MUST_CHECK int store_tenant_insert(struct store *st, const struct tenant *t);
+/* The tenant id; LB_ENOTFOUND. */
+LB_MUST_CHECK int store_tenant_get(struct store *st, const char *id, struct tenant *out);
+/* Every tenant (only_id not NULL: that one, if it exists), newest first, as a new array of
+ * *count (caller clears each with tenant_clear and frees the array with lb_free). */
+LB_MUST_CHECK int store_tenant_list(struct store *st, const char *only_id, struct tenant **items,
+                                    size_t *count);
+/* Writes t's settings over those of tenant t->id; LB_ENOTFOUND. */
+LB_MUST_CHECK int store_tenant_update_settings(struct store *st, const struct tenant *t);
+/* Replaces the resource scopes of tenant t->id with t's; LB_ENOTFOUND. */
+LB_MUST_CHECK int store_tenant_update_scopes(struct store *st, const struct tenant *t);
+
+/* Inserts a user (its TOTP seed sealed); LB_EEXISTS when the id or username is taken. */
+LB_MUST_CHECK int store_user_insert(struct store *st, const struct user *u);
+/* The user id; LB_ENOTFOUND. */
+LB_MUST_CHECK int store_user_get(struct store *st, const char *id, struct user *out);
+/* The user named username; LB_ENOTFOUND. */
+LB_MUST_CHECK int store_user_get_by_username(struct store *st, const char *username,
+                                             struct user *out);
+/* Records step as the user's last TOTP step used; LB_ECONFLICT when it is not newer than the
+ * one kept (a replayed code). */
+LB_MUST_CHECK int store_user_set_totp_step(struct store *st, const char *id, int64_t step);
+/* The tenant's users (provider users for NULL), ordered by username. */
+LB_MUST_CHECK int store_user_list_for_tenant(struct store *st, const char *tenant_id,
+                                             struct user_list *out);
+
+/* Inserts a role assignment; LB_EEXISTS when the user holds the role at that scope. */
+LB_MUST_CHECK int store_role_insert(struct store *st, const struct role_assignment *r);
+/* The assignment id, with its user's username; LB_ENOTFOUND. */
+LB_MUST_CHECK int store_role_get(struct store *st, const char *id, struct role_assignment *out);
+/* Deletes the assignment id; LB_ENOTFOUND. */
+LB_MUST_CHECK int store_role_delete(struct store *st, const char *id);
+/* The user's assignments, oldest first. */
+LB_MUST_CHECK int store_role_list_for_user(struct store *st, const char *user_id,
+                                           struct role_list *out);
+/* The tenant's assignments (provider roles for NULL), oldest first. */
+LB_MUST_CHECK int store_role_list_for_tenant(struct store *st, const char *tenant_id,
+                                             struct role_list *out);
+/* How many assignments of role at exactly scope the tenant has. */
+LB_MUST_CHECK int store_role_count(struct store *st, const char *tenant_id, const char *role,
+                                   const char *scope, int64_t *count);
+
+/* Inserts a session (or an API token, one with a token_id). */
+LB_MUST_CHECK int store_session_insert(struct store *st, const struct session *s);
+/* The session of token_hash, ended ones too; LB_ENOTFOUND. */
+LB_MUST_CHECK int store_session_get(struct store *st, const char *token_hash, struct session *out);
+/* Ends a session at `at` (logout); LB_ENOTFOUND when there is none, or it ended before. */
+LB_MUST_CHECK int store_session_expire(struct store *st, const char *token_hash, int64_t at);
+/* The API token token_id, as its session; LB_ENOTFOUND when there is none (or it was
+ * revoked). */
 LB_MUST_CHECK int store_token_get(struct store *st, const char *token_id, struct session *out);
 /* The API tokens of user_id, expired ones too, oldest first. */
 LB_MUST_CHECK int store_token_list(struct store *st, const char *user_id, struct session_list *out);
-/* Revokes the API token token_id; LB_ENOTFOUND when there is none. */
+/* Revokes the API token token_id: its row goes (the audit log keeps its history);
+ * LB_ENOTFOUND when there is none. */
 LB_MUST_CHECK int store_token_delete(struct store *st, const char *token_id);
+
+/* Inserts a ticket (without history: see store_ticket_event_append). */
+LB_MUST_CHECK int store_ticket_insert(struct store *st, const struct ticket *t);
+/* The ticket id with its history, oldest first; LB_ENOTFOUND. */
+LB_MUST_CHECK int store_ticket_get(struct store *st, const char *id, struct ticket *out);
+/* The tenant's tickets with their history, newest first: those before before_seq (0: from the
+ * newest), at most limit. */
+LB_MUST_CHECK int store_ticket_list(struct store *st, const char *tenant_id, int64_t before_seq,
+                                    size_t limit, struct ticket_list *out);
+/* Appends ev to the history of ticket_id. */
+LB_MUST_CHECK int store_ticket_event_append(struct store *st, const char *ticket_id,
+                                            const struct ticket_event *ev);
+
+/* Inserts a request (its decisions are inserted one by one: see
+ * store_request_decision_insert); its deadline follows from its state. */
+LB_MUST_CHECK int store_request_insert(struct store *st, const struct request *r);
+/* Writes r's state, grant, reason and reminder over request r->id; LB_ENOTFOUND. */
+LB_MUST_CHECK int store_request_update(struct store *st, const struct request *r);
+/* Appends d to the decisions of request_id. */
+LB_MUST_CHECK int store_request_decision_insert(struct store *st, const char *request_id,
+                                                const struct decision *d);
+/* The request id with its decisions; LB_ENOTFOUND. */
+LB_MUST_CHECK int store_request_get(struct store *st, const char *id, struct request *out);
+/* The requests f selects with their decisions, newest first. */
+LB_MUST_CHECK int store_request_list(struct store *st, const struct request_filter *f,
+                                     struct request_list *out);
+/* Calls fn with each approved request (without its decisions), on a read of its own; a
+ * non-zero answer of fn stops the walk, a negative one is then the call's answer. */
+LB_MUST_CHECK int store_request_each_approved(struct store *st, store_request_fn *fn, void *ctx);
+/* The soonest deadline of any request (its reminder, pending expiry or grant end); 0 when
+ * none. */
+LB_MUST_CHECK int store_request_next_deadline(struct store *st, int64_t *at);
+/* The ids of at most limit requests whose deadline is at or before now, soonest first, as a
+ * new array of *count (caller frees with strv_free). */
+LB_MUST_CHECK int store_request_due(struct store *st, int64_t now, size_t limit, char ***ids,
+                                    size_t *count);
+
+/* Appends rec (its seq is ignored) to the audit log; *seq (if not NULL) is its number. */
+LB_MUST_CHECK int store_audit_insert(struct store *st, const struct audit_record *rec,
+                                     int64_t *seq);
+/* The records f selects, in f's order, at most f->limit. */
+LB_MUST_CHECK int store_audit_query(struct store *st, const struct audit_filter *f,
+                                    struct audit_list *out);
+
+/* Inserts a webhook endpoint (its secret sealed). */
+LB_MUST_CHECK int store_webhook_insert(struct store *st, const struct webhook *w);
+/* The endpoint id; LB_ENOTFOUND. */
+LB_MUST_CHECK int store_webhook_get(struct store *st, const char *id, struct webhook *out);
+/* Deletes the endpoint id; LB_ENOTFOUND. */
+LB_MUST_CHECK int store_webhook_delete(struct store *st, const char *id);
+/* The endpoints of tenant_id (NULL: the every-tenant ones), plus with with_global the
+ * every-tenant ones too; oldest first. */
+LB_MUST_CHECK int store_webhook_list(struct store *st, const char *tenant_id, bool with_global,
+                                     struct webhook_list *out);
+
+/* Inserts a message into the outbox (in the transaction of the change it tells of). */
+LB_MUST_CHECK int store_outbox_insert(struct store *st, const struct outbox_msg *m);
+/* At most limit pending messages of channel ("email", "webhook") whose next attempt is due at
+ * now, soonest first. */
+LB_MUST_CHECK int store_outbox_due(struct store *st, const char *channel, int64_t now, size_t limit,
+                                   struct outbox_list *out);
+/* The soonest next attempt of a pending message of channel; 0 when none. */
+LB_MUST_CHECK int store_outbox_next_due(struct store *st, const char *channel, int64_t *at);
+/* Writes m's delivery state (status, attempts, times, last_error) over message m->id;
+ * LB_ENOTFOUND. */
+LB_MUST_CHECK int store_outbox_update(struct store *st, const struct outbox_msg *m);
+/* A request's messages, oldest first; with tenant_only, only tenant_visible ones. */
+LB_MUST_CHECK int store_outbox_list_for_request(struct store *st, const char *request_id,
+                                                bool tenant_only, struct outbox_list *out);
+/* How many messages are pending, delivered and failed. */
+LB_MUST_CHECK int store_outbox_count(struct store *st, struct outbox_counts *out);
+
 /* The failed-login record of (kind, name); LB_ENOTFOUND when there is none. */
 LB_MUST_CHECK int store_login_throttle_get(struct store *st, enum throttle_kind kind,
                                            const char *name, struct login_throttle *out);
@@ -493,8 +359,8 @@ LB_MUST_CHECK int store_login_throttle_list(struct store *st, int kind, int64_t 
 /* Deletes the records that are neither locked at now nor have a failure at or after since. */
 LB_MUST_CHECK int store_login_throttle_prune(struct store *st, int64_t now, int64_t since);
 
-/* Appends e to the event stream inside the caller's transaction; *seq (if not NULL) is the
- * number it got. */
+/* Appends e (its seq is ignored) to the event stream inside the caller's transaction; *seq
+ * (if not NULL) is the number it got. */
 LB_MUST_CHECK int store_event_insert(struct store *st, const struct request_event *e, int64_t *seq);
 /* The events f selects, oldest first (caller clears out with request_event_list_clear). */
 LB_MUST_CHECK int store_event_list(struct store *st, const struct request_event_filter *f,
@@ -502,11 +368,9 @@ LB_MUST_CHECK int store_event_list(struct store *st, const struct request_event_
 /* The newest seq ever given (*last, 0: none), and the newest that pruning may have deleted
  * (*pruned_through, 0: none). */
 LB_MUST_CHECK int store_event_bounds(struct store *st, int64_t *pruned_through, int64_t *last);
-/* Deletes the events made before `before` and all but the newest `keep`, as a prefix of the
- * stream; *deleted counts them. */
+/* Deletes the events made before `before` and all but the newest `keep` (and every older one,
+ * so that what is gone is a prefix of the stream); *deleted counts them. */
 LB_MUST_CHECK int store_event_prune(struct store *st, int64_t before, int64_t keep,
                                     int64_t *deleted);
-
-#define STORE_CALL(st, op, ...) ((st)->ops->op((st), __VA_ARGS__))
 
 #endif

@@ -36,24 +36,12 @@ int sqs_event_insert(struct store *base, const struct request_event *e, int64_t 
 {
     static const char sql[] = "INSERT INTO events(id, type, tenant_id, request_id,"
                               " tenant_visible, created_at, body) VALUES(?,?,?,?,?,?,?)";
-    struct sqlite_store *s = sqs_of(base);
-    struct conn *cn = sqs_acquire(s, CONN_WRITE);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
 
-    if (st) {
-        sqs_bind_text(st, 1, e->id);
-        sqs_bind_text(st, 2, e->type);
-        sqs_bind_text(st, 3, e->tenant_id);
-        sqs_bind_text(st, 4, e->request_id);
-        sqlite3_bind_int(st, 5, e->tenant_visible ? 1 : 0);
-        sqlite3_bind_int64(st, 6, e->created_at);
-        sqs_bind_text(st, 7, e->body);
-        rc = sqs_run(cn, st);
-        if (rc == 0 && seq)
-            *seq = sqlite3_last_insert_rowid(cn->db);
-    }
-    return sqs_release(s, cn, rc);
+    return sqs_write(sqs_of(base),
+                     SQS_QUERY(sql, SQS_TEXT(e->id), SQS_TEXT(e->type), SQS_TEXT(e->tenant_id),
+                               SQS_TEXT(e->request_id), SQS_INT(e->tenant_visible ? 1 : 0),
+                               SQS_INT(e->created_at), SQS_TEXT(e->body)),
+                     0, seq);
 }
 
 int sqs_event_list(struct store *base, const struct request_event_filter *f,
@@ -64,21 +52,15 @@ int sqs_event_list(struct store *base, const struct request_event_filter *f,
     static const char tenant_sql[] = "SELECT " EVENT_COLS " FROM events WHERE tenant_id=?4"
                                      " AND tenant_visible=1 AND seq>?1 AND (?2=0 OR seq<=?2)"
                                      " ORDER BY seq LIMIT ?3";
-    struct sqlite_store *s = sqs_of(base);
-    struct conn *cn = sqs_acquire(s, CONN_READ);
-    sqlite3_stmt *st = sqs_stmt(cn, f->tenant_id ? tenant_sql : all_sql);
-    int rc = LB_ESTORE;
+    const struct sqs_query *q =
+        f->tenant_id
+            ? SQS_QUERY(tenant_sql, SQS_INT(f->after_seq), SQS_INT(f->through_seq),
+                        SQS_INT(f->limit), SQS_TEXT(f->tenant_id))
+            : SQS_QUERY(all_sql, SQS_INT(f->after_seq), SQS_INT(f->through_seq), SQS_INT(f->limit));
+    int rc;
 
     memset(out, 0, sizeof(*out));
-    if (st) {
-        sqlite3_bind_int64(st, 1, f->after_seq);
-        sqlite3_bind_int64(st, 2, f->through_seq);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64)f->limit);
-        if (f->tenant_id)
-            sqs_bind_text(st, 4, f->tenant_id);
-        rc = sqs_collect(cn, st, &out->items, &out->count, sizeof(*out->items), read_event);
-    }
-    sqs_release(s, cn, 0);
+    rc = sqs_query_list(sqs_of(base), q, SQS_LIST(out), read_event, NULL);
     if (rc)
         request_event_list_clear(out);
     return rc;

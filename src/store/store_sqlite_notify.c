@@ -10,8 +10,9 @@
 
 #define WEBHOOK_COLS "id, tenant_id, url, events, secret, created_at"
 
-static int read_webhook(sqlite3_stmt *st, struct webhook *w)
+static int read_webhook(sqlite3_stmt *st, void *item)
 {
+    struct webhook *w = item;
     bool oom = false;
     int rc;
 
@@ -29,18 +30,11 @@ static int read_webhook(sqlite3_stmt *st, struct webhook *w)
     return 0;
 }
 
-static int row_webhook(sqlite3_stmt *st, void *item)
-{
-    return read_webhook(st, item);
-}
-
 int sqs_webhook_insert(struct store *base, const struct webhook *w)
 {
     static const char sql[] = "INSERT INTO webhooks(" WEBHOOK_COLS ") VALUES(?,?,?,?,?,?)";
     struct sqlite_store *s = sqs_of(base);
     char *events = NULL, *sealed = NULL;
-    struct conn *cn;
-    sqlite3_stmt *st;
     int rc;
 
     if ((rc = sqs_seal(s, "webhooks.secret", w->id, w->secret, &sealed)) != 0)
@@ -49,18 +43,10 @@ int sqs_webhook_insert(struct store *base, const struct webhook *w)
         lb_free(sealed);
         return LB_ENOMEM;
     }
-    rc = LB_ESTORE;
-    cn = sqs_acquire(s, CONN_WRITE);
-    if ((st = sqs_stmt(cn, sql)) != NULL) {
-        sqs_bind_text(st, 1, w->id);
-        sqs_bind_text(st, 2, w->tenant_id);
-        sqs_bind_text(st, 3, w->url);
-        sqs_bind_text(st, 4, events);
-        sqs_bind_text(st, 5, sealed);
-        sqlite3_bind_int64(st, 6, w->created_at);
-        rc = sqs_run(cn, st);
-    }
-    rc = sqs_release(s, cn, rc);
+    rc = sqs_write(s,
+                   SQS_QUERY(sql, SQS_TEXT(w->id), SQS_TEXT(w->tenant_id), SQS_TEXT(w->url),
+                             SQS_TEXT(events), SQS_TEXT(sealed), SQS_INT(w->created_at)),
+                   0, NULL);
     lb_free(events);
     lb_free(sealed);
     return rc;
@@ -70,15 +56,8 @@ int sqs_webhook_get(struct store *base, const char *id, struct webhook *out)
 {
     static const char sql[] = "SELECT " WEBHOOK_COLS " FROM webhooks WHERE id=?";
     struct sqlite_store *s = sqs_of(base);
-    struct conn *cn = sqs_acquire(s, CONN_READ);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
+    int rc = sqs_query_one(s, SQS_QUERY(sql, SQS_TEXT(id)), out, read_webhook, NULL);
 
-    if (st) {
-        sqs_bind_text(st, 1, id);
-        rc = sqs_get_one(cn, st, out, row_webhook);
-    }
-    sqs_release(s, cn, 0);
     if (rc == 0 && (rc = sqs_unseal(s, "webhooks.secret", out->id, &out->secret)) != 0)
         webhook_clear(out);
     return rc;
@@ -87,18 +66,8 @@ int sqs_webhook_get(struct store *base, const char *id, struct webhook *out)
 int sqs_webhook_delete(struct store *base, const char *id)
 {
     static const char sql[] = "DELETE FROM webhooks WHERE id=?";
-    struct sqlite_store *s = sqs_of(base);
-    struct conn *cn = sqs_acquire(s, CONN_WRITE);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
 
-    if (st) {
-        sqs_bind_text(st, 1, id);
-        rc = sqs_run(cn, st);
-        if (rc == 0 && sqlite3_changes(cn->db) == 0)
-            rc = LB_ENOTFOUND;
-    }
-    return sqs_release(s, cn, rc);
+    return sqs_write(sqs_of(base), SQS_QUERY(sql, SQS_TEXT(id)), LB_ENOTFOUND, NULL);
 }
 
 int sqs_webhook_list(struct store *base, const char *tenant_id, bool with_global,
@@ -108,17 +77,11 @@ int sqs_webhook_list(struct store *base, const char *tenant_id, bool with_global
                               " WHERE tenant_id IS ?1 OR (?2 AND tenant_id IS NULL)"
                               " ORDER BY created_at, rowid";
     struct sqlite_store *s = sqs_of(base);
-    struct conn *cn = sqs_acquire(s, CONN_READ);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
+    int rc;
 
     memset(out, 0, sizeof(*out));
-    if (st) {
-        sqs_bind_text(st, 1, tenant_id);
-        sqlite3_bind_int(st, 2, with_global);
-        rc = sqs_collect(cn, st, &out->items, &out->count, sizeof(*out->items), row_webhook);
-    }
-    sqs_release(s, cn, 0);
+    rc = sqs_query_list(s, SQS_QUERY(sql, SQS_TEXT(tenant_id), SQS_INT(with_global)), SQS_LIST(out),
+                        read_webhook, NULL);
     for (size_t i = 0; rc == 0 && i < out->count; i++)
         rc = sqs_unseal(s, "webhooks.secret", out->items[i].id, &out->items[i].secret);
     if (rc)
@@ -133,8 +96,9 @@ int sqs_webhook_list(struct store *base, const char *tenant_id, bool with_global
     " status, attempts, next_attempt_at, last_attempt_at, delivered_at, last_error, "              \
     "tenant_visible"
 
-static int read_outbox(sqlite3_stmt *st, struct outbox_msg *m)
+static int read_outbox(sqlite3_stmt *st, void *item)
 {
+    struct outbox_msg *m = item;
     bool oom = false;
     const char *status;
 
@@ -164,62 +128,30 @@ static int read_outbox(sqlite3_stmt *st, struct outbox_msg *m)
     return 0;
 }
 
-static int row_outbox(sqlite3_stmt *st, void *item)
-{
-    return read_outbox(st, item);
-}
-
 int sqs_outbox_insert(struct store *base, const struct outbox_msg *m)
 {
     static const char sql[] =
         "INSERT INTO outbox(id, tenant_id, request_id, event, channel, recipient, webhook_id,"
         " payload, created_at, status, attempts, next_attempt_at, tenant_visible)"
         " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)";
-    struct sqlite_store *s = sqs_of(base);
-    struct conn *cn = sqs_acquire(s, CONN_WRITE);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
 
-    if (st) {
-        sqs_bind_text(st, 1, m->id);
-        sqs_bind_text(st, 2, m->tenant_id);
-        sqs_bind_text(st, 3, m->request_id);
-        sqs_bind_text(st, 4, m->event);
-        sqs_bind_text(st, 5, m->channel);
-        sqs_bind_text(st, 6, m->recipient);
-        sqs_bind_text(st, 7, m->webhook_id);
-        sqs_bind_text(st, 8, m->payload);
-        sqlite3_bind_int64(st, 9, m->created_at);
-        sqs_bind_text(st, 10, outbox_status_name(m->status));
-        sqlite3_bind_int64(st, 11, m->attempts);
-        sqs_bind_time(st, 12, m->next_attempt_at);
-        sqlite3_bind_int(st, 13, m->tenant_visible);
-        rc = sqs_run(cn, st);
-    }
-    return sqs_release(s, cn, rc);
+    return sqs_write(sqs_of(base),
+                     SQS_QUERY(sql, SQS_TEXT(m->id), SQS_TEXT(m->tenant_id),
+                               SQS_TEXT(m->request_id), SQS_TEXT(m->event), SQS_TEXT(m->channel),
+                               SQS_TEXT(m->recipient), SQS_TEXT(m->webhook_id),
+                               SQS_TEXT(m->payload), SQS_INT(m->created_at),
+                               SQS_TEXT(outbox_status_name(m->status)), SQS_INT(m->attempts),
+                               SQS_TIME(m->next_attempt_at), SQS_INT(m->tenant_visible)),
+                     0, NULL);
 }
 
-/* Runs a query of outbox rows into out: ?1 is text (or, when NULL, num), ?2 the limit, ?3
- * channel when not NULL. */
-static int outbox_query(struct sqlite_store *s, const char *sql, const char *text, int64_t num,
-                        size_t limit, const char *channel, struct outbox_list *out)
+/* The outbox rows q selects, into out. */
+static int outbox_list(struct sqlite_store *s, const struct sqs_query *q, struct outbox_list *out)
 {
-    struct conn *cn = sqs_acquire(s, CONN_READ);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
+    int rc;
 
     memset(out, 0, sizeof(*out));
-    if (st) {
-        if (text)
-            sqs_bind_text(st, 1, text);
-        else
-            sqlite3_bind_int64(st, 1, num);
-        sqlite3_bind_int64(st, 2, (int64_t)limit);
-        if (channel)
-            sqs_bind_text(st, 3, channel);
-        rc = sqs_collect(cn, st, &out->items, &out->count, sizeof(*out->items), row_outbox);
-    }
-    sqs_release(s, cn, 0);
+    rc = sqs_query_list(s, q, SQS_LIST(out), read_outbox, NULL);
     if (rc)
         outbox_list_clear(out);
     return rc;
@@ -232,7 +164,8 @@ int sqs_outbox_due(struct store *base, const char *channel, int64_t now, size_t 
         "SELECT " OUTBOX_COLS " FROM outbox WHERE status='pending' AND next_attempt_at<=?1"
         " AND channel=?3 ORDER BY next_attempt_at, seq LIMIT ?2";
 
-    return outbox_query(sqs_of(base), sql, NULL, now, limit, channel, out);
+    return outbox_list(sqs_of(base),
+                       SQS_QUERY(sql, SQS_INT(now), SQS_INT(limit), SQS_TEXT(channel)), out);
 }
 
 int sqs_outbox_list_for_request(struct store *base, const char *request_id, bool tenant_only,
@@ -243,7 +176,9 @@ int sqs_outbox_list_for_request(struct store *base, const char *request_id, bool
     static const char tenant[] = "SELECT " OUTBOX_COLS " FROM outbox WHERE request_id=?1"
                                  " AND tenant_visible=1 ORDER BY seq LIMIT ?2";
 
-    return outbox_query(sqs_of(base), tenant_only ? tenant : all, request_id, 0, 10000, NULL, out);
+    return outbox_list(sqs_of(base),
+                       SQS_QUERY(tenant_only ? tenant : all, SQS_TEXT(request_id), SQS_INT(10000)),
+                       out);
 }
 
 int sqs_outbox_next_due(struct store *base, const char *channel, int64_t *at)
@@ -251,7 +186,7 @@ int sqs_outbox_next_due(struct store *base, const char *channel, int64_t *at)
     static const char sql[] =
         "SELECT min(next_attempt_at) FROM outbox WHERE status='pending' AND channel=?1";
 
-    return sqs_query_int(sqs_of(base), sql, channel, at);
+    return sqs_query_int(sqs_of(base), SQS_QUERY(sql, SQS_TEXT(channel)), at);
 }
 
 int sqs_outbox_count(struct store *base, struct outbox_counts *out)
@@ -262,32 +197,20 @@ int sqs_outbox_count(struct store *base, struct outbox_counts *out)
     struct sqlite_store *s = sqs_of(base);
     int rc;
 
-    if ((rc = sqs_query_int(s, pending, NULL, &out->pending)) != 0 ||
-        (rc = sqs_query_int(s, delivered, NULL, &out->delivered)) != 0)
+    if ((rc = sqs_query_int(s, SQS_QUERY_NOARGS(pending), &out->pending)) != 0 ||
+        (rc = sqs_query_int(s, SQS_QUERY_NOARGS(delivered), &out->delivered)) != 0)
         return rc;
-    return sqs_query_int(s, failed, NULL, &out->failed);
+    return sqs_query_int(s, SQS_QUERY_NOARGS(failed), &out->failed);
 }
 
 int sqs_outbox_update(struct store *base, const struct outbox_msg *m)
 {
     static const char sql[] = "UPDATE outbox SET status=?, attempts=?, next_attempt_at=?,"
                               " last_attempt_at=?, delivered_at=?, last_error=? WHERE id=?";
-    struct sqlite_store *s = sqs_of(base);
-    struct conn *cn = sqs_acquire(s, CONN_WRITE);
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
-    int rc = LB_ESTORE;
 
-    if (st) {
-        sqs_bind_text(st, 1, outbox_status_name(m->status));
-        sqlite3_bind_int64(st, 2, m->attempts);
-        sqs_bind_time(st, 3, m->next_attempt_at);
-        sqs_bind_time(st, 4, m->last_attempt_at);
-        sqs_bind_time(st, 5, m->delivered_at);
-        sqs_bind_text(st, 6, m->last_error);
-        sqs_bind_text(st, 7, m->id);
-        rc = sqs_run(cn, st);
-        if (rc == 0 && sqlite3_changes(cn->db) == 0)
-            rc = LB_ENOTFOUND;
-    }
-    return sqs_release(s, cn, rc);
+    return sqs_write(sqs_of(base),
+                     SQS_QUERY(sql, SQS_TEXT(outbox_status_name(m->status)), SQS_INT(m->attempts),
+                               SQS_TIME(m->next_attempt_at), SQS_TIME(m->last_attempt_at),
+                               SQS_TIME(m->delivered_at), SQS_TEXT(m->last_error), SQS_TEXT(m->id)),
+                     LB_ENOTFOUND, NULL);
 }

@@ -139,7 +139,7 @@ int sqs_seal_attach(struct store *base, const struct seal *seal)
     int rc;
 
     seal_key_id(seal, id);
-    rc = base->ops->meta_get(base, STORE_META_SEAL_KEY_ID, &have);
+    rc = store_meta_get(base, STORE_META_SEAL_KEY_ID, &have);
     if (rc == 0) {
         rc = strcmp(have, id) == 0 ? 0 : LB_EKEY;
         lb_free(have);
@@ -152,18 +152,18 @@ int sqs_seal_attach(struct store *base, const struct seal *seal)
     /* The first seal of this store: what an older version wrote in plaintext is sealed, and
      * the key's id kept, in one transaction. */
     s->seal = seal;
-    if ((rc = base->ops->begin(base)) != 0)
+    if ((rc = store_begin(base)) != 0)
         goto fail;
     rc = seal_column(s, "users.totp_secret", users_select, users_update, &sealed);
     if (rc == 0)
         rc = seal_column(s, "webhooks.secret", hooks_select, hooks_update, &sealed);
     if (rc == 0)
-        rc = base->ops->meta_set(base, STORE_META_SEAL_KEY_ID, id);
+        rc = store_meta_set(base, STORE_META_SEAL_KEY_ID, id);
     if (rc) {
-        base->ops->rollback(base);
+        store_rollback(base);
         goto fail;
     }
-    if ((rc = base->ops->commit(base)) != 0)
+    if ((rc = store_commit(base)) != 0)
         goto fail;
     /* The plaintext may linger in freed pages of the file and in the log: rebuild the file
      * and empty the log (quick on a new store, once on an upgraded one). */

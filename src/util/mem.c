@@ -116,7 +116,7 @@ int lb_array_reserve(void *items, size_t *cap, size_t count, size_t size)
     return 0;
 }
 
-void lb_free(void *p)
+void lb_free(const void *p)
 {
-    free(p);
+    free((void *)p);
 }

@@ -27,8 +27,9 @@ char *lb_strndup(const char *s, size_t len);
 /* Makes room for one more element in *items (count used of *cap, each size bytes), doubling
  * from 8; 0, or LB_ENOMEM leaving *items and *cap untouched. */
 int lb_array_reserve(void *items, size_t *cap, size_t count, size_t size);
-/* free(p); accepts NULL. */
-void lb_free(void *p);
+/* free(p); accepts NULL, and a pointer to const: a record's strings are const when callers
+ * lend it theirs for an insert, and owned when the store filled it (as Linux's kfree). */
+void lb_free(const void *p);
 
 #ifdef LB_TESTING
 /* Test hook: counting from now, the nth allocation fails (0: none); also resets lb_mem_failed.

@@ -8,7 +8,7 @@
 #ifndef LB_WIRE_WIRE_H
 #define LB_WIRE_WIRE_H
 
-#include "store/store.h"
+#include "model/request.h"
 
 #include <jansson.h>
 #include <stdint.h>

@@ -77,7 +77,7 @@ static void records(struct store *st, const char *item, struct audit_list *out)
         .activity = "access.denied", .item = item, .ascending = true, .limit = 1000};
 
     memset(out, 0, sizeof(*out));
-    assert_int_equal(st->ops->audit_query(st, &f, out), 0);
+    assert_int_equal(store_audit_query(st, &f, out), 0);
 }
 
 /* details[key] of a record as an integer (-1 when absent). */

@@ -266,8 +266,8 @@ static void insert_both(struct store *st)
                         .secret = HOOK_SECRET,
                         .created_at = 1};
 
-    assert_int_equal(st->ops->user_insert(st, &u), 0);
-    assert_int_equal(st->ops->webhook_insert(st, &w), 0);
+    assert_int_equal(store_user_insert(st, &u), 0);
+    assert_int_equal(store_webhook_insert(st, &w), 0);
 }
 
 static void read_both(struct store *st, int want)
@@ -275,8 +275,8 @@ static void read_both(struct store *st, int want)
     struct user u = {0};
     struct webhook w = {0};
 
-    assert_int_equal(st->ops->user_get(st, "u1", &u), want);
-    assert_int_equal(st->ops->webhook_get(st, "w1", &w), want);
+    assert_int_equal(store_user_get(st, "u1", &u), want);
+    assert_int_equal(store_webhook_get(st, "w1", &w), want);
     if (want == 0) {
         assert_string_equal(u.totp_secret, SEED);
         assert_string_equal(w.secret, HOOK_SECRET);
@@ -301,8 +301,8 @@ static void the_store_keeps_secrets_sealed(void **state)
     assert_int_equal(seal_new_ephemeral(&other), 0);
     assert_int_equal(store_sqlite_open(t->path, &st, &err), 0);
     /* no seal yet: no secret is written or read */
-    assert_int_equal(st->ops->user_insert(st, &u), LB_EKEY);
-    assert_int_equal(st->ops->webhook_insert(st, &w), LB_EKEY);
+    assert_int_equal(store_user_insert(st, &u), LB_EKEY);
+    assert_int_equal(store_webhook_insert(st, &w), LB_EKEY);
     assert_int_equal(store_seal_attach(st, key), 0);
     insert_both(st);
     read_both(st, 0);
@@ -325,7 +325,7 @@ static void the_store_keeps_secrets_sealed(void **state)
     assert_int_equal(store_seal_attach(st, key), 0);
     read_both(st, 0);
     struct user moved = {0};
-    assert_int_equal(st->ops->user_get(st, "u2", &moved), LB_EKEY);
+    assert_int_equal(store_user_get(st, "u2", &moved), LB_EKEY);
     store_close(st);
     seal_free(key);
     seal_free(other);
@@ -362,7 +362,7 @@ static void an_older_store_is_sealed_at_its_first_attach(void **state)
     assert_int_equal(store_sqlite_open(t->path, &st, &err), 0);
     assert_int_equal(store_seal_attach(st, key), 0);
     read_both(st, 0);
-    assert_int_equal(st->ops->meta_get(st, STORE_META_SEAL_KEY_ID, &id), 0);
+    assert_int_equal(store_meta_get(st, STORE_META_SEAL_KEY_ID, &id), 0);
     seal_key_id(key, kid);
     assert_string_equal(id, kid);
     lb_free(id);

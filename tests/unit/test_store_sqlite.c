@@ -87,23 +87,23 @@ static void limit_pages(struct fixture *f, int extra)
 /* One transaction writing key=value (and key2 too when not NULL); answers its outcome. */
 static int write_tx(struct fixture *f, const char *key, const char *key2, const char *value)
 {
-    int rc = f->st->ops->begin(f->st);
+    int rc = store_begin(f->st);
 
     assert_int_equal(rc, 0);
-    rc = f->st->ops->meta_set(f->st, key, value);
+    rc = store_meta_set(f->st, key, value);
     if (!rc && key2)
-        rc = f->st->ops->meta_set(f->st, key2, value);
+        rc = store_meta_set(f->st, key2, value);
     if (rc) {
-        f->st->ops->rollback(f->st);
+        store_rollback(f->st);
         return rc;
     }
-    return f->st->ops->commit(f->st);
+    return store_commit(f->st);
 }
 
 static bool has(struct fixture *f, const char *key)
 {
     char *v = NULL;
-    int rc = f->st->ops->meta_get(f->st, key, &v);
+    int rc = store_meta_get(f->st, key, &v);
 
     assert_true(rc == 0 || rc == LB_ENOTFOUND);
     lb_free(v);
@@ -137,13 +137,13 @@ static void a_full_store_is_enospc_and_keeps_what_was_committed(void **state)
     assert_false(has(f, key)); /* nothing of it, not even its first write */
     assert_false(has(f, key2));
     /* a write outside a transaction fails the same way */
-    assert_int_equal(f->st->ops->meta_set(f->st, "alone", value), LB_ENOSPC);
+    assert_int_equal(store_meta_set(f->st, "alone", value), LB_ENOSPC);
     assert_false(has(f, "alone"));
     /* room again: writes work without reopening */
     limit_pages(f, 1000);
     assert_int_equal(write_tx(f, key, key2, value), 0);
     assert_true(has(f, key) && has(f, key2));
-    assert_int_equal(f->st->ops->meta_set(f->st, "alone", value), 0);
+    assert_int_equal(store_meta_set(f->st, "alone", value), 0);
     assert_true(has(f, "alone"));
 }
 
@@ -152,21 +152,21 @@ static void a_group_sqlite_rolled_back_fails_and_writes_nothing_after(void **sta
     struct fixture *f = *state;
 
     (void)state;
-    assert_int_equal(f->st->ops->begin(f->st), 0);
-    assert_int_equal(f->st->ops->meta_set(f->st, "x", "1"), 0);
+    assert_int_equal(store_begin(f->st), 0);
+    assert_int_equal(store_meta_set(f->st, "x", "1"), 0);
     /* what SQLite does when a COMMIT or a write meets a full disk or an I/O error */
     sqs_of(f->st)->writer.last_err = LB_ENOSPC;
     assert_int_equal(sqlite3_exec(writer_db(f), "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
-    assert_int_not_equal(f->st->ops->meta_set(f->st, "y", "2"), 0);
-    assert_int_equal(f->st->ops->commit(f->st), LB_ENOSPC);
+    assert_int_not_equal(store_meta_set(f->st, "y", "2"), 0);
+    assert_int_equal(store_commit(f->st), LB_ENOSPC);
     assert_false(has(f, "x"));
     assert_false(has(f, "y")); /* not committed on its own outside the transaction */
 
     /* the same, ended by a rollback; then the next transaction starts a group of its own */
-    assert_int_equal(f->st->ops->begin(f->st), 0);
-    assert_int_equal(f->st->ops->meta_set(f->st, "x", "1"), 0);
+    assert_int_equal(store_begin(f->st), 0);
+    assert_int_equal(store_meta_set(f->st, "x", "1"), 0);
     assert_int_equal(sqlite3_exec(writer_db(f), "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
-    f->st->ops->rollback(f->st);
+    store_rollback(f->st);
     assert_int_equal(write_tx(f, "z", NULL, "3"), 0);
     assert_true(has(f, "z"));
     assert_false(has(f, "x"));
