@@ -7,9 +7,9 @@
 #ifndef LB_CORE_IDS_H
 #define LB_CORE_IDS_H
 
-#include <stdbool.h>
+#include "model/id.h"
 
-#define ID_LEN 37 /* 36 characters and a NUL */
+#include <stdbool.h>
 
 /* Writes a new random UUID v4 into out. */
 void id_new(char out[ID_LEN]);

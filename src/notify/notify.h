@@ -22,6 +22,7 @@
 #ifndef LB_NOTIFY_NOTIFY_H
 #define LB_NOTIFY_NOTIFY_H
 
+#include "model/id.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -48,13 +49,8 @@ const char *notify_event_name(enum notify_event e);
 /* The event of a name, or -1. */
 int notify_event_parse(const char *name);
 
-/* An outbox row's id: a UUID's 36 characters and a NUL. The same length as core's ID_LEN
- * (core/ids.h), which this layer, below core, does not include; tests/unit/test_notify.c checks
- * that they agree. */
-#define NOTIFY_ID_LEN 37
-
 /* Writes a new unique id (a UUID, NUL-terminated) into out. */
-typedef void notify_id_fn(char out[NOTIFY_ID_LEN]);
+typedef void notify_id_fn(char out[ID_LEN]);
 
 /* How messages are composed; immutable while the daemon runs. */
 struct notify_config {

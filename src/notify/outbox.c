@@ -9,7 +9,7 @@
 #include "util/banned.h"
 
 /* A new pending row of s; the caller fills recipient, channel and payload. */
-static void row_init(struct outbox_msg *m, const struct notify_subject *s, char id[NOTIFY_ID_LEN],
+static void row_init(struct outbox_msg *m, const struct notify_subject *s, char id[ID_LEN],
                      bool tenant_visible)
 {
     memset(m, 0, sizeof(*m));
@@ -27,7 +27,7 @@ static int enqueue_mail(struct store *st, const struct notify_config *cfg,
                         const struct notify_subject *s, const char *to, bool tenant_visible)
 {
     struct outbox_msg m;
-    char id[NOTIFY_ID_LEN], *payload = NULL;
+    char id[ID_LEN], *payload = NULL;
     int rc;
 
     cfg->new_id(id);
@@ -69,7 +69,7 @@ static int enqueue_webhook(struct store *st, const struct notify_config *cfg,
                            bool tenant_visible)
 {
     struct outbox_msg m;
-    char id[NOTIFY_ID_LEN], *payload;
+    char id[ID_LEN], *payload;
     int rc;
 
     cfg->new_id(id);
@@ -103,7 +103,7 @@ int notify_enqueue(struct store *st, const struct notify_config *cfg,
 int notify_stream_append(struct store *st, const struct notify_config *cfg,
                          const struct notify_subject *s, bool tenant_visible)
 {
-    char id[NOTIFY_ID_LEN];
+    char id[ID_LEN];
     struct request_event e = {.id = id,
                               .type = notify_event_name(s->event),
                               .tenant_id = s->request->tenant_id,

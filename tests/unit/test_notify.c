@@ -21,11 +21,9 @@
 #include <cmocka.h>
 /* clang-format on */
 
-static_assert(NOTIFY_ID_LEN == ID_LEN, "notify's outbox ids are core's ids");
-
-static void fixed_id(char out[NOTIFY_ID_LEN])
+static void fixed_id(char out[ID_LEN])
 {
-    memcpy(out, "00000000-0000-4000-8000-000000000001", NOTIFY_ID_LEN);
+    memcpy(out, "00000000-0000-4000-8000-000000000001", ID_LEN);
 }
 
 struct fixture {
