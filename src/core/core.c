@@ -120,26 +120,36 @@ static int owners_load(struct core *c)
     return rc;
 }
 
+/* The page-token key every lockboxd of a store shares: read, or made by the first to start
+ * (inside a write transaction, so two starting at once on one database agree on one key). */
 static int page_key_load(struct core *c)
 {
     char *hex = NULL;
-    char fresh[2 * sizeof(c->page_key) + 1];
     size_t len = 0;
-    int rc = store_meta_get(c->store, "page_token_key", &hex);
+    int rc = store_begin(c->store);
 
+    if (rc)
+        return rc;
+    rc = store_meta_get(c->store, "page_token_key", &hex);
     if (rc == LB_ENOTFOUND) {
+        char fresh[2 * sizeof(c->page_key) + 1];
         randombytes_buf(c->page_key, sizeof(c->page_key));
         sodium_bin2hex(fresh, sizeof(fresh), c->page_key, sizeof(c->page_key));
         rc = store_meta_set(c->store, "page_token_key", fresh);
         sodium_memzero(fresh, sizeof(fresh));
-        return rc;
+    } else if (rc == 0) {
+        rc = sodium_hex2bin(c->page_key, sizeof(c->page_key), hex, strlen(hex), NULL, &len, NULL) !=
+                         0 ||
+                     len != sizeof(c->page_key)
+                 ? LB_ESTORE
+                 : 0;
     }
-    if (rc)
-        return rc;
-    if (sodium_hex2bin(c->page_key, sizeof(c->page_key), hex, strlen(hex), NULL, &len, NULL) != 0 ||
-        len != sizeof(c->page_key))
-        rc = LB_ESTORE;
-    sodium_memzero(hex, strlen(hex));
+    if (rc == 0)
+        rc = store_commit(c->store);
+    else
+        store_rollback(c->store);
+    if (hex)
+        sodium_memzero(hex, strlen(hex));
     lb_free(hex);
     return rc;
 }
@@ -266,6 +276,7 @@ int core_bootstrap(struct core *c, core_token_sink_fn *sink, void *ctx, bool *cr
     int rc;
 
     *created = false;
+    /* cheap answer for every start but the first */
     rc = store_user_get_by_username(c->store, "admin", &existing);
     user_clear(&existing);
     if (rc != LB_ENOTFOUND)
@@ -292,7 +303,14 @@ int core_bootstrap(struct core *c, core_token_sink_fn *sink, void *ctx, bool *cr
     e.field_count = 3;
     if ((rc = core_tx_begin(c)) != 0)
         goto out;
-    rc = store_user_insert(c->store, &u);
+    /* again inside the transaction: another lockboxd on the same database may have made it */
+    rc = store_user_get_by_username(c->store, "admin", &existing);
+    user_clear(&existing);
+    if (rc == 0) {
+        rc = core_tx_end(c, 0);
+        goto out;
+    }
+    rc = rc == LB_ENOTFOUND ? store_user_insert(c->store, &u) : rc;
     if (!rc)
         rc = store_role_insert(c->store, &r);
     if (!rc)
