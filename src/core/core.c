@@ -120,12 +120,19 @@ static int owners_load(struct core *c)
     return rc;
 }
 
+static bool page_key_decode(struct core *c, const char *hex)
+{
+    size_t len = 0;
+    int rc = sodium_hex2bin(c->page_key, sizeof(c->page_key), hex, strlen(hex), NULL, &len, NULL);
+
+    return rc == 0 && len == sizeof(c->page_key);
+}
+
 /* The page-token key every lockboxd of a store shares: read, or made by the first to start
  * (inside a write transaction, so two starting at once on one database agree on one key). */
 static int page_key_load(struct core *c)
 {
     char *hex = NULL;
-    size_t len = 0;
     int rc = store_begin(c->store);
 
     if (rc)
@@ -137,12 +144,8 @@ static int page_key_load(struct core *c)
         sodium_bin2hex(fresh, sizeof(fresh), c->page_key, sizeof(c->page_key));
         rc = store_meta_set(c->store, "page_token_key", fresh);
         sodium_memzero(fresh, sizeof(fresh));
-    } else if (rc == 0) {
-        rc = sodium_hex2bin(c->page_key, sizeof(c->page_key), hex, strlen(hex), NULL, &len, NULL) !=
-                         0 ||
-                     len != sizeof(c->page_key)
-                 ? LB_ESTORE
-                 : 0;
+    } else if (rc == 0 && !page_key_decode(c, hex)) {
+        rc = LB_ESTORE;
     }
     if (rc == 0)
         rc = store_commit(c->store);
