@@ -299,8 +299,14 @@ test('at phone width nothing scrolls sideways and table cells name their column'
     const wide = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     await page.getByRole('link', { name: q.id }).waitFor();
     assert.ok(await wide() <= 0, 'the pending list fits');
-    const label = await page.getByRole('link', { name: q.id }).evaluate((a) =>
-      getComputedStyle(a.closest('td'), '::before').content);
+    // read until drawn: the list is redrawn when the event stream opens, and a loaded machine
+    // may ask between a redraw and its styles
+    let label = '';
+    for (let i = 0; i < 50 && label !== '"Request: "'; i++) {
+      if (i) await page.waitForTimeout(100);
+      label = await page.getByRole('link', { name: q.id }).evaluate((a) =>
+        getComputedStyle(a.closest('td'), '::before').content);
+    }
     assert.equal(label, '"Request: "');
     for (const path of ['/audit', '/settings', `/requests/${q.id}`]) {
       await page.goto(srv.url + path);
