@@ -5,6 +5,7 @@
 #include "util/mem.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -43,20 +44,34 @@ int pgs_connect(struct pgs_conn *cn, const char *url, struct buf *err)
     return STORE_ERR(LB_ESTORE);
 }
 
+/* false when the server has ended an idle connection: it sends a FATAL message (a restart,
+ * a failover, pg_terminate_backend), then closes the socket. What waits is read without
+ * blocking: the message, then the end of the stream, which marks the connection bad. */
+static bool conn_alive(PGconn *pg)
+{
+    struct pollfd p = {.fd = PQsocket(pg), .events = POLLIN};
+
+    for (int i = 0; i < 4 && PQstatus(pg) == CONNECTION_OK && p.fd >= 0; i++) {
+        PGnotify *n;
+        if (poll(&p, 1, 0) <= 0)
+            return true; /* nothing waiting: as good as it was */
+        if (!PQconsumeInput(pg))
+            return false;
+        while ((n = PQnotifies(pg)) != NULL) /* parses what came */
+            PQfreemem(n);
+    }
+    return false;
+}
+
 /* Makes sure an idle connection still works, connecting again when it does not: one that
- * the server closed (a restart, a failover) is noticed here, before it fails a statement. */
+ * the server closed is noticed here, before it fails a statement. */
 static int conn_ready(struct pg_store *s, struct pgs_conn *cn)
 {
     bool was = cn->pg != NULL;
     int rc;
 
-    if (cn->pg && PQstatus(cn->pg) == CONNECTION_OK && PQconsumeInput(cn->pg) &&
-        PQstatus(cn->pg) == CONNECTION_OK) {
-        PGnotify *n;
-        while ((n = PQnotifies(cn->pg)) != NULL)
-            PQfreemem(n);
+    if (cn->pg && conn_alive(cn->pg))
         return 0;
-    }
     rc = pgs_connect(cn, s->url, NULL);
     if (rc == 0 && was)
         log_info("store: connected to PostgreSQL again");
