@@ -1,0 +1,363 @@
+/*
+ * What only the PostgreSQL backend has (the rest is test_store_contract's, run on both):
+ * several lockboxd ("nodes", here store handles) on one database take turns to write, so a
+ * read-modify-write in a transaction loses nothing and the event stream's seq follows the
+ * order of their commits; nodes starting together on an empty database migrate it once; the
+ * audit table refuses UPDATE, DELETE and TRUNCATE whoever asks; connections the server ends
+ * are opened again by the next call; a server that is down fails calls with LB_ESTORE and
+ * the same store works again once it is back. Needs the cluster of LOCKBOX_TEST_PG_URL
+ * (skipped, 77, without it); the outage case starts a cluster of its own with the
+ * tests/pg/cluster.sh of LOCKBOX_TEST_PG_CLUSTER (skipped without it).
+ */
+#include "pg_testdb.h"
+#include "store/store.h"
+#include "store/store_pg.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* cmocka needs the headers above first. */
+/* clang-format off */
+#include <cmocka.h>
+/* clang-format on */
+
+#define S(text) ((char *)(text))
+
+static char db[64], url[512]; /* the run's database */
+
+static int reset(void **state)
+{
+    (void)state;
+    assert_true(testdb_reset(url));
+    return 0;
+}
+
+static struct store *open_node(const char *at)
+{
+    struct store *st = NULL;
+    struct buf err = BUF_INIT;
+    int rc = store_pg_open(at, &st, &err);
+
+    if (rc)
+        fprintf(stderr, "store_pg_open: %s\n", buf_cstr(&err));
+    buf_release(&err);
+    assert_int_equal(rc, 0);
+    return st;
+}
+
+/* The one integer sql answers on the database of at (-1 on an error). */
+static int64_t query_int(const char *at, const char *sql)
+{
+    PGconn *pg = PQconnectdb(at);
+    PGresult *res = PQexec(pg, sql);
+    int64_t v = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1
+                    ? strtoll(PQgetvalue(res, 0, 0), NULL, 10)
+                    : -1;
+
+    PQclear(res);
+    PQfinish(pg);
+    return v;
+}
+
+/* The SQLSTATE sql fails with on the database of at ("" when it works). */
+static void failure_of(const char *at, const char *sql, char state[6])
+{
+    PGconn *pg = PQconnectdb(at);
+    PGresult *res = PQexec(pg, sql);
+    const char *s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+    snprintf(state, 6, "%s", s ? s : "");
+    PQclear(res);
+    PQfinish(pg);
+}
+
+/* ---- two nodes ---- */
+
+#define ROUNDS 40
+
+struct node_thread {
+    struct store *st;
+    int failed;
+};
+
+/* Reads the counter, writes it plus one and an event carrying the value, in one transaction:
+ * lost updates or events out of order would show a second writer running beside it. */
+static int bump(struct store *st)
+{
+    char *v = NULL, text[24];
+    int64_t n = 0;
+    int rc = st->ops->begin(st);
+
+    if (rc)
+        return rc;
+    rc = st->ops->meta_get(st, "counter", &v);
+    if (rc == 0)
+        n = strtoll(v, NULL, 10);
+    lb_free(v);
+    snprintf(text, sizeof(text), "%lld", (long long)(n + 1));
+    struct request_event e = {.id = S("e"),
+                              .type = S("request.pending"),
+                              .tenant_id = S("t1"),
+                              .request_id = S("q1"),
+                              .created_at = 1,
+                              .body = text};
+    rc = rc == 0 || rc == LB_ENOTFOUND ? st->ops->meta_set(st, "counter", text) : rc;
+    if (rc == 0)
+        rc = st->ops->event_insert(st, &e, NULL);
+    if (rc) {
+        st->ops->rollback(st);
+        return rc;
+    }
+    return st->ops->commit(st);
+}
+
+static void *bump_many(void *arg)
+{
+    struct node_thread *t = arg;
+
+    for (int i = 0; i < ROUNDS; i++)
+        t->failed += bump(t->st) != 0;
+    return NULL;
+}
+
+static void two_nodes_take_turns_to_write(void **state)
+{
+    struct store *node[2] = {open_node(url), open_node(url)};
+    struct node_thread t[4];
+    pthread_t th[4];
+    struct request_event_list l = {0};
+    char *v = NULL;
+
+    (void)state;
+    for (int i = 0; i < 4; i++) {
+        t[i] = (struct node_thread){.st = node[i % 2]};
+        assert_int_equal(pthread_create(&th[i], NULL, bump_many, &t[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(t[i].failed, 0);
+    }
+    assert_int_equal(node[1]->ops->meta_get(node[1], "counter", &v), 0);
+    assert_int_equal(strtoll(v, NULL, 10), 4 * ROUNDS);
+    lb_free(v);
+    /* the stream's order is the order the counter was written in, whichever node wrote */
+    struct request_event_filter all = {.limit = 1000};
+    assert_int_equal(node[0]->ops->event_list(node[0], &all, &l), 0);
+    assert_int_equal(l.count, 4 * ROUNDS);
+    for (size_t i = 0; i < l.count; i++)
+        assert_int_equal(strtoll(l.items[i].body, NULL, 10), (long long)i + 1);
+    request_event_list_clear(&l);
+    store_close(node[0]);
+    store_close(node[1]);
+}
+
+/* ---- migrations ---- */
+
+struct starter {
+    pthread_barrier_t *go;
+    struct store *st;
+    int rc;
+};
+
+static void *start_node(void *arg)
+{
+    struct starter *s = arg;
+
+    pthread_barrier_wait(s->go);
+    s->rc = store_pg_open(url, &s->st, NULL);
+    return NULL;
+}
+
+static void nodes_starting_together_migrate_once(void **state)
+{
+    struct starter s[4];
+    pthread_t th[4];
+    pthread_barrier_t go;
+
+    (void)state;
+    assert_int_equal(pthread_barrier_init(&go, NULL, 4), 0);
+    for (int i = 0; i < 4; i++) {
+        s[i] = (struct starter){.go = &go};
+        assert_int_equal(pthread_create(&th[i], NULL, start_node, &s[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(s[i].rc, 0);
+    }
+    pthread_barrier_destroy(&go);
+    assert_int_equal(query_int(url, "SELECT count(*) FROM schema_migrations"), 1);
+    assert_int_equal(query_int(url, "SELECT max(version) FROM schema_migrations"), 6);
+    /* every node works on the schema one of them made */
+    for (int i = 0; i < 4; i++) {
+        char key[8];
+        snprintf(key, sizeof(key), "n%d", i);
+        assert_int_equal(s[i].st->ops->meta_set(s[i].st, key, "up"), 0);
+        store_close(s[i].st);
+    }
+    /* a later start finds nothing to do */
+    store_close(open_node(url));
+    assert_int_equal(query_int(url, "SELECT count(*) FROM schema_migrations"), 1);
+}
+
+/* ---- the audit log ---- */
+
+static void the_audit_log_refuses_changes(void **state)
+{
+    struct store *st = open_node(url);
+    struct audit_record rec = {
+        .time = 1, .actor = S("root"), .actor_type = S("user"), .activity = S("login")};
+    char sqlstate[6];
+
+    (void)state;
+    assert_int_equal(st->ops->audit_insert(st, &rec), 0);
+    failure_of(url, "UPDATE audit SET actor='someone else'", sqlstate);
+    assert_string_equal(sqlstate, "23001");
+    failure_of(url, "DELETE FROM audit", sqlstate);
+    assert_string_equal(sqlstate, "23001");
+    failure_of(url, "TRUNCATE audit", sqlstate);
+    assert_string_equal(sqlstate, "23001");
+    assert_int_equal(query_int(url, "SELECT count(*) FROM audit WHERE actor='root'"), 1);
+    store_close(st);
+}
+
+/* ---- lost connections ---- */
+
+static void connections_the_server_ended_are_opened_again(void **state)
+{
+    struct store *st = open_node(url);
+    char *v = NULL, sql[256];
+
+    (void)state;
+    assert_int_equal(st->ops->meta_set(st, "k", "1"), 0);
+    assert_int_equal(st->ops->meta_get(st, "k", &v), 0);
+    lb_free(v);
+    /* what a failover or an administrator does to every session of the database */
+    snprintf(sql, sizeof(sql),
+             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+             " WHERE datname='%s' AND pid<>pg_backend_pid()",
+             db);
+    assert_true(query_int(testdb_cluster(), sql) >= 2);
+    usleep(100 * 1000); /* the sessions end after the call answers */
+    assert_int_equal(st->ops->meta_get(st, "k", &v), 0);
+    lb_free(v);
+    assert_int_equal(st->ops->meta_set(st, "k", "2"), 0);
+    store_close(st);
+}
+
+/* ---- an outage ---- */
+
+/* Runs tests/pg/cluster.sh cmd on dir. */
+static void cluster(const char *cmd, const char *dir)
+{
+    char line[512];
+
+    snprintf(line, sizeof(line), "sh '%s' %s '%s'", getenv("LOCKBOX_TEST_PG_CLUSTER"), cmd, dir);
+    assert_int_equal(system(line), 0);
+}
+
+static int write_tx(struct store *st, const char *key)
+{
+    int rc = st->ops->begin(st);
+
+    if (rc)
+        return rc;
+    if ((rc = st->ops->meta_set(st, key, "1")) != 0) {
+        st->ops->rollback(st);
+        return rc;
+    }
+    return st->ops->commit(st);
+}
+
+static bool has(struct store *st, const char *key)
+{
+    char *v = NULL;
+    int rc = st->ops->meta_get(st, key, &v);
+
+    assert_true(rc == 0 || rc == LB_ENOTFOUND);
+    lb_free(v);
+    return rc == 0;
+}
+
+static void an_outage_fails_calls_until_the_server_is_back(struct store *st, const char *dir)
+{
+    char *v = NULL;
+
+    assert_int_equal(st->ops->begin(st), 0);
+    assert_int_equal(st->ops->meta_set(st, "cut", "1"), 0);
+    cluster("pause", dir); /* the server goes down under an open transaction */
+    assert_int_equal(st->ops->meta_set(st, "cut2", "1"), LB_ESTORE);
+    assert_int_equal(st->ops->commit(st), LB_ESTORE);
+    assert_int_equal(st->ops->meta_get(st, "a", &v), LB_ESTORE);
+    assert_int_equal(st->ops->meta_set(st, "b", "1"), LB_ESTORE);
+    assert_int_equal(st->ops->begin(st), LB_ESTORE);
+    assert_int_equal(write_tx(st, "c"), LB_ESTORE);
+    cluster("resume", dir);
+    /* the same store, without reopening it */
+    assert_true(has(st, "a"));
+    assert_false(has(st, "cut")); /* nothing of the transaction the outage cut */
+    assert_int_equal(write_tx(st, "d"), 0);
+    assert_true(has(st, "d"));
+}
+
+static void a_restart_is_survived(void **state)
+{
+    const char *script = getenv("LOCKBOX_TEST_PG_CLUSTER");
+    char dir[64] = "/tmp/lockbox-pg-outage-XXXXXX", path[128], at[512];
+    struct store *st;
+    FILE *fp;
+
+    (void)state;
+    if (!script)
+        skip();
+    assert_non_null(mkdtemp(dir));
+    cluster("start", dir);
+    snprintf(path, sizeof(path), "%s/url", dir);
+    assert_non_null(fp = fopen(path, "r"));
+    assert_non_null(fgets(at, sizeof(at), fp));
+    fclose(fp);
+    at[strcspn(at, "\n")] = '\0';
+    st = open_node(at);
+    assert_int_equal(write_tx(st, "a"), 0);
+    assert_true(has(st, "a"));
+    /* a restart between calls: the next calls work at once, on new connections */
+    cluster("pause", dir);
+    cluster("resume", dir);
+    assert_true(has(st, "a"));
+    assert_int_equal(write_tx(st, "b"), 0);
+    an_outage_fails_calls_until_the_server_is_back(st, dir);
+    store_close(st);
+    cluster("stop", dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(two_nodes_take_turns_to_write, reset),
+        cmocka_unit_test_setup(nodes_starting_together_migrate_once, reset),
+        cmocka_unit_test_setup(the_audit_log_refuses_changes, reset),
+        cmocka_unit_test_setup(connections_the_server_ended_are_opened_again, reset),
+        cmocka_unit_test(a_restart_is_survived),
+    };
+    int rc;
+
+    if (!testdb_cluster()) {
+        printf("no PostgreSQL cluster (LOCKBOX_TEST_PG_URL): skipped\n");
+        return TESTDB_SKIP;
+    }
+    if (!testdb_create(db, sizeof(db), url, sizeof(url)))
+        return 1;
+    log_set_level(LOG_LEVEL_WARN);
+    rc = cmocka_run_group_tests_name("store_pg", tests, NULL, NULL);
+    testdb_drop(db);
+    return rc;
+}
