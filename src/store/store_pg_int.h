@@ -37,7 +37,9 @@
 
 #define PGS_STMT_CACHE 128 /* statements prepared per connection (every query of the backend) */
 #define PGS_READERS 4      /* reader connections (READ COMMITTED, each statement a snapshot) */
-#define PGS_GROUP_MAX 64   /* most transactions that share one COMMIT */
+/* Most transactions that share one COMMIT: PostgreSQL keeps 64 subtransaction ids of a
+ * session at hand, and past that every other session's snapshots get slower. */
+#define PGS_GROUP_MAX 64
 #define PGS_GROUP_RING 256 /* outcomes kept for waiters of recent groups */
 #define PGS_PARAMS_MAX 24  /* most parameters of one statement */
 

@@ -5,7 +5,8 @@
  * order of their commits; nodes starting together on an empty database migrate it once; the
  * audit table refuses UPDATE, DELETE and TRUNCATE whoever asks; connections the server ends
  * are opened again by the next call; a server that is down fails calls with LB_ESTORE and
- * the same store works again once it is back. Needs the cluster of LOCKBOX_TEST_PG_URL
+ * the same store works again once it is back; a full disk is LB_ENOSPC until there is room
+ * again (root only: a small tmpfs as a tablespace). Needs the cluster of LOCKBOX_TEST_PG_URL
  * (skipped, 77, without it); the outage case starts a cluster of its own with the
  * tests/pg/cluster.sh of LOCKBOX_TEST_PG_CLUSTER (skipped without it).
  */
@@ -339,6 +340,91 @@ static void a_restart_is_survived(void **state)
     cluster("stop", dir);
 }
 
+/* ---- a full disk ---- */
+
+__attribute__((format(printf, 1, 2))) static bool shell(const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    return system(line) == 0;
+}
+
+/* Writes 1,500 bytes that do not compress under key, in a transaction of its own. */
+static int write_big(struct store *st, const char *key)
+{
+    char value[1501];
+    int rc;
+
+    for (size_t i = 0; i < sizeof(value) - 1; i++)
+        value[i] = "0123456789abcdef"[rand() % 16];
+    value[sizeof(value) - 1] = '\0';
+    if ((rc = st->ops->begin(st)) != 0)
+        return rc;
+    if ((rc = st->ops->meta_set(st, "before", "1")) == 0 &&
+        (rc = st->ops->meta_set(st, key, value)) == 0)
+        return st->ops->commit(st);
+    st->ops->rollback(st);
+    return rc;
+}
+
+static void fill_until_full(struct store *st)
+{
+    char key[32];
+    int rc = 0, i;
+
+    for (i = 0; i < 5000 && rc == 0; i++) {
+        snprintf(key, sizeof(key), "k%d", i);
+        rc = write_big(st, key);
+    }
+    assert_int_equal(rc, LB_ENOSPC);
+    assert_true(i > 1);
+    assert_false(has(st, key)); /* nothing of the transaction that met it */
+    assert_true(has(st, "k0"));
+    assert_int_equal(write_big(st, "again"), LB_ENOSPC); /* and still full */
+}
+
+static void a_full_disk_is_enospc_until_there_is_room(void **state)
+{
+    char dir[64] = "/tmp/lockbox-pg-full-XXXXXX", sql[256], name[64], at[512];
+    struct store *st;
+
+    (void)state;
+    if (geteuid() != 0)
+        skip(); /* mounting a small file system needs root */
+    assert_non_null(mkdtemp(dir));
+    if (!shell("mount -t tmpfs -o size=2m,mode=0700 tmpfs '%s' 2>/dev/null", dir)) {
+        rmdir(dir);
+        skip();
+    }
+    assert_true(shell("chown postgres '%s'", dir));
+    /* the store's tables and indexes on the small file system, the rest of the cluster not */
+    snprintf(name, sizeof(name), "lbfull_%ld", (long)getpid());
+    snprintf(sql, sizeof(sql), "CREATE TABLESPACE %s LOCATION '%s'", name, dir);
+    assert_true(testdb_admin(sql));
+    assert_true(testdb_reset(url));
+    snprintf(sql, sizeof(sql), "ALTER DATABASE %s SET default_tablespace=%s", db, name);
+    assert_true(testdb_admin(sql));
+    snprintf(at, sizeof(at), "%s", url);
+    st = open_node(at);
+    fill_until_full(st);
+    /* room again: the same store writes */
+    assert_true(shell("mount -o remount,size=64m '%s'", dir));
+    assert_int_equal(write_big(st, "again"), 0);
+    assert_true(has(st, "again"));
+    store_close(st);
+    snprintf(sql, sizeof(sql), "ALTER DATABASE %s RESET default_tablespace", db);
+    assert_true(testdb_admin(sql));
+    assert_true(testdb_reset(url));
+    snprintf(sql, sizeof(sql), "DROP TABLESPACE %s", name);
+    assert_true(testdb_admin(sql));
+    assert_true(shell("umount '%s'", dir));
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -347,6 +433,7 @@ int main(void)
         cmocka_unit_test_setup(the_audit_log_refuses_changes, reset),
         cmocka_unit_test_setup(connections_the_server_ended_are_opened_again, reset),
         cmocka_unit_test(a_restart_is_survived),
+        cmocka_unit_test(a_full_disk_is_enospc_until_there_is_room),
     };
     int rc;
 
