@@ -33,7 +33,10 @@ int pgs_connect(struct pgs_conn *cn, const char *url, struct buf *err)
     cn->pg = PQconnectdbParams(keys, values, 1);
     if (cn->pg && PQstatus(cn->pg) == CONNECTION_OK) {
         PQsetNoticeProcessor(cn->pg, on_notice, NULL);
-        return 0;
+        /* A group holds the write lock of every lockboxd: if this process stops (SIGSTOP, a
+         * frozen VM, a network cut) inside one, the server ends the session and the lock
+         * goes. A group is never idle that long on purpose. */
+        return pgs_exec(cn, "SET idle_in_transaction_session_timeout = '60s'");
     }
     log_debug("postgresql cannot connect: %s", cn->pg ? PQerrorMessage(cn->pg) : "out of memory");
     if (err)
@@ -123,20 +126,20 @@ static void group_close(struct pg_store *s, int grc)
 /* COMMITs the group; PostgreSQL answers a COMMIT of a failed transaction with a ROLLBACK. */
 static int group_commit(struct pg_store *s)
 {
+    struct pgs_conn *cn = &s->writer;
     PGresult *res;
     int rc = 0;
 
-    if (PQtransactionStatus(s->writer.pg) != PQTRANS_INTRANS)
+    if (PQtransactionStatus(cn->pg) != PQTRANS_INTRANS)
         return STORE_ERR(LB_ESTORE);
-    res = PQexec(s->writer.pg, "COMMIT");
-    if (PQresultStatus(res) != PGRES_COMMAND_OK || strcmp(PQcmdStatus(res), "COMMIT") != 0) {
-        log_debug("postgresql commit failed: %s", PQerrorMessage(s->writer.pg));
-        rc = s->writer.last_err ? s->writer.last_err : STORE_ERR(LB_ESTORE);
-    }
+    res = PQexec(cn->pg, "COMMIT");
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        rc = pgs_code(cn, res);
+    else if (strcmp(PQcmdStatus(res), "COMMIT") != 0)
+        rc = STORE_ERR(LB_ESTORE);
     PQclear(res);
-    if (rc && PQstatus(s->writer.pg) == CONNECTION_OK &&
-        PQtransactionStatus(s->writer.pg) != PQTRANS_IDLE)
-        (void)pgs_exec(&s->writer, "ROLLBACK");
+    if (rc && PQstatus(cn->pg) == CONNECTION_OK && PQtransactionStatus(cn->pg) != PQTRANS_IDLE)
+        (void)pgs_exec(cn, "ROLLBACK");
     return rc;
 }
 
@@ -215,9 +218,11 @@ static int pg_begin(struct store *st)
     return 0;
 }
 
+/* Undoes the caller's savepoint; its failure, if any, is no longer the group's concern. */
 static void undo_savepoint(struct pg_store *s)
 {
-    (void)pgs_exec(&s->writer, "ROLLBACK TO tx; RELEASE tx");
+    if (pgs_exec(&s->writer, "ROLLBACK TO tx; RELEASE tx") == 0)
+        s->writer.last_err = 0;
 }
 
 static int pg_commit(struct store *st)

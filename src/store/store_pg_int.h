@@ -172,6 +172,9 @@ int pgs_change(struct pg_store *s, const char *sql, const struct pgs_params *p);
 /* An INSERT ... ON CONFLICT DO NOTHING: LB_EEXISTS when it wrote no row. */
 int pgs_insert(struct pg_store *s, const char *sql, const struct pgs_params *p);
 
+/* The LB_E* code of a failed result (NULL: libpq could not even make one), remembered as
+ * cn's last_err. */
+int pgs_code(struct pgs_conn *cn, const PGresult *res);
 /* Runs sql (no parameters, no rows wanted; several statements allowed) on cn. */
 int pgs_exec(struct pgs_conn *cn, const char *sql);
 /* Connects cn to url (closing what it had), quiet: libpq's notices go to the debug log. */

@@ -94,9 +94,7 @@ bool pgs_col_bool(const struct pgs_row *row, int col)
 
 /* ---- statements ---- */
 
-/* The LB_E* code of a failed result (NULL: libpq could not even make one), remembered as
- * cn's last. */
-static int code_of(struct pgs_conn *cn, const PGresult *res)
+int pgs_code(struct pgs_conn *cn, const PGresult *res)
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     int code = LB_ESTORE;
@@ -128,32 +126,34 @@ int pgs_exec(struct pgs_conn *cn, const char *sql)
         return STORE_ERR(LB_ESTORE);
     res = PQexec(cn->pg, sql);
     if (!result_ok(res))
-        rc = code_of(cn, res);
+        rc = pgs_code(cn, res);
     PQclear(res);
     return rc;
 }
 
 /* The name of sql's statement on cn, prepared now if it was not (name: room for "s" and an
  * index); *name = "" when the cache is full: run it unnamed. */
-static int prepare(struct pgs_conn *cn, const char *sql, char name[16])
+static int prepare(struct pgs_conn *cn, const char *sql, char name[24])
 {
     PGresult *res;
     size_t i;
 
     for (i = 0; i < cn->cached; i++)
         if (cn->cache[i] == sql) {
-            snprintf(name, 16, "s%zu", i);
+            snprintf(name, 24, "s%zu", i);
             return 0;
         }
     if (i == PGS_STMT_CACHE) {
         name[0] = '\0';
         return 0;
     }
-    snprintf(name, 16, "s%zu", i);
+    snprintf(name, 24, "s%zu", i);
     res = PQprepare(cn->pg, name, sql, 0, NULL);
     if (!result_ok(res)) {
-        int rc = code_of(cn, res);
-        log_error("store: cannot prepare a statement: %s", PQerrorMessage(cn->pg));
+        int rc = pgs_code(cn, res);
+        /* loud only when the SQL is at fault, not the connection or the transaction */
+        if (PQstatus(cn->pg) == CONNECTION_OK && PQtransactionStatus(cn->pg) != PQTRANS_INERROR)
+            log_error("store: cannot prepare a statement: %s", PQerrorMessage(cn->pg));
         PQclear(res);
         return rc;
     }
@@ -167,7 +167,7 @@ static PGresult *execute(struct pgs_conn *cn, const struct pgs_query *q, int *rc
     const struct pgs_params *p = q->params;
     int n = p ? p->count : 0;
     const char *const *values = p ? p->value : NULL;
-    char name[16];
+    char name[24];
 
     if (!cn || !cn->pg) {
         *rc = STORE_ERR(LB_ESTORE);
@@ -208,7 +208,7 @@ int pgs_run(struct pgs_conn *cn, const struct pgs_query *q)
     if (rc)
         return rc;
     if (!result_ok(res)) {
-        rc = code_of(cn, res);
+        rc = pgs_code(cn, res);
         goto out;
     }
     if (q->changes)
@@ -230,7 +230,7 @@ int pgs_get_on(struct pgs_conn *cn, const char *sql, const struct pgs_params *p,
     if (rc)
         return rc;
     if (!result_ok(res))
-        rc = code_of(cn, res);
+        rc = pgs_code(cn, res);
     else if (PQntuples(res) == 0)
         rc = LB_ENOTFOUND;
     else
