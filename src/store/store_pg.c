@@ -1,3 +1,5 @@
+/* The PostgreSQL backend (store_pg.h): its connections, transactions and group commit, meta,
+ * and the ops table; the queries of each aggregate are in store_pg_<aggregate>.c. */
 #include "store_pg.h"
 
 #include "store_pg_int.h"
@@ -26,6 +28,7 @@ int pgs_connect(struct pgs_conn *cn, const char *url, struct buf *err)
     /* url's own settings win over the defaults before it (expand_dbname) */
     static const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
     const char *values[] = {"10", "lockboxd", url, NULL};
+    const char *why;
 
     if (cn->pg)
         PQfinish(cn->pg);
@@ -38,10 +41,10 @@ int pgs_connect(struct pgs_conn *cn, const char *url, struct buf *err)
          * goes. A group is never idle that long on purpose. */
         return pgs_exec(cn, "SET idle_in_transaction_session_timeout = '60s'");
     }
-    log_debug("postgresql cannot connect: %s", cn->pg ? PQerrorMessage(cn->pg) : "out of memory");
+    why = cn->pg ? PQerrorMessage(cn->pg) : "out of memory";
+    log_debug("postgresql cannot connect: %.*s", (int)strcspn(why, "\n"), why);
     if (err)
-        buf_appendf(err, "cannot connect to PostgreSQL: %s",
-                    cn->pg ? PQerrorMessage(cn->pg) : "out of memory");
+        buf_appendf(err, "cannot connect to PostgreSQL: %.*s", (int)strcspn(why, "\n"), why);
     PQfinish(cn->pg);
     cn->pg = NULL;
     return STORE_ERR(LB_ESTORE);

@@ -103,9 +103,11 @@ int pgs_code(struct pgs_conn *cn, const PGresult *res)
         code = LB_EEXISTS;
     else if (state && strcmp(state, "53100") == 0)
         code = LB_ENOSPC;
-    if (code != LB_EEXISTS)
-        log_debug("postgresql error sqlstate=%s msg=\"%s\"", state ? state : "-",
-                  cn->pg ? PQerrorMessage(cn->pg) : "no connection");
+    if (code != LB_EEXISTS) {
+        const char *msg = cn->pg ? PQerrorMessage(cn->pg) : "no connection";
+        log_debug("postgresql error sqlstate=%s msg=\"%.*s\"", state ? state : "-",
+                  (int)strcspn(msg, "\n"), msg);
+    }
     cn->last_err = code;
     return STORE_ERR(code);
 }
@@ -153,7 +155,8 @@ static int prepare(struct pgs_conn *cn, const char *sql, char name[24])
         int rc = pgs_code(cn, res);
         /* loud only when the SQL is at fault, not the connection or the transaction */
         if (PQstatus(cn->pg) == CONNECTION_OK && PQtransactionStatus(cn->pg) != PQTRANS_INERROR)
-            log_error("store: cannot prepare a statement: %s", PQerrorMessage(cn->pg));
+            log_error("store: cannot prepare a statement: %.*s",
+                      (int)strcspn(PQerrorMessage(cn->pg), "\n"), PQerrorMessage(cn->pg));
         PQclear(res);
         return rc;
     }

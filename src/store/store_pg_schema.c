@@ -13,6 +13,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util/banned.h"
 
@@ -135,6 +136,12 @@ static int run_parts(struct pgs_conn *cn, const struct migration *m)
     return rc;
 }
 
+/* The length of the first line of cn's error message (libpq's end with a newline). */
+static int first_line(struct pgs_conn *cn)
+{
+    return (int)strcspn(PQerrorMessage(cn->pg), "\n");
+}
+
 /* Applies every migration newer than the database's version, in the open transaction. */
 static int apply(struct pgs_conn *cn, struct buf *err)
 {
@@ -153,7 +160,8 @@ static int apply(struct pgs_conn *cn, struct buf *err)
             rc = pgs_run(cn, &(struct pgs_query){.sql = mark_sql, .params = &p});
         if (rc) {
             if (err)
-                buf_appendf(err, "migration %d failed: %s", m->version, PQerrorMessage(cn->pg));
+                buf_appendf(err, "migration %d failed: %.*s", m->version, first_line(cn),
+                            PQerrorMessage(cn->pg));
             return rc;
         }
         log_info("store: applied migration=%d", m->version);
@@ -176,7 +184,8 @@ int pgs_migrate(struct pgs_conn *cn, struct buf *err)
         rc = pgs_exec(cn, "COMMIT");
     if (rc) {
         if (err && !err->len)
-            buf_appendf(err, "cannot migrate the PostgreSQL store: %s", PQerrorMessage(cn->pg));
+            buf_appendf(err, "cannot migrate the PostgreSQL store: %.*s", first_line(cn),
+                        PQerrorMessage(cn->pg));
         if (cn->pg && PQtransactionStatus(cn->pg) != PQTRANS_IDLE)
             (void)pgs_exec(cn, "ROLLBACK");
     }
