@@ -107,7 +107,7 @@ static bool group_is_lost(struct pg_store *s)
         PGconn *pg = s->writer.pg;
         PGTransactionStatusType ts = pg ? PQtransactionStatus(pg) : PQTRANS_UNKNOWN;
         if (!pg || PQstatus(pg) != CONNECTION_OK || ts == PQTRANS_IDLE || ts == PQTRANS_UNKNOWN)
-            s->group_lost = s->writer.last_err ? s->writer.last_err : STORE_ERR(LB_ESTORE);
+            s->group_lost = s->writer.first_err ? s->writer.first_err : STORE_ERR(LB_ESTORE);
     }
     return s->group_lost != 0;
 }
@@ -184,7 +184,7 @@ static int group_open(struct pg_store *s)
                               " SAVEPOINT tx";
     int rc;
 
-    s->writer.last_err = 0;
+    s->writer.first_err = 0;
     if ((rc = conn_ready(s, &s->writer)) != 0)
         return rc;
     if ((rc = pgs_exec(&s->writer, sql)) != 0) {
@@ -225,9 +225,12 @@ static int pg_begin(struct store *st)
 static void undo_savepoint(struct pg_store *s)
 {
     if (pgs_exec(&s->writer, "ROLLBACK TO tx; RELEASE tx") == 0)
-        s->writer.last_err = 0;
+        s->writer.first_err = 0;
 }
 
+/* A committed member keeps its savepoint (the next member's nests inside it, and ROLLBACK TO
+ * finds the newest): a RELEASE would cost a round trip and change nothing the group's COMMIT
+ * does not. At most PGS_GROUP_MAX are kept; a rolled back member releases its own. */
 static int pg_commit(struct store *st)
 {
     struct pg_store *s = pgs_of(st);
@@ -235,9 +238,10 @@ static int pg_commit(struct store *st)
 
     if (group_is_lost(s))
         return group_finish(s, false, s->group_lost);
-    if ((rc = pgs_exec(&s->writer, "RELEASE tx")) != 0) {
-        if (!group_is_lost(s))
-            undo_savepoint(s);
+    if (PQtransactionStatus(s->writer.pg) == PQTRANS_INERROR) {
+        /* a statement failed and its caller commits anyway: nothing of it may stay */
+        rc = s->writer.first_err ? s->writer.first_err : STORE_ERR(LB_ESTORE);
+        undo_savepoint(s);
         return group_finish(s, false, rc);
     }
     s->group_size++;

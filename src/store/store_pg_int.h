@@ -17,7 +17,10 @@
  * Inserts that may meet a unique key are written INSERT ... ON CONFLICT DO NOTHING and read
  * "no row written" as LB_EEXISTS: a failed statement would abort the PostgreSQL transaction
  * the whole group shares, where SQLite undoes only the statement, and the caller's
- * transaction must go on (it may still commit, as on SQLite).
+ * transaction must go on (it may still commit, as on SQLite). Any other failed statement (a
+ * foreign key, a full disk) dooms its logical transaction: later statements fail, and its
+ * commit fails with the first failure's code, keeping nothing of it (SQLite would keep its
+ * other writes); the other members of the group are not touched.
  */
 #ifndef LB_STORE_STORE_PG_INT_H
 #define LB_STORE_STORE_PG_INT_H
@@ -58,7 +61,8 @@ struct pgs_conn {
     size_t cached;
     bool busy;     /* a reader in use */
     bool implicit; /* a write outside a transaction: committed when released */
-    int last_err;  /* the LB_E* code of its last failed statement */
+    int first_err; /* the LB_E* code of the first statement that failed since it was cleared
+                    * (the writer's: when a group opens, when a savepoint is undone) */
 };
 
 /*
@@ -173,7 +177,7 @@ int pgs_change(struct pg_store *s, const char *sql, const struct pgs_params *p);
 int pgs_insert(struct pg_store *s, const char *sql, const struct pgs_params *p);
 
 /* The LB_E* code of a failed result (NULL: libpq could not even make one), remembered as
- * cn's last_err. */
+ * cn's first_err unless one is kept already. */
 int pgs_code(struct pgs_conn *cn, const PGresult *res);
 /* Runs sql (no parameters, no rows wanted; several statements allowed) on cn. */
 int pgs_exec(struct pgs_conn *cn, const char *sql);

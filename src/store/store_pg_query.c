@@ -108,7 +108,8 @@ int pgs_code(struct pgs_conn *cn, const PGresult *res)
         log_debug("postgresql error sqlstate=%s msg=\"%.*s\"", state ? state : "-",
                   (int)strcspn(msg, "\n"), msg);
     }
-    cn->last_err = code;
+    if (!cn->first_err)
+        cn->first_err = code;
     return STORE_ERR(code);
 }
 

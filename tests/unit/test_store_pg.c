@@ -3,9 +3,10 @@
  * several lockboxd ("nodes", here store handles) on one database take turns to write, so a
  * read-modify-write in a transaction loses nothing and the event stream's seq follows the
  * order of their commits; nodes starting together on an empty database migrate it once; the
- * audit table refuses UPDATE, DELETE and TRUNCATE whoever asks; connections the server ends
- * are opened again by the next call; a server that is down fails calls with LB_ESTORE and
- * the same store works again once it is back; a full disk is LB_ENOSPC until there is room
+ * audit table refuses UPDATE, DELETE and TRUNCATE whoever asks; a statement that fails
+ * (other than on a unique key) fails its transaction's commit and keeps nothing; connections the
+ * server ends are opened again by the next call; a server that is down fails calls with LB_ESTORE
+ * and the same store works again once it is back; a full disk is LB_ENOSPC until there is room
  * again (root only: a small tmpfs as a tablespace). Needs the cluster of LOCKBOX_TEST_PG_URL
  * (skipped, 77, without it); the outage case starts a cluster of its own with the
  * tests/pg/cluster.sh of LOCKBOX_TEST_PG_CLUSTER (skipped without it).
@@ -231,6 +232,36 @@ static void the_audit_log_refuses_changes(void **state)
     store_close(st);
 }
 
+/* ---- a failed statement ---- */
+
+static void a_failed_statement_dooms_its_transaction_only(void **state)
+{
+    struct store *st = open_node(url);
+    struct ticket orphan = {.id = S("k1"),
+                            .tenant_id = S("no such tenant"),
+                            .title = S("t"),
+                            .description = S("d"),
+                            .severity = S("low"),
+                            .status = S("open"),
+                            .created_by = S("nobody")};
+    char *v = NULL;
+
+    (void)state;
+    assert_int_equal(st->ops->begin(st), 0);
+    assert_int_equal(st->ops->meta_set(st, "before", "1"), 0);
+    assert_int_equal(st->ops->ticket_insert(st, &orphan), LB_EEXISTS); /* a foreign key */
+    assert_int_equal(st->ops->meta_set(st, "after", "1"), LB_ESTORE);
+    assert_int_equal(st->ops->commit(st), LB_EEXISTS);
+    assert_int_equal(st->ops->meta_get(st, "before", &v), LB_ENOTFOUND);
+    /* the next transaction is not touched */
+    assert_int_equal(st->ops->begin(st), 0);
+    assert_int_equal(st->ops->meta_set(st, "next", "1"), 0);
+    assert_int_equal(st->ops->commit(st), 0);
+    assert_int_equal(st->ops->meta_get(st, "next", &v), 0);
+    lb_free(v);
+    store_close(st);
+}
+
 /* ---- lost connections ---- */
 
 static void connections_the_server_ended_are_opened_again(void **state)
@@ -431,6 +462,7 @@ int main(void)
         cmocka_unit_test_setup(two_nodes_take_turns_to_write, reset),
         cmocka_unit_test_setup(nodes_starting_together_migrate_once, reset),
         cmocka_unit_test_setup(the_audit_log_refuses_changes, reset),
+        cmocka_unit_test_setup(a_failed_statement_dooms_its_transaction_only, reset),
         cmocka_unit_test_setup(connections_the_server_ended_are_opened_again, reset),
         cmocka_unit_test(a_restart_is_survived),
         cmocka_unit_test(a_full_disk_is_enospc_until_there_is_room),
