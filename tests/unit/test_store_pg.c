@@ -341,19 +341,21 @@ static void an_outage_fails_calls_until_the_server_is_back(struct store *st, con
     assert_true(has(st, "d"));
 }
 
+static char outage_dir[64]; /* the outage case's own cluster, while it runs */
+
 static void a_restart_is_survived(void **state)
 {
-    const char *script = getenv("LOCKBOX_TEST_PG_CLUSTER");
-    char dir[64] = "/tmp/lockbox-pg-outage-XXXXXX", path[128], at[512];
+    char path[128], at[512];
     struct store *st;
     FILE *fp;
 
     (void)state;
-    if (!script)
+    if (!getenv("LOCKBOX_TEST_PG_CLUSTER"))
         skip();
-    assert_non_null(mkdtemp(dir));
-    cluster("start", dir);
-    snprintf(path, sizeof(path), "%s/url", dir);
+    snprintf(outage_dir, sizeof(outage_dir), "/tmp/lockbox-pg-outage-XXXXXX");
+    assert_non_null(mkdtemp(outage_dir));
+    cluster("start", outage_dir);
+    snprintf(path, sizeof(path), "%s/url", outage_dir);
     assert_non_null(fp = fopen(path, "r"));
     assert_non_null(fgets(at, sizeof(at), fp));
     fclose(fp);
@@ -362,13 +364,27 @@ static void a_restart_is_survived(void **state)
     assert_int_equal(write_tx(st, "a"), 0);
     assert_true(has(st, "a"));
     /* a restart between calls: the next calls work at once, on new connections */
-    cluster("pause", dir);
-    cluster("resume", dir);
+    cluster("pause", outage_dir);
+    cluster("resume", outage_dir);
     assert_true(has(st, "a"));
     assert_int_equal(write_tx(st, "b"), 0);
-    an_outage_fails_calls_until_the_server_is_back(st, dir);
+    an_outage_fails_calls_until_the_server_is_back(st, outage_dir);
     store_close(st);
-    cluster("stop", dir);
+}
+
+/* Stops the outage case's cluster, however the case ended. */
+static int stop_outage_cluster(void **state)
+{
+    char line[512];
+
+    (void)state;
+    if (outage_dir[0]) {
+        snprintf(line, sizeof(line), "sh '%s' stop '%s'", getenv("LOCKBOX_TEST_PG_CLUSTER"),
+                 outage_dir);
+        if (system(line) != 0)
+            fprintf(stderr, "could not stop the cluster in %s\n", outage_dir);
+    }
+    return 0;
 }
 
 /* ---- a full disk ---- */
@@ -418,42 +434,59 @@ static void fill_until_full(struct store *st)
     assert_int_equal(write_big(st, "again"), LB_ENOSPC); /* and still full */
 }
 
+static char full_dir[64], full_space[64]; /* the full disk case's mount and tablespace */
+
 static void a_full_disk_is_enospc_until_there_is_room(void **state)
 {
-    char dir[64] = "/tmp/lockbox-pg-full-XXXXXX", sql[256], name[64], at[512];
+    char sql[256];
     struct store *st;
 
     (void)state;
     if (geteuid() != 0)
         skip(); /* mounting a small file system needs root */
-    assert_non_null(mkdtemp(dir));
-    if (!shell("mount -t tmpfs -o size=2m,mode=0700 tmpfs '%s' 2>/dev/null", dir)) {
-        rmdir(dir);
+    snprintf(full_dir, sizeof(full_dir), "/tmp/lockbox-pg-full-XXXXXX");
+    assert_non_null(mkdtemp(full_dir));
+    if (!shell("mount -t tmpfs -o size=2m,mode=0700 tmpfs '%s' 2>/dev/null", full_dir)) {
+        rmdir(full_dir);
+        full_dir[0] = '\0';
         skip();
     }
-    assert_true(shell("chown postgres '%s'", dir));
+    assert_true(shell("chown postgres '%s'", full_dir));
     /* the store's tables and indexes on the small file system, the rest of the cluster not */
-    snprintf(name, sizeof(name), "lbfull_%ld", (long)getpid());
-    snprintf(sql, sizeof(sql), "CREATE TABLESPACE %s LOCATION '%s'", name, dir);
+    snprintf(full_space, sizeof(full_space), "lbfull_%ld", (long)getpid());
+    snprintf(sql, sizeof(sql), "CREATE TABLESPACE %s LOCATION '%s'", full_space, full_dir);
     assert_true(testdb_admin(sql));
     assert_true(testdb_reset(url));
-    snprintf(sql, sizeof(sql), "ALTER DATABASE %s SET default_tablespace=%s", db, name);
+    snprintf(sql, sizeof(sql), "ALTER DATABASE %s SET default_tablespace=%s", db, full_space);
     assert_true(testdb_admin(sql));
-    snprintf(at, sizeof(at), "%s", url);
-    st = open_node(at);
+    st = open_node(url);
     fill_until_full(st);
     /* room again: the same store writes */
-    assert_true(shell("mount -o remount,size=64m '%s'", dir));
+    assert_true(shell("mount -o remount,size=64m '%s'", full_dir));
     assert_int_equal(write_big(st, "again"), 0);
     assert_true(has(st, "again"));
     store_close(st);
+}
+
+/* Gives the full disk case's database its tablespace back and removes the small file system,
+ * however the case ended. */
+static int remove_small_disk(void **state)
+{
+    char sql[256];
+
+    (void)state;
+    if (!full_dir[0])
+        return 0;
     snprintf(sql, sizeof(sql), "ALTER DATABASE %s RESET default_tablespace", db);
-    assert_true(testdb_admin(sql));
-    assert_true(testdb_reset(url));
-    snprintf(sql, sizeof(sql), "DROP TABLESPACE %s", name);
-    assert_true(testdb_admin(sql));
-    assert_true(shell("umount '%s'", dir));
-    rmdir(dir);
+    (void)testdb_admin(sql);
+    (void)testdb_reset(url);
+    if (full_space[0]) {
+        snprintf(sql, sizeof(sql), "DROP TABLESPACE %s", full_space);
+        (void)testdb_admin(sql);
+    }
+    if (!shell("umount '%s'", full_dir) || rmdir(full_dir) != 0)
+        fprintf(stderr, "could not remove %s\n", full_dir);
+    return 0;
 }
 
 int main(void)
@@ -464,8 +497,8 @@ int main(void)
         cmocka_unit_test_setup(the_audit_log_refuses_changes, reset),
         cmocka_unit_test_setup(a_failed_statement_dooms_its_transaction_only, reset),
         cmocka_unit_test_setup(connections_the_server_ended_are_opened_again, reset),
-        cmocka_unit_test(a_restart_is_survived),
-        cmocka_unit_test(a_full_disk_is_enospc_until_there_is_room),
+        cmocka_unit_test_teardown(a_restart_is_survived, stop_outage_cluster),
+        cmocka_unit_test_teardown(a_full_disk_is_enospc_until_there_is_room, remove_small_disk),
     };
     int rc;
 
