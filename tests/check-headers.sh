@@ -4,7 +4,7 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cc=${CC:-cc}
 flags="-std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -fsyntax-only"
-pc=$(pkg-config --cflags jansson libmicrohttpd sqlite3 libsodium liboath inih)
+pc=$(pkg-config --cflags jansson libmicrohttpd sqlite3 libpq libsodium liboath inih)
 failed=0
 count=0
 for h in $(cd "$root" && find src include -name '*.h' | sort); do

@@ -1,0 +1,23 @@
+/*
+ * store_pg.h - the PostgreSQL backend of store.h (libpq), for several lockboxd on one database.
+ *
+ * store_pg_open connects to the database named by `url` (a libpq connection URL or key=value
+ * string), applies the numbered migrations it has not applied yet (one lockboxd migrates while
+ * the others starting with it wait, then find the work done) and answers a store that keeps
+ * store.h's contract exactly as the SQLite backend does, across every lockboxd sharing the
+ * database: their write transactions are serialised, so the event stream's order, the tenant
+ * scopes' overlap rule, a single winning approver and TOTP replay protection hold as they do
+ * with one process on SQLite. A call that finds the server gone or the connection lost fails
+ * with LB_ESTORE, and a later call connects again by itself. The handle is freed with
+ * store_close. Errors of the open: LB_ESTORE (cannot connect or migrate; `err`, if given, says
+ * why), LB_ENOMEM.
+ */
+#ifndef LB_STORE_STORE_PG_H
+#define LB_STORE_STORE_PG_H
+
+#include "store/store.h"
+#include "util/buf.h"
+
+LB_MUST_CHECK int store_pg_open(const char *url, struct store **out, struct buf *err);
+
+#endif
