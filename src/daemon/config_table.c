@@ -19,7 +19,11 @@ const struct config_entry config_table[] = {
     STR("server", "listen", listen, "127.0.0.1:8077", "--listen",
         "address and port to serve HTTP on, HOST:PORT or [V6]:PORT"),
     STR("server", "data", data_dir, "./var", "--data",
-        "data directory: the SQLite store, its secret key and the bootstrap token"),
+        "data directory: the SQLite store (unless [store] url names one), the secret key and the "
+        "bootstrap token"),
+    STR("store", "url", store_url, "", "--store",
+        "the store: \"\" for SQLite in the data folder; a PostgreSQL URL (postgresql://...) that "
+        "several lockboxd share"),
     STR("server", "policy", policy_file, "", "--policy",
         "JSON policy file replacing the built-in JIT policy; reloaded on SIGHUP"),
     STR("server", "log_level", log_level, "info", "--log-level", "error, warn, info or debug"),

@@ -7,6 +7,7 @@
 #include "http/server.h"
 #include "notify/notify.h"
 #include "store/seal.h"
+#include "store/store_pg.h"
 #include "store/store_sqlite.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -358,6 +359,29 @@ static void tighten_store_files(const char *db)
     }
 }
 
+/* Opens the store: SQLite in the data folder, or the PostgreSQL database of [store] url (its
+ * URL may hold a password: it is never logged). */
+static int open_store(struct daemon *d)
+{
+    struct buf err = BUF_INIT;
+    char db[4200];
+    int rc;
+
+    if (*d->cfg.store_url) {
+        rc = store_pg_open(d->cfg.store_url, &d->store, &err);
+        if (rc == 0)
+            log_info("store: postgresql (several lockboxd may share it)");
+    } else {
+        snprintf(db, sizeof(db), "%s/lockbox.db", d->cfg.data_dir);
+        if ((rc = store_sqlite_open(db, &d->store, &err)) == 0)
+            tighten_store_files(db);
+    }
+    if (rc)
+        log_error("store: %s", buf_cstr(&err));
+    buf_release(&err);
+    return rc;
+}
+
 /* Loads the key that seals the store's secrets (making it at first start, in the data folder
  * only) and hands it to the store. A store sealed before never starts without its key. */
 static int open_secrets(struct daemon *d)
@@ -431,7 +455,6 @@ static int daemon_start(struct daemon *d)
 {
     struct buf err = BUF_INIT;
     struct policy *policy = NULL;
-    char db[4096];
     bool created = false;
     int rc;
 
@@ -448,12 +471,8 @@ static int daemon_start(struct daemon *d)
                  d->cfg.data_dir, (unsigned)(dst.st_mode & 0777));
     if ((d->lock_fd = lock_data_dir(d->cfg.data_dir)) < 0)
         return LB_EIO;
-    snprintf(db, sizeof(db), "%s/lockbox.db", d->cfg.data_dir);
-    if ((rc = store_sqlite_open(db, &d->store, &err)) != 0) {
-        log_error("store: %s", buf_cstr(&err));
+    if ((rc = open_store(d)) != 0)
         goto out;
-    }
-    tighten_store_files(db);
     if ((rc = open_secrets(d)) != 0)
         goto out;
     if ((rc = load_policy(&d->cfg, &policy)) != 0)
