@@ -285,7 +285,8 @@ static void read_new(struct agent *a, int dirfd, const char *name, ino_t ino)
                                 sizeof(*a->refused)) == 0) {
         r = &a->refused[a->refused_count++];
         memset(r, 0, sizeof(*r));
-        snprintf(r->name, sizeof(r->name), "%s", name);
+        /* a valid registry name (registry_name_is_valid) always fits */
+        snprintf(r->name, sizeof(r->name), "%.*s", (int)sizeof(r->name) - 1, name);
         r->ino = ino;
         r->seen = true;
         log_warn("agent: session file=%s/%s refused: %s", a->session_dir, name,
