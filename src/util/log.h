@@ -11,6 +11,7 @@
 #define LB_UTIL_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
@@ -21,7 +22,13 @@ int log_level_parse(const char *name);
 /* true when lines of this level are written. */
 bool log_enabled(enum log_level level);
 
+/* The longest line written, its newline included; a longer message is cut to fit. */
+#define LOG_LINE_MAX 2048
+
 void log_write(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Writes the len bytes of text as a message, formatted by the caller (the access log's line per
+ * request, written by hand to spare formatted printing). */
+void log_text(enum log_level level, const char *text, size_t len);
 
 #define log_error(...) log_write(LOG_LEVEL_ERROR, __VA_ARGS__)
 #define log_warn(...) log_write(LOG_LEVEL_WARN, __VA_ARGS__)
