@@ -22,8 +22,8 @@ const struct config_entry config_table[] = {
         "data directory: the SQLite store (unless [store] url names one), the secret key and the "
         "bootstrap token"),
     STR("store", "url", store_url, "", "--store",
-        "the store: \"\" for SQLite in the data folder; a PostgreSQL URL (postgresql://...) that "
-        "several lockboxd share"),
+        "the store: \"\" for SQLite in the data folder, or a PostgreSQL URL (postgresql://...; "
+        "one lockboxd per database for now)"),
     STR("server", "policy", policy_file, "", "--policy",
         "JSON policy file replacing the built-in JIT policy; reloaded on SIGHUP"),
     STR("server", "log_level", log_level, "info", "--log-level", "error, warn, info or debug"),

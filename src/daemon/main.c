@@ -369,8 +369,11 @@ static int open_store(struct daemon *d)
 
     if (*d->cfg.store_url) {
         rc = store_pg_open(d->cfg.store_url, &d->store, &err);
+        /* one lockboxd per database until the nodes hear of each other's changes */
+        if (rc == 0 && (rc = store_pg_claim_sole(d->store, &err)) != 0)
+            buf_appendf(&err, "%s", rc == LB_EEXISTS ? ": one lockboxd per database for now" : "");
         if (rc == 0)
-            log_info("store: postgresql (several lockboxd may share it)");
+            log_info("store: postgresql");
     } else {
         snprintf(db, sizeof(db), "%s/lockbox.db", d->cfg.data_dir);
         if ((rc = store_sqlite_open(db, &d->store, &err)) == 0)

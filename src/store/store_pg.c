@@ -377,6 +377,7 @@ static void pg_close(struct store *base)
     for (size_t i = 0; i < PGS_READERS; i++)
         conn_close(&s->readers[i]);
     conn_close(&s->writer);
+    conn_close(&s->sole);
     pthread_mutex_destroy(&s->pool_lock);
     pthread_cond_destroy(&s->pool_cond);
     pthread_mutex_destroy(&s->wlock);
@@ -474,4 +475,27 @@ int store_pg_open(const char *url, struct store **out, struct buf *err)
 fail:
     pg_close(&s->base);
     return rc;
+}
+
+int store_pg_claim_sole(struct store *st, struct buf *err)
+{
+    struct pg_store *s = pgs_of(st);
+    PGresult *res;
+    bool got;
+    int rc;
+
+    if ((rc = pgs_connect(&s->sole, s->url, err)) != 0)
+        return rc;
+    res = PQexec(s->sole.pg, "SELECT pg_try_advisory_lock(" PGS_LOCK_SOLE ")");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        PQclear(res);
+        return STORE_ERR(LB_ESTORE);
+    }
+    got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    if (got)
+        return 0;
+    if (err)
+        buf_appendf(err, "another lockboxd serves this database");
+    return LB_EEXISTS;
 }

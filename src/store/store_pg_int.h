@@ -53,6 +53,9 @@
  */
 #define PGS_LOCK_WRITE "4997720, 1"
 #define PGS_LOCK_MIGRATE "4997720, 2"
+/* Held by a session for as long as the lockboxd serving the database lives
+ * (store_pg_claim_sole). */
+#define PGS_LOCK_SOLE "4997720, 3"
 
 /* One libpq connection and the statements prepared on it (statement "s<i>" is cache[i]). */
 struct pgs_conn {
@@ -81,6 +84,7 @@ struct pg_store {
     char *url; /* (owned) what every connection (re)connects to */
     struct pgs_conn writer;
     struct pgs_conn readers[PGS_READERS];
+    struct pgs_conn sole; /* holds PGS_LOCK_SOLE once claimed (store_pg_claim_sole) */
     pthread_mutex_t pool_lock;
     pthread_cond_t pool_cond;
     pthread_mutex_t wlock; /* held from begin to the end of a logical transaction */
