@@ -1,7 +1,8 @@
 /*
  * store.h - the persistence interface of Lockbox; no SQL exists outside store/.
  *
- * A `struct store` is opened by a backend (store_sqlite_open; later store_pg_open), which
+ * A `struct store` is opened by a backend (store_sqlite_open, or store_pg_open for PostgreSQL,
+ * whose schema is the same translated; see store_pg_int.h for where it differs), which
  * fills its `ops` table; callers use only the store_<object>_<verb>() wrappers below, never
  * the table, so a backend's calls can be traced and checked in one place. Every call returns
  * 0 or a negative LB_E* code: LB_ENOTFOUND when a looked-up row is absent, LB_EEXISTS when an
