@@ -20,7 +20,7 @@
 struct daemon_config {
     char *listen;
     char *data_dir;
-    char *store_url; /* "" = SQLite in data_dir; else a PostgreSQL URL */
+    char *store_url;   /* "" = SQLite in data_dir; else a PostgreSQL URL */
     char *policy_file; /* "" = the built-in default policy */
     char *log_level;
     char *trusted_proxies; /* comma-separated peer addresses */
