@@ -1,5 +1,7 @@
 #include "seal.h"
 
+#include "util/buf.h"
+#include "util/log.h"
 #include "util/mem.h"
 
 #include <errno.h>
@@ -244,4 +246,52 @@ out:
     lb_free(msg);
     lb_free(box);
     return rc;
+}
+
+/* The context a column's value is sealed for: its column and its row's id. */
+static char *column_context(const char *column, const char *id)
+{
+    struct buf b = BUF_INIT;
+
+    buf_appendf(&b, "%s:%s", column, id ? id : "");
+    return buf_take(&b);
+}
+
+int seal_column(const struct seal *s, const char *column, const char *id, const char *plain,
+                char **out)
+{
+    char *ctx;
+    int rc;
+
+    if (!s)
+        return LB_EKEY;
+    if (!(ctx = column_context(column, id)))
+        return LB_ENOMEM;
+    rc = seal_text(s, ctx, plain, out);
+    lb_free(ctx);
+    return rc;
+}
+
+int seal_column_open(const struct seal *s, const char *column, const char *id, char **value)
+{
+    char *ctx, *plain = NULL;
+    int rc;
+
+    if (!*value)
+        return 0;
+    if (!s)
+        return LB_EKEY;
+    if (!(ctx = column_context(column, id)))
+        return LB_ENOMEM;
+    rc = seal_open_text(s, ctx, *value, &plain);
+    lb_free(ctx);
+    if (rc) {
+        if (rc == LB_EKEY)
+            log_error("store: a sealed %s (id %s) does not open with the secret key", column,
+                      id ? id : "?");
+        return rc;
+    }
+    lb_free(*value);
+    *value = plain;
+    return 0;
 }

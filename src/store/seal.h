@@ -48,5 +48,13 @@ LB_MUST_CHECK int seal_open_text(const struct seal *s, const char *context, cons
                                  char **out);
 /* true when text has the form of a sealed value (it may still not open). */
 bool seal_is_sealed(const char *text);
+/* A store column's value sealed for its column and row ("users.totp_secret", the row's id),
+ * into a new string (lb_free); LB_EKEY when s is NULL (no key attached yet). */
+LB_MUST_CHECK int seal_column(const struct seal *s, const char *column, const char *id,
+                              const char *plain, char **out);
+/* Replaces the sealed *value (when not NULL) with its plaintext; LB_EKEY when s is NULL or the
+ * value does not open (logged, naming the column and row). */
+LB_MUST_CHECK int seal_column_open(const struct seal *s, const char *column, const char *id,
+                                   char **value);
 
 #endif

@@ -27,6 +27,7 @@
 
 #include "store/store.h"
 #include "util/buf.h"
+#include "util/strv.h"
 
 #include <libpq-fe.h>
 #include <pthread.h>
@@ -187,10 +188,6 @@ int pgs_code(struct pgs_conn *cn, const PGresult *res);
 int pgs_exec(struct pgs_conn *cn, const char *sql);
 /* Connects cn to url (closing what it had), quiet: libpq's notices go to the debug log. */
 int pgs_connect(struct pgs_conn *cn, const char *url, struct buf *err);
-
-/* '\n'-joined text to a new string array, and back (store_sqlite's encoding of lists). */
-int pgs_split_lines(const char *text, char ***out, size_t *count);
-char *pgs_join_lines(char *const *v, size_t count);
 
 /* store_pg_schema.c: applies the migrations cn's database has not had, under the migration
  * lock (a lockboxd starting beside another waits for it, then finds nothing to do). */

@@ -21,7 +21,7 @@ static int read_webhook(const struct pgs_row *row, void *item)
     w->id = pgs_col_str(row, 0, &oom);
     w->tenant_id = pgs_col_str(row, 1, &oom);
     w->url = pgs_col_str(row, 2, &oom);
-    rc = pgs_split_lines(pgs_col_text(row, 3), &w->events, &w->event_count);
+    rc = strv_split_lines(pgs_col_text(row, 3), &w->events, &w->event_count);
     w->secret = pgs_col_str(row, 4, &oom);
     w->created_at = pgs_col_int(row, 5);
     if (oom || rc) {
@@ -42,7 +42,7 @@ int pgs_webhook_insert(struct store *base, const struct webhook *w)
 
     if ((rc = pgs_seal(s, "webhooks.secret", w->id, w->secret, &sealed)) != 0)
         return STORE_ERR(rc);
-    if (!(events = pgs_join_lines(w->events, w->event_count))) {
+    if (!(events = strv_join_lines(w->events, w->event_count))) {
         rc = LB_ENOMEM;
         goto out;
     }

@@ -29,7 +29,7 @@ static int read_request(const struct pgs_row *row, void *item)
     r->requester_id = pgs_col_str(row, 4, &oom);
     r->requester_username = pgs_col_str(row, 5, &oom);
     r->resource_type = pgs_col_str(row, 6, &oom);
-    rc = pgs_split_lines(pgs_col_text(row, 7), &r->resource_ids, &r->resource_count);
+    rc = strv_split_lines(pgs_col_text(row, 7), &r->resource_ids, &r->resource_count);
     r->access_level = (enum access_level)pgs_col_int(row, 8);
     r->justification = pgs_col_str(row, 9, &oom);
     r->duration_seconds = pgs_col_int(row, 10);
@@ -141,7 +141,7 @@ int pgs_request_insert(struct store *base, const struct request *r)
         " grant_ended_at, status_reason, deadline, reminder_at)"
         " VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,"
         "$23) ON CONFLICT DO NOTHING";
-    char *ids = pgs_join_lines(r->resource_ids, r->resource_count);
+    char *ids = strv_join_lines(r->resource_ids, r->resource_count);
     struct pgs_params p = {0};
     int rc;
 

@@ -10,51 +10,16 @@
 
 #include "util/banned.h"
 
-/* The context a value is sealed for: its column and its row's id. */
-static char *context_of(const char *column, const char *id)
-{
-    struct buf b = BUF_INIT;
-
-    buf_appendf(&b, "%s:%s", column, id ? id : "");
-    return buf_take(&b);
-}
-
 int pgs_seal(struct pg_store *s, const char *column, const char *id, const char *plain, char **out)
 {
-    char *ctx;
-    int rc;
-
-    if (!s->seal)
-        return LB_EKEY;
-    if (!(ctx = context_of(column, id)))
-        return LB_ENOMEM;
-    rc = seal_text(s->seal, ctx, plain, out);
-    lb_free(ctx);
-    return rc;
+    return seal_column(s->seal, column, id, plain, out);
 }
 
 int pgs_unseal(struct pg_store *s, const char *column, const char *id, char **value)
 {
-    char *ctx, *plain = NULL;
-    int rc;
+    int rc = seal_column_open(s->seal, column, id, value);
 
-    if (!*value)
-        return 0;
-    if (!s->seal)
-        return STORE_ERR(LB_EKEY);
-    if (!(ctx = context_of(column, id)))
-        return LB_ENOMEM;
-    rc = seal_open_text(s->seal, ctx, *value, &plain);
-    lb_free(ctx);
-    if (rc) {
-        if (rc == LB_EKEY)
-            log_error("store: a sealed %s (id %s) does not open with the secret key", column,
-                      id ? id : "?");
-        return STORE_ERR(rc);
-    }
-    lb_free(*value);
-    *value = plain;
-    return 0;
+    return rc ? STORE_ERR(rc) : 0;
 }
 
 struct plain_row {
@@ -111,8 +76,8 @@ static int seal_row(struct pg_store *s, struct pgs_conn *cn, const char *column,
 /* Seals every value of one column (select: id, value; update: value, id) still in plaintext,
  * inside the caller's transaction; *sealed counts them. A store written by this backend has
  * none (it seals on insert); one copied from an older SQLite store may. */
-static int seal_column(struct pg_store *s, const char *column, const char *select,
-                       const char *update, size_t *sealed)
+static int seal_plain_values(struct pg_store *s, const char *column, const char *select,
+                             const char *update, size_t *sealed)
 {
     struct pgs_conn *cn = NULL;
     struct plain_row *rows = NULL;
@@ -139,10 +104,10 @@ static int seal_first(struct pg_store *s, const char *id, size_t *sealed)
     static const char users_update[] = "UPDATE users SET totp_secret=$1 WHERE id=$2";
     static const char hooks_select[] = "SELECT id, secret FROM webhooks";
     static const char hooks_update[] = "UPDATE webhooks SET secret=$1 WHERE id=$2";
-    int rc = seal_column(s, "users.totp_secret", users_select, users_update, sealed);
+    int rc = seal_plain_values(s, "users.totp_secret", users_select, users_update, sealed);
 
     if (rc == 0)
-        rc = seal_column(s, "webhooks.secret", hooks_select, hooks_update, sealed);
+        rc = seal_plain_values(s, "webhooks.secret", hooks_select, hooks_update, sealed);
     if (rc == 0)
         rc = pgs_meta_set(&s->base, STORE_META_SEAL_KEY_ID, id);
     return rc;

@@ -28,12 +28,12 @@ static int read_tenant(const struct pgs_row *row, void *item)
     ts->default_grant_seconds = pgs_col_int(row, 6);
     ts->max_grant_seconds = pgs_col_int(row, 7);
     ts->required_approvals = pgs_col_int(row, 8);
-    rc = pgs_split_lines(pgs_col_text(row, 9), &ts->notification_emails,
-                         &ts->notification_email_count);
+    rc = strv_split_lines(pgs_col_text(row, 9), &ts->notification_emails,
+                          &ts->notification_email_count);
     ts->email_links = pgs_col_bool(row, 10);
     ts->reminder_before_seconds = pgs_col_int(row, 11);
     if (!rc)
-        rc = pgs_split_lines(pgs_col_text(row, 12), &t->resource_scopes, &t->resource_scope_count);
+        rc = strv_split_lines(pgs_col_text(row, 12), &t->resource_scopes, &t->resource_scope_count);
     if (oom || rc) {
         tenant_clear(t);
         return LB_ENOMEM;
@@ -61,8 +61,8 @@ int pgs_tenant_insert(struct store *base, const struct tenant *t)
                               " VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"
                               " ON CONFLICT DO NOTHING";
     char *emails =
-        pgs_join_lines(t->settings.notification_emails, t->settings.notification_email_count);
-    char *scopes = pgs_join_lines(t->resource_scopes, t->resource_scope_count);
+        strv_join_lines(t->settings.notification_emails, t->settings.notification_email_count);
+    char *scopes = strv_join_lines(t->resource_scopes, t->resource_scope_count);
     struct pgs_params p = {0};
     int rc = LB_ENOMEM;
 
@@ -84,7 +84,7 @@ out:
 int pgs_tenant_update_scopes(struct store *base, const struct tenant *t)
 {
     static const char sql[] = "UPDATE tenants SET resource_scopes=$1 WHERE id=$2";
-    char *scopes = pgs_join_lines(t->resource_scopes, t->resource_scope_count);
+    char *scopes = strv_join_lines(t->resource_scopes, t->resource_scope_count);
     struct pgs_params p = {0};
     int rc;
 
@@ -104,7 +104,7 @@ int pgs_tenant_update_settings(struct store *base, const struct tenant *t)
         " default_grant_seconds=$3, max_grant_seconds=$4, required_approvals=$5,"
         " notification_emails=$6, email_links=$7, reminder_before_seconds=$8 WHERE id=$9";
     char *emails =
-        pgs_join_lines(t->settings.notification_emails, t->settings.notification_email_count);
+        strv_join_lines(t->settings.notification_emails, t->settings.notification_email_count);
     struct pgs_params p = {0};
     int rc;
 

@@ -12,6 +12,7 @@
 
 #include "store/store.h"
 #include "util/buf.h"
+#include "util/strv.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -177,9 +178,6 @@ int sqs_collect(struct conn *cn, sqlite3_stmt *st, void *items, size_t *count, s
                 sqs_row_fn *read);
 /* Runs sql (no parameters, no rows wanted) on cn. */
 int sqs_exec(struct conn *cn, const char *sql);
-/* '\n'-joined text to a new string array, and back. */
-int sqs_split_lines(const char *text, char ***out, size_t *count);
-char *sqs_join_lines(char *const *v, size_t count);
 
 /* store_sqlite_schema.c: the numbered migrations (applied on cn at open; `err`, if given,
  * says which failed) and the meta table. */

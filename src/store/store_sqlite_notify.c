@@ -20,7 +20,7 @@ static int read_webhook(sqlite3_stmt *st, void *item)
     w->id = sqs_col_str(st, 0, &oom);
     w->tenant_id = sqs_col_str(st, 1, &oom);
     w->url = sqs_col_str(st, 2, &oom);
-    rc = sqs_split_lines((const char *)sqlite3_column_text(st, 3), &w->events, &w->event_count);
+    rc = strv_split_lines((const char *)sqlite3_column_text(st, 3), &w->events, &w->event_count);
     w->secret = sqs_col_str(st, 4, &oom);
     w->created_at = sqlite3_column_int64(st, 5);
     if (oom || rc) {
@@ -39,7 +39,7 @@ int sqs_webhook_insert(struct store *base, const struct webhook *w)
 
     if ((rc = sqs_seal(s, "webhooks.secret", w->id, w->secret, &sealed)) != 0)
         return STORE_ERR(rc);
-    if (!(events = sqs_join_lines(w->events, w->event_count))) {
+    if (!(events = strv_join_lines(w->events, w->event_count))) {
         lb_free(sealed);
         return LB_ENOMEM;
     }

@@ -180,61 +180,6 @@ int sqs_run(struct conn *cn, sqlite3_stmt *st)
     return rc == SQLITE_DONE ? 0 : sqs_code(cn, rc);
 }
 
-/* Splits '\n'-joined text into a new string array. */
-int sqs_split_lines(const char *text, char ***out, size_t *count)
-{
-    size_t n = 0, i = 0;
-    const char *p;
-    char **v;
-
-    *out = NULL;
-    *count = 0;
-    if (!text || !*text)
-        return 0;
-    for (p = text, n = 1; *p; p++)
-        n += *p == '\n';
-    v = lb_calloc(n, sizeof(*v));
-    if (!v)
-        return LB_ENOMEM;
-    for (p = text; i < n; i++) {
-        const char *end = strchr(p, '\n');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        v[i] = lb_strndup(p, len);
-        if (!v[i]) {
-            strv_free(v, i);
-            return LB_ENOMEM;
-        }
-        p += len + (end != NULL);
-    }
-    *out = v;
-    *count = n;
-    return 0;
-}
-
-/* Joins strings with '\n' into a new string (callers validated that none holds a newline). */
-char *sqs_join_lines(char *const *v, size_t count)
-{
-    size_t len = 1;
-    char *text, *p;
-
-    for (size_t i = 0; i < count; i++)
-        len += strlen(v[i]) + 1;
-    text = lb_malloc(len);
-    if (!text)
-        return NULL;
-    p = text;
-    *p = '\0';
-    for (size_t i = 0; i < count; i++) {
-        size_t n = strlen(v[i]);
-        if (i)
-            *p++ = '\n';
-        memcpy(p, v[i], n);
-        p += n;
-        *p = '\0';
-    }
-    return text;
-}
-
 void sqs_bind(sqlite3_stmt *st, const struct sqs_query *q)
 {
     for (size_t i = 0; i < q->arg_count; i++) {

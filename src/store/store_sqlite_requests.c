@@ -29,8 +29,8 @@ static int read_request(sqlite3_stmt *st, void *item)
     r->requester_id = sqs_col_str(st, 4, &oom);
     r->requester_username = sqs_col_str(st, 5, &oom);
     r->resource_type = sqs_col_str(st, 6, &oom);
-    rc = sqs_split_lines((const char *)sqlite3_column_text(st, 7), &r->resource_ids,
-                         &r->resource_count);
+    rc = strv_split_lines((const char *)sqlite3_column_text(st, 7), &r->resource_ids,
+                          &r->resource_count);
     r->access_level = (enum access_level)sqlite3_column_int(st, 8);
     r->justification = sqs_col_str(st, 9, &oom);
     r->duration_seconds = sqlite3_column_int64(st, 10);
@@ -115,7 +115,7 @@ int sqs_request_insert(struct store *base, const struct request *r)
         " approvals_required, created_at, expires_at, grant_starts_at, grant_ends_at,"
         " grant_ended_at, status_reason, deadline, reminder_at)"
         " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-    char *ids = sqs_join_lines(r->resource_ids, r->resource_count);
+    char *ids = strv_join_lines(r->resource_ids, r->resource_count);
     int rc;
 
     if (!ids)

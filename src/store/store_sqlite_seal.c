@@ -10,52 +10,17 @@
 
 #include "util/banned.h"
 
-/* The context a value is sealed for: its column and its row's id. */
-static char *context_of(const char *column, const char *id)
-{
-    struct buf b = BUF_INIT;
-
-    buf_appendf(&b, "%s:%s", column, id ? id : "");
-    return buf_take(&b);
-}
-
 int sqs_seal(struct sqlite_store *s, const char *column, const char *id, const char *plain,
              char **out)
 {
-    char *ctx;
-    int rc;
-
-    if (!s->seal)
-        return LB_EKEY;
-    if (!(ctx = context_of(column, id)))
-        return LB_ENOMEM;
-    rc = seal_text(s->seal, ctx, plain, out);
-    lb_free(ctx);
-    return rc;
+    return seal_column(s->seal, column, id, plain, out);
 }
 
 int sqs_unseal(struct sqlite_store *s, const char *column, const char *id, char **value)
 {
-    char *ctx, *plain = NULL;
-    int rc;
+    int rc = seal_column_open(s->seal, column, id, value);
 
-    if (!*value)
-        return 0;
-    if (!s->seal)
-        return STORE_ERR(LB_EKEY);
-    if (!(ctx = context_of(column, id)))
-        return LB_ENOMEM;
-    rc = seal_open_text(s->seal, ctx, *value, &plain);
-    lb_free(ctx);
-    if (rc) {
-        if (rc == LB_EKEY)
-            log_error("store: a sealed %s (id %s) does not open with the secret key", column,
-                      id ? id : "?");
-        return STORE_ERR(rc);
-    }
-    lb_free(*value);
-    *value = plain;
-    return 0;
+    return rc ? STORE_ERR(rc) : 0;
 }
 
 struct plain_row {
@@ -86,8 +51,8 @@ static int row_plain(sqlite3_stmt *st, void *item)
 /* Seals every value of one column (select: id, value; update: value, id) still in plaintext,
  * inside the caller's transaction; *sealed counts them. LB_EKEY when a value is already sealed:
  * with no key id in meta, it was sealed by a key nobody can name. */
-static int seal_column(struct sqlite_store *s, const char *column, const char *select,
-                       const char *update, size_t *sealed)
+static int seal_plain_values(struct sqlite_store *s, const char *column, const char *select,
+                             const char *update, size_t *sealed)
 {
     struct conn *cn = sqs_acquire(s, CONN_WRITE);
     sqlite3_stmt *st = sqs_stmt(cn, select);
@@ -154,9 +119,9 @@ int sqs_seal_attach(struct store *base, const struct seal *seal)
     s->seal = seal;
     if ((rc = store_begin(base)) != 0)
         goto fail;
-    rc = seal_column(s, "users.totp_secret", users_select, users_update, &sealed);
+    rc = seal_plain_values(s, "users.totp_secret", users_select, users_update, &sealed);
     if (rc == 0)
-        rc = seal_column(s, "webhooks.secret", hooks_select, hooks_update, &sealed);
+        rc = seal_plain_values(s, "webhooks.secret", hooks_select, hooks_update, &sealed);
     if (rc == 0)
         rc = store_meta_set(base, STORE_META_SEAL_KEY_ID, id);
     if (rc) {

@@ -34,13 +34,13 @@ static int read_tenant(sqlite3_stmt *st, void *item)
     t->settings.default_grant_seconds = sqlite3_column_int64(st, 6);
     t->settings.max_grant_seconds = sqlite3_column_int64(st, 7);
     t->settings.required_approvals = sqlite3_column_int64(st, 8);
-    rc = sqs_split_lines((const char *)sqlite3_column_text(st, 9), &t->settings.notification_emails,
-                         &t->settings.notification_email_count);
+    rc = strv_split_lines((const char *)sqlite3_column_text(st, 9),
+                          &t->settings.notification_emails, &t->settings.notification_email_count);
     t->settings.email_links = sqlite3_column_int(st, 10) != 0;
     t->settings.reminder_before_seconds = sqlite3_column_int64(st, 11);
     if (!rc)
-        rc = sqs_split_lines((const char *)sqlite3_column_text(st, 12), &t->resource_scopes,
-                             &t->resource_scope_count);
+        rc = strv_split_lines((const char *)sqlite3_column_text(st, 12), &t->resource_scopes,
+                              &t->resource_scope_count);
     if (oom || rc) {
         tenant_clear(t);
         return LB_ENOMEM;
@@ -53,8 +53,8 @@ int sqs_tenant_insert(struct store *base, const struct tenant *t)
     static const char sql[] =
         "INSERT INTO tenants(" TENANT_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)";
     char *emails =
-        sqs_join_lines(t->settings.notification_emails, t->settings.notification_email_count);
-    char *scopes = sqs_join_lines(t->resource_scopes, t->resource_scope_count);
+        strv_join_lines(t->settings.notification_emails, t->settings.notification_email_count);
+    char *scopes = strv_join_lines(t->resource_scopes, t->resource_scope_count);
     int rc = LB_ENOMEM;
 
     if (emails && scopes)
@@ -71,7 +71,7 @@ int sqs_tenant_insert(struct store *base, const struct tenant *t)
 int sqs_tenant_update_scopes(struct store *base, const struct tenant *t)
 {
     static const char sql[] = "UPDATE tenants SET resource_scopes=? WHERE id=?";
-    char *scopes = sqs_join_lines(t->resource_scopes, t->resource_scope_count);
+    char *scopes = strv_join_lines(t->resource_scopes, t->resource_scope_count);
     int rc;
 
     if (!scopes)
@@ -89,7 +89,7 @@ int sqs_tenant_update_settings(struct store *base, const struct tenant *t)
         " max_grant_seconds=?, required_approvals=?, notification_emails=?, email_links=?,"
         " reminder_before_seconds=? WHERE id=?";
     char *emails =
-        sqs_join_lines(t->settings.notification_emails, t->settings.notification_email_count);
+        strv_join_lines(t->settings.notification_emails, t->settings.notification_email_count);
     int rc;
 
     if (!emails)

@@ -17,5 +17,10 @@
 void strv_free(char **v, size_t count);
 /* Deep copy of a string array into *out (caller frees with strv_free); LB_ENOMEM on failure. */
 LB_MUST_CHECK int strv_dup(char *const *v, size_t count, char ***out);
+/* Splits '\n'-joined text (NULL or "": none) into a new array (strv_free); LB_ENOMEM. */
+LB_MUST_CHECK int strv_split_lines(const char *text, char ***out, size_t *count);
+/* Joins strings with '\n' into a new string (lb_free; NULL when out of memory); the caller
+ * has made sure none holds a newline. The stores keep short lists so, in one column. */
+char *strv_join_lines(char *const *v, size_t count);
 
 #endif
