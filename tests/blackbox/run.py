@@ -28,7 +28,8 @@ def main():
     ap.add_argument("--pg", metavar="URL",
                     help="run on a PostgreSQL store: a database of the case's own on the "
                          "cluster at URL (tests/pg/cluster.sh writes it); a case with a line "
-                         "'# store: sqlite' is then skipped")
+                         "'# store: sqlite' is then skipped, and without --pg a case with a "
+                         "line '# store: pg'")
     ap.add_argument("case", help="the .case file to run")
     args = ap.parse_args()
 
@@ -36,6 +37,9 @@ def main():
         source = f.read()
     if args.pg and "\n# store: sqlite\n" in "\n" + source:
         print("skipped: the case is about the SQLite store")
+        return 77
+    if not args.pg and "\n# store: pg\n" in "\n" + source:
+        print("skipped: the case needs a PostgreSQL store (several nodes on one database)")
         return 77
     results = h.Results()
     srv = h.Server(args.lockboxd, pg_url=args.pg)
