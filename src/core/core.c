@@ -82,42 +82,18 @@ int core_tenant_load_visible(struct core *c, const struct principal *actor, cons
 
 #define THROTTLE_TABLE_MAX 100000
 
-/* Forgets what the store holds past its time and caches what is still in force. */
+/* Forgets what the store holds past its time; core_throttle_reload then caches the rest. */
 static int throttle_load(struct core *c)
 {
-    const struct login_limits *l = &c->cfg.login;
-    struct login_throttle_list list = {0};
     int64_t now = clock_now(&c->clock);
-    int rc = store_login_throttle_prune(c->store, now, now - l->lockout_seconds);
+    int rc = store_login_throttle_prune(c->store, now, now - c->cfg.login.lockout_seconds);
 
-    if (rc == 0)
-        rc = store_login_throttle_list(c->store, -1, now, now - l->lockout_seconds, &list);
-    for (size_t i = 0; rc == 0 && i < list.count; i++)
-        throttle_table_set(c->throttle, l, &list.items[i], now);
-    login_throttle_list_clear(&list);
-    return rc;
+    return rc ? rc : core_throttle_reload(c);
 }
 
 static int load_grant(void *ctx, const struct request *req)
 {
     return grants_add(ctx, req);
-}
-
-/* Loads every tenant's resource scopes into the owners index. */
-static int owners_load(struct core *c)
-{
-    struct tenant *all = NULL;
-    size_t n = 0;
-    int rc = store_tenant_list(c->store, NULL, &all, &n);
-
-    for (size_t i = 0; i < n; i++) {
-        if (!rc)
-            rc = owners_set(c->owners, all[i].id, all[i].resource_scopes,
-                            all[i].resource_scope_count);
-        tenant_clear(&all[i]);
-    }
-    lb_free(all);
-    return rc;
 }
 
 static bool page_key_decode(struct core *c, const char *hex)
@@ -185,6 +161,7 @@ int core_new(struct store *st, struct clock clock, struct policy *policy,
         c->cfg.login.max_failures_per_address = 100;
     c->policy = policy;
     pthread_rwlock_init(&c->policy_lock, NULL);
+    pthread_mutex_init(&c->sync_lock, NULL);
     c->grants = grants_new();
     c->sessions = session_cache_new();
     c->owners = owners_new();
@@ -193,7 +170,8 @@ int core_new(struct store *st, struct clock clock, struct policy *policy,
         denials_new(c->cfg.denial_collapse_seconds > 0 ? c->cfg.denial_collapse_seconds : 60);
     if (!c->grants || !c->sessions || !c->owners || !c->throttle || !c->denials)
         goto fail;
-    if ((rc = page_key_load(c)) != 0 || (rc = owners_load(c)) != 0 || (rc = throttle_load(c)) != 0)
+    if ((rc = page_key_load(c)) != 0 || (rc = core_owners_reload(c, NULL)) != 0 ||
+        (rc = throttle_load(c)) != 0)
         goto fail;
     if ((rc = store_request_each_approved(st, load_grant, c->grants)) != 0)
         goto fail;
@@ -208,6 +186,7 @@ void core_free(struct core *c)
 {
     if (!c)
         return;
+    core_changes_stop(c); /* its thread calls into c */
     if (c->denials) {
         /* a clean stop writes every denial noted: the thread's queue, or (without one) here;
          * a failure is counted in the denial stats, which nobody reads any more */
@@ -222,6 +201,7 @@ void core_free(struct core *c)
     session_cache_free(c->sessions);
     throttle_table_free(c->throttle);
     pthread_rwlock_destroy(&c->policy_lock);
+    pthread_mutex_destroy(&c->sync_lock);
     sodium_memzero(c->page_key, sizeof(c->page_key));
     lb_free(c);
 }

@@ -69,6 +69,11 @@ void core_policy_swap(struct core *c, struct policy *p);
  * tells whether it did. The token goes to sink before the commit. */
 LB_MUST_CHECK int core_bootstrap(struct core *c, core_token_sink_fn *sink, void *ctx,
                                  bool *created);
+/* Keeps what this core holds in memory true while other lockboxd share its store: listens
+ * for their changes (store_changes_listen), and reads everything again every resync_ms.
+ * Stopped by core_changes_stop or core_free. */
+LB_MUST_CHECK int core_changes_start(struct core *c, int64_t resync_ms);
+void core_changes_stop(struct core *c);
 /* Number of entries in the grant index. */
 size_t core_grant_count(struct core *c);
 /* The store's transaction and commit counters. */

@@ -27,6 +27,9 @@ struct core {
     struct session_cache *sessions;  /* (owned) */
     struct throttle_table *throttle; /* (owned) the store's failed-login records, cached */
     struct denials *denials;         /* (owned) the doors' denials, on their way to the log */
+    /* Orders the changes made to grants and owners with their rebuilds from the store (see
+     * changes.c); the indexes' own locks serve the readers. */
+    pthread_mutex_t sync_lock;
     core_deadline_fn *on_deadline;
     void *on_deadline_ctx;
     core_outbox_fn *on_outbox;
@@ -41,7 +44,8 @@ LB_MUST_CHECK int core_tx_begin(struct core *c);
 /* Commits when rc is 0, else rolls back; returns the final code. */
 int core_tx_end(struct core *c, int rc);
 /* Composes the notices of r's change from `before` (or, with reminder, its reminder) into the
- * outbox and writes their request.notify record, inside the caller's transaction. */
+ * outbox, writes their request.notify record and tells the other lockboxd sharing the store
+ * (core_publish), inside the caller's transaction. */
 LB_MUST_CHECK int core_notify(struct core *c, const struct request *r, enum request_status before,
                               bool reminder);
 /* Tells the notification dispatcher that a commit may have added messages. */
@@ -65,11 +69,27 @@ LB_MUST_CHECK int core_tenant_load_visible(struct core *c, const struct principa
 LB_MUST_CHECK int core_request_load_visible(struct core *c, const struct principal *actor,
                                             const char *id, struct request *r);
 
+/* Tells the other lockboxd sharing the store of a change, inside the caller's transaction. */
+LB_MUST_CHECK int core_publish(struct core *c, enum store_change kind, const char *key);
+/* core_publish of the failed-login record of (kind, name). */
+LB_MUST_CHECK int core_throttle_publish(struct core *c, enum throttle_kind kind, const char *name);
+/* Applies a committed request's grant to the index (added while approved, removed once it
+ * ended), ordered with the index's rebuilds. */
+LB_MUST_CHECK int core_grant_apply(struct core *c, const struct request *r);
+/* Loads tenant_id's resource scopes from the store into the owners index (every tenant's for
+ * NULL), ordered with other changes to it: whoever loads last loads the newest. */
+LB_MUST_CHECK int core_owners_reload(struct core *c, const char *tenant_id);
+/* Caches the failed-login records still in force, forgetting what the cache held. */
+LB_MUST_CHECK int core_throttle_reload(struct core *c);
+
 /* Session cache: token hash -> identity; sessions never change once made. */
 struct session_cache *session_cache_new(void);
 void session_cache_free(struct session_cache *sc);
 /* Ends the cached session of hash at now (or leaves it ended, when not cached), so a revoked
  * token is refused at once even by a lookup racing its revocation. */
 void session_cache_expire(struct session_cache *sc, const char *hash, int64_t now);
+/* Forgets every session not ended at now (read again from the store at their next use);
+ * ended ones stay, as session_cache_expire leaves them. */
+void session_cache_drop_live(struct session_cache *sc, int64_t now);
 
 #endif

@@ -20,8 +20,20 @@ struct grant_entry {
     char key[]; /* operator NUL resource NUL */
 };
 
+/* A request whose grant ended before its end time (revoked, canceled): a late grants_add of
+ * it, from a listener that read the request before it ended, must not bring it back. Kept
+ * until the grant's end time, after which any entry of it would be refused as ended. */
+struct grant_tomb {
+    struct grant_tomb *next;
+    char request_id[ID_LEN];
+    int64_t ends_at;
+};
+
+#define TOMB_BUCKETS 256
+
 struct grants {
     pthread_rwlock_t lock;
+    struct grant_tomb *tombs[TOMB_BUCKETS];
     struct grant_entry **buckets;
     size_t bucket_count; /* a power of two */
     size_t count;
@@ -45,6 +57,56 @@ static uint64_t entry_hash(const struct grants *g, const char *op, size_t op_len
                            size_t res_len)
 {
     return half_hash(g->key_op, op, op_len) ^ half_hash(g->key_res, res, res_len);
+}
+
+static size_t tomb_bucket(const char *request_id)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a: ids are random UUIDs, not chosen keys */
+
+    for (const char *p = request_id; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    return h % TOMB_BUCKETS;
+}
+
+/* Drops the tombs of bucket b whose grant has ended by now. */
+static void tombs_prune(struct grants *g, size_t b, int64_t now)
+{
+    struct grant_tomb **pp = &g->tombs[b];
+
+    while (*pp) {
+        struct grant_tomb *t = *pp;
+        if (t->ends_at <= now) {
+            *pp = t->next;
+            lb_free(t);
+            continue;
+        }
+        pp = &t->next;
+    }
+}
+
+static bool tomb_has(const struct grants *g, const char *request_id)
+{
+    for (const struct grant_tomb *t = g->tombs[tomb_bucket(request_id)]; t; t = t->next)
+        if (strcmp(t->request_id, request_id) == 0)
+            return true;
+    return false;
+}
+
+/* Remembers that req's grant ended before its end time (a failed allocation forgets it: the
+ * periodic rebuild of a multi-node store then settles what a late add brought back). */
+static void tomb_add(struct grants *g, const struct request *req, int64_t now)
+{
+    size_t b = tomb_bucket(req->id);
+    struct grant_tomb *t;
+
+    tombs_prune(g, b, now);
+    if (req->grant_ends_at <= now || tomb_has(g, req->id) || !(t = lb_calloc(1, sizeof(*t))))
+        return;
+    memcpy(t->request_id, req->id, ID_LEN - 1);
+    t->request_id[ID_LEN - 1] = '\0';
+    t->ends_at = req->grant_ends_at;
+    t->next = g->tombs[b];
+    g->tombs[b] = t;
 }
 
 struct grants *grants_new(void)
@@ -86,6 +148,8 @@ void grants_free(struct grants *g)
 {
     if (!g)
         return;
+    for (size_t b = 0; b < TOMB_BUCKETS; b++)
+        tombs_prune(g, b, INT64_MAX);
     for (size_t i = 0; i < g->bucket_count; i++) {
         struct grant_entry *e = g->buckets[i], *next;
         for (; e; e = next) {
@@ -122,6 +186,16 @@ static void maybe_grow(struct grants *g)
     g->bucket_count = n;
 }
 
+/* true when g holds e's (operator, resource) for e's request already. */
+static bool entry_find(const struct grants *g, const struct grant_entry *e)
+{
+    for (const struct grant_entry *o = g->buckets[e->hash & (g->bucket_count - 1)]; o; o = o->next)
+        if (entry_is(o, e->hash, e->key, e->op_len, entry_resource(e), e->res_len) &&
+            strcmp(o->request_id, e->request_id) == 0)
+            return true;
+    return false;
+}
+
 int grants_add(struct grants *g, const struct request *req)
 {
     struct grant_entry **made =
@@ -151,8 +225,10 @@ int grants_add(struct grants *g, const struct request *req)
         e->hash = entry_hash(g, e->key, op_len, entry_resource(e), res_len);
     }
     pthread_rwlock_wrlock(&g->lock);
-    for (size_t i = 0; i < req->resource_count; i++) {
+    for (size_t i = 0; i < req->resource_count && !tomb_has(g, req->id); i++) {
         size_t b = made[i]->hash & (g->bucket_count - 1);
+        if (entry_find(g, made[i]))
+            continue; /* added before: from this node's commit, or heard from another */
         made[i]->next = g->buckets[b];
         g->buckets[b] = made[i];
         g->count++;
@@ -169,11 +245,12 @@ out:
     return rc;
 }
 
-void grants_remove(struct grants *g, const struct request *req)
+void grants_remove(struct grants *g, const struct request *req, int64_t now)
 {
     size_t op_len = strlen(req->requester_username);
 
     pthread_rwlock_wrlock(&g->lock);
+    tomb_add(g, req, now);
     for (size_t i = 0; i < req->resource_count; i++) {
         const char *res = req->resource_ids[i];
         size_t res_len = strlen(res);
@@ -215,6 +292,56 @@ bool grants_check(struct grants *g, const char *operator_name, const char *resou
     }
     pthread_rwlock_unlock(&g->lock);
     return found;
+}
+
+struct grants *grants_new_like(const struct grants *g)
+{
+    struct grants *fresh = grants_new();
+
+    if (!fresh)
+        return NULL;
+    memcpy(fresh->key_op, g->key_op, sizeof(g->key_op));
+    memcpy(fresh->key_res, g->key_res, sizeof(g->key_res));
+    return fresh;
+}
+
+/* Frees the entries of fresh whose request g knows to have ended. */
+static void drop_tombed(const struct grants *g, struct grants *fresh)
+{
+    for (size_t i = 0; i < fresh->bucket_count; i++) {
+        struct grant_entry **pp = &fresh->buckets[i];
+        while (*pp) {
+            struct grant_entry *e = *pp;
+            if (tomb_has(g, e->request_id)) {
+                *pp = e->next;
+                entry_free(e);
+                fresh->count--;
+                continue;
+            }
+            pp = &e->next;
+        }
+    }
+}
+
+void grants_replace(struct grants *g, struct grants *fresh, int64_t now)
+{
+    struct grant_entry **buckets;
+    size_t bucket_count, count;
+
+    pthread_rwlock_wrlock(&g->lock);
+    for (size_t b = 0; b < TOMB_BUCKETS; b++)
+        tombs_prune(g, b, now);
+    drop_tombed(g, fresh);
+    buckets = g->buckets;
+    bucket_count = g->bucket_count;
+    count = g->count;
+    g->buckets = fresh->buckets;
+    g->bucket_count = fresh->bucket_count;
+    g->count = fresh->count;
+    fresh->buckets = buckets;
+    fresh->bucket_count = bucket_count;
+    fresh->count = count;
+    pthread_rwlock_unlock(&g->lock);
 }
 
 size_t grants_count(struct grants *g)

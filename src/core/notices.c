@@ -244,6 +244,8 @@ int core_notify(struct core *c, const struct request *r, enum request_status bef
 
     if (ev < 0)
         return 0;
+    if ((rc = core_publish(c, STORE_CHANGE_REQUEST, r->id)) != 0)
+        return rc;
     if ((rc = store_tenant_get(st, r->tenant_id, &n.tenant)) != 0)
         goto out;
     n.has_ticket = store_ticket_get(st, r->ticket_id, &n.ticket) == 0;

@@ -82,10 +82,8 @@ static int after_commit(struct core *c, const struct request *r, enum request_st
 {
     int rc = 0;
 
-    if (r->status == REQ_APPROVED && before != REQ_APPROVED)
-        rc = grants_add(c->grants, r);
-    else if (before == REQ_APPROVED && r->status != REQ_APPROVED)
-        grants_remove(c->grants, r);
+    if ((r->status == REQ_APPROVED) != (before == REQ_APPROVED))
+        rc = core_grant_apply(c, r);
     if (r->status == REQ_APPROVED)
         core_deadline_set(c, r->grant_ends_at);
     else if (r->status == REQ_PENDING && r->reminder_at && r->reminder_at < r->expires_at)

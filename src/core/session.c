@@ -203,6 +203,25 @@ void session_cache_expire(struct session_cache *sc, const char *hash, int64_t no
     lb_free(tomb);
 }
 
+void session_cache_drop_live(struct session_cache *sc, int64_t now)
+{
+    pthread_rwlock_wrlock(&sc->lock);
+    for (size_t i = 0; i < SESSION_CACHE_BUCKETS; i++) {
+        struct cached_session **pp = &sc->buckets[i];
+        while (*pp) {
+            struct cached_session *cs = *pp;
+            if (cs->expires_at > now) {
+                *pp = cs->next;
+                cached_free(cs);
+                sc->count--;
+                continue;
+            }
+            pp = &cs->next;
+        }
+    }
+    pthread_rwlock_unlock(&sc->lock);
+}
+
 int core_logout(struct core *c, const struct principal *actor, const char *token)
 {
     char hash[TOKEN_HASH_LEN];
@@ -216,6 +235,8 @@ int core_logout(struct core *c, const struct principal *actor, const char *token
     rc = store_session_expire(c->store, hash, now);
     if (rc == LB_ENOTFOUND)
         rc = LB_EUNAUTH;
+    if (rc == 0)
+        rc = core_publish(c, STORE_CHANGE_SESSION, hash);
     if (rc == 0) {
         e = core_audit_entry(c, actor, "auth.logout", actor->tenant_id, actor->user_id);
         rc = audit_append(c->store, &e, NULL);
@@ -369,6 +390,10 @@ static int login_failed(struct core *c, const char *username, const struct user 
     }
     if (rc == 0)
         rc = store_login_throttle_put(c->store, &ta);
+    if (rc == 0)
+        rc = core_throttle_publish(c, THROTTLE_USERNAME, username);
+    if (rc == 0)
+        rc = core_throttle_publish(c, THROTTLE_ADDRESS, address);
     if (rc == 0) {
         struct audit_entry e = login_entry(c, "auth.login_failed", username, u, client_ip);
         const struct audit_field f[] = {AF_STR("username", username), AF_STR("reason", why)};
@@ -453,8 +478,9 @@ int core_login(struct core *c, const char *username, const char *password, const
     if (rc == 0 && wait > 0)
         rc = LB_ERATELIMIT;
     /* a good login forgets the username's failures (not the address's) */
-    if (rc == 0 && tu.last_failure_at)
-        rc = store_login_throttle_delete(c->store, THROTTLE_USERNAME, username);
+    if (rc == 0 && tu.last_failure_at &&
+        (rc = store_login_throttle_delete(c->store, THROTTLE_USERNAME, username)) == 0)
+        rc = core_throttle_publish(c, THROTTLE_USERNAME, username);
     /* the step update refuses a code already used, even by a concurrent login */
     if (rc == 0 && mfa)
         rc = store_user_set_totp_step(c->store, u.id, step);

@@ -255,6 +255,8 @@ int core_user_unlock(struct core *c, const struct principal *actor, const char *
     if ((rc = core_tx_begin(c)) == 0) {
         rc = store_login_throttle_delete(c->store, THROTTLE_USERNAME, u.username);
         if (rc == 0)
+            rc = core_throttle_publish(c, THROTTLE_USERNAME, u.username);
+        if (rc == 0)
             rc = audit_append(c->store, &e, NULL);
         rc = core_tx_end(c, rc);
     }
@@ -310,12 +312,14 @@ int core_tenant_create(struct core *c, const struct principal *actor, const char
     if (rc == LB_EEXISTS)
         rc = core_fail(err, LB_EEXISTS, "a tenant named '%s' exists", name);
     if (!rc)
+        rc = core_publish(c, STORE_CHANGE_TENANT, id);
+    if (!rc)
         rc = audit_append(c->store, &e, NULL);
     if (!rc)
         rc = user_insert(c, actor, id, &a, admin_out, admin_role, 1, totp_unused, err);
     rc = core_tx_end(c, rc);
     if (!rc)
-        rc = owners_set(c->owners, id, scopes, scope_count);
+        rc = core_owners_reload(c, id);
 out:
     if (rc) {
         tenant_clear(out);
@@ -413,6 +417,8 @@ int core_tenant_update_scopes(struct core *c, const struct principal *actor, con
         rc = scopes_check(c, tenant_id, out->resource_scopes, out->resource_scope_count, err);
     if (!rc)
         rc = store_tenant_update_scopes(c->store, out);
+    if (!rc)
+        rc = core_publish(c, STORE_CHANGE_TENANT, tenant_id);
     if (!rc) {
         struct audit_entry e =
             core_audit_entry(c, actor, "tenant.scopes.update", tenant_id, tenant_id);
@@ -427,7 +433,7 @@ int core_tenant_update_scopes(struct core *c, const struct principal *actor, con
     }
     rc = core_tx_end(c, rc);
     if (!rc)
-        rc = owners_set(c->owners, tenant_id, out->resource_scopes, out->resource_scope_count);
+        rc = core_owners_reload(c, tenant_id);
     if (rc)
         tenant_clear(out);
     return rc;

@@ -118,17 +118,33 @@ static void entry_free(struct entry *e)
     lb_free(e);
 }
 
-void throttle_table_free(struct throttle_table *tt)
+/* Frees every entry; the caller holds the lock, or is the last user. */
+static void table_empty(struct throttle_table *tt)
 {
-    if (!tt)
-        return;
-    for (size_t i = 0; i < TABLE_BUCKETS; i++)
+    for (size_t i = 0; i < TABLE_BUCKETS; i++) {
         for (struct entry *e = tt->buckets[i], *next; e; e = next) {
             next = e->next;
             entry_free(e);
         }
+        tt->buckets[i] = NULL;
+    }
+    tt->count = 0;
+}
+
+void throttle_table_free(struct throttle_table *tt)
+{
+    if (!tt)
+        return;
+    table_empty(tt);
     pthread_mutex_destroy(&tt->lock);
     lb_free(tt);
+}
+
+void throttle_table_clear(struct throttle_table *tt)
+{
+    pthread_mutex_lock(&tt->lock);
+    table_empty(tt);
+    pthread_mutex_unlock(&tt->lock);
 }
 
 static size_t bucket_of(struct throttle_table *tt, enum throttle_kind kind, const char *name)

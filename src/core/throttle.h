@@ -64,6 +64,8 @@ void throttle_table_set(struct throttle_table *tt, const struct login_limits *l,
                         const struct login_throttle *t, int64_t now);
 /* Forgets the record of kind and name. */
 void throttle_table_forget(struct throttle_table *tt, enum throttle_kind kind, const char *name);
+/* Forgets every record (to be loaded again from the store). */
+void throttle_table_clear(struct throttle_table *tt);
 /* The number of cached records. */
 size_t throttle_table_count(struct throttle_table *tt);
 

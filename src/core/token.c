@@ -178,6 +178,8 @@ int core_token_revoke(struct core *c, const struct principal *actor, const char 
     if (rc == 0)
         rc = store_token_delete(c->store, token_id);
     if (rc == 0)
+        rc = core_publish(c, STORE_CHANGE_SESSION, t.token_hash);
+    if (rc == 0)
         rc = audit_token(c, actor, "token.revoke", &u, &t);
     rc = core_tx_end(c, rc);
     if (rc == 0)

@@ -20,7 +20,8 @@
 struct daemon_config {
     char *listen;
     char *data_dir;
-    char *store_url;   /* "" = SQLite in data_dir; else a PostgreSQL URL */
+    char *store_url; /* "" = SQLite in data_dir; else a PostgreSQL URL */
+    int64_t store_resync_seconds;
     char *policy_file; /* "" = the built-in default policy */
     char *log_level;
     char *trusted_proxies; /* comma-separated peer addresses */

@@ -22,8 +22,11 @@ const struct config_entry config_table[] = {
         "data directory: the SQLite store (unless [store] url names one), the secret key and the "
         "bootstrap token"),
     STR("store", "url", store_url, "", "--store",
-        "the store: \"\" for SQLite in the data folder, or a PostgreSQL URL (postgresql://...; "
-        "one lockboxd per database for now)"),
+        "the store: \"\" for SQLite in the data folder, or a PostgreSQL URL (postgresql://...), "
+        "which several lockboxd may share"),
+    INT("store", "resync_seconds", store_resync_seconds, "10", 1, DAY, NULL,
+        "on PostgreSQL, how often a node reads its in-memory grants, scopes and sessions "
+        "again, in case it missed another node's change"),
     STR("server", "policy", policy_file, "", "--policy",
         "JSON policy file replacing the built-in JIT policy; reloaded on SIGHUP"),
     STR("server", "log_level", log_level, "info", "--log-level", "error, warn, info or debug"),

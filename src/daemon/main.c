@@ -310,7 +310,8 @@ static int start_notifications(struct daemon *d)
                                         .smtp_require_tls = d->cfg.smtp_require_tls != 0,
                                         .webhook_allow_private = d->cfg.webhook_allow_private != 0,
                                         .retry_seconds = d->cfg.notify_retry_seconds,
-                                        .timeout_ms = d->cfg.notify_timeout_ms};
+                                        .timeout_ms = d->cfg.notify_timeout_ms,
+                                        .shared_store = *d->cfg.store_url != '\0'};
 
     if (rc == 0)
         rc = notify_dispatcher_start(d->store, &dc, on_outcome, d, &d->dispatcher);
@@ -369,9 +370,6 @@ static int open_store(struct daemon *d)
 
     if (*d->cfg.store_url) {
         rc = store_pg_open(d->cfg.store_url, &d->store, &err);
-        /* one lockboxd per database until the nodes hear of each other's changes */
-        if (rc == 0 && (rc = store_pg_claim_sole(d->store, &err)) != 0)
-            buf_appendf(&err, "%s", rc == LB_EEXISTS ? ": one lockboxd per database for now" : "");
         if (rc == 0)
             log_info("store: postgresql");
     } else {
@@ -512,6 +510,11 @@ static int daemon_start(struct daemon *d)
     if (created)
         log_info("bootstrap: created user=admin token_file=%s/bootstrap-token", d->cfg.data_dir);
     warn_unscoped_tenants(d->store);
+    /* from here on, other nodes' changes reach this one's memory */
+    if ((rc = core_changes_start(d->core, d->cfg.store_resync_seconds * 1000)) != 0) {
+        log_error("store: cannot listen for other nodes' changes error=%s", lb_strerror(rc));
+        goto out;
+    }
     /* Deadlines that passed while we were down are settled before the first request is
      * served, so no client ever reads a request that should have expired. */
     int64_t next_deadline = 0;
@@ -562,6 +565,8 @@ out:
 static void daemon_stop(struct daemon *d)
 {
     http_server_stop(d->http, (int)d->cfg.shutdown_grace_ms);
+    if (d->core)
+        core_changes_stop(d->core);
     if (d->core)
         core_set_deadline_hook(d->core, NULL, NULL);
     scheduler_stop(d->scheduler);

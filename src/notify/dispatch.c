@@ -17,6 +17,7 @@
 #define IDLE_POLL_SECONDS 60   /* a safety net: wake-ups are the normal path */
 #define RECORD_EVERY_US 500000 /* record outcomes at least this often within a batch */
 #define STORE_RETRY_SECONDS 5  /* the pause after the store failed us */
+#define LEASE_MARGIN_SECONDS 5 /* added to a claimed message's lease */
 
 struct notify_dispatcher;
 
@@ -27,8 +28,9 @@ struct lane {
     struct notify_sender *sender;
     pthread_t thread;
     bool started;
-    bool woken;        /* guarded by d->lock */
-    bool store_failed; /* the last outcomes could not be recorded: pause before resending */
+    bool woken;          /* guarded by d->lock */
+    bool store_failed;   /* the last outcomes could not be recorded: pause before resending */
+    int64_t lease_until; /* the claimed messages are this process's until then */
 };
 
 #define LANES 2
@@ -36,6 +38,8 @@ struct lane {
 struct notify_dispatcher {
     struct store *st; /* borrowed */
     int64_t retry_seconds;
+    int64_t attempt_seconds; /* the longest one attempt may take */
+    bool shared_store;
     notify_outcome_fn *on_outcome;
     void *ctx;
     pthread_mutex_t lock;
@@ -91,7 +95,86 @@ static void record(struct lane *l, struct outbox_list *sent, size_t from, size_t
         l->store_failed = true;
 }
 
-/* Sends every due message (in batches); answers the number handled. */
+/* Leases due->items[from...] to this process until one attempt's time from now, inside the
+ * caller's write transaction (serialised with every other lockboxd's on a shared store), so
+ * no other process takes them meanwhile; one this process never sends (it was killed) is
+ * taken again by anyone when its lease ends. */
+static int lease_rows(struct lane *l, struct outbox_list *due, size_t from, int64_t *until)
+{
+    struct notify_dispatcher *d = l->d;
+    int rc = 0;
+
+    *until = time_now() + d->attempt_seconds + LEASE_MARGIN_SECONDS;
+    for (size_t i = from; rc == 0 && i < due->count; i++) {
+        due->items[i].next_attempt_at = *until;
+        rc = store_outbox_update(d->st, &due->items[i]);
+    }
+    return rc;
+}
+
+/* Renews the lease of the messages not sent yet, in a transaction of its own. */
+static int lease_renew(struct lane *l, struct outbox_list *due, size_t from)
+{
+    struct store *st = l->d->st;
+    int64_t until = 0;
+    int rc = store_begin(st);
+
+    if (rc)
+        return rc;
+    if ((rc = lease_rows(l, due, from, &until)) == 0)
+        rc = store_commit(st);
+    else
+        store_rollback(st);
+    if (rc == 0)
+        l->lease_until = until;
+    return rc;
+}
+
+/* Takes at most BATCH due messages of the lane's channel; on a shared store, leased in the
+ * transaction whose read found them due. */
+static int claim_due(struct lane *l, struct outbox_list *due)
+{
+    struct notify_dispatcher *d = l->d;
+    int64_t until = 0;
+    int rc;
+
+    if (!d->shared_store)
+        return store_outbox_due(d->st, l->channel, time_now(), BATCH, due);
+    if ((rc = store_begin(d->st)) != 0)
+        return rc;
+    rc = store_outbox_due(d->st, l->channel, time_now(), BATCH, due);
+    if (rc == 0)
+        rc = lease_rows(l, due, 0, &until);
+    if (rc == 0)
+        rc = store_commit(d->st);
+    else
+        store_rollback(d->st);
+    if (rc)
+        outbox_list_clear(due);
+    else
+        l->lease_until = until;
+    return rc;
+}
+
+/* Makes the claimed messages from `from` on, which this process will not send (it stops), due
+ * again now; if the store cannot, their leases end by themselves. */
+static void release_unsent(struct lane *l, struct outbox_list *due, size_t from)
+{
+    struct store *st = l->d->st;
+    int rc = from < due->count ? store_begin(st) : LB_ENOTFOUND;
+
+    for (size_t i = from; rc == 0 && i < due->count; i++) {
+        due->items[i].next_attempt_at = time_now();
+        rc = store_outbox_update(st, &due->items[i]);
+    }
+    if (rc == 0)
+        rc = store_commit(st);
+    else if (from < due->count)
+        store_rollback(st);
+}
+
+/* Sends every due message (in batches); answers the number handled. Messages claimed but not
+ * sent (a stop) are made due again at once, for whichever process runs next. */
 static size_t run_due(struct lane *l)
 {
     struct notify_dispatcher *d = l->d;
@@ -100,14 +183,21 @@ static size_t run_due(struct lane *l)
     size_t n, done = 0, recorded = 0;
     int64_t since = time_mono_us();
 
-    if (store_outbox_due(d->st, l->channel, time_now(), BATCH, &due) != 0)
+    if (claim_due(l, &due) != 0) {
+        l->store_failed = true;
         return 0;
+    }
     for (; done < due.count; done++) {
         pthread_mutex_lock(&d->lock);
         bool stop = d->stop;
         pthread_mutex_unlock(&d->lock);
         if (stop)
             break;
+        if (d->shared_store && time_now() + d->attempt_seconds >= l->lease_until &&
+            lease_renew(l, &due, done) != 0) {
+            l->store_failed = true; /* not ours for long enough: leave it to the next claim */
+            break;
+        }
         buf_reset(&err);
         settle(d, &due.items[done], notify_send(l->sender, d->st, &due.items[done], &err), &err);
         if (time_mono_us() - since > RECORD_EVERY_US) {
@@ -118,6 +208,8 @@ static size_t run_due(struct lane *l)
         }
     }
     record(l, &due, recorded, done);
+    if (d->shared_store)
+        release_unsent(l, &due, done);
     n = due.count;
     outbox_list_clear(&due);
     buf_release(&err);
@@ -193,6 +285,8 @@ int notify_dispatcher_start(struct store *st, const struct notify_delivery_confi
         return LB_ENOMEM;
     d->st = st;
     d->retry_seconds = cfg->retry_seconds;
+    d->attempt_seconds = (cfg->timeout_ms + 999) / 1000 + 1; /* curl's timeout is the whole */
+    d->shared_store = cfg->shared_store;
     d->on_outcome = on_outcome;
     d->ctx = ctx;
     pthread_mutex_init(&d->lock, NULL);

@@ -14,8 +14,12 @@
  * endpoint never holds up the mail) that takes due rows, sends each (SMTP over libcurl, or an
  * HTTP POST signed `X-Lockbox-Signature: t=UNIX,v1=HEX(HMAC-SHA256(secret,
  * t + "." + body))`), and records the outcome: delivered, or a retry with exponential backoff
- * and jitter until retry_seconds after the message was made, then failed. Delivery is at
- * least once: a crash between sending and recording resends the same message (same id).
+ * and jitter until retry_seconds after the message was made, then failed. On a store shared
+ * with other lockboxd, a lane claims the rows it sends in a write transaction, giving them a
+ * lease (their next attempt moved past the time one sending may take, renewed as it goes), so
+ * no two processes send one message while they run. Delivery is at least once: a crash
+ * between sending and recording resends the same message (same id): at the restart, or on a
+ * shared store when its lease ends, from whichever process runs.
  *
  * Everything passed in is borrowed. Errors: LB_ENOMEM, LB_EINVAL (with `err`), the store's.
  */
@@ -112,6 +116,7 @@ struct notify_delivery_config {
     bool webhook_allow_private; /* false: webhooks to loopback and private addresses refused */
     int64_t retry_seconds;      /* give up this long after a message was made */
     int64_t timeout_ms;         /* one attempt */
+    bool shared_store;          /* other processes deliver from the store too: claim with leases */
 };
 
 /* Sends messages: an SMTP and an HTTP handle kept between sends (connections are reused).

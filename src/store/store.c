@@ -33,6 +33,21 @@ int store_seal_attach(struct store *st, const struct seal *seal)
     return st->ops->seal_attach(st, seal);
 }
 
+int store_change_publish(struct store *st, enum store_change kind, const char *key)
+{
+    return st->ops->change_publish(st, kind, key);
+}
+
+int store_changes_listen(struct store *st, store_change_fn *fn, void *ctx, int64_t resync_ms)
+{
+    return st->ops->changes_listen(st, fn, ctx, resync_ms);
+}
+
+void store_changes_stop(struct store *st)
+{
+    st->ops->changes_stop(st);
+}
+
 int store_meta_get(struct store *st, const char *key, char **value)
 {
     return st->ops->meta_get(st, key, value);

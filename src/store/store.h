@@ -64,6 +64,11 @@
  * to the row's column and id); callers see and pass plaintext. A store seals with the seal
  * given to store_seal_attach, whose key id it keeps in meta (STORE_META_SEAL_KEY_ID); until a
  * seal is attached, every call that reads or writes a secret fails with LB_EKEY.
+ *
+ * Several processes on one store (PostgreSQL): each keeps indexes in memory (the grants the
+ * doors answer from, tenant scopes, sessions, login throttling), so every write transaction
+ * that changes what they hold publishes the change (store_change_publish), delivered to the
+ * others' listeners (store_changes_listen) after it commits, in commit order.
  */
 #ifndef LB_STORE_STORE_H
 #define LB_STORE_STORE_H
@@ -93,6 +98,20 @@ struct store_stats {
 /* Called once per approved request by store_request_each_approved; non-zero stops. */
 typedef int store_request_fn(void *ctx, const struct request *req);
 
+/* What a change told to the other lockboxd sharing the store is about (its key in brackets):
+ * what they keep in memory about it is to be read again from the store. */
+enum store_change {
+    STORE_CHANGE_RESYNC,   /* (none) changes may have been missed: read everything again */
+    STORE_CHANGE_REQUEST,  /* (request id) its state, grant or deadlines, and new events */
+    STORE_CHANGE_TENANT,   /* (tenant id) its resource scopes */
+    STORE_CHANGE_SESSION,  /* (token hash) the session or API token ended */
+    STORE_CHANGE_THROTTLE, /* ("0:" username or "1:" address) its failed-login record */
+};
+
+/* Called by the store's listener with each change another process committed (key borrowed,
+ * NULL for STORE_CHANGE_RESYNC), one at a time, on the listener's thread. */
+typedef void store_change_fn(void *ctx, enum store_change kind, const char *key);
+
 /* The meta key holding the id of the key that sealed the store's secrets. */
 #define STORE_META_SEAL_KEY_ID "seal_key_id"
 
@@ -108,6 +127,9 @@ struct store_ops {
     void (*rollback)(struct store *st);
     void (*stats)(struct store *st, struct store_stats *out);
     int (*seal_attach)(struct store *st, const struct seal *seal);
+    int (*change_publish)(struct store *st, enum store_change kind, const char *key);
+    int (*changes_listen)(struct store *st, store_change_fn *fn, void *ctx, int64_t resync_ms);
+    void (*changes_stop)(struct store *st);
 
     int (*meta_get)(struct store *st, const char *key, char **value);
     int (*meta_set)(struct store *st, const char *key, const char *value);
@@ -211,6 +233,20 @@ void store_stats_get(struct store *st, struct store_stats *out);
 /* Seals secrets with seal from now on (borrowed: it must outlive the store; see the top of
  * this file); LB_EKEY when the store was sealed with another key. */
 LB_MUST_CHECK int store_seal_attach(struct store *st, const struct seal *seal);
+
+/* Tells every other process serving the store of a change, when the caller's transaction
+ * commits (and not if it rolls back); called inside it, after the write. A store that only
+ * one process may open (SQLite: the data folder's lock) has nobody to tell: a no-op. */
+LB_MUST_CHECK int store_change_publish(struct store *st, enum store_change kind, const char *key);
+/* Starts the listener (once per store, until store_changes_stop or store_close): fn hears every
+ * change other processes publish, soon after they commit, and STORE_CHANGE_RESYNC when it may have
+ * missed some (at start, after a lost connection) and every resync_ms besides, so that nothing kept
+ * in memory stays wrong for long even if a change was lost. A single-process store starts
+ * nothing. */
+LB_MUST_CHECK int store_changes_listen(struct store *st, store_change_fn *fn, void *ctx,
+                                       int64_t resync_ms);
+/* Stops the listener, after the callback it may be running returns; no-op when none. */
+void store_changes_stop(struct store *st);
 
 /* The value of the meta key (a new string: caller frees with lb_free); LB_ENOTFOUND. */
 LB_MUST_CHECK int store_meta_get(struct store *st, const char *key, char **value);

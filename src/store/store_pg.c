@@ -374,10 +374,10 @@ static void pg_close(struct store *base)
 {
     struct pg_store *s = pgs_of(base);
 
+    pgs_changes_stop(base);
     for (size_t i = 0; i < PGS_READERS; i++)
         conn_close(&s->readers[i]);
     conn_close(&s->writer);
-    conn_close(&s->sole);
     pthread_mutex_destroy(&s->pool_lock);
     pthread_cond_destroy(&s->pool_cond);
     pthread_mutex_destroy(&s->wlock);
@@ -441,6 +441,9 @@ static const struct store_ops pg_ops = {
     .outbox_count = pgs_outbox_count,
     .stats = pg_stats,
     .seal_attach = pgs_seal_attach,
+    .change_publish = pgs_change_publish,
+    .changes_listen = pgs_changes_listen,
+    .changes_stop = pgs_changes_stop,
     .login_throttle_get = pgs_login_throttle_get,
     .login_throttle_put = pgs_login_throttle_put,
     .login_throttle_delete = pgs_login_throttle_delete,
@@ -461,6 +464,7 @@ int store_pg_open(const char *url, struct store **out, struct buf *err)
         return LB_ENOMEM;
     s->base.ops = &pg_ops;
     s->group_id = 1;
+    pgs_node_init(s);
     pthread_mutex_init(&s->pool_lock, NULL);
     pthread_cond_init(&s->pool_cond, NULL);
     pthread_mutex_init(&s->wlock, NULL);
@@ -475,27 +479,4 @@ int store_pg_open(const char *url, struct store **out, struct buf *err)
 fail:
     pg_close(&s->base);
     return rc;
-}
-
-int store_pg_claim_sole(struct store *st, struct buf *err)
-{
-    struct pg_store *s = pgs_of(st);
-    PGresult *res;
-    bool got;
-    int rc;
-
-    if ((rc = pgs_connect(&s->sole, s->url, err)) != 0)
-        return rc;
-    res = PQexec(s->sole.pg, "SELECT pg_try_advisory_lock(" PGS_LOCK_SOLE ")");
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        PQclear(res);
-        return STORE_ERR(LB_ESTORE);
-    }
-    got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-    PQclear(res);
-    if (got)
-        return 0;
-    if (err)
-        buf_appendf(err, "another lockboxd serves this database");
-    return LB_EEXISTS;
 }

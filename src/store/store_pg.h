@@ -19,11 +19,5 @@
 #include "util/buf.h"
 
 LB_MUST_CHECK int store_pg_open(const char *url, struct store **out, struct buf *err);
-/* Claims the database for this process alone, for as long as the store stays open (a
- * PostgreSQL session lock on a connection of its own): LB_EEXISTS when another process holds
- * it. lockboxd claims it because a node's in-memory indexes (the grants the doors answer
- * from, tenant scopes, sessions) do not yet hear of other nodes' changes; LB_ESTORE when the
- * server cannot be asked. */
-LB_MUST_CHECK int store_pg_claim_sole(struct store *st, struct buf *err);
 
 #endif

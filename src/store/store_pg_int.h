@@ -54,9 +54,6 @@
  */
 #define PGS_LOCK_WRITE "4997720, 1"
 #define PGS_LOCK_MIGRATE "4997720, 2"
-/* Held by a session for as long as the lockboxd serving the database lives
- * (store_pg_claim_sole). */
-#define PGS_LOCK_SOLE "4997720, 3"
 
 /* One libpq connection and the statements prepared on it (statement "s<i>" is cache[i]). */
 struct pgs_conn {
@@ -80,12 +77,14 @@ struct pgs_conn {
  */
 enum pgs_mode { PGS_READ, PGS_WRITE };
 
+#define PGS_NODE_BYTES 8
+struct pgs_listener;
+
 struct pg_store {
     struct store base;
     char *url; /* (owned) what every connection (re)connects to */
     struct pgs_conn writer;
     struct pgs_conn readers[PGS_READERS];
-    struct pgs_conn sole; /* holds PGS_LOCK_SOLE once claimed (store_pg_claim_sole) */
     pthread_mutex_t pool_lock;
     pthread_cond_t pool_cond;
     pthread_mutex_t wlock; /* held from begin to the end of a logical transaction */
@@ -102,6 +101,8 @@ struct pg_store {
     int group_rc[PGS_GROUP_RING];
     atomic_ullong transactions, commits;
     const struct seal *seal; /* (borrowed) set by seal_attach, before any concurrent use */
+    char node[PGS_NODE_BYTES * 2 + 1]; /* this handle's random id, in the changes it publishes */
+    struct pgs_listener *listener;     /* (owned) once store_changes_listen started it */
 };
 
 /* A statement's parameters, as text ($1 is the first bound); a NULL value is SQL NULL. Not
@@ -192,6 +193,13 @@ int pgs_connect(struct pgs_conn *cn, const char *url, struct buf *err);
 /* store_pg_schema.c: applies the migrations cn's database has not had, under the migration
  * lock (a lockboxd starting beside another waits for it, then finds nothing to do). */
 int pgs_migrate(struct pgs_conn *cn, struct buf *err);
+
+/* store_pg_changes.c: the changes told to and heard from other lockboxd (store.h);
+ * pgs_node_init gives the handle its id, pgs_changes_stop ends the listener (if any). */
+void pgs_node_init(struct pg_store *s);
+int pgs_change_publish(struct store *base, enum store_change kind, const char *key);
+int pgs_changes_listen(struct store *base, store_change_fn *fn, void *ctx, int64_t resync_ms);
+void pgs_changes_stop(struct store *base);
 
 /* store_pg_seal.c: secrets at rest, as store_sqlite_seal.c. pgs_seal writes into *out a new
  * sealed copy of plain, bound to column ("users.totp_secret") and the row's id; pgs_unseal

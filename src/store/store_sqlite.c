@@ -243,6 +243,29 @@ static void sq_stats(struct store *base, struct store_stats *out)
     out->commits = atomic_load(&s->commits);
 }
 
+/* One process holds a SQLite store (lockboxd locks its data folder): nobody to tell. */
+static int sq_change_publish(struct store *base, enum store_change kind, const char *key)
+{
+    (void)base;
+    (void)kind;
+    (void)key;
+    return 0;
+}
+
+static int sq_changes_listen(struct store *base, store_change_fn *fn, void *ctx, int64_t resync_ms)
+{
+    (void)base;
+    (void)fn;
+    (void)ctx;
+    (void)resync_ms;
+    return 0;
+}
+
+static void sq_changes_stop(struct store *base)
+{
+    (void)base;
+}
+
 static const struct store_ops sqlite_ops = {
     .close = sq_close,
     .begin = sq_begin,
@@ -250,6 +273,9 @@ static const struct store_ops sqlite_ops = {
     .rollback = sq_rollback,
     .stats = sq_stats,
     .seal_attach = sqs_seal_attach,
+    .change_publish = sq_change_publish,
+    .changes_listen = sq_changes_listen,
+    .changes_stop = sq_changes_stop,
     .meta_get = sqs_meta_get,
     .meta_set = sqs_meta_set,
     .tenant_insert = sqs_tenant_insert,

@@ -130,12 +130,25 @@ class Server:
     def log_lines(self):
         return self.log_text().splitlines()
 
+    def node(self, extra_args=None):
+        """Another lockboxd on this one's PostgreSQL database (not started): a node of the same
+        group, with a data folder of its own holding a copy of the key that sealed the store
+        (a store refuses any other). Its cleanup leaves the database to this server's."""
+        if not self.store_url:
+            raise RuntimeError("only a PostgreSQL store has nodes")
+        other = Server(self.binary, extra_args=self.extra_args + list(extra_args or []))
+        other.backend = "pg"
+        other.store_url = self.store_url
+        os.makedirs(other.data, 0o700)
+        shutil.copy(os.path.join(self.data, "secret.key"), other.data)
+        return other
+
     def cleanup(self, keep=False):
         if keep:
             print(f"kept {self.tmp}" + (f" and {self.store_url}" if self.store_url else ""))
         else:
             shutil.rmtree(self.tmp, ignore_errors=True)
-            if self.store_url:
+            if self.store_url and self.pg_cluster:
                 pg_database(self.pg_cluster, "drop", os.path.basename(self.tmp))
 
 
@@ -440,5 +453,5 @@ def scope_for(srv, results, lockbox_cli=None):
         "provider_user": provider_user, "tenant": tenant, "tenant_user": tenant_user,
         "ticket": ticket, "world": world, "request": request, "wait_for": wait_for,
         "PASSWORD": PASSWORD, "time": time, "signal": signal, "os": os, "json": json,
-        "SMTPServer": SMTPServer, "Skip": Skip,
+        "SMTPServer": SMTPServer, "Skip": Skip, "Client": Client, "Server": Server,
     }

@@ -2,7 +2,9 @@
  * core/grants.h, the in-memory index the doors ask: a grant answers for its operator, resource,
  * tenant and level until it ends, the latest-ending grant is named, removal takes exactly one
  * request's entries, pairs that share their bytes in another split are told apart, and the index
- * keeps answering as it grows past its first table.
+ * keeps answering as it grows past its first table. Changes heard from other nodes arrive late
+ * and maybe twice: adding twice keeps one entry, a grant removed before its end never comes
+ * back by a late add or a rebuild, and a rebuild replaces the whole index at once.
  */
 #include "core/grants.h"
 
@@ -66,7 +68,7 @@ static void a_grant_answers_for_its_pair_tenant_level_and_time(void **state)
     assert_false(can(g, "eng", "/s1/vm3", TENANT, ACCESS_READ, T0, NULL));
     assert_false(can(g, "eng", "/s1/vm", TENANT, ACCESS_READ, T0, NULL));
     assert_false(can(g, "eng", "/s1/vm10", TENANT, ACCESS_READ, T0, NULL));
-    grants_remove(g, &r);
+    grants_remove(g, &r, T0);
     assert_int_equal(grants_count(g), 0);
     assert_false(can(g, "eng", "/s1/vm1", TENANT, ACCESS_READ, T0, NULL));
     grants_free(g);
@@ -89,7 +91,7 @@ static void the_latest_end_is_named_and_removal_takes_one_request(void **state)
     assert_string_equal(m.request_id, late.id);
     assert_true(can(g, "eng", "/s1/vm1", TENANT, ACCESS_ADMIN, T0, &m));
     assert_string_equal(m.request_id, early.id); /* only it grants admin */
-    grants_remove(g, &late);
+    grants_remove(g, &late, T0);
     assert_int_equal(grants_count(g), 1);
     assert_true(can(g, "eng", "/s1/vm1", TENANT, ACCESS_READ, T0, &m));
     assert_string_equal(m.request_id, early.id);
@@ -140,6 +142,63 @@ static void it_grows_and_still_answers(void **state)
     grants_free(g);
 }
 
+static void adding_twice_keeps_one_entry(void **state)
+{
+    struct grants *g = grants_new();
+    char *res[] = {"/s1/vm1", "/s1/vm2"};
+    struct request r =
+        req("aaaaaaaa-0000-4000-8000-000000000009", "eng", res, 2, ACCESS_READ, T0 + 100);
+
+    (void)state;
+    assert_int_equal(grants_add(g, &r), 0);
+    assert_int_equal(grants_add(g, &r), 0);
+    assert_int_equal(grants_count(g), 2);
+    grants_remove(g, &r, T0 + 100); /* ended at its end: nothing to remember */
+    assert_int_equal(grants_count(g), 0);
+    assert_int_equal(grants_add(g, &r), 0);
+    assert_int_equal(grants_count(g), 2);
+    grants_free(g);
+}
+
+static void a_grant_ended_early_never_comes_back(void **state)
+{
+    struct grants *g = grants_new();
+    char *res[] = {"/s1/vm1"};
+    struct request r =
+        req("aaaaaaaa-0000-4000-8000-00000000000a", "eng", res, 1, ACCESS_READ, T0 + 100);
+    struct request other =
+        req("aaaaaaaa-0000-4000-8000-00000000000b", "eng", res, 1, ACCESS_READ, T0 + 100);
+    struct grants *fresh;
+
+    (void)state;
+    assert_int_equal(grants_add(g, &r), 0);
+    grants_remove(g, &r, T0 + 10);          /* revoked */
+    assert_int_equal(grants_add(g, &r), 0); /* a listener that read it approved, late */
+    assert_int_equal(grants_count(g), 0);
+    assert_false(can(g, "eng", "/s1/vm1", TENANT, ACCESS_READ, T0 + 11, NULL));
+
+    /* a rebuild from a read made before the revoke committed keeps it out too */
+    assert_non_null(fresh = grants_new_like(g));
+    assert_int_equal(grants_add(fresh, &r), 0);
+    assert_int_equal(grants_add(fresh, &other), 0);
+    grants_replace(g, fresh, T0 + 20);
+    grants_free(fresh);
+    assert_int_equal(grants_count(g), 1);
+    struct grant_match m = {0};
+    assert_true(can(g, "eng", "/s1/vm1", TENANT, ACCESS_READ, T0 + 21, &m));
+    assert_string_equal(m.request_id, other.id); /* the rebuilt index answers, hashed alike */
+
+    /* past its end the tomb goes: an entry of it would be refused as ended anyway */
+    assert_non_null(fresh = grants_new_like(g));
+    grants_replace(g, fresh, T0 + 100);
+    grants_free(fresh);
+    assert_int_equal(grants_count(g), 0);
+    assert_int_equal(grants_add(g, &r), 0);
+    assert_int_equal(grants_count(g), 1);
+    assert_false(can(g, "eng", "/s1/vm1", TENANT, ACCESS_READ, T0 + 100, NULL));
+    grants_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -147,6 +206,8 @@ int main(void)
         cmocka_unit_test(the_latest_end_is_named_and_removal_takes_one_request),
         cmocka_unit_test(pairs_split_differently_are_different),
         cmocka_unit_test(it_grows_and_still_answers),
+        cmocka_unit_test(adding_twice_keeps_one_entry),
+        cmocka_unit_test(a_grant_ended_early_never_comes_back),
     };
 
     if (sodium_init() < 0)
