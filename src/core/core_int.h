@@ -45,9 +45,10 @@ LB_MUST_CHECK int core_tx_begin(struct core *c);
 int core_tx_end(struct core *c, int rc);
 /* Composes the notices of r's change from `before` (or, with reminder, its reminder) into the
  * outbox, writes their request.notify record and tells the other lockboxd sharing the store
- * (core_publish), inside the caller's transaction. */
+ * (core_publish), inside the caller's transaction; *queued tells whether it may have queued
+ * messages (it is left alone when nothing changed). */
 LB_MUST_CHECK int core_notify(struct core *c, const struct request *r, enum request_status before,
-                              bool reminder);
+                              bool reminder, bool *queued);
 /* Tells the notification dispatcher that a commit may have added messages. */
 void core_outbox_wake(struct core *c);
 /* Tells the scheduler about a deadline set by a committed transition. */

@@ -235,7 +235,8 @@ static int event_of(const struct request *r, enum request_status before)
     return r->status == before ? -1 : events[r->status];
 }
 
-int core_notify(struct core *c, const struct request *r, enum request_status before, bool reminder)
+int core_notify(struct core *c, const struct request *r, enum request_status before, bool reminder,
+                bool *queued)
 {
     struct notice n = {0};
     int ev = reminder ? NOTIFY_REMINDER : event_of(r, before);
@@ -266,6 +267,9 @@ int core_notify(struct core *c, const struct request *r, enum request_status bef
         (rc = notify_enqueue(st, &c->cfg.notify, &s, n.provider_to.v, n.provider_to.count,
                              &n.provider_hooks, false)) != 0)
         goto out;
+    /* (a hook may not want the event: waking the senders for nothing costs two reads) */
+    *queued =
+        n.tenant_to.count || n.provider_to.count || n.tenant_hooks.count || n.provider_hooks.count;
     rc = audit_notice(c, r, (enum notify_event)ev, r->tenant_id, &n.tenant_to, &n.tenant_hooks);
     if (rc == 0)
         rc = audit_notice(c, r, (enum notify_event)ev, NULL, &n.provider_to, &n.provider_hooks);

@@ -78,7 +78,8 @@ static void grant_start(struct request *r, int64_t now)
 }
 
 /* Tells the grant index and the scheduler what a committed transition did. */
-static int after_commit(struct core *c, const struct request *r, enum request_status before)
+static int after_commit(struct core *c, const struct request *r, enum request_status before,
+                        bool queued)
 {
     int rc = 0;
 
@@ -90,7 +91,8 @@ static int after_commit(struct core *c, const struct request *r, enum request_st
         core_deadline_set(c, r->reminder_at);
     else if (r->status == REQ_PENDING || r->status == REQ_PENDING_INTERNAL)
         core_deadline_set(c, r->expires_at);
-    core_outbox_wake(c);
+    if (queued)
+        core_outbox_wake(c);
     core_events_wake(c);
     return rc;
 }
@@ -199,7 +201,8 @@ static int build_request(struct core *c, const struct principal *actor,
     return 0;
 }
 
-static int write_create(struct core *c, const struct principal *actor, struct request *r)
+static int write_create(struct core *c, const struct principal *actor, struct request *r,
+                        bool *queued)
 {
     struct audit_entry e = request_entry(c, actor, "request.create", r);
     const struct audit_field f[] = {
@@ -225,7 +228,7 @@ static int write_create(struct core *c, const struct principal *actor, struct re
         (rc = audit_request(c, NULL, "request.approve", r, "approve",
                             "lockbox is off for this tenant: no customer approval needed")) != 0)
         return rc;
-    return core_notify(c, r, REQ_REJECTED, false);
+    return core_notify(c, r, REQ_REJECTED, false, queued);
 }
 
 int core_request_create(struct core *c, const struct principal *actor,
@@ -233,6 +236,7 @@ int core_request_create(struct core *c, const struct principal *actor,
 {
     struct create_ctx cx = {0};
     struct request r = {0};
+    bool queued = false;
     int64_t duration;
     int rc;
 
@@ -258,9 +262,9 @@ int core_request_create(struct core *c, const struct principal *actor,
         goto out;
     if ((rc = core_tx_begin(c)) != 0)
         goto out;
-    rc = core_tx_end(c, write_create(c, actor, &r));
+    rc = core_tx_end(c, write_create(c, actor, &r, &queued));
     if (!rc)
-        rc = after_commit(c, &r, REQ_REJECTED);
+        rc = after_commit(c, &r, REQ_REJECTED, queued);
     if (!rc)
         rc = reload(c, r.id, out);
 out:
@@ -306,6 +310,7 @@ static int transition(struct core *c, const struct principal *actor, const char 
                       transition_fn *fn, void *arg, struct request *out, struct buf *err)
 {
     struct request r = {0};
+    bool queued = false;
     enum request_status before;
     int rc;
 
@@ -323,10 +328,10 @@ static int transition(struct core *c, const struct principal *actor, const char 
     if (!rc)
         rc = fn(c, actor, &r, arg, err);
     if (!rc)
-        rc = core_notify(c, &r, before, false);
+        rc = core_notify(c, &r, before, false, &queued);
     rc = core_tx_end(c, rc);
     if (!rc)
-        rc = after_commit(c, &r, before);
+        rc = after_commit(c, &r, before, queued);
     if (!rc)
         rc = reload(c, id, out);
     request_clear(&r);
@@ -591,6 +596,7 @@ int core_request_revoke(struct core *c, const struct principal *actor, const cha
 static int run_one(struct core *c, const char *id, int64_t now)
 {
     struct request r = {0};
+    bool queued = false;
     enum request_status before;
     const char *activity = NULL;
     bool reminder = false;
@@ -617,10 +623,10 @@ static int run_one(struct core *c, const char *id, int64_t now)
     if (!rc && activity)
         rc = audit_request(c, NULL, activity, &r, NULL, NULL);
     if (!rc && (activity || reminder))
-        rc = core_notify(c, &r, before, reminder);
+        rc = core_notify(c, &r, before, reminder, &queued);
     rc = core_tx_end(c, rc);
     if (!rc)
-        rc = after_commit(c, &r, before);
+        rc = after_commit(c, &r, before, queued);
     request_clear(&r);
     return rc;
 }
