@@ -2,6 +2,7 @@
 #include "api/policy_file.h"
 #include "core/core.h"
 #include "daemon/config.h"
+#include "daemon/datadir.h"
 #include "daemon/scheduler.h"
 #include "http/events.h"
 #include "http/server.h"
@@ -23,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -170,36 +170,6 @@ static int write_token(void *ctx, const char *token)
     if (rc)
         (void)unlink(tmp); /* no token without its admin */
     return rc;
-}
-
-/* Holds an exclusive lock on DATA/lockboxd.lock for the process's life; -1 (logged: a
- * read-only folder, one that cannot be written, or one in use by another lockboxd) if not. */
-static int lock_data_dir(const char *dir)
-{
-    char path[4096];
-    int fd;
-
-    snprintf(path, sizeof(path), "%s/lockboxd.lock", dir);
-    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        int e = errno;
-        if (e == EROFS)
-            log_error("data folder %s is read-only: lockboxd must write there (remount it "
-                      "read-write)",
-                      dir);
-        else
-            log_error("data folder %s cannot be written: %s: %s", dir, path, strerror(e));
-        return -1;
-    }
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        if (errno == EWOULDBLOCK)
-            log_error("data folder %s is in use by another lockboxd", dir);
-        else
-            log_error("data folder %s cannot be locked: %s: %s", dir, path, strerror(errno));
-        close(fd);
-        return -1;
-    }
-    return fd;
 }
 
 static int load_policy(const struct daemon_config *cfg, struct policy **out)
@@ -472,7 +442,7 @@ static int daemon_start(struct daemon *d)
     if (stat(d->cfg.data_dir, &dst) == 0 && (dst.st_mode & 077))
         log_warn("data directory %s is mode %03o: others may list it; chmod 700 it",
                  d->cfg.data_dir, (unsigned)(dst.st_mode & 0777));
-    if ((d->lock_fd = lock_data_dir(d->cfg.data_dir)) < 0)
+    if ((d->lock_fd = datadir_lock(d->cfg.data_dir)) < 0)
         return LB_EIO;
     if ((rc = open_store(d)) != 0)
         goto out;
