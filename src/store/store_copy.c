@@ -99,6 +99,8 @@ static int copy_table(struct copy *c, const struct table_totals *tot)
 
     c->done = 0;
     c->total = tot->rows;
+    if ((rc = progress(c, false, false)) != 0)
+        return rc;
     rc = store_table_each(c->from, c->t, add_row, c, c->err);
     if (rc == 0)
         rc = flush(c);

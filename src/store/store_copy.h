@@ -37,8 +37,9 @@ struct store_copy_progress {
     bool finished;       /* the table's last call of this phase */
 };
 
-/* Told of the copy's progress: after every batch of rows, and once at the end of each table
- * (finished). A negative answer stops the copy (rolled back), which then answers it. */
+/* Told of the copy's progress: as each table begins, after every batch of rows, and once at
+ * the end of each table (finished). A negative answer stops the copy (rolled back), which then
+ * answers it. */
 typedef int store_copy_progress_fn(void *ctx, const struct store_copy_progress *p);
 
 /* What a copy did. */
