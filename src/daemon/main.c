@@ -3,6 +3,7 @@
 #include "core/core.h"
 #include "daemon/config.h"
 #include "daemon/datadir.h"
+#include "daemon/migrate.h"
 #include "daemon/scheduler.h"
 #include "http/events.h"
 #include "http/server.h"
@@ -36,7 +37,9 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: lockboxd [--config FILE] [--data DIR] [--listen HOST:PORT] [--policy FILE]\n"
             "                [--threads N] [--workers N] [--log-level LEVEL] [--dump-config] "
-            "[--help]\n\n"
+            "[--help]\n"
+            "       lockboxd migrate --from DIR --to URL   (a SQLite store into an empty\n"
+            "                PostgreSQL database; see lockboxd migrate --help)\n\n"
             "Lockbox daemon: serves the v1 API, runs the scheduler, keeps the audit log.\n\n"
             "Options (each overrides the same setting of the config file):\n"
             "  --config FILE   read settings from an INI file first\n");
@@ -573,6 +576,9 @@ int main(int argc, char **argv)
     sigset_t set;
     int rc, sig = 0, level;
 
+    /* a command of its own, with its own arguments */
+    if (argc > 1 && strcmp(argv[1], "migrate") == 0)
+        return migrate_main(argc - 1, argv + 1);
     rc = parse_args(argc, argv, &d.cfg, &dump);
     if (rc) {
         config_release(&d.cfg);
