@@ -2,6 +2,8 @@
 #include "api/policy_file.h"
 #include "core/core.h"
 #include "daemon/config.h"
+#include "daemon/datadir.h"
+#include "daemon/migrate.h"
 #include "daemon/scheduler.h"
 #include "http/events.h"
 #include "http/server.h"
@@ -23,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,7 +37,9 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: lockboxd [--config FILE] [--data DIR] [--listen HOST:PORT] [--policy FILE]\n"
             "                [--threads N] [--workers N] [--log-level LEVEL] [--dump-config] "
-            "[--help]\n\n"
+            "[--help]\n"
+            "       lockboxd migrate --from DIR --to URL   (a SQLite store into an empty\n"
+            "                PostgreSQL database; see lockboxd migrate --help)\n\n"
             "Lockbox daemon: serves the v1 API, runs the scheduler, keeps the audit log.\n\n"
             "Options (each overrides the same setting of the config file):\n"
             "  --config FILE   read settings from an INI file first\n");
@@ -170,36 +173,6 @@ static int write_token(void *ctx, const char *token)
     if (rc)
         (void)unlink(tmp); /* no token without its admin */
     return rc;
-}
-
-/* Holds an exclusive lock on DATA/lockboxd.lock for the process's life; -1 (logged: a
- * read-only folder, one that cannot be written, or one in use by another lockboxd) if not. */
-static int lock_data_dir(const char *dir)
-{
-    char path[4096];
-    int fd;
-
-    snprintf(path, sizeof(path), "%s/lockboxd.lock", dir);
-    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        int e = errno;
-        if (e == EROFS)
-            log_error("data folder %s is read-only: lockboxd must write there (remount it "
-                      "read-write)",
-                      dir);
-        else
-            log_error("data folder %s cannot be written: %s: %s", dir, path, strerror(e));
-        return -1;
-    }
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        if (errno == EWOULDBLOCK)
-            log_error("data folder %s is in use by another lockboxd", dir);
-        else
-            log_error("data folder %s cannot be locked: %s: %s", dir, path, strerror(errno));
-        close(fd);
-        return -1;
-    }
-    return fd;
 }
 
 static int load_policy(const struct daemon_config *cfg, struct policy **out)
@@ -470,7 +443,7 @@ static int daemon_start(struct daemon *d)
     if (stat(d->cfg.data_dir, &dst) == 0 && (dst.st_mode & 077))
         log_warn("data directory %s is mode %03o: others may list it; chmod 700 it",
                  d->cfg.data_dir, (unsigned)(dst.st_mode & 0777));
-    if ((d->lock_fd = lock_data_dir(d->cfg.data_dir)) < 0)
+    if ((d->lock_fd = datadir_lock(d->cfg.data_dir)) < 0)
         return LB_EIO;
     if ((rc = open_store(d)) != 0)
         goto out;
@@ -608,6 +581,9 @@ int main(int argc, char **argv)
     sigset_t set;
     int rc, sig = 0, level;
 
+    /* a command of its own, with its own arguments */
+    if (argc > 1 && strcmp(argv[1], "migrate") == 0)
+        return migrate_main(argc - 1, argv + 1);
     rc = parse_args(argc, argv, &d.cfg, &dump);
     if (rc) {
         config_release(&d.cfg);

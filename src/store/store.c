@@ -342,3 +342,26 @@ int store_event_prune(struct store *st, int64_t before, int64_t keep, int64_t *d
 {
     return st->ops->event_prune(st, before, keep, deleted);
 }
+
+int store_table_stat(struct store *st, const struct store_table *t, int64_t *rows,
+                     int64_t *last_seq)
+{
+    return st->ops->table_stat(st, t, rows, last_seq);
+}
+
+int store_table_each(struct store *st, const struct store_table *t, store_row_fn *fn, void *ctx,
+                     struct buf *err)
+{
+    return st->ops->table_each(st, t, fn, ctx, err);
+}
+
+int store_table_insert(struct store *st, const struct store_table *t,
+                       const struct store_value *rows, size_t count, struct buf *err)
+{
+    return st->ops->table_insert(st, t, rows, count, err);
+}
+
+int store_table_seq_set(struct store *st, const struct store_table *t, int64_t last_seq)
+{
+    return st->ops->table_seq_set(st, t, last_seq);
+}

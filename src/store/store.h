@@ -69,6 +69,11 @@
  * doors answer from, tenant scopes, sessions, login throttling), so every write transaction
  * that changes what they hold publishes the change (store_change_publish), delivered to the
  * others' listeners (store_changes_listen) after it commits, in commit order.
+ *
+ * Whole rows (store_table.h): store_table_each and store_table_insert read and write a table's
+ * rows exactly as kept, every column as it is (seq numbers, sealed secrets as their sealed text,
+ * audit records), for moving a store to another backend (store_copy.h); no other caller uses
+ * them, and what they write is not checked against the domain's rules.
  */
 #ifndef LB_STORE_STORE_H
 #define LB_STORE_STORE_H
@@ -84,6 +89,7 @@
 #include "model/ticket.h"
 #include "model/user.h"
 #include "model/webhook.h"
+#include "store/store_table.h"
 #include "util/err.h"
 
 #include <stdbool.h>
@@ -209,6 +215,14 @@ struct store_ops {
                       struct request_event_list *out);
     int (*event_bounds)(struct store *st, int64_t *pruned_through, int64_t *last);
     int (*event_prune)(struct store *st, int64_t before, int64_t keep, int64_t *deleted);
+
+    int (*table_stat)(struct store *st, const struct store_table *t, int64_t *rows,
+                      int64_t *last_seq);
+    int (*table_each)(struct store *st, const struct store_table *t, store_row_fn *fn, void *ctx,
+                      struct buf *err);
+    int (*table_insert)(struct store *st, const struct store_table *t,
+                        const struct store_value *rows, size_t count, struct buf *err);
+    int (*table_seq_set)(struct store *st, const struct store_table *t, int64_t last_seq);
 };
 
 struct store {
@@ -409,5 +423,28 @@ LB_MUST_CHECK int store_event_bounds(struct store *st, int64_t *pruned_through, 
  * so that what is gone is a prefix of the stream); *deleted counts them. */
 LB_MUST_CHECK int store_event_prune(struct store *st, int64_t before, int64_t keep,
                                     int64_t *deleted);
+
+/* How many rows table t holds (*rows), and the newest seq it has given (*last_seq; 0 for a
+ * table without STORE_TABLE_SEQ or that never gave one), deleted rows' too when the table's seq
+ * is STORE_TABLE_SEQ_KEPT. */
+LB_MUST_CHECK int store_table_stat(struct store *st, const struct store_table *t, int64_t *rows,
+                                   int64_t *last_seq);
+/* Calls fn with every row of t in the order of its key, on one read; a non-zero answer of fn
+ * stops the walk, a negative one is then the call's answer. `err` (if given) says what failed:
+ * a value its column's type cannot hold is LB_ESTORE. */
+LB_MUST_CHECK int store_table_each(struct store *st, const struct store_table *t, store_row_fn *fn,
+                                   void *ctx, struct buf *err);
+/* Inserts count rows (count * t->column_count values) into t as they are, seq numbers included,
+ * in the caller's transaction; a row breaking a key or a reference fails the call (LB_EEXISTS;
+ * on PostgreSQL the whole transaction with it), `err` (if given) saying why. */
+LB_MUST_CHECK int store_table_insert(struct store *st, const struct store_table *t,
+                                     const struct store_value *rows, size_t count, struct buf *err);
+/* Makes t's seq give new rows numbers above last_seq and above every row's, as a copy of rows
+ * that kept their numbers needs (last_seq: the source's, from store_table_stat). SQLite numbers
+ * a new row past the highest by itself, so there only a STORE_TABLE_SEQ_KEPT seq is set. On
+ * PostgreSQL this outlives a rolled back transaction (a sequence is not transactional): call it
+ * last. */
+LB_MUST_CHECK int store_table_seq_set(struct store *st, const struct store_table *t,
+                                      int64_t last_seq);
 
 #endif

@@ -453,6 +453,10 @@ static const struct store_ops pg_ops = {
     .event_list = pgs_event_list,
     .event_bounds = pgs_event_bounds,
     .event_prune = pgs_event_prune,
+    .table_stat = pgs_table_stat,
+    .table_each = pgs_table_each,
+    .table_insert = pgs_table_insert,
+    .table_seq_set = pgs_table_seq_set,
 };
 
 int store_pg_open(const char *url, struct store **out, struct buf *err)

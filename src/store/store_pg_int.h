@@ -296,4 +296,13 @@ int pgs_event_list(struct store *base, const struct request_event_filter *f,
 int pgs_event_bounds(struct store *base, int64_t *pruned_through, int64_t *last);
 int pgs_event_prune(struct store *base, int64_t before, int64_t keep, int64_t *deleted);
 
+/* store_pg_table.c: whole rows of the tables of store_table.h */
+int pgs_table_stat(struct store *base, const struct store_table *t, int64_t *rows,
+                   int64_t *last_seq);
+int pgs_table_each(struct store *base, const struct store_table *t, store_row_fn *fn, void *ctx,
+                   struct buf *err);
+int pgs_table_insert(struct store *base, const struct store_table *t,
+                     const struct store_value *rows, size_t count, struct buf *err);
+int pgs_table_seq_set(struct store *base, const struct store_table *t, int64_t last_seq);
+
 #endif

@@ -333,6 +333,10 @@ static const struct store_ops sqlite_ops = {
     .event_list = sqs_event_list,
     .event_bounds = sqs_event_bounds,
     .event_prune = sqs_event_prune,
+    .table_stat = sqs_table_stat,
+    .table_each = sqs_table_each,
+    .table_insert = sqs_table_insert,
+    .table_seq_set = sqs_table_seq_set,
 };
 
 int store_sqlite_open(const char *path, struct store **out, struct buf *err)

@@ -276,4 +276,13 @@ int sqs_outbox_list_for_request(struct store *base, const char *request_id, bool
                                 struct outbox_list *out);
 int sqs_outbox_count(struct store *base, struct outbox_counts *out);
 
+/* store_sqlite_table.c: whole rows of the tables of store_table.h. */
+int sqs_table_stat(struct store *base, const struct store_table *t, int64_t *rows,
+                   int64_t *last_seq);
+int sqs_table_each(struct store *base, const struct store_table *t, store_row_fn *fn, void *ctx,
+                   struct buf *err);
+int sqs_table_insert(struct store *base, const struct store_table *t,
+                     const struct store_value *rows, size_t count, struct buf *err);
+int sqs_table_seq_set(struct store *base, const struct store_table *t, int64_t last_seq);
+
 #endif

@@ -1,0 +1,41 @@
+/* The data folder's lock (datadir.h). */
+#include "daemon/datadir.h"
+
+#include "util/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "util/banned.h"
+
+int datadir_lock(const char *dir)
+{
+    char path[4096];
+    int fd;
+
+    snprintf(path, sizeof(path), "%s/lockboxd.lock", dir);
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        int e = errno;
+        if (e == EROFS)
+            log_error("data folder %s is read-only: lockboxd must write there (remount it "
+                      "read-write)",
+                      dir);
+        else
+            log_error("data folder %s cannot be written: %s: %s", dir, path, strerror(e));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK)
+            log_error("data folder %s is in use by another lockboxd", dir);
+        else
+            log_error("data folder %s cannot be locked: %s: %s", dir, path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
