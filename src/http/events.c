@@ -68,6 +68,7 @@ struct event_hub {
     uint64_t next_serial;
     bool started, stopping, closing, woken;
     int64_t last; /* the newest seq the hub has queued on its live streams */
+    bool stale;   /* last may be behind the store: the hub skipped reading with no stream open */
     struct stream *streams;
     uint64_t open, opened, cut;
 };
@@ -292,7 +293,8 @@ int event_hub_open(struct event_hub *h, struct MHD_Connection *conn, const struc
         goto out;
     }
     s->beat_due_us = time_mono_us() + h->heartbeat_us;
-    s->live = s->cursor >= h->last;
+    /* a stale place proves nothing of what the store holds past the cursor: read it first */
+    s->live = !h->stale && s->cursor >= h->last;
     s->serial = ++h->next_serial;
     if (s->fd >= 0) {
         struct epoll_event ev = {.events = EPOLLRDHUP | EPOLLET, .data.u64 = s->serial};
@@ -375,10 +377,13 @@ static void pump(struct event_hub *h)
     for (struct stream *s = h->streams; s; s = s->next)
         s->held = unsent(s);
     bool nobody = h->streams == NULL;
+    if (nobody)
+        h->stale = true;
     pthread_mutex_unlock(&h->lock);
     /* Nobody listens: reading would cost every commit three statements for nothing. The
-     * hub's place stays behind; a stream opened later catches up from its own cursor, and
-     * the hub's next reads skip what it has (fan_out compares with each stream's cursor). */
+     * hub's place stays behind (stale); a stream opened later catches up from its own cursor
+     * first, and the hub's next reads skip what it has (fan_out compares with each stream's
+     * cursor). */
     if (nobody)
         return;
     do {
@@ -421,6 +426,8 @@ static void pump(struct event_hub *h)
         }
         if (through > h->last)
             h->last = through;
+        if (list.count < HUB_PAGE)
+            h->stale = false; /* read up to the store's newest */
         pthread_mutex_unlock(&h->lock);
         for (size_t i = 0; texts && i < list.count; i++)
             buf_release(&texts[i]);
