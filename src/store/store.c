@@ -327,3 +327,8 @@ int store_event_prune(struct store *st, int64_t before, int64_t keep, int64_t *d
 {
     return st->ops->event_prune(st, before, keep, deleted);
 }
+
+int store_ping(struct store *st)
+{
+    return st->ops->ping(st);
+}

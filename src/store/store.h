@@ -11,6 +11,14 @@
  * room), and LB_ESTORE for any other backend failure (the backend logs the detail at debug
  * level with its file and line).
  *
+ * Reachability: a backend whose database is a server (PostgreSQL) answers LB_EUNAVAIL when it
+ * cannot reach it now (down, restarting, unreachable, the connection broke): the call did
+ * nothing, and a transaction it belonged to is rolled back. While the server stays away such
+ * calls fail at once, without waiting on the network, and the same store works again by itself
+ * once the server answers; store_ping asks without doing anything. A commit whose answer was
+ * lost with the connection may or may not have been applied: it answers LB_ESTORE, never
+ * LB_EUNAVAIL. SQLite never answers LB_EUNAVAIL.
+ *
  * Transactions: store_begin()..store_commit() (or store_rollback()) make every write between
  * them atomic and durable at commit; a state change, its audit records and (later) its outbox
  * messages are written in one. The handle is thread-safe: a transaction belongs to the thread
@@ -187,6 +195,8 @@ struct store_ops {
                       struct request_event_list *out);
     int (*event_bounds)(struct store *st, int64_t *pruned_through, int64_t *last);
     int (*event_prune)(struct store *st, int64_t before, int64_t keep, int64_t *deleted);
+
+    int (*ping)(struct store *st);
 };
 
 struct store {
@@ -373,5 +383,9 @@ LB_MUST_CHECK int store_event_bounds(struct store *st, int64_t *pruned_through, 
  * so that what is gone is a prefix of the stream); *deleted counts them. */
 LB_MUST_CHECK int store_event_prune(struct store *st, int64_t before, int64_t keep,
                                     int64_t *deleted);
+
+/* 0 when the store answers now (a trivial query), LB_EUNAVAIL when its server cannot be
+ * reached (at once while it is known to be away), or another error; changes nothing. */
+LB_MUST_CHECK int store_ping(struct store *st);
 
 #endif

@@ -243,12 +243,22 @@ static void sq_stats(struct store *base, struct store_stats *out)
     out->commits = atomic_load(&s->commits);
 }
 
+/* A read of the meta table on a reader: the file is still there and readable. */
+static int sq_ping(struct store *base)
+{
+    static const char sql[] = "SELECT count(*) FROM meta";
+    int64_t rows = 0;
+
+    return sqs_query_int(sqs_of(base), SQS_QUERY_NOARGS(sql), &rows);
+}
+
 static const struct store_ops sqlite_ops = {
     .close = sq_close,
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
     .stats = sq_stats,
+    .ping = sq_ping,
     .seal_attach = sqs_seal_attach,
     .meta_get = sqs_meta_get,
     .meta_set = sqs_meta_set,
