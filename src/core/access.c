@@ -19,6 +19,8 @@ int core_access_check(struct core *c, const struct principal *actor, const char 
     if (!principal_has_provider_role(actor, PROV_ENFORCER) &&
         !(self && principal_has_provider_role(actor, PROV_SUPPORT_ENGINEER)))
         return LB_EFORBIDDEN;
+    if (core_changes_deaf(c, now))
+        return LB_EUNAVAIL; /* another node may have revoked what memory still holds */
     /* a grant counts only inside the resources its tenant owns now */
     owned = owners_find(c->owners, resource_id, owner);
     *allowed =

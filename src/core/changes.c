@@ -11,6 +11,11 @@
  * from a read made under sync_lock, so whoever sets it last read the newest. A rebuild of the
  * grants holds sync_lock from its read to its swap, so a commit applied meanwhile is applied
  * after it and not lost with the old index.
+ *
+ * A node that cannot hear the others (its listening connection broke: the database is away,
+ * or this node is cut off from it while others are not) may miss a revoke made elsewhere: for
+ * a grace of one resync period its doors go on answering from memory (a database restart
+ * costs the operators nothing), then they refuse (LB_EUNAVAIL) until a resync succeeds.
  */
 #include "core/ids.h"
 #include "core_int.h"
@@ -174,14 +179,28 @@ static int resync(struct core *c)
     return rc;
 }
 
+bool core_changes_deaf(struct core *c, int64_t now)
+{
+    long long since = atomic_load(&c->deaf_since);
+
+    return since != 0 && now - since >= c->deaf_grace_seconds;
+}
+
 static void on_change(void *ctx, enum store_change kind, const char *key)
 {
     struct core *c = ctx;
+    long long hearing = 0;
     int rc = 0;
 
     switch (kind) {
+    case STORE_CHANGE_LOST:
+        (void)atomic_compare_exchange_strong(&c->deaf_since, &hearing,
+                                             (long long)clock_now(&c->clock));
+        break;
     case STORE_CHANGE_RESYNC:
-        rc = resync(c);
+        /* memory is as true as the store once everything is read again */
+        if ((rc = resync(c)) == 0)
+            atomic_store(&c->deaf_since, 0);
         break;
     case STORE_CHANGE_REQUEST:
         rc = id_is_valid(key) ? request_changed(c, key) : LB_EINVAL;
@@ -207,6 +226,7 @@ static void on_change(void *ctx, enum store_change kind, const char *key)
 
 int core_changes_start(struct core *c, int64_t resync_ms)
 {
+    c->deaf_grace_seconds = (resync_ms + 999) / 1000;
     return store_changes_listen(c->store, on_change, c, resync_ms);
 }
 

@@ -13,6 +13,7 @@
 
 #include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 
 struct session_cache;
 
@@ -30,6 +31,10 @@ struct core {
     /* Orders the changes made to grants and owners with their rebuilds from the store (see
      * changes.c); the indexes' own locks serve the readers. */
     pthread_mutex_t sync_lock;
+    /* Since when (Unix seconds; 0: it hears) this node cannot hear the other nodes' changes;
+     * past deaf_grace_seconds the doors refuse to answer from memory that may be stale. */
+    atomic_llong deaf_since;
+    int64_t deaf_grace_seconds;
     core_deadline_fn *on_deadline;
     void *on_deadline_ctx;
     core_outbox_fn *on_outbox;
@@ -86,6 +91,9 @@ LB_MUST_CHECK int core_grant_apply(struct core *c, const struct request *r);
 /* Loads tenant_id's resource scopes from the store into the owners index (every tenant's for
  * NULL), ordered with other changes to it: whoever loads last loads the newest. */
 LB_MUST_CHECK int core_owners_reload(struct core *c, const char *tenant_id);
+/* true when this node has not heard the other nodes' changes for longer than the grace: what
+ * it holds in memory may be stale, and the doors must not answer from it. */
+bool core_changes_deaf(struct core *c, int64_t now);
 /* Caches the failed-login records still in force, forgetting what the cache held. */
 LB_MUST_CHECK int core_throttle_reload(struct core *c);
 

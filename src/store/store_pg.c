@@ -529,7 +529,7 @@ int store_pg_open(const char *url, struct store **out, struct buf *err)
      * connect fails instead) */
     if ((rc = pgs_health_start(&s->health, s->url)) != 0)
         goto fail;
-    s->writer.health = s->sole.health = &s->health;
+    s->writer.health = &s->health;
     s->writer.epoch = pgs_health_epoch(&s->health);
     for (size_t i = 0; i < PGS_READERS; i++)
         s->readers[i].health = &s->health;

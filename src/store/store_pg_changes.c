@@ -129,8 +129,10 @@ static void *listener_main(void *arg)
     for (;;) {
         if (!l->conn.pg) {
             if (listen_start(l) != 0) {
-                if (!lost)
+                if (!lost) {
                     log_warn("store: cannot listen for other nodes' changes; trying again");
+                    l->fn(l->ctx, STORE_CHANGE_LOST, NULL);
+                }
                 lost = true;
                 if (wait_or_stop(l, -1, RECONNECT_MS))
                     break;
@@ -149,6 +151,7 @@ static void *listener_main(void *arg)
             break;
         if (!drain(l)) {
             log_warn("store: lost the connection that listens for other nodes' changes");
+            l->fn(l->ctx, STORE_CHANGE_LOST, NULL);
             lost = true;
             PQfinish(l->conn.pg);
             l->conn.pg = NULL;
