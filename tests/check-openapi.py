@@ -15,7 +15,7 @@ import sys
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 # Served by src/http/server.c itself, not by the route table.
-SERVER_PATHS = [("GET", "/healthz"), ("GET", "/metrics")]
+SERVER_PATHS = [("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics")]
 
 ROUTE_RE = re.compile(
     r'\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*(\w+)\s*,\s*(true|false)\s*,\s*(true|false)\s*,'

@@ -31,6 +31,8 @@ static const struct {
     {LB_ENOSPC, 503, "unavailable",
      "the server's storage is full: nothing was changed; try again once an operator has freed "
      "space"},
+    {LB_EUNAVAIL, 503, "unavailable",
+     "the store cannot be reached now: nothing was changed; try again in a few seconds"},
     {LB_ESTORE, 500, "internal", NULL},
     {LB_EIO, 500, "internal", NULL},
     {LB_ERATELIMIT, 429, "rate_limited", NULL},
@@ -104,6 +106,7 @@ static void vfail(struct api_call *call, int status, const char *code, const cha
     call->response = NULL;
     call->status = status;
     call->code = code;
+    call->lb_code = 0;
     buf_reset(&call->detail);
     buf_vappendf(&call->detail, fmt, ap);
 }
@@ -116,11 +119,14 @@ void api_fail(struct api_call *call, int lb_code, const char *fmt, ...)
 
     if (fixed) {
         api_fail_status(call, status, code, "%s", fixed);
-        return;
+    } else {
+        va_start(ap, fmt);
+        vfail(call, status, code, fmt, ap);
+        va_end(ap);
     }
-    va_start(ap, fmt);
-    vfail(call, status, code, fmt, ap);
-    va_end(ap);
+    call->lb_code = lb_code;
+    if (lb_code == LB_EUNAVAIL)
+        call->retry_after = API_RETRY_AFTER_UNAVAIL;
 }
 
 void api_fail_status(struct api_call *call, int status, const char *code, const char *fmt, ...)

@@ -53,7 +53,8 @@ struct api_call {
     struct buf detail;    /* problem detail of an error answer */
     const char *location; /* optional Location of a 201 (borrowed from response) */
     char *set_cookie;     /* (owned) a Set-Cookie value for the answer, or NULL */
-    int64_t retry_after;  /* seconds for a Retry-After header (with a 429); 0: none */
+    int64_t retry_after;  /* seconds for a Retry-After header (with a 429 or a 503); 0: none */
+    int lb_code;          /* the LB_E* code of an answer set by api_fail (0: none or another) */
     bool no_body;         /* a success answered by its status and headers alone */
     struct api_header headers[API_MAX_HEADERS]; /* extra headers of a success answer */
     size_t header_count;
@@ -102,9 +103,13 @@ void api_route_allow(const char *path, char out[API_ALLOW_LEN]);
 void api_call_release(struct api_call *call);
 
 /* Sets an error answer from an LB_E* code with a printf detail (or, for a code the table
- * gives a fixed detail, such as LB_ENOSPC, that detail). */
+ * gives a fixed detail, such as LB_ENOSPC, that detail). LB_EUNAVAIL (the store cannot be
+ * reached) also asks the client to retry after API_RETRY_AFTER_UNAVAIL seconds. */
 void api_fail(struct api_call *call, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The Retry-After of an answer that met a store that cannot be reached: about when a server
+ * that restarts is back, and when the store's prober has found it (store_pg.h). */
+#define API_RETRY_AFTER_UNAVAIL 2
 /* Sets an error answer with an explicit status and code. */
 void api_fail_status(struct api_call *call, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

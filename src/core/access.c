@@ -108,7 +108,15 @@ int core_activity_record(struct core *c, const struct principal *actor, const ch
     rc = core_tx_end(c, rc);
     if (!rc) {
         struct audit_filter f = {.item = request_id, .after_seq = seq + 1, .limit = 1};
-        rc = store_audit_query(c->store, &f, &list);
+        int waited = 0;
+        /* recorded: a store gone just after the commit is waited for, never LB_EUNAVAIL */
+        while ((rc = store_audit_query(c->store, &f, &list)) != 0 &&
+               core_committed_read_again(rc, &waited))
+            ;
+        if (rc == LB_EUNAVAIL)
+            rc = core_fail(err, LB_ESTORE,
+                           "the action was recorded, but the store went away before it could "
+                           "be read back");
         if (!rc && list.count == 1) {
             *out = list.items[0];
             memset(&list.items[0], 0, sizeof(list.items[0]));

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/banned.h"
 
@@ -249,6 +250,20 @@ void core_outbox_count(struct core *c, struct outbox_counts *out)
 void core_store_stats(struct core *c, struct store_stats *out)
 {
     store_stats_get(c->store, out);
+}
+
+int core_store_ping(struct core *c)
+{
+    return store_ping(c->store);
+}
+
+bool core_committed_read_again(int rc, int *waited_ms)
+{
+    if (rc != LB_EUNAVAIL || *waited_ms >= CORE_COMMITTED_READ_WAIT_MS)
+        return false;
+    nanosleep(&(struct timespec){.tv_nsec = 100 * 1000 * 1000}, NULL);
+    *waited_ms += 100;
+    return true;
 }
 
 int core_bootstrap(struct core *c, core_token_sink_fn *sink, void *ctx, bool *created)

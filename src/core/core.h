@@ -10,7 +10,8 @@
  *
  * Errors: LB_EINVAL (bad input; `err` says which field), LB_EUNAUTH, LB_EFORBIDDEN,
  * LB_ENOTFOUND (absent or another tenant's), LB_ECONFLICT (wrong state), LB_EPRECONDITION,
- * LB_EEXISTS, LB_ERATELIMIT (a login that must wait), LB_ENOMEM, LB_ESTORE. `err`, when not NULL,
+ * LB_EEXISTS, LB_ERATELIMIT (a login that must wait), LB_ENOMEM, LB_ESTORE, LB_EUNAVAIL (the
+ * store cannot be reached now: nothing was done). `err`, when not NULL,
  * receives a one-line human detail on failure. Output structs are filled on success and freed by
  * the caller with their *_clear. Thread-safe: calls may run concurrently from any thread.
  */
@@ -80,6 +81,9 @@ size_t core_grant_count(struct core *c);
 void core_store_stats(struct core *c, struct store_stats *out);
 /* The outbox's messages by state (zeros when the store cannot answer). */
 void core_outbox_count(struct core *c, struct outbox_counts *out);
+/* 0 when the store answers now; LB_EUNAVAIL when its server cannot be reached (at once while
+ * it is known to be away), or the store's error. Changes nothing. */
+LB_MUST_CHECK int core_store_ping(struct core *c);
 
 /* ---- sessions ---- */
 

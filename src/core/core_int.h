@@ -59,6 +59,12 @@ struct audit_entry core_audit_entry(struct core *c, const struct principal *p, c
 /* Writes a detail line into err when err is not NULL; returns code. */
 int core_fail(struct buf *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Whether a read made just after a commit, to answer with what was committed, should be tried
+ * again: it found the store away (rc LB_EUNAVAIL, which would tell the client that nothing was
+ * done) and less than CORE_COMMITTED_READ_WAIT_MS went by waiting (about a server's restart).
+ * Sleeps 100 ms before it says yes; *waited_ms starts at 0. */
+#define CORE_COMMITTED_READ_WAIT_MS 10000
+bool core_committed_read_again(int rc, int *waited_ms);
 /* true when p is provider staff who may read requests and tickets. */
 bool core_is_provider_staff(const struct principal *p);
 /* Loads a tenant the actor may see: its own for tenant users, any for provider staff. */

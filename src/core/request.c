@@ -97,9 +97,21 @@ static int after_commit(struct core *c, const struct request *r, enum request_st
     return rc;
 }
 
-static int reload(struct core *c, const char *id, struct request *out)
+/* The request as its commit left it, for the answer. The change is made: a store gone just
+ * after the commit is waited for, and then the answer says so, never LB_EUNAVAIL. */
+static int reload(struct core *c, const char *id, struct request *out, struct buf *err)
 {
-    return store_request_get(c->store, id, out);
+    int waited = 0, rc;
+
+    while ((rc = store_request_get(c->store, id, out)) != 0 &&
+           core_committed_read_again(rc, &waited))
+        ;
+    if (rc == LB_EUNAVAIL)
+        rc = core_fail(err, LB_ESTORE,
+                       "the change was made, but the store went away before it could be read "
+                       "back: read request %s again once the store is back",
+                       id);
+    return rc;
 }
 
 /* ---- create ---- */
@@ -116,8 +128,12 @@ static int check_create(struct core *c, const struct request_create *in, struct 
     struct ticket tk = {0};
     int rc;
 
-    if (!id_is_valid(in->tenant_id) || store_tenant_get(c->store, in->tenant_id, &cx->tenant) != 0)
+    rc = id_is_valid(in->tenant_id) ? store_tenant_get(c->store, in->tenant_id, &cx->tenant)
+                                    : LB_ENOTFOUND;
+    if (rc == LB_ENOTFOUND)
         return core_fail(err, LB_EINVAL, "tenant_id: no such tenant");
+    if (rc) /* a store that cannot answer is not a bad tenant id */
+        return rc;
     rc = id_is_valid(in->ticket_id) ? store_ticket_get(c->store, in->ticket_id, &tk) : LB_ENOTFOUND;
     if (rc == 0 && strcmp(tk.tenant_id, in->tenant_id) != 0)
         rc = LB_ENOTFOUND;
@@ -266,7 +282,7 @@ int core_request_create(struct core *c, const struct principal *actor,
     if (!rc)
         rc = after_commit(c, &r, REQ_REJECTED, queued);
     if (!rc)
-        rc = reload(c, r.id, out);
+        rc = reload(c, r.id, out, err);
 out:
     request_clear(&r);
     tenant_clear(&cx.tenant);
@@ -333,7 +349,7 @@ static int transition(struct core *c, const struct principal *actor, const char 
     if (!rc)
         rc = after_commit(c, &r, before, queued);
     if (!rc)
-        rc = reload(c, id, out);
+        rc = reload(c, id, out, err);
     request_clear(&r);
     return rc;
 }

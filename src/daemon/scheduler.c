@@ -38,7 +38,12 @@ static void run_due(struct scheduler *s)
     rc = core_run_due(s->core, &next);
     pthread_mutex_lock(&s->lock);
     if (rc) {
-        log_error("scheduler: run failed error=%s; retrying in 1 s", lb_strerror(rc));
+        /* a store that cannot be reached logs its outage once itself; each second's retry
+         * need not */
+        if (rc == LB_EUNAVAIL)
+            log_debug("scheduler: the store cannot be reached; retrying in 1 s");
+        else
+            log_error("scheduler: run failed error=%s; retrying in 1 s", lb_strerror(rc));
         next = time_now() + 1;
     }
     /* a deadline reported during the run may not be in what the run saw */

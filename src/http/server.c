@@ -30,6 +30,7 @@
 #define ROUTE_HEALTHZ ((int)api_route_count)
 #define ROUTE_METRICS ((int)api_route_count + 1)
 #define ROUTE_PORTAL ((int)api_route_count + 2)
+#define ROUTE_READYZ ((int)api_route_count + 3)
 
 /* The portal's pages run no inline script or style and load nothing from elsewhere. */
 #define PORTAL_CSP                                                                                 \
@@ -47,7 +48,7 @@ struct answer {
     char *set_cookie;                           /* (owned) a Set-Cookie header, or NULL */
     const struct http_asset *asset;             /* a portal file to send instead of text */
     char allow[API_ALLOW_LEN];                  /* a 405's Allow header */
-    int64_t retry_after;                        /* a 429's Retry-After (seconds), 0: none */
+    int64_t retry_after;                        /* a 429's or 503's Retry-After (s), 0: none */
     bool close;                                 /* close the connection after it (a refused head) */
     struct api_header headers[API_MAX_HEADERS]; /* a handler's own headers */
     size_t header_count;
@@ -87,6 +88,7 @@ struct http_server {
     struct door *door;
     struct http_config cfg;
     atomic_int inflight;
+    atomic_ullong store_unavailable; /* calls answered 503: the store could not be reached */
     atomic_bool draining; /* stopping: new requests are refused (503), those in flight finish */
     atomic_ullong next_id;
     unsigned long long id_prefix;
@@ -103,7 +105,10 @@ static const char *route_name(size_t i)
 {
     if (i < api_route_count)
         return api_routes[i].name;
-    return i == api_route_count ? "healthz" : i == api_route_count + 1 ? "metrics" : "portal";
+    return i == api_route_count       ? "healthz"
+           : i == api_route_count + 1 ? "metrics"
+           : i == api_route_count + 2 ? "portal"
+                                      : "readyz";
 }
 
 /* ---- answering ---- */
@@ -445,11 +450,41 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
                 "# TYPE lockbox_event_streams_cut_total counter\n"
                 "lockbox_event_streams_cut_total %llu\n",
                 (unsigned long long)es.open, (unsigned long long)es.cut);
+    buf_appendf(&extra,
+                "# HELP lockbox_store_up 1 when the store answered a trivial query at this "
+                "scrape; 0 when it could not be reached or failed.\n"
+                "# TYPE lockbox_store_up gauge\nlockbox_store_up %d\n"
+                "# HELP lockbox_store_unavailable_total Calls answered 503 because the store "
+                "could not be reached (nothing of them was done).\n"
+                "# TYPE lockbox_store_unavailable_total counter\n"
+                "lockbox_store_unavailable_total %llu\n",
+                core_store_ping(s->core) == 0,
+                (unsigned long long)atomic_load(&s->store_unavailable));
     metrics_render(s->metrics, route_name, buf_cstr(&extra), &out);
     buf_release(&extra);
     answer_set(&rq->answer, 200, "text/plain; version=0.0.4", buf_take(&out));
     if (!rq->answer.text)
         return MHD_NO;
+    return send_answer(conn, rq);
+}
+
+/* Readiness, for a load balancer: whether this node can reach its store now (a trivial
+ * query; answered at once while the store knows its server is away). Its 503s are no error in
+ * the log: a balancer asks every few seconds all through an outage, which the store logs. */
+static enum MHD_Result serve_readyz(struct http_server *s, struct MHD_Connection *conn,
+                                    struct http_req *rq, const char *method, const char *url)
+{
+    int rc = core_store_ping(s->core);
+    json_t *body =
+        rc == 0 ? json_pack("{s:s}", "status", "ready")
+                : json_pack("{s:s, s:s}", "status", "unavailable", "reason",
+                            rc == LB_EUNAVAIL ? "the store cannot be reached" : "the store failed");
+
+    answer_json(&rq->answer, rc == 0 ? 200 : 503, "application/json", body);
+    json_decref(body);
+    if (rq->answer.status == 503)
+        rq->answer.retry_after = API_RETRY_AFTER_UNAVAIL;
+    finish_log(s, rq, method, url, ROUTE_READYZ, rq->answer.status);
     return send_answer(conn, rq);
 }
 
@@ -524,8 +559,11 @@ out:
         rq->answer.set_cookie = call.set_cookie;
         call.set_cookie = NULL;
     }
-    rq->answer.retry_after = call.status == 429 ? call.retry_after : 0;
-    if (call.status >= 500)
+    rq->answer.retry_after = call.status == 429 || call.status == 503 ? call.retry_after : 0;
+    /* an outage of the store is logged once by the store, not once per call it refuses */
+    if (call.lb_code == LB_EUNAVAIL)
+        atomic_fetch_add(&s->store_unavailable, 1);
+    else if (call.status >= 500)
         log_error("http request_id=%s status=%d detail=\"%s\"", rq->request_id, call.status,
                   buf_cstr(&call.detail));
     finish_log(s, rq, rq->method, rq->url, (int)(route - api_routes), rq->answer.status);
@@ -799,6 +837,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         answer_set(&rq->answer, 200, "application/json", lb_strdup("{\"status\":\"ok\"}"));
         return send_answer(conn, rq);
     }
+    if (strcmp(url, "/readyz") == 0 && strcmp(method, "GET") == 0)
+        return serve_readyz(s, conn, rq, method, url);
     if (strcmp(url, "/metrics") == 0 && strcmp(method, "GET") == 0) {
         finish_log(s, rq, method, url, ROUTE_METRICS, 200);
         return serve_metrics(s, conn, rq);
@@ -948,7 +988,7 @@ int http_server_start(const struct http_config *cfg, struct core *core, struct h
     s->core = core;
     s->cfg = *cfg;
     s->id_prefix = (unsigned long long)time_now() & 0xffffffffULL;
-    s->metrics = metrics_new(api_route_count + 3);
+    s->metrics = metrics_new(api_route_count + 4);
     rc = s->metrics ? door_new(&dc, &s->door, &proxy_err) : LB_ENOMEM;
     if (rc == LB_EINVAL)
         buf_appendf(err, "trusted_proxies: %s", buf_cstr(&proxy_err));

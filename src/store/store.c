@@ -365,3 +365,8 @@ int store_table_seq_set(struct store *st, const struct store_table *t, int64_t l
 {
     return st->ops->table_seq_set(st, t, last_seq);
 }
+
+int store_ping(struct store *st)
+{
+    return st->ops->ping(st);
+}

@@ -11,6 +11,14 @@
  * room), and LB_ESTORE for any other backend failure (the backend logs the detail at debug
  * level with its file and line).
  *
+ * Reachability: a backend whose database is a server (PostgreSQL) answers LB_EUNAVAIL when it
+ * cannot reach it now (down, restarting, unreachable, the connection broke): the call did
+ * nothing, and a transaction it belonged to is rolled back. While the server stays away such
+ * calls fail at once, without waiting on the network, and the same store works again by itself
+ * once the server answers; store_ping asks without doing anything. A commit whose answer was
+ * lost with the connection may or may not have been applied: it answers LB_ESTORE, never
+ * LB_EUNAVAIL. SQLite never answers LB_EUNAVAIL.
+ *
  * Transactions: store_begin()..store_commit() (or store_rollback()) make every write between
  * them atomic and durable at commit; a state change, its audit records and (later) its outbox
  * messages are written in one. The handle is thread-safe: a transaction belongs to the thread
@@ -223,6 +231,7 @@ struct store_ops {
     int (*table_insert)(struct store *st, const struct store_table *t,
                         const struct store_value *rows, size_t count, struct buf *err);
     int (*table_seq_set)(struct store *st, const struct store_table *t, int64_t last_seq);
+    int (*ping)(struct store *st);
 };
 
 struct store {
@@ -446,5 +455,8 @@ LB_MUST_CHECK int store_table_insert(struct store *st, const struct store_table 
  * last. */
 LB_MUST_CHECK int store_table_seq_set(struct store *st, const struct store_table *t,
                                       int64_t last_seq);
+/* 0 when the store answers now (a trivial query), LB_EUNAVAIL when its server cannot be
+ * reached (at once while it is known to be away), or another error; changes nothing. */
+LB_MUST_CHECK int store_ping(struct store *st);
 
 #endif

@@ -23,11 +23,22 @@ static void on_notice(void *arg, const char *message)
     log_debug("postgresql notice: %.*s", (int)strcspn(message, "\n"), message);
 }
 
-int pgs_connect(struct pgs_conn *cn, const char *url, struct buf *err)
+static int connect_within(struct pgs_conn *cn, const char *url, const char *timeout,
+                          struct buf *err)
 {
-    /* url's own settings win over the defaults before it (expand_dbname) */
-    static const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-    const char *values[] = {"10", "lockboxd", url, NULL};
+    /* url's own settings win over the defaults before it (expand_dbname). Over TCP a peer
+     * that vanished (a host down, a network cut) is found in seconds, not the kernel's
+     * minutes: keepalives probe an idle connection, tcp_user_timeout (ms) bounds a statement
+     * sent and never acknowledged; a Unix socket ignores them. */
+    static const char *const keys[] = {"connect_timeout",
+                                       "keepalives_idle",
+                                       "keepalives_interval",
+                                       "keepalives_count",
+                                       "tcp_user_timeout",
+                                       "application_name",
+                                       "dbname",
+                                       NULL};
+    const char *values[] = {timeout, "10", "5", "3", "10000", "lockboxd", url, NULL};
     const char *why;
 
     if (cn->pg)
@@ -36,6 +47,7 @@ int pgs_connect(struct pgs_conn *cn, const char *url, struct buf *err)
     cn->pg = PQconnectdbParams(keys, values, 1);
     if (cn->pg && PQstatus(cn->pg) == CONNECTION_OK) {
         PQsetNoticeProcessor(cn->pg, on_notice, NULL);
+        cn->epoch = pgs_health_epoch(cn->health);
         /* A group holds the write lock of every lockboxd: if this process stops (SIGSTOP, a
          * frozen VM, a network cut) inside one, the server ends the session and the lock
          * goes. A group is never idle that long on purpose. */
@@ -45,9 +57,20 @@ int pgs_connect(struct pgs_conn *cn, const char *url, struct buf *err)
     log_debug("postgresql cannot connect: %.*s", (int)strcspn(why, "\n"), why);
     if (err)
         buf_appendf(err, "cannot connect to PostgreSQL: %.*s", (int)strcspn(why, "\n"), why);
+    pgs_health_lost(cn->health, why);
     PQfinish(cn->pg);
     cn->pg = NULL;
-    return STORE_ERR(LB_ESTORE);
+    return STORE_ERR(LB_EUNAVAIL);
+}
+
+int pgs_connect(struct pgs_conn *cn, const char *url, struct buf *err)
+{
+    return connect_within(cn, url, PGS_CONNECT_TIMEOUT_OPEN, err);
+}
+
+int pgs_reconnect(struct pgs_conn *cn, const char *url, struct buf *err)
+{
+    return connect_within(cn, url, PGS_CONNECT_TIMEOUT, err);
 }
 
 /* false when the server has ended an idle connection: it sends a FATAL message (a restart,
@@ -69,16 +92,25 @@ static bool conn_alive(PGconn *pg)
     return false;
 }
 
+/* LB_EUNAVAIL at once while the server is known to be away: the prober finds it back. */
+static int refuse_while_down(struct pg_store *s)
+{
+    return pgs_health_is_down(&s->health) ? STORE_ERR(LB_EUNAVAIL) : 0;
+}
+
 /* Makes sure an idle connection still works, connecting again when it does not: one that
- * the server closed is noticed here, before it fails a statement. */
+ * the server closed is noticed here, before it fails a statement, and one made before an
+ * outage is not trusted after it. */
 static int conn_ready(struct pg_store *s, struct pgs_conn *cn)
 {
     bool was = cn->pg != NULL;
     int rc;
 
-    if (cn->pg && conn_alive(cn->pg))
+    if ((rc = refuse_while_down(s)) != 0)
+        return rc;
+    if (cn->pg && cn->epoch == pgs_health_epoch(&s->health) && conn_alive(cn->pg))
         return 0;
-    rc = pgs_connect(cn, s->url, NULL);
+    rc = pgs_reconnect(cn, s->url, NULL);
     if (rc == 0 && was)
         log_info("store: connected to PostgreSQL again");
     return rc;
@@ -107,7 +139,9 @@ static bool group_is_lost(struct pg_store *s)
         PGconn *pg = s->writer.pg;
         PGTransactionStatusType ts = pg ? PQtransactionStatus(pg) : PQTRANS_UNKNOWN;
         if (!pg || PQstatus(pg) != CONNECTION_OK || ts == PQTRANS_IDLE || ts == PQTRANS_UNKNOWN)
-            s->group_lost = s->writer.first_err ? s->writer.first_err : STORE_ERR(LB_ESTORE);
+            s->group_lost = s->writer.first_err                   ? s->writer.first_err
+                            : pg && PQstatus(pg) == CONNECTION_OK ? STORE_ERR(LB_ESTORE)
+                                                                  : STORE_ERR(LB_EUNAVAIL);
     }
     return s->group_lost != 0;
 }
@@ -136,9 +170,16 @@ static int group_commit(struct pg_store *s)
     if (PQtransactionStatus(cn->pg) != PQTRANS_INTRANS)
         return STORE_ERR(LB_ESTORE);
     res = PQexec(cn->pg, "COMMIT");
-    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         rc = pgs_code(cn, res);
-    else if (strcmp(PQcmdStatus(res), "COMMIT") != 0)
+        /* Only the server's own error (a SQLSTATE) says the COMMIT was not applied; a
+         * connection that broke without a word may have lost its answer after it was. */
+        if (rc == LB_EUNAVAIL && !PQresultErrorField(res, PG_DIAG_SQLSTATE)) {
+            log_warn("store: the connection to PostgreSQL broke during a COMMIT: whether it "
+                     "was applied is unknown");
+            rc = STORE_ERR(LB_ESTORE);
+        }
+    } else if (strcmp(PQcmdStatus(res), "COMMIT") != 0)
         rc = STORE_ERR(LB_ESTORE);
     PQclear(res);
     if (rc && PQstatus(cn->pg) == CONNECTION_OK && PQtransactionStatus(cn->pg) != PQTRANS_IDLE)
@@ -202,6 +243,9 @@ static int pg_begin(struct store *st)
     struct pg_store *s = pgs_of(st);
     int rc = 0;
 
+    /* not even the write lock is waited for while the server is away */
+    if ((rc = refuse_while_down(s)) != 0)
+        return rc;
     atomic_fetch_add(&s->want, 1);
     pthread_mutex_lock(&s->wlock);
     atomic_fetch_sub(&s->want, 1);
@@ -296,6 +340,8 @@ int pgs_acquire(struct pg_store *s, enum pgs_mode mode, struct pgs_conn **out)
         *out = &s->writer;
         return 0;
     }
+    if ((rc = refuse_while_down(s)) != 0)
+        return rc;
     if (mode == PGS_WRITE) {
         if ((rc = pg_begin(&s->base)) != 0)
             return rc;
@@ -375,6 +421,7 @@ static void pg_close(struct store *base)
     struct pg_store *s = pgs_of(base);
 
     pgs_changes_stop(base);
+    pgs_health_stop(&s->health); /* before the url it reads goes */
     for (size_t i = 0; i < PGS_READERS; i++)
         conn_close(&s->readers[i]);
     conn_close(&s->writer);
@@ -440,6 +487,7 @@ static const struct store_ops pg_ops = {
     .outbox_list_for_request = pgs_outbox_list_for_request,
     .outbox_count = pgs_outbox_count,
     .stats = pg_stats,
+    .ping = pgs_ping,
     .seal_attach = pgs_seal_attach,
     .change_publish = pgs_change_publish,
     .changes_listen = pgs_changes_listen,
@@ -477,6 +525,14 @@ int store_pg_open(const char *url, struct store **out, struct buf *err)
         goto fail;
     if ((rc = pgs_connect(&s->writer, url, err)) != 0 || (rc = pgs_migrate(&s->writer, err)) != 0)
         goto fail;
+    /* from here on a server that goes away is noticed and waited out (an open that cannot
+     * connect fails instead) */
+    if ((rc = pgs_health_start(&s->health, s->url)) != 0)
+        goto fail;
+    s->writer.health = s->sole.health = &s->health;
+    s->writer.epoch = pgs_health_epoch(&s->health);
+    for (size_t i = 0; i < PGS_READERS; i++)
+        s->readers[i].health = &s->health;
     /* readers connect when first used: a store that only writes keeps one connection */
     *out = &s->base;
     return 0;

@@ -7,10 +7,13 @@
  * store.h's contract exactly as the SQLite backend does, across every lockboxd sharing the
  * database: their write transactions are serialised, so the event stream's order, the tenant
  * scopes' overlap rule, a single winning approver and TOTP replay protection hold as they do
- * with one process on SQLite. A call that finds the server gone or the connection lost fails
- * with LB_ESTORE, and a later call connects again by itself. The handle is freed with
- * store_close. Errors of the open: LB_ESTORE (cannot connect or migrate; `err`, if given, says
- * why), LB_ENOMEM.
+ * with one process on SQLite. A call that finds the server away (it cannot connect, the
+ * connection is lost, the server is shutting down or not yet accepting connections) fails with
+ * LB_EUNAVAIL and does nothing; while it stays away calls fail so at once, without waiting on
+ * the network, a thread of the store's own tries to connect twice a second, and once it can,
+ * calls go through again on new connections, without reopening the store. The handle is freed
+ * with store_close. Errors of the open: LB_EUNAVAIL (cannot connect; `err`, if given, says
+ * why), LB_ESTORE (cannot migrate), LB_ENOMEM.
  */
 #ifndef LB_STORE_STORE_PG_H
 #define LB_STORE_STORE_PG_H

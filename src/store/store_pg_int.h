@@ -11,8 +11,9 @@
  * committing a write made outside a transaction. An op that needs several statements on one
  * connection takes it with pgs_acquire and runs them with pgs_run. Errors follow store.h:
  * a unique key (SQLSTATE class 23, as SQLite's SQLITE_CONSTRAINT) is LB_EEXISTS, a full disk
- * (53100) LB_ENOSPC, anything else LB_ESTORE; a connection that breaks fails its call and is
- * opened again by the next one.
+ * (53100) LB_ENOSPC, a server that cannot be reached LB_EUNAVAIL (see "Reachability" below),
+ * anything else LB_ESTORE; a connection that breaks fails its call and is opened again by the
+ * next one.
  *
  * Inserts that may meet a unique key are written INSERT ... ON CONFLICT DO NOTHING and read
  * "no row written" as LB_EEXISTS: a failed statement would abort the PostgreSQL transaction
@@ -55,9 +56,51 @@
 #define PGS_LOCK_WRITE "4997720, 1"
 #define PGS_LOCK_MIGRATE "4997720, 2"
 
+/*
+ * Reachability (store_pg_health.c). A call that finds the server away marks the store down: a
+ * connect that fails, a connection lost without a word, or the server's own word that it is
+ * going (SQLSTATE class 08, 57P01 to 57P03: a shutdown, a crash, a server not yet accepting
+ * connections). Its call fails with LB_EUNAVAIL, and while the store is down every call does so
+ * at once, before it takes a connection or the write lock, so no thread that serves HTTP waits
+ * on the network for a server that is not there. The store's own thread, the prober, tries to
+ * connect every PGS_PROBE_MS meanwhile (one try at a time, with a short connect timeout); once
+ * it can, calls go through again, and every connection made before the outage is opened anew
+ * on its next use (its epoch is older), whether or not it looks alive.
+ */
+#define PGS_PROBE_MS 500 /* between two tries of the prober */
+/* libpq's connect_timeout (whole seconds, 2 at least): at open, where a slow first start may
+ * be waited for, and for every later connection, which a call or the prober waits for */
+#define PGS_CONNECT_TIMEOUT_OPEN "10"
+#define PGS_CONNECT_TIMEOUT "2"
+
+struct pgs_health {
+    const char *url; /* (borrowed) the store's */
+    pthread_mutex_t lock;
+    pthread_cond_t cond; /* wakes the prober: the store went down, or stops */
+    pthread_t prober;
+    bool inited, started, stopping;
+    int64_t down_since_ms; /* under lock: monotonic, while down */
+    atomic_bool down;
+    atomic_uint epoch; /* bumped at each change of state */
+};
+
+/* Starts the prober of a zeroed h for url (borrowed: it must outlive h); LB_ENOMEM. */
+int pgs_health_start(struct pgs_health *h, const char *url);
+/* Stops the prober (waits for a try under way) and releases h; accepts a zeroed h. */
+void pgs_health_stop(struct pgs_health *h);
+/* true while the server is known to be away (false for a NULL h). */
+bool pgs_health_is_down(struct pgs_health *h);
+/* Marks the store down (logs why, once per outage) and wakes the prober; accepts NULL. */
+void pgs_health_lost(struct pgs_health *h, const char *why);
+/* The current epoch: a connection made in an older one is opened again before use. */
+unsigned pgs_health_epoch(struct pgs_health *h);
+
 /* One libpq connection and the statements prepared on it (statement "s<i>" is cache[i]). */
 struct pgs_conn {
     PGconn *pg;                        /* NULL until connected, or after a failed connect */
+    struct pgs_health *health;         /* (borrowed) told when the server cannot be reached;
+                                        * NULL: nobody is */
+    unsigned epoch;                    /* the health's epoch when pg was connected */
     const char *cache[PGS_STMT_CACHE]; /* SQL literals, keyed by address */
     size_t cached;
     bool busy;     /* a reader in use */
@@ -103,6 +146,7 @@ struct pg_store {
     const struct seal *seal; /* (borrowed) set by seal_attach, before any concurrent use */
     char node[PGS_NODE_BYTES * 2 + 1]; /* this handle's random id, in the changes it publishes */
     struct pgs_listener *listener;     /* (owned) once store_changes_listen started it */
+    struct pgs_health health;
 };
 
 /* A statement's parameters, as text ($1 is the first bound); a NULL value is SQL NULL. Not
@@ -187,8 +231,11 @@ int pgs_insert(struct pg_store *s, const char *sql, const struct pgs_params *p);
 int pgs_code(struct pgs_conn *cn, const PGresult *res);
 /* Runs sql (no parameters, no rows wanted; several statements allowed) on cn. */
 int pgs_exec(struct pgs_conn *cn, const char *sql);
-/* Connects cn to url (closing what it had), quiet: libpq's notices go to the debug log. */
+/* Connects cn to url (closing what it had), quiet: libpq's notices go to the debug log.
+ * LB_EUNAVAIL when it cannot (cn's health is told). */
 int pgs_connect(struct pgs_conn *cn, const char *url, struct buf *err);
+/* The same with the short timeout of a connection made after the open (PGS_CONNECT_TIMEOUT). */
+int pgs_reconnect(struct pgs_conn *cn, const char *url, struct buf *err);
 
 /* store_pg_schema.c: applies the migrations cn's database has not had, under the migration
  * lock (a lockboxd starting beside another waits for it, then finds nothing to do). */
@@ -212,6 +259,8 @@ int pgs_seal_attach(struct store *base, const struct seal *seal);
 /* store_pg.c: meta */
 int pgs_meta_get(struct store *base, const char *key, char **value);
 int pgs_meta_set(struct store *base, const char *key, const char *value);
+/* A trivial query on a reader (store_ping). */
+int pgs_ping(struct store *base);
 
 /* store_pg_tenant.c */
 int pgs_tenant_insert(struct store *base, const struct tenant *t);

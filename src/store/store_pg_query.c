@@ -95,20 +95,33 @@ bool pgs_col_bool(const struct pgs_row *row, int col)
 
 /* ---- statements ---- */
 
+/* The server's word that it cannot serve this connection now: a connection exception (class
+ * 08), or it is shutting down (57P01, also pg_terminate_backend's), crashed and restarts
+ * (57P02), or is not accepting connections yet (57P03). */
+static bool state_is_unreachable(const char *state)
+{
+    return strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+           strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0;
+}
+
 int pgs_code(struct pgs_conn *cn, const PGresult *res)
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg = cn->pg ? PQerrorMessage(cn->pg) : "no connection";
     int code = LB_ESTORE;
 
     if (state && strncmp(state, "23", 2) == 0)
         code = LB_EEXISTS;
     else if (state && strcmp(state, "53100") == 0)
         code = LB_ENOSPC;
-    if (code != LB_EEXISTS) {
-        const char *msg = cn->pg ? PQerrorMessage(cn->pg) : "no connection";
+    else if (state ? state_is_unreachable(state)
+                   : !cn->pg || PQstatus(cn->pg) == CONNECTION_BAD) /* lost without a word */
+        code = LB_EUNAVAIL;
+    if (code != LB_EEXISTS)
         log_debug("postgresql error sqlstate=%s msg=\"%.*s\"", state ? state : "-",
                   (int)strcspn(msg, "\n"), msg);
-    }
+    if (code == LB_EUNAVAIL)
+        pgs_health_lost(cn->health, msg);
     if (!cn->first_err)
         cn->first_err = code;
     return STORE_ERR(code);
@@ -127,7 +140,7 @@ int pgs_exec(struct pgs_conn *cn, const char *sql)
     int rc = 0;
 
     if (!cn->pg)
-        return STORE_ERR(LB_ESTORE);
+        return STORE_ERR(LB_EUNAVAIL); /* its connect failed */
     res = PQexec(cn->pg, sql);
     if (!result_ok(res))
         rc = pgs_code(cn, res);
@@ -175,7 +188,7 @@ static PGresult *execute(struct pgs_conn *cn, const struct pgs_query *q, int *rc
     char name[24];
 
     if (!cn || !cn->pg) {
-        *rc = STORE_ERR(LB_ESTORE);
+        *rc = STORE_ERR(LB_EUNAVAIL); /* its connect failed */
         return NULL;
     }
     if ((*rc = prepare(cn, q->sql, name)) != 0)

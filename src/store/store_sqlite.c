@@ -266,12 +266,22 @@ static void sq_changes_stop(struct store *base)
     (void)base;
 }
 
+/* A read of the meta table on a reader: the file is still there and readable. */
+static int sq_ping(struct store *base)
+{
+    static const char sql[] = "SELECT count(*) FROM meta";
+    int64_t rows = 0;
+
+    return sqs_query_int(sqs_of(base), SQS_QUERY_NOARGS(sql), &rows);
+}
+
 static const struct store_ops sqlite_ops = {
     .close = sq_close,
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
     .stats = sq_stats,
+    .ping = sq_ping,
     .seal_attach = sqs_seal_attach,
     .change_publish = sq_change_publish,
     .changes_listen = sq_changes_listen,

@@ -33,6 +33,8 @@ const char *lb_strerror(int code)
         return "LB_ERATELIMIT";
     case LB_EKEY:
         return "LB_EKEY";
+    case LB_EUNAVAIL:
+        return "LB_EUNAVAIL";
     }
     return "LB_E?";
 }

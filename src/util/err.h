@@ -27,6 +27,8 @@ enum lb_err {
     LB_ERATELIMIT = -12,   /* too many attempts: wait before trying again */
     LB_EKEY = -13,         /* a secret key is missing, malformed, or not the one data was sealed
                             * with */
+    LB_EUNAVAIL = -14,     /* the store cannot be reached now (down, restarting, unreachable):
+                            * nothing was done; try again */
 };
 
 /* The constant's name of code, e.g. "LB_ENOTFOUND"; "LB_E?" for unknown codes. */

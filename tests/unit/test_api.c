@@ -154,6 +154,39 @@ static void a_full_disk_is_503_and_says_so(void **state)
     assert_string_equal(lb_strerror(LB_ENOSPC), "LB_ENOSPC");
 }
 
+static void a_store_away_is_503_with_retry_after(void **state)
+{
+    struct api_call call = {0};
+    struct buf err = BUF_INIT;
+    const char *code = NULL;
+
+    (void)state;
+    assert_int_equal(api_status_of(LB_EUNAVAIL, &code), 503);
+    assert_string_equal(code, "unavailable");
+    assert_string_equal(lb_strerror(LB_EUNAVAIL), "LB_EUNAVAIL");
+    /* core's own detail gives way to the cause, and the client is told when to come back */
+    buf_appendf(&err, "cannot approve the request");
+    api_reply_core_error(&call, LB_EUNAVAIL, &err, "cannot decide");
+    assert_int_equal(call.status, 503);
+    assert_string_equal(call.code, "unavailable");
+    assert_int_equal(call.lb_code, LB_EUNAVAIL);
+    assert_int_equal(call.retry_after, API_RETRY_AFTER_UNAVAIL);
+    assert_non_null(strstr(buf_cstr(&call.detail), "the store cannot be reached now"));
+    assert_non_null(strstr(buf_cstr(&call.detail), "nothing was changed"));
+    /* a later answer of the same call is not taken for one */
+    api_fail(&call, LB_EINVAL, "x: is required");
+    assert_int_equal(call.lb_code, LB_EINVAL);
+    api_fail_status(&call, 400, "invalid_argument", "y");
+    assert_int_equal(call.lb_code, 0);
+    /* a full disk asks for no retry after a few seconds: an operator must make room */
+    api_call_release(&call);
+    call = (struct api_call){0};
+    api_fail(&call, LB_ENOSPC, "cannot write");
+    assert_int_equal(call.retry_after, 0);
+    api_call_release(&call);
+    buf_release(&err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -161,6 +194,7 @@ int main(void)
         cmocka_unit_test(field_json_reads_the_value_or_names_the_field),
         cmocka_unit_test(field_json_bounds_the_size),
         cmocka_unit_test(a_full_disk_is_503_and_says_so),
+        cmocka_unit_test(a_store_away_is_503_with_retry_after),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

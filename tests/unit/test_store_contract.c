@@ -216,6 +216,22 @@ static void meta_is_a_map(void **state)
     lb_free(v);
 }
 
+/* A readiness probe's question: answered, inside a transaction too, and nothing changes. */
+static void a_ping_answers(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = f->st;
+    struct store_stats before, after;
+
+    store_stats_get(st, &before);
+    assert_int_equal(store_ping(st), 0);
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(store_ping(st), 0);
+    store_rollback(st);
+    store_stats_get(st, &after);
+    assert_int_equal(after.transactions, before.transactions);
+}
+
 static void tenants_round_trip(void **state)
 {
     struct fixture *f = *state;
@@ -1022,6 +1038,7 @@ int main(int argc, char **argv)
 #define CASE(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
         CASE(meta_is_a_map),
+        CASE(a_ping_answers),
         CASE(tenants_round_trip),
         CASE(users_and_roles),
         CASE(sessions_and_tokens),

@@ -5,8 +5,9 @@
  * order of their commits; nodes starting together on an empty database migrate it once; the
  * audit table refuses UPDATE, DELETE and TRUNCATE whoever asks; a statement that fails
  * (other than on a unique key) fails its transaction's commit and keeps nothing; connections the
- * server ends are opened again by the next call; a server that is down fails calls with LB_ESTORE
- * and the same store works again once it is back; a full disk is LB_ENOSPC until there is room
+ * server ends are opened again by the next call; a server that is down fails calls with
+ * LB_EUNAVAIL, at once while it stays down, and the same store works again by itself once it
+ * is back; a full disk is LB_ENOSPC until there is room
  * again (root only: a small tmpfs as a tablespace). Needs the cluster of LOCKBOX_TEST_PG_URL
  * (skipped, 77, without it); the outage case starts a cluster of its own with the
  * tests/pg/cluster.sh of LOCKBOX_TEST_PG_CLUSTER (skipped without it).
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* cmocka needs the headers above first. */
@@ -320,23 +322,56 @@ static bool has(struct store *st, const char *key)
     return rc == 0;
 }
 
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits (at most 15 s) until the store answers a ping; how long it took, in ms. */
+static int64_t wait_until_up(struct store *st)
+{
+    int64_t from = mono_ms();
+
+    while (store_ping(st) != 0) {
+        assert_true(mono_ms() - from < 15000);
+        usleep(20 * 1000);
+    }
+    return mono_ms() - from;
+}
+
 static void an_outage_fails_calls_until_the_server_is_back(struct store *st, const char *dir)
 {
     char *v = NULL;
+    int64_t from, took;
 
+    assert_int_equal(store_ping(st), 0);
     assert_int_equal(store_begin(st), 0);
     assert_int_equal(store_meta_set(st, "cut", "1"), 0);
     cluster("pause", dir); /* the server goes down under an open transaction */
-    assert_int_equal(store_meta_set(st, "cut2", "1"), LB_ESTORE);
-    assert_int_equal(store_commit(st), LB_ESTORE);
-    assert_int_equal(store_meta_get(st, "a", &v), LB_ESTORE);
-    assert_int_equal(store_meta_set(st, "b", "1"), LB_ESTORE);
-    assert_int_equal(store_begin(st), LB_ESTORE);
-    assert_int_equal(write_tx(st, "c"), LB_ESTORE);
+    assert_int_equal(store_meta_set(st, "cut2", "1"), LB_EUNAVAIL);
+    assert_int_equal(store_commit(st), LB_EUNAVAIL);
+    /* known to be away: every call fails at once, none waits on the network */
+    from = mono_ms();
+    for (int i = 0; i < 200; i++) {
+        assert_int_equal(store_meta_get(st, "a", &v), LB_EUNAVAIL);
+        assert_int_equal(store_meta_set(st, "refused", "1"), LB_EUNAVAIL);
+        assert_int_equal(store_begin(st), LB_EUNAVAIL);
+        assert_int_equal(write_tx(st, "refused_tx"), LB_EUNAVAIL);
+        assert_int_equal(store_ping(st), LB_EUNAVAIL);
+    }
+    assert_true(mono_ms() - from < 500);
     cluster("resume", dir);
-    /* the same store, without reopening it */
+    /* the same store, without reopening it: its prober finds the server back */
+    took = wait_until_up(st);
+    print_message("the store answered %lld ms after the server was back\n", (long long)took);
+    assert_true(took < 5000);
     assert_true(has(st, "a"));
-    assert_false(has(st, "cut")); /* nothing of the transaction the outage cut */
+    assert_false(has(st, "cut"));     /* nothing of the transaction the outage cut */
+    assert_false(has(st, "refused")); /* nor of the calls refused meanwhile */
+    assert_false(has(st, "refused_tx"));
     assert_int_equal(write_tx(st, "d"), 0);
     assert_true(has(st, "d"));
 }
