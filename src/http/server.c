@@ -987,7 +987,8 @@ int http_server_start(const struct http_config *cfg, struct core *core, struct h
     pthread_cond_init(&s->queue_cond, NULL);
     s->core = core;
     s->cfg = *cfg;
-    s->id_prefix = (unsigned long long)time_now() & 0xffffffffULL;
+    /* random: nodes of one group started in the same second must not share ids */
+    s->id_prefix = (unsigned long long)randombytes_random();
     s->metrics = metrics_new(api_route_count + 4);
     rc = s->metrics ? door_new(&dc, &s->door, &proxy_err) : LB_ENOMEM;
     if (rc == LB_EINVAL)
