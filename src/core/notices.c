@@ -268,8 +268,8 @@ int core_notify(struct core *c, const struct request *r, enum request_status bef
                              &n.provider_hooks, false)) != 0)
         goto out;
     /* (a hook may not want the event: waking the senders for nothing costs two reads) */
-    *queued =
-        n.tenant_to.count || n.provider_to.count || n.tenant_hooks.count || n.provider_hooks.count;
+    *queued = (c->cfg.notify.mail_enabled && (n.tenant_to.count || n.provider_to.count)) ||
+              n.tenant_hooks.count || n.provider_hooks.count;
     rc = audit_notice(c, r, (enum notify_event)ev, r->tenant_id, &n.tenant_to, &n.tenant_hooks);
     if (rc == 0)
         rc = audit_notice(c, r, (enum notify_event)ev, NULL, &n.provider_to, &n.provider_hooks);

@@ -138,8 +138,10 @@ static int claim_due(struct lane *l, struct outbox_list *due)
     int64_t until = 0;
     int rc;
 
-    if (!d->shared_store)
-        return store_outbox_due(d->st, l->channel, time_now(), BATCH, due);
+    rc = store_outbox_due(d->st, l->channel, time_now(), BATCH, due);
+    if (rc || !d->shared_store || due->count == 0)
+        return rc; /* (on a shared store, a write transaction only when there is work) */
+    outbox_list_clear(due);
     if ((rc = store_begin(d->st)) != 0)
         return rc;
     rc = store_outbox_due(d->st, l->channel, time_now(), BATCH, due);
