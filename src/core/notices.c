@@ -247,11 +247,16 @@ int core_notify(struct core *c, const struct request *r, enum request_status bef
         return 0;
     if ((rc = core_publish(c, STORE_CHANGE_REQUEST, r->id)) != 0)
         return rc;
-    if ((rc = store_tenant_get(st, r->tenant_id, &n.tenant)) != 0)
-        goto out;
-    n.has_ticket = store_ticket_get(st, r->ticket_id, &n.ticket) == 0;
-    if ((rc = collect(c, &n, r, (enum notify_event)ev, before)) != 0 ||
-        (r->customer_visible &&
+    /* the tenant, the ticket and the addresses are for mail only: without an SMTP server
+     * they would cost four reads inside the write transaction for nothing */
+    if (c->cfg.notify.mail_enabled) {
+        if ((rc = store_tenant_get(st, r->tenant_id, &n.tenant)) != 0)
+            goto out;
+        n.has_ticket = store_ticket_get(st, r->ticket_id, &n.ticket) == 0;
+        if ((rc = collect(c, &n, r, (enum notify_event)ev, before)) != 0)
+            goto out;
+    }
+    if ((r->customer_visible &&
          (rc = store_webhook_list(st, r->tenant_id, false, &n.tenant_hooks)) != 0) ||
         (rc = store_webhook_list(st, NULL, false, &n.provider_hooks)) != 0)
         goto out;
