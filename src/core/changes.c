@@ -186,6 +186,11 @@ bool core_changes_deaf(struct core *c, int64_t now)
     return since != 0 && now - since >= c->deaf_grace_seconds;
 }
 
+bool core_changes_deaf_now(struct core *c)
+{
+    return core_changes_deaf(c, clock_now(&c->clock));
+}
+
 static void on_change(void *ctx, enum store_change kind, const char *key)
 {
     struct core *c = ctx;

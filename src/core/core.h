@@ -75,6 +75,9 @@ LB_MUST_CHECK int core_bootstrap(struct core *c, core_token_sink_fn *sink, void 
  * Stopped by core_changes_stop or core_free. */
 LB_MUST_CHECK int core_changes_start(struct core *c, int64_t resync_ms);
 void core_changes_stop(struct core *c);
+/* true when this node has not heard the other nodes' changes for longer than one resync
+ * period (its doors then refuse); never on a store only one process opens. */
+bool core_changes_deaf_now(struct core *c);
 /* Number of entries in the grant index. */
 size_t core_grant_count(struct core *c);
 /* The store's transaction and commit counters. */

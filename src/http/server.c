@@ -457,9 +457,14 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
                 "# HELP lockbox_store_unavailable_total Calls answered 503 because the store "
                 "could not be reached (nothing of them was done).\n"
                 "# TYPE lockbox_store_unavailable_total counter\n"
-                "lockbox_store_unavailable_total %llu\n",
+                "lockbox_store_unavailable_total %llu\n"
+                "# HELP lockbox_store_changes_heard 1 while this node hears the changes the "
+                "other lockboxd on its store commit (always 1 on SQLite); 0 past one resync "
+                "period without: the doors then refuse.\n"
+                "# TYPE lockbox_store_changes_heard gauge\nlockbox_store_changes_heard %d\n",
                 core_store_ping(s->core) == 0,
-                (unsigned long long)atomic_load(&s->store_unavailable));
+                (unsigned long long)atomic_load(&s->store_unavailable),
+                !core_changes_deaf_now(s->core));
     metrics_render(s->metrics, route_name, buf_cstr(&extra), &out);
     buf_release(&extra);
     answer_set(&rq->answer, 200, "text/plain; version=0.0.4", buf_take(&out));
