@@ -171,6 +171,7 @@ static int resync(struct core *c)
     if ((r = core_throttle_reload(c)) != 0 && rc == 0)
         rc = r;
     session_cache_drop_live(c->sessions, clock_now(&c->clock));
+    core_hooks_forget(c, NULL, true);
     if ((r = store_request_next_deadline(c->store, &next)) != 0 && rc == 0)
         rc = r;
     core_deadline_set(c, next);
@@ -221,6 +222,12 @@ static void on_change(void *ctx, enum store_change kind, const char *key)
         break;
     case STORE_CHANGE_THROTTLE:
         rc = throttle_changed(c, key);
+        break;
+    case STORE_CHANGE_WEBHOOK:
+        if (*key && !id_is_valid(key))
+            rc = LB_EINVAL;
+        else
+            core_hooks_forget(c, *key ? key : NULL, false);
         break;
     }
     /* what could not be read now is read by the next resync */

@@ -165,11 +165,12 @@ int core_new(struct store *st, struct clock clock, struct policy *policy,
     pthread_mutex_init(&c->sync_lock, NULL);
     c->grants = grants_new();
     c->sessions = session_cache_new();
+    c->hooks = hook_cache_new();
     c->owners = owners_new();
     c->throttle = throttle_table_new(THROTTLE_TABLE_MAX);
     c->denials =
         denials_new(c->cfg.denial_collapse_seconds > 0 ? c->cfg.denial_collapse_seconds : 60);
-    if (!c->grants || !c->sessions || !c->owners || !c->throttle || !c->denials)
+    if (!c->grants || !c->sessions || !c->owners || !c->throttle || !c->denials || !c->hooks)
         goto fail;
     if ((rc = page_key_load(c)) != 0 || (rc = core_owners_reload(c, NULL)) != 0 ||
         (rc = throttle_load(c)) != 0)
@@ -200,6 +201,7 @@ void core_free(struct core *c)
     grants_free(c->grants);
     owners_free(c->owners);
     session_cache_free(c->sessions);
+    hook_cache_free(c->hooks);
     throttle_table_free(c->throttle);
     pthread_rwlock_destroy(&c->policy_lock);
     pthread_mutex_destroy(&c->sync_lock);

@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 
 struct session_cache;
+struct hook_cache;
 
 struct core {
     struct store *store; /* borrowed */
@@ -28,6 +29,7 @@ struct core {
     struct session_cache *sessions;  /* (owned) */
     struct throttle_table *throttle; /* (owned) the store's failed-login records, cached */
     struct denials *denials;         /* (owned) the doors' denials, on their way to the log */
+    struct hook_cache *hooks;        /* (owned) webhook endpoints per tenant (hooks.c) */
     /* Orders the changes made to grants and owners with their rebuilds from the store (see
      * changes.c); the indexes' own locks serve the readers. */
     pthread_mutex_t sync_lock;
@@ -96,6 +98,14 @@ LB_MUST_CHECK int core_owners_reload(struct core *c, const char *tenant_id);
 bool core_changes_deaf(struct core *c, int64_t now);
 /* Caches the failed-login records still in force, forgetting what the cache held. */
 LB_MUST_CHECK int core_throttle_reload(struct core *c);
+
+/* The webhook endpoints of tenant_id (NULL: the every-tenant ones), as store_webhook_list
+ * without with_global, from memory when this node has read them since their last change. */
+LB_MUST_CHECK int core_hooks_get(struct core *c, const char *tenant_id, struct webhook_list *out);
+/* Forgets the endpoints of tenant_id (NULL: the every-tenant ones; all: everyone's). */
+void core_hooks_forget(struct core *c, const char *tenant_id, bool all);
+struct hook_cache *hook_cache_new(void);
+void hook_cache_free(struct hook_cache *hc);
 
 /* Session cache: token hash -> identity; sessions never change once made. */
 struct session_cache *session_cache_new(void);

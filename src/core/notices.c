@@ -256,9 +256,8 @@ int core_notify(struct core *c, const struct request *r, enum request_status bef
         if ((rc = collect(c, &n, r, (enum notify_event)ev, before)) != 0)
             goto out;
     }
-    if ((r->customer_visible &&
-         (rc = store_webhook_list(st, r->tenant_id, false, &n.tenant_hooks)) != 0) ||
-        (rc = store_webhook_list(st, NULL, false, &n.provider_hooks)) != 0)
+    if ((r->customer_visible && (rc = core_hooks_get(c, r->tenant_id, &n.tenant_hooks)) != 0) ||
+        (rc = core_hooks_get(c, NULL, &n.provider_hooks)) != 0)
         goto out;
     struct notify_subject s = {.event = (enum notify_event)ev,
                                .request = r,

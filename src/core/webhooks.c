@@ -127,8 +127,12 @@ int core_webhook_create(struct core *c, const struct principal *actor, const cha
         goto out;
     rc = store_webhook_insert(c->store, out);
     if (!rc)
+        rc = core_publish(c, STORE_CHANGE_WEBHOOK, tenant_id ? tenant_id : "");
+    if (!rc)
         rc = audit_webhook(c, actor, "webhook.create", out);
     rc = core_tx_end(c, rc);
+    if (!rc)
+        core_hooks_forget(c, tenant_id, false);
 out:
     if (rc)
         webhook_clear(out);
@@ -169,8 +173,12 @@ int core_webhook_delete(struct core *c, const struct principal *actor, const cha
     if (!rc)
         rc = store_webhook_delete(c->store, id);
     if (!rc)
+        rc = core_publish(c, STORE_CHANGE_WEBHOOK, tenant_id ? tenant_id : "");
+    if (!rc)
         rc = audit_webhook(c, actor, "webhook.delete", &w);
     rc = core_tx_end(c, rc);
+    if (!rc)
+        core_hooks_forget(c, tenant_id, false);
     webhook_clear(&w);
     return rc;
 }

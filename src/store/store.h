@@ -120,6 +120,7 @@ enum store_change {
     STORE_CHANGE_TENANT,   /* (tenant id) its resource scopes */
     STORE_CHANGE_SESSION,  /* (token hash) the session or API token ended */
     STORE_CHANGE_THROTTLE, /* ("0:" username or "1:" address) its failed-login record */
+    STORE_CHANGE_WEBHOOK,  /* (tenant id, "" for the every-tenant ones) its webhook endpoints */
     STORE_CHANGE_LOST,     /* (none) the listener cannot hear changes now (until a RESYNC) */
 };
 
