@@ -11,6 +11,7 @@
 #include "store/store.h"
 #include "store/store_pg.h"
 #include "store/store_sqlite.h"
+#include "store_rows.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/strv.h"
@@ -42,24 +43,16 @@ struct fixture {
     char dir[64], path[128]; /* SQLite */
 };
 
-static int open_store(struct fixture *f)
+static void open_store(struct fixture *f)
 {
-    struct buf err = BUF_INIT;
-    int rc;
-
     if (use_pg) {
         assert_true(testdb_reset(pg_url));
-        rc = store_pg_open(pg_url, &f->st, &err);
+        f->st = rows_pg_open(pg_url);
     } else {
-        snprintf(f->dir, sizeof(f->dir), "/tmp/lockbox-contract-XXXXXX");
-        assert_non_null(mkdtemp(f->dir));
+        rows_tempdir(f->dir, sizeof(f->dir), "contract");
         snprintf(f->path, sizeof(f->path), "%s/lockbox.db", f->dir);
-        rc = store_sqlite_open(f->path, &f->st, &err);
+        f->st = rows_sqlite_open(f->path);
     }
-    if (rc)
-        fprintf(stderr, "open: %s\n", buf_cstr(&err));
-    buf_release(&err);
-    return rc;
 }
 
 static int setup_bare(void **state)
@@ -67,7 +60,7 @@ static int setup_bare(void **state)
     struct fixture *f = calloc(1, sizeof(*f));
 
     assert_non_null(f);
-    assert_int_equal(open_store(f), 0);
+    open_store(f);
     *state = f;
     return 0;
 }
@@ -86,108 +79,25 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    static const char *const suffix[] = {"", "-wal", "-shm"};
-    char file[160];
 
     store_close(f->st);
     seal_free(f->seal);
     if (!use_pg) {
-        for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-            snprintf(file, sizeof(file), "%s%s", f->path, suffix[i]);
-            (void)unlink(file);
-        }
+        rows_sqlite_unlink(f->path);
         assert_int_equal(rmdir(f->dir), 0);
     }
     free(f);
     return 0;
 }
 
-/* ---- seed rows ---- */
-
-static void add_tenant(struct store *st, const char *id, const char *name, int64_t at)
-{
-    static char *emails[] = {S("a@example.com"), S("b@example.com")};
-    static char *scopes[] = {S("/srv/a/"), S("/srv/b/")};
-    struct tenant t = {.id = S(id),
-                       .name = S(name),
-                       .plan = S("standard"),
-                       .created_at = at,
-                       .settings = {.lockbox_enabled = true,
-                                    .pending_expiry_seconds = 3600,
-                                    .default_grant_seconds = 600,
-                                    .max_grant_seconds = 7200,
-                                    .required_approvals = 2,
-                                    .notification_emails = emails,
-                                    .notification_email_count = 2,
-                                    .email_links = false,
-                                    .reminder_before_seconds = 300},
-                       .resource_scopes = scopes,
-                       .resource_scope_count = 2};
-
-    assert_int_equal(store_tenant_insert(st, &t), 0);
-}
-
-static int add_user(struct store *st, const char *id, const char *tenant_id, const char *name,
-                    const char *totp)
-{
-    struct user u = {.id = S(id),
-                     .tenant_id = S(tenant_id),
-                     .username = S(name),
-                     .display_name = S(name),
-                     .email = S("u@example.com"),
-                     .password_hash = S("$argon2id$x"),
-                     .totp_secret = S(totp),
-                     .totp_last_step = 5,
-                     .isolated_identity = tenant_id == NULL,
-                     .created_at = 100};
-
-    return store_user_insert(st, &u);
-}
-
-static void add_ticket(struct store *st, const char *id, const char *tenant_id, int64_t at)
-{
-    struct ticket t = {.id = S(id),
-                       .tenant_id = S(tenant_id),
-                       .title = S("disk full"),
-                       .description = S("the disk is full"),
-                       .severity = S("high"),
-                       .status = S("open"),
-                       .created_by = S("u1"),
-                       .created_at = at};
-
-    assert_int_equal(store_ticket_insert(st, &t), 0);
-}
-
-static struct request make_request(const char *id, enum request_status status, int64_t at)
-{
-    static char *ids[] = {S("/srv/a/db1"), S("/srv/a/DB2")};
-    struct request r = {.id = S(id),
-                        .tenant_id = S("t1"),
-                        .ticket_id = S("k1"),
-                        .requester_id = S("u1"),
-                        .requester_username = S("alice"),
-                        .resource_type = S("host"),
-                        .resource_ids = ids,
-                        .resource_count = 2,
-                        .access_level = ACCESS_WRITE,
-                        .justification = S("Fix the Backup"),
-                        .duration_seconds = 600,
-                        .status = status,
-                        .customer_approval_required = true,
-                        .customer_visible = status != REQ_PENDING_INTERNAL,
-                        .approvals_required = 1,
-                        .created_at = at,
-                        .expires_at = at + 3600};
-
-    return r;
-}
+/* ---- seed rows (store_rows.h) ---- */
 
 /* A tenant t1 (with user u1 "alice" and ticket k1) for the cases that need one. */
 static void seed(struct store *st)
 {
-    add_tenant(st, "t1", "Acme", 10);
-    assert_int_equal(add_user(st, "u1", "t1", "alice", NULL), 0);
-    add_ticket(st, "k1", "t1", 20);
+    rows_tenant_add(st, "t1", "Acme", 10);
+    assert_int_equal(rows_user_add(st, "u1", "t1", "alice", NULL, NULL), 0);
+    rows_ticket_add(st, "k1", "t1", 20);
 }
 
 static bool has_meta(struct store *st, const char *key)
@@ -239,9 +149,9 @@ static void tenants_round_trip(void **state)
     struct tenant t = {0}, *all = NULL;
     size_t n = 0;
 
-    add_tenant(st, "t1", "Acme", 10);
-    add_tenant(st, "t3", "Beta", 20);
-    add_tenant(st, "T2", "Gamma", 20);
+    rows_tenant_add(st, "t1", "Acme", 10);
+    rows_tenant_add(st, "t3", "Beta", 20);
+    rows_tenant_add(st, "T2", "Gamma", 20);
     struct tenant dup = {.id = S("t1"), .name = S("Other"), .plan = S("p")};
     assert_int_equal(store_tenant_insert(st, &dup), LB_EEXISTS);
     dup.id = S("t9");
@@ -300,11 +210,11 @@ static void users_and_roles(void **state)
     struct role_assignment r = {0};
     int64_t count = -1;
 
-    add_tenant(st, "t1", "Acme", 10);
-    assert_int_equal(add_user(st, "u1", "t1", "bob", "JBSWY3DPEHPK3PXP"), 0);
-    assert_int_equal(add_user(st, "u2", "t1", "Alice", NULL), 0);
-    assert_int_equal(add_user(st, "u3", NULL, "root", NULL), 0);
-    assert_int_equal(add_user(st, "u4", "t1", "bob", NULL), LB_EEXISTS);
+    rows_tenant_add(st, "t1", "Acme", 10);
+    assert_int_equal(rows_user_add(st, "u1", "t1", "bob", NULL, "JBSWY3DPEHPK3PXP"), 0);
+    assert_int_equal(rows_user_add(st, "u2", "t1", "Alice", NULL, NULL), 0);
+    assert_int_equal(rows_user_add(st, "u3", NULL, "root", NULL, NULL), 0);
+    assert_int_equal(rows_user_add(st, "u4", "t1", "bob", NULL, NULL), LB_EEXISTS);
 
     assert_int_equal(store_user_get(st, "u1", &u), 0);
     assert_string_equal(u.totp_secret, "JBSWY3DPEHPK3PXP"); /* sealed at rest, plain here */
@@ -331,12 +241,7 @@ static void users_and_roles(void **state)
     assert_int_equal(store_user_set_totp_step(st, "u1", 6), LB_ECONFLICT);
     assert_int_equal(store_user_set_totp_step(st, "u1", 4), LB_ECONFLICT);
 
-    struct role_assignment a = {.id = S("r1"),
-                                .tenant_id = S("t1"),
-                                .user_id = S("u1"),
-                                .role = S("approver"),
-                                .scope = S("/"),
-                                .created_at = 50};
+    struct role_assignment a = rows_role("r1", "t1", "u1", "approver", 50);
     assert_int_equal(store_role_insert(st, &a), 0);
     a.id = S("r2");
     assert_int_equal(store_role_insert(st, &a), LB_EEXISTS); /* same user, role, scope */
@@ -375,17 +280,8 @@ static void sessions_and_tokens(void **state)
     struct session_list sl = {0};
 
     seed(st);
-    struct session login = {.token_hash = S("h1"),
-                            .user_id = S("u1"),
-                            .mfa = true,
-                            .created_at = 10,
-                            .expires_at = 1000};
-    struct session token = {.token_hash = S("h2"),
-                            .user_id = S("u1"),
-                            .token_id = S("tok1"),
-                            .name = S("ci"),
-                            .created_at = 10,
-                            .expires_at = 5000};
+    struct session login = rows_session("h1", "u1", 1000);
+    struct session token = rows_api_token("h2", "u1", "tok1");
     assert_int_equal(store_session_insert(st, &login), 0);
     assert_int_equal(store_session_insert(st, &login), LB_EEXISTS);
     assert_int_equal(store_session_insert(st, &token), 0);
@@ -424,8 +320,8 @@ static void tickets_and_history(void **state)
     struct ticket_list tl = {0};
 
     seed(st);
-    add_ticket(st, "k2", "t1", 30);
-    add_ticket(st, "k3", "t1", 40);
+    rows_ticket_add(st, "k2", "t1", 30);
+    rows_ticket_add(st, "k3", "t1", 40);
     struct ticket_event ev = {.at = 50, .by = S("alice"), .type = S("comment"), .text = S("hi")};
     assert_int_equal(store_ticket_event_append(st, "k2", &ev), 0);
     ev.text = S("again");
@@ -457,16 +353,11 @@ static void requests_round_trip(void **state)
     struct request got = {0};
 
     seed(st);
-    struct request r = make_request("q1", REQ_PENDING, 100);
+    struct request r = rows_request("q1", REQ_PENDING, 100);
     r.reminder_at = 1000;
     assert_int_equal(store_request_insert(st, &r), 0);
     assert_int_equal(store_request_insert(st, &r), LB_EEXISTS);
-    struct decision d = {.kind = DECISION_CUSTOMER,
-                         .by_id = S("u1"),
-                         .by_username = S("alice"),
-                         .approve = true,
-                         .at = 150,
-                         .client_ip = S("10.0.0.1")};
+    struct decision d = rows_decision(DECISION_CUSTOMER, 150, NULL, "10.0.0.1");
     assert_int_equal(store_request_decision_insert(st, "q1", &d), 0);
     d.kind = DECISION_REVIEW;
     d.approve = false;
@@ -526,18 +417,18 @@ static void request_lists_and_deadlines(void **state)
     int approved = 0;
 
     seed(st);
-    struct request r = make_request("q1", REQ_PENDING_INTERNAL, 100); /* deadline 3700 */
+    struct request r = rows_request("q1", REQ_PENDING_INTERNAL, 100); /* deadline 3700 */
     assert_int_equal(store_request_insert(st, &r), 0);
-    r = make_request("q2", REQ_PENDING, 200); /* reminder 1000 before its deadline 3800 */
+    r = rows_request("q2", REQ_PENDING, 200); /* reminder 1000 before its deadline 3800 */
     r.reminder_at = 1000;
     r.requester_username = S("bob");
     assert_int_equal(store_request_insert(st, &r), 0);
-    r = make_request("q3", REQ_APPROVED, 300); /* deadline: the grant's end, 900 */
+    r = rows_request("q3", REQ_APPROVED, 300); /* deadline: the grant's end, 900 */
     r.expires_at = 0;
     r.grant_ends_at = 900;
     r.justification = S("Ünïcode and MIXED case");
     assert_int_equal(store_request_insert(st, &r), 0);
-    r = make_request("q4", REQ_DENIED, 400); /* no deadline */
+    r = rows_request("q4", REQ_DENIED, 400); /* no deadline */
     assert_int_equal(store_request_insert(st, &r), 0);
 
     struct request_filter all = {.status = -1, .limit = 10};
@@ -606,20 +497,6 @@ static void request_lists_and_deadlines(void **state)
     strv_free(ids, n);
 }
 
-static void add_audit(struct store *st, const char *activity, const char *request_id, int64_t time,
-                      int64_t *seq)
-{
-    struct audit_record rec = {.time = time,
-                               .tenant_id = S("t1"),
-                               .actor = S("alice"),
-                               .actor_type = S("user"),
-                               .activity = S(activity),
-                               .item = S("x"),
-                               .request_id = S(request_id)};
-
-    assert_int_equal(store_audit_insert(st, &rec, seq), 0);
-}
-
 static void audit_appends_and_queries(void **state)
 {
     struct fixture *f = *state;
@@ -628,12 +505,12 @@ static void audit_appends_and_queries(void **state)
     int64_t s1, s2, s3, s4;
 
     seed(st);
-    struct request r = make_request("hidden", REQ_PENDING_INTERNAL, 100);
+    struct request r = rows_request("hidden", REQ_PENDING_INTERNAL, 100);
     assert_int_equal(store_request_insert(st, &r), 0);
-    add_audit(st, "login", NULL, 100, &s1);
-    add_audit(st, "request.create", "hidden", 200, &s2);
-    add_audit(st, "login", NULL, 300, &s3);
-    add_audit(st, "logout", NULL, 400, &s4);
+    rows_audit_add(st, "login", NULL, 100, &s1);
+    rows_audit_add(st, "request.create", "hidden", 200, &s2);
+    rows_audit_add(st, "login", NULL, 300, &s3);
+    rows_audit_add(st, "logout", NULL, 400, &s4);
     assert_true(s1 < s2 && s2 < s3 && s3 < s4);
 
     struct audit_filter fl = {.limit = 10};
@@ -668,16 +545,9 @@ static void webhooks_and_outbox(void **state)
     struct outbox_list ol = {0};
     struct outbox_counts c = {0};
     int64_t at = -1;
-    static char *events[] = {S("request.pending"), S("request.approved")};
 
     seed(st);
-    struct webhook in = {.id = S("w1"),
-                         .tenant_id = S("t1"),
-                         .url = S("https://t1.example/hook"),
-                         .events = events,
-                         .event_count = 2,
-                         .secret = S("s3cret"),
-                         .created_at = 10};
+    struct webhook in = rows_webhook("w1", "t1");
     assert_int_equal(store_webhook_insert(st, &in), 0);
     assert_int_equal(store_webhook_insert(st, &in), LB_EEXISTS);
     in.id = S("w0");
@@ -702,17 +572,7 @@ static void webhooks_and_outbox(void **state)
     assert_int_equal(store_webhook_delete(st, "w0"), 0);
     assert_int_equal(store_webhook_delete(st, "w0"), LB_ENOTFOUND);
 
-    struct outbox_msg m = {.id = S("m1"),
-                           .tenant_id = S("t1"),
-                           .request_id = S("q1"),
-                           .event = S("request.pending"),
-                           .channel = S("email"),
-                           .recipient = S("a@example.com"),
-                           .payload = S("Subject: x\r\n\r\nbody"),
-                           .tenant_visible = true,
-                           .created_at = 10,
-                           .status = OUTBOX_PENDING,
-                           .next_attempt_at = 50};
+    struct outbox_msg m = rows_outbox_msg("m1");
     assert_int_equal(store_outbox_insert(st, &m), 0);
     assert_int_equal(store_outbox_insert(st, &m), LB_EEXISTS);
     m.id = S("m2");
@@ -796,21 +656,6 @@ static void login_throttle_records(void **state)
     assert_int_equal(store_login_throttle_get(st, THROTTLE_USERNAME, "bob", &t), LB_ENOTFOUND);
 }
 
-static int64_t add_event(struct store *st, const char *tenant_id, bool visible, int64_t at)
-{
-    struct request_event e = {.id = S("e"),
-                              .type = S("request.pending"),
-                              .tenant_id = S(tenant_id),
-                              .request_id = S("q1"),
-                              .tenant_visible = visible,
-                              .created_at = at,
-                              .body = S("{}")};
-    int64_t seq = -1;
-
-    assert_int_equal(store_event_insert(st, &e, &seq), 0);
-    return seq;
-}
-
 static void the_event_stream(void **state)
 {
     struct fixture *f = *state;
@@ -820,9 +665,9 @@ static void the_event_stream(void **state)
 
     assert_int_equal(store_event_bounds(st, &pruned, &last), 0);
     assert_true(pruned == 0 && last == 0);
-    int64_t e1 = add_event(st, "t1", true, 100);
-    int64_t e2 = add_event(st, "t1", false, 200);
-    int64_t e3 = add_event(st, "t2", true, 300);
+    int64_t e1 = rows_event_add(st, "t1", "q1", true, 100);
+    int64_t e2 = rows_event_add(st, "t1", "q1", false, 200);
+    int64_t e3 = rows_event_add(st, "t2", "q1", true, 300);
     assert_true(e1 < e2 && e2 < e3);
     struct request_event_filter fl = {.after_seq = e1, .limit = 10};
     assert_int_equal(store_event_list(st, &fl, &l), 0);
@@ -849,7 +694,7 @@ static void the_event_stream(void **state)
     assert_int_equal(deleted, 1);
     assert_int_equal(store_event_bounds(st, &pruned, &last), 0);
     assert_true(pruned == e3 && last == e3); /* a seq is kept after its row is gone */
-    assert_true(add_event(st, "t1", true, 400) > e3);
+    assert_true(rows_event_add(st, "t1", "q1", true, 400) > e3);
     assert_int_equal(store_event_prune(st, 0, 5, &deleted), 0);
     assert_int_equal(deleted, 0);
 }
@@ -864,9 +709,9 @@ static void a_rolled_back_transaction_leaves_nothing(void **state)
     int64_t seq = 0;
 
     assert_int_equal(store_begin(st), 0);
-    add_tenant(st, "t1", "Acme", 10);
+    rows_tenant_add(st, "t1", "Acme", 10);
     assert_int_equal(store_meta_set(st, "k", "v"), 0);
-    add_audit(st, "x", NULL, 1, &seq);
+    rows_audit_add(st, "x", NULL, 1, &seq);
     assert_true(has_meta(st, "k")); /* its own writes, seen inside */
     store_rollback(st);
     assert_false(has_meta(st, "k"));
@@ -884,12 +729,12 @@ static void a_duplicate_inside_a_transaction_leaves_it_usable(void **state)
     struct store *st = f->st;
     struct tenant t = {0};
 
-    add_tenant(st, "t1", "Acme", 10);
+    rows_tenant_add(st, "t1", "Acme", 10);
     assert_int_equal(store_begin(st), 0);
     struct tenant dup = {.id = S("t1"), .name = S("Other"), .plan = S("p")};
     assert_int_equal(store_tenant_insert(st, &dup), LB_EEXISTS);
-    assert_int_equal(add_user(st, "u1", "t1", "alice", NULL), 0);
-    assert_int_equal(add_user(st, "u2", "t1", "alice", NULL), LB_EEXISTS);
+    assert_int_equal(rows_user_add(st, "u1", "t1", "alice", NULL, NULL), 0);
+    assert_int_equal(rows_user_add(st, "u2", "t1", "alice", NULL, NULL), LB_EEXISTS);
     assert_int_equal(store_meta_set(st, "after", "yes"), 0);
     assert_int_equal(store_commit(st), 0);
     assert_true(has_meta(st, "after"));
@@ -1003,12 +848,12 @@ static void secrets_need_the_stores_key(void **state)
     struct store *st = f->st;
     struct seal *other = NULL;
 
-    add_tenant(st, "t1", "Acme", 10);
+    rows_tenant_add(st, "t1", "Acme", 10);
     /* no seal yet: nothing secret is written or read */
-    assert_int_equal(add_user(st, "u1", "t1", "alice", "JBSWY3DPEHPK3PXP"), LB_EKEY);
+    assert_int_equal(rows_user_add(st, "u1", "t1", "alice", NULL, "JBSWY3DPEHPK3PXP"), LB_EKEY);
     assert_int_equal(seal_new_ephemeral(&f->seal), 0);
     assert_int_equal(store_seal_attach(st, f->seal), 0);
-    assert_int_equal(add_user(st, "u1", "t1", "alice", "JBSWY3DPEHPK3PXP"), 0);
+    assert_int_equal(rows_user_add(st, "u1", "t1", "alice", NULL, "JBSWY3DPEHPK3PXP"), 0);
     char *id = NULL;
     assert_int_equal(store_meta_get(st, STORE_META_SEAL_KEY_ID, &id), 0);
     lb_free(id);

@@ -15,6 +15,7 @@
 #include "store/store_pg.h"
 #include "store/store_sqlite.h"
 #include "store/store_table.h"
+#include "store_rows.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -37,6 +38,7 @@
 
 #define S(text) ((char *)(text))
 #define TOTP_SEED "JBSWY3DPEHPK3PXP"
+#define DISPLAY_NAME "Ünïcode ✓" /* not ASCII */
 
 static bool use_pg;
 static char pg_db[64], pg_url[512]; /* the run's PostgreSQL database */
@@ -47,40 +49,23 @@ struct fixture {
     char dir[64], src_path[128], dst_path[128];
 };
 
-static struct store *open_sqlite(const char *path)
-{
-    struct store *st = NULL;
-    struct buf err = BUF_INIT;
-    int rc = store_sqlite_open(path, &st, &err);
-
-    if (rc)
-        fprintf(stderr, "store_sqlite_open: %s\n", buf_cstr(&err));
-    buf_release(&err);
-    assert_int_equal(rc, 0);
-    return st;
-}
-
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
-    struct buf err = BUF_INIT;
 
     assert_non_null(f);
-    snprintf(f->dir, sizeof(f->dir), "/tmp/lockbox-copy-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
+    rows_tempdir(f->dir, sizeof(f->dir), "copy");
     snprintf(f->src_path, sizeof(f->src_path), "%s/src.db", f->dir);
     snprintf(f->dst_path, sizeof(f->dst_path), "%s/dst.db", f->dir);
-    f->src = open_sqlite(f->src_path);
+    f->src = rows_sqlite_open(f->src_path);
     assert_int_equal(seal_new_ephemeral(&f->seal), 0);
     assert_int_equal(store_seal_attach(f->src, f->seal), 0);
     if (use_pg) {
         assert_true(testdb_reset(pg_url));
-        if (store_pg_open(pg_url, &f->dst, &err) != 0)
-            fail_msg("store_pg_open: %s", buf_cstr(&err));
+        f->dst = rows_pg_open(pg_url);
     } else {
-        f->dst = open_sqlite(f->dst_path);
+        f->dst = rows_sqlite_open(f->dst_path);
     }
-    buf_release(&err);
     *state = f;
     return 0;
 }
@@ -88,18 +73,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    static const char *const suffix[] = {"", "-wal", "-shm"};
-    char file[160];
 
     store_close(f->src);
     store_close(f->dst);
     seal_free(f->seal);
-    for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-        snprintf(file, sizeof(file), "%s%s", f->src_path, suffix[i]);
-        (void)unlink(file);
-        snprintf(file, sizeof(file), "%s%s", f->dst_path, suffix[i]);
-        (void)unlink(file);
-    }
+    rows_sqlite_unlink(f->src_path);
+    rows_sqlite_unlink(f->dst_path);
     assert_int_equal(rmdir(f->dir), 0);
     free(f);
     return 0;
@@ -107,151 +86,55 @@ static int teardown(void **state)
 
 /* ---- a source with rows in every table ---- */
 
-static void add_tenant(struct store *st, const char *id, const char *name)
-{
-    static char *emails[] = {S("a@example.com"), S("b@example.com")};
-    static char *scopes[] = {S("/srv/a/"), S("/srv/b/")};
-    struct tenant t = {.id = S(id),
-                       .name = S(name),
-                       .plan = S("standard"),
-                       .created_at = 10,
-                       .settings = {.lockbox_enabled = true,
-                                    .pending_expiry_seconds = 3600,
-                                    .default_grant_seconds = 600,
-                                    .max_grant_seconds = 7200,
-                                    .required_approvals = 2,
-                                    .notification_emails = emails,
-                                    .notification_email_count = 2,
-                                    .email_links = false,
-                                    .reminder_before_seconds = 300},
-                       .resource_scopes = scopes,
-                       .resource_scope_count = 2};
-
-    assert_int_equal(store_tenant_insert(st, &t), 0);
-}
-
-static void add_user(struct store *st, const char *id, const char *tenant_id, const char *name,
-                     const char *totp)
-{
-    struct user u = {.id = S(id),
-                     .tenant_id = S(tenant_id),
-                     .username = S(name),
-                     .display_name = S("Ünïcode ✓"),
-                     .email = S("u@example.com"),
-                     .password_hash = S("$argon2id$x"),
-                     .totp_secret = S(totp),
-                     .totp_last_step = 5,
-                     .isolated_identity = tenant_id == NULL,
-                     .created_at = 100};
-
-    assert_int_equal(store_user_insert(st, &u), 0);
-}
-
-static void add_role(struct store *st, const char *id, const char *user_id, const char *role)
-{
-    struct role_assignment r = {.id = S(id),
-                                .tenant_id = S("t1"),
-                                .user_id = S(user_id),
-                                .role = S(role),
-                                .scope = S("/"),
-                                .created_at = 20};
-
-    assert_int_equal(store_role_insert(st, &r), 0);
-}
-
+/* The rows of store_rows.h, with what tests a copy's fidelity: text with control characters,
+ * quotes and letters past ASCII, NULLs beside values. */
 static void add_request(struct store *st, const char *id, enum request_status status)
 {
-    static char *ids[] = {S("/srv/a/db1"), S("/srv/a/db2")};
-    struct request r = {.id = S(id),
-                        .tenant_id = S("t1"),
-                        .ticket_id = S("k1"),
-                        .requester_id = S("u2"),
-                        .requester_username = S("eve"),
-                        .resource_type = S("host"),
-                        .resource_ids = ids,
-                        .resource_count = 2,
-                        .access_level = ACCESS_WRITE,
-                        .justification = S("fix\nthe\tbackup"),
-                        .duration_seconds = 600,
-                        .status = status,
-                        .customer_approval_required = true,
-                        .internal_review_required = status == REQ_APPROVED,
-                        .customer_visible = true,
-                        .approvals_required = 1,
-                        .created_at = 30,
-                        .expires_at = status == REQ_PENDING ? 4000 : 0,
-                        .grant_starts_at = status == REQ_APPROVED ? 40 : 0,
-                        .grant_ends_at = status == REQ_APPROVED ? 9000000000 : 0,
-                        .reminder_at = status == REQ_PENDING ? 3000 : 0,
-                        .status_reason = status == REQ_APPROVED ? S("ok") : NULL};
+    struct request r = rows_request(id, status, 30);
 
+    r.requester_id = S("u2");
+    r.requester_username = S("eve");
+    r.justification = S("fix\nthe\tbackup");
+    r.internal_review_required = status == REQ_APPROVED;
+    r.expires_at = status == REQ_PENDING ? 4000 : 0;
+    r.grant_starts_at = status == REQ_APPROVED ? 40 : 0;
+    r.grant_ends_at = status == REQ_APPROVED ? 9000000000 : 0;
+    r.reminder_at = status == REQ_PENDING ? 3000 : 0;
+    r.status_reason = status == REQ_APPROVED ? S("ok") : NULL;
     assert_int_equal(store_request_insert(st, &r), 0);
 }
 
 static void add_decision(struct store *st, enum decision_kind kind, const char *reason)
 {
-    struct decision d = {.kind = kind,
-                         .by_id = S("u1"),
-                         .by_username = S("alice"),
-                         .approve = true,
-                         .at = 35,
-                         .reason = S(reason),
-                         .client_ip = reason ? S("10.0.0.1") : NULL};
+    struct decision d = rows_decision(kind, 35, reason, reason ? "10.0.0.1" : NULL);
 
     assert_int_equal(store_request_decision_insert(st, "q1", &d), 0);
 }
 
 static void add_audit(struct store *st, const char *activity, const char *request_id)
 {
-    struct audit_record rec = {.time = 50,
-                               .tenant_id = request_id ? S("t1") : NULL,
-                               .actor = S("alice"),
-                               .actor_id = S("u1"),
-                               .actor_type = S("user"),
-                               .client_ip = request_id ? S("10.0.0.1") : NULL,
-                               .activity = S(activity),
-                               .item = S("x"),
-                               .request_id = S(request_id),
-                               .decision = request_id ? S("approve") : NULL,
-                               .details = S("{\"why\":\"é \\\"quoted\\\"\"}")};
+    struct audit_record rec = rows_audit(activity, request_id, 50);
 
+    rec.tenant_id = request_id ? S("t1") : NULL;
+    rec.actor_id = S("u1");
+    rec.client_ip = request_id ? S("10.0.0.1") : NULL;
+    rec.decision = request_id ? S("approve") : NULL;
+    rec.details = S("{\"why\":\"é \\\"quoted\\\"\"}");
     assert_int_equal(store_audit_insert(st, &rec, NULL), 0);
 }
 
 static void add_event(struct store *st, int64_t at)
 {
-    struct request_event e = {.id = S("e"),
-                              .type = S("request.pending"),
-                              .tenant_id = S("t1"),
-                              .request_id = S("q2"),
-                              .tenant_visible = at % 2 == 0,
-                              .created_at = at,
-                              .body = S("{\"n\":1}")};
+    struct request_event e = rows_event("t1", "q2", at % 2 == 0, at);
 
+    e.body = S("{\"n\":1}");
     assert_int_equal(store_event_insert(st, &e, NULL), 0);
 }
 
 static void add_notifications(struct store *st)
 {
-    static char *events[] = {S("request.pending"), S("request.approved")};
-    struct webhook w = {.id = S("w1"),
-                        .tenant_id = S("t1"),
-                        .url = S("https://t1.example/hook"),
-                        .events = events,
-                        .event_count = 2,
-                        .secret = S("s3cret"),
-                        .created_at = 10};
-    struct outbox_msg m = {.id = S("m1"),
-                           .tenant_id = S("t1"),
-                           .request_id = S("q1"),
-                           .event = S("request.pending"),
-                           .channel = S("email"),
-                           .recipient = S("a@example.com"),
-                           .payload = S("Subject: x\r\n\r\nbody"),
-                           .tenant_visible = true,
-                           .created_at = 10,
-                           .status = OUTBOX_PENDING,
-                           .next_attempt_at = 50};
+    struct webhook w = rows_webhook("w1", "t1");
+    struct outbox_msg m = rows_outbox_msg("m1");
     struct login_throttle lt = {
         .kind = THROTTLE_USERNAME, .name = S("bob"), .failures = 5, .last_failure_at = 100};
 
@@ -278,42 +161,27 @@ static void add_notifications(struct store *st)
  * events. */
 static void fill(struct store *st)
 {
-    struct ticket k = {.id = S("k1"),
-                       .tenant_id = S("t1"),
-                       .title = S("disk full"),
-                       .description = S("the disk is full"),
-                       .severity = S("high"),
-                       .status = S("open"),
-                       .created_by = S("u1"),
-                       .created_at = 20};
     struct ticket_event ev = {.at = 25, .by = S("alice"), .type = S("comment"), .text = S("hi")};
-    struct session se = {
-        .token_hash = S("h1"), .user_id = S("u1"), .mfa = true, .created_at = 10, .expires_at = 99};
+    struct session se = rows_session("h1", "u1", 99);
     int64_t deleted = 0;
 
-    add_tenant(st, "t1", "Acme");
-    add_tenant(st, "t2", "Globex");
-    add_user(st, "u1", "t1", "alice", NULL);
-    add_user(st, "u2", NULL, "eve", TOTP_SEED);
-    add_role(st, "r1", "u1", "lockbox_approver");
-    add_role(st, "r2", "u1", "owner");
-    add_role(st, "r3", "u2", "auditor");
+    rows_tenant_add(st, "t1", "Acme", 10);
+    rows_tenant_add(st, "t2", "Globex", 10);
+    assert_int_equal(rows_user_add(st, "u1", "t1", "alice", DISPLAY_NAME, NULL), 0);
+    assert_int_equal(rows_user_add(st, "u2", NULL, "eve", DISPLAY_NAME, TOTP_SEED), 0);
+    rows_role_add(st, "r1", "t1", "u1", "lockbox_approver", 20);
+    rows_role_add(st, "r2", "t1", "u1", "owner", 20);
+    rows_role_add(st, "r3", "t1", "u2", "auditor", 20);
     assert_int_equal(store_role_delete(st, "r2"), 0);
     assert_int_equal(store_session_insert(st, &se), 0);
-    se = (struct session){.token_hash = S("h2"),
-                          .user_id = S("u2"),
-                          .token_id = S("tok1"),
-                          .name = S("ci"),
-                          .created_at = 10,
-                          .expires_at = 5000};
+    se = rows_api_token("h2", "u2", "tok1");
     assert_int_equal(store_session_insert(st, &se), 0);
     se.token_hash = S("h3");
     se.token_id = S("tok2");
     assert_int_equal(store_session_insert(st, &se), 0);
     assert_int_equal(store_token_delete(st, "tok1"), 0);
-    assert_int_equal(store_ticket_insert(st, &k), 0);
-    k.id = S("k2");
-    assert_int_equal(store_ticket_insert(st, &k), 0);
+    rows_ticket_add(st, "k1", "t1", 20);
+    rows_ticket_add(st, "k2", "t1", 20);
     assert_int_equal(store_ticket_event_append(st, "k1", &ev), 0);
     ev.text = S("again");
     assert_int_equal(store_ticket_event_append(st, "k1", &ev), 0);
@@ -490,7 +358,7 @@ static void the_copy_opens_with_the_sources_key_and_numbers_on(void **state)
     session_clear(&se);
     assert_int_equal(store_token_get(f->dst, "tok1", &se), LB_ENOTFOUND);
     /* the order kept by insertion (SQLite's rowid, PostgreSQL's seq) */
-    add_role(f->dst, "r4", "u1", "member");
+    rows_role_add(f->dst, "r4", "t1", "u1", "member", 20);
     assert_int_equal(store_role_list_for_tenant(f->dst, "t1", &roles), 0);
     assert_int_equal(roles.count, 3);
     assert_string_equal(roles.items[0].id, "r1");

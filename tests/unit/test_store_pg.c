@@ -15,6 +15,7 @@
 #include "pg_testdb.h"
 #include "store/store.h"
 #include "store/store_pg.h"
+#include "store_rows.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -44,19 +45,6 @@ static int reset(void **state)
     (void)state;
     assert_true(testdb_reset(url));
     return 0;
-}
-
-static struct store *open_node(const char *at)
-{
-    struct store *st = NULL;
-    struct buf err = BUF_INIT;
-    int rc = store_pg_open(at, &st, &err);
-
-    if (rc)
-        fprintf(stderr, "store_pg_open: %s\n", buf_cstr(&err));
-    buf_release(&err);
-    assert_int_equal(rc, 0);
-    return st;
 }
 
 /* The one integer sql answers on the database of at (-1 on an error). */
@@ -136,7 +124,7 @@ static void *bump_many(void *arg)
 
 static void two_nodes_take_turns_to_write(void **state)
 {
-    struct store *node[2] = {open_node(url), open_node(url)};
+    struct store *node[2] = {rows_pg_open(url), rows_pg_open(url)};
     struct node_thread t[4];
     pthread_t th[4];
     struct request_event_list l = {0};
@@ -209,7 +197,7 @@ static void nodes_starting_together_migrate_once(void **state)
         store_close(s[i].st);
     }
     /* a later start finds nothing to do */
-    store_close(open_node(url));
+    store_close(rows_pg_open(url));
     assert_int_equal(query_int(url, "SELECT count(*) FROM schema_migrations"), 1);
 }
 
@@ -217,7 +205,7 @@ static void nodes_starting_together_migrate_once(void **state)
 
 static void the_audit_log_refuses_changes(void **state)
 {
-    struct store *st = open_node(url);
+    struct store *st = rows_pg_open(url);
     struct audit_record rec = {
         .time = 1, .actor = S("root"), .actor_type = S("user"), .activity = S("login")};
     char sqlstate[6];
@@ -238,7 +226,7 @@ static void the_audit_log_refuses_changes(void **state)
 
 static void a_failed_statement_dooms_its_transaction_only(void **state)
 {
-    struct store *st = open_node(url);
+    struct store *st = rows_pg_open(url);
     struct ticket orphan = {.id = S("k1"),
                             .tenant_id = S("no such tenant"),
                             .title = S("t"),
@@ -268,7 +256,7 @@ static void a_failed_statement_dooms_its_transaction_only(void **state)
 
 static void connections_the_server_ended_are_opened_again(void **state)
 {
-    struct store *st = open_node(url);
+    struct store *st = rows_pg_open(url);
     char *v = NULL, sql[256];
 
     (void)state;
@@ -395,7 +383,7 @@ static void a_restart_is_survived(void **state)
     assert_non_null(fgets(at, sizeof(at), fp));
     fclose(fp);
     at[strcspn(at, "\n")] = '\0';
-    st = open_node(at);
+    st = rows_pg_open(at);
     assert_int_equal(write_tx(st, "a"), 0);
     assert_true(has(st, "a"));
     /* a restart between calls: the next calls work at once, on new connections */
@@ -493,7 +481,7 @@ static void a_full_disk_is_enospc_until_there_is_room(void **state)
     assert_true(testdb_reset(url));
     snprintf(sql, sizeof(sql), "ALTER DATABASE %s SET default_tablespace=%s", db, full_space);
     assert_true(testdb_admin(sql));
-    st = open_node(url);
+    st = rows_pg_open(url);
     fill_until_full(st);
     /* room again: the same store writes */
     assert_true(shell("mount -o remount,size=64m '%s'", full_dir));

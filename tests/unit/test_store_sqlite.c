@@ -10,6 +10,7 @@
  */
 #include "store/store_sqlite.h"
 #include "store/store_sqlite_int.h"
+#include "store_rows.h"
 #include "util/mem.h"
 
 #include <setjmp.h>
@@ -35,14 +36,11 @@ struct fixture {
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
-    struct buf err = BUF_INIT;
 
     assert_non_null(f);
-    snprintf(f->dir, sizeof(f->dir), "/tmp/lockbox-store-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
+    rows_tempdir(f->dir, sizeof(f->dir), "store");
     snprintf(f->path, sizeof(f->path), "%s/lockbox.db", f->dir);
-    assert_int_equal(store_sqlite_open(f->path, &f->st, &err), 0);
-    buf_release(&err);
+    f->st = rows_sqlite_open(f->path);
     *state = f;
     return 0;
 }
@@ -50,14 +48,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    static const char *const suffix[] = {"", "-wal", "-shm"};
-    char file[160];
 
     store_close(f->st);
-    for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-        snprintf(file, sizeof(file), "%s%s", f->path, suffix[i]);
-        (void)unlink(file);
-    }
+    rows_sqlite_unlink(f->path);
     assert_int_equal(rmdir(f->dir), 0);
     free(f);
     return 0;
