@@ -116,27 +116,17 @@ static int grants_rebuild(struct core *c)
     return rc;
 }
 
-/* Another node changed request id: its grant, its deadlines, maybe its messages and events. */
-static int request_changed(struct core *c, const char *id)
+/* Another node began or ended the grant of request id. Deadlines and deliveries are that
+ * node's to keep (a resync hands this node's scheduler the next deadline, should it die);
+ * the event hub hears of the events. */
+static int grant_changed(struct core *c, const char *id)
 {
     struct request r = {0};
     int rc = store_request_get(c->store, id, &r);
 
-    if (rc == 0 && (r.status == REQ_APPROVED || r.grant_starts_at) &&
-        (rc = core_grant_apply(c, &r)) != 0) {
-        request_clear(&r);
-        return rc;
-    }
-    if (rc == 0) {
-        if (r.status == REQ_APPROVED)
-            core_deadline_set(c, r.grant_ends_at);
-        else if (r.status == REQ_PENDING && r.reminder_at && r.reminder_at < r.expires_at)
-            core_deadline_set(c, r.reminder_at);
-        else if (r.status == REQ_PENDING || r.status == REQ_PENDING_INTERNAL)
-            core_deadline_set(c, r.expires_at);
-    }
+    if (rc == 0 && (r.status == REQ_APPROVED || r.grant_starts_at))
+        rc = core_grant_apply(c, &r);
     request_clear(&r);
-    core_outbox_wake(c);
     core_events_wake(c);
     return rc;
 }
@@ -209,7 +199,10 @@ static void on_change(void *ctx, enum store_change kind, const char *key)
             atomic_store(&c->deaf_since, 0);
         break;
     case STORE_CHANGE_REQUEST:
-        rc = id_is_valid(key) ? request_changed(c, key) : LB_EINVAL;
+        core_events_wake(c); /* its events: the rest of what this node holds is unchanged */
+        break;
+    case STORE_CHANGE_GRANT:
+        rc = id_is_valid(key) ? grant_changed(c, key) : LB_EINVAL;
         break;
     case STORE_CHANGE_TENANT:
         rc = id_is_valid(key) ? core_owners_reload(c, key) : LB_EINVAL;

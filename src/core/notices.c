@@ -245,7 +245,12 @@ int core_notify(struct core *c, const struct request *r, enum request_status bef
 
     if (ev < 0)
         return 0;
-    if ((rc = core_publish(c, STORE_CHANGE_REQUEST, r->id)) != 0)
+    /* the other nodes read the request again only when its grant began or ended */
+    if ((rc = core_publish(c,
+                           (r->status == REQ_APPROVED) != (before == REQ_APPROVED)
+                               ? STORE_CHANGE_GRANT
+                               : STORE_CHANGE_REQUEST,
+                           r->id)) != 0)
         return rc;
     /* the tenant, the ticket and the addresses are for mail only: without an SMTP server
      * they would cost four reads inside the write transaction for nothing */

@@ -116,11 +116,12 @@ typedef int store_request_fn(void *ctx, const struct request *req);
  * what they keep in memory about it is to be read again from the store. */
 enum store_change {
     STORE_CHANGE_RESYNC,   /* (none) changes may have been missed: read everything again */
-    STORE_CHANGE_REQUEST,  /* (request id) its state, grant or deadlines, and new events */
+    STORE_CHANGE_REQUEST,  /* (request id) new events of it (a change that left its grant be) */
     STORE_CHANGE_TENANT,   /* (tenant id) its resource scopes */
     STORE_CHANGE_SESSION,  /* (token hash) the session or API token ended */
     STORE_CHANGE_THROTTLE, /* ("0:" username or "1:" address) its failed-login record */
     STORE_CHANGE_WEBHOOK,  /* (tenant id, "" for the every-tenant ones) its webhook endpoints */
+    STORE_CHANGE_GRANT,    /* (request id) its grant began or ended; and new events of it */
     STORE_CHANGE_LOST,     /* (none) the listener cannot hear changes now (until a RESYNC) */
 };
 

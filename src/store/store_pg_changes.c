@@ -77,7 +77,7 @@ static void dispatch(struct pgs_listener *l, const char *payload)
         return;
     kind = strtol(payload + node_len + 1, &end, 10);
     if (end == payload + node_len + 1 || *end != ' ' || kind <= STORE_CHANGE_RESYNC ||
-        kind > STORE_CHANGE_WEBHOOK)
+        kind > STORE_CHANGE_GRANT)
         return;
     l->fn(l->ctx, (enum store_change)kind, end + 1);
 }
