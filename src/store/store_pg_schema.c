@@ -166,6 +166,13 @@ static int apply(struct pgs_conn *cn, struct buf *err)
         }
         log_info("store: applied migration=%d", m->version);
     }
+    /* a newer lockboxd of the group migrated already: this one runs on (its migrations only
+     * add, which rolling upgrades rely on), but the operator should know */
+    if (rc == 0 && have > migrations[sizeof(migrations) / sizeof(migrations[0]) - 1].version)
+        log_warn("store: the database's schema is at migration=%lld, newer than this lockboxd "
+                 "knows (%d): a newer lockboxd shares it; upgrade this one too",
+                 (long long)have,
+                 migrations[sizeof(migrations) / sizeof(migrations[0]) - 1].version);
     return rc;
 }
 
