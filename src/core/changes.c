@@ -100,8 +100,7 @@ static int add_grant(void *ctx, const struct request *req)
     return grants_add(ctx, req);
 }
 
-/* Reads every active grant again and puts them in place of the index's at once. */
-static int grants_rebuild(struct core *c)
+int core_grants_rebuild(struct core *c)
 {
     struct grants *fresh = grants_new_like(c->grants);
     int rc = fresh ? 0 : LB_ENOMEM;
@@ -154,7 +153,7 @@ static int throttle_changed(struct core *c, const char *key)
 static int resync(struct core *c)
 {
     int64_t next = 0;
-    int rc = grants_rebuild(c), r;
+    int rc = core_grants_rebuild(c), r;
 
     if ((r = core_owners_reload(c, NULL)) != 0 && rc == 0)
         rc = r;

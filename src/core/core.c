@@ -92,11 +92,6 @@ static int throttle_load(struct core *c)
     return rc ? rc : core_throttle_reload(c);
 }
 
-static int load_grant(void *ctx, const struct request *req)
-{
-    return grants_add(ctx, req);
-}
-
 static bool page_key_decode(struct core *c, const char *hex)
 {
     size_t len = 0;
@@ -175,7 +170,7 @@ int core_new(struct store *st, struct clock clock, struct policy *policy,
     if ((rc = page_key_load(c)) != 0 || (rc = core_owners_reload(c, NULL)) != 0 ||
         (rc = throttle_load(c)) != 0)
         goto fail;
-    if ((rc = store_request_each_approved(st, load_grant, c->grants)) != 0)
+    if ((rc = core_grants_rebuild(c)) != 0)
         goto fail;
     *out = c;
     return 0;

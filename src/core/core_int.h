@@ -96,6 +96,9 @@ LB_MUST_CHECK int core_owners_reload(struct core *c, const char *tenant_id);
 /* true when this node has not heard the other nodes' changes for longer than the grace: what
  * it holds in memory may be stale, and the doors must not answer from it. */
 bool core_changes_deaf(struct core *c, int64_t now);
+/* Reads every active grant from the store and puts them in place of the index's at once
+ * (at start, and at every resync). */
+LB_MUST_CHECK int core_grants_rebuild(struct core *c);
 /* Caches the failed-login records still in force, forgetting what the cache held. */
 LB_MUST_CHECK int core_throttle_reload(struct core *c);
 
