@@ -35,3 +35,8 @@ stop_lockboxd() {
 make_fixture() {
     eval "$(python3 "$ROOT/bench/fixture.py" "http://127.0.0.1:$PORT" "$DATA/bootstrap-token")"
 }
+
+# user+system CPU ticks a process has used so far (fields 14 and 15 of /proc/PID/stat)
+cpu_ticks() {
+    awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat"
+}

@@ -225,8 +225,11 @@ static int conn_open(struct conn *cn, const char *path, bool writer, struct buf 
         return LB_ESTORE;
     }
     sqlite3_busy_timeout(cn->db, 5000);
+    /* temp_store=MEMORY keeps each logical transaction's savepoint journal (every page it
+     * changes) in memory: past 64 KiB SQLite would spill it to a new temporary file */
     if ((writer && ((rc = sqs_exec(cn, "PRAGMA journal_mode=WAL")) != 0 ||
-                    (rc = sqs_exec(cn, "PRAGMA synchronous=FULL")) != 0)) ||
+                    (rc = sqs_exec(cn, "PRAGMA synchronous=FULL")) != 0 ||
+                    (rc = sqs_exec(cn, "PRAGMA temp_store=MEMORY")) != 0)) ||
         (rc = sqs_exec(cn, "PRAGMA foreign_keys=ON")) != 0) {
         if (err)
             buf_appendf(err, "cannot configure %s: %s", path, sqlite3_errmsg(cn->db));
