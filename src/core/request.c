@@ -97,23 +97,6 @@ static int after_commit(struct core *c, const struct request *r, enum request_st
     return rc;
 }
 
-/* The request as its commit left it, for the answer. The change is made: a store gone just
- * after the commit is waited for, and then the answer says so, never LB_EUNAVAIL. */
-static int reload(struct core *c, const char *id, struct request *out, struct buf *err)
-{
-    int waited = 0, rc;
-
-    while ((rc = store_request_get(c->store, id, out)) != 0 &&
-           core_committed_read_again(rc, &waited))
-        ;
-    if (rc == LB_EUNAVAIL)
-        rc = core_fail(err, LB_ESTORE,
-                       "the change was made, but the store went away before it could be read "
-                       "back: read request %s again once the store is back",
-                       id);
-    return rc;
-}
-
 /* ---- create ---- */
 
 struct create_ctx {
@@ -281,8 +264,10 @@ int core_request_create(struct core *c, const struct principal *actor,
     rc = core_tx_end(c, write_create(c, actor, &r, &queued));
     if (!rc)
         rc = after_commit(c, &r, REQ_REJECTED, queued);
-    if (!rc)
-        rc = reload(c, r.id, out, err);
+    if (!rc) { /* what was committed is the answer: no read back */
+        *out = r;
+        memset(&r, 0, sizeof(r));
+    }
 out:
     request_clear(&r);
     tenant_clear(&cx.tenant);
@@ -348,8 +333,10 @@ static int transition(struct core *c, const struct principal *actor, const char 
     rc = core_tx_end(c, rc);
     if (!rc)
         rc = after_commit(c, &r, before, queued);
-    if (!rc)
-        rc = reload(c, id, out, err);
+    if (!rc) { /* r is what was committed, its new decision included: the answer */
+        *out = r;
+        memset(&r, 0, sizeof(r));
+    }
     request_clear(&r);
     return rc;
 }
@@ -365,7 +352,7 @@ static int state_conflict(struct buf *err, const struct request *r, const char *
                      request_status_name(r->status));
 }
 
-static int insert_decision(struct core *c, const struct principal *actor, const struct request *r,
+static int insert_decision(struct core *c, const struct principal *actor, struct request *r,
                            enum decision_kind kind, const struct decision_arg *a)
 {
     struct decision d = {.kind = kind,
@@ -375,8 +362,10 @@ static int insert_decision(struct core *c, const struct principal *actor, const 
                          .at = clock_now(&c->clock),
                          .reason = a->reason,
                          .client_ip = actor->client_ip};
+    int rc = store_request_decision_insert(c->store, r->id, &d);
 
-    return store_request_decision_insert(c->store, r->id, &d);
+    /* kept in r too: the answer is r as committed, not a read back */
+    return rc ? rc : request_decision_add(r, &d);
 }
 
 /* The reason a request ended (a denial's, a cancellation's, a revocation's), told in its mail. */

@@ -1,5 +1,6 @@
 #include "model/request.h"
 
+#include "util/err.h"
 #include "util/mem.h"
 #include "util/strv.h"
 
@@ -39,6 +40,28 @@ void request_list_clear(struct request_list *l)
         request_clear(&l->items[i]);
     lb_free(l->items);
     memset(l, 0, sizeof(*l));
+}
+
+int request_decision_add(struct request *r, const struct decision *d)
+{
+    struct decision copy = {.kind = d->kind,
+                            .by_id = lb_strdup(d->by_id),
+                            .by_username = lb_strdup(d->by_username),
+                            .approve = d->approve,
+                            .at = d->at,
+                            .reason = lb_strdup(d->reason),
+                            .client_ip = lb_strdup(d->client_ip)};
+    struct decision *grown = NULL;
+
+    if ((d->by_id && !copy.by_id) || (d->by_username && !copy.by_username) ||
+        (d->reason && !copy.reason) || (d->client_ip && !copy.client_ip) ||
+        !(grown = lb_realloc(r->decisions, (r->decision_count + 1) * sizeof(*grown)))) {
+        decision_clear(&copy);
+        return LB_ENOMEM;
+    }
+    r->decisions = grown;
+    r->decisions[r->decision_count++] = copy;
+    return 0;
 }
 
 static const char *const status_names[] = {

@@ -5,7 +5,9 @@
  * A record filled by the store owns its strings, arrays and decisions, released by
  * request_clear (each clear accepts a zeroed record and leaves it zeroed); a request or a
  * decision passed to the store for an insert or an update is borrowed (a decision's strings
- * are const: core points them at the actor's, for the one it inserts). The names are static
+ * are const: core points them at the actor's, for the one it inserts); request_decision_add
+ * keeps a copy of one in the record, as the store would read it back (LB_ENOMEM when out of
+ * memory, the record unchanged). The names are static
  * strings; each parser answers -1 for an unknown name. Plain data: no behaviour, no I/O;
  * the names and parsers are thread-safe.
  */
@@ -87,6 +89,8 @@ struct request_filter {
 void decision_clear(struct decision *d);
 void request_clear(struct request *r);
 void request_list_clear(struct request_list *l);
+/* Appends a copy of d (its strings duplicated) to r's decisions: 0 or LB_ENOMEM. */
+int request_decision_add(struct request *r, const struct decision *d);
 
 /* Names for the enums, and their parsers (-1 for an unknown name). */
 const char *request_status_name(enum request_status s);
