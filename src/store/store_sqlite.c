@@ -67,9 +67,9 @@ static int group_finish(struct sqlite_store *s, bool member, int rc)
     if (s->group_open && group_is_lost(s)) {
         grc = s->group_lost;
     } else if (s->group_open) {
-        grc = s->group_size > 0 ? sqs_exec(&s->writer, "COMMIT") : sqs_exec(&s->writer, "ROLLBACK");
+        grc = s->group_size > 0 ? sqs_tx(&s->writer, "COMMIT") : sqs_tx(&s->writer, "ROLLBACK");
         if (grc && s->group_size > 0 && !sqlite3_get_autocommit(s->writer.db))
-            (void)sqs_exec(&s->writer, "ROLLBACK"); /* SQLite may have rolled it back already */
+            (void)sqs_tx(&s->writer, "ROLLBACK"); /* SQLite may have rolled it back already */
         if (!grc && s->group_size > 0) {
             atomic_fetch_add(&s->commits, 1);
             atomic_fetch_add(&s->transactions, (unsigned long long)s->group_size);
@@ -93,13 +93,13 @@ static int sq_begin(struct store *st)
         group_close(s, s->group_lost);
     if (!s->group_open) {
         s->writer.last_err = 0;
-        if ((rc = sqs_exec(&s->writer, "BEGIN IMMEDIATE")) != 0) {
+        if ((rc = sqs_tx(&s->writer, "BEGIN IMMEDIATE")) != 0) {
             pthread_mutex_unlock(&s->wlock);
             return rc;
         }
         s->group_open = true;
     }
-    if ((rc = sqs_exec(&s->writer, "SAVEPOINT tx")) != 0)
+    if ((rc = sqs_tx(&s->writer, "SAVEPOINT tx")) != 0)
         return group_finish(s, false, rc);
     s->owner = pthread_self();
     s->in_tx = true;
@@ -108,8 +108,8 @@ static int sq_begin(struct store *st)
 
 static void undo_savepoint(struct sqlite_store *s)
 {
-    (void)sqs_exec(&s->writer, "ROLLBACK TO tx");
-    (void)sqs_exec(&s->writer, "RELEASE tx");
+    (void)sqs_tx(&s->writer, "ROLLBACK TO tx");
+    (void)sqs_tx(&s->writer, "RELEASE tx");
 }
 
 static int sq_commit(struct store *st)
@@ -119,7 +119,7 @@ static int sq_commit(struct store *st)
 
     if (group_is_lost(s))
         return group_finish(s, false, s->group_lost);
-    if ((rc = sqs_exec(&s->writer, "RELEASE tx")) != 0) {
+    if ((rc = sqs_tx(&s->writer, "RELEASE tx")) != 0) {
         if (!group_is_lost(s))
             undo_savepoint(s);
         return group_finish(s, false, rc);

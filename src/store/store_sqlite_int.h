@@ -178,6 +178,9 @@ int sqs_collect(struct conn *cn, sqlite3_stmt *st, void *items, size_t *count, s
                 sqs_row_fn *read);
 /* Runs sql (no parameters, no rows wanted) on cn. */
 int sqs_exec(struct conn *cn, const char *sql);
+/* Runs one transaction-control statement (BEGIN, SAVEPOINT, COMMIT, ...; a literal) on cn,
+ * prepared once and then kept in cn's cache: they run several times per logical transaction. */
+int sqs_tx(struct conn *cn, const char *sql);
 
 /* store_sqlite_schema.c: the numbered migrations (applied on cn at open; `err`, if given,
  * says which failed) and the meta table. */

@@ -125,6 +125,20 @@ int sqs_exec(struct conn *cn, const char *sql)
     return 0;
 }
 
+int sqs_tx(struct conn *cn, const char *sql)
+{
+    sqlite3_stmt *st = sqs_stmt(cn, sql);
+    int rc;
+
+    if (!st)
+        return sqs_code(cn, sqlite3_errcode(cn->db));
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE)
+        log_error("store: %s: %s", sql, sqlite3_errmsg(cn->db));
+    sqs_stmt_done(cn, st);
+    return rc == SQLITE_DONE ? 0 : sqs_code(cn, rc);
+}
+
 int sqs_row_str(sqlite3_stmt *st, void *item)
 {
     bool oom = false;
