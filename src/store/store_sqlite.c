@@ -352,11 +352,20 @@ static const struct store_ops sqlite_ops = {
     .table_seq_set = sqs_table_seq_set,
 };
 
+/* SQLite's library-wide settings, made once before its first use. Its memory statistics,
+ * which nothing here reads, would take a process-wide mutex at every allocation. */
+static void sqlite_configure(void)
+{
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store_sqlite_open(const char *path, struct store **out, struct buf *err)
 {
+    static pthread_once_t configured = PTHREAD_ONCE_INIT;
     struct sqlite_store *s = lb_calloc(1, sizeof(*s));
     int rc;
 
+    (void)pthread_once(&configured, sqlite_configure);
     if (!s)
         return LB_ENOMEM;
     s->base.ops = &sqlite_ops;
