@@ -44,6 +44,7 @@ static int connect_within(struct pgs_conn *cn, const char *url, const char *time
     if (cn->pg)
         PQfinish(cn->pg);
     cn->cached = 0; /* prepared statements live and die with their session */
+    cn->pending = 0;
     cn->pg = PQconnectdbParams(keys, values, 1);
     if (cn->pg && PQstatus(cn->pg) == CONNECTION_OK) {
         PQsetNoticeProcessor(cn->pg, on_notice, NULL);
@@ -124,7 +125,7 @@ static void conn_close(struct pgs_conn *cn)
 
 /* ---- transactions and group commit ---- */
 
-static bool in_my_tx(struct pg_store *s)
+bool pgs_in_tx(struct pg_store *s)
 {
     return s->in_tx && pthread_equal(s->owner, pthread_self());
 }
@@ -167,8 +168,8 @@ static int group_commit(struct pg_store *s)
     PGresult *res;
     int rc = 0;
 
-    if (PQtransactionStatus(cn->pg) != PQTRANS_INTRANS)
-        return STORE_ERR(LB_ESTORE);
+    if ((rc = pgs_pipeline_end(cn)) != 0 || PQtransactionStatus(cn->pg) != PQTRANS_INTRANS)
+        return rc ? rc : STORE_ERR(LB_ESTORE);
     res = PQexec(cn->pg, "COMMIT");
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         rc = pgs_code(cn, res);
@@ -280,6 +281,8 @@ static int pg_commit(struct store *st)
     struct pg_store *s = pgs_of(st);
     int rc;
 
+    /* the results of its pipelined writes, read now: a failure among them dooms it */
+    (void)pgs_pipeline_end(&s->writer);
     if (group_is_lost(s))
         return group_finish(s, false, s->group_lost);
     if (PQtransactionStatus(s->writer.pg) == PQTRANS_INERROR) {
@@ -334,7 +337,7 @@ int pgs_acquire(struct pg_store *s, enum pgs_mode mode, struct pgs_conn **out)
     int rc;
 
     *out = NULL;
-    if (in_my_tx(s)) {
+    if (pgs_in_tx(s)) {
         if (group_is_lost(s))
             return s->group_lost;
         *out = &s->writer;

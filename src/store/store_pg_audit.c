@@ -35,9 +35,11 @@ int pgs_audit_insert(struct store *base, const struct audit_record *rec, int64_t
     pgs_bind_text(&p, rec->request_id);
     pgs_bind_text(&p, rec->decision);
     pgs_bind_text(&p, rec->details ? rec->details : "{}");
+    if (!seq)
+        return pgs_defer(s, sql, &p);
     if ((rc = pgs_acquire(s, PGS_WRITE, &cn)) == 0)
         rc = pgs_get_on(cn, sql, &p, &got, read_seq);
-    if (rc == 0 && seq)
+    if (rc == 0)
         *seq = got;
     return pgs_release(s, cn, rc);
 }

@@ -59,7 +59,7 @@ int pgs_change_publish(struct store *base, enum store_change kind, const char *k
     if (!buf_ok(&payload))
         return LB_ENOMEM;
     pgs_bind_text(&p, buf_cstr(&payload));
-    rc = pgs_write(s, sql, &p, NULL);
+    rc = pgs_defer(s, sql, &p); /* libpq copies the payload as it sends */
     buf_release(&payload);
     return rc;
 }

@@ -66,10 +66,12 @@ int pgs_event_insert(struct store *base, const struct request_event *e, int64_t 
     pgs_bind_bool(&p, e->tenant_visible);
     pgs_bind_int(&p, e->created_at);
     pgs_bind_text(&p, e->body);
+    if (!seq)
+        return pgs_defer(s, sql, &p);
     if ((rc = pgs_acquire(s, PGS_WRITE, &cn)) == 0)
         rc = pgs_get_on(cn, sql, &p, &given, read_seq);
     rc = pgs_release(s, cn, rc);
-    if (rc == 0 && seq)
+    if (rc == 0)
         *seq = given;
     return rc;
 }

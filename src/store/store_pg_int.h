@@ -107,6 +107,7 @@ struct pgs_conn {
     bool implicit; /* a write outside a transaction: committed when released */
     int first_err; /* the LB_E* code of the first statement that failed since it was cleared
                     * (the writer's: when a group opens, when a savepoint is undone) */
+    int pending;   /* statements sent in libpq's pipeline mode whose results are not read */
 };
 
 /*
@@ -182,6 +183,8 @@ bool pgs_col_bool(const struct pgs_row *row, int col);
 /* Logs file:line at debug level and yields code. */
 int pgs_err_at(int code, const char *file, int line);
 struct pg_store *pgs_of(struct store *st);
+/* true when the calling thread is inside its logical transaction on s */
+bool pgs_in_tx(struct pg_store *s);
 
 /* A connection for mode into *cn (waits for a free reader; the writer joins the caller's
  * transaction, or begins one of its own for a write outside one); connects again first when
@@ -225,6 +228,21 @@ int pgs_write(struct pg_store *s, const char *sql, const struct pgs_params *p, i
 int pgs_change(struct pg_store *s, const char *sql, const struct pgs_params *p);
 /* An INSERT ... ON CONFLICT DO NOTHING: LB_EEXISTS when it wrote no row. */
 int pgs_insert(struct pg_store *s, const char *sql, const struct pgs_params *p);
+
+/*
+ * Pipelined writes. Inside the caller's transaction, a write whose answer nobody reads (an
+ * audit record, an event, a decision, a published change) is sent in libpq's pipeline mode
+ * and not waited for: a logical transaction's writes cost one round trip together, not one
+ * each, while every node waits for the write lock its group holds. The next statement that
+ * needs an answer on the writer, or the logical transaction's commit, ends the pipeline
+ * (pgs_pipeline_end) and reads every result; a failure among them dooms the logical
+ * transaction as a failed statement does, with the first failure's code, so nothing of it
+ * is kept. Outside a transaction pgs_defer is pgs_write.
+ */
+int pgs_defer(struct pg_store *s, const char *sql, const struct pgs_params *p);
+/* Ends cn's pipeline, if one is open: sends a sync, reads every pending result, leaves
+ * pipeline mode. 0, or the code of the first statement of it that failed. */
+int pgs_pipeline_end(struct pgs_conn *cn);
 
 /* The LB_E* code of a failed result (NULL: libpq could not even make one), remembered as
  * cn's first_err unless one is kept already. */

@@ -134,6 +134,48 @@ static bool result_ok(const PGresult *res)
     return res && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK);
 }
 
+/* Reads one pending result of a pipeline (and the NULL that ends it); the first failure's
+ * code, else 0. A statement skipped for an earlier failure (PGRES_PIPELINE_ABORTED) is not
+ * one: its cause was counted. */
+static int pipeline_read_one(struct pgs_conn *cn)
+{
+    PGresult *res = PQgetResult(cn->pg);
+    int rc = 0;
+
+    if (!res)
+        return pgs_code(cn, NULL);
+    if (PQresultStatus(res) == PGRES_FATAL_ERROR)
+        rc = pgs_code(cn, res);
+    PQclear(res);
+    while ((res = PQgetResult(cn->pg)) != NULL) /* a statement's results end with NULL */
+        PQclear(res);
+    return rc;
+}
+
+int pgs_pipeline_end(struct pgs_conn *cn)
+{
+    PGresult *res;
+    int rc = 0, one;
+
+    if (!cn->pg || PQpipelineStatus(cn->pg) == PQ_PIPELINE_OFF)
+        return 0;
+    if (PQpipelineSync(cn->pg) != 1) {
+        rc = pgs_code(cn, NULL);
+    } else {
+        for (; cn->pending > 0 && PQstatus(cn->pg) == CONNECTION_OK; cn->pending--)
+            if ((one = pipeline_read_one(cn)) != 0 && !rc)
+                rc = one;
+        res = PQstatus(cn->pg) == CONNECTION_OK ? PQgetResult(cn->pg) : NULL;
+        if (PQresultStatus(res) != PGRES_PIPELINE_SYNC && !rc) /* the sync's own result */
+            rc = pgs_code(cn, res);
+        PQclear(res);
+    }
+    cn->pending = 0;
+    if (PQstatus(cn->pg) == CONNECTION_OK && PQexitPipelineMode(cn->pg) != 1 && !rc)
+        rc = pgs_code(cn, NULL);
+    return rc;
+}
+
 int pgs_exec(struct pgs_conn *cn, const char *sql)
 {
     PGresult *res;
@@ -141,7 +183,11 @@ int pgs_exec(struct pgs_conn *cn, const char *sql)
 
     if (!cn->pg)
         return STORE_ERR(LB_EUNAVAIL); /* its connect failed */
+    /* a failure in the pipeline aborted the transaction: sql may be what undoes it */
+    if ((rc = pgs_pipeline_end(cn)) != 0 && PQstatus(cn->pg) != CONNECTION_OK)
+        return rc;
     res = PQexec(cn->pg, sql);
+    rc = 0;
     if (!result_ok(res))
         rc = pgs_code(cn, res);
     PQclear(res);
@@ -180,6 +226,15 @@ static int prepare(struct pgs_conn *cn, const char *sql, char name[24])
     return 0;
 }
 
+/* true when sql is prepared on cn already */
+static bool prepared(const struct pgs_conn *cn, const char *sql)
+{
+    for (size_t i = 0; i < cn->cached; i++)
+        if (cn->cache[i] == sql)
+            return true;
+    return false;
+}
+
 static PGresult *execute(struct pgs_conn *cn, const struct pgs_query *q, int *rc)
 {
     const struct pgs_params *p = q->params;
@@ -191,7 +246,7 @@ static PGresult *execute(struct pgs_conn *cn, const struct pgs_query *q, int *rc
         *rc = STORE_ERR(LB_EUNAVAIL); /* its connect failed */
         return NULL;
     }
-    if ((*rc = prepare(cn, q->sql, name)) != 0)
+    if ((*rc = pgs_pipeline_end(cn)) != 0 || (*rc = prepare(cn, q->sql, name)) != 0)
         return NULL;
     if (name[0])
         return PQexecPrepared(cn->pg, name, n, values, NULL, NULL, 0);
@@ -347,5 +402,39 @@ int pgs_insert(struct pg_store *s, const char *sql, const struct pgs_params *p)
         rc = pgs_run(cn, &q);
     if (rc == 0 && changes == 0)
         rc = LB_EEXISTS;
+    return pgs_release(s, cn, rc);
+}
+
+/* Sends q in cn's pipeline (entered now if it was not); its result is read by
+ * pgs_pipeline_end. A statement not prepared yet ends the pipeline first: PQprepare waits. */
+static int pipeline_send(struct pgs_conn *cn, const char *sql, const struct pgs_params *p)
+{
+    char name[24];
+    int rc;
+
+    if (!cn->pg)
+        return STORE_ERR(LB_EUNAVAIL);
+    if (!prepared(cn, sql) && (rc = pgs_pipeline_end(cn)) != 0)
+        return rc;
+    if ((rc = prepare(cn, sql, name)) != 0)
+        return rc;
+    if (PQpipelineStatus(cn->pg) == PQ_PIPELINE_OFF && PQenterPipelineMode(cn->pg) != 1)
+        return pgs_code(cn, NULL);
+    if ((name[0] ? PQsendQueryPrepared(cn->pg, name, p->count, p->value, NULL, NULL, 0)
+                 : PQsendQueryParams(cn->pg, sql, p->count, NULL, p->value, NULL, NULL, 0)) != 1)
+        return pgs_code(cn, NULL);
+    cn->pending++;
+    return 0;
+}
+
+int pgs_defer(struct pg_store *s, const char *sql, const struct pgs_params *p)
+{
+    struct pgs_conn *cn = NULL;
+    int rc;
+
+    if (!pgs_in_tx(s))
+        return pgs_write(s, sql, p, NULL);
+    if ((rc = pgs_acquire(s, PGS_WRITE, &cn)) == 0)
+        rc = pipeline_send(cn, sql, p);
     return pgs_release(s, cn, rc);
 }

@@ -140,7 +140,7 @@ int pgs_request_insert(struct store *base, const struct request *r)
         " approvals_required, created_at, expires_at, grant_starts_at, grant_ends_at,"
         " grant_ended_at, status_reason, deadline, reminder_at)"
         " VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,"
-        "$23) ON CONFLICT DO NOTHING";
+        "$23)";
     char *ids = strv_join_lines(r->resource_ids, r->resource_count);
     struct pgs_params p = {0};
     int rc;
@@ -148,7 +148,8 @@ int pgs_request_insert(struct store *base, const struct request *r)
     if (!ids)
         return LB_ENOMEM;
     bind_request(&p, r, ids);
-    rc = pgs_insert(pgs_of(base), sql, &p);
+    /* pipelined: a taken id (a unique key, LB_EEXISTS) fails the logical transaction */
+    rc = pgs_defer(pgs_of(base), sql, &p);
     lb_free(ids);
     return rc;
 }
@@ -172,6 +173,9 @@ int pgs_request_update(struct store *base, const struct request *r)
     pgs_bind_time(&p, request_deadline(r));
     pgs_bind_time(&p, r->reminder_at);
     pgs_bind_text(&p, r->id);
+    /* inside a transaction the row was read under the write lock: pipelined, not counted */
+    if (pgs_in_tx(pgs_of(base)))
+        return pgs_defer(pgs_of(base), sql, &p);
     return pgs_change(pgs_of(base), sql, &p);
 }
 
@@ -191,7 +195,7 @@ int pgs_request_decision_insert(struct store *base, const char *request_id,
     pgs_bind_int(&p, d->at);
     pgs_bind_text(&p, d->reason);
     pgs_bind_text(&p, d->client_ip);
-    return pgs_write(pgs_of(base), sql, &p, NULL);
+    return pgs_defer(pgs_of(base), sql, &p);
 }
 
 int pgs_request_get(struct store *base, const char *id, struct request *out)

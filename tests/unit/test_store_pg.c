@@ -252,6 +252,52 @@ static void a_failed_statement_dooms_its_transaction_only(void **state)
     store_close(st);
 }
 
+/* Audit records of activity in the store, read outside any transaction. */
+static size_t audit_count(struct store *st, const char *activity)
+{
+    struct audit_filter f = {.activity = activity, .limit = 100};
+    struct audit_list l = {0};
+    size_t n;
+
+    assert_int_equal(store_audit_query(st, &f, &l), 0);
+    n = l.count;
+    audit_list_clear(&l);
+    return n;
+}
+
+/* Writes nobody reads the answer of are pipelined: a read after them on the writer sees them,
+ * and one that fails is found at the commit, which keeps nothing of its transaction. */
+static void a_failed_pipelined_write_dooms_its_transaction_only(void **state)
+{
+    struct store *st = rows_pg_open(url);
+    struct audit_record a = rows_audit("pipelined", NULL, 5);
+    struct decision d = rows_decision(DECISION_CUSTOMER, 5, NULL, NULL);
+    struct audit_filter f = {.activity = "pipelined", .limit = 10};
+    struct audit_list l = {0};
+
+    (void)state;
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(store_audit_insert(st, &a, NULL), 0);
+    assert_int_equal(store_audit_query(st, &f, &l), 0); /* in the transaction: its own write */
+    assert_int_equal(l.count, 1);
+    audit_list_clear(&l);
+    assert_int_equal(store_commit(st), 0);
+    assert_int_equal(audit_count(st, "pipelined"), 1);
+
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(store_audit_insert(st, &a, NULL), 0);
+    /* a foreign key the server refuses only when the pipeline is read */
+    assert_int_equal(store_request_decision_insert(st, "no such request", &d), 0);
+    assert_int_equal(store_commit(st), LB_EEXISTS);
+    assert_int_equal(audit_count(st, "pipelined"), 1);
+    /* the next transaction is not touched */
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(store_audit_insert(st, &a, NULL), 0);
+    assert_int_equal(store_commit(st), 0);
+    assert_int_equal(audit_count(st, "pipelined"), 2);
+    store_close(st);
+}
+
 /* ---- lost connections ---- */
 
 static void connections_the_server_ended_are_opened_again(void **state)
@@ -518,6 +564,7 @@ int main(void)
         cmocka_unit_test_setup(nodes_starting_together_migrate_once, reset),
         cmocka_unit_test_setup(the_audit_log_refuses_changes, reset),
         cmocka_unit_test_setup(a_failed_statement_dooms_its_transaction_only, reset),
+        cmocka_unit_test_setup(a_failed_pipelined_write_dooms_its_transaction_only, reset),
         cmocka_unit_test_setup(connections_the_server_ended_are_opened_again, reset),
         cmocka_unit_test_teardown(a_restart_is_survived, stop_outage_cluster),
         cmocka_unit_test_teardown(a_full_disk_is_enospc_until_there_is_room, remove_small_disk),
