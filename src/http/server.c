@@ -9,6 +9,7 @@
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
+#include "wire/wire.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -122,26 +123,9 @@ static void answer_set(struct answer *a, int status, const char *type, char *tex
     a->len = text ? strlen(text) : 0;
 }
 
-/* body as compact JSON text (malloc'd), or NULL when out of memory. Small answers (the doors')
- * are written on the stack and copied once, instead of into a buffer grown by reallocs; a
- * larger one is written twice, the second time by json_dumps. */
-static char *json_text(json_t *body)
-{
-    char small[2048], *text;
-    size_t n = json_dumpb(body, small, sizeof(small), JSON_COMPACT);
-
-    if (n == 0 || n >= sizeof(small))
-        return json_dumps(body, JSON_COMPACT);
-    if (!(text = lb_malloc(n + 1)))
-        return NULL;
-    memcpy(text, small, n);
-    text[n] = '\0';
-    return text;
-}
-
 static void answer_json(struct answer *a, int status, const char *type, json_t *body)
 {
-    char *text = body && status != 204 ? json_text(body) : NULL;
+    char *text = body && status != 204 ? wire_text(body) : NULL;
 
     if (!text && status != 204) {
         answer_set(

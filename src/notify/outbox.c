@@ -56,12 +56,10 @@ static char *webhook_body(const struct notify_subject *s, const char *id)
     json_t *j = json_pack("{s:s, s:s, s:o, s:s, s:o}", "id", id, "type",
                           notify_event_name(s->event), "time", wire_time(s->now), "tenant_id",
                           s->request->tenant_id, "request", wire_request(s->request));
-    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    char *copy = text ? lb_strdup(text) : NULL;
+    char *text = j ? wire_text(j) : NULL;
 
     json_decref(j);
-    free(text);
-    return copy;
+    return text;
 }
 
 static int enqueue_webhook(struct store *st, const struct notify_config *cfg,

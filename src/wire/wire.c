@@ -1,7 +1,10 @@
 /* The JSON forms of the domain objects that more than one layer writes. */
 #include "wire/wire.h"
 
+#include "util/mem.h"
 #include "util/timeutil.h"
+
+#include <string.h>
 
 #include "util/banned.h"
 
@@ -77,4 +80,21 @@ json_t *wire_request(const struct request *r)
         wire_time(r->expires_at), "internal_review", review_json(r), "decisions",
         decisions ? decisions : json_array(), "grant", grant, "status_reason",
         wire_str_or_null(r->status_reason));
+}
+
+char *wire_text(const json_t *v)
+{
+    char small[4096], *text;
+    size_t n = json_dumpb(v, small, sizeof(small), JSON_COMPACT);
+
+    if (n == 0 || !(text = lb_malloc(n + 1)))
+        return NULL;
+    if (n <= sizeof(small))
+        memcpy(text, small, n);
+    else if (json_dumpb(v, text, n, JSON_COMPACT) != n) {
+        lb_free(text);
+        return NULL;
+    }
+    text[n] = '\0';
+    return text;
 }

@@ -3,7 +3,8 @@
  * (api/) and the bodies of webhook deliveries (notify/) must show a request the same way.
  *
  * Each function returns a new jansson value (the caller owns the reference) or NULL when an
- * allocation failed; the objects passed in are borrowed. Thread-safe.
+ * allocation failed; the objects passed in are borrowed; wire_text returns text the caller
+ * frees with lb_free. Thread-safe.
  */
 #ifndef LB_WIRE_WIRE_H
 #define LB_WIRE_WIRE_H
@@ -21,5 +22,9 @@ json_t *wire_strv(char *const *v, size_t count);
 json_t *wire_str_or_null(const char *s);
 /* A request as API.md shows it. */
 json_t *wire_request(const struct request *r);
+/* v as compact JSON text, or NULL when out of memory. Written on the stack and copied once,
+ * not into a buffer grown by reallocs and copied again (json_dumps); a text past the stack
+ * buffer is written twice, sized then filled. */
+char *wire_text(const json_t *v);
 
 #endif
