@@ -16,10 +16,15 @@
 
 /* ---- connections ---- */
 
-/* libpq prints notices (CREATE ... IF NOT EXISTS, a server going down) on stderr by default. */
+/* libpq prints notices (CREATE ... IF NOT EXISTS, a server going down) on stderr by default.
+ * A FATAL error that came while no statement ran (a shutdown ending an idle session) is handed
+ * here too: the connection is marked ended, whatever libpq's status says until it reads EOF. */
 static void on_notice(void *arg, const char *message)
 {
-    (void)arg;
+    struct pgs_conn *cn = arg;
+
+    if (cn && strncmp(message, "FATAL:", 6) == 0)
+        cn->ended = true;
     log_debug("postgresql notice: %.*s", (int)strcspn(message, "\n"), message);
 }
 
@@ -45,9 +50,10 @@ static int connect_within(struct pgs_conn *cn, const char *url, const char *time
         PQfinish(cn->pg);
     cn->cached = 0; /* prepared statements live and die with their session */
     cn->pending = 0;
+    cn->ended = false;
     cn->pg = PQconnectdbParams(keys, values, 1);
     if (cn->pg && PQstatus(cn->pg) == CONNECTION_OK) {
-        PQsetNoticeProcessor(cn->pg, on_notice, NULL);
+        PQsetNoticeProcessor(cn->pg, on_notice, cn);
         cn->epoch = pgs_health_epoch(cn->health);
         /* A group holds the write lock of every lockboxd: if this process stops (SIGSTOP, a
          * frozen VM, a network cut) inside one, the server ends the session and the lock
@@ -77,14 +83,15 @@ int pgs_reconnect(struct pgs_conn *cn, const char *url, struct buf *err)
 /* false when the server has ended an idle connection: it sends a FATAL message (a restart,
  * a failover, pg_terminate_backend), then closes the socket. What waits is read without
  * blocking: the message, then the end of the stream, which marks the connection bad. */
-static bool conn_alive(PGconn *pg)
+static bool conn_alive(struct pgs_conn *cn)
 {
+    PGconn *pg = cn->pg;
     struct pollfd p = {.fd = PQsocket(pg), .events = POLLIN};
 
     for (int i = 0; i < 4 && PQstatus(pg) == CONNECTION_OK && p.fd >= 0; i++) {
         PGnotify *n;
         if (poll(&p, 1, 0) <= 0)
-            return true; /* nothing waiting: as good as it was */
+            return !cn->ended; /* nothing waiting: as good as it was */
         if (!PQconsumeInput(pg))
             return false;
         while ((n = PQnotifies(pg)) != NULL) /* parses what came */
@@ -109,7 +116,7 @@ static int conn_ready(struct pg_store *s, struct pgs_conn *cn)
 
     if ((rc = refuse_while_down(s)) != 0)
         return rc;
-    if (cn->pg && cn->epoch == pgs_health_epoch(&s->health) && conn_alive(cn->pg))
+    if (cn->pg && cn->epoch == pgs_health_epoch(&s->health) && conn_alive(cn))
         return 0;
     rc = pgs_reconnect(cn, s->url, NULL);
     if (rc == 0 && was)
@@ -170,6 +177,10 @@ static int group_commit(struct pg_store *s)
 
     if ((rc = pgs_pipeline_end(cn)) != 0 || PQtransactionStatus(cn->pg) != PQTRANS_INTRANS)
         return rc ? rc : STORE_ERR(LB_ESTORE);
+    /* A server that ended the session while the group was idle (a shutdown) said so already:
+     * read it before the COMMIT, which then is known not to have been applied. */
+    if (!conn_alive(cn) && (PQstatus(cn->pg) != CONNECTION_OK || cn->ended))
+        return pgs_code(cn, NULL);
     res = PQexec(cn->pg, "COMMIT");
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         rc = pgs_code(cn, res);
@@ -279,15 +290,15 @@ static void undo_savepoint(struct pg_store *s)
 static int pg_commit(struct store *st)
 {
     struct pg_store *s = pgs_of(st);
-    int rc;
+    /* the results of its pipelined writes, read now: a failure among them dooms it, even
+     * when libpq has not yet seen the transaction aborted (the server ends the session) */
+    int piped = pgs_pipeline_end(&s->writer), rc;
 
-    /* the results of its pipelined writes, read now: a failure among them dooms it */
-    (void)pgs_pipeline_end(&s->writer);
     if (group_is_lost(s))
         return group_finish(s, false, s->group_lost);
-    if (PQtransactionStatus(s->writer.pg) == PQTRANS_INERROR) {
+    if (piped || PQtransactionStatus(s->writer.pg) == PQTRANS_INERROR) {
         /* a statement failed and its caller commits anyway: nothing of it may stay */
-        rc = s->writer.first_err ? s->writer.first_err : STORE_ERR(LB_ESTORE);
+        rc = s->writer.first_err ? s->writer.first_err : piped ? piped : STORE_ERR(LB_ESTORE);
         undo_savepoint(s);
         return group_finish(s, false, rc);
     }

@@ -108,6 +108,7 @@ struct pgs_conn {
     int first_err; /* the LB_E* code of the first statement that failed since it was cleared
                     * (the writer's: when a group opens, when a savepoint is undone) */
     int pending;   /* statements sent in libpq's pipeline mode whose results are not read */
+    bool ended;    /* the server ended the session (its FATAL came between statements) */
 };
 
 /*

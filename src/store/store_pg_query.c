@@ -114,8 +114,8 @@ int pgs_code(struct pgs_conn *cn, const PGresult *res)
         code = LB_EEXISTS;
     else if (state && strcmp(state, "53100") == 0)
         code = LB_ENOSPC;
-    else if (state ? state_is_unreachable(state)
-                   : !cn->pg || PQstatus(cn->pg) == CONNECTION_BAD) /* lost without a word */
+    else if (state ? state_is_unreachable(state) /* lost without a word, or said so before */
+                   : !cn->pg || PQstatus(cn->pg) == CONNECTION_BAD || cn->ended)
         code = LB_EUNAVAIL;
     if (code != LB_EEXISTS)
         log_debug("postgresql error sqlstate=%s msg=\"%.*s\"", state ? state : "-",
@@ -134,6 +134,20 @@ static bool result_ok(const PGresult *res)
     return res && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK);
 }
 
+/* libpq could not send on cn or lost a pipeline's results, with no word from the server: the
+ * connection is not to be trusted again (libpq may only notice at its next read that the
+ * server went away), so the call fails as the server's absence does. */
+static int pipeline_broken(struct pgs_conn *cn)
+{
+    const char *msg = PQerrorMessage(cn->pg);
+
+    log_debug("postgresql pipeline failed msg=\"%.*s\"", (int)strcspn(msg, "\n"), msg);
+    pgs_health_lost(cn->health, msg);
+    if (!cn->first_err)
+        cn->first_err = LB_EUNAVAIL;
+    return STORE_ERR(LB_EUNAVAIL);
+}
+
 /* Reads one pending result of a pipeline (and the NULL that ends it); the first failure's
  * code, else 0. A statement skipped for an earlier failure (PGRES_PIPELINE_ABORTED) is not
  * one: its cause was counted. */
@@ -143,7 +157,7 @@ static int pipeline_read_one(struct pgs_conn *cn)
     int rc = 0;
 
     if (!res)
-        return pgs_code(cn, NULL);
+        return pipeline_broken(cn);
     if (PQresultStatus(res) == PGRES_FATAL_ERROR)
         rc = pgs_code(cn, res);
     PQclear(res);
@@ -160,14 +174,14 @@ int pgs_pipeline_end(struct pgs_conn *cn)
     if (!cn->pg || PQpipelineStatus(cn->pg) == PQ_PIPELINE_OFF)
         return 0;
     if (PQpipelineSync(cn->pg) != 1) {
-        rc = pgs_code(cn, NULL);
+        rc = pipeline_broken(cn);
     } else {
         for (; cn->pending > 0 && PQstatus(cn->pg) == CONNECTION_OK; cn->pending--)
             if ((one = pipeline_read_one(cn)) != 0 && !rc)
                 rc = one;
         res = PQstatus(cn->pg) == CONNECTION_OK ? PQgetResult(cn->pg) : NULL;
         if (PQresultStatus(res) != PGRES_PIPELINE_SYNC && !rc) /* the sync's own result */
-            rc = pgs_code(cn, res);
+            rc = res ? pgs_code(cn, res) : pipeline_broken(cn);
         PQclear(res);
     }
     cn->pending = 0;
@@ -419,10 +433,10 @@ static int pipeline_send(struct pgs_conn *cn, const char *sql, const struct pgs_
     if ((rc = prepare(cn, sql, name)) != 0)
         return rc;
     if (PQpipelineStatus(cn->pg) == PQ_PIPELINE_OFF && PQenterPipelineMode(cn->pg) != 1)
-        return pgs_code(cn, NULL);
+        return pipeline_broken(cn);
     if ((name[0] ? PQsendQueryPrepared(cn->pg, name, p->count, p->value, NULL, NULL, 0)
                  : PQsendQueryParams(cn->pg, sql, p->count, NULL, p->value, NULL, NULL, 0)) != 1)
-        return pgs_code(cn, NULL);
+        return pipeline_broken(cn);
     cn->pending++;
     return 0;
 }
