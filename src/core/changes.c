@@ -86,11 +86,8 @@ int core_throttle_reload(struct core *c)
     int64_t now = clock_now(&c->clock);
     int rc = store_login_throttle_list(c->store, -1, now, now - l->lockout_seconds, &list);
 
-    if (rc == 0) {
-        throttle_table_clear(c->throttle);
-        for (size_t i = 0; i < list.count; i++)
-            throttle_table_set(c->throttle, l, &list.items[i], now);
-    }
+    if (rc == 0)
+        rc = throttle_table_replace(c->throttle, l, list.items, list.count, now);
     login_throttle_list_clear(&list);
     return rc;
 }

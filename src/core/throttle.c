@@ -1,5 +1,6 @@
 #include "throttle.h"
 
+#include "util/err.h"
 #include "util/mem.h"
 
 #include <arpa/inet.h>
@@ -140,13 +141,6 @@ void throttle_table_free(struct throttle_table *tt)
     lb_free(tt);
 }
 
-void throttle_table_clear(struct throttle_table *tt)
-{
-    pthread_mutex_lock(&tt->lock);
-    table_empty(tt);
-    pthread_mutex_unlock(&tt->lock);
-}
-
 static size_t bucket_of(struct throttle_table *tt, enum throttle_kind kind, const char *name)
 {
     crypto_generichash_state st;
@@ -261,6 +255,55 @@ out:
     pthread_mutex_unlock(&tt->lock);
     lb_free(fresh);
     lb_free(name);
+}
+
+/* Frees the entries of buckets (an array of TABLE_BUCKETS lists). */
+static void buckets_free(struct entry **buckets)
+{
+    for (size_t i = 0; i < TABLE_BUCKETS; i++)
+        for (struct entry *e = buckets[i], *next; e; e = next) {
+            next = e->next;
+            entry_free(e);
+        }
+}
+
+int throttle_table_replace(struct throttle_table *tt, const struct login_limits *l,
+                           const struct login_throttle *items, size_t count, int64_t now)
+{
+    struct entry **fresh = lb_calloc(TABLE_BUCKETS, sizeof(*fresh)), *e;
+    size_t kept = 0;
+
+    if (!fresh)
+        return LB_ENOMEM;
+    for (size_t i = 0; i < count && kept < tt->max; i++) {
+        size_t b = bucket_of(tt, items[i].kind, items[i].name);
+        if (throttle_is_stale(l, &items[i], now))
+            continue;
+        if (!(e = lb_calloc(1, sizeof(*e))) || !(e->t.name = lb_strdup(items[i].name))) {
+            lb_free(e);
+            buckets_free(fresh);
+            lb_free(fresh);
+            return LB_ENOMEM;
+        }
+        e->t.kind = items[i].kind;
+        e->t.failures = items[i].failures;
+        e->t.last_failure_at = items[i].last_failure_at;
+        e->t.locked_until = items[i].locked_until;
+        e->next = fresh[b];
+        fresh[b] = e;
+        kept++;
+    }
+    pthread_mutex_lock(&tt->lock);
+    for (size_t i = 0; i < TABLE_BUCKETS; i++) {
+        e = tt->buckets[i];
+        tt->buckets[i] = fresh[i];
+        fresh[i] = e;
+    }
+    tt->count = kept;
+    pthread_mutex_unlock(&tt->lock);
+    buckets_free(fresh); /* the old entries, freed outside the lock */
+    lb_free(fresh);
+    return 0;
 }
 
 void throttle_table_forget(struct throttle_table *tt, enum throttle_kind kind, const char *name)

@@ -64,8 +64,11 @@ void throttle_table_set(struct throttle_table *tt, const struct login_limits *l,
                         const struct login_throttle *t, int64_t now);
 /* Forgets the record of kind and name. */
 void throttle_table_forget(struct throttle_table *tt, enum throttle_kind kind, const char *name);
-/* Forgets every record (to be loaded again from the store). */
-void throttle_table_clear(struct throttle_table *tt);
+/* The table becomes copies of the count records in force at now among items (at most its
+ * maximum), swapped in at once: a check meanwhile sees the old records or the new, never
+ * none. 0, or LB_ENOMEM with the table unchanged. */
+int throttle_table_replace(struct throttle_table *tt, const struct login_limits *l,
+                           const struct login_throttle *items, size_t count, int64_t now);
 /* The number of cached records. */
 size_t throttle_table_count(struct throttle_table *tt);
 

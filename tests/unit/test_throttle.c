@@ -181,6 +181,36 @@ static void the_table_caches_records_in_force_and_stays_bounded(void **state)
     throttle_table_free(tt);
 }
 
+/* A resync's reload swaps every record at once: the new ones in force replace the old. */
+static void the_table_is_replaced_at_once(void **state)
+{
+    struct throttle_table *tt = throttle_table_new(2);
+    struct login_throttle locked = {.kind = THROTTLE_USERNAME,
+                                    .name = "carol",
+                                    .last_failure_at = T0,
+                                    .locked_until = T0 + 900};
+    struct login_throttle items[] = {
+        {.kind = THROTTLE_ADDRESS, .name = "192.0.2.9", .failures = 102, .last_failure_at = T0},
+        {.kind = THROTTLE_USERNAME, .name = "old", .failures = 1, .last_failure_at = T0 - 5000},
+        {.kind = THROTTLE_USERNAME, .name = "dave", .last_failure_at = T0, .locked_until = T0 + 60},
+        {.kind = THROTTLE_USERNAME, .name = "erin", .last_failure_at = T0, .locked_until = T0 + 60},
+    };
+
+    (void)state;
+    assert_non_null(tt);
+    throttle_table_set(tt, &limits, &locked, T0);
+    assert_int_equal(throttle_table_replace(tt, &limits, items, 4, T0), 0);
+    /* carol's record was not among them; the stale one is left out; the maximum holds */
+    assert_int_equal(throttle_table_count(tt), 2);
+    assert_int_equal(throttle_table_wait(tt, &limits, "carol", "-", T0), 0);
+    assert_int_equal(throttle_table_wait(tt, &limits, "x", "192.0.2.9", T0), 2);
+    assert_int_equal(throttle_table_wait(tt, &limits, "dave", "-", T0), 60);
+    assert_int_equal(throttle_table_wait(tt, &limits, "erin", "-", T0), 0);
+    assert_int_equal(throttle_table_replace(tt, &limits, NULL, 0, T0), 0);
+    assert_int_equal(throttle_table_count(tt), 0);
+    throttle_table_free(tt);
+}
+
 /* ---- core_login over a real store ---- */
 
 struct world {
@@ -412,6 +442,7 @@ int main(void)
         cmocka_unit_test(no_wait_exceeds_the_lockout_nor_grows_when_the_clock_goes_back),
         cmocka_unit_test(address_keys_group_an_ipv6_slash_64),
         cmocka_unit_test(the_table_caches_records_in_force_and_stays_bounded),
+        cmocka_unit_test(the_table_is_replaced_at_once),
         cmocka_unit_test_setup_teardown(an_unknown_username_answers_as_a_known_one, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_lock_outlives_the_core_and_an_admin_lifts_it, setup,
