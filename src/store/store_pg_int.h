@@ -213,6 +213,8 @@ int pgs_run(struct pgs_conn *cn, const struct pgs_query *q);
 /* Runs sql on cn and reads its first row into item with read; LB_ENOTFOUND when none. */
 int pgs_get_on(struct pgs_conn *cn, const char *sql, const struct pgs_params *p, void *item,
                pgs_read_fn *read);
+/* Runs sql on cn, its whole result into *out (the caller PQclears it; NULL on an error). */
+int pgs_result_on(struct pgs_conn *cn, const char *sql, const struct pgs_params *p, PGresult **out);
 /* Runs sql on cn answering one integer in *out (0 when it answers no row or NULL). */
 int pgs_int_on(struct pgs_conn *cn, const char *sql, const struct pgs_params *p, int64_t *out);
 

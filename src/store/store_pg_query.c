@@ -326,6 +326,24 @@ int pgs_get_on(struct pgs_conn *cn, const char *sql, const struct pgs_params *p,
     return rc;
 }
 
+int pgs_result_on(struct pgs_conn *cn, const char *sql, const struct pgs_params *p, PGresult **out)
+{
+    struct pgs_query q = {.sql = sql, .params = p};
+    int rc = 0;
+    PGresult *res = execute(cn, &q, &rc);
+
+    *out = NULL;
+    if (rc)
+        return rc;
+    if (!result_ok(res)) {
+        rc = pgs_code(cn, res);
+        PQclear(res);
+        return rc;
+    }
+    *out = res;
+    return 0;
+}
+
 static int read_int(const struct pgs_row *row, void *item)
 {
     *(int64_t *)item = pgs_col_int(row, 0);

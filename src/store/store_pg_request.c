@@ -13,6 +13,7 @@
     " customer_approval_required, internal_review_required, customer_visible,"                     \
     " approvals_required, created_at, expires_at, grant_starts_at, grant_ends_at,"                 \
     " grant_ended_at, status_reason, reminder_at"
+#define REQUEST_COL_COUNT 23
 
 static int read_request(const struct pgs_row *row, void *item)
 {
@@ -53,20 +54,22 @@ static int read_request(const struct pgs_row *row, void *item)
     return 0;
 }
 
-static int read_decision(const struct pgs_row *row, void *item)
+#define DECISION_COLS "kind, by_id, by_username, decision, at, reason, client_ip"
+
+/* The decision in the DECISION_COLS of row from column col on. */
+static int read_decision_at(const struct pgs_row *row, int col, struct decision *d)
 {
-    struct decision *d = item;
-    const char *kind = pgs_col_text(row, 0), *decision = pgs_col_text(row, 3);
+    const char *kind = pgs_col_text(row, col), *decision = pgs_col_text(row, col + 3);
     bool oom = false;
 
     memset(d, 0, sizeof(*d));
     d->kind = kind && strcmp(kind, "review") == 0 ? DECISION_REVIEW : DECISION_CUSTOMER;
-    d->by_id = pgs_col_str(row, 1, &oom);
-    d->by_username = pgs_col_str(row, 2, &oom);
+    d->by_id = pgs_col_str(row, col + 1, &oom);
+    d->by_username = pgs_col_str(row, col + 2, &oom);
     d->approve = decision && strcmp(decision, "approve") == 0;
-    d->at = pgs_col_int(row, 4);
-    d->reason = pgs_col_str(row, 5, &oom);
-    d->client_ip = pgs_col_str(row, 6, &oom);
+    d->at = pgs_col_int(row, col + 4);
+    d->reason = pgs_col_str(row, col + 5, &oom);
+    d->client_ip = pgs_col_str(row, col + 6, &oom);
     if (oom) {
         decision_clear(d);
         return LB_ENOMEM;
@@ -74,11 +77,16 @@ static int read_decision(const struct pgs_row *row, void *item)
     return 0;
 }
 
+static int read_decision(const struct pgs_row *row, void *item)
+{
+    return read_decision_at(row, 0, item);
+}
+
 /* Reads r's decisions on cn, in the order they were made. */
 static int read_decisions(struct pgs_conn *cn, struct request *r)
 {
-    static const char sql[] = "SELECT kind, by_id, by_username, decision, at, reason, client_ip"
-                              " FROM request_decisions WHERE request_id=$1 ORDER BY seq";
+    static const char sql[] =
+        "SELECT " DECISION_COLS " FROM request_decisions WHERE request_id=$1 ORDER BY seq";
     struct pgs_params p = {0};
     struct pgs_query q = {.sql = sql,
                           .params = &p,
@@ -198,19 +206,51 @@ int pgs_request_decision_insert(struct store *base, const char *request_id,
     return pgs_defer(pgs_of(base), sql, &p);
 }
 
+/* Reads the request in the first row of res and the decisions of every row (none: NULLs). */
+static int read_request_rows(const PGresult *res, struct request *out)
+{
+    int rows = PQntuples(res), rc;
+
+    if (rows == 0)
+        return LB_ENOTFOUND;
+    if ((rc = read_request(&(struct pgs_row){.res = res, .index = 0}, out)) != 0)
+        return rc;
+    if (PQgetisnull(res, 0, REQUEST_COL_COUNT))
+        return 0;
+    if (!(out->decisions = lb_calloc((size_t)rows, sizeof(*out->decisions)))) {
+        request_clear(out);
+        return LB_ENOMEM;
+    }
+    for (int i = 0; i < rows; i++, out->decision_count++) {
+        struct pgs_row row = {.res = res, .index = i};
+        if ((rc = read_decision_at(&row, REQUEST_COL_COUNT, &out->decisions[i])) != 0) {
+            request_clear(out);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* One statement, the request joined with its decisions: in a transaction it is a round trip
+ * holding every node's write lock. */
 int pgs_request_get(struct store *base, const char *id, struct request *out)
 {
-    static const char sql[] = "SELECT " REQUEST_COLS " FROM requests WHERE id=$1";
+    static const char sql[] =
+        "SELECT q.*, " DECISION_COLS " FROM (SELECT " REQUEST_COLS " FROM requests WHERE id=$1) q"
+        " LEFT JOIN request_decisions d ON d.request_id=q.id ORDER BY d.seq";
     struct pg_store *s = pgs_of(base);
     struct pgs_conn *cn = NULL;
     struct pgs_params p = {0};
+    PGresult *res = NULL;
     int rc = pgs_acquire(s, PGS_READ, &cn);
 
+    memset(out, 0, sizeof(*out));
     pgs_bind_text(&p, id);
     if (rc == 0)
-        rc = pgs_get_on(cn, sql, &p, out, read_request);
-    if (rc == 0 && (rc = read_decisions(cn, out)) != 0)
-        request_clear(out);
+        rc = pgs_result_on(cn, sql, &p, &res);
+    if (rc == 0)
+        rc = read_request_rows(res, out);
+    PQclear(res);
     pgs_release(s, cn, 0);
     return rc;
 }
