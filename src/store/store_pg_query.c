@@ -307,25 +307,6 @@ out:
     return rc;
 }
 
-int pgs_get_on(struct pgs_conn *cn, const char *sql, const struct pgs_params *p, void *item,
-               pgs_read_fn *read)
-{
-    struct pgs_query q = {.sql = sql, .params = p};
-    int rc = 0;
-    PGresult *res = execute(cn, &q, &rc);
-
-    if (rc)
-        return rc;
-    if (!result_ok(res))
-        rc = pgs_code(cn, res);
-    else if (PQntuples(res) == 0)
-        rc = LB_ENOTFOUND;
-    else
-        rc = read(&(struct pgs_row){.res = res, .index = 0}, item);
-    PQclear(res);
-    return rc;
-}
-
 int pgs_result_on(struct pgs_conn *cn, const char *sql, const struct pgs_params *p, PGresult **out)
 {
     struct pgs_query q = {.sql = sql, .params = p};
@@ -342,6 +323,19 @@ int pgs_result_on(struct pgs_conn *cn, const char *sql, const struct pgs_params 
     }
     *out = res;
     return 0;
+}
+
+int pgs_get_on(struct pgs_conn *cn, const char *sql, const struct pgs_params *p, void *item,
+               pgs_read_fn *read)
+{
+    PGresult *res = NULL;
+    int rc = pgs_result_on(cn, sql, p, &res);
+
+    if (rc == 0)
+        rc = PQntuples(res) == 0 ? LB_ENOTFOUND
+                                 : read(&(struct pgs_row){.res = res, .index = 0}, item);
+    PQclear(res);
+    return rc;
 }
 
 static int read_int(const struct pgs_row *row, void *item)
