@@ -124,6 +124,8 @@ static const struct migration {
     const char *parts[5]; /* run in order, up to the first NULL */
 } migrations[] = {
     {6, {schema_6_users, schema_6_requests, schema_6_audit, schema_6_notify, NULL}},
+    /* a user's roles, read at every authenticated call, by index and in order */
+    {7, {"CREATE INDEX roles_user ON role_assignments(user_id, created_at)", NULL}},
 };
 
 /* Runs m's parts on cn. */

@@ -105,6 +105,8 @@ static const char *const migrations[] = {
     "ALTER TABLE sessions ADD COLUMN name TEXT;"
     "CREATE UNIQUE INDEX sessions_token_id ON sessions(token_id) WHERE token_id IS NOT NULL;"
     "CREATE INDEX sessions_user_tokens ON sessions(user_id) WHERE token_id IS NOT NULL;",
+    /* 7: a user's roles, read at every authenticated call, by index and in order */
+    "CREATE INDEX roles_user ON role_assignments(user_id, created_at);",
 };
 
 int sqs_migrate(struct conn *s, struct buf *err)
