@@ -119,24 +119,21 @@ static void entry_free(struct entry *e)
     lb_free(e);
 }
 
-/* Frees every entry; the caller holds the lock, or is the last user. */
-static void table_empty(struct throttle_table *tt)
+/* Frees the entries of buckets (an array of TABLE_BUCKETS lists). */
+static void buckets_free(struct entry **buckets)
 {
-    for (size_t i = 0; i < TABLE_BUCKETS; i++) {
-        for (struct entry *e = tt->buckets[i], *next; e; e = next) {
+    for (size_t i = 0; i < TABLE_BUCKETS; i++)
+        for (struct entry *e = buckets[i], *next; e; e = next) {
             next = e->next;
             entry_free(e);
         }
-        tt->buckets[i] = NULL;
-    }
-    tt->count = 0;
 }
 
 void throttle_table_free(struct throttle_table *tt)
 {
     if (!tt)
         return;
-    table_empty(tt);
+    buckets_free(tt->buckets);
     pthread_mutex_destroy(&tt->lock);
     lb_free(tt);
 }
@@ -255,16 +252,6 @@ out:
     pthread_mutex_unlock(&tt->lock);
     lb_free(fresh);
     lb_free(name);
-}
-
-/* Frees the entries of buckets (an array of TABLE_BUCKETS lists). */
-static void buckets_free(struct entry **buckets)
-{
-    for (size_t i = 0; i < TABLE_BUCKETS; i++)
-        for (struct entry *e = buckets[i], *next; e; e = next) {
-            next = e->next;
-            entry_free(e);
-        }
 }
 
 int throttle_table_replace(struct throttle_table *tt, const struct login_limits *l,

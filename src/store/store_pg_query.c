@@ -208,18 +208,27 @@ int pgs_exec(struct pgs_conn *cn, const char *sql)
     return rc;
 }
 
+/* The index of sql among cn's prepared statements; cn->cached when it is not one of them. */
+static size_t cached_index(const struct pgs_conn *cn, const char *sql)
+{
+    size_t i = 0;
+
+    while (i < cn->cached && cn->cache[i] != sql)
+        i++;
+    return i;
+}
+
 /* The name of sql's statement on cn, prepared now if it was not (name: room for "s" and an
  * index); *name = "" when the cache is full: run it unnamed. */
 static int prepare(struct pgs_conn *cn, const char *sql, char name[24])
 {
     PGresult *res;
-    size_t i;
+    size_t i = cached_index(cn, sql);
 
-    for (i = 0; i < cn->cached; i++)
-        if (cn->cache[i] == sql) {
-            snprintf(name, 24, "s%zu", i);
-            return 0;
-        }
+    if (i < cn->cached) {
+        snprintf(name, 24, "s%zu", i);
+        return 0;
+    }
     if (i == PGS_STMT_CACHE) {
         name[0] = '\0';
         return 0;
@@ -238,15 +247,6 @@ static int prepare(struct pgs_conn *cn, const char *sql, char name[24])
     PQclear(res);
     cn->cache[cn->cached++] = sql;
     return 0;
-}
-
-/* true when sql is prepared on cn already */
-static bool prepared(const struct pgs_conn *cn, const char *sql)
-{
-    for (size_t i = 0; i < cn->cached; i++)
-        if (cn->cache[i] == sql)
-            return true;
-    return false;
 }
 
 static PGresult *execute(struct pgs_conn *cn, const struct pgs_query *q, int *rc)
@@ -440,7 +440,7 @@ static int pipeline_send(struct pgs_conn *cn, const char *sql, const struct pgs_
 
     if (!cn->pg)
         return STORE_ERR(LB_EUNAVAIL);
-    if (!prepared(cn, sql) && (rc = pgs_pipeline_end(cn)) != 0)
+    if (cached_index(cn, sql) == cn->cached && (rc = pgs_pipeline_end(cn)) != 0)
         return rc;
     if ((rc = prepare(cn, sql, name)) != 0)
         return rc;
