@@ -66,6 +66,15 @@ struct api_call {
         int64_t after; /* send the events after this seq */
         bool reset;    /* first tell the client its Last-Event-ID could not be resumed */
     } stream;
+    /* GET /api/v1/audit/export answers with a body made as it is sent: the server calls next
+     * for each piece (appended to out; 0 with nothing appended ends the body; an error cuts
+     * it) and free once, when the answer is done or was never sent; it owns ctx from then */
+    struct api_body_stream {
+        const char *content_type;
+        int (*next)(void *ctx, struct buf *out);
+        void (*free)(void *ctx);
+        void *ctx;
+    } body_stream;
 };
 
 /* The portal's session cookie: HttpOnly (script cannot read it), SameSite=Strict (no other
@@ -165,6 +174,8 @@ void api_access_check(struct api_call *call);
 void api_access_authz(struct api_call *call);
 void api_activity_create(struct api_call *call);
 void api_audit_search(struct api_call *call);
+void api_audit_keys(struct api_call *call);
+void api_audit_export(struct api_call *call);
 void api_events(struct api_call *call);
 
 #endif

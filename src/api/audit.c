@@ -1,9 +1,24 @@
-/* GET /audit: the audit search. */
+/* GET /audit: the audit search, its keys and its verifiable export. */
 #include "api/api_int.h"
+#include "util/mem.h"
+#include "wire/wire.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/banned.h"
+
+/* The search's filters from the query; false (answer set) when one is malformed. */
+static bool audit_filters(struct api_call *call, struct audit_filter *f)
+{
+    f->activity = call->query(call->query_ctx, "activity");
+    f->actor = call->query(call->query_ctx, "actor");
+    f->item = call->query(call->query_ctx, "item");
+    f->tenant_id = call->query(call->query_ctx, "tenant_id");
+    return api_query_time(call, "from", &f->has_from, &f->from) &&
+           api_query_time(call, "to", &f->has_to, &f->to);
+}
 
 void api_audit_search(struct api_call *call)
 {
@@ -13,12 +28,7 @@ void api_audit_search(struct api_call *call)
     json_t *arr;
     int rc;
 
-    f.activity = call->query(call->query_ctx, "activity");
-    f.actor = call->query(call->query_ctx, "actor");
-    f.item = call->query(call->query_ctx, "item");
-    f.tenant_id = call->query(call->query_ctx, "tenant_id");
-    if (!api_query_time(call, "from", &f.has_from, &f.from) ||
-        !api_query_time(call, "to", &f.has_to, &f.to))
+    if (!audit_filters(call, &f))
         return;
     f.ascending = f.has_from;
     /* the token is bound to the caller and every filter: it cannot be replayed elsewhere */
@@ -47,4 +57,127 @@ void api_audit_search(struct api_call *call)
 out:
     audit_list_clear(&l);
     buf_release(&scope);
+}
+
+void api_audit_keys(struct api_call *call)
+{
+    struct audit_key_list keys = {0};
+    json_t *arr;
+    int rc = core_audit_keys(call->core, call->principal, &keys);
+
+    if (rc) {
+        api_fail(call, rc,
+                 rc == LB_EFORBIDDEN ? "this role cannot read the audit log"
+                                     : "cannot read the audit log's keys");
+        return;
+    }
+    arr = json_array();
+    for (size_t i = 0; arr && i < keys.count; i++) {
+        const struct audit_key *k = &keys.items[i];
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", k->id, "algorithm",
+                                             "ed25519", "public_key", k->public_key, "created_at",
+                                             wire_time(k->created_at), "retired_at",
+                                             wire_time(k->retired_at)));
+    }
+    api_reply(call, 200,
+              json_pack("{s:o, s:n}", "items", arr ? arr : json_array(), "next_page_token"));
+    audit_key_list_clear(&keys);
+}
+
+/* ---- the export: JSON Lines (docs/audit-chain.md) ---- */
+
+static json_t *export_link(const struct audit_record *r)
+{
+    return json_pack("{s:s, s:s, s:I, s:s, s:s}", "type", "link", "chain", r->chain, "chain_index",
+                     (json_int_t)r->chain_index, "prev_hash", r->prev_hash, "hash", r->hash);
+}
+
+static json_t *export_checkpoint(const struct audit_checkpoint *cp)
+{
+    return json_pack("{s:s, s:s, s:I, s:s, s:o, s:s, s:s}", "type", "checkpoint", "chain",
+                     cp->chain, "chain_index", (json_int_t)cp->index, "hash", cp->hash, "time",
+                     wire_time(cp->time), "key_id", cp->key_id, "signature", cp->signature);
+}
+
+static json_t *export_end(const struct audit_export_end *end)
+{
+    json_t *chains = json_array();
+
+    for (size_t i = 0; chains && i < end->count; i++)
+        json_array_append_new(chains, json_pack("{s:s, s:I, s:s}", "chain", end->chains[i].chain,
+                                                "chain_index", (json_int_t)end->chains[i].index,
+                                                "hash", end->chains[i].hash));
+    return json_pack("{s:s, s:o, s:s?, s:s?, s:o}", "type", "end", "time", wire_time(end->time),
+                     "key_id", end->key_id, "signature", end->signature, "chains",
+                     chains ? chains : json_null());
+}
+
+static json_t *export_line(const struct audit_export_item *it)
+{
+    json_t *o;
+
+    switch (it->kind) {
+    case AUDIT_EXPORT_RECORD:
+        if ((o = api_json_audit(it->record)) != NULL)
+            json_object_set_new(o, "type", json_string("record"));
+        return o;
+    case AUDIT_EXPORT_LINK:
+        return export_link(it->record);
+    case AUDIT_EXPORT_CHECKPOINT:
+        return export_checkpoint(it->checkpoint);
+    case AUDIT_EXPORT_END:
+        return export_end(it->end);
+    }
+    return NULL;
+}
+
+/* About 64 KiB of lines at a time, so a store read serves many. */
+#define EXPORT_PIECE (64 * 1024)
+
+static int export_next(void *ctx, struct buf *out)
+{
+    struct audit_export_item it;
+    int rc = 0;
+
+    while (out->len < EXPORT_PIECE && (rc = core_audit_export_next(ctx, &it)) == 0) {
+        json_t *line = export_line(&it);
+        char *text = line ? json_dumps(line, JSON_COMPACT) : NULL;
+        json_decref(line);
+        if (!text)
+            return LB_ENOMEM;
+        buf_puts(out, text);
+        buf_puts(out, "\n");
+        free(text);
+    }
+    if (rc == LB_ENOTFOUND)
+        rc = 0;
+    return rc ? rc : buf_ok(out) ? 0 : LB_ENOMEM;
+}
+
+static void export_free(void *ctx)
+{
+    core_audit_export_free(ctx);
+}
+
+void api_audit_export(struct api_call *call)
+{
+    struct audit_filter f = {0};
+    struct core_audit_export *e = NULL;
+    int rc;
+
+    if (!audit_filters(call, &f))
+        return;
+    if ((rc = core_audit_export_open(call->core, call->principal, &f, &e)) != 0) {
+        api_fail(call, rc,
+                 rc == LB_EFORBIDDEN ? "this role cannot read the audit log"
+                                     : "cannot export the audit log");
+        return;
+    }
+    call->status = 200;
+    call->body_stream = (struct api_body_stream){
+        .content_type = "application/jsonl", .next = export_next, .free = export_free, .ctx = e};
+    call->headers[0].name = "Content-Disposition";
+    snprintf(call->headers[0].value, sizeof(call->headers[0].value), "%s",
+             "attachment; filename=\"lockbox-audit.jsonl\"");
+    call->header_count = 1;
 }

@@ -59,6 +59,8 @@ const struct api_route api_routes[] = {
     {"POST", "/api/v1/requests/{}/activities", api_activity_create, true, true,
      "requests.activities"},
     {"GET", "/api/v1/audit", api_audit_search, true, false, "audit.search"},
+    {"GET", "/api/v1/audit/keys", api_audit_keys, true, false, "audit.keys"},
+    {"GET", "/api/v1/audit/export", api_audit_export, true, false, "audit.export"},
     {"GET", "/api/v1/events", api_events, true, false, "events.stream"},
 };
 

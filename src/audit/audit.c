@@ -1,5 +1,7 @@
 #include "audit.h"
 
+#include "audit/chain.h"
+
 #include <jansson.h>
 #include <stdlib.h>
 
@@ -48,9 +50,32 @@ out:
     return text;
 }
 
+int audit_link(struct store *st, struct audit_record *r, char hash[AUDIT_HASH_HEX_LEN],
+               struct audit_chain_head *head)
+{
+    int rc;
+
+    r->chain = audit_chain_of(r->tenant_id);
+    rc = store_audit_chain_head(st, r->chain, head);
+    if (rc == LB_ENOTFOUND) {
+        r->chain_index = 1;
+        r->prev_hash = AUDIT_GENESIS_HASH;
+    } else if (rc == 0) {
+        r->chain_index = head->index + 1;
+        r->prev_hash = head->hash;
+    } else {
+        return rc;
+    }
+    if ((rc = audit_chain_hash(r, hash)) == 0)
+        r->hash = hash;
+    return rc;
+}
+
 int audit_append(struct store *st, const struct audit_entry *e, int64_t *seq)
 {
     char *details = details_text(e); /* jansson's: freed with free() */
+    struct audit_chain_head head = {0};
+    char hash[AUDIT_HASH_HEX_LEN];
     struct audit_record rec = {
         .time = e->time,
         .tenant_id = e->tenant_id,
@@ -68,7 +93,9 @@ int audit_append(struct store *st, const struct audit_entry *e, int64_t *seq)
 
     if (!details)
         return LB_ENOMEM;
-    rc = store_audit_insert(st, &rec, seq);
+    if ((rc = audit_link(st, &rec, hash, &head)) == 0)
+        rc = store_audit_insert(st, &rec, seq);
+    audit_chain_head_clear(&head);
     free(details);
     return rc;
 }

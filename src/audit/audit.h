@@ -3,13 +3,14 @@
  *
  * audit_append writes one record through the store, inside the caller's transaction, so a
  * state change and its audit record commit together or not at all. The record's `details` are
- * a JSON object built here from a list of typed fields: audit/ owns that wire format, since a
- * later hash chain signs exactly those bytes. Everything passed in is borrowed. Returns 0,
- * LB_ENOMEM or the store's error. Thread-safe as the store is.
+ * a JSON object built here from a list of typed fields: audit/ owns that wire format, since
+ * the record's hash in its chain covers exactly those bytes. Everything passed in is borrowed.
+ * Returns 0, LB_ENOMEM or the store's error. Thread-safe as the store is.
  */
 #ifndef LB_AUDIT_AUDIT_H
 #define LB_AUDIT_AUDIT_H
 
+#include "audit/chain.h"
 #include "store/store.h"
 #include "util/err.h"
 
@@ -49,7 +50,14 @@ struct audit_entry {
     size_t field_count;
 };
 
-/* Appends one record; *seq (if not NULL) receives its sequence number. */
+/* Appends one record, linked to the newest of its chain (audit/chain.h); *seq (if not NULL)
+ * receives its sequence number. */
 LB_MUST_CHECK int audit_append(struct store *st, const struct audit_entry *e, int64_t *seq);
+
+/* Gives r (its tenant_id and content set) its place after the newest record of its chain in
+ * st: sets r->chain, chain_index, prev_hash (pointing into *head, which the caller clears)
+ * and hash (pointing at hash). Inside the caller's transaction. */
+LB_MUST_CHECK int audit_link(struct store *st, struct audit_record *r,
+                             char hash[AUDIT_HASH_HEX_LEN], struct audit_chain_head *head);
 
 #endif

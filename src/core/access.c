@@ -134,16 +134,13 @@ int core_activity_record(struct core *c, const struct principal *actor, const ch
 int core_audit_query(struct core *c, const struct principal *actor, struct audit_filter *f,
                      struct audit_list *out)
 {
+    int rc = core_audit_reader(actor);
+
     memset(out, 0, sizeof(*out));
-    if (principal_is_provider(actor)) {
-        if (!principal_has_provider_role(actor, PROV_PLATFORM_ADMIN | PROV_AUDITOR))
-            return LB_EFORBIDDEN;
+    if (rc)
+        return rc;
+    if (principal_is_provider(actor))
         return store_audit_query(c->store, f, out);
-    }
-    if (!principal_has_tenant_role(actor, actor->tenant_id, "tenant_admin", NULL) &&
-        !principal_has_tenant_role(actor, actor->tenant_id, "auditor", NULL) &&
-        !principal_has_tenant_role(actor, actor->tenant_id, "lockbox_approver", NULL))
-        return LB_EFORBIDDEN;
     if (f->tenant_id && strcmp(f->tenant_id, actor->tenant_id) != 0)
         return 0; /* another tenant's records: none visible */
     f->tenant_id = actor->tenant_id;

@@ -18,6 +18,7 @@
 #ifndef LB_CORE_CORE_H
 #define LB_CORE_CORE_H
 
+#include "audit/signer.h"
 #include "core/authz.h"
 #include "core/clock.h"
 #include "core/denials.h"
@@ -324,6 +325,46 @@ LB_MUST_CHECK int core_activity_record(struct core *c, const struct principal *a
 /* Searches the audit log; core narrows the filter to what the actor may see. */
 LB_MUST_CHECK int core_audit_query(struct core *c, const struct principal *actor,
                                    struct audit_filter *f, struct audit_list *out);
+
+/* Gives core the key that signs exports' ends (borrowed; it outlives core). */
+void core_set_audit_signer(struct core *c, const struct audit_signer *signer);
+/* The keys that sign checkpoints and exports, for whoever may read the audit log. */
+LB_MUST_CHECK int core_audit_keys(struct core *c, const struct principal *actor,
+                                  struct audit_key_list *out);
+
+/*
+ * An export of the audit log, chain by chain, that its reader verifies offline
+ * (audit/chain.h). Of each chain the actor may read (a tenant user: their tenant's; the
+ * provider: every chain, or tenant_id's), it gives the records from the last checkpoint
+ * before f's `from` (that checkpoint first) up to f's `to`, each followed by the checkpoints
+ * of it: a record f selects and the actor may see whole, every other one as a link (its chain
+ * fields only, so the chain still verifies). Last, the export's end, signed. An item (and
+ * what it points to) is valid until the next call. The export copies what it needs of actor
+ * and f; it reads the store as it goes (records appended meanwhile may be in it or not).
+ */
+enum audit_export_kind {
+    AUDIT_EXPORT_RECORD,
+    AUDIT_EXPORT_LINK,
+    AUDIT_EXPORT_CHECKPOINT,
+    AUDIT_EXPORT_END,
+};
+
+struct audit_export_item {
+    enum audit_export_kind kind;
+    const struct audit_record *record;         /* RECORD, LINK */
+    const struct audit_checkpoint *checkpoint; /* CHECKPOINT */
+    const struct audit_export_end *end;        /* END */
+};
+
+struct core_audit_export;
+
+LB_MUST_CHECK int core_audit_export_open(struct core *c, const struct principal *actor,
+                                         const struct audit_filter *f,
+                                         struct core_audit_export **out);
+/* The next item; LB_ENOTFOUND after the end. */
+LB_MUST_CHECK int core_audit_export_next(struct core_audit_export *e,
+                                         struct audit_export_item *item);
+void core_audit_export_free(struct core_audit_export *e);
 
 /* ---- page tokens ---- */
 

@@ -44,8 +44,12 @@ struct core {
     core_events_fn *on_events;
     void *on_events_ctx;
     unsigned char page_key[crypto_auth_hmacsha256_KEYBYTES];
+    const struct audit_signer *audit_signer; /* (borrowed) signs exports' ends; NULL: unsigned */
 };
 
+/* 0 when actor may read the audit log (its tenant's part, for a tenant user), else
+ * LB_EFORBIDDEN. */
+int core_audit_reader(const struct principal *actor);
 /* Begins a store transaction. */
 LB_MUST_CHECK int core_tx_begin(struct core *c);
 /* Commits when rc is 0, else rolls back; returns the final code. */

@@ -58,6 +58,9 @@ struct daemon_config {
     int64_t events_client_buffer_bytes; /* unsent bytes one event stream may hold */
     int64_t events_retention_seconds;   /* the event stream keeps events this long */
     int64_t events_retention_count;     /* and at most this many */
+    char *audit_key_file;               /* "" = DATA/audit.key, made at first start */
+    int64_t audit_checkpoint_every;     /* a signed checkpoint every this many records */
+    int64_t audit_checkpoint_seconds;   /* and of the newest once the last is this old */
 };
 
 enum config_type { CONFIG_STRING, CONFIG_INT };

@@ -106,6 +106,13 @@ const struct config_entry config_table[] = {
         "how long events are kept for clients that resume (7 days); older ones get a reset"),
     INT("events", "retention_count", events_retention_count, "100000", 10, 100000000, NULL,
         "the most events kept for clients that resume; older ones get a reset"),
+    STR("audit", "key_file", audit_key_file, "", NULL,
+        "the Ed25519 key signing the audit log's checkpoints (\"\": DATA/audit.key, made at "
+        "first start)"),
+    INT("audit", "checkpoint_every", audit_checkpoint_every, "1000", 1, 100000000, NULL,
+        "a signed checkpoint of each chain every this many records"),
+    INT("audit", "checkpoint_seconds", audit_checkpoint_seconds, "60", 1, DAY, NULL,
+        "and of a chain's newest record once its last checkpoint is this old"),
 };
 
 const size_t config_table_count = sizeof(config_table) / sizeof(config_table[0]);

@@ -1,10 +1,13 @@
 /* lockboxd: the Lockbox daemon. */
 #include "api/policy_file.h"
+#include "audit/chains.h"
 #include "core/core.h"
+#include "daemon/checkpointer.h"
 #include "daemon/config.h"
 #include "daemon/datadir.h"
 #include "daemon/migrate.h"
 #include "daemon/scheduler.h"
+#include "daemon/verify.h"
 #include "http/events.h"
 #include "http/server.h"
 #include "notify/notify.h"
@@ -14,6 +17,7 @@
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/strv.h"
+#include "util/timeutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,7 +43,9 @@ static void usage(FILE *out)
             "                [--threads N] [--workers N] [--log-level LEVEL] [--dump-config] "
             "[--help]\n"
             "       lockboxd migrate --from DIR --to URL   (a SQLite store into an empty\n"
-            "                PostgreSQL database; see lockboxd migrate --help)\n\n"
+            "                PostgreSQL database; see lockboxd migrate --help)\n"
+            "       lockboxd verify --data DIR [--store URL]   (the audit log's hash chains\n"
+            "                and signed checkpoints, in place; see lockboxd verify --help)\n\n"
             "Lockbox daemon: serves the v1 API, runs the scheduler, keeps the audit log.\n\n"
             "Options (each overrides the same setting of the config file):\n"
             "  --config FILE   read settings from an INI file first\n");
@@ -221,6 +227,8 @@ struct daemon {
     struct store *store;
     struct core *core;
     struct scheduler *scheduler;
+    struct audit_signer *audit_signer; /* signs the audit log's checkpoints */
+    struct checkpointer *checkpointer;
     struct notify_dispatcher *dispatcher;
     struct event_hub *events;
     struct http_server *http;
@@ -425,6 +433,49 @@ out:
     return rc;
 }
 
+/* Loads the key that signs the audit log's checkpoints (making it at first start), keeps its
+ * public half in the store, and chains the records an older store wrote before the chains. */
+static int open_audit(struct daemon *d)
+{
+    struct buf path = BUF_INIT, err = BUF_INIT;
+    struct audit_key key = {0};
+    bool created = false;
+    int64_t linked = 0;
+    int rc;
+
+    if (*d->cfg.audit_key_file)
+        buf_puts(&path, d->cfg.audit_key_file);
+    else
+        buf_appendf(&path, "%s/audit.key", d->cfg.data_dir);
+    if (!buf_ok(&path)) {
+        rc = LB_ENOMEM;
+        goto out;
+    }
+    if ((rc = audit_signer_open(buf_cstr(&path), &d->audit_signer, &created, &err)) != 0) {
+        log_error("audit: cannot open the checkpoint signing key: %s", buf_cstr(&err));
+        goto out;
+    }
+    key = (struct audit_key){.id = audit_signer_key_id(d->audit_signer),
+                             .public_key = audit_signer_public_key(d->audit_signer),
+                             .created_at = time_now()};
+    if ((rc = store_audit_key_insert(d->store, &key)) != 0) {
+        log_error("audit: cannot keep the checkpoint key's public half error=%s", lb_strerror(rc));
+        goto out;
+    }
+    if (created)
+        log_info("audit: made the checkpoint signing key file=%s key_id=%s", buf_cstr(&path),
+                 key.id);
+    if ((rc = audit_chains_backfill(d->store, &linked)) != 0)
+        log_error("audit: cannot chain the records of an older store error=%s", lb_strerror(rc));
+    else if (linked)
+        log_info("audit: chained the records an older lockboxd wrote records=%lld",
+                 (long long)linked);
+out:
+    buf_release(&path);
+    buf_release(&err);
+    return rc;
+}
+
 static int daemon_start(struct daemon *d)
 {
     struct buf err = BUF_INIT;
@@ -448,6 +499,8 @@ static int daemon_start(struct daemon *d)
     if ((rc = open_store(d)) != 0)
         goto out;
     if ((rc = open_secrets(d)) != 0)
+        goto out;
+    if ((rc = open_audit(d)) != 0)
         goto out;
     if ((rc = load_policy(&d->cfg, &policy)) != 0)
         goto out;
@@ -475,6 +528,7 @@ static int daemon_start(struct daemon *d)
         log_error("core: cannot start error=%s", lb_strerror(rc));
         goto out;
     }
+    core_set_audit_signer(d->core, d->audit_signer);
     if ((rc = core_bootstrap(d->core, write_token, d->cfg.data_dir, &created)) != 0) {
         log_error("bootstrap: cannot create the admin%s error=%s",
                   rc == LB_ENOSPC ? ": the data folder's disk is full" : "", lb_strerror(rc));
@@ -513,6 +567,11 @@ static int daemon_start(struct daemon *d)
         goto out;
     }
     core_set_deadline_hook(d->core, scheduler_wake, d->scheduler);
+    if ((rc = checkpointer_start(d->store, d->audit_signer, d->cfg.audit_checkpoint_every,
+                                 d->cfg.audit_checkpoint_seconds, &d->checkpointer)) != 0) {
+        log_error("audit: cannot start the checkpoint signer error=%s", lb_strerror(rc));
+        goto out;
+    }
     d->proxies = split_commas(d->cfg.trusted_proxies, &d->proxy_count);
     struct http_config hc = {.listen = d->cfg.listen,
                              .threads = (unsigned)d->cfg.threads,
@@ -543,6 +602,7 @@ static void daemon_stop(struct daemon *d)
     if (d->core)
         core_set_deadline_hook(d->core, NULL, NULL);
     scheduler_stop(d->scheduler);
+    checkpointer_stop(d->checkpointer);
     if (d->core)
         core_set_events_hook(d->core, NULL, NULL);
     event_hub_free(d->events);
@@ -552,6 +612,7 @@ static void daemon_stop(struct daemon *d)
     core_free(d->core);
     store_close(d->store);
     seal_free(d->seal);
+    audit_signer_free(d->audit_signer);
     strv_free(d->proxies, d->proxy_count);
     if (d->lock_fd >= 0)
         close(d->lock_fd);
@@ -584,6 +645,8 @@ int main(int argc, char **argv)
     /* a command of its own, with its own arguments */
     if (argc > 1 && strcmp(argv[1], "migrate") == 0)
         return migrate_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "verify") == 0)
+        return verify_main(argc - 1, argv + 1);
     rc = parse_args(argc, argv, &d.cfg, &dump);
     if (rc) {
         config_release(&d.cfg);

@@ -53,6 +53,7 @@ struct answer {
     bool close;                                 /* close the connection after it (a refused head) */
     struct api_header headers[API_MAX_HEADERS]; /* a handler's own headers */
     size_t header_count;
+    struct api_body_stream body_stream; /* (owned until sent) a body made as it is sent */
 };
 
 /* Per-request state, from the first callback to the completion notice. */
@@ -147,13 +148,77 @@ static void answer_problem(struct http_req *rq, int status, const char *code, co
     json_decref(p);
 }
 
+/* A body made as it is sent (struct api_body_stream), between its pieces. */
+struct body_stream {
+    struct api_body_stream src;
+    struct buf piece;
+    size_t sent; /* of piece */
+    bool done;
+};
+
+static ssize_t body_stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+    struct body_stream *b = cls;
+    size_t n;
+
+    (void)pos;
+    if (b->sent == b->piece.len) {
+        buf_reset(&b->piece);
+        b->sent = 0;
+        if (b->done)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        if (b->src.next(b->src.ctx, &b->piece) != 0) {
+            /* cut: the client sees the body end without its last line */
+            log_warn("http: a streamed answer failed midway; its connection is cut");
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        }
+        if (b->piece.len == 0)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+    }
+    n = b->piece.len - b->sent < max ? b->piece.len - b->sent : max;
+    memcpy(out, b->piece.data + b->sent, n);
+    b->sent += n;
+    return (ssize_t)n;
+}
+
+static void body_stream_free(void *cls)
+{
+    struct body_stream *b = cls;
+
+    b->src.free(b->src.ctx);
+    buf_release(&b->piece);
+    lb_free(b);
+}
+
+/* A response whose body a->body_stream makes as it is sent; it owns the stream from here. */
+static struct MHD_Response *stream_response(struct answer *a)
+{
+    struct body_stream *b = lb_calloc(1, sizeof(*b));
+    struct MHD_Response *resp = NULL;
+
+    if (b) {
+        b->src = a->body_stream;
+        buf_init(&b->piece, 0);
+        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, body_stream_read, b,
+                                                 body_stream_free);
+    }
+    if (!resp) {
+        lb_free(b);
+        return NULL; /* the stream stays the answer's, freed with it */
+    }
+    memset(&a->body_stream, 0, sizeof(a->body_stream));
+    return resp;
+}
+
 /* Queues rq's answer on its connection (this must run on the connection's thread). */
 static enum MHD_Result send_answer(struct MHD_Connection *conn, struct http_req *rq)
 {
     struct answer *a = &rq->answer;
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(a->len, a->text ? a->text : (char *)"",
-                                        a->text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *resp = a->body_stream.next
+                                    ? stream_response(a)
+                                    : MHD_create_response_from_buffer(
+                                          a->len, a->text ? a->text : (char *)"",
+                                          a->text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     enum MHD_Result ok;
 
     if (!resp)
@@ -166,7 +231,7 @@ static enum MHD_Result send_answer(struct MHD_Connection *conn, struct http_req 
     if (a->set_cookie)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, a->set_cookie);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    if (a->text) /* nothing to sniff without a body (an authz answer): one header less to copy */
+    if (a->text || a->type) /* nothing to sniff without a body (an authz answer) */
         MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Request-Id", rq->request_id);
     if (a->status == 401)
@@ -538,6 +603,10 @@ out:
     else if (call.stream.open) {
         rq->stream = call.stream; /* on_request opens it; the answer is the stream */
         rq->answer.status = 200;
+    } else if (call.body_stream.next) {
+        answer_set(&rq->answer, call.status, call.body_stream.content_type, NULL);
+        rq->answer.body_stream = call.body_stream;
+        memset(&call.body_stream, 0, sizeof(call.body_stream));
     } else if (call.no_body)
         answer_set(&rq->answer, call.status, NULL, NULL);
     else
@@ -874,6 +943,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         sodium_memzero(rq->answer.set_cookie, strlen(rq->answer.set_cookie));
     lb_free(rq->answer.set_cookie);
     free(rq->answer.text);
+    if (rq->answer.body_stream.free) /* made, never sent */
+        rq->answer.body_stream.free(rq->answer.body_stream.ctx);
     lb_free(rq);
     *con_cls = NULL;
     atomic_fetch_sub(&s->inflight, 1);

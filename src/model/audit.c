@@ -18,6 +18,9 @@ void audit_record_clear(struct audit_record *r)
     lb_free(r->request_id);
     lb_free(r->decision);
     lb_free(r->details);
+    lb_free(r->chain);
+    lb_free(r->prev_hash);
+    lb_free(r->hash);
     memset(r, 0, sizeof(*r));
 }
 
@@ -25,6 +28,53 @@ void audit_list_clear(struct audit_list *l)
 {
     for (size_t i = 0; l->items && i < l->count; i++)
         audit_record_clear(&l->items[i]);
+    lb_free(l->items);
+    memset(l, 0, sizeof(*l));
+}
+
+void audit_chain_head_clear(struct audit_chain_head *h)
+{
+    lb_free(h->chain);
+    lb_free(h->hash);
+    memset(h, 0, sizeof(*h));
+}
+
+void audit_chain_head_list_clear(struct audit_chain_head_list *l)
+{
+    for (size_t i = 0; l->items && i < l->count; i++)
+        audit_chain_head_clear(&l->items[i]);
+    lb_free(l->items);
+    memset(l, 0, sizeof(*l));
+}
+
+void audit_checkpoint_clear(struct audit_checkpoint *c)
+{
+    lb_free(c->chain);
+    lb_free(c->hash);
+    lb_free(c->key_id);
+    lb_free(c->signature);
+    memset(c, 0, sizeof(*c));
+}
+
+void audit_checkpoint_list_clear(struct audit_checkpoint_list *l)
+{
+    for (size_t i = 0; l->items && i < l->count; i++)
+        audit_checkpoint_clear(&l->items[i]);
+    lb_free(l->items);
+    memset(l, 0, sizeof(*l));
+}
+
+void audit_key_clear(struct audit_key *k)
+{
+    lb_free(k->id);
+    lb_free(k->public_key);
+    memset(k, 0, sizeof(*k));
+}
+
+void audit_key_list_clear(struct audit_key_list *l)
+{
+    for (size_t i = 0; l->items && i < l->count; i++)
+        audit_key_clear(&l->items[i]);
     lb_free(l->items);
     memset(l, 0, sizeof(*l));
 }

@@ -23,6 +23,11 @@ struct audit_record {
     const char *request_id; /* the request the record belongs to, or NULL */
     const char *decision;   /* "approve", "deny" or NULL */
     const char *details;    /* a JSON object's text, written by audit/ */
+    /* its place in its hash chain (audit/chain.h): the tenant's id, or "provider" */
+    const char *chain;
+    int64_t chain_index;   /* 1 for a chain's first record */
+    const char *prev_hash; /* hex; 64 zeros before the first */
+    const char *hash;      /* hex SHA-256 of the record's canonical encoding */
 };
 
 struct audit_list {
@@ -40,8 +45,50 @@ struct audit_filter {
     size_t limit;
 };
 
+/* A chain's newest record and its newest signed checkpoint (0 and 0 before the first). */
+struct audit_chain_head {
+    char *chain;
+    int64_t index, time;
+    char *hash;
+    int64_t checkpoint_index, checkpoint_time;
+};
+
+struct audit_chain_head_list {
+    struct audit_chain_head *items;
+    size_t count;
+};
+
+/* A signed statement that a chain's record `index` has `hash` (audit/chain.h). */
+struct audit_checkpoint {
+    const char *chain;
+    int64_t index, time;
+    const char *hash, *key_id, *signature; /* hex */
+};
+
+struct audit_checkpoint_list {
+    struct audit_checkpoint *items;
+    size_t count;
+};
+
+/* A public key that signs checkpoints; retired_at 0 while it signs. */
+struct audit_key {
+    const char *id, *public_key; /* hex */
+    int64_t created_at, retired_at;
+};
+
+struct audit_key_list {
+    struct audit_key *items;
+    size_t count;
+};
+
 /* Frees what a record owns and zeroes it; accepts a zeroed record. */
 void audit_record_clear(struct audit_record *r);
 void audit_list_clear(struct audit_list *l);
+void audit_chain_head_clear(struct audit_chain_head *h);
+void audit_chain_head_list_clear(struct audit_chain_head_list *l);
+void audit_checkpoint_clear(struct audit_checkpoint *c);
+void audit_checkpoint_list_clear(struct audit_checkpoint_list *l);
+void audit_key_clear(struct audit_key *k);
+void audit_key_list_clear(struct audit_key_list *l);
 
 #endif

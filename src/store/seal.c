@@ -14,7 +14,8 @@
 
 #include "util/banned.h"
 
-#define KEY_HEX_LEN (2 * crypto_secretbox_KEYBYTES)
+#define KEY_HEX_LEN (2 * SEAL_KEY_BYTES)
+_Static_assert(SEAL_KEY_BYTES == crypto_secretbox_KEYBYTES, "a seal key is a secretbox key");
 #define PREFIX_LEN (sizeof(SEAL_PREFIX) - 1)
 #define BOX_OVERHEAD (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
 #define B64 sodium_base64_VARIANT_URLSAFE_NO_PADDING
@@ -64,9 +65,8 @@ static int fail(struct buf *err, int code, const char *path, const char *why)
     return code;
 }
 
-int seal_key_load(const char *path, struct seal **out, struct buf *err)
+int seal_key_file_read(const char *path, unsigned char key[SEAL_KEY_BYTES], struct buf *err)
 {
-    unsigned char key[crypto_secretbox_KEYBYTES];
     char text[KEY_HEX_LEN + 8];
     size_t len = 0, bin_len = 0;
     ssize_t n;
@@ -88,16 +88,23 @@ int seal_key_load(const char *path, struct seal **out, struct buf *err)
     while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
         len--;
     if (len != KEY_HEX_LEN ||
-        sodium_hex2bin(key, sizeof(key), text, len, NULL, &bin_len, NULL) != 0 ||
-        bin_len != sizeof(key)) {
+        sodium_hex2bin(key, SEAL_KEY_BYTES, text, len, NULL, &bin_len, NULL) != 0 ||
+        bin_len != SEAL_KEY_BYTES)
         rc = fail(err, LB_EKEY, path,
                   "not a Lockbox secret key (want 64 hex digits, a 256-bit key, alone)");
-        goto out;
-    }
-    rc = seal_from_bytes(key, out);
 out:
     close(fd);
     sodium_memzero(text, sizeof(text));
+    return rc;
+}
+
+int seal_key_load(const char *path, struct seal **out, struct buf *err)
+{
+    unsigned char key[SEAL_KEY_BYTES];
+    int rc = seal_key_file_read(path, key, err);
+
+    if (rc == 0)
+        rc = seal_from_bytes(key, out);
     sodium_memzero(key, sizeof(key));
     return rc;
 }
@@ -120,15 +127,13 @@ static int sync_parent(const char *path)
     return rc;
 }
 
-int seal_key_create(const char *path, struct seal **out, struct buf *err)
+int seal_key_file_write(const char *path, const unsigned char key[SEAL_KEY_BYTES], struct buf *err)
 {
-    unsigned char key[crypto_secretbox_KEYBYTES];
     char hex[KEY_HEX_LEN + 2];
     struct buf tmp = BUF_INIT;
     int fd = -1, rc = 0;
 
-    crypto_secretbox_keygen(key);
-    sodium_bin2hex(hex, sizeof(hex), key, sizeof(key));
+    sodium_bin2hex(hex, sizeof(hex), key, SEAL_KEY_BYTES);
     hex[KEY_HEX_LEN] = '\n';
     buf_appendf(&tmp, "%s.tmp", path);
     if (!buf_ok(&tmp)) {
@@ -149,11 +154,8 @@ int seal_key_create(const char *path, struct seal **out, struct buf *err)
         rc = fail(err, errno == EEXIST ? LB_EEXISTS : LB_EIO, path, strerror(errno));
         goto out;
     }
-    if (sync_parent(path) != 0) {
+    if (sync_parent(path) != 0)
         rc = fail(err, LB_EIO, path, "cannot sync its folder");
-        goto out;
-    }
-    rc = seal_from_bytes(key, out);
 out:
     if (fd >= 0)
         close(fd);
@@ -161,6 +163,17 @@ out:
         (void)unlink(buf_cstr(&tmp));
     buf_release(&tmp);
     sodium_memzero(hex, sizeof(hex));
+    return rc;
+}
+
+int seal_key_create(const char *path, struct seal **out, struct buf *err)
+{
+    unsigned char key[SEAL_KEY_BYTES];
+    int rc;
+
+    crypto_secretbox_keygen(key);
+    if ((rc = seal_key_file_write(path, key, err)) == 0)
+        rc = seal_from_bytes(key, out);
     sodium_memzero(key, sizeof(key));
     return rc;
 }

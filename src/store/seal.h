@@ -25,6 +25,7 @@
 
 #define SEAL_KEY_ID_LEN 17  /* 16 hex digits + NUL */
 #define SEAL_PREFIX "lbs1:" /* how every sealed value begins */
+#define SEAL_KEY_BYTES 32   /* a key file's key: 256 bits */
 
 struct seal;
 
@@ -33,6 +34,14 @@ LB_MUST_CHECK int seal_key_load(const char *path, struct seal **out, struct buf 
 /* Makes a new random key, writes it to path (which must not exist; mode 0600, fsync'd with
  * its folder) and returns it as a new seal. */
 LB_MUST_CHECK int seal_key_create(const char *path, struct seal **out, struct buf *err);
+/* The 256-bit key in the key file at path (64 hex digits and an optional newline), for a
+ * seal or another key kept the same way (the audit log's signing key). */
+LB_MUST_CHECK int seal_key_file_read(const char *path, unsigned char key[SEAL_KEY_BYTES],
+                                     struct buf *err);
+/* Writes key to a new key file at path (which must not exist; mode 0600, fsync'd with its
+ * folder). */
+LB_MUST_CHECK int seal_key_file_write(const char *path, const unsigned char key[SEAL_KEY_BYTES],
+                                      struct buf *err);
 /* A new seal with a random key that is written nowhere (tests). */
 LB_MUST_CHECK int seal_new_ephemeral(struct seal **out);
 /* Wipes the key and frees the seal; accepts NULL. */

@@ -242,6 +242,53 @@ int store_audit_query(struct store *st, const struct audit_filter *f, struct aud
     return st->ops->audit_query(st, f, out);
 }
 
+int store_audit_chain_head(struct store *st, const char *chain, struct audit_chain_head *out)
+{
+    return st->ops->audit_chain_head(st, chain, out);
+}
+
+int store_audit_chains(struct store *st, bool due_only, struct audit_chain_head_list *out)
+{
+    return st->ops->audit_chains(st, due_only, out);
+}
+
+int store_audit_chain_records(struct store *st, const char *chain, int64_t after_index,
+                              size_t limit, struct audit_list *out)
+{
+    return st->ops->audit_chain_records(st, chain, after_index, limit, out);
+}
+
+int store_audit_checkpoint_insert(struct store *st, const struct audit_checkpoint *cp)
+{
+    return st->ops->audit_checkpoint_insert(st, cp);
+}
+
+int store_audit_checkpoints(struct store *st, const char *chain, int64_t after_index, size_t limit,
+                            struct audit_checkpoint_list *out)
+{
+    return st->ops->audit_checkpoints(st, chain, after_index, limit, out);
+}
+
+int store_audit_key_insert(struct store *st, const struct audit_key *k)
+{
+    return st->ops->audit_key_insert(st, k);
+}
+
+int store_audit_keys(struct store *st, struct audit_key_list *out)
+{
+    return st->ops->audit_keys(st, out);
+}
+
+int store_audit_unchained(struct store *st, size_t limit, struct audit_list *out)
+{
+    return st->ops->audit_unchained(st, limit, out);
+}
+
+int store_audit_link(struct store *st, const struct audit_record *rec)
+{
+    return st->ops->audit_link(st, rec);
+}
+
 int store_webhook_insert(struct store *st, const struct webhook *w)
 {
     return st->ops->webhook_insert(st, w);

@@ -61,6 +61,17 @@
  * Migration 6 (API tokens of service accounts):
  *   sessions + token_id (UNIQUE when set), name: a session with a token_id is an API token,
  *   listed and revoked (its row deleted) by that id; login sessions have neither
+ * Migration 7: an index of a user's role assignments.
+ * Migration 8 (the audit log's hash chains, audit/chain.h):
+ *   audit + chain, chain_index (UNIQUE per chain), prev_hash, hash; a record's one allowed
+ *   change is its chaining when it has no hash (records of stores made before)
+ *   audit_chains(chain PK, head_index, head_hash, head_time, checkpoint_index,
+ *                checkpoint_time)   a chain's newest record and checkpoint, kept by the writes
+ *   audit_checkpoints(chain, chain_index, hash, time, key_id, signature, PK(chain, index))
+ *     append-only
+ *   audit_keys(id PK, public_key, created_at, retired_at)   the keys that sign checkpoints
+ *   A chain's next record is linked to its newest inside the write transaction (SQLite: one
+ *   writer; a backend with concurrent writers must serialise a chain's appends).
  *
  * The event stream (model/request_event.h) is backend-neutral: an event's seq is given at
  * insert, never reused (not even after its row is pruned), and increases in commit order, so
@@ -197,6 +208,17 @@ struct store_ops {
 
     int (*audit_insert)(struct store *st, const struct audit_record *rec, int64_t *seq);
     int (*audit_query)(struct store *st, const struct audit_filter *f, struct audit_list *out);
+    int (*audit_chain_head)(struct store *st, const char *chain, struct audit_chain_head *out);
+    int (*audit_chains)(struct store *st, bool due_only, struct audit_chain_head_list *out);
+    int (*audit_chain_records)(struct store *st, const char *chain, int64_t after_index,
+                               size_t limit, struct audit_list *out);
+    int (*audit_checkpoint_insert)(struct store *st, const struct audit_checkpoint *cp);
+    int (*audit_checkpoints)(struct store *st, const char *chain, int64_t after_index, size_t limit,
+                             struct audit_checkpoint_list *out);
+    int (*audit_key_insert)(struct store *st, const struct audit_key *k);
+    int (*audit_keys)(struct store *st, struct audit_key_list *out);
+    int (*audit_unchained)(struct store *st, size_t limit, struct audit_list *out);
+    int (*audit_link)(struct store *st, const struct audit_record *rec);
 
     int (*webhook_insert)(struct store *st, const struct webhook *w);
     int (*webhook_get)(struct store *st, const char *id, struct webhook *out);
@@ -379,6 +401,33 @@ LB_MUST_CHECK int store_audit_insert(struct store *st, const struct audit_record
 /* The records f selects, in f's order, at most f->limit. */
 LB_MUST_CHECK int store_audit_query(struct store *st, const struct audit_filter *f,
                                     struct audit_list *out);
+/* The newest record of chain (its index, time and hash, read from the record itself) and its
+ * chain's last checkpoint; LB_ENOTFOUND for a chain without records. */
+LB_MUST_CHECK int store_audit_chain_head(struct store *st, const char *chain,
+                                         struct audit_chain_head *out);
+/* Every chain's head as last recorded, by chain; due_only: those with records after their
+ * last checkpoint. */
+LB_MUST_CHECK int store_audit_chains(struct store *st, bool due_only,
+                                     struct audit_chain_head_list *out);
+/* At most limit records of chain after after_index, in chain order. */
+LB_MUST_CHECK int store_audit_chain_records(struct store *st, const char *chain,
+                                            int64_t after_index, size_t limit,
+                                            struct audit_list *out);
+/* Keeps a signed checkpoint (one already kept for its chain and index stays as it is). */
+LB_MUST_CHECK int store_audit_checkpoint_insert(struct store *st,
+                                                const struct audit_checkpoint *cp);
+/* At most limit checkpoints of chain after after_index, in chain order. */
+LB_MUST_CHECK int store_audit_checkpoints(struct store *st, const char *chain, int64_t after_index,
+                                          size_t limit, struct audit_checkpoint_list *out);
+/* Keeps a checkpoint-signing public key; one kept already takes k's retired_at. */
+LB_MUST_CHECK int store_audit_key_insert(struct store *st, const struct audit_key *k);
+/* Every checkpoint-signing public key, oldest first. */
+LB_MUST_CHECK int store_audit_keys(struct store *st, struct audit_key_list *out);
+/* At most limit records written before the chains (migration 8), oldest first. */
+LB_MUST_CHECK int store_audit_unchained(struct store *st, size_t limit, struct audit_list *out);
+/* Gives such a record (by rec->seq) its place in its chain: rec's chain, chain_index,
+ * prev_hash and hash; LB_ENOTFOUND when it has one already. */
+LB_MUST_CHECK int store_audit_link(struct store *st, const struct audit_record *rec);
 
 /* Inserts a webhook endpoint (its secret sealed). */
 LB_MUST_CHECK int store_webhook_insert(struct store *st, const struct webhook *w);

@@ -174,12 +174,17 @@ static const char *audit_difference(const struct audit_record *a, const struct a
         {"request_id", a->request_id, b->request_id},
         {"decision", a->decision, b->decision},
         {"details", a->details, b->details},
+        {"chain", a->chain, b->chain},
+        {"prev_hash", a->prev_hash, b->prev_hash},
+        {"hash", a->hash, b->hash},
     };
 
     if (a->seq != b->seq)
         return "seq";
     if (a->time != b->time)
         return "time";
+    if (a->chain_index != b->chain_index)
+        return "chain_index";
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
         if (!same_text(texts[i].a, texts[i].b))
             return texts[i].name;

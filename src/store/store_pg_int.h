@@ -334,6 +334,17 @@ int pgs_request_due(struct store *base, int64_t now, size_t limit, char ***ids, 
 /* store_pg_audit.c */
 int pgs_audit_insert(struct store *base, const struct audit_record *rec, int64_t *seq);
 int pgs_audit_query(struct store *base, const struct audit_filter *f, struct audit_list *out);
+int pgs_audit_chain_head(struct store *base, const char *chain, struct audit_chain_head *out);
+int pgs_audit_chains(struct store *base, bool due_only, struct audit_chain_head_list *out);
+int pgs_audit_chain_records(struct store *base, const char *chain, int64_t after_index,
+                            size_t limit, struct audit_list *out);
+int pgs_audit_checkpoint_insert(struct store *base, const struct audit_checkpoint *cp);
+int pgs_audit_checkpoints(struct store *base, const char *chain, int64_t after_index, size_t limit,
+                          struct audit_checkpoint_list *out);
+int pgs_audit_key_insert(struct store *base, const struct audit_key *k);
+int pgs_audit_keys(struct store *base, struct audit_key_list *out);
+int pgs_audit_unchained(struct store *base, size_t limit, struct audit_list *out);
+int pgs_audit_link(struct store *base, const struct audit_record *rec);
 
 /* store_pg_notify.c: webhooks and the outbox */
 int pgs_webhook_insert(struct store *base, const struct webhook *w);

@@ -119,6 +119,28 @@ static const char schema_6_notify[] =
     "CREATE INDEX events_tenant ON events(tenant_id, seq) WHERE tenant_visible;"
     "CREATE INDEX events_time ON events(created_at);";
 
+static const char schema_8_chains[] =
+    "ALTER TABLE audit ADD COLUMN chain TEXT, ADD COLUMN chain_index BIGINT,"
+    " ADD COLUMN prev_hash TEXT, ADD COLUMN hash TEXT;"
+    "CREATE UNIQUE INDEX audit_chain ON audit(chain, chain_index) WHERE chain IS NOT NULL;"
+    "DROP TRIGGER audit_no_change ON audit;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+    " FOR EACH ROW EXECUTE FUNCTION audit_append_only();"
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit FOR EACH ROW"
+    " WHEN (OLD.hash IS NOT NULL) EXECUTE FUNCTION audit_append_only();"
+    "CREATE TABLE audit_chains(chain TEXT PRIMARY KEY, head_index BIGINT NOT NULL,"
+    " head_hash TEXT NOT NULL, head_time BIGINT NOT NULL,"
+    " checkpoint_index BIGINT NOT NULL DEFAULT 0, checkpoint_time BIGINT NOT NULL DEFAULT 0);"
+    "CREATE TABLE audit_checkpoints(chain TEXT NOT NULL, chain_index BIGINT NOT NULL,"
+    " hash TEXT NOT NULL, time BIGINT NOT NULL, key_id TEXT NOT NULL, signature TEXT NOT NULL,"
+    " PRIMARY KEY(chain, chain_index));"
+    "CREATE TRIGGER audit_checkpoints_no_change BEFORE UPDATE OR DELETE ON audit_checkpoints"
+    " FOR EACH ROW EXECUTE FUNCTION audit_append_only();"
+    "CREATE TRIGGER audit_checkpoints_no_truncate BEFORE TRUNCATE ON audit_checkpoints"
+    " FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();"
+    "CREATE TABLE audit_keys(id TEXT PRIMARY KEY, public_key TEXT NOT NULL,"
+    " created_at BIGINT NOT NULL, retired_at BIGINT NOT NULL DEFAULT 0);";
+
 static const struct migration {
     int version;
     const char *parts[5]; /* run in order, up to the first NULL */
@@ -126,6 +148,10 @@ static const struct migration {
     {6, {schema_6_users, schema_6_requests, schema_6_audit, schema_6_notify, NULL}},
     /* a user's roles, read at every authenticated call, by index and in order */
     {7, {"CREATE INDEX roles_user ON role_assignments(user_id, created_at)", NULL}},
+    /* the audit log's hash chains (audit/chain.h), their signed checkpoints and keys; a
+     * record written before is chained once (its hash set where it is NULL), the one change
+     * the log allows */
+    {8, {schema_8_chains, NULL}},
 };
 
 /* Runs m's parts on cn. */

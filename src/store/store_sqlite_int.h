@@ -231,6 +231,17 @@ int sqs_request_due(struct store *base, int64_t now, size_t limit, char ***ids, 
 /* store_sqlite_audit.c */
 int sqs_audit_insert(struct store *base, const struct audit_record *rec, int64_t *seq);
 int sqs_audit_query(struct store *base, const struct audit_filter *f, struct audit_list *out);
+int sqs_audit_chain_head(struct store *base, const char *chain, struct audit_chain_head *out);
+int sqs_audit_chains(struct store *base, bool due_only, struct audit_chain_head_list *out);
+int sqs_audit_chain_records(struct store *base, const char *chain, int64_t after_index,
+                            size_t limit, struct audit_list *out);
+int sqs_audit_checkpoint_insert(struct store *base, const struct audit_checkpoint *cp);
+int sqs_audit_checkpoints(struct store *base, const char *chain, int64_t after_index, size_t limit,
+                          struct audit_checkpoint_list *out);
+int sqs_audit_key_insert(struct store *base, const struct audit_key *k);
+int sqs_audit_keys(struct store *base, struct audit_key_list *out);
+int sqs_audit_unchained(struct store *base, size_t limit, struct audit_list *out);
+int sqs_audit_link(struct store *base, const struct audit_record *rec);
 
 /* store_sqlite_seal.c: secrets at rest. sqs_seal writes into *out a new sealed copy of plain,
  * bound to column ("users.totp_secret") and the row's id; sqs_unseal replaces the sealed

@@ -107,6 +107,30 @@ static const char *const migrations[] = {
     "CREATE INDEX sessions_user_tokens ON sessions(user_id) WHERE token_id IS NOT NULL;",
     /* 7: a user's roles, read at every authenticated call, by index and in order */
     "CREATE INDEX roles_user ON role_assignments(user_id, created_at);",
+    /* 8: the audit log's hash chains (audit/chain.h), their signed checkpoints and keys. A
+     * record written before is chained once by lockboxd's first start after (its hash set
+     * where it is NULL), which is the one change the log allows. */
+    "ALTER TABLE audit ADD COLUMN chain TEXT;"
+    "ALTER TABLE audit ADD COLUMN chain_index INTEGER;"
+    "ALTER TABLE audit ADD COLUMN prev_hash TEXT;"
+    "ALTER TABLE audit ADD COLUMN hash TEXT;"
+    "CREATE UNIQUE INDEX audit_chain ON audit(chain, chain_index) WHERE chain IS NOT NULL;"
+    "DROP TRIGGER audit_no_update;"
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit WHEN OLD.hash IS NOT NULL"
+    " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+    "CREATE TABLE audit_chains(chain TEXT PRIMARY KEY, head_index INTEGER NOT NULL,"
+    " head_hash TEXT NOT NULL, head_time INTEGER NOT NULL,"
+    " checkpoint_index INTEGER NOT NULL DEFAULT 0, checkpoint_time INTEGER NOT NULL DEFAULT 0)"
+    " WITHOUT ROWID;"
+    "CREATE TABLE audit_checkpoints(chain TEXT NOT NULL, chain_index INTEGER NOT NULL,"
+    " hash TEXT NOT NULL, time INTEGER NOT NULL, key_id TEXT NOT NULL, signature TEXT NOT NULL,"
+    " PRIMARY KEY(chain, chain_index)) WITHOUT ROWID;"
+    "CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints"
+    " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+    "CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints"
+    " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+    "CREATE TABLE audit_keys(id TEXT PRIMARY KEY, public_key TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL, retired_at INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;",
 };
 
 int sqs_migrate(struct conn *s, struct buf *err)

@@ -87,9 +87,26 @@ static const struct store_column request_decisions[] = {
 };
 
 static const struct store_column audit[] = {
-    {"seq", I},      {"time", I},       {"tenant_id", T}, {"actor", T},
-    {"actor_id", T}, {"actor_type", T}, {"client_ip", T}, {"activity", T},
-    {"item", T},     {"request_id", T}, {"decision", T},  {"details", T},
+    {"seq", I},      {"time", I},        {"tenant_id", T}, {"actor", T},
+    {"actor_id", T}, {"actor_type", T},  {"client_ip", T}, {"activity", T},
+    {"item", T},     {"request_id", T},  {"decision", T},  {"details", T},
+    {"chain", T},    {"chain_index", I}, {"prev_hash", T}, {"hash", T},
+};
+
+static const struct store_column audit_chains[] = {
+    {"chain", T},     {"head_index", I},       {"head_hash", T},
+    {"head_time", I}, {"checkpoint_index", I}, {"checkpoint_time", I},
+};
+
+static const struct store_column audit_checkpoints[] = {
+    {"chain", T}, {"chain_index", I}, {"hash", T}, {"time", I}, {"key_id", T}, {"signature", T},
+};
+
+static const struct store_column audit_keys[] = {
+    {"id", T},
+    {"public_key", T},
+    {"created_at", I},
+    {"retired_at", I},
 };
 
 static const struct store_column webhooks[] = {
@@ -142,6 +159,9 @@ const struct store_table store_tables[] = {
     {"requests", COLUMNS(requests), 1, SEQ},
     {"request_decisions", COLUMNS(request_decisions), 1, SEQ},
     {"audit", COLUMNS(audit), 1, KEPT},
+    {"audit_chains", COLUMNS(audit_chains), 1, 0},
+    {"audit_checkpoints", COLUMNS(audit_checkpoints), 2, 0},
+    {"audit_keys", COLUMNS(audit_keys), 1, 0},
     {"webhooks", COLUMNS(webhooks), 1, ROWID},
     {"outbox", COLUMNS(outbox), 1, SEQ},
     {"login_throttle", COLUMNS(login_throttle), 2, 0},

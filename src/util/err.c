@@ -35,6 +35,8 @@ const char *lb_strerror(int code)
         return "LB_EKEY";
     case LB_EUNAVAIL:
         return "LB_EUNAVAIL";
+    case LB_EVERIFY:
+        return "LB_EVERIFY";
     }
     return "LB_E?";
 }

@@ -29,6 +29,7 @@ enum lb_err {
                             * with */
     LB_EUNAVAIL = -14,     /* the store cannot be reached now (down, restarting, unreachable):
                             * nothing was done; try again */
+    LB_EVERIFY = -15,      /* an audit chain or checkpoint does not verify */
 };
 
 /* The constant's name of code, e.g. "LB_ENOTFOUND"; "LB_E?" for unknown codes. */

@@ -111,10 +111,29 @@ static void add_decision(struct store *st, enum decision_kind kind, const char *
     assert_int_equal(store_request_decision_insert(st, "q1", &d), 0);
 }
 
-static void add_audit(struct store *st, const char *activity, const char *request_id)
+/* A hash of 64 hex digits, the digit d repeated (the copy moves hashes, it does not check them). */
+static const char *hash_of(char d)
+{
+    static char h[16][65];
+    int i = d >= 'a' ? d - 'a' + 10 : d - '0';
+
+    memset(h[i], d, 64);
+    h[i][64] = '\0';
+    return h[i];
+}
+
+/* the chains' records (the first unchained, as one an older lockboxd wrote), a checkpoint and
+ * its key */
+static void add_audit(struct store *st, const char *activity, const char *request_id, int n)
 {
     struct audit_record rec = rows_audit(activity, request_id, 50);
 
+    if (n > 0) { /* 0: unchained */
+        rec.chain = request_id ? S("t1") : S("provider");
+        rec.chain_index = request_id ? n : 1;
+        rec.prev_hash = hash_of((char)('0' + n - 1));
+        rec.hash = hash_of((char)('0' + n));
+    }
     rec.tenant_id = request_id ? S("t1") : NULL;
     rec.actor_id = S("u1");
     rec.client_ip = request_id ? S("10.0.0.1") : NULL;
@@ -190,8 +209,17 @@ static void fill(struct store *st)
     add_decision(st, DECISION_REVIEW, NULL);
     add_decision(st, DECISION_CUSTOMER, "go ahead");
     for (int i = 0; i < 3; i++)
-        add_audit(st, "request.create", "q1");
-    add_audit(st, "user.create", NULL);
+        add_audit(st, "request.create", "q1", i);
+    add_audit(st, "user.create", NULL, 3);
+    struct audit_checkpoint cp = {.chain = S("t1"),
+                                  .index = 2,
+                                  .hash = hash_of('3'),
+                                  .time = 60,
+                                  .key_id = S("k1"),
+                                  .signature = hash_of('f')};
+    struct audit_key key = {.id = S("k1"), .public_key = hash_of('e'), .created_at = 1};
+    assert_int_equal(store_audit_checkpoint_insert(st, &cp), 0);
+    assert_int_equal(store_audit_key_insert(st, &key), 0);
     add_notifications(st);
     for (int64_t at = 1; at <= 4; at++)
         add_event(st, at);
@@ -284,7 +312,7 @@ static int watch_progress(void *ctx, const struct store_copy_progress *p)
     if (w->stop_after && strcmp(p->table, w->stop_after) == 0)
         return LB_EIO;
     if (w->change && strcmp(p->table, w->change_after) == 0)
-        add_audit(w->change, "late.record", NULL);
+        add_audit(w->change, "late.record", NULL, 0);
     return 0;
 }
 

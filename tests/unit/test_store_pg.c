@@ -187,8 +187,8 @@ static void nodes_starting_together_migrate_once(void **state)
         assert_int_equal(s[i].rc, 0);
     }
     pthread_barrier_destroy(&go);
-    assert_int_equal(query_int(url, "SELECT count(*) FROM schema_migrations"), 2);
-    assert_int_equal(query_int(url, "SELECT max(version) FROM schema_migrations"), 7);
+    assert_int_equal(query_int(url, "SELECT count(*) FROM schema_migrations"), 3);
+    assert_int_equal(query_int(url, "SELECT max(version) FROM schema_migrations"), 8);
     /* every node works on the schema one of them made */
     for (int i = 0; i < 4; i++) {
         char key[8];
@@ -198,21 +198,42 @@ static void nodes_starting_together_migrate_once(void **state)
     }
     /* a later start finds nothing to do */
     store_close(rows_pg_open(url));
-    assert_int_equal(query_int(url, "SELECT count(*) FROM schema_migrations"), 2);
+    assert_int_equal(query_int(url, "SELECT count(*) FROM schema_migrations"), 3);
 }
 
 /* ---- the audit log ---- */
 
+#define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+
 static void the_audit_log_refuses_changes(void **state)
 {
     struct store *st = rows_pg_open(url);
-    struct audit_record rec = {
-        .time = 1, .actor = S("root"), .actor_type = S("user"), .activity = S("login")};
+    struct audit_record rec = {.time = 1,
+                               .actor = S("root"),
+                               .actor_type = S("user"),
+                               .activity = S("login"),
+                               .chain = S("provider"),
+                               .chain_index = 1,
+                               .prev_hash = S(ZERO_HASH),
+                               .hash = S(ZERO_HASH)};
+    struct audit_checkpoint cp = {.chain = S("provider"),
+                                  .index = 1,
+                                  .hash = S(ZERO_HASH),
+                                  .time = 2,
+                                  .key_id = S("k"),
+                                  .signature = S("s")};
     char sqlstate[6];
 
     (void)state;
     assert_int_equal(store_audit_insert(st, &rec, NULL), 0);
+    assert_int_equal(store_audit_checkpoint_insert(st, &cp), 0);
     failure_of(url, "UPDATE audit SET actor='someone else'", sqlstate);
+    assert_string_equal(sqlstate, "23001");
+    failure_of(url, "UPDATE audit SET hash=NULL", sqlstate);
+    assert_string_equal(sqlstate, "23001");
+    failure_of(url, "UPDATE audit_checkpoints SET hash='x'", sqlstate);
+    assert_string_equal(sqlstate, "23001");
+    failure_of(url, "DELETE FROM audit_checkpoints", sqlstate);
     assert_string_equal(sqlstate, "23001");
     failure_of(url, "DELETE FROM audit", sqlstate);
     assert_string_equal(sqlstate, "23001");

@@ -1,0 +1,243 @@
+#include "chains.h"
+
+#include "audit/audit.h"
+
+#include <string.h>
+
+#include "util/banned.h"
+
+#define BATCH 1000
+#define VERIFY_BATCH 10000
+
+/* Chains the oldest unchained records, at most BATCH, in one transaction; *n of them. */
+static int backfill_batch(struct store *st, int64_t *n)
+{
+    struct audit_list l = {0};
+    int rc;
+
+    *n = 0;
+    if ((rc = store_begin(st)) != 0)
+        return rc;
+    rc = store_audit_unchained(st, BATCH, &l);
+    for (size_t i = 0; rc == 0 && i < l.count; i++) {
+        struct audit_record r = l.items[i];
+        struct audit_chain_head head = {0};
+        char hash[AUDIT_HASH_HEX_LEN];
+        /* r borrows l's strings; audit_link points its chain fields elsewhere */
+        if ((rc = audit_link(st, &r, hash, &head)) == 0)
+            rc = store_audit_link(st, &r);
+        audit_chain_head_clear(&head);
+    }
+    if (rc == 0 && (rc = store_commit(st)) == 0)
+        *n = (int64_t)l.count;
+    else if (rc)
+        store_rollback(st);
+    audit_list_clear(&l);
+    return rc;
+}
+
+int audit_chains_backfill(struct store *st, int64_t *linked)
+{
+    int64_t n = 0;
+    int rc;
+
+    *linked = 0;
+    do {
+        if ((rc = backfill_batch(st, &n)) != 0)
+            return rc;
+        *linked += n;
+    } while (n == BATCH);
+    return 0;
+}
+
+/* Signs record index of chain (hash known, or read when NULL) at now. */
+static int sign_one(struct store *st, const struct audit_signer *s, const char *chain,
+                    int64_t index, const char *hash, int64_t now)
+{
+    char sig[AUDIT_SIGNATURE_HEX_LEN];
+    struct audit_list l = {0};
+    struct audit_checkpoint cp = {.chain = chain, .index = index, .hash = hash, .time = now};
+    int rc = 0;
+
+    if (!hash) {
+        if ((rc = store_audit_chain_records(st, chain, index - 1, 1, &l)) == 0 &&
+            (l.count != 1 || l.items[0].chain_index != index))
+            rc = LB_ENOTFOUND;
+        if (rc == 0)
+            cp.hash = l.items[0].hash;
+    }
+    if (rc == 0 && (rc = audit_signer_sign(s, &cp, sig)) == 0)
+        rc = store_audit_checkpoint_insert(st, &cp);
+    audit_list_clear(&l);
+    return rc;
+}
+
+/* The checkpoints due in one chain whose recorded head is h. */
+static int make_for_chain(struct store *st, const struct audit_signer *s,
+                          const struct audit_chain_head *h, int64_t now, int64_t every,
+                          int64_t max_age, int64_t *made)
+{
+    struct audit_chain_head real = {0};
+    int64_t signed_to = h->checkpoint_index;
+    int rc;
+
+    /* the newest record itself, not the head's copy of it */
+    if ((rc = store_audit_chain_head(st, h->chain, &real)) != 0)
+        return rc == LB_ENOTFOUND ? 0 : rc;
+    for (int64_t k = (signed_to / every + 1) * every; rc == 0 && k <= real.index; k += every) {
+        if ((rc = sign_one(st, s, h->chain, k, NULL, now)) == 0) {
+            signed_to = k;
+            (*made)++;
+        }
+    }
+    if (rc == 0 && real.index > signed_to && now - h->checkpoint_time >= max_age) {
+        if ((rc = sign_one(st, s, h->chain, real.index, real.hash, now)) == 0)
+            (*made)++;
+    }
+    audit_chain_head_clear(&real);
+    return rc;
+}
+
+/* true when h has a checkpoint due at now */
+static bool is_due(const struct audit_chain_head *h, int64_t now, int64_t every, int64_t max_age)
+{
+    return h->index / every > h->checkpoint_index / every || now - h->checkpoint_time >= max_age;
+}
+
+int audit_checkpoints_make(struct store *st, const struct audit_signer *s, int64_t now,
+                           int64_t every, int64_t max_age, int64_t *made)
+{
+    struct audit_chain_head_list due = {0};
+    bool any = false;
+    int rc;
+
+    *made = 0;
+    if (every < 1)
+        return LB_EINVAL;
+    /* looked at first outside a transaction: most ticks find nothing to sign */
+    if ((rc = store_audit_chains(st, true, &due)) != 0)
+        return rc;
+    for (size_t i = 0; i < due.count; i++)
+        any = any || is_due(&due.items[i], now, every, max_age);
+    audit_chain_head_list_clear(&due);
+    if (!any)
+        return 0;
+    if ((rc = store_begin(st)) != 0)
+        return rc;
+    rc = store_audit_chains(st, true, &due);
+    for (size_t i = 0; rc == 0 && i < due.count; i++)
+        if (is_due(&due.items[i], now, every, max_age))
+            rc = make_for_chain(st, s, &due.items[i], now, every, max_age, made);
+    if (rc == 0)
+        rc = store_commit(st);
+    else
+        store_rollback(st);
+    if (rc)
+        *made = 0;
+    audit_chain_head_list_clear(&due);
+    return rc;
+}
+
+/* ---- verification in place ---- */
+
+/* A chain's checkpoints, read in batches as the records pass them. */
+struct cp_cursor {
+    const char *chain;
+    struct audit_checkpoint_list batch;
+    size_t next;
+    int64_t after;
+};
+
+/* The next checkpoint of the chain, or NULL when none is left (rc set on an error). */
+static const struct audit_checkpoint *cp_peek(struct store *st, struct cp_cursor *c, int *rc)
+{
+    if (c->next < c->batch.count)
+        return &c->batch.items[c->next];
+    audit_checkpoint_list_clear(&c->batch);
+    c->next = 0;
+    if ((*rc = store_audit_checkpoints(st, c->chain, c->after, VERIFY_BATCH, &c->batch)) != 0 ||
+        c->batch.count == 0)
+        return NULL;
+    c->after = c->batch.items[c->batch.count - 1].index;
+    return &c->batch.items[0];
+}
+
+/* Feeds v every checkpoint of the chain up to index (a checkpoint before index that the
+ * records passed is out of place: its record is gone). */
+static int feed_checkpoints(struct store *st, struct audit_verify *v, struct cp_cursor *c,
+                            int64_t index, struct buf *why)
+{
+    const struct audit_checkpoint *cp;
+    int rc = 0;
+
+    while (rc == 0 && (cp = cp_peek(st, c, &rc)) != NULL && cp->index <= index) {
+        rc = audit_verify_checkpoint(v, cp, why);
+        c->next++;
+    }
+    return rc;
+}
+
+static int verify_chain(struct store *st, struct audit_verify *v, const struct audit_chain_head *h,
+                        struct buf *why)
+{
+    struct cp_cursor cps = {.chain = h->chain};
+    struct audit_list l = {0};
+    int64_t after = 0;
+    const struct audit_checkpoint *left;
+    int rc;
+
+    do {
+        audit_list_clear(&l);
+        if ((rc = store_audit_chain_records(st, h->chain, after, VERIFY_BATCH, &l)) != 0)
+            break;
+        for (size_t i = 0; rc == 0 && i < l.count; i++) {
+            if ((rc = audit_verify_record(v, &l.items[i], false, why)) == 0)
+                rc = feed_checkpoints(st, v, &cps, l.items[i].chain_index, why);
+            after = l.items[i].chain_index;
+        }
+    } while (rc == 0 && l.count == VERIFY_BATCH);
+    if (rc == 0 && (left = cp_peek(st, &cps, &rc)) != NULL) {
+        buf_appendf(why,
+                    "chain %s, record %lld: a checkpoint signs it, but the chain ends at %lld "
+                    "(records were removed from its end)",
+                    h->chain, (long long)left->index, (long long)after);
+        rc = LB_EVERIFY;
+    }
+    if (rc == 0 && after < h->index) {
+        buf_appendf(why,
+                    "chain %s, record %lld: the chain ends at %lld, but %lld records were "
+                    "written to it (records were removed from its end)",
+                    h->chain, (long long)(after + 1), (long long)after, (long long)h->index);
+        rc = LB_EVERIFY;
+    }
+    audit_list_clear(&l);
+    audit_checkpoint_list_clear(&cps.batch);
+    return rc;
+}
+
+int audit_chains_verify(struct store *st, struct audit_chains_report *report, struct buf *why)
+{
+    struct audit_key_list keys = {0};
+    struct audit_chain_head_list chains = {0};
+    struct audit_list unchained = {0};
+    struct audit_verify *v = NULL;
+    int rc;
+
+    memset(report, 0, sizeof(*report));
+    if ((rc = store_audit_keys(st, &keys)) != 0 || (rc = audit_verify_new(&keys, &v)) != 0 ||
+        (rc = store_audit_chains(st, false, &chains)) != 0)
+        goto out;
+    for (size_t i = 0; rc == 0 && i < chains.count; i++) {
+        rc = verify_chain(st, v, &chains.items[i], why);
+        report->unsigned_tail += audit_verify_unsigned_tail(v, chains.items[i].chain);
+    }
+    audit_verify_counts(v, &report->records, &report->checkpoints, &report->chains);
+    if (rc == 0 && (rc = store_audit_unchained(st, 1, &unchained)) == 0)
+        report->unchained = (int64_t)unchained.count;
+out:
+    audit_list_clear(&unchained);
+    audit_chain_head_list_clear(&chains);
+    audit_key_list_clear(&keys);
+    audit_verify_free(v);
+    return rc;
+}
