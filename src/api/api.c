@@ -473,6 +473,8 @@ json_t *api_json_audit(const struct audit_record *r)
 
     if (o && r->decision)
         json_object_set_new(o, "decision", json_string(r->decision));
+    if (o)
+        json_object_set_new(o, "request_id", wire_str_or_null(r->request_id));
     if (o && r->chain && r->hash) /* its place in its hash chain (docs/audit-chain.md) */
         json_object_update_new(o, json_pack("{s:s, s:I, s:s, s:s}", "chain", r->chain,
                                             "chain_index", (json_int_t)r->chain_index, "prev_hash",

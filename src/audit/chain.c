@@ -79,6 +79,20 @@ int audit_chain_hash(const struct audit_record *r, char out[AUDIT_HASH_HEX_LEN])
     return 0;
 }
 
+int audit_key_id(const char *public_key, char out[AUDIT_KEY_ID_LEN])
+{
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES], digest[crypto_hash_sha256_BYTES];
+    size_t len = 0;
+
+    if (!public_key ||
+        sodium_hex2bin(pk, sizeof(pk), public_key, strlen(public_key), NULL, &len, NULL) != 0 ||
+        len != sizeof(pk) || strlen(public_key) != 2 * sizeof(pk))
+        return LB_EINVAL;
+    crypto_hash_sha256(digest, pk, sizeof(pk));
+    sodium_bin2hex(out, AUDIT_KEY_ID_LEN, digest, (AUDIT_KEY_ID_LEN - 1) / 2);
+    return 0;
+}
+
 int audit_checkpoint_message(const struct audit_checkpoint *cp, struct buf *out)
 {
     char time[TIME_RFC3339_LEN];

@@ -39,6 +39,9 @@ LB_MUST_CHECK int audit_chain_hash(const struct audit_record *r, char out[AUDIT_
 /* true when s is 64 lower-case hex digits. */
 bool audit_hash_is_valid(const char *s);
 
+/* The id of a public key (hex): the first 8 bytes of its SHA-256, in hex; LB_EINVAL when it is
+ * not an Ed25519 public key in hex. */
+LB_MUST_CHECK int audit_key_id(const char *public_key, char out[AUDIT_KEY_ID_LEN]);
 /* The bytes a checkpoint's signature covers (its chain, index, hash, time and key id), into
  * out. */
 LB_MUST_CHECK int audit_checkpoint_message(const struct audit_checkpoint *cp, struct buf *out);

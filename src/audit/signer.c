@@ -17,22 +17,6 @@ struct audit_signer {
     char public_key[AUDIT_PUBLIC_KEY_HEX_LEN];
 };
 
-static int signer_from_seed(const unsigned char *seed, struct audit_signer **out)
-{
-    unsigned char pk[crypto_sign_PUBLICKEYBYTES], digest[crypto_hash_sha256_BYTES];
-    struct audit_signer *s = lb_calloc(1, sizeof(*s));
-
-    if (!s)
-        return LB_ENOMEM;
-    s->locked = sodium_mlock(s->secret, sizeof(s->secret)) == 0;
-    crypto_sign_seed_keypair(pk, s->secret, seed);
-    crypto_hash_sha256(digest, pk, sizeof(pk));
-    sodium_bin2hex(s->id, sizeof(s->id), digest, (AUDIT_KEY_ID_LEN - 1) / 2);
-    sodium_bin2hex(s->public_key, sizeof(s->public_key), pk, sizeof(pk));
-    *out = s;
-    return 0;
-}
-
 void audit_signer_free(struct audit_signer *s)
 {
     if (!s)
@@ -41,6 +25,24 @@ void audit_signer_free(struct audit_signer *s)
     if (s->locked)
         sodium_munlock(s->secret, sizeof(s->secret));
     lb_free(s);
+}
+
+static int signer_from_seed(const unsigned char *seed, struct audit_signer **out)
+{
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+    struct audit_signer *s = lb_calloc(1, sizeof(*s));
+
+    if (!s)
+        return LB_ENOMEM;
+    s->locked = sodium_mlock(s->secret, sizeof(s->secret)) == 0;
+    crypto_sign_seed_keypair(pk, s->secret, seed);
+    sodium_bin2hex(s->public_key, sizeof(s->public_key), pk, sizeof(pk));
+    if (audit_key_id(s->public_key, s->id) != 0) {
+        audit_signer_free(s);
+        return LB_EINVAL;
+    }
+    *out = s;
+    return 0;
 }
 
 int audit_signer_create(const char *path, struct audit_signer **out, struct buf *err)

@@ -23,6 +23,7 @@ enum cli_exit {
     CLI_EXIT_REFUSED = 2,     /* the server refused the call */
     CLI_EXIT_DENIED = 3,      /* `lockbox check`: access is denied */
     CLI_EXIT_UNREACHABLE = 4, /* no answer from the server */
+    CLI_EXIT_UNVERIFIED = 5,  /* `lockbox audit verify`: the export does not verify */
 };
 
 /* An object id the server gave: a UUID's 36 characters and a NUL (the server's ID_LEN in

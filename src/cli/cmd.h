@@ -77,5 +77,8 @@ int cmd_webhook_list(struct cli *cli, const struct cli_args *a);
 int cmd_webhook_remove(struct cli *cli, const struct cli_args *a);
 int cmd_check(struct cli *cli, const struct cli_args *a);
 int cmd_audit_search(struct cli *cli, const struct cli_args *a);
+int cmd_audit_keys(struct cli *cli, const struct cli_args *a);
+int cmd_audit_export(struct cli *cli, const struct cli_args *a);
+int cmd_audit_verify(struct cli *cli, const struct cli_args *a);
 
 #endif

@@ -1,10 +1,14 @@
-/* lockbox check, audit search: enforcement and the audit log. */
+/* lockbox check, audit search, keys and export: enforcement and the audit log. */
 #include "cli/cmd.h"
 #include "cli/format.h"
 #include "cli/parse.h"
 #include "cli/show.h"
+#include "util/timeutil.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "util/banned.h"
 
@@ -78,4 +82,123 @@ int cmd_audit_search(struct cli *cli, const struct cli_args *a)
     if (!f.limit)
         f.limit = 1000;
     return cmd_finish(cli, cmd_all_pages(cli, fetch_audit, &f, &r), &r, "audit search", show_audit);
+}
+
+static void show_keys(json_t *l)
+{
+    static const char *const h[] = {"ID", "ALGORITHM", "PUBLIC KEY", "CREATED", "RETIRED"};
+    static const char *const k[] = {"id", "algorithm", "public_key", "created_at", "retired_at"};
+    show_items(l, h, k, 5);
+}
+
+int cmd_audit_keys(struct cli *cli, const struct cli_args *a)
+{
+    const char *out = cli_opt(a, "out");
+    struct lockbox_reply r = {0};
+    FILE *f;
+    int rc;
+
+    if ((rc = cli_connect(cli)))
+        return rc;
+    if ((rc = lockbox_audit_keys(cli->lb, &r)) != 0 || !out) {
+        return cmd_finish(cli, rc, &r, "audit keys", show_keys);
+    }
+    /* the file `lockbox audit verify --key` reads, kept for verifying offline later */
+    if (!(f = fopen(out, "w")) || fputs(r.body ? r.body : "", f) < 0 || fputc('\n', f) < 0 ||
+        fclose(f) != 0) {
+        fprintf(stderr, "lockbox: %s: %s\n", out, strerror(errno));
+        lockbox_reply_clear(&r);
+        return CLI_EXIT_USAGE;
+    }
+    if (!cli->quiet) {
+        json_t *j = json_loads(r.body ? r.body : "", 0, NULL);
+        show_keys(j);
+        printf("wrote the keys to %s\n", out);
+        json_decref(j);
+    }
+    lockbox_reply_clear(&r);
+    return CLI_EXIT_OK;
+}
+
+/* ---- export ---- */
+
+struct export_sink {
+    FILE *f;
+    bool tty; /* a progress line on stderr */
+    int64_t bytes, lines, shown_us;
+    int err; /* errno of a failed write */
+};
+
+static void export_progress(struct export_sink *s, bool last)
+{
+    int64_t now = time_mono_us();
+
+    if (!s->tty || (!last && now - s->shown_us < 250000))
+        return;
+    s->shown_us = now;
+    fprintf(stderr, "\rexporting the audit log: %lld lines, %.1f MB%s", (long long)s->lines,
+            (double)s->bytes / 1e6, last ? "\n" : "");
+    fflush(stderr);
+}
+
+static int export_write(void *ctx, const char *data, size_t len)
+{
+    struct export_sink *s = ctx;
+
+    if (fwrite(data, 1, len, s->f) != len) {
+        s->err = errno ? errno : EIO;
+        return -1;
+    }
+    s->bytes += (int64_t)len;
+    for (const char *p = data; (p = memchr(p, '\n', len - (size_t)(p - data))) != NULL; p++)
+        s->lines++;
+    export_progress(s, false);
+    return 0;
+}
+
+int cmd_audit_export(struct cli *cli, const struct cli_args *a)
+{
+    const struct cli_command *cmd = cmd_find("audit", "export");
+    const char *out = cli_opt(a, "out");
+    struct lockbox_audit_filter f = {.activity = cli_opt(a, "activity"),
+                                     .actor = cli_opt(a, "actor"),
+                                     .item = cli_opt(a, "item")};
+    struct lockbox_reply r = {0};
+    struct export_sink s = {.tty = isatty(STDERR_FILENO) == 1 && !cli->quiet};
+    char from[TIME_RFC3339_LEN], to[TIME_RFC3339_LEN], tid[CLI_ID_LEN];
+    bool to_stdout = strcmp(out, "-") == 0;
+    int rc;
+
+    if ((rc = cmd_time_opt(cmd, a, "from", from, &f.from)) ||
+        (rc = cmd_time_opt(cmd, a, "to", to, &f.to)) || (rc = cmd_prepare(cli, a, tid)))
+        return rc;
+    f.tenant_id = tid[0] ? tid : NULL;
+    if (!(s.f = to_stdout ? stdout : fopen(out, "w"))) {
+        fprintf(stderr, "lockbox: %s: %s\n", out, strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
+    if (to_stdout)
+        s.tty = false;
+    rc = lockbox_audit_export(cli->lb, &f, export_write, &s, &r);
+    if (rc == 0 && (s.err || fflush(s.f) != 0))
+        s.err = s.err ? s.err : errno;
+    if (!to_stdout && fclose(s.f) != 0 && !s.err)
+        s.err = errno;
+    export_progress(&s, true);
+    if (rc || s.err) {
+        if (!to_stdout)
+            (void)unlink(out); /* no half export left to be taken for a whole one */
+        if (s.err) {
+            fprintf(stderr, "lockbox: %s: %s\n", out, strerror(s.err));
+            rc = CLI_EXIT_USAGE;
+        } else {
+            rc = cli_fail(cli, rc, &r, "audit export");
+        }
+    } else if (!cli->quiet && !to_stdout) {
+        printf("wrote %lld lines (%lld bytes) to %s; check it with lockbox audit verify %s "
+               "--key KEYFILE\n",
+               (long long)s.lines, (long long)s.bytes, out, out);
+    }
+    lockbox_reply_clear(&r);
+    return rc;
 }

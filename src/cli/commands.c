@@ -71,6 +71,14 @@ static const struct cli_optspec check_opts[] = {{"operator", true, false, true},
                                                 {"resource", true, false, true},
                                                 {"level", true, false, true},
                                                 {0}};
+static const struct cli_optspec audit_export_opts[] = {
+    {"out", true, false, true},     {"activity", true, false, false},
+    {"actor", true, false, false},  {"item", true, false, false},
+    {"from", true, false, false},   {"to", true, false, false},
+    {"tenant", true, false, false}, {0}};
+static const struct cli_optspec audit_keys_opts[] = {{"out", true, false, false}, {0}};
+static const struct cli_optspec audit_verify_opts[] = {
+    {"key", true, false, false}, {"server", false, false, false}, {0}};
 static const struct cli_optspec audit_opts[] = {
     {"activity", true, false, false}, {"actor", true, false, false}, {"item", true, false, false},
     {"from", true, false, false},     {"to", true, false, false},    {"tenant", true, false, false},
@@ -180,6 +188,20 @@ const struct cli_command cli_commands[] = {
      "[--tenant T] [--limit N] [--all]",
      "Searches the audit log. Times: RFC 3339, now, or relative (-24h). --all follows\n"
      "every page (--limit is then the page size)."},
+    {"audit", "keys", cmd_audit_keys, audit_keys_opts, 0, 0, "audit keys [--out FILE]",
+     "Shows the public keys that sign the audit log's checkpoints and exports; --out keeps\n"
+     "them in FILE, for lockbox audit verify --key FILE with no server at hand."},
+    {"audit", "export", cmd_audit_export, audit_export_opts, 0, 0,
+     "audit export --out FILE [--activity A] [--actor U] [--item ID] [--from TIME] [--to TIME] "
+     "[--tenant T]",
+     "Downloads the audit log as JSON Lines (- for standard output): each chain you may read\n"
+     "from the checkpoint before --from, records the filters leave out as links only, the\n"
+     "checkpoints in place and a signed end. A progress line on a terminal."},
+    {"audit", "verify", cmd_audit_verify, audit_verify_opts, 1, 1,
+     "audit verify FILE --key KEYFILE | --server",
+     "Verifies an export offline: every record's hash and link, every checkpoint's and the\n"
+     "end's signature under the keys of KEYFILE (lockbox audit keys --out) or, with --server,\n"
+     "the server's. Exit 0 whole; 5 it does not verify (the first broken line is named)."},
 };
 
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);

@@ -18,7 +18,7 @@
 
 #define EXIT_CODES                                                                                 \
     "Exit codes: 0 ok, 1 usage error, 2 the server refused, 3 access denied (check),\n"            \
-    "            4 cannot reach the server.\n"
+    "            4 cannot reach the server, 5 an audit export does not verify (audit verify).\n"
 
 static void usage_all(FILE *out)
 {

@@ -17,6 +17,7 @@
 
 /* Answers above this are not the API's (the server's own bodies are far smaller). */
 #define REPLY_MAX (64u << 20)
+#define PROBLEM_MAX (64u << 10) /* a refusal's body */
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_rc = CURLE_FAILED_INIT;
@@ -998,21 +999,114 @@ int lockbox_activity_record(struct lockbox *lb, const char *request_id, const ch
 
 /* ---- audit ---- */
 
+/* The query of an audit filter, after path. */
+static void audit_query(struct buf *path, const struct lockbox_audit_filter *f)
+{
+    if (!f)
+        return;
+    query_param(path, "activity", f->activity);
+    query_param(path, "actor", f->actor);
+    query_param(path, "item", f->item);
+    query_param(path, "tenant_id", f->tenant_id);
+    query_param(path, "from", f->from);
+    query_param(path, "to", f->to);
+}
+
 int lockbox_audit_search(struct lockbox *lb, const struct lockbox_audit_filter *f,
                          struct lockbox_reply *reply)
 {
     struct buf path = BUF_INIT;
 
     buf_puts(&path, "/api/v1/audit");
+    audit_query(&path, f);
     if (f) {
-        query_param(&path, "activity", f->activity);
-        query_param(&path, "actor", f->actor);
-        query_param(&path, "item", f->item);
-        query_param(&path, "tenant_id", f->tenant_id);
-        query_param(&path, "from", f->from);
-        query_param(&path, "to", f->to);
         limit_param(&path, f->limit);
         query_param(&path, "page_token", f->page_token);
     }
     return simple(lb, "GET", &path, NULL, reply);
+}
+
+int lockbox_audit_keys(struct lockbox *lb, struct lockbox_reply *reply)
+{
+    struct buf path = BUF_INIT;
+
+    buf_puts(&path, "/api/v1/audit/keys");
+    return simple(lb, "GET", &path, NULL, reply);
+}
+
+/* A download's state: its body goes to the caller's sink on a success, to problem on a
+ * refusal. */
+struct download {
+    CURL *curl;
+    lockbox_data_fn *fn;
+    void *ctx;
+    long status;
+    bool stopped;
+    struct buf problem;
+};
+
+static size_t on_download(char *data, size_t size, size_t nmemb, void *ctx)
+{
+    struct download *d = ctx;
+    size_t n = size * nmemb;
+
+    if (!d->status)
+        curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &d->status);
+    if (d->status < 200 || d->status >= 300) {
+        buf_append(&d->problem, data, n);
+        return buf_ok(&d->problem) ? n : 0;
+    }
+    if (d->fn(d->ctx, data, n) != 0) {
+        d->stopped = true;
+        return 0;
+    }
+    return n;
+}
+
+int lockbox_audit_export(struct lockbox *lb, const struct lockbox_audit_filter *f,
+                         lockbox_data_fn *fn, void *ctx, struct lockbox_reply *reply)
+{
+    struct download d = {.fn = fn, .ctx = ctx};
+    struct curl_slist *headers = NULL;
+    struct buf path = BUF_INIT, url = BUF_INIT;
+    CURLcode cc = CURLE_OUT_OF_MEMORY;
+    int rc = LOCKBOX_ENOMEM;
+
+    if (!fn)
+        return LOCKBOX_EINVAL;
+    buf_init(&d.problem, PROBLEM_MAX);
+    buf_puts(&path, "/api/v1/audit/export");
+    audit_query(&path, f);
+    pthread_mutex_lock(&lb->lock);
+    d.curl = lb->curl;
+    buf_appendf(&url, "%s%s", lb->url, buf_cstr(&path));
+    if (buf_ok(&url) && (headers = build_headers(lb, false)) != NULL)
+        cc = apply_options(lb, headers, NULL, "GET", buf_cstr(&url), NULL);
+    /* an export may take minutes: no bound on the whole call, only on a stall */
+    if (cc == CURLE_OK &&
+        (cc = curl_easy_setopt(lb->curl, CURLOPT_WRITEFUNCTION, on_download)) == CURLE_OK &&
+        (cc = curl_easy_setopt(lb->curl, CURLOPT_WRITEDATA, &d)) == CURLE_OK &&
+        (cc = curl_easy_setopt(lb->curl, CURLOPT_TIMEOUT_MS, 0L)) == CURLE_OK &&
+        (cc = curl_easy_setopt(lb->curl, CURLOPT_LOW_SPEED_LIMIT, 1L)) == CURLE_OK &&
+        (cc = curl_easy_setopt(lb->curl, CURLOPT_LOW_SPEED_TIME, (lb->timeout_ms + 999) / 1000)) ==
+            CURLE_OK)
+        cc = curl_easy_perform(lb->curl);
+    if (cc == CURLE_OUT_OF_MEMORY || (cc == CURLE_WRITE_ERROR && !d.stopped && !buf_ok(&d.problem)))
+        rc = LOCKBOX_ENOMEM;
+    else if (d.stopped)
+        rc = LOCKBOX_OK; /* the caller stopped it */
+    else if (cc != CURLE_OK)
+        rc = LOCKBOX_EUNREACHABLE;
+    else if (reply && (reply->status = d.status) >= 400)
+        rc = client_take_problem(reply, buf_cstr(&d.problem));
+    else
+        rc = d.status >= 200 && d.status < 300 ? LOCKBOX_OK : LOCKBOX_EPROTOCOL;
+    if (rc == LOCKBOX_EUNREACHABLE)
+        reply_unreachable(reply, curl_easy_strerror(cc));
+    pthread_mutex_unlock(&lb->lock);
+    curl_slist_free_all(headers);
+    buf_release(&url);
+    buf_release(&path);
+    buf_release(&d.problem);
+    return rc;
 }

@@ -1,0 +1,340 @@
+/* lockbox audit verify: an export of the audit log checked offline (audit/chain.h). */
+#include "audit/chain.h"
+#include "cli/cmd.h"
+#include "util/buf.h"
+#include "util/mem.h"
+#include "util/timeutil.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/banned.h"
+
+/* ---- the keys ---- */
+
+/* Adds one key (id: NULL to derive it from the public key). */
+static int key_add(struct audit_key_list *keys, size_t *cap, const char *id, const char *pk)
+{
+    char derived[AUDIT_KEY_ID_LEN];
+    struct audit_key *k;
+
+    if (audit_key_id(pk, derived) != 0 || (id && strcmp(id, derived) != 0))
+        return LB_EINVAL;
+    if (lb_array_reserve(&keys->items, cap, keys->count, sizeof(*keys->items)) != 0)
+        return LB_ENOMEM;
+    k = &keys->items[keys->count];
+    memset(k, 0, sizeof(*k));
+    k->id = lb_strdup(derived);
+    k->public_key = lb_strdup(pk);
+    if (!k->id || !k->public_key) {
+        audit_key_clear(k);
+        return LB_ENOMEM;
+    }
+    keys->count++;
+    return 0;
+}
+
+/* The keys of GET /api/v1/audit/keys's JSON (its items, or one key object). */
+static int keys_from_json(json_t *j, struct audit_key_list *keys, size_t *cap)
+{
+    json_t *items = json_is_object(j) ? json_object_get(j, "items") : NULL, *k;
+    size_t i;
+    int rc = 0;
+
+    if (!items && json_is_object(j))
+        return key_add(keys, cap, json_string_value(json_object_get(j, "id")),
+                       json_string_value(json_object_get(j, "public_key")));
+    if (!json_is_array(items))
+        return LB_EINVAL;
+    json_array_foreach(items, i, k)
+    {
+        if (rc == 0)
+            rc = key_add(keys, cap, json_string_value(json_object_get(k, "id")),
+                         json_string_value(json_object_get(k, "public_key")));
+    }
+    return rc;
+}
+
+/* The keys of a text file: a public key in hex per line, optionally after its id. */
+static int keys_from_text(const char *text, struct audit_key_list *keys, size_t *cap)
+{
+    char line[256];
+    int rc = 0;
+
+    while (rc == 0 && *text) {
+        size_t n = strcspn(text, "\n");
+        char *sp;
+        if (n < sizeof(line)) {
+            memcpy(line, text, n);
+            line[n] = '\0';
+            while (n && (line[n - 1] == '\r' || line[n - 1] == ' '))
+                line[--n] = '\0';
+            sp = strchr(line, ' ');
+            if (sp)
+                *sp = '\0';
+            if (n && line[0] != '#')
+                rc = key_add(keys, cap, sp ? line : NULL, sp ? sp + 1 : line);
+        } else {
+            rc = LB_EINVAL;
+        }
+        text += text[n] ? n + 1 : n;
+    }
+    return rc;
+}
+
+/* Reads the keys of path: the JSON the server gives (lockbox audit keys), or text. */
+static int keys_load(const char *path, struct audit_key_list *keys)
+{
+    json_error_t jerr;
+    json_t *j = json_load_file(path, 0, &jerr);
+    size_t cap = 0;
+    int rc;
+
+    if (j) {
+        rc = keys_from_json(j, keys, &cap);
+        json_decref(j);
+    } else {
+        FILE *f = fopen(path, "r");
+        char text[8192];
+        size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+        if (!f)
+            return LB_EIO;
+        text[n] = '\0';
+        fclose(f);
+        rc = n < sizeof(text) - 1 ? keys_from_text(text, keys, &cap) : LB_EINVAL;
+    }
+    return rc == 0 && keys->count == 0 ? LB_EINVAL : rc;
+}
+
+/* The keys the server serves. */
+static int keys_fetch(struct cli *cli, struct audit_key_list *keys, int *exit_code)
+{
+    struct lockbox_reply r = {0};
+    json_t *j;
+    size_t cap = 0;
+    int rc;
+
+    if ((*exit_code = cli_connect(cli)) != 0)
+        return LB_EIO;
+    if ((rc = lockbox_audit_keys(cli->lb, &r)) != 0) {
+        *exit_code = cli_fail(cli, rc, &r, "audit keys");
+        lockbox_reply_clear(&r);
+        return LB_EIO;
+    }
+    j = json_loads(r.body ? r.body : "", 0, NULL);
+    rc = j ? keys_from_json(j, keys, &cap) : LB_EINVAL;
+    json_decref(j);
+    lockbox_reply_clear(&r);
+    return rc;
+}
+
+/* ---- the lines ---- */
+
+static const char *str_of(json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+/* A record or link line as a record (its strings borrowed from o, details into *details). */
+static int line_record(json_t *o, bool link, struct audit_record *r, char **details)
+{
+    json_t *d = json_object_get(o, "details");
+    const char *time = str_of(o, "time");
+
+    memset(r, 0, sizeof(*r));
+    r->chain = str_of(o, "chain");
+    r->chain_index = json_integer_value(json_object_get(o, "chain_index"));
+    r->prev_hash = str_of(o, "prev_hash");
+    r->hash = str_of(o, "hash");
+    if (link)
+        return 0;
+    if (!time || time_parse_rfc3339(time, &r->time) != 0 || !json_is_object(d))
+        return LB_EINVAL;
+    r->tenant_id = str_of(o, "tenant_id");
+    r->actor = str_of(o, "actor");
+    r->actor_id = str_of(o, "actor_id");
+    r->actor_type = str_of(o, "actor_type");
+    r->client_ip = str_of(o, "client_ip");
+    r->activity = str_of(o, "activity");
+    r->item = str_of(o, "item");
+    r->request_id = str_of(o, "request_id");
+    r->decision = str_of(o, "decision");
+    /* the hash covers the details as audit/ wrote them: compact, keys sorted */
+    if (!(*details = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS)))
+        return LB_ENOMEM;
+    r->details = *details;
+    return 0;
+}
+
+static int line_checkpoint(json_t *o, struct audit_checkpoint *cp)
+{
+    const char *time = str_of(o, "time");
+
+    *cp = (struct audit_checkpoint){.chain = str_of(o, "chain"),
+                                    .index = json_integer_value(json_object_get(o, "chain_index")),
+                                    .hash = str_of(o, "hash"),
+                                    .key_id = str_of(o, "key_id"),
+                                    .signature = str_of(o, "signature")};
+    return time && time_parse_rfc3339(time, &cp->time) == 0 ? 0 : LB_EINVAL;
+}
+
+/* The end line's chains into heads (strings borrowed from o). */
+static int line_end(json_t *o, struct audit_export_end *end, struct audit_chain_head **heads)
+{
+    json_t *chains = json_object_get(o, "chains"), *c;
+    const char *time = str_of(o, "time");
+    size_t i;
+
+    *end = (struct audit_export_end){.key_id = str_of(o, "key_id"),
+                                     .signature = str_of(o, "signature")};
+    if (!time || time_parse_rfc3339(time, &end->time) != 0 || !json_is_array(chains))
+        return LB_EINVAL;
+    if (json_array_size(chains) && !(*heads = lb_calloc(json_array_size(chains), sizeof(**heads))))
+        return LB_ENOMEM;
+    json_array_foreach(chains, i, c)
+    {
+        (*heads)[i].chain = (char *)str_of(c, "chain");
+        (*heads)[i].index = json_integer_value(json_object_get(c, "chain_index"));
+        (*heads)[i].hash = (char *)str_of(c, "hash");
+        if (!(*heads)[i].chain || !(*heads)[i].hash)
+            return LB_EINVAL;
+    }
+    end->chains = *heads;
+    end->count = json_array_size(chains);
+    return 0;
+}
+
+struct verify_state {
+    struct audit_verify *v;
+    int64_t links;
+    bool ended;
+    char end_key_id[AUDIT_KEY_ID_LEN];
+};
+
+/* Verifies one line of the export; LB_EVERIFY with why when it breaks the export. */
+static int verify_line(struct verify_state *st, const char *text, struct buf *why)
+{
+    json_error_t jerr;
+    json_t *o = json_loads(text, 0, &jerr);
+    const char *type = o ? str_of(o, "type") : NULL;
+    struct audit_record r;
+    struct audit_checkpoint cp;
+    struct audit_export_end end;
+    struct audit_chain_head *heads = NULL;
+    char *details = NULL;
+    int rc = LB_EVERIFY;
+
+    if (!o || !type) {
+        buf_appendf(why, "it is not a line of an export (%s)", o ? "no type" : jerr.text);
+    } else if (st->ended) {
+        buf_puts(why, "it comes after the export's end (lines were added)");
+    } else if (strcmp(type, "record") == 0 || strcmp(type, "link") == 0) {
+        bool link = type[0] == 'l';
+        rc = line_record(o, link, &r, &details);
+        if (rc == LB_EINVAL)
+            buf_puts(why, "a record without its time or details");
+        rc = rc ? LB_EVERIFY : audit_verify_record(st->v, &r, link, why);
+        st->links += rc == 0 && link;
+    } else if (strcmp(type, "checkpoint") == 0) {
+        rc = line_checkpoint(o, &cp) ? LB_EVERIFY : audit_verify_checkpoint(st->v, &cp, why);
+        if (rc && !why->len)
+            buf_puts(why, "a checkpoint without its time");
+    } else if (strcmp(type, "end") == 0) {
+        rc = line_end(o, &end, &heads) ? LB_EVERIFY : audit_verify_end(st->v, &end, why);
+        if (rc && !why->len)
+            buf_puts(why, "a malformed end");
+        if (rc == 0) {
+            st->ended = true;
+            snprintf(st->end_key_id, sizeof(st->end_key_id), "%s", end.key_id ? end.key_id : "");
+        }
+    } else {
+        buf_appendf(why, "an unknown line type '%s'", type);
+    }
+    free(details);
+    lb_free(heads);
+    json_decref(o);
+    return rc;
+}
+
+static int verify_file(FILE *f, struct verify_state *st, int64_t *line_no, struct buf *why)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int rc = 0;
+
+    while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
+        (*line_no)++;
+        if (n > 0 && line[n - 1] == '\n')
+            line[n - 1] = '\0';
+        rc = verify_line(st, line, why);
+    }
+    free(line);
+    if (rc == 0 && ferror(f)) {
+        buf_appendf(why, "cannot read it: %s", strerror(errno));
+        rc = LB_EIO;
+    }
+    if (rc == 0 && !st->ended) {
+        buf_puts(why, "the export has no signed end: it was cut off");
+        rc = LB_EVERIFY;
+    }
+    return rc;
+}
+
+int cmd_audit_verify(struct cli *cli, const struct cli_args *a)
+{
+    const struct cli_command *cmd = cmd_find("audit", "verify");
+    const char *path = a->pos[0], *key = cli_opt(a, "key");
+    struct audit_key_list keys = {0};
+    struct verify_state st = {0};
+    struct buf why = BUF_INIT;
+    int64_t line_no = 0, records = 0, cps = 0, chains = 0;
+    int rc, code = CLI_EXIT_OK;
+    FILE *f = NULL;
+
+    if (!key == !cli_flag(a, "server"))
+        return cli_usage_error(cmd, "give the keys with --key KEYFILE or --server (one of them)");
+    if (key && (rc = keys_load(key, &keys)) != 0) {
+        fprintf(stderr, "lockbox: %s: %s\n", key,
+                rc == LB_EIO ? strerror(errno)
+                             : "not a key file (the JSON of lockbox audit keys, or a public key "
+                               "in hex per line)");
+        return CLI_EXIT_USAGE;
+    }
+    if (!key && keys_fetch(cli, &keys, &code) != 0) {
+        audit_key_list_clear(&keys);
+        if (code == CLI_EXIT_OK)
+            fprintf(stderr, "lockbox: the server's keys are malformed\n");
+        return code ? code : CLI_EXIT_UNREACHABLE;
+    }
+    if (!(f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r"))) {
+        fprintf(stderr, "lockbox: %s: %s\n", path, strerror(errno));
+        audit_key_list_clear(&keys);
+        return CLI_EXIT_USAGE;
+    }
+    if ((rc = audit_verify_new(&keys, &st.v)) == 0)
+        rc = verify_file(f, &st, &line_no, &why);
+    if (rc == 0) {
+        audit_verify_counts(st.v, &records, &cps, &chains);
+        if (!cli->quiet)
+            printf("verified %lld records (%lld of them as links only) and %lld checkpoints in "
+                   "%lld chains, and the export's end signed by key %s: the export is whole\n",
+                   (long long)records, (long long)st.links, (long long)cps, (long long)chains,
+                   st.end_key_id);
+    } else if (rc == LB_EVERIFY) {
+        fprintf(stderr, "lockbox: the export does not verify: line %lld: %s\n", (long long)line_no,
+                buf_cstr(&why));
+        code = CLI_EXIT_UNVERIFIED;
+    } else {
+        fprintf(stderr, "lockbox: %s: %s\n", path, why.len ? buf_cstr(&why) : "out of memory");
+        code = CLI_EXIT_USAGE;
+    }
+    if (f != stdin)
+        fclose(f);
+    audit_verify_free(st.v);
+    audit_key_list_clear(&keys);
+    buf_release(&why);
+    return code;
+}
