@@ -440,6 +440,7 @@ static void pg_close(struct store *base)
         conn_close(&s->readers[i]);
     conn_close(&s->writer);
     pthread_mutex_destroy(&s->pool_lock);
+    audit_sql_cache_free(&s->audit_sql);
     pthread_cond_destroy(&s->pool_cond);
     pthread_mutex_destroy(&s->wlock);
     pthread_cond_destroy(&s->group_done);
@@ -541,6 +542,7 @@ int store_pg_open(const char *url, struct store **out, struct buf *err)
     s->group_id = 1;
     pgs_node_init(s);
     pthread_mutex_init(&s->pool_lock, NULL);
+    audit_sql_cache_init(&s->audit_sql);
     pthread_cond_init(&s->pool_cond, NULL);
     pthread_mutex_init(&s->wlock, NULL);
     pthread_cond_init(&s->group_done, NULL);

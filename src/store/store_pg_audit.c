@@ -95,40 +95,21 @@ static int read_audit(const struct pgs_row *row, void *item)
 #define AUDIT_SELECT                                                                               \
     "SELECT seq, time, tenant_id, actor, actor_id, actor_type, client_ip, activity, item,"         \
     " request_id, decision, details, chain, chain_index, prev_hash, hash FROM audit"
-#define AUDIT_WHERE                                                                                \
-    " WHERE ($1::text IS NULL OR activity=$1) AND ($2::text IS NULL OR actor=$2)"                  \
-    " AND ($3::text IS NULL OR item=$3) AND ($4::text IS NULL OR tenant_id=$4)"                    \
-    " AND ($5::bigint IS NULL OR time>=$5) AND ($6::bigint IS NULL OR time<$6)"                    \
-    " AND (NOT $7::boolean OR request_id IS NULL OR EXISTS(SELECT 1 FROM requests r"               \
-    " WHERE r.id=audit.request_id AND r.customer_visible))"
-
-static void bind_filter(struct pgs_params *p, const struct audit_filter *f)
+/* The search's values into p, in its placeholders' order. */
+static void add_param(void *ctx, const char *text, int64_t num)
 {
-    pgs_bind_text(p, f->activity);
-    pgs_bind_text(p, f->actor);
-    pgs_bind_text(p, f->item);
-    pgs_bind_text(p, f->tenant_id);
-    if (f->has_from)
-        pgs_bind_int(p, f->from);
+    if (text)
+        pgs_bind_text(ctx, text);
     else
-        pgs_bind_text(p, NULL);
-    if (f->has_to)
-        pgs_bind_int(p, f->to);
-    else
-        pgs_bind_text(p, NULL);
-    pgs_bind_bool(p, f->tenant_view);
-    pgs_bind_int(p, f->after_seq);
-    pgs_bind_int(p, (int64_t)f->limit);
+        pgs_bind_int(ctx, num);
 }
 
 int pgs_audit_query(struct store *base, const struct audit_filter *f, struct audit_list *out)
 {
-    static const char asc[] =
-        AUDIT_SELECT AUDIT_WHERE " AND ($8::bigint=0 OR seq>$8) ORDER BY seq ASC LIMIT $9";
-    static const char desc[] =
-        AUDIT_SELECT AUDIT_WHERE " AND ($8::bigint=0 OR seq<$8) ORDER BY seq DESC LIMIT $9";
+    static const struct audit_sql_dialect dialect = {'$', AUDIT_SELECT, ""};
+    struct pg_store *s = pgs_of(base);
     struct pgs_params p = {0};
-    struct pgs_query q = {.sql = f->ascending ? asc : desc,
+    struct pgs_query q = {.sql = audit_sql_get(&s->audit_sql, &dialect, f),
                           .params = &p,
                           .read = read_audit,
                           .items = &out->items,
@@ -138,8 +119,10 @@ int pgs_audit_query(struct store *base, const struct audit_filter *f, struct aud
     int rc;
 
     memset(out, 0, sizeof(*out));
-    bind_filter(&p, f);
-    if ((rc = pgs_list(pgs_of(base), &q)) != 0)
+    if (!q.sql)
+        return LB_ENOMEM;
+    audit_sql_bind(f, add_param, &p);
+    if ((rc = pgs_list(s, &q)) != 0)
         audit_list_clear(out);
     return rc;
 }

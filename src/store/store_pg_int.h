@@ -26,6 +26,7 @@
 #ifndef LB_STORE_STORE_PG_INT_H
 #define LB_STORE_STORE_PG_INT_H
 
+#include "store/audit_sql.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/strv.h"
@@ -40,7 +41,7 @@
 /* Logs where a store call failed, then yields the code (SQLite's *_BKPT). */
 #define STORE_ERR(code) pgs_err_at((code), __FILE__, __LINE__)
 
-#define PGS_STMT_CACHE 128 /* statements prepared per connection (every query of the backend) */
+#define PGS_STMT_CACHE 160 /* statements prepared per connection (every query of the backend) */
 #define PGS_READERS 4      /* reader connections (READ COMMITTED, each statement a snapshot) */
 /* Most transactions that share one COMMIT: PostgreSQL keeps 64 subtransaction ids of a
  * session at hand, and past that every other session's snapshots get slower. */
@@ -131,6 +132,7 @@ struct pg_store {
     struct pgs_conn writer;
     struct pgs_conn readers[PGS_READERS];
     pthread_mutex_t pool_lock;
+    struct audit_sql_cache audit_sql; /* the audit search's statements by shape */
     pthread_cond_t pool_cond;
     pthread_mutex_t wlock; /* held from begin to the end of a logical transaction */
     pthread_cond_t group_done;

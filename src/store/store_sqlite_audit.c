@@ -62,35 +62,42 @@ int sqs_audit_insert(struct store *base, const struct audit_record *rec, int64_t
     return rc;
 }
 
-int sqs_audit_query(struct store *base, const struct audit_filter *f, struct audit_list *out)
-{
-#define AUDIT_WHERE                                                                                \
-    " WHERE (?1 IS NULL OR activity=?1) AND (?2 IS NULL OR actor=?2) AND (?3 IS NULL OR item=?3)"  \
-    " AND (?4 IS NULL OR tenant_id=?4) AND (?5 IS NULL OR time>=?5) AND (?6 IS NULL OR time<?6)"   \
-    " AND (?7=0 OR request_id IS NULL OR EXISTS(SELECT 1 FROM requests r"                          \
-    " WHERE r.id=audit.request_id AND r.customer_visible=1))"
 #define AUDIT_SELECT                                                                               \
     "SELECT seq, time, tenant_id, actor, actor_id, actor_type, client_ip, activity, item,"         \
     " request_id, decision, details, chain, chain_index, prev_hash, hash FROM audit"
-    static const char asc[] =
-        AUDIT_SELECT AUDIT_WHERE " AND (?8=0 OR seq>?8) ORDER BY seq ASC LIMIT ?9";
-    static const char desc[] =
-        AUDIT_SELECT AUDIT_WHERE " AND (?8=0 OR seq<?8) ORDER BY seq DESC LIMIT ?9";
+
+/* The search's values into q's arguments, in its placeholders' order. */
+struct audit_args {
+    struct sqs_arg args[10];
+    size_t count;
+};
+
+static void add_arg(void *ctx, const char *text, int64_t num)
+{
+    struct audit_args *a = ctx;
+
+    if (a->count < sizeof(a->args) / sizeof(a->args[0]))
+        a->args[a->count++] = text ? SQS_TEXT(text) : SQS_INT(num);
+}
+
+int sqs_audit_query(struct store *base, const struct audit_filter *f, struct audit_list *out)
+{
+    static const struct audit_sql_dialect dialect = {'?', AUDIT_SELECT, "=1"};
+    struct sqlite_store *s = sqs_of(base);
+    const char *sql = audit_sql_get(&s->audit_sql, &dialect, f);
+    struct audit_args a = {0};
+    struct sqs_query q;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    rc = sqs_query_list(sqs_of(base),
-                        SQS_QUERY(f->ascending ? asc : desc, SQS_TEXT(f->activity),
-                                  SQS_TEXT(f->actor), SQS_TEXT(f->item), SQS_TEXT(f->tenant_id),
-                                  f->has_from ? SQS_INT(f->from) : SQS_NULL,
-                                  f->has_to ? SQS_INT(f->to) : SQS_NULL, SQS_INT(f->tenant_view),
-                                  SQS_INT(f->after_seq), SQS_INT(f->limit)),
-                        SQS_LIST(out), read_audit, NULL);
+    if (!sql)
+        return LB_ENOMEM;
+    audit_sql_bind(f, add_arg, &a);
+    q = (struct sqs_query){sql, a.args, a.count};
+    rc = sqs_query_list(s, &q, SQS_LIST(out), read_audit, NULL);
     if (rc)
         audit_list_clear(out);
     return rc;
-#undef AUDIT_WHERE
-#undef AUDIT_SELECT
 }
 
 static int read_head(sqlite3_stmt *st, void *item)
@@ -142,9 +149,7 @@ int sqs_audit_chain_records(struct store *base, const char *chain, int64_t after
                             size_t limit, struct audit_list *out)
 {
     static const char sql[] =
-        "SELECT seq, time, tenant_id, actor, actor_id, actor_type, client_ip, activity, item,"
-        " request_id, decision, details, chain, chain_index, prev_hash, hash FROM audit"
-        " WHERE chain=?1 AND chain_index>?2 ORDER BY chain_index LIMIT ?3";
+        AUDIT_SELECT " WHERE chain=?1 AND chain_index>?2 ORDER BY chain_index LIMIT ?3";
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -255,10 +260,7 @@ int sqs_audit_keys(struct store *base, struct audit_key_list *out)
 
 int sqs_audit_unchained(struct store *base, size_t limit, struct audit_list *out)
 {
-    static const char sql[] =
-        "SELECT seq, time, tenant_id, actor, actor_id, actor_type, client_ip, activity, item,"
-        " request_id, decision, details, chain, chain_index, prev_hash, hash FROM audit"
-        " WHERE hash IS NULL ORDER BY seq LIMIT ?1";
+    static const char sql[] = AUDIT_SELECT " WHERE hash IS NULL ORDER BY seq LIMIT ?1";
     int rc;
 
     memset(out, 0, sizeof(*out));

@@ -10,6 +10,7 @@
 #ifndef LB_STORE_STORE_SQLITE_INT_H
 #define LB_STORE_STORE_SQLITE_INT_H
 
+#include "store/audit_sql.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/strv.h"
@@ -23,7 +24,7 @@
 /* Logs where a store call failed, then yields the code (SQLite's *_BKPT). */
 #define STORE_ERR(code) sqs_err_at((code), __FILE__, __LINE__)
 
-#define STMT_CACHE_SIZE 96
+#define STMT_CACHE_SIZE 128
 #define READERS 4      /* read connections: readers never wait for the writer (WAL) */
 #define GROUP_MAX 64   /* most transactions that share one commit */
 #define GROUP_RING 256 /* outcomes kept for waiters of recent groups */
@@ -71,6 +72,7 @@ struct sqlite_store {
     int group_rc[GROUP_RING];
     atomic_ullong transactions, commits;
     const struct seal *seal; /* (borrowed) set once by seal_attach, before any concurrent use */
+    struct audit_sql_cache audit_sql; /* the audit search's statements by shape */
 };
 
 /* store_sqlite.c: the handle and its connections. */
