@@ -2,6 +2,7 @@
 #include "api/policy_file.h"
 #include "audit/chains.h"
 #include "core/core.h"
+#include "daemon/audit_key.h"
 #include "daemon/checkpointer.h"
 #include "daemon/config.h"
 #include "daemon/datadir.h"
@@ -45,7 +46,9 @@ static void usage(FILE *out)
             "       lockboxd migrate --from DIR --to URL   (a SQLite store into an empty\n"
             "                PostgreSQL database; see lockboxd migrate --help)\n"
             "       lockboxd verify --data DIR [--store URL]   (the audit log's hash chains\n"
-            "                and signed checkpoints, in place; see lockboxd verify --help)\n\n"
+            "                and signed checkpoints, in place; see lockboxd verify --help)\n"
+            "       lockboxd audit-key rotate --data DIR   (a new key signs the audit log's\n"
+            "                checkpoints; the old one stays listed, retired)\n\n"
             "Lockbox daemon: serves the v1 API, runs the scheduler, keeps the audit log.\n\n"
             "Options (each overrides the same setting of the config file):\n"
             "  --config FILE   read settings from an INI file first\n");
@@ -647,6 +650,8 @@ int main(int argc, char **argv)
         return migrate_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "verify") == 0)
         return verify_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "audit-key") == 0)
+        return audit_key_main(argc - 1, argv + 1);
     rc = parse_args(argc, argv, &d.cfg, &dump);
     if (rc) {
         config_release(&d.cfg);
