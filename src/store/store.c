@@ -1,6 +1,36 @@
 #include "store.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "util/banned.h"
+
+#ifdef LB_TESTING
+/* Test builds: while the file LB_STORE_FAIL_FILE names holds op's name, op fails as a store
+ * that went away would (LB_EUNAVAIL, nothing written), so the tests see a write refused
+ * whole when its audit record cannot be written. */
+static int injected_failure(const char *op)
+{
+    const char *path = getenv("LB_STORE_FAIL_FILE");
+    char text[64] = "";
+    FILE *f = path ? fopen(path, "r") : NULL;
+
+    if (!f)
+        return 0;
+    if (!fgets(text, sizeof(text), f))
+        text[0] = '\0';
+    fclose(f);
+    text[strcspn(text, "\n")] = '\0';
+    return strcmp(text, op) == 0 ? LB_EUNAVAIL : 0;
+}
+#else
+static int injected_failure(const char *op)
+{
+    (void)op;
+    return 0;
+}
+#endif
 
 void store_close(struct store *st)
 {
@@ -234,7 +264,9 @@ int store_request_due(struct store *st, int64_t now, size_t limit, char ***ids, 
 
 int store_audit_insert(struct store *st, const struct audit_record *rec, int64_t *seq)
 {
-    return st->ops->audit_insert(st, rec, seq);
+    int rc = injected_failure("audit_insert");
+
+    return rc ? rc : st->ops->audit_insert(st, rec, seq);
 }
 
 int store_audit_query(struct store *st, const struct audit_filter *f, struct audit_list *out)
