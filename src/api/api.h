@@ -176,6 +176,7 @@ void api_activity_create(struct api_call *call);
 void api_audit_search(struct api_call *call);
 void api_audit_keys(struct api_call *call);
 void api_audit_export(struct api_call *call);
+void api_audit_status(struct api_call *call);
 void api_events(struct api_call *call);
 
 #endif

@@ -84,6 +84,41 @@ void api_audit_keys(struct api_call *call)
     audit_key_list_clear(&keys);
 }
 
+static json_t *chain_status(const struct core_audit_chain_status *c, bool verified)
+{
+    const struct audit_chain_head *h = &c->head;
+    json_t *cp = h->checkpoint_index
+                     ? json_pack("{s:I, s:o}", "chain_index", (json_int_t)h->checkpoint_index,
+                                 "time", wire_time(h->checkpoint_time))
+                     : json_null();
+
+    return json_pack("{s:s, s:I, s:o, s:o, s:o}", "chain", h->chain, "records",
+                     (json_int_t)h->index, "last_checkpoint", cp, "whole",
+                     verified ? json_boolean(!c->problem) : json_null(), "problem",
+                     wire_str_or_null(c->problem));
+}
+
+void api_audit_status(struct api_call *call)
+{
+    struct core_audit_status st = {0};
+    json_t *arr;
+    int rc = core_audit_status(call->core, call->principal, &st);
+
+    if (rc) {
+        api_fail(call, rc,
+                 rc == LB_EFORBIDDEN ? "this role cannot read the audit log"
+                                     : "cannot read the audit log's chains");
+        return;
+    }
+    arr = json_array();
+    for (size_t i = 0; arr && i < st.count; i++)
+        json_array_append_new(arr, chain_status(&st.chains[i], st.verified_at != 0));
+    api_reply(call, 200,
+              json_pack("{s:o, s:o}", "verified_at", wire_time(st.verified_at), "chains",
+                        arr ? arr : json_array()));
+    core_audit_status_clear(&st);
+}
+
 /* ---- the export: JSON Lines (docs/audit-chain.md) ---- */
 
 static json_t *export_link(const struct audit_record *r)

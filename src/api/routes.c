@@ -61,6 +61,7 @@ const struct api_route api_routes[] = {
     {"GET", "/api/v1/audit", api_audit_search, true, false, "audit.search"},
     {"GET", "/api/v1/audit/keys", api_audit_keys, true, false, "audit.keys"},
     {"GET", "/api/v1/audit/export", api_audit_export, true, false, "audit.export"},
+    {"GET", "/api/v1/audit/status", api_audit_status, true, false, "audit.status"},
     {"GET", "/api/v1/events", api_events, true, false, "events.stream"},
 };
 

@@ -215,26 +215,38 @@ static int verify_chain(struct store *st, struct audit_verify *v, const struct a
     return rc;
 }
 
-int audit_chains_verify(struct store *st, struct audit_chains_report *report, struct buf *why)
+int audit_chains_verify(struct store *st, struct audit_chains_report *report,
+                        audit_chain_outcome_fn *each, void *ctx, struct buf *why)
 {
     struct audit_key_list keys = {0};
     struct audit_chain_head_list chains = {0};
     struct audit_list unchained = {0};
     struct audit_verify *v = NULL;
+    struct buf one = BUF_INIT;
+    bool broke = false;
     int rc;
 
     memset(report, 0, sizeof(*report));
     if ((rc = store_audit_keys(st, &keys)) != 0 || (rc = audit_verify_new(&keys, &v)) != 0 ||
         (rc = store_audit_chains(st, false, &chains)) != 0)
         goto out;
-    for (size_t i = 0; rc == 0 && i < chains.count; i++) {
-        rc = verify_chain(st, v, &chains.items[i], why);
+    for (size_t i = 0; (rc == 0 || rc == LB_EVERIFY) && i < chains.count; i++) {
+        buf_reset(&one);
+        rc = verify_chain(st, v, &chains.items[i], &one);
         report->unsigned_tail += audit_verify_unsigned_tail(v, chains.items[i].chain);
+        if (rc == LB_EVERIFY && !broke)
+            buf_puts(why, buf_cstr(&one));
+        broke = broke || rc == LB_EVERIFY;
+        if (each && (rc == 0 || rc == LB_EVERIFY))
+            each(ctx, chains.items[i].chain, rc ? buf_cstr(&one) : NULL);
     }
+    if (rc == 0 && broke)
+        rc = LB_EVERIFY;
     audit_verify_counts(v, &report->records, &report->checkpoints, &report->chains);
     if (rc == 0 && (rc = store_audit_unchained(st, 1, &unchained)) == 0)
         report->unchained = (int64_t)unchained.count;
 out:
+    buf_release(&one);
     audit_list_clear(&unchained);
     audit_chain_head_list_clear(&chains);
     audit_key_list_clear(&keys);

@@ -36,10 +36,15 @@ struct audit_chains_report {
     int64_t unchained;     /* records without a chain (written before it, not yet chained) */
 };
 
+/* Told of each chain's outcome: why NULL when it is whole, else where it first breaks. */
+typedef void audit_chain_outcome_fn(void *ctx, const char *chain, const char *why);
+
 /* Verifies every chain of st: each record's hash and link, each checkpoint's place and
- * signature (under the store's keys), each chain's end against its recorded head.
- * LB_EVERIFY with why at the first break; *report counts what was verified. */
+ * signature (under the store's keys), each chain's end against its recorded head. A chain
+ * that breaks does not stop the others; each (if not NULL) hears of every chain's outcome.
+ * LB_EVERIFY when any broke, with why saying where the first did; *report counts what was
+ * verified. */
 LB_MUST_CHECK int audit_chains_verify(struct store *st, struct audit_chains_report *report,
-                                      struct buf *why);
+                                      audit_chain_outcome_fn *each, void *ctx, struct buf *why);
 
 #endif

@@ -36,6 +36,90 @@ int core_audit_keys(struct core *c, const struct principal *actor, struct audit_
     return rc ? rc : store_audit_keys(c->store, out);
 }
 
+/* ---- what the last verification found ---- */
+
+void core_audit_set_verified(struct core *c, int64_t at, char **broken, char **why, size_t count)
+{
+    char **old = NULL, **old_why = NULL;
+    size_t old_count;
+
+    pthread_mutex_lock(&c->verified_lock);
+    old = c->broken;
+    old_why = c->broken_why;
+    old_count = c->broken_count;
+    c->verified_at = at;
+    c->broken = broken;
+    c->broken_why = why;
+    c->broken_count = count;
+    pthread_mutex_unlock(&c->verified_lock);
+    strv_free(old, old_count);
+    strv_free(old_why, old_count);
+}
+
+void core_audit_status_clear(struct core_audit_status *s)
+{
+    for (size_t i = 0; s->chains && i < s->count; i++) {
+        audit_chain_head_clear(&s->chains[i].head);
+        lb_free(s->chains[i].problem);
+    }
+    lb_free(s->chains);
+    memset(s, 0, sizeof(*s));
+}
+
+/* Sets st's problem from the last verification; 0 or LB_ENOMEM. */
+static int chain_problem(struct core *c, struct core_audit_chain_status *st)
+{
+    int rc = 0;
+
+    pthread_mutex_lock(&c->verified_lock);
+    for (size_t i = 0; i < c->broken_count; i++)
+        if (strcmp(c->broken[i], st->head.chain) == 0 &&
+            !(st->problem = lb_strdup(c->broken_why[i])))
+            rc = LB_ENOMEM;
+    pthread_mutex_unlock(&c->verified_lock);
+    return rc;
+}
+
+int core_audit_status(struct core *c, const struct principal *actor, struct core_audit_status *out)
+{
+    struct audit_chain_head_list heads = {0};
+    struct audit_chain_head one = {0};
+    int rc = core_audit_reader(actor);
+
+    memset(out, 0, sizeof(*out));
+    if (rc)
+        return rc;
+    if (principal_is_provider(actor)) {
+        rc = store_audit_chains(c->store, false, &heads);
+    } else if ((rc = store_audit_chain_head(c->store, actor->tenant_id, &one)) == 0) {
+        heads.items = lb_calloc(1, sizeof(*heads.items));
+        if (heads.items) {
+            heads.items[0] = one;
+            heads.count = 1;
+        } else {
+            audit_chain_head_clear(&one);
+            rc = LB_ENOMEM;
+        }
+    } else if (rc == LB_ENOTFOUND) {
+        rc = 0; /* a tenant without records yet */
+    }
+    if (rc == 0 && heads.count && !(out->chains = lb_calloc(heads.count, sizeof(*out->chains))))
+        rc = LB_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < heads.count; i++) {
+        out->chains[i].head = heads.items[i];
+        memset(&heads.items[i], 0, sizeof(heads.items[i]));
+        out->count++;
+        rc = chain_problem(c, &out->chains[i]);
+    }
+    pthread_mutex_lock(&c->verified_lock);
+    out->verified_at = c->verified_at;
+    pthread_mutex_unlock(&c->verified_lock);
+    audit_chain_head_list_clear(&heads);
+    if (rc)
+        core_audit_status_clear(out);
+    return rc;
+}
+
 /* ---- the export ---- */
 
 struct core_audit_export {

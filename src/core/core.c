@@ -158,6 +158,7 @@ int core_new(struct store *st, struct clock clock, struct policy *policy,
     c->policy = policy;
     pthread_rwlock_init(&c->policy_lock, NULL);
     pthread_mutex_init(&c->sync_lock, NULL);
+    pthread_mutex_init(&c->verified_lock, NULL);
     c->grants = grants_new();
     c->sessions = session_cache_new();
     c->hooks = hook_cache_new();
@@ -200,6 +201,8 @@ void core_free(struct core *c)
     throttle_table_free(c->throttle);
     pthread_rwlock_destroy(&c->policy_lock);
     pthread_mutex_destroy(&c->sync_lock);
+    core_audit_set_verified(c, 0, NULL, NULL, 0);
+    pthread_mutex_destroy(&c->verified_lock);
     sodium_memzero(c->page_key, sizeof(c->page_key));
     lb_free(c);
 }

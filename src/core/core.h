@@ -326,6 +326,27 @@ LB_MUST_CHECK int core_activity_record(struct core *c, const struct principal *a
 LB_MUST_CHECK int core_audit_query(struct core *c, const struct principal *actor,
                                    struct audit_filter *f, struct audit_list *out);
 
+/* What the last verification of the audit log found (audit/chains.h): at, and the chains that
+ * broke with where (both arrays and their strings taken over; NULL with count 0: none). */
+void core_audit_set_verified(struct core *c, int64_t at, char **broken, char **why, size_t count);
+
+struct core_audit_chain_status {
+    struct audit_chain_head head; /* (owned) its newest record and last checkpoint */
+    char *problem;                /* (owned) where it broke at the last verification, or NULL */
+};
+
+struct core_audit_status {
+    int64_t verified_at; /* 0: not verified since lockboxd started */
+    struct core_audit_chain_status *chains;
+    size_t count;
+};
+
+void core_audit_status_clear(struct core_audit_status *s);
+/* The chains the actor may read (a tenant user: their tenant's; the provider: every one), each
+ * with its head and what the last verification found. */
+LB_MUST_CHECK int core_audit_status(struct core *c, const struct principal *actor,
+                                    struct core_audit_status *out);
+
 /* Gives core the key that signs exports' ends (borrowed; it outlives core). */
 void core_set_audit_signer(struct core *c, const struct audit_signer *signer);
 /* The keys that sign checkpoints and exports, for whoever may read the audit log. */

@@ -45,6 +45,11 @@ struct core {
     void *on_events_ctx;
     unsigned char page_key[crypto_auth_hmacsha256_KEYBYTES];
     const struct audit_signer *audit_signer; /* (borrowed) signs exports' ends; NULL: unsigned */
+    /* the last verification of the audit log: when, and the chains that broke (owned) */
+    pthread_mutex_t verified_lock;
+    int64_t verified_at;
+    char **broken, **broken_why;
+    size_t broken_count;
 };
 
 /* 0 when actor may read the audit log (its tenant's part, for a tenant user), else

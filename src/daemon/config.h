@@ -61,6 +61,7 @@ struct daemon_config {
     char *audit_key_file;               /* "" = DATA/audit.key, made at first start */
     int64_t audit_checkpoint_every;     /* a signed checkpoint every this many records */
     int64_t audit_checkpoint_seconds;   /* and of the newest once the last is this old */
+    int64_t audit_verify_seconds;       /* every chain verified this often (and at start) */
 };
 
 enum config_type { CONFIG_STRING, CONFIG_INT };

@@ -113,6 +113,9 @@ const struct config_entry config_table[] = {
         "a signed checkpoint of each chain every this many records"),
     INT("audit", "checkpoint_seconds", audit_checkpoint_seconds, "60", 1, DAY, NULL,
         "and of a chain's newest record once its last checkpoint is this old"),
+    INT("audit", "verify_seconds", audit_verify_seconds, "86400", 60, 365 * DAY, NULL,
+        "how often lockboxd verifies every chain of the audit log (and once soon after start); "
+        "a chain that breaks is logged as an error and shown by GET /api/v1/audit/status"),
 };
 
 const size_t config_table_count = sizeof(config_table) / sizeof(config_table[0]);

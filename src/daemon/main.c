@@ -570,8 +570,10 @@ static int daemon_start(struct daemon *d)
         goto out;
     }
     core_set_deadline_hook(d->core, scheduler_wake, d->scheduler);
-    if ((rc = checkpointer_start(d->store, d->audit_signer, d->cfg.audit_checkpoint_every,
-                                 d->cfg.audit_checkpoint_seconds, &d->checkpointer)) != 0) {
+    struct checkpointer_config kc = {.every = d->cfg.audit_checkpoint_every,
+                                     .max_age = d->cfg.audit_checkpoint_seconds,
+                                     .verify_every = d->cfg.audit_verify_seconds};
+    if ((rc = checkpointer_start(d->core, d->store, d->audit_signer, &kc, &d->checkpointer)) != 0) {
         log_error("audit: cannot start the checkpoint signer error=%s", lb_strerror(rc));
         goto out;
     }

@@ -303,7 +303,7 @@ static void append(struct store *st, const char *tenant, const char *activity, i
 static int verify_store(struct store *st, struct audit_chains_report *r, struct buf *why)
 {
     buf_reset(why);
-    return audit_chains_verify(st, r, why);
+    return audit_chains_verify(st, r, NULL, NULL, why);
 }
 
 /* Runs sql on the store's file behind its back, as an operator with the sqlite3 shell. */
