@@ -159,6 +159,21 @@ test('the audit CSV export holds the header and the request', () =>
     assert.ok(row.includes(`'-2+3`), row);
   }));
 
+test('the activity log says whether the chain verifies and offers the verifiable export', () =>
+  fresh('audit-chain', async (page) => {
+    await w.request('contoso');
+    await signIn(page, srv.url, 'contoso-admin');
+    await page.getByRole('link', { name: 'Activity log' }).click();
+    // lockboxd verifies soon after its start: the line names the records, then that they verify
+    await page.getByText(/The audit log (verifies|: \d+ records)/).waitFor();
+    const link = page.getByRole('link', { name: 'Export verifiable log' });
+    assert.equal(await link.getAttribute('href'), '/api/v1/audit/export');
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    const lines = fs.readFileSync(await download.path(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines[lines.length - 1].type, 'end', 'the export ends with its signed end');
+    assert.ok(lines.some((l) => l.type === 'record' && l.activity === 'request.create'));
+  }));
+
 test('a TOTP user signs in with a code', () =>
   fresh('totp', async (page) => {
     const t = w.contoso.tenant;

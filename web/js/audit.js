@@ -1,5 +1,6 @@
-// The activity log: the audit search (activity, user, item, date range), paging, and a CSV
-// export of every page of the current search.
+// The activity log: the audit search (activity, user, item, date range), paging, a CSV
+// export of every page of the current search, whether the log's hash chains verify (and since
+// which checkpoint), and the verifiable export (JSON Lines, for `lockbox audit verify`).
 import { get, query } from './api.js';
 import { alert, busy, el, message, notice, show, table, time } from './dom.js';
 
@@ -42,6 +43,25 @@ function row(r) {
     el('td', {}, r.decision || ''), el('td', {}, r.client_ip || ''));
 }
 
+// One line per chain: what lockboxd's last verification found.
+function chainLine(c, verifiedAt) {
+  const since = c.last_checkpoint
+    ? `signed up to record ${c.last_checkpoint.chain_index} (${time(c.last_checkpoint.time)})`
+    : 'no checkpoint signed yet';
+  const name = c.chain === 'provider' ? 'The provider\'s log' : 'The audit log';
+  if (c.whole === null) return el('p', { class: 'hint' }, `${name}: ${c.records} records, ${since}; not verified since lockboxd started.`);
+  if (!c.whole) return alert(`${name} does not verify: ${c.problem}`);
+  return el('p', { class: 'hint chain-ok' },
+    `${name} verifies: ${c.records} records chained, ${since} (verified ${time(verifiedAt)}).`);
+}
+
+async function chainStatus(box) {
+  const st = await get('/api/v1/audit/status');
+  const mine = st.chains.length > 3 ? st.chains.filter((c) => !c.whole) : st.chains;
+  box.replaceChildren(...(mine.length ? mine.map((c) => chainLine(c, st.verified_at))
+    : [el('p', { class: 'hint chain-ok' }, `Every chain of the audit log verifies (${st.chains.length} chains).`)]));
+}
+
 export async function renderAudit(main) {
   const input = (name, type, extra) => el('input', { id: `audit-${name}`, name, type: type || 'text', ...(extra || {}) });
   const f = {
@@ -56,6 +76,10 @@ export async function renderAudit(main) {
   const more = el('button', { type: 'button', hidden: true }, 'Next page');
   const searchButton = el('button', { type: 'submit', class: 'primary' }, 'Search');
   const exportButton = el('button', { type: 'button' }, 'Export CSV');
+  // the signed export, verified offline with `lockbox audit verify FILE --key KEYFILE`
+  const verifiable = el('a', { href: '/api/v1/audit/export', download: 'lockbox-audit.jsonl', class: 'button' },
+    'Export verifiable log');
+  const chains = el('div', { class: 'chains', 'aria-live': 'polite' });
   let current = {}; // the filters of the search shown
   let token = null;
   let body = null;
@@ -115,7 +139,7 @@ export async function renderAudit(main) {
     field('Activity', f.activity), field('User', f.actor), field('Item', f.item),
     field('From', f.from), field('To', f.to),
     el('datalist', { id: 'audit-activities' }, ACTIVITIES.map((a) => el('option', { value: a }))),
-    el('div', { class: 'buttons' }, searchButton, exportButton));
+    el('div', { class: 'buttons' }, searchButton, exportButton, verifiable));
   const fail = (e) => {
     if (e.status !== 401) messages.replaceChildren(alert(message(e)));
   };
@@ -125,8 +149,9 @@ export async function renderAudit(main) {
   });
   more.addEventListener('click', () => busy(more, () => search(true)).catch(fail));
   exportButton.addEventListener('click', () => busy(exportButton, exportCsv).catch(fail));
-  show(main, el('h1', {}, 'Activity log'),
+  show(main, el('h1', {}, 'Activity log'), chains,
     el('p', { class: 'hint' }, 'Times are in your browser\'s zone; From is inclusive, To exclusive.'),
     form, messages, out, more);
+  chainStatus(chains).catch(fail);
   await search(false).catch(fail);
 }
