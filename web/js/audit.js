@@ -45,14 +45,17 @@ function row(r) {
 
 // One line per chain: what lockboxd's last verification found.
 function chainLine(c, verifiedAt) {
-  const since = c.last_checkpoint
-    ? `signed up to record ${c.last_checkpoint.chain_index} (${time(c.last_checkpoint.time)})`
-    : 'no checkpoint signed yet';
   const name = c.chain === 'provider' ? 'The provider\'s log' : 'The audit log';
-  if (c.whole === null) return el('p', { class: 'hint' }, `${name}: ${c.records} records, ${since}; not verified since lockboxd started.`);
+  const since = c.last_checkpoint
+    ? [`signed up to record ${c.last_checkpoint.chain_index} (`, time(c.last_checkpoint.time), ')']
+    : ['no checkpoint signed yet'];
+  if (c.whole === null) {
+    return el('p', { class: 'hint' }, `${name}: ${c.records} records, `, ...since,
+      '; not verified since lockboxd started.');
+  }
   if (!c.whole) return alert(`${name} does not verify: ${c.problem}`);
-  return el('p', { class: 'hint chain-ok' },
-    `${name} verifies: ${c.records} records chained, ${since} (verified ${time(verifiedAt)}).`);
+  return el('p', { class: 'hint chain-ok' }, `${name} verifies: ${c.records} records chained, `,
+    ...since, '; verified ', time(verifiedAt), '.');
 }
 
 async function chainStatus(box) {
