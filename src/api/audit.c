@@ -169,6 +169,13 @@ static json_t *export_line(const struct audit_export_item *it)
 /* About 64 KiB of lines at a time, so a store read serves many. */
 #define EXPORT_PIECE (64 * 1024)
 
+/* jansson's dump straight into the piece being made (no copy of its own) */
+static int append_dump(const char *text, size_t len, void *ctx)
+{
+    buf_append(ctx, text, len);
+    return buf_ok(ctx) ? 0 : -1;
+}
+
 static int export_next(void *ctx, struct buf *out)
 {
     struct audit_export_item it;
@@ -176,13 +183,11 @@ static int export_next(void *ctx, struct buf *out)
 
     while (out->len < EXPORT_PIECE && (rc = core_audit_export_next(ctx, &it)) == 0) {
         json_t *line = export_line(&it);
-        char *text = line ? json_dumps(line, JSON_COMPACT) : NULL;
+        int dumped = line ? json_dump_callback(line, append_dump, out, JSON_COMPACT) : -1;
         json_decref(line);
-        if (!text)
+        if (dumped != 0)
             return LB_ENOMEM;
-        buf_puts(out, text);
-        buf_puts(out, "\n");
-        free(text);
+        buf_append(out, "\n", 1);
     }
     if (rc == LB_ENOTFOUND)
         rc = 0;
