@@ -2,9 +2,8 @@
 #include "daemon/audit_key.h"
 
 #include "audit/signer.h"
+#include "daemon/datadir.h"
 #include "store/store.h"
-#include "store/store_pg.h"
-#include "store/store_sqlite.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -133,7 +132,7 @@ out:
 int audit_key_main(int argc, char **argv)
 {
     struct key_args a;
-    struct buf path = BUF_INIT, db = BUF_INIT, err = BUF_INIT;
+    struct buf path = BUF_INIT, err = BUF_INIT;
     struct store *st = NULL;
     int rc = parse(argc, argv, &a);
 
@@ -146,21 +145,12 @@ int audit_key_main(int argc, char **argv)
         buf_puts(&path, a.key_file);
     else
         buf_appendf(&path, "%s/audit.key", a.data);
-    buf_appendf(&db, "%s/lockbox.db", a.data);
-    if (a.store && *a.store)
-        rc = store_pg_open(a.store, &st, &err);
-    else if (access(buf_cstr(&db), F_OK) != 0) {
-        buf_appendf(&err, "%s: no store there", buf_cstr(&db));
-        rc = LB_ENOTFOUND;
-    } else
-        rc = store_sqlite_open(buf_cstr(&db), &st, &err);
-    if (rc == 0)
+    if ((rc = datadir_store_open(a.data, a.store, &st, &err)) == 0)
         rc = rotate(st, buf_cstr(&path), &err);
     if (rc)
         fprintf(stderr, "lockboxd audit-key: %s\n", buf_cstr(&err));
     store_close(st);
     buf_release(&path);
-    buf_release(&db);
     buf_release(&err);
     return rc ? 1 : 0;
 }

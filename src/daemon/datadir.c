@@ -1,6 +1,8 @@
 /* The data folder's lock (datadir.h). */
 #include "daemon/datadir.h"
 
+#include "store/store_pg.h"
+#include "store/store_sqlite.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -38,4 +40,24 @@ int datadir_lock(const char *dir)
         return -1;
     }
     return fd;
+}
+
+int datadir_store_open(const char *dir, const char *url, struct store **out, struct buf *err)
+{
+    struct buf db = BUF_INIT;
+    int rc;
+
+    if (url && *url)
+        return store_pg_open(url, out, err);
+    buf_appendf(&db, "%s/lockbox.db", dir ? dir : ".");
+    if (!buf_ok(&db)) {
+        rc = LB_ENOMEM;
+    } else if (access(buf_cstr(&db), F_OK) != 0) {
+        buf_appendf(err, "%s: no store there", buf_cstr(&db));
+        rc = LB_ENOTFOUND;
+    } else {
+        rc = store_sqlite_open(buf_cstr(&db), out, err);
+    }
+    buf_release(&db);
+    return rc;
 }

@@ -2,9 +2,8 @@
 #include "daemon/verify.h"
 
 #include "audit/chains.h"
+#include "daemon/datadir.h"
 #include "store/store.h"
-#include "store/store_pg.h"
-#include "store/store_sqlite.h"
 #include "util/buf.h"
 #include "util/log.h"
 
@@ -12,7 +11,6 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "util/banned.h"
 
@@ -87,26 +85,12 @@ static int parse(int argc, char **argv, struct verify_args *a)
 
 static int open_store(const struct verify_args *a, struct store **st)
 {
-    struct buf err = BUF_INIT, path = BUF_INIT;
-    struct stat sb;
-    int rc;
+    struct buf err = BUF_INIT;
+    int rc = datadir_store_open(a->data, a->store, st, &err);
 
-    if (a->store && *a->store) {
-        rc = store_pg_open(a->store, st, &err);
-    } else {
-        buf_appendf(&path, "%s/lockbox.db", a->data);
-        /* a missing store is an error here, not a new empty one */
-        if (stat(buf_cstr(&path), &sb) != 0) {
-            buf_appendf(&err, "%s: no store there", buf_cstr(&path));
-            rc = LB_ENOTFOUND;
-        } else {
-            rc = store_sqlite_open(buf_cstr(&path), st, &err);
-        }
-    }
     if (rc)
         fprintf(stderr, "lockboxd verify: cannot open the store: %s\n", buf_cstr(&err));
     buf_release(&err);
-    buf_release(&path);
     return rc;
 }
 
