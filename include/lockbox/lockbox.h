@@ -232,12 +232,14 @@ int lockbox_audit_keys(struct lockbox *lb, struct lockbox_reply *reply);
 /* Receives a piece of a download as it comes; non-zero stops it. */
 typedef int lockbox_data_fn(void *ctx, const char *data, size_t len);
 
-/* Downloads GET /api/v1/audit/export (filter's limit and page_token unused), its JSON Lines
- * handed to fn piece by piece (not split at lines). No bound on the whole call, only on a
- * stall of timeout_ms; LOCKBOX_OK also when fn stopped it. On a refusal fn gets nothing and
- * reply says why. */
+/* Downloads GET /api/v1/audit/export (filter's limit and page_token unused) with its field
+ * profile ("lockbox", "m365", or NULL: the server's default), its JSON Lines handed to fn
+ * piece by piece (not split at lines). No bound on the whole call, only on a stall of
+ * timeout_ms; LOCKBOX_OK also when fn stopped it. On a refusal fn gets nothing and reply says
+ * why. */
 int lockbox_audit_export(struct lockbox *lb, const struct lockbox_audit_filter *filter,
-                         lockbox_data_fn *fn, void *ctx, struct lockbox_reply *reply);
+                         const char *profile, lockbox_data_fn *fn, void *ctx,
+                         struct lockbox_reply *reply);
 
 /* ---- the event stream ---- */
 

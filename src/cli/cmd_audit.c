@@ -179,7 +179,7 @@ int cmd_audit_export(struct cli *cli, const struct cli_args *a)
     }
     if (to_stdout)
         s.tty = false;
-    rc = lockbox_audit_export(cli->lb, &f, export_write, &s, &r);
+    rc = lockbox_audit_export(cli->lb, &f, cli_opt(a, "profile"), export_write, &s, &r);
     if (rc == 0 && (s.err || fflush(s.f) != 0))
         s.err = s.err ? s.err : errno;
     if (!to_stdout && fclose(s.f) != 0 && !s.err)

@@ -137,11 +137,34 @@ static const char *str_of(json_t *o, const char *key)
     return json_string_value(json_object_get(o, key));
 }
 
+/* The names of a record line's fields: Lockbox's, or Microsoft 365's (the m365 profile). */
+enum {
+    F_TIME,
+    F_TENANT,
+    F_ACTOR,
+    F_ACTOR_ID,
+    F_ACTOR_TYPE,
+    F_IP,
+    F_ACTIVITY,
+    F_ITEM,
+    F_REQUEST,
+    F_DECISION,
+    F_DETAILS,
+    F_COUNT
+};
+static const char *const lockbox_names[F_COUNT] = {
+    "time",     "tenant_id", "actor",      "actor_id", "actor_type", "client_ip",
+    "activity", "item",      "request_id", "decision", "details"};
+static const char *const m365_names[F_COUNT] = {
+    "CreationTime", "OrganizationId", "UserId",    "UserKey",          "UserType", "ClientIP",
+    "Operation",    "ObjectId",       "RequestId", "ApprovalDecision", "Details"};
+
 /* A record or link line as a record (its strings borrowed from o, details into *details). */
 static int line_record(json_t *o, bool link, struct audit_record *r, char **details)
 {
-    json_t *d = json_object_get(o, "details");
-    const char *time = str_of(o, "time");
+    const char *const *n = json_object_get(o, "CreationTime") ? m365_names : lockbox_names;
+    json_t *d = json_object_get(o, n[F_DETAILS]);
+    const char *time = str_of(o, n[F_TIME]);
 
     memset(r, 0, sizeof(*r));
     r->chain = str_of(o, "chain");
@@ -152,15 +175,15 @@ static int line_record(json_t *o, bool link, struct audit_record *r, char **deta
         return 0;
     if (!time || time_parse_rfc3339(time, &r->time) != 0 || !json_is_object(d))
         return LB_EINVAL;
-    r->tenant_id = str_of(o, "tenant_id");
-    r->actor = str_of(o, "actor");
-    r->actor_id = str_of(o, "actor_id");
-    r->actor_type = str_of(o, "actor_type");
-    r->client_ip = str_of(o, "client_ip");
-    r->activity = str_of(o, "activity");
-    r->item = str_of(o, "item");
-    r->request_id = str_of(o, "request_id");
-    r->decision = str_of(o, "decision");
+    r->tenant_id = str_of(o, n[F_TENANT]);
+    r->actor = str_of(o, n[F_ACTOR]);
+    r->actor_id = str_of(o, n[F_ACTOR_ID]);
+    r->actor_type = str_of(o, n[F_ACTOR_TYPE]);
+    r->client_ip = str_of(o, n[F_IP]);
+    r->activity = str_of(o, n[F_ACTIVITY]);
+    r->item = str_of(o, n[F_ITEM]);
+    r->request_id = str_of(o, n[F_REQUEST]);
+    r->decision = str_of(o, n[F_DECISION]);
     /* the hash covers the details as audit/ wrote them: compact, keys sorted */
     if (!(*details = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS)))
         return LB_ENOMEM;

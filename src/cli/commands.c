@@ -72,10 +72,9 @@ static const struct cli_optspec check_opts[] = {{"operator", true, false, true},
                                                 {"level", true, false, true},
                                                 {0}};
 static const struct cli_optspec audit_export_opts[] = {
-    {"out", true, false, true},     {"activity", true, false, false},
-    {"actor", true, false, false},  {"item", true, false, false},
-    {"from", true, false, false},   {"to", true, false, false},
-    {"tenant", true, false, false}, {0}};
+    {"out", true, false, true},     {"activity", true, false, false}, {"actor", true, false, false},
+    {"item", true, false, false},   {"from", true, false, false},     {"to", true, false, false},
+    {"tenant", true, false, false}, {"profile", true, false, false},  {0}};
 static const struct cli_optspec audit_keys_opts[] = {{"out", true, false, false}, {0}};
 static const struct cli_optspec audit_verify_opts[] = {
     {"key", true, false, false}, {"server", false, false, false}, {0}};
@@ -193,10 +192,11 @@ const struct cli_command cli_commands[] = {
      "them in FILE, for lockbox audit verify --key FILE with no server at hand."},
     {"audit", "export", cmd_audit_export, audit_export_opts, 0, 0,
      "audit export --out FILE [--activity A] [--actor U] [--item ID] [--from TIME] [--to TIME] "
-     "[--tenant T]",
+     "[--tenant T] [--profile lockbox|m365]",
      "Downloads the audit log as JSON Lines (- for standard output): each chain you may read\n"
      "from the checkpoint before --from, records the filters leave out as links only, the\n"
-     "checkpoints in place and a signed end. A progress line on a terminal."},
+     "checkpoints in place and a signed end. --profile m365: records under Microsoft 365's\n"
+     "audit field names (CreationTime, Operation, UserId, ...). A progress line on a terminal."},
     {"audit", "verify", cmd_audit_verify, audit_verify_opts, 1, 1,
      "audit verify FILE --key KEYFILE | --server",
      "Verifies an export offline: every record's hash and link, every checkpoint's and the\n"

@@ -1064,7 +1064,8 @@ static size_t on_download(char *data, size_t size, size_t nmemb, void *ctx)
 }
 
 int lockbox_audit_export(struct lockbox *lb, const struct lockbox_audit_filter *f,
-                         lockbox_data_fn *fn, void *ctx, struct lockbox_reply *reply)
+                         const char *profile, lockbox_data_fn *fn, void *ctx,
+                         struct lockbox_reply *reply)
 {
     struct download d = {.fn = fn, .ctx = ctx};
     struct curl_slist *headers = NULL;
@@ -1077,6 +1078,7 @@ int lockbox_audit_export(struct lockbox *lb, const struct lockbox_audit_filter *
     buf_init(&d.problem, PROBLEM_MAX);
     buf_puts(&path, "/api/v1/audit/export");
     audit_query(&path, f);
+    query_param(&path, "profile", profile);
     pthread_mutex_lock(&lb->lock);
     d.curl = lb->curl;
     buf_appendf(&url, "%s%s", lb->url, buf_cstr(&path));
