@@ -136,14 +136,20 @@ static json_t *export_checkpoint(const struct audit_checkpoint *cp)
 
 static json_t *export_end(const struct audit_export_end *end)
 {
-    json_t *chains = json_array();
+    json_t *chains = json_array(), *scope = json_loads(end->scope, 0, NULL);
 
-    for (size_t i = 0; chains && i < end->count; i++)
-        json_array_append_new(chains, json_pack("{s:s, s:I, s:s}", "chain", end->chains[i].chain,
-                                                "chain_index", (json_int_t)end->chains[i].index,
-                                                "hash", end->chains[i].hash));
-    return json_pack("{s:s, s:o, s:s?, s:s?, s:o}", "type", "end", "time", wire_time(end->time),
-                     "key_id", end->key_id, "signature", end->signature, "chains",
+    for (size_t i = 0; chains && i < end->count; i++) {
+        const struct audit_export_chain *c = &end->chains[i];
+        json_array_append_new(chains,
+                              json_pack("{s:s, s:I, s:s, s:I, s:s, s:I, s:s}", "chain", c->chain,
+                                        "start_index", (json_int_t)c->start_index, "start_hash",
+                                        c->start_hash, "chain_index", (json_int_t)c->index, "hash",
+                                        c->hash, "records", (json_int_t)c->records,
+                                        "records_digest", c->records_digest));
+    }
+    return json_pack("{s:s, s:o, s:s?, s:s?, s:o, s:o}", "type", "end", "time",
+                     wire_time(end->time), "key_id", end->key_id, "signature", end->signature,
+                     "scope", scope ? scope : json_object(), "chains",
                      chains ? chains : json_null());
 }
 
@@ -231,11 +237,37 @@ static void export_free(void *ctx)
     lb_free(x);
 }
 
+/* What an export is of, as its end signs it: the reader, the filters given and the profile,
+ * compact JSON with its keys sorted (jansson's; free()). */
+static char *export_scope(struct api_call *call, const struct audit_filter *f, bool m365)
+{
+    const struct principal *p = call->principal;
+    json_t *o = json_pack("{s:s, s:s}", "profile", m365 ? "m365" : "lockbox", "reader",
+                          p->tenant_id ? p->tenant_id : "provider");
+    const struct {
+        const char *key, *value;
+    } given[] = {{"activity", f->activity},
+                 {"actor", f->actor},
+                 {"item", f->item},
+                 {"tenant_id", f->tenant_id},
+                 {"from", call->query(call->query_ctx, "from")},
+                 {"to", call->query(call->query_ctx, "to")}};
+    char *text;
+
+    for (size_t i = 0; o && i < sizeof(given) / sizeof(given[0]); i++)
+        if (given[i].value)
+            json_object_set_new(o, given[i].key, json_string(given[i].value));
+    text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(o);
+    return text;
+}
+
 void api_audit_export(struct api_call *call)
 {
     const char *profile = call->query(call->query_ctx, "profile");
     struct audit_filter f = {0};
     struct export_stream *x;
+    char *scope;
     int rc;
 
     if (!audit_filters(call, &f))
@@ -249,7 +281,14 @@ void api_audit_export(struct api_call *call)
         return;
     }
     x->m365 = profile && strcmp(profile, "m365") == 0;
-    if ((rc = core_audit_export_open(call->core, call->principal, &f, &x->e)) != 0) {
+    if (!(scope = export_scope(call, &f, x->m365))) {
+        api_fail(call, LB_ENOMEM, "out of memory");
+        lb_free(x);
+        return;
+    }
+    rc = core_audit_export_open(call->core, call->principal, &f, scope, &x->e);
+    free(scope);
+    if (rc != 0) {
         api_fail(call, rc,
                  rc == LB_EFORBIDDEN ? "this role cannot read the audit log"
                                      : "cannot export the audit log");

@@ -11,7 +11,7 @@
 
 #define HASH_DOMAIN "lockbox-audit-1"
 #define CHECKPOINT_DOMAIN "lockbox-checkpoint-1"
-#define EXPORT_END_DOMAIN "lockbox-export-end-1"
+#define EXPORT_END_DOMAIN "lockbox-export-end-2"
 
 const char *audit_chain_of(const char *tenant_id)
 {
@@ -106,20 +106,57 @@ int audit_checkpoint_message(const struct audit_checkpoint *cp, struct buf *out)
     return buf_ok(out) ? 0 : LB_ENOMEM;
 }
 
+_Static_assert(sizeof(((struct audit_records_digest *)0)->state) >=
+                   sizeof(crypto_hash_sha256_state),
+               "the digest's state holds SHA-256's");
+
+void audit_records_digest_init(struct audit_records_digest *d)
+{
+    memset(d, 0, sizeof(*d));
+    crypto_hash_sha256_init((crypto_hash_sha256_state *)(void *)d->state);
+}
+
+void audit_records_digest_add(struct audit_records_digest *d, int64_t index)
+{
+    char text[24];
+    int n = snprintf(text, sizeof(text), "%lld\n", (long long)index);
+
+    crypto_hash_sha256_update((crypto_hash_sha256_state *)(void *)d->state,
+                              (const unsigned char *)text, (unsigned long long)n);
+    d->count++;
+}
+
+void audit_records_digest_final(struct audit_records_digest *d, char out[AUDIT_HASH_HEX_LEN])
+{
+    unsigned char digest[crypto_hash_sha256_BYTES];
+
+    crypto_hash_sha256_final((crypto_hash_sha256_state *)(void *)d->state, digest);
+    sodium_bin2hex(out, AUDIT_HASH_HEX_LEN, digest, sizeof(digest));
+}
+
+/* true when s may stand in a line of a signed message (no newline, no space) */
+static bool plain(const char *s)
+{
+    return s && !strpbrk(s, "\n ");
+}
+
 int audit_export_end_message(const struct audit_export_end *end, struct buf *out)
 {
     char time[TIME_RFC3339_LEN];
 
-    if (!end->key_id || strchr(end->key_id, '\n'))
+    if (!plain(end->key_id) || !end->scope || strchr(end->scope, '\n'))
         return LB_EINVAL;
     time_format_rfc3339(end->time, time);
-    buf_appendf(out, EXPORT_END_DOMAIN "\n%s\n%s\n%zu\n", time, end->key_id, end->count);
+    buf_appendf(out, EXPORT_END_DOMAIN "\n%s\n%s\n%s\n%zu\n", time, end->key_id, end->scope,
+                end->count);
     for (size_t i = 0; i < end->count; i++) {
-        const struct audit_chain_head *c = &end->chains[i];
-        if (!c->chain || strchr(c->chain, '\n') || strchr(c->chain, ' ') ||
-            !audit_hash_is_valid(c->hash))
+        const struct audit_export_chain *c = &end->chains[i];
+        if (!plain(c->chain) || !audit_hash_is_valid(c->start_hash) ||
+            !audit_hash_is_valid(c->hash) || !audit_hash_is_valid(c->records_digest))
             return LB_EINVAL;
-        buf_appendf(out, "%s %lld %s\n", c->chain, (long long)c->index, c->hash);
+        buf_appendf(out, "%s %lld %s %lld %s %lld %s\n", c->chain, (long long)c->start_index,
+                    c->start_hash, (long long)c->index, c->hash, (long long)c->records,
+                    c->records_digest);
     }
     return buf_ok(out) ? 0 : LB_ENOMEM;
 }
@@ -159,6 +196,9 @@ struct chain_state {
     int64_t index; /* of the last record (or the checkpoint started from) */
     char hash[AUDIT_HASH_HEX_LEN];
     int64_t checkpoint_index; /* of the last checkpoint that held */
+    int64_t start_index;      /* where it started: 0, or the checkpoint it started from */
+    char start_hash[AUDIT_HASH_HEX_LEN];
+    struct audit_records_digest whole; /* the records given whole */
 };
 
 struct audit_verify {
@@ -215,6 +255,8 @@ static struct chain_state *chain_state(struct audit_verify *v, const char *chain
     if (!(c->chain = lb_strdup(chain)))
         return NULL;
     memcpy(c->hash, AUDIT_GENESIS_HASH, sizeof(AUDIT_GENESIS_HASH));
+    memcpy(c->start_hash, AUDIT_GENESIS_HASH, sizeof(AUDIT_GENESIS_HASH));
+    audit_records_digest_init(&c->whole);
     v->last = v->count++;
     return c;
 }
@@ -251,6 +293,8 @@ int audit_verify_record(struct audit_verify *v, const struct audit_record *r, bo
                       "its content does not match its hash (the record was changed)");
     c->index = r->chain_index;
     memcpy(c->hash, r->hash, sizeof(c->hash));
+    if (!redacted)
+        audit_records_digest_add(&c->whole, r->chain_index);
     v->records++;
     return 0;
 }
@@ -286,8 +330,9 @@ int audit_verify_checkpoint(struct audit_verify *v, const struct audit_checkpoin
     if (!(c = chain_state(v, cp->chain)))
         return LB_ENOMEM;
     if (first) { /* an export from a checkpoint on: its records follow this one */
-        c->index = cp->index;
+        c->index = c->start_index = cp->index;
         memcpy(c->hash, cp->hash, sizeof(c->hash));
+        memcpy(c->start_hash, cp->hash, sizeof(c->start_hash));
     } else if (cp->index != c->index) {
         return broken(why, cp->chain, cp->index,
                       "a checkpoint of it is not where the record is (a record was removed, "
@@ -301,6 +346,37 @@ int audit_verify_checkpoint(struct audit_verify *v, const struct audit_checkpoin
     return 0;
 }
 
+/* LB_EVERIFY (why set) unless e says of c what the file showed. */
+static int end_matches(struct chain_state *c, const struct audit_export_chain *e, struct buf *why)
+{
+    char digest[AUDIT_HASH_HEX_LEN];
+    struct audit_records_digest copy = c->whole; /* final consumes the state */
+
+    audit_records_digest_final(&copy, digest);
+    if (c->start_index != e->start_index || strcmp(c->start_hash, e->start_hash) != 0) {
+        buf_appendf(why,
+                    "chain %s: the export starts it at record %lld, the file at %lld (records "
+                    "were cut off its start)",
+                    e->chain, (long long)e->start_index + 1, (long long)c->start_index + 1);
+        return LB_EVERIFY;
+    }
+    if (c->index != e->index || strcmp(c->hash, e->hash) != 0) {
+        buf_appendf(why,
+                    "chain %s, record %lld: the export ends the chain there, the file at record "
+                    "%lld (records were cut off or added at its end)",
+                    e->chain, (long long)e->index, (long long)c->index);
+        return LB_EVERIFY;
+    }
+    if (c->whole.count != e->records || strcmp(digest, e->records_digest) != 0) {
+        buf_appendf(why,
+                    "chain %s: the export gives %lld of its records whole, the file %lld or "
+                    "others (a record was turned into a link)",
+                    e->chain, (long long)e->records, (long long)c->whole.count);
+        return LB_EVERIFY;
+    }
+    return 0;
+}
+
 int audit_verify_end(struct audit_verify *v, const struct audit_export_end *end, struct buf *why)
 {
     struct buf msg = BUF_INIT;
@@ -311,8 +387,7 @@ int audit_verify_end(struct audit_verify *v, const struct audit_export_end *end,
     buf_release(&msg);
     if (rc) {
         buf_appendf(why, "the export's end %s",
-                    rc == LB_EKEY ? "is not signed by a key given "
-                                    "(forged)"
+                    rc == LB_EKEY ? "is not signed by a key given (forged)"
                                   : "is malformed or signed by an unknown key");
         return LB_EVERIFY;
     }
@@ -324,19 +399,16 @@ int audit_verify_end(struct audit_verify *v, const struct audit_export_end *end,
         return LB_EVERIFY;
     }
     for (size_t i = 0; i < end->count; i++) {
-        const struct audit_chain_head *e = &end->chains[i];
-        struct chain_state *c = chain_find(v, e->chain);
+        struct chain_state *c = chain_find(v, end->chains[i].chain);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(end->chains[j].chain, end->chains[i].chain) == 0)
+                c = NULL; /* named twice: one of the file's is missing */
         if (!c)
-            return broken(why, e->chain, e->index,
-                          "the export's end names a chain the file "
-                          "does not hold (it was removed)");
-        if (c->index != e->index || strcmp(c->hash, e->hash) != 0) {
-            buf_appendf(why,
-                        "chain %s, record %lld: the export ends the chain there, the file at "
-                        "record %lld (records were cut off or added at its end)",
-                        e->chain, (long long)e->index, (long long)c->index);
-            return LB_EVERIFY;
-        }
+            return broken(why, end->chains[i].chain, end->chains[i].index,
+                          "the export's end names a chain the file does not hold (it was "
+                          "removed)");
+        if ((rc = end_matches(c, &end->chains[i], why)) != 0)
+            return rc;
     }
     return 0;
 }

@@ -48,15 +48,39 @@ LB_MUST_CHECK int audit_checkpoint_message(const struct audit_checkpoint *cp, st
 /* 0 when cp's signature holds under public_key (hex), else LB_EKEY (LB_EINVAL: malformed). */
 LB_MUST_CHECK int audit_checkpoint_check(const struct audit_checkpoint *cp, const char *public_key);
 
-/* The signed last line of an export: where each chain of it ends (chain, index and hash of
- * the last record exported), at time, by key_id. A file cut anywhere lacks it or ends its
- * chains elsewhere. */
+/* Where one chain of an export starts and ends, and which of its records it gives whole. */
+struct audit_export_chain {
+    const char *chain;
+    int64_t start_index;    /* 0: from the chain's first record; else the checkpoint's index */
+    const char *start_hash; /* the hash it starts from (64 zeros from the first record) */
+    int64_t index;          /* its last record's */
+    const char *hash;
+    int64_t records;            /* the records given whole (not as links) */
+    const char *records_digest; /* audit_records_digest of their indexes */
+};
+
+/* The signed last line of an export: what it is of (scope: the reader's filters and profile,
+ * as compact JSON with sorted keys) and, for each chain, where it starts and ends and which
+ * records it gives whole, at time, by key_id. A file cut, trimmed at either end, or with a
+ * record turned into a link no longer matches it. */
 struct audit_export_end {
     int64_t time;
-    const char *key_id, *signature;        /* hex */
-    const struct audit_chain_head *chains; /* chain, index and hash of each */
+    const char *key_id, *signature; /* hex */
+    const char *scope;
+    const struct audit_export_chain *chains;
     size_t count;
 };
+
+/* The digest of the indexes of the records an export gives whole, fed one index at a time:
+ * SHA-256 over each index in decimal and a newline. */
+struct audit_records_digest {
+    _Alignas(8) unsigned char state[256]; /* a crypto_hash_sha256_state */
+    int64_t count;
+};
+void audit_records_digest_init(struct audit_records_digest *d);
+void audit_records_digest_add(struct audit_records_digest *d, int64_t index);
+/* The digest in hex into out. */
+void audit_records_digest_final(struct audit_records_digest *d, char out[AUDIT_HASH_HEX_LEN]);
 
 /* The bytes an export end's signature covers, into out. */
 LB_MUST_CHECK int audit_export_end_message(const struct audit_export_end *end, struct buf *out);

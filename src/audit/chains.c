@@ -1,6 +1,7 @@
 #include "chains.h"
 
 #include "audit/audit.h"
+#include "util/strv.h"
 
 #include <string.h>
 
@@ -196,7 +197,9 @@ static int verify_chain(struct store *st, struct audit_verify *v, const struct a
             after = l.items[i].chain_index;
         }
     } while (rc == 0 && l.count == VERIFY_BATCH);
-    if (rc == 0 && (left = cp_peek(st, &cps, &rc)) != NULL) {
+    /* a checkpoint past the head read before (a record appended meanwhile, signed since) is
+     * not a sign of records removed */
+    if (rc == 0 && (left = cp_peek(st, &cps, &rc)) != NULL && left->index <= h->index) {
         buf_appendf(why,
                     "chain %s, record %lld: a checkpoint signs it, but the chain ends at %lld "
                     "(records were removed from its end)",
@@ -213,6 +216,38 @@ static int verify_chain(struct store *st, struct audit_verify *v, const struct a
     audit_list_clear(&l);
     audit_checkpoint_list_clear(&cps.batch);
     return rc;
+}
+
+/* A chain with records but no head row (its audit_chains row deleted): a break of its own,
+ * found by listing the chains from the records. LB_EVERIFY when there is one. */
+static int headless_chains(struct store *st, const struct audit_chain_head_list *heads,
+                           audit_chain_outcome_fn *each, void *ctx, struct buf *why)
+{
+    char **names = NULL;
+    size_t n = 0;
+    bool broke = false;
+    int rc = store_audit_chain_names(st, &names, &n);
+
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        bool known = false;
+        struct buf one = BUF_INIT;
+        for (size_t j = 0; !known && j < heads->count; j++)
+            known = strcmp(heads->items[j].chain, names[i]) == 0;
+        if (known)
+            continue;
+        buf_appendf(&one,
+                    "chain %s: it has records but no recorded head (its head row was "
+                    "deleted)",
+                    names[i]);
+        if (!broke)
+            buf_puts(why, buf_cstr(&one));
+        broke = true;
+        if (each)
+            each(ctx, names[i], buf_cstr(&one));
+        buf_release(&one);
+    }
+    strv_free(names, n);
+    return rc ? rc : broke ? LB_EVERIFY : 0;
 }
 
 int audit_chains_verify(struct store *st, struct audit_chains_report *report,
@@ -239,6 +274,11 @@ int audit_chains_verify(struct store *st, struct audit_chains_report *report,
         broke = broke || rc == LB_EVERIFY;
         if (each && (rc == 0 || rc == LB_EVERIFY))
             each(ctx, chains.items[i].chain, rc ? buf_cstr(&one) : NULL);
+    }
+    if (rc == 0 || rc == LB_EVERIFY) {
+        int hc = headless_chains(st, &chains, each, ctx, why);
+        broke = broke || hc == LB_EVERIFY;
+        rc = hc && hc != LB_EVERIFY ? hc : rc;
     }
     if (rc == 0 && broke)
         rc = LB_EVERIFY;

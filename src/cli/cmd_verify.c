@@ -158,11 +158,43 @@ static const char *const lockbox_names[F_COUNT] = {
 static const char *const m365_names[F_COUNT] = {
     "CreationTime", "OrganizationId", "UserId",    "UserKey",          "UserType", "ClientIP",
     "Operation",    "ObjectId",       "RequestId", "ApprovalDecision", "Details"};
+/* what else a record line holds, unhashed: its place, its number, and m365's constants */
+static const char *const lockbox_more[] = {"type",      "seq",  "chain", "chain_index",
+                                           "prev_hash", "hash", NULL};
+static const char *const m365_more[] = {
+    "type", "Id", "RecordType", "Workload", "chain", "chain_index", "prev_hash", "hash", NULL};
+static const char *const link_keys[] = {"type", "chain", "chain_index", "prev_hash", "hash", NULL};
+
+static bool listed(const char *const *names, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n && names[i]; i++)
+        if (strcmp(names[i], key) == 0)
+            return true;
+    return false;
+}
+
+/* true when every key of o is one its kind of line has: nothing rides along unhashed that a
+ * reader could take for the record */
+static bool only_known_keys(json_t *o, bool link, bool m365)
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach(o, key, v)
+    {
+        (void)v;
+        if (link ? !listed(link_keys, SIZE_MAX, key)
+                 : !listed(m365 ? m365_names : lockbox_names, F_COUNT, key) &&
+                       !listed(m365 ? m365_more : lockbox_more, SIZE_MAX, key))
+            return false;
+    }
+    return true;
+}
 
 /* A record or link line as a record (its strings borrowed from o, details into *details). */
-static int line_record(json_t *o, bool link, struct audit_record *r, char **details)
+static int line_record(json_t *o, bool link, bool m365, struct audit_record *r, char **details)
 {
-    const char *const *n = json_object_get(o, "CreationTime") ? m365_names : lockbox_names;
+    const char *const *n = m365 ? m365_names : lockbox_names;
     json_t *d = json_object_get(o, n[F_DETAILS]);
     const char *time = str_of(o, n[F_TIME]);
 
@@ -171,6 +203,8 @@ static int line_record(json_t *o, bool link, struct audit_record *r, char **deta
     r->chain_index = json_integer_value(json_object_get(o, "chain_index"));
     r->prev_hash = str_of(o, "prev_hash");
     r->hash = str_of(o, "hash");
+    if (!only_known_keys(o, link, m365))
+        return LB_EINVAL;
     if (link)
         return 0;
     if (!time || time_parse_rfc3339(time, &r->time) != 0 || !json_is_object(d))
@@ -203,49 +237,95 @@ static int line_checkpoint(json_t *o, struct audit_checkpoint *cp)
     return time && time_parse_rfc3339(time, &cp->time) == 0 ? 0 : LB_EINVAL;
 }
 
-/* The end line's chains into heads (strings borrowed from o). */
-static int line_end(json_t *o, struct audit_export_end *end, struct audit_chain_head **heads)
+/* The end line (its strings borrowed from o; *chains and *scope the caller's to free). */
+static int line_end(json_t *o, struct audit_export_end *end, struct audit_export_chain **chains,
+                    char **scope)
 {
-    json_t *chains = json_object_get(o, "chains"), *c;
+    json_t *list = json_object_get(o, "chains"), *c, *sc = json_object_get(o, "scope");
     const char *time = str_of(o, "time");
     size_t i;
 
     *end = (struct audit_export_end){.key_id = str_of(o, "key_id"),
                                      .signature = str_of(o, "signature")};
-    if (!time || time_parse_rfc3339(time, &end->time) != 0 || !json_is_array(chains))
+    if (!time || time_parse_rfc3339(time, &end->time) != 0 || !json_is_array(list) ||
+        !json_is_object(sc))
         return LB_EINVAL;
-    if (json_array_size(chains) && !(*heads = lb_calloc(json_array_size(chains), sizeof(**heads))))
+    /* signed as compact JSON with sorted keys, as lockboxd wrote it */
+    if (!(*scope = json_dumps(sc, JSON_COMPACT | JSON_SORT_KEYS)))
         return LB_ENOMEM;
-    json_array_foreach(chains, i, c)
+    end->scope = *scope;
+    if (json_array_size(list) && !(*chains = lb_calloc(json_array_size(list), sizeof(**chains))))
+        return LB_ENOMEM;
+    json_array_foreach(list, i, c)
     {
-        (*heads)[i].chain = (char *)str_of(c, "chain");
-        (*heads)[i].index = json_integer_value(json_object_get(c, "chain_index"));
-        (*heads)[i].hash = (char *)str_of(c, "hash");
-        if (!(*heads)[i].chain || !(*heads)[i].hash)
+        struct audit_export_chain *e = &(*chains)[i];
+        *e = (struct audit_export_chain){
+            .chain = str_of(c, "chain"),
+            .start_index = json_integer_value(json_object_get(c, "start_index")),
+            .start_hash = str_of(c, "start_hash"),
+            .index = json_integer_value(json_object_get(c, "chain_index")),
+            .hash = str_of(c, "hash"),
+            .records = json_integer_value(json_object_get(c, "records")),
+            .records_digest = str_of(c, "records_digest")};
+        if (!e->chain || !e->start_hash || !e->hash || !e->records_digest)
             return LB_EINVAL;
     }
-    end->chains = *heads;
-    end->count = json_array_size(chains);
+    end->chains = *chains;
+    end->count = json_array_size(list);
     return 0;
 }
 
 struct verify_state {
     struct audit_verify *v;
     int64_t links;
+    int profile; /* of the file's records: 0 not known yet, 1 lockbox, 2 m365 */
     bool ended;
     char end_key_id[AUDIT_KEY_ID_LEN];
+    char *scope; /* (owned) what the end says the export is of */
 };
+
+/* The file's profile, fixed by its first record: every record after must be of it. */
+static bool same_profile(struct verify_state *st, json_t *o)
+{
+    int mine = json_object_get(o, "CreationTime") ? 2 : 1;
+
+    if (!st->profile)
+        st->profile = mine;
+    return st->profile == mine;
+}
+
+/* The end, checked: its signature and chains, and that it names the profile of the records. */
+static int verify_end_line(struct verify_state *st, json_t *o, struct buf *why)
+{
+    struct audit_export_end end;
+    struct audit_export_chain *chains = NULL;
+    const char *profile =
+        json_string_value(json_object_get(json_object_get(o, "scope"), "profile"));
+    int rc = line_end(o, &end, &chains, &st->scope);
+
+    if (rc)
+        buf_puts(why, "a malformed end");
+    else if ((rc = audit_verify_end(st->v, &end, why)) == 0 && st->profile &&
+             (!profile || strcmp(profile, st->profile == 2 ? "m365" : "lockbox") != 0)) {
+        buf_puts(why, "the export's end names another profile than its records'");
+        rc = LB_EVERIFY;
+    }
+    if (rc == 0) {
+        st->ended = true;
+        snprintf(st->end_key_id, sizeof(st->end_key_id), "%s", end.key_id ? end.key_id : "");
+    }
+    lb_free(chains);
+    return rc ? LB_EVERIFY : 0;
+}
 
 /* Verifies one line of the export; LB_EVERIFY with why when it breaks the export. */
 static int verify_line(struct verify_state *st, const char *text, struct buf *why)
 {
     json_error_t jerr;
-    json_t *o = json_loads(text, 0, &jerr);
+    json_t *o = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
     const char *type = o ? str_of(o, "type") : NULL;
     struct audit_record r;
     struct audit_checkpoint cp;
-    struct audit_export_end end;
-    struct audit_chain_head *heads = NULL;
     char *details = NULL;
     int rc = LB_EVERIFY;
 
@@ -255,28 +335,26 @@ static int verify_line(struct verify_state *st, const char *text, struct buf *wh
         buf_puts(why, "it comes after the export's end (lines were added)");
     } else if (strcmp(type, "record") == 0 || strcmp(type, "link") == 0) {
         bool link = type[0] == 'l';
-        rc = line_record(o, link, &r, &details);
-        if (rc == LB_EINVAL)
-            buf_puts(why, "a record without its time or details");
-        rc = rc ? LB_EVERIFY : audit_verify_record(st->v, &r, link, why);
+        if (!link && !same_profile(st, o))
+            buf_puts(why, "a record of another profile than the file's first");
+        else if ((rc = line_record(o, link, st->profile == 2, &r, &details)) != 0)
+            buf_puts(why, rc == LB_EINVAL ? "a record without its time or details, or with "
+                                            "fields a record does not have"
+                                          : "out of memory");
+        else
+            rc = audit_verify_record(st->v, &r, link, why);
+        rc = rc ? LB_EVERIFY : 0;
         st->links += rc == 0 && link;
     } else if (strcmp(type, "checkpoint") == 0) {
         rc = line_checkpoint(o, &cp) ? LB_EVERIFY : audit_verify_checkpoint(st->v, &cp, why);
         if (rc && !why->len)
             buf_puts(why, "a checkpoint without its time");
     } else if (strcmp(type, "end") == 0) {
-        rc = line_end(o, &end, &heads) ? LB_EVERIFY : audit_verify_end(st->v, &end, why);
-        if (rc && !why->len)
-            buf_puts(why, "a malformed end");
-        if (rc == 0) {
-            st->ended = true;
-            snprintf(st->end_key_id, sizeof(st->end_key_id), "%s", end.key_id ? end.key_id : "");
-        }
+        rc = verify_end_line(st, o, why);
     } else {
         buf_appendf(why, "an unknown line type '%s'", type);
     }
     free(details);
-    lb_free(heads);
     json_decref(o);
     return rc;
 }
@@ -324,6 +402,7 @@ int cmd_audit_verify(struct cli *cli, const struct cli_args *a)
                 rc == LB_EIO ? strerror(errno)
                              : "not a key file (the JSON of lockbox audit keys, or a public key "
                                "in hex per line)");
+        audit_key_list_clear(&keys);
         return CLI_EXIT_USAGE;
     }
     if (!key && keys_fetch(cli, &keys, &code) != 0) {
@@ -343,9 +422,10 @@ int cmd_audit_verify(struct cli *cli, const struct cli_args *a)
         audit_verify_counts(st.v, &records, &cps, &chains);
         if (!cli->quiet)
             printf("verified %lld records (%lld of them as links only) and %lld checkpoints in "
-                   "%lld chains, and the export's end signed by key %s: the export is whole\n",
+                   "%lld chains, and the export's end signed by key %s: the export is whole\n"
+                   "it is an export of %s\n",
                    (long long)records, (long long)st.links, (long long)cps, (long long)chains,
-                   st.end_key_id);
+                   st.end_key_id, st.scope ? st.scope : "?");
     } else if (rc == LB_EVERIFY) {
         fprintf(stderr, "lockbox: the export does not verify: line %lld: %s\n", (long long)line_no,
                 buf_cstr(&why));
@@ -358,6 +438,7 @@ int cmd_audit_verify(struct cli *cli, const struct cli_args *a)
         fclose(f);
     audit_verify_free(st.v);
     audit_key_list_clear(&keys);
+    free(st.scope);
     buf_release(&why);
     return code;
 }

@@ -1093,6 +1093,8 @@ int lockbox_audit_export(struct lockbox *lb, const struct lockbox_audit_filter *
         (cc = curl_easy_setopt(lb->curl, CURLOPT_LOW_SPEED_TIME, (lb->timeout_ms + 999) / 1000)) ==
             CURLE_OK)
         cc = curl_easy_perform(lb->curl);
+    if (!d.status) /* an answer without a body called no write */
+        curl_easy_getinfo(lb->curl, CURLINFO_RESPONSE_CODE, &d.status);
     if (cc == CURLE_OUT_OF_MEMORY || (cc == CURLE_WRITE_ERROR && !d.stopped && !buf_ok(&d.problem)))
         rc = LOCKBOX_ENOMEM;
     else if (d.stopped)

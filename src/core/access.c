@@ -134,7 +134,7 @@ int core_activity_record(struct core *c, const struct principal *actor, const ch
 int core_audit_query(struct core *c, const struct principal *actor, struct audit_filter *f,
                      struct audit_list *out)
 {
-    int rc = core_audit_reader(actor);
+    int rc = core_audit_may_read(actor);
 
     memset(out, 0, sizeof(*out));
     if (rc)

@@ -10,7 +10,7 @@
 #define RECORD_BATCH 500
 #define CHECKPOINT_BATCH 1000
 
-int core_audit_reader(const struct principal *actor)
+int core_audit_may_read(const struct principal *actor)
 {
     if (principal_is_provider(actor))
         return principal_has_provider_role(actor, PROV_PLATFORM_ADMIN | PROV_AUDITOR)
@@ -30,7 +30,7 @@ void core_set_audit_signer(struct core *c, const struct audit_signer *signer)
 
 int core_audit_keys(struct core *c, const struct principal *actor, struct audit_key_list *out)
 {
-    int rc = core_audit_reader(actor);
+    int rc = core_audit_may_read(actor);
 
     memset(out, 0, sizeof(*out));
     return rc ? rc : store_audit_keys(c->store, out);
@@ -84,7 +84,7 @@ int core_audit_status(struct core *c, const struct principal *actor, struct core
 {
     struct audit_chain_head_list heads = {0};
     struct audit_chain_head one = {0};
-    int rc = core_audit_reader(actor);
+    int rc = core_audit_may_read(actor);
 
     memset(out, 0, sizeof(*out));
     if (rc)
@@ -122,6 +122,12 @@ int core_audit_status(struct core *c, const struct principal *actor, struct core
 
 /* ---- the export ---- */
 
+struct chain_end {
+    char *chain; /* (owned) */
+    int64_t start_index, index, records;
+    char start_hash[AUDIT_HASH_HEX_LEN], hash[AUDIT_HASH_HEX_LEN], digest[AUDIT_HASH_HEX_LEN];
+};
+
 struct core_audit_export {
     struct core *c;
     /* what the actor asked, copied */
@@ -141,12 +147,15 @@ struct core_audit_export {
     int64_t cp_after;
     bool chain_done;
     struct audit_checkpoint start; /* (owned strings) the checkpoint the chain starts from */
-    /* the last item given of the chain: where it ends */
-    int64_t last_index;
-    char last_hash[AUDIT_HASH_HEX_LEN];
-    /* where each chain ended, for the end */
-    struct audit_chain_head *ends;
-    size_t end_count, end_cap;
+    /* the chain being exported: where it starts, the last item given, its whole records */
+    int64_t start_index, last_index;
+    char start_hash[AUDIT_HASH_HEX_LEN], last_hash[AUDIT_HASH_HEX_LEN];
+    struct audit_records_digest whole;
+    /* each chain done, for the end: what it says of it, and the text that points to */
+    struct chain_end *done;
+    size_t done_count, done_cap;
+    struct audit_export_chain *ends; /* made at the end from done */
+    char *scope;
     struct audit_export_end end;
     char sig[AUDIT_SIGNATURE_HEX_LEN];
     bool ended;
@@ -166,9 +175,11 @@ void core_audit_export_free(struct core_audit_export *e)
     audit_list_clear(&e->records);
     audit_checkpoint_list_clear(&e->cps);
     audit_checkpoint_clear(&e->start);
-    for (size_t i = 0; i < e->end_count; i++)
-        audit_chain_head_clear(&e->ends[i]);
+    for (size_t i = 0; i < e->done_count; i++)
+        lb_free(e->done[i].chain);
+    lb_free(e->done);
     lb_free(e->ends);
+    lb_free(e->scope);
     lb_free(e->seen_request);
     lb_free(e);
 }
@@ -204,10 +215,11 @@ static int list_chains(struct core_audit_export *e, const struct principal *acto
 }
 
 int core_audit_export_open(struct core *c, const struct principal *actor,
-                           const struct audit_filter *f, struct core_audit_export **out)
+                           const struct audit_filter *f, const char *scope,
+                           struct core_audit_export **out)
 {
     struct core_audit_export *e;
-    int rc = core_audit_reader(actor);
+    int rc = core_audit_may_read(actor);
 
     if (rc)
         return rc;
@@ -219,7 +231,8 @@ int core_audit_export_open(struct core *c, const struct principal *actor,
     e->has_from = f->has_from;
     e->has_to = f->has_to;
     e->tenant_view = !principal_is_provider(actor);
-    if ((f->activity && !(e->activity = lb_strdup(f->activity))) ||
+    if (!(e->scope = lb_strdup(scope ? scope : "")) ||
+        (f->activity && !(e->activity = lb_strdup(f->activity))) ||
         (f->actor && !(e->actor = lb_strdup(f->actor))) ||
         (f->item && !(e->item = lb_strdup(f->item))))
         rc = LB_ENOMEM;
@@ -233,24 +246,26 @@ int core_audit_export_open(struct core *c, const struct principal *actor,
     return 0;
 }
 
-/* Ends the current chain: remembers where it ended (when it gave anything). */
+/* Ends the current chain: remembers where it started and ended, and which records it gave
+ * whole (when it gave anything). */
 static int chain_end(struct core_audit_export *e)
 {
-    struct audit_chain_head *h;
+    struct chain_end *d;
 
     e->chain_done = true;
     if (!e->last_index)
         return 0;
-    if (lb_array_reserve(&e->ends, &e->end_cap, e->end_count, sizeof(*e->ends)) != 0)
+    if (lb_array_reserve(&e->done, &e->done_cap, e->done_count, sizeof(*e->done)) != 0)
         return LB_ENOMEM;
-    h = &e->ends[e->end_count];
-    memset(h, 0, sizeof(*h));
-    h->index = e->last_index;
-    if (!(h->chain = lb_strdup(e->chains[e->chain_at])) || !(h->hash = lb_strdup(e->last_hash))) {
-        audit_chain_head_clear(h);
+    d = &e->done[e->done_count];
+    *d = (struct chain_end){
+        .start_index = e->start_index, .index = e->last_index, .records = e->whole.count};
+    if (!(d->chain = lb_strdup(e->chains[e->chain_at])))
         return LB_ENOMEM;
-    }
-    e->end_count++;
+    memcpy(d->start_hash, e->start_hash, AUDIT_HASH_HEX_LEN);
+    memcpy(d->hash, e->last_hash, AUDIT_HASH_HEX_LEN);
+    audit_records_digest_final(&e->whole, d->digest);
+    e->done_count++;
     return 0;
 }
 
@@ -297,7 +312,9 @@ static int chain_start(struct core_audit_export *e, struct audit_export_item *it
 
     e->chain_started = true;
     e->chain_done = false;
-    e->after = e->cp_after = e->last_index = 0;
+    e->after = e->cp_after = e->last_index = e->start_index = 0;
+    memcpy(e->start_hash, AUDIT_GENESIS_HASH, AUDIT_HASH_HEX_LEN);
+    audit_records_digest_init(&e->whole);
     audit_list_clear(&e->records);
     audit_checkpoint_list_clear(&e->cps);
     e->record_at = e->cp_at = 0;
@@ -313,7 +330,8 @@ static int chain_start(struct core_audit_export *e, struct audit_export_item *it
     }
     if (rc || !found)
         return rc;
-    e->after = e->start.index;
+    e->after = e->start_index = e->start.index;
+    memcpy(e->start_hash, e->start.hash, AUDIT_HASH_HEX_LEN);
     gave(e, e->start.index, e->start.hash);
     item->kind = AUDIT_EXPORT_CHECKPOINT;
     item->checkpoint = &e->start;
@@ -394,6 +412,8 @@ static int chain_next(struct core_audit_export *e, struct audit_export_item *ite
     e->record_at++;
     e->after = r->chain_index;
     gave(e, r->chain_index, r->hash);
+    if (shown)
+        audit_records_digest_add(&e->whole, r->chain_index);
     item->kind = shown ? AUDIT_EXPORT_RECORD : AUDIT_EXPORT_LINK;
     item->record = r;
     *given = true;
@@ -405,8 +425,22 @@ static int export_end(struct core_audit_export *e, struct audit_export_item *ite
 {
     int rc = 0;
 
-    e->end = (struct audit_export_end){
-        .time = clock_now(&e->c->clock), .chains = e->ends, .count = e->end_count};
+    if (e->done_count && !(e->ends = lb_calloc(e->done_count, sizeof(*e->ends))))
+        return LB_ENOMEM;
+    for (size_t i = 0; i < e->done_count; i++) {
+        const struct chain_end *d = &e->done[i];
+        e->ends[i] = (struct audit_export_chain){.chain = d->chain,
+                                                 .start_index = d->start_index,
+                                                 .start_hash = d->start_hash,
+                                                 .index = d->index,
+                                                 .hash = d->hash,
+                                                 .records = d->records,
+                                                 .records_digest = d->digest};
+    }
+    e->end = (struct audit_export_end){.time = clock_now(&e->c->clock),
+                                       .scope = e->scope,
+                                       .chains = e->ends,
+                                       .count = e->done_count};
     if (e->c->audit_signer)
         rc = audit_signer_sign_end(e->c->audit_signer, &e->end, e->sig);
     e->ended = true;

@@ -359,7 +359,9 @@ LB_MUST_CHECK int core_audit_keys(struct core *c, const struct principal *actor,
  * provider: every chain, or tenant_id's), it gives the records from the last checkpoint
  * before f's `from` (that checkpoint first) up to f's `to`, each followed by the checkpoints
  * of it: a record f selects and the actor may see whole, every other one as a link (its chain
- * fields only, so the chain still verifies). Last, the export's end, signed. An item (and
+ * fields only, so the chain still verifies). Last, the export's end, signed, saying what the
+ * export is of (scope, the caller's text: its filters and form) and, for each chain, where it
+ * starts and ends and which records it gives whole. An item (and
  * what it points to) is valid until the next call. The export copies what it needs of actor
  * and f; it reads the store as it goes (records appended meanwhile may be in it or not).
  */
@@ -380,7 +382,7 @@ struct audit_export_item {
 struct core_audit_export;
 
 LB_MUST_CHECK int core_audit_export_open(struct core *c, const struct principal *actor,
-                                         const struct audit_filter *f,
+                                         const struct audit_filter *f, const char *scope,
                                          struct core_audit_export **out);
 /* The next item; LB_ENOTFOUND after the end. */
 LB_MUST_CHECK int core_audit_export_next(struct core_audit_export *e,

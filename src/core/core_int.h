@@ -54,7 +54,7 @@ struct core {
 
 /* 0 when actor may read the audit log (its tenant's part, for a tenant user), else
  * LB_EFORBIDDEN. */
-int core_audit_reader(const struct principal *actor);
+LB_MUST_CHECK int core_audit_may_read(const struct principal *actor);
 /* Begins a store transaction. */
 LB_MUST_CHECK int core_tx_begin(struct core *c);
 /* Commits when rc is 0, else rolls back; returns the final code. */

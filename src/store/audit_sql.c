@@ -20,6 +20,8 @@ enum {
     SHAPE_AFTER = 1 << 8,
 };
 
+_Static_assert(AUDIT_SQL_SHAPES == SHAPE_AFTER << 1, "a statement for every shape");
+
 void audit_sql_cache_init(struct audit_sql_cache *c)
 {
     memset(c, 0, sizeof(*c));
@@ -80,7 +82,7 @@ static char *build(const struct audit_sql_dialect *d, unsigned shape)
         buf_release(&b);
         return NULL;
     }
-    return b.data; /* the buffer's text, NUL-terminated, is the caller's now */
+    return buf_take(&b);
 }
 
 const char *audit_sql_get(struct audit_sql_cache *c, const struct audit_sql_dialect *d,

@@ -321,6 +321,11 @@ int store_audit_link(struct store *st, const struct audit_record *rec)
     return st->ops->audit_link(st, rec);
 }
 
+int store_audit_chain_names(struct store *st, char ***names, size_t *count)
+{
+    return st->ops->audit_chain_names(st, names, count);
+}
+
 int store_webhook_insert(struct store *st, const struct webhook *w)
 {
     return st->ops->webhook_insert(st, w);

@@ -219,6 +219,7 @@ struct store_ops {
     int (*audit_keys)(struct store *st, struct audit_key_list *out);
     int (*audit_unchained)(struct store *st, size_t limit, struct audit_list *out);
     int (*audit_link)(struct store *st, const struct audit_record *rec);
+    int (*audit_chain_names)(struct store *st, char ***names, size_t *count);
 
     int (*webhook_insert)(struct store *st, const struct webhook *w);
     int (*webhook_get)(struct store *st, const char *id, struct webhook *out);
@@ -428,6 +429,9 @@ LB_MUST_CHECK int store_audit_unchained(struct store *st, size_t limit, struct a
 /* Gives such a record (by rec->seq) its place in its chain: rec's chain, chain_index,
  * prev_hash and hash; LB_ENOTFOUND when it has one already. */
 LB_MUST_CHECK int store_audit_link(struct store *st, const struct audit_record *rec);
+/* The name of every chain that has records, from the records themselves (not their heads), by
+ * name, as a new array of *count (caller frees with strv_free). */
+LB_MUST_CHECK int store_audit_chain_names(struct store *st, char ***names, size_t *count);
 
 /* Inserts a webhook endpoint (its secret sealed). */
 LB_MUST_CHECK int store_webhook_insert(struct store *st, const struct webhook *w);

@@ -500,6 +500,7 @@ static const struct store_ops pg_ops = {
     .audit_keys = pgs_audit_keys,
     .audit_unchained = pgs_audit_unchained,
     .audit_link = pgs_audit_link,
+    .audit_chain_names = pgs_audit_chain_names,
     .webhook_insert = pgs_webhook_insert,
     .webhook_get = pgs_webhook_get,
     .webhook_delete = pgs_webhook_delete,

@@ -276,7 +276,8 @@ int pgs_audit_checkpoints(struct store *base, const char *chain, int64_t after_i
 int pgs_audit_key_insert(struct store *base, const struct audit_key *k)
 {
     static const char sql[] = "INSERT INTO audit_keys(id, public_key, created_at, retired_at)"
-                              " VALUES($1,$2,$3,$4) ON CONFLICT(id) DO UPDATE SET retired_at=$4";
+                              " VALUES($1,$2,$3,$4) ON CONFLICT(id) DO UPDATE SET"
+                              " retired_at=CASE WHEN $4 > 0 THEN $4 ELSE audit_keys.retired_at END";
     struct pgs_params p = {0};
 
     pgs_bind_text(&p, k->id);
@@ -363,4 +364,31 @@ int pgs_audit_link(struct store *base, const struct audit_record *rec)
     pgs_bind_text(&h, rec->hash);
     pgs_bind_int(&h, rec->time);
     return pgs_write(s, head_sql, &h, NULL);
+}
+
+static int read_name(const struct pgs_row *row, void *item)
+{
+    bool oom = false;
+
+    *(char **)item = pgs_col_str(row, 0, &oom);
+    return oom ? LB_ENOMEM : 0;
+}
+
+int pgs_audit_chain_names(struct store *base, char ***names, size_t *count)
+{
+    static const char sql[] =
+        "SELECT DISTINCT chain FROM audit WHERE chain IS NOT NULL ORDER BY chain";
+    char **v = NULL;
+    size_t n = 0;
+    struct pgs_query q = {
+        .sql = sql, .read = read_name, .items = &v, .count = &n, .size = sizeof(*v)};
+    int rc = pgs_list(pgs_of(base), &q);
+
+    if (rc) {
+        strv_free(v, n);
+        return rc;
+    }
+    *names = v;
+    *count = n;
+    return 0;
 }

@@ -347,6 +347,7 @@ int pgs_audit_key_insert(struct store *base, const struct audit_key *k);
 int pgs_audit_keys(struct store *base, struct audit_key_list *out);
 int pgs_audit_unchained(struct store *base, size_t limit, struct audit_list *out);
 int pgs_audit_link(struct store *base, const struct audit_record *rec);
+int pgs_audit_chain_names(struct store *base, char ***names, size_t *count);
 
 /* store_pg_notify.c: webhooks and the outbox */
 int pgs_webhook_insert(struct store *base, const struct webhook *w);

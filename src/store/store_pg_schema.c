@@ -123,6 +123,7 @@ static const char schema_8_chains[] =
     "ALTER TABLE audit ADD COLUMN chain TEXT, ADD COLUMN chain_index BIGINT,"
     " ADD COLUMN prev_hash TEXT, ADD COLUMN hash TEXT;"
     "CREATE UNIQUE INDEX audit_chain ON audit(chain, chain_index) WHERE chain IS NOT NULL;"
+    "CREATE INDEX audit_unchained ON audit(seq) WHERE hash IS NULL;"
     "DROP TRIGGER audit_no_change ON audit;"
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
     " FOR EACH ROW EXECUTE FUNCTION audit_append_only();"

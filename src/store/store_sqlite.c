@@ -337,6 +337,7 @@ static const struct store_ops sqlite_ops = {
     .audit_keys = sqs_audit_keys,
     .audit_unchained = sqs_audit_unchained,
     .audit_link = sqs_audit_link,
+    .audit_chain_names = sqs_audit_chain_names,
     .webhook_insert = sqs_webhook_insert,
     .webhook_get = sqs_webhook_get,
     .webhook_delete = sqs_webhook_delete,

@@ -220,7 +220,8 @@ int sqs_audit_checkpoints(struct store *base, const char *chain, int64_t after_i
 int sqs_audit_key_insert(struct store *base, const struct audit_key *k)
 {
     static const char sql[] = "INSERT INTO audit_keys(id, public_key, created_at, retired_at)"
-                              " VALUES(?1,?2,?3,?4) ON CONFLICT(id) DO UPDATE SET retired_at=?4";
+                              " VALUES(?1,?2,?3,?4) ON CONFLICT(id) DO UPDATE SET"
+                              " retired_at=CASE WHEN ?4 > 0 THEN ?4 ELSE audit_keys.retired_at END";
 
     return sqs_write(sqs_of(base),
                      SQS_QUERY(sql, SQS_TEXT(k->id), SQS_TEXT(k->public_key),
@@ -291,4 +292,22 @@ int sqs_audit_link(struct store *base, const struct audit_record *rec)
                                  SQS_TEXT(rec->hash), SQS_INT(rec->time)),
                        0, NULL);
     return rc;
+}
+
+int sqs_audit_chain_names(struct store *base, char ***names, size_t *count)
+{
+    static const char sql[] =
+        "SELECT DISTINCT chain FROM audit WHERE chain IS NOT NULL ORDER BY chain";
+    char **v = NULL;
+    size_t n = 0;
+    int rc =
+        sqs_query_list(sqs_of(base), SQS_QUERY_NOARGS(sql), &v, &n, sizeof(*v), sqs_row_str, NULL);
+
+    if (rc) {
+        strv_free(v, n);
+        return rc;
+    }
+    *names = v;
+    *count = n;
+    return 0;
 }

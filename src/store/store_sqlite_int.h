@@ -244,6 +244,7 @@ int sqs_audit_key_insert(struct store *base, const struct audit_key *k);
 int sqs_audit_keys(struct store *base, struct audit_key_list *out);
 int sqs_audit_unchained(struct store *base, size_t limit, struct audit_list *out);
 int sqs_audit_link(struct store *base, const struct audit_record *rec);
+int sqs_audit_chain_names(struct store *base, char ***names, size_t *count);
 
 /* store_sqlite_seal.c: secrets at rest. sqs_seal writes into *out a new sealed copy of plain,
  * bound to column ("users.totp_secret") and the row's id; sqs_unseal replaces the sealed

@@ -115,6 +115,7 @@ static const char *const migrations[] = {
     "ALTER TABLE audit ADD COLUMN prev_hash TEXT;"
     "ALTER TABLE audit ADD COLUMN hash TEXT;"
     "CREATE UNIQUE INDEX audit_chain ON audit(chain, chain_index) WHERE chain IS NOT NULL;"
+    "CREATE INDEX audit_unchained ON audit(seq) WHERE hash IS NULL;"
     "DROP TRIGGER audit_no_update;"
     "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit WHEN OLD.hash IS NOT NULL"
     " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"

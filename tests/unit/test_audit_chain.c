@@ -389,6 +389,10 @@ static void a_store_edited_behind_its_back_is_found(void **state)
     tamper(f->db, "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE chain_index>=3;");
     assert_int_equal(verify_store(f->st, &r, &why), LB_EVERIFY);
     assert_non_null(strstr(buf_cstr(&why), "record 6: a checkpoint signs it, but the chain ends"));
+    /* its head row gone too: the chain is still found, from its records */
+    tamper(f->db, "DELETE FROM audit_chains");
+    assert_int_equal(verify_store(f->st, &r, &why), LB_EVERIFY);
+    assert_non_null(strstr(buf_cstr(&why), "chain t1: it has records but no recorded head"));
     buf_release(&why);
 }
 
