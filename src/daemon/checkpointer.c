@@ -30,7 +30,9 @@ static void pass(struct checkpointer *c)
     int rc = audit_checkpoints_make(c->store, c->signer, time_now(), c->cfg.every, c->cfg.max_age,
                                     &made);
 
-    if (rc)
+    if (rc == LB_EUNAVAIL) /* the store says so once; not again every second */
+        log_debug("audit: cannot sign checkpoints while the store is away");
+    else if (rc)
         log_warn("audit: cannot sign checkpoints now error=%s", lb_strerror(rc));
     else if (made)
         log_debug("audit: signed checkpoints=%lld", (long long)made);
