@@ -12,18 +12,30 @@ static int read_seq(const struct pgs_row *row, void *item)
     return 0;
 }
 
+/* Keeps rec as its chain's newest record in audit_chains (pipelined in a transaction). */
+static int chain_head_put(struct pg_store *s, const struct audit_record *rec)
+{
+    static const char sql[] =
+        "INSERT INTO audit_chains(chain, head_index, head_hash, head_time) VALUES($1,$2,$3,$4)"
+        " ON CONFLICT(chain) DO UPDATE SET head_index=$2, head_hash=$3, head_time=$4";
+    struct pgs_params h = {0};
+
+    pgs_bind_text(&h, rec->chain);
+    pgs_bind_int(&h, rec->chain_index);
+    pgs_bind_text(&h, rec->hash);
+    pgs_bind_int(&h, rec->time);
+    return pgs_defer(s, sql, &h);
+}
+
 int pgs_audit_insert(struct store *base, const struct audit_record *rec, int64_t *seq)
 {
     static const char sql[] =
         "INSERT INTO audit(time, tenant_id, actor, actor_id, actor_type, client_ip, activity,"
         " item, request_id, decision, details, chain, chain_index, prev_hash, hash)"
         " VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) RETURNING seq";
-    static const char head_sql[] =
-        "INSERT INTO audit_chains(chain, head_index, head_hash, head_time) VALUES($1,$2,$3,$4)"
-        " ON CONFLICT(chain) DO UPDATE SET head_index=$2, head_hash=$3, head_time=$4";
     struct pg_store *s = pgs_of(base);
     struct pgs_conn *cn = NULL;
-    struct pgs_params p = {0}, h = {0};
+    struct pgs_params p = {0};
     int64_t got = 0;
     int rc;
 
@@ -56,11 +68,7 @@ int pgs_audit_insert(struct store *base, const struct audit_record *rec, int64_t
     }
     if (rc || !rec->chain)
         return rc;
-    pgs_bind_text(&h, rec->chain);
-    pgs_bind_int(&h, rec->chain_index);
-    pgs_bind_text(&h, rec->hash);
-    pgs_bind_int(&h, rec->time);
-    return pgs_defer(s, head_sql, &h);
+    return chain_head_put(s, rec);
 }
 
 static int read_audit(const struct pgs_row *row, void *item)
@@ -345,11 +353,8 @@ int pgs_audit_link(struct store *base, const struct audit_record *rec)
 {
     static const char sql[] = "UPDATE audit SET chain=$2, chain_index=$3, prev_hash=$4, hash=$5"
                               " WHERE seq=$1 AND hash IS NULL";
-    static const char head_sql[] =
-        "INSERT INTO audit_chains(chain, head_index, head_hash, head_time) VALUES($1,$2,$3,$4)"
-        " ON CONFLICT(chain) DO UPDATE SET head_index=$2, head_hash=$3, head_time=$4";
     struct pg_store *s = pgs_of(base);
-    struct pgs_params p = {0}, h = {0};
+    struct pgs_params p = {0};
     int rc;
 
     pgs_bind_int(&p, rec->seq);
@@ -359,11 +364,7 @@ int pgs_audit_link(struct store *base, const struct audit_record *rec)
     pgs_bind_text(&p, rec->hash);
     if ((rc = pgs_change(s, sql, &p)) != 0)
         return rc;
-    pgs_bind_text(&h, rec->chain);
-    pgs_bind_int(&h, rec->chain_index);
-    pgs_bind_text(&h, rec->hash);
-    pgs_bind_int(&h, rec->time);
-    return pgs_write(s, head_sql, &h, NULL);
+    return chain_head_put(s, rec);
 }
 
 static int read_name(const struct pgs_row *row, void *item)

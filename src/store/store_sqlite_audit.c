@@ -34,15 +34,25 @@ static int read_audit(sqlite3_stmt *st, void *item)
     return 0;
 }
 
+/* Keeps rec as its chain's newest record in audit_chains (in the caller's transaction). */
+static int chain_head_put(struct sqlite_store *s, const struct audit_record *rec)
+{
+    static const char sql[] =
+        "INSERT INTO audit_chains(chain, head_index, head_hash, head_time) VALUES(?1,?2,?3,?4)"
+        " ON CONFLICT(chain) DO UPDATE SET head_index=?2, head_hash=?3, head_time=?4";
+
+    return sqs_write(s,
+                     SQS_QUERY(sql, SQS_TEXT(rec->chain), SQS_INT(rec->chain_index),
+                               SQS_TEXT(rec->hash), SQS_INT(rec->time)),
+                     0, NULL);
+}
+
 int sqs_audit_insert(struct store *base, const struct audit_record *rec, int64_t *seq)
 {
     static const char sql[] =
         "INSERT INTO audit(time, tenant_id, actor, actor_id, actor_type, client_ip, activity,"
         " item, request_id, decision, details, chain, chain_index, prev_hash, hash)"
         " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-    static const char head_sql[] =
-        "INSERT INTO audit_chains(chain, head_index, head_hash, head_time) VALUES(?1,?2,?3,?4)"
-        " ON CONFLICT(chain) DO UPDATE SET head_index=?2, head_hash=?3, head_time=?4";
     struct sqlite_store *s = sqs_of(base);
     int rc = sqs_write(
         s,
@@ -55,10 +65,7 @@ int sqs_audit_insert(struct store *base, const struct audit_record *rec, int64_t
         0, seq);
 
     if (rc == 0 && rec->chain)
-        rc = sqs_write(s,
-                       SQS_QUERY(head_sql, SQS_TEXT(rec->chain), SQS_INT(rec->chain_index),
-                                 SQS_TEXT(rec->hash), SQS_INT(rec->time)),
-                       0, NULL);
+        rc = chain_head_put(s, rec);
     return rc;
 }
 
@@ -276,9 +283,6 @@ int sqs_audit_link(struct store *base, const struct audit_record *rec)
 {
     static const char sql[] = "UPDATE audit SET chain=?2, chain_index=?3, prev_hash=?4, hash=?5"
                               " WHERE seq=?1 AND hash IS NULL";
-    static const char head_sql[] =
-        "INSERT INTO audit_chains(chain, head_index, head_hash, head_time) VALUES(?1,?2,?3,?4)"
-        " ON CONFLICT(chain) DO UPDATE SET head_index=?2, head_hash=?3, head_time=?4";
     struct sqlite_store *s = sqs_of(base);
     int rc =
         sqs_write(s,
@@ -287,10 +291,7 @@ int sqs_audit_link(struct store *base, const struct audit_record *rec)
                   LB_ENOTFOUND, NULL);
 
     if (rc == 0)
-        rc = sqs_write(s,
-                       SQS_QUERY(head_sql, SQS_TEXT(rec->chain), SQS_INT(rec->chain_index),
-                                 SQS_TEXT(rec->hash), SQS_INT(rec->time)),
-                       0, NULL);
+        rc = chain_head_put(s, rec);
     return rc;
 }
 
