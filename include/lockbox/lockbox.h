@@ -229,6 +229,12 @@ int lockbox_audit_search(struct lockbox *lb, const struct lockbox_audit_filter *
  * "algorithm","public_key","created_at","retired_at"}]}. */
 int lockbox_audit_keys(struct lockbox *lb, struct lockbox_reply *reply);
 
+/* The audit log's chains and streams as the caller may see them: reply->body is
+ * {"verified_at","chains":[{"chain","records","last_checkpoint","whole","problem"}],
+ * "streams":[{"id","url","profile","delivered","attempts","last_attempt_at",
+ * "next_attempt_at","last_error"}]}. */
+int lockbox_audit_status(struct lockbox *lb, struct lockbox_reply *reply);
+
 /* Receives a piece of a download as it comes; non-zero stops it. */
 typedef int lockbox_data_fn(void *ctx, const char *data, size_t len);
 

@@ -146,7 +146,7 @@ void api_activity_create(struct api_call *call)
     if (rc)
         api_reply_core_error(call, rc, &err, "cannot record the action");
     else
-        api_reply(call, 201, api_json_audit(&rec));
+        api_reply(call, 201, wire_audit(&rec));
     lb_free(details);
     audit_record_clear(&rec);
     buf_release(&err);

@@ -271,9 +271,10 @@ void api_settings_get(struct api_call *call)
 }
 
 static const char *const settings_keys[] = {
-    "lockbox_enabled",   "pending_expiry_seconds",  "default_grant_seconds",
-    "max_grant_seconds", "required_approvals",      "notification_emails",
-    "email_links",       "reminder_before_seconds",
+    "lockbox_enabled",      "pending_expiry_seconds",  "default_grant_seconds",
+    "max_grant_seconds",    "required_approvals",      "notification_emails",
+    "email_links",          "reminder_before_seconds", "audit_syslog_url",
+    "audit_syslog_profile",
 };
 
 static bool known_setting(const char *key)
@@ -282,6 +283,29 @@ static bool known_setting(const char *key)
         if (strcmp(key, settings_keys[i]) == 0)
             return true;
     return false;
+}
+
+/* The syslog collector (null or "": none) and its field profile. */
+static bool read_syslog(struct api_call *call, struct settings_patch *p)
+{
+    const char *url = NULL, *profile = NULL;
+
+    if (json_is_null(json_object_get(call->body, "audit_syslog_url"))) {
+        p->has_audit_syslog_url = true;
+        p->values.audit_syslog_url = (char *)"";
+    } else if (!api_field_str(call, call->body, "audit_syslog_url", false, 2048, API_TEXT_LINE,
+                              &url)) {
+        return false;
+    } else if (url) {
+        p->has_audit_syslog_url = true;
+        p->values.audit_syslog_url = (char *)url; /* borrowed: only read */
+    }
+    if (!api_field_str(call, call->body, "audit_syslog_profile", false, 16, API_TEXT_LINE,
+                       &profile))
+        return false;
+    p->has_audit_syslog_profile = profile != NULL;
+    p->values.audit_syslog_profile = (char *)profile;
+    return true;
 }
 
 static bool read_patch(struct api_call *call, struct settings_patch *p, char ***emails)
@@ -313,7 +337,8 @@ static bool read_patch(struct api_call *call, struct settings_patch *p, char ***
         !api_field_int(call, call->body, "reminder_before_seconds", 0, max, &p->has_reminder_before,
                        &p->values.reminder_before_seconds) ||
         !api_field_strv(call, call->body, "notification_emails", false, 50, 254, emails,
-                        &p->values.notification_email_count))
+                        &p->values.notification_email_count) ||
+        !read_syslog(call, p))
         return false;
     p->has_notification_emails = json_object_get(call->body, "notification_emails") != NULL;
     p->values.notification_emails = *emails;

@@ -424,12 +424,15 @@ json_t *api_json_user(const struct user *u, const struct role_list *roles, unsig
 json_t *api_json_settings(const struct tenant_settings *s)
 {
     return json_pack(
-        "{s:b, s:I, s:I, s:I, s:I, s:o, s:b, s:I}", "lockbox_enabled", s->lockbox_enabled,
+        "{s:b, s:I, s:I, s:I, s:I, s:o, s:b, s:I, s:o, s:s}", "lockbox_enabled", s->lockbox_enabled,
         "pending_expiry_seconds", (json_int_t)s->pending_expiry_seconds, "default_grant_seconds",
         (json_int_t)s->default_grant_seconds, "max_grant_seconds", (json_int_t)s->max_grant_seconds,
         "required_approvals", (json_int_t)s->required_approvals, "notification_emails",
         wire_strv(s->notification_emails, s->notification_email_count), "email_links",
-        s->email_links, "reminder_before_seconds", (json_int_t)s->reminder_before_seconds);
+        s->email_links, "reminder_before_seconds", (json_int_t)s->reminder_before_seconds,
+        "audit_syslog_url",
+        wire_str_or_null(s->audit_syslog_url && *s->audit_syslog_url ? s->audit_syslog_url : NULL),
+        "audit_syslog_profile", s->audit_syslog_profile ? s->audit_syslog_profile : "lockbox");
 }
 
 json_t *api_json_tenant(const struct tenant *t)
@@ -459,25 +462,6 @@ json_t *api_json_ticket(const struct ticket *t)
                      t->tenant_id, "title", t->title, "description", t->description, "severity",
                      t->severity, "status", t->status, "created_by", t->created_by_username,
                      "created_at", wire_time(t->created_at), "history", h ? h : json_array());
-}
-
-json_t *api_json_audit(const struct audit_record *r)
-{
-    json_t *details = json_loads(r->details ? r->details : "{}", 0, NULL);
-    bool chained = r->chain && r->hash; /* its place in its hash chain (docs/audit-chain.md) */
-
-    /* one pack: an export makes millions of these ("*": left out when NULL) */
-    return json_pack("{s:I, s:o, s:o, s:s, s:o, s:s, s:o, s:s, s:o, s:o, s:s*, s:o, s:s*, s:o*,"
-                     " s:s*, s:s*}",
-                     "seq", (json_int_t)r->seq, "time", wire_time(r->time), "tenant_id",
-                     wire_str_or_null(r->tenant_id), "actor", r->actor, "actor_id",
-                     wire_str_or_null(r->actor_id), "actor_type", r->actor_type, "client_ip",
-                     wire_str_or_null(r->client_ip), "activity", r->activity, "item",
-                     wire_str_or_null(r->item), "details", details ? details : json_object(),
-                     "decision", r->decision, "request_id", wire_str_or_null(r->request_id),
-                     "chain", chained ? r->chain : NULL, "chain_index",
-                     chained ? json_integer(r->chain_index) : NULL, "prev_hash",
-                     chained ? r->prev_hash : NULL, "hash", chained ? r->hash : NULL);
 }
 
 /* ---- query parameters ---- */

@@ -54,7 +54,6 @@ json_t *api_json_tenant(const struct tenant *t);
 json_t *api_json_settings(const struct tenant_settings *s);
 json_t *api_json_role(const struct role_assignment *r);
 json_t *api_json_ticket(const struct ticket *t);
-json_t *api_json_audit(const struct audit_record *r);
 
 /* Reads ?key= as an RFC 3339 time into *out and sets *present; any valid time counts, the
  * epoch (0) and earlier too. false (answer set) when malformed. */

@@ -51,7 +51,7 @@ void api_audit_search(struct api_call *call)
     }
     arr = json_array();
     for (size_t i = 0; arr && i < l.count; i++)
-        json_array_append_new(arr, api_json_audit(&l.items[i]));
+        json_array_append_new(arr, wire_audit(&l.items[i]));
     api_reply_page(call, arr, buf_cstr(&scope), l.count == f.limit,
                    l.count ? l.items[l.count - 1].seq : 0);
 out:
@@ -98,10 +98,20 @@ static json_t *chain_status(const struct core_audit_chain_status *c, bool verifi
                      wire_str_or_null(c->problem));
 }
 
+/* A stream to a syslog collector and how its delivery goes. */
+static json_t *stream_status(const struct audit_stream *s)
+{
+    return json_pack("{s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:o}", "id", s->id, "url", s->url,
+                     "profile", s->profile, "delivered", (json_int_t)s->delivered, "attempts",
+                     (json_int_t)s->attempts, "last_attempt_at", wire_time(s->last_attempt_at),
+                     "next_attempt_at", wire_time(s->attempts ? s->next_attempt_at : 0),
+                     "last_error", wire_str_or_null(s->last_error));
+}
+
 void api_audit_status(struct api_call *call)
 {
     struct core_audit_status st = {0};
-    json_t *arr;
+    json_t *arr, *streams;
     int rc = core_audit_status(call->core, call->principal, &st);
 
     if (rc) {
@@ -113,9 +123,12 @@ void api_audit_status(struct api_call *call)
     arr = json_array();
     for (size_t i = 0; arr && i < st.count; i++)
         json_array_append_new(arr, chain_status(&st.chains[i], st.verified_at != 0));
+    streams = json_array();
+    for (size_t i = 0; streams && i < st.streams.count; i++)
+        json_array_append_new(streams, stream_status(&st.streams.items[i]));
     api_reply(call, 200,
-              json_pack("{s:o, s:o}", "verified_at", wire_time(st.verified_at), "chains",
-                        arr ? arr : json_array()));
+              json_pack("{s:o, s:o, s:o}", "verified_at", wire_time(st.verified_at), "chains",
+                        arr ? arr : json_array(), "streams", streams ? streams : json_array()));
     core_audit_status_clear(&st);
 }
 
@@ -153,27 +166,6 @@ static json_t *export_end(const struct audit_export_end *end)
                      chains ? chains : json_null());
 }
 
-/* A record under the names Microsoft 365's audit log uses (docs/audit-chain.md, "Field
- * profiles"), its place in its chain kept as it is. */
-static json_t *export_m365(const struct audit_record *r)
-{
-    char id[24];
-    json_t *details = json_loads(r->details ? r->details : "{}", 0, NULL);
-
-    snprintf(id, sizeof(id), "%lld", (long long)r->seq);
-    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o,"
-                     " s:s, s:I, s:s, s:s}",
-                     "type", "record", "Id", id, "RecordType", "CustomerLockbox", "Workload",
-                     "Lockbox", "CreationTime", wire_time(r->time), "Operation", r->activity,
-                     "OrganizationId", wire_str_or_null(r->tenant_id), "UserId", r->actor,
-                     "UserKey", wire_str_or_null(r->actor_id), "UserType", r->actor_type,
-                     "ClientIP", wire_str_or_null(r->client_ip), "ObjectId",
-                     wire_str_or_null(r->item), "RequestId", wire_str_or_null(r->request_id),
-                     "ApprovalDecision", wire_str_or_null(r->decision), "Details",
-                     details ? details : json_object(), "chain", r->chain, "chain_index",
-                     (json_int_t)r->chain_index, "prev_hash", r->prev_hash, "hash", r->hash);
-}
-
 struct export_stream {
     struct core_audit_export *e;
     bool m365;
@@ -185,9 +177,7 @@ static json_t *export_line(const struct audit_export_item *it, bool m365)
 
     switch (it->kind) {
     case AUDIT_EXPORT_RECORD:
-        if (m365)
-            return export_m365(it->record);
-        if ((o = api_json_audit(it->record)) != NULL)
+        if ((o = m365 ? wire_audit_m365(it->record) : wire_audit(it->record)) != NULL)
             json_object_set_new(o, "type", json_string("record"));
         return o;
     case AUDIT_EXPORT_LINK:

@@ -78,6 +78,7 @@ int cmd_webhook_remove(struct cli *cli, const struct cli_args *a);
 int cmd_check(struct cli *cli, const struct cli_args *a);
 int cmd_audit_search(struct cli *cli, const struct cli_args *a);
 int cmd_audit_keys(struct cli *cli, const struct cli_args *a);
+int cmd_audit_status(struct cli *cli, const struct cli_args *a);
 int cmd_audit_export(struct cli *cli, const struct cli_args *a);
 int cmd_audit_verify(struct cli *cli, const struct cli_args *a);
 

@@ -120,6 +120,41 @@ int cmd_audit_keys(struct cli *cli, const struct cli_args *a)
     return CLI_EXIT_OK;
 }
 
+/* The list under key as a table of "items". */
+static void show_under(json_t *status, const char *key, const char *const *h, const char *const *k,
+                       size_t cols)
+{
+    json_t *l = json_pack("{s:O}", "items", json_object_get(status, key));
+
+    if (l)
+        show_items(l, h, k, cols);
+    json_decref(l);
+}
+
+static void show_status(json_t *s)
+{
+    static const char *const ch[] = {"CHAIN", "RECORDS", "WHOLE", "PROBLEM"};
+    static const char *const ck[] = {"chain", "records", "whole", "problem"};
+    static const char *const sh[] = {"STREAM",    "URL",      "PROFILE",
+                                     "DELIVERED", "ATTEMPTS", "LAST ERROR"};
+    static const char *const sk[] = {"id", "url", "profile", "delivered", "attempts", "last_error"};
+
+    show_time("verified", s, "verified_at");
+    show_under(s, "chains", ch, ck, 4);
+    if (json_array_size(json_object_get(s, "streams")) > 0)
+        show_under(s, "streams", sh, sk, 6);
+}
+
+int cmd_audit_status(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_reply r = {0};
+    int rc = cli_connect(cli);
+
+    (void)a;
+    return rc ? rc
+              : cmd_finish(cli, lockbox_audit_status(cli->lb, &r), &r, "audit status", show_status);
+}
+
 /* ---- export ---- */
 
 struct export_sink {

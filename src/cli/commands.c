@@ -141,7 +141,8 @@ const struct cli_command cli_commands[] = {
      "Shows a tenant's settings, or changes them (tenant admins). Keys: lockbox_enabled,\n"
      "pending_expiry_seconds, default_grant_seconds, max_grant_seconds, required_approvals,\n"
      "notification_emails (comma-separated), email_links (true/false),\n"
-     "reminder_before_seconds. *_seconds also take durations (4h)."},
+     "reminder_before_seconds, audit_syslog_url (tcp://HOST:PORT or tls://HOST:PORT; null:\n"
+     "none), audit_syslog_profile (lockbox or m365). *_seconds also take durations (4h)."},
     {"user", "create", cmd_user_create, user_opts, 0, 0,
      "user create [--tenant T] --username U --email E [--display-name NAME] [--role R ...] "
      "[--scope S] [--totp] [--isolated] [--password-stdin]",
@@ -187,6 +188,10 @@ const struct cli_command cli_commands[] = {
      "[--tenant T] [--limit N] [--all]",
      "Searches the audit log. Times: RFC 3339, now, or relative (-24h). --all follows\n"
      "every page (--limit is then the page size)."},
+    {"audit", "status", cmd_audit_status, no_opts, 0, 0, "audit status",
+     "Shows whether each audit chain you may read verified when lockboxd last checked it, its\n"
+     "records and last signed checkpoint, and how each stream to a syslog collector goes\n"
+     "(records sent, failed attempts, the last error)."},
     {"audit", "keys", cmd_audit_keys, audit_keys_opts, 0, 0, "audit keys [--out FILE]",
      "Shows the public keys that sign the audit log's checkpoints and exports; --out keeps\n"
      "them in FILE, for lockbox audit verify --key FILE with no server at hand."},

@@ -1034,6 +1034,14 @@ int lockbox_audit_keys(struct lockbox *lb, struct lockbox_reply *reply)
     return simple(lb, "GET", &path, NULL, reply);
 }
 
+int lockbox_audit_status(struct lockbox *lb, struct lockbox_reply *reply)
+{
+    struct buf path = BUF_INIT;
+
+    buf_puts(&path, "/api/v1/audit/status");
+    return simple(lb, "GET", &path, NULL, reply);
+}
+
 /* A download's state: its body goes to the caller's sink on a success, to problem on a
  * refusal. */
 struct download {

@@ -63,6 +63,7 @@ void core_audit_status_clear(struct core_audit_status *s)
         lb_free(s->chains[i].problem);
     }
     lb_free(s->chains);
+    audit_stream_list_clear(&s->streams);
     memset(s, 0, sizeof(*s));
 }
 
@@ -111,6 +112,8 @@ int core_audit_status(struct core *c, const struct principal *actor, struct core
         out->count++;
         rc = chain_problem(c, &out->chains[i]);
     }
+    if (rc == 0)
+        rc = core_audit_streams_visible(c, actor, &out->streams);
     pthread_mutex_lock(&c->verified_lock);
     out->verified_at = c->verified_at;
     pthread_mutex_unlock(&c->verified_lock);

@@ -144,6 +144,8 @@ int core_new(struct store *st, struct clock clock, struct policy *policy,
     c->cfg = *cfg;
     c->cfg.tenant_defaults.notification_emails = NULL;
     c->cfg.tenant_defaults.notification_email_count = 0;
+    c->cfg.tenant_defaults.audit_syslog_url = NULL;
+    c->cfg.tenant_defaults.audit_syslog_profile = NULL;
     c->cfg.notify.new_id = id_new;
     if (!c->cfg.notify.mail_from)
         c->cfg.notify.mail_from = "lockbox@localhost";

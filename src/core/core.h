@@ -210,7 +210,8 @@ bool core_tenant_owns(const struct tenant *t, const char *resource_id);
 
 struct settings_patch {
     bool has_lockbox_enabled, has_pending_expiry, has_default_grant, has_max_grant,
-        has_required_approvals, has_notification_emails, has_email_links, has_reminder_before;
+        has_required_approvals, has_notification_emails, has_email_links, has_reminder_before,
+        has_audit_syslog_url, has_audit_syslog_profile;
     struct tenant_settings values; /* borrowed; only the has_* fields are read */
 };
 
@@ -339,6 +340,7 @@ struct core_audit_status {
     int64_t verified_at; /* 0: not verified since lockboxd started */
     struct core_audit_chain_status *chains;
     size_t count;
+    struct audit_stream_list streams; /* the streams to syslog collectors the actor may see */
 };
 
 void core_audit_status_clear(struct core_audit_status *s);
@@ -346,6 +348,13 @@ void core_audit_status_clear(struct core_audit_status *s);
  * with its head and what the last verification found. */
 LB_MUST_CHECK int core_audit_status(struct core *c, const struct principal *actor,
                                     struct core_audit_status *out);
+
+/* Keeps the provider's stream of every chain (notify/syslog.h) going to url with profile, or
+ * ends it when url is empty; url and profile are checked by the caller. */
+LB_MUST_CHECK int core_audit_stream_configure(struct core *c, const char *url, const char *profile);
+/* The streams the actor may see: the provider, every one; a tenant user, their tenant's. */
+LB_MUST_CHECK int core_audit_streams_visible(struct core *c, const struct principal *actor,
+                                             struct audit_stream_list *out);
 
 /* Gives core the key that signs exports' ends (borrowed; it outlives core). */
 void core_set_audit_signer(struct core *c, const struct audit_signer *signer);

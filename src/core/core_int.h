@@ -69,6 +69,10 @@ LB_MUST_CHECK int core_notify(struct core *c, const struct request *r, enum requ
 void core_outbox_wake(struct core *c);
 /* Tells the scheduler about a deadline set by a committed transition. */
 void core_deadline_set(struct core *c, int64_t at);
+/* Keeps t's stream to its syslog collector as its settings say (inside the caller's
+ * transaction). */
+LB_MUST_CHECK int core_tenant_stream_sync(struct core *c, const struct tenant *t);
+
 /* An audit entry acted by p at now (fields to be filled by the caller). */
 struct audit_entry core_audit_entry(struct core *c, const struct principal *p, const char *activity,
                                     const char *tenant_id, const char *item);

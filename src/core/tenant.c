@@ -1,6 +1,7 @@
 /* Tenants, their settings, users and role assignments. */
 #include "core/ids.h"
 #include "core_int.h"
+#include "notify/syslog.h"
 #include "util/mem.h"
 #include "util/strv.h"
 
@@ -289,6 +290,8 @@ int core_tenant_create(struct core *c, const struct principal *actor, const char
     out->settings.lockbox_enabled = core_plan_is_eligible(plan);
     out->settings.notification_emails = NULL;
     out->settings.notification_email_count = 0;
+    out->settings.audit_syslog_url = NULL;
+    out->settings.audit_syslog_profile = NULL;
     memset(admin_out, 0, sizeof(*admin_out));
     if (!out->id || !out->name || !out->plan ||
         strv_dup(scopes, scope_count, &out->resource_scopes) != 0) {
@@ -439,6 +442,38 @@ int core_tenant_update_scopes(struct core *c, const struct principal *actor, con
     return rc;
 }
 
+/* Takes the patch's syslog collector and profile, each checked. */
+static int syslog_apply(struct tenant_settings *s, const struct settings_patch *p, struct buf *err)
+{
+    const char *url = p->values.audit_syslog_url, *profile = p->values.audit_syslog_profile;
+    char *copy;
+    int rc;
+
+    if (p->has_audit_syslog_url && url && *url) {
+        struct buf why = BUF_INIT;
+        if ((rc = notify_syslog_url_check(url, &why)) != 0)
+            rc = core_fail(err, rc, "audit_syslog_url: %s", buf_cstr(&why));
+        buf_release(&why);
+        if (rc)
+            return rc;
+    }
+    if (p->has_audit_syslog_profile && !notify_syslog_profile_is_valid(profile))
+        return core_fail(err, LB_EINVAL, "audit_syslog_profile: want lockbox or m365");
+    if (p->has_audit_syslog_url) {
+        if (!(copy = lb_strdup(url ? url : "")))
+            return LB_ENOMEM;
+        lb_free(s->audit_syslog_url);
+        s->audit_syslog_url = copy;
+    }
+    if (p->has_audit_syslog_profile) {
+        if (!(copy = lb_strdup(profile)))
+            return LB_ENOMEM;
+        lb_free(s->audit_syslog_profile);
+        s->audit_syslog_profile = copy;
+    }
+    return 0;
+}
+
 static int settings_apply(struct tenant *t, const struct settings_patch *p, struct buf *err)
 {
     struct tenant_settings *s = &t->settings;
@@ -462,6 +497,11 @@ static int settings_apply(struct tenant *t, const struct settings_patch *p, stru
         s->email_links = p->values.email_links;
     if (p->has_reminder_before)
         s->reminder_before_seconds = p->values.reminder_before_seconds;
+    if (p->has_audit_syslog_url || p->has_audit_syslog_profile) {
+        int rc = syslog_apply(s, p, err);
+        if (rc)
+            return rc;
+    }
     if (p->has_notification_emails) {
         char **copy = NULL;
         if (strv_dup(p->values.notification_emails, p->values.notification_email_count, &copy))
@@ -496,6 +536,8 @@ int core_settings_update(struct core *c, const struct principal *actor, const ch
         rc = settings_apply(out, patch, err);
     if (!rc)
         rc = store_tenant_update_settings(c->store, out);
+    if (!rc && (patch->has_audit_syslog_url || patch->has_audit_syslog_profile))
+        rc = core_tenant_stream_sync(c, out);
     if (!rc) {
         const struct tenant_settings *s = &out->settings;
         struct audit_entry e =
@@ -507,9 +549,12 @@ int core_settings_update(struct core *c, const struct principal *actor, const ch
             AF_INT("max_grant_seconds", s->max_grant_seconds),
             AF_INT("required_approvals", s->required_approvals),
             AF_STRV("notification_emails", s->notification_emails, s->notification_email_count),
+            AF_STR("audit_syslog_url", s->audit_syslog_url ? s->audit_syslog_url : ""),
+            AF_STR("audit_syslog_profile",
+                   s->audit_syslog_profile ? s->audit_syslog_profile : "lockbox"),
         };
         e.fields = f;
-        e.field_count = 6;
+        e.field_count = 8;
         rc = audit_append(c->store, &e, NULL);
     }
     rc = core_tx_end(c, rc);

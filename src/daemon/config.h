@@ -62,6 +62,11 @@ struct daemon_config {
     int64_t audit_checkpoint_every;     /* a signed checkpoint every this many records */
     int64_t audit_checkpoint_seconds;   /* and of the newest once the last is this old */
     int64_t audit_verify_seconds;       /* every chain verified this often (and at start) */
+    char *audit_syslog_url;             /* the provider's collector of every chain; "": none */
+    char *audit_syslog_profile;         /* its field profile: lockbox or m365 */
+    char *audit_syslog_ca_file;         /* verifies tls:// collectors; "": the system's CAs */
+    char *audit_syslog_hostname;        /* the messages' HOSTNAME; "": this host's name */
+    int64_t audit_syslog_allow_private; /* tenants' collectors may be internal addresses */
 };
 
 enum config_type { CONFIG_STRING, CONFIG_INT };

@@ -116,6 +116,19 @@ const struct config_entry config_table[] = {
     INT("audit", "verify_seconds", audit_verify_seconds, "86400", 60, 365 * DAY, NULL,
         "how often lockboxd verifies every chain of the audit log (and once soon after start); "
         "a chain that breaks is logged as an error and shown by GET /api/v1/audit/status"),
+    STR("audit", "syslog_url", audit_syslog_url, "", NULL,
+        "tcp://HOST:PORT or tls://HOST:PORT: the provider's syslog collector, sent every "
+        "chain's records as they are written (RFC 5424; \"\": none)"),
+    STR("audit", "syslog_profile", audit_syslog_profile, "lockbox", NULL,
+        "the field names of the provider's stream: lockbox or m365"),
+    STR("audit", "syslog_ca_file", audit_syslog_ca_file, "", NULL,
+        "a PEM bundle to verify tls:// collectors with, the provider's and the tenants' "
+        "(\"\": the system's)"),
+    STR("audit", "syslog_hostname", audit_syslog_hostname, "", NULL,
+        "the HOSTNAME of the syslog messages (\"\": this host's name)"),
+    INT("audit", "syslog_allow_private", audit_syslog_allow_private, "0", 0, 1, NULL,
+        "1 lets tenants' collectors be loopback, private and link-local addresses (tests, "
+        "labs)"),
 };
 
 const size_t config_table_count = sizeof(config_table) / sizeof(config_table[0]);

@@ -12,6 +12,7 @@
 #include "http/events.h"
 #include "http/server.h"
 #include "notify/notify.h"
+#include "notify/syslog.h"
 #include "store/seal.h"
 #include "store/store_pg.h"
 #include "store/store_sqlite.h"
@@ -233,6 +234,7 @@ struct daemon {
     struct audit_signer *audit_signer; /* signs the audit log's checkpoints */
     struct checkpointer *checkpointer;
     struct notify_dispatcher *dispatcher;
+    struct notify_syslog *syslog; /* the audit streams to syslog collectors */
     struct event_hub *events;
     struct http_server *http;
     char **proxies;
@@ -308,6 +310,41 @@ static int start_notifications(struct daemon *d)
     if (!*d->cfg.smtp_url)
         log_warn("notify: no [smtp] url; no mail is sent (webhooks still are)");
     return 0;
+}
+
+/* Keeps the provider's stream as configured ([audit] syslog_url: made, changed or gone) and
+ * starts the thread that sends every stream. */
+static int start_syslog(struct daemon *d)
+{
+    struct notify_syslog_config sc = {.hostname = d->cfg.audit_syslog_hostname,
+                                      .ca_file = d->cfg.audit_syslog_ca_file,
+                                      .allow_private = d->cfg.audit_syslog_allow_private != 0,
+                                      .timeout_ms = d->cfg.notify_timeout_ms,
+                                      .shared_store = *d->cfg.store_url != '\0'};
+    struct buf why = BUF_INIT;
+    int rc = 0;
+
+    if (*d->cfg.audit_syslog_url &&
+        ((rc = notify_syslog_url_check(d->cfg.audit_syslog_url, &why)) != 0 ||
+         !notify_syslog_profile_is_valid(d->cfg.audit_syslog_profile))) {
+        log_error("audit: [audit] syslog_url=%s syslog_profile=%s: %s", d->cfg.audit_syslog_url,
+                  d->cfg.audit_syslog_profile, rc ? buf_cstr(&why) : "want lockbox or m365");
+        rc = LB_EINVAL;
+        goto out;
+    }
+    if ((rc = core_audit_stream_configure(d->core, d->cfg.audit_syslog_url,
+                                          d->cfg.audit_syslog_profile)) != 0) {
+        log_error("audit: cannot keep the provider's syslog stream error=%s", lb_strerror(rc));
+        goto out;
+    }
+    if ((rc = notify_syslog_start(d->store, &sc, &d->syslog)) != 0)
+        log_error("audit: cannot start the syslog streams error=%s", lb_strerror(rc));
+    else if (*d->cfg.audit_syslog_url)
+        log_info("audit: streaming every chain url=%s profile=%s", d->cfg.audit_syslog_url,
+                 d->cfg.audit_syslog_profile);
+out:
+    buf_release(&why);
+    return rc;
 }
 
 /* A tenant that owns no resource scope can receive no request (stores made before scopes
@@ -552,7 +589,7 @@ static int daemon_start(struct daemon *d)
         log_error("scheduler: cannot catch up on deadlines error=%s", lb_strerror(rc));
         goto out;
     }
-    if ((rc = start_notifications(d)) != 0)
+    if ((rc = start_notifications(d)) != 0 || (rc = start_syslog(d)) != 0)
         goto out;
     /* the event hub hears of commits before anything (the scheduler first) makes them */
     struct event_hub_config ec = {.heartbeat_ms = d->cfg.events_heartbeat_seconds * 1000,
@@ -614,6 +651,7 @@ static void daemon_stop(struct daemon *d)
     if (d->core)
         core_set_outbox_hook(d->core, NULL, NULL);
     notify_dispatcher_stop(d->dispatcher);
+    notify_syslog_stop(d->syslog);
     core_free(d->core);
     store_close(d->store);
     seal_free(d->seal);

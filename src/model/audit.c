@@ -78,3 +78,28 @@ void audit_key_list_clear(struct audit_key_list *l)
     lb_free(l->items);
     memset(l, 0, sizeof(*l));
 }
+
+void audit_stream_clear(struct audit_stream *s)
+{
+    lb_free(s->id);
+    lb_free(s->url);
+    lb_free(s->profile);
+    lb_free(s->last_error);
+    memset(s, 0, sizeof(*s));
+}
+
+void audit_stream_list_clear(struct audit_stream_list *l)
+{
+    for (size_t i = 0; l->items && i < l->count; i++)
+        audit_stream_clear(&l->items[i]);
+    lb_free(l->items);
+    memset(l, 0, sizeof(*l));
+}
+
+void audit_stream_chain_list_clear(struct audit_stream_chain_list *l)
+{
+    for (size_t i = 0; l->items && i < l->count; i++)
+        lb_free(l->items[i].chain);
+    lb_free(l->items);
+    memset(l, 0, sizeof(*l));
+}

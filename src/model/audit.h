@@ -51,6 +51,7 @@ struct audit_chain_head {
     int64_t index, time;
     char *hash;
     int64_t checkpoint_index, checkpoint_time;
+    int64_t pruned_index; /* retention: records through this checkpoint's index may be gone */
 };
 
 struct audit_chain_head_list {
@@ -81,6 +82,34 @@ struct audit_key_list {
     size_t count;
 };
 
+/* A stream of the log to a syslog collector (notify/syslog.h): the provider's (id "provider",
+ * every chain) or a tenant's (its id, its own chain), and its delivery state. */
+struct audit_stream {
+    const char *id, *url;
+    const char *profile; /* "lockbox" or "m365" (docs/audit-chain.md, "Field profiles") */
+    int64_t created_at;
+    int64_t delivered;                        /* records sent */
+    int64_t attempts;                         /* failed attempts since the last success */
+    int64_t next_attempt_at, last_attempt_at; /* 0: due now; never */
+    const char *last_error;                   /* NULL after a success */
+};
+
+struct audit_stream_list {
+    struct audit_stream *items;
+    size_t count;
+};
+
+/* A chain with records a stream has still to send: it sent those through sent_index. */
+struct audit_stream_chain {
+    char *chain;
+    int64_t sent_index, head_index;
+};
+
+struct audit_stream_chain_list {
+    struct audit_stream_chain *items;
+    size_t count;
+};
+
 /* Frees what a record owns and zeroes it; accepts a zeroed record. */
 void audit_record_clear(struct audit_record *r);
 void audit_list_clear(struct audit_list *l);
@@ -90,5 +119,8 @@ void audit_checkpoint_clear(struct audit_checkpoint *c);
 void audit_checkpoint_list_clear(struct audit_checkpoint_list *l);
 void audit_key_clear(struct audit_key *k);
 void audit_key_list_clear(struct audit_key_list *l);
+void audit_stream_clear(struct audit_stream *s);
+void audit_stream_list_clear(struct audit_stream_list *l);
+void audit_stream_chain_list_clear(struct audit_stream_chain_list *l);
 
 #endif

@@ -12,6 +12,10 @@ void tenant_settings_clear(struct tenant_settings *s)
     strv_free(s->notification_emails, s->notification_email_count);
     s->notification_emails = NULL;
     s->notification_email_count = 0;
+    lb_free(s->audit_syslog_url);
+    lb_free(s->audit_syslog_profile);
+    s->audit_syslog_url = NULL;
+    s->audit_syslog_profile = NULL;
 }
 
 void tenant_clear(struct tenant *t)

@@ -23,6 +23,8 @@ struct tenant_settings {
     size_t notification_email_count;
     bool email_links;                /* mails link to the portal */
     int64_t reminder_before_seconds; /* a reminder this long before a pending deadline */
+    char *audit_syslog_url;          /* (owned) the tenant's syslog collector; NULL or "": none */
+    char *audit_syslog_profile;      /* (owned) its field profile; NULL: "lockbox" */
 };
 
 struct tenant {
@@ -35,7 +37,7 @@ struct tenant {
 
 /* Frees what a record owns and zeroes it; accepts a zeroed record. */
 void tenant_clear(struct tenant *t);
-/* Frees the settings' mail addresses and zeroes their count. */
+/* Frees the settings' mail addresses and collector, and zeroes them. */
 void tenant_settings_clear(struct tenant_settings *s);
 
 #endif

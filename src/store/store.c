@@ -326,6 +326,39 @@ int store_audit_chain_names(struct store *st, char ***names, size_t *count)
     return st->ops->audit_chain_names(st, names, count);
 }
 
+int store_audit_stream_put(struct store *st, const struct audit_stream *s)
+{
+    return st->ops->audit_stream_put(st, s);
+}
+
+int store_audit_stream_delete(struct store *st, const char *id)
+{
+    return st->ops->audit_stream_delete(st, id);
+}
+
+int store_audit_streams(struct store *st, struct audit_stream_list *out)
+{
+    return st->ops->audit_streams(st, out);
+}
+
+int store_audit_stream_backlog(struct store *st, const char *id,
+                               struct audit_stream_chain_list *out)
+{
+    return st->ops->audit_stream_backlog(st, id, out);
+}
+
+int store_audit_stream_update(struct store *st, const struct audit_stream *s, const char *chain,
+                              int64_t index)
+{
+    return st->ops->audit_stream_update(st, s, chain, index);
+}
+
+int store_audit_stream_claim(struct store *st, const char *id, const char *owner, int64_t now,
+                             int64_t until)
+{
+    return st->ops->audit_stream_claim(st, id, owner, now, until);
+}
+
 int store_webhook_insert(struct store *st, const struct webhook *w)
 {
     return st->ops->webhook_insert(st, w);

@@ -70,6 +70,13 @@
  *   audit_checkpoints(chain, chain_index, hash, time, key_id, signature, PK(chain, index))
  *     append-only
  *   audit_keys(id PK, public_key, created_at, retired_at)   the keys that sign checkpoints
+ * Migration 9 (the log streamed to syslog collectors, notify/syslog.h):
+ *   tenants + audit_syslog_url ('' for none), audit_syslog_profile
+ *   audit_streams(id PK, url, profile, created_at, delivered, attempts, next_attempt_at,
+ *                 last_attempt_at, last_error, lease_owner, lease_until)   "provider" or a
+ *                 tenant's id
+ *   audit_stream_cursors(stream, chain, chain_index, PK(stream, chain))   the last record of
+ *     the chain the stream sent; a chain without one is sent from its first record
  *   A chain's next record is linked to its newest inside the write transaction (SQLite: one
  *   writer; a backend with concurrent writers must serialise a chain's appends).
  *
@@ -220,6 +227,15 @@ struct store_ops {
     int (*audit_unchained)(struct store *st, size_t limit, struct audit_list *out);
     int (*audit_link)(struct store *st, const struct audit_record *rec);
     int (*audit_chain_names)(struct store *st, char ***names, size_t *count);
+    int (*audit_stream_put)(struct store *st, const struct audit_stream *s);
+    int (*audit_stream_delete)(struct store *st, const char *id);
+    int (*audit_streams)(struct store *st, struct audit_stream_list *out);
+    int (*audit_stream_backlog)(struct store *st, const char *id,
+                                struct audit_stream_chain_list *out);
+    int (*audit_stream_update)(struct store *st, const struct audit_stream *s, const char *chain,
+                               int64_t index);
+    int (*audit_stream_claim)(struct store *st, const char *id, const char *owner, int64_t now,
+                              int64_t until);
 
     int (*webhook_insert)(struct store *st, const struct webhook *w);
     int (*webhook_get)(struct store *st, const char *id, struct webhook *out);
@@ -432,6 +448,27 @@ LB_MUST_CHECK int store_audit_link(struct store *st, const struct audit_record *
 /* The name of every chain that has records, from the records themselves (not their heads), by
  * name, as a new array of *count (caller frees with strv_free). */
 LB_MUST_CHECK int store_audit_chain_names(struct store *st, char ***names, size_t *count);
+/* Keeps s as a stream of the log to a syslog collector (notify/syslog.h). A new one starts
+ * after the newest record of each chain it covers (every chain for "provider", else the chain
+ * its id names); one kept already takes s's url and profile, and when they changed, a fresh
+ * delivery state (what it sent stays sent). Its two writes belong in one transaction. */
+LB_MUST_CHECK int store_audit_stream_put(struct store *st, const struct audit_stream *s);
+/* Forgets the stream id and how far it sent (0 when there was none). */
+LB_MUST_CHECK int store_audit_stream_delete(struct store *st, const char *id);
+/* Every stream, by id. */
+LB_MUST_CHECK int store_audit_streams(struct store *st, struct audit_stream_list *out);
+/* The chains the stream id has records of still to send, by chain. */
+LB_MUST_CHECK int store_audit_stream_backlog(struct store *st, const char *id,
+                                             struct audit_stream_chain_list *out);
+/* Records s's delivery state (delivered, attempts, next and last attempt, last error) and,
+ * when chain is not NULL, that it sent chain through index; LB_ENOTFOUND when the stream is
+ * gone or now goes to another url. */
+LB_MUST_CHECK int store_audit_stream_update(struct store *st, const struct audit_stream *s,
+                                            const char *chain, int64_t index);
+/* Takes (or keeps) the stream id for owner until `until` unless another owner holds it at now
+ * (other lockboxd on a shared store): 0, LB_ECONFLICT when another holds it (or it is gone). */
+LB_MUST_CHECK int store_audit_stream_claim(struct store *st, const char *id, const char *owner,
+                                           int64_t now, int64_t until);
 
 /* Inserts a webhook endpoint (its secret sealed). */
 LB_MUST_CHECK int store_webhook_insert(struct store *st, const struct webhook *w);

@@ -348,6 +348,15 @@ int pgs_audit_keys(struct store *base, struct audit_key_list *out);
 int pgs_audit_unchained(struct store *base, size_t limit, struct audit_list *out);
 int pgs_audit_link(struct store *base, const struct audit_record *rec);
 int pgs_audit_chain_names(struct store *base, char ***names, size_t *count);
+int pgs_audit_stream_put(struct store *base, const struct audit_stream *s);
+int pgs_audit_stream_delete(struct store *base, const char *id);
+int pgs_audit_streams(struct store *base, struct audit_stream_list *out);
+int pgs_audit_stream_backlog(struct store *base, const char *id,
+                             struct audit_stream_chain_list *out);
+int pgs_audit_stream_update(struct store *base, const struct audit_stream *s, const char *chain,
+                            int64_t index);
+int pgs_audit_stream_claim(struct store *base, const char *id, const char *owner, int64_t now,
+                           int64_t until);
 
 /* store_pg_notify.c: webhooks and the outbox */
 int pgs_webhook_insert(struct store *base, const struct webhook *w);

@@ -142,6 +142,17 @@ static const char schema_8_chains[] =
     "CREATE TABLE audit_keys(id TEXT PRIMARY KEY, public_key TEXT NOT NULL,"
     " created_at BIGINT NOT NULL, retired_at BIGINT NOT NULL DEFAULT 0);";
 
+static const char schema_9_streams[] =
+    "ALTER TABLE tenants ADD COLUMN audit_syslog_url TEXT NOT NULL DEFAULT '',"
+    " ADD COLUMN audit_syslog_profile TEXT NOT NULL DEFAULT 'lockbox';"
+    "CREATE TABLE audit_streams(id TEXT PRIMARY KEY, url TEXT NOT NULL, profile TEXT NOT NULL,"
+    " created_at BIGINT NOT NULL, delivered BIGINT NOT NULL DEFAULT 0,"
+    " attempts BIGINT NOT NULL DEFAULT 0, next_attempt_at BIGINT NOT NULL DEFAULT 0,"
+    " last_attempt_at BIGINT NOT NULL DEFAULT 0, last_error TEXT,"
+    " lease_owner TEXT, lease_until BIGINT NOT NULL DEFAULT 0);"
+    "CREATE TABLE audit_stream_cursors(stream TEXT NOT NULL, chain TEXT NOT NULL,"
+    " chain_index BIGINT NOT NULL, PRIMARY KEY(stream, chain));";
+
 static const struct migration {
     int version;
     const char *parts[5]; /* run in order, up to the first NULL */
@@ -153,6 +164,8 @@ static const struct migration {
      * record written before is chained once (its hash set where it is NULL), the one change
      * the log allows */
     {8, {schema_8_chains, NULL}},
+    /* the log streamed to syslog collectors (notify/syslog.h) */
+    {9, {schema_9_streams, NULL}},
 };
 
 /* Runs m's parts on cn. */

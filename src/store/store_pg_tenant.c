@@ -9,7 +9,7 @@
 #define TENANT_COLS                                                                                \
     "id, name, plan, created_at, lockbox_enabled, pending_expiry_seconds, default_grant_seconds,"  \
     " max_grant_seconds, required_approvals, notification_emails, email_links,"                    \
-    " reminder_before_seconds, resource_scopes"
+    " reminder_before_seconds, resource_scopes, audit_syslog_url, audit_syslog_profile"
 
 static int read_tenant(const struct pgs_row *row, void *item)
 {
@@ -34,6 +34,8 @@ static int read_tenant(const struct pgs_row *row, void *item)
     ts->reminder_before_seconds = pgs_col_int(row, 11);
     if (!rc)
         rc = strv_split_lines(pgs_col_text(row, 12), &t->resource_scopes, &t->resource_scope_count);
+    ts->audit_syslog_url = pgs_col_str(row, 13, &oom);
+    ts->audit_syslog_profile = pgs_col_str(row, 14, &oom);
     if (oom || rc) {
         tenant_clear(t);
         return LB_ENOMEM;
@@ -55,10 +57,17 @@ static void bind_settings(struct pgs_params *p, const struct tenant_settings *ts
     pgs_bind_int(p, ts->reminder_before_seconds);
 }
 
+/* Binds the collector's two columns ('' and 'lockbox' for none). */
+static void bind_syslog(struct pgs_params *p, const struct tenant_settings *ts)
+{
+    pgs_bind_text(p, ts->audit_syslog_url ? ts->audit_syslog_url : "");
+    pgs_bind_text(p, ts->audit_syslog_profile ? ts->audit_syslog_profile : "lockbox");
+}
+
 int pgs_tenant_insert(struct store *base, const struct tenant *t)
 {
     static const char sql[] = "INSERT INTO tenants(" TENANT_COLS ")"
-                              " VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"
+                              " VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)"
                               " ON CONFLICT DO NOTHING";
     char *emails =
         strv_join_lines(t->settings.notification_emails, t->settings.notification_email_count);
@@ -74,6 +83,7 @@ int pgs_tenant_insert(struct store *base, const struct tenant *t)
     pgs_bind_int(&p, t->created_at);
     bind_settings(&p, &t->settings, emails);
     pgs_bind_text(&p, scopes);
+    bind_syslog(&p, &t->settings);
     rc = pgs_insert(pgs_of(base), sql, &p);
 out:
     lb_free(emails);
@@ -102,7 +112,8 @@ int pgs_tenant_update_settings(struct store *base, const struct tenant *t)
     static const char sql[] =
         "UPDATE tenants SET lockbox_enabled=$1, pending_expiry_seconds=$2,"
         " default_grant_seconds=$3, max_grant_seconds=$4, required_approvals=$5,"
-        " notification_emails=$6, email_links=$7, reminder_before_seconds=$8 WHERE id=$9";
+        " notification_emails=$6, email_links=$7, reminder_before_seconds=$8,"
+        " audit_syslog_url=$9, audit_syslog_profile=$10 WHERE id=$11";
     char *emails =
         strv_join_lines(t->settings.notification_emails, t->settings.notification_email_count);
     struct pgs_params p = {0};
@@ -111,6 +122,7 @@ int pgs_tenant_update_settings(struct store *base, const struct tenant *t)
     if (!emails)
         return LB_ENOMEM;
     bind_settings(&p, &t->settings, emails);
+    bind_syslog(&p, &t->settings);
     pgs_bind_text(&p, t->id);
     rc = pgs_change(pgs_of(base), sql, &p);
     lb_free(emails);

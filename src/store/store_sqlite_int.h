@@ -245,6 +245,15 @@ int sqs_audit_keys(struct store *base, struct audit_key_list *out);
 int sqs_audit_unchained(struct store *base, size_t limit, struct audit_list *out);
 int sqs_audit_link(struct store *base, const struct audit_record *rec);
 int sqs_audit_chain_names(struct store *base, char ***names, size_t *count);
+int sqs_audit_stream_put(struct store *base, const struct audit_stream *s);
+int sqs_audit_stream_delete(struct store *base, const char *id);
+int sqs_audit_streams(struct store *base, struct audit_stream_list *out);
+int sqs_audit_stream_backlog(struct store *base, const char *id,
+                             struct audit_stream_chain_list *out);
+int sqs_audit_stream_update(struct store *base, const struct audit_stream *s, const char *chain,
+                            int64_t index);
+int sqs_audit_stream_claim(struct store *base, const char *id, const char *owner, int64_t now,
+                           int64_t until);
 
 /* store_sqlite_seal.c: secrets at rest. sqs_seal writes into *out a new sealed copy of plain,
  * bound to column ("users.totp_secret") and the row's id; sqs_unseal replaces the sealed

@@ -132,6 +132,17 @@ static const char *const migrations[] = {
     " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
     "CREATE TABLE audit_keys(id TEXT PRIMARY KEY, public_key TEXT NOT NULL,"
     " created_at INTEGER NOT NULL, retired_at INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;",
+    /* 9: the log streamed to syslog collectors (notify/syslog.h): a tenant's collector, each
+     * stream's delivery state, and how far it sent each chain */
+    "ALTER TABLE tenants ADD COLUMN audit_syslog_url TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE tenants ADD COLUMN audit_syslog_profile TEXT NOT NULL DEFAULT 'lockbox';"
+    "CREATE TABLE audit_streams(id TEXT PRIMARY KEY, url TEXT NOT NULL, profile TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL, delivered INTEGER NOT NULL DEFAULT 0,"
+    " attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL DEFAULT 0,"
+    " last_attempt_at INTEGER NOT NULL DEFAULT 0, last_error TEXT,"
+    " lease_owner TEXT, lease_until INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+    "CREATE TABLE audit_stream_cursors(stream TEXT NOT NULL, chain TEXT NOT NULL,"
+    " chain_index INTEGER NOT NULL, PRIMARY KEY(stream, chain)) WITHOUT ROWID;",
 };
 
 int sqs_migrate(struct conn *s, struct buf *err)

@@ -9,7 +9,7 @@
 #define TENANT_COLS                                                                                \
     "id, name, plan, created_at, lockbox_enabled, pending_expiry_seconds, default_grant_seconds,"  \
     " max_grant_seconds, required_approvals, notification_emails, email_links,"                    \
-    " reminder_before_seconds, resource_scopes"
+    " reminder_before_seconds, resource_scopes, audit_syslog_url, audit_syslog_profile"
 
 /* The parameters of a tenant's settings, in the order of TENANT_COLS; emails are joined. */
 #define SETTINGS_ARGS(ts, emails)                                                                  \
@@ -17,6 +17,11 @@
         SQS_INT((ts)->default_grant_seconds), SQS_INT((ts)->max_grant_seconds),                    \
         SQS_INT((ts)->required_approvals), SQS_TEXT(emails), SQS_INT((ts)->email_links),           \
         SQS_INT((ts)->reminder_before_seconds)
+
+/* The collector's columns: '' and 'lockbox' for none. */
+#define SYSLOG_ARGS(ts)                                                                            \
+    SQS_TEXT((ts)->audit_syslog_url ? (ts)->audit_syslog_url : ""),                                \
+        SQS_TEXT((ts)->audit_syslog_profile ? (ts)->audit_syslog_profile : "lockbox")
 
 static int read_tenant(sqlite3_stmt *st, void *item)
 {
@@ -41,6 +46,8 @@ static int read_tenant(sqlite3_stmt *st, void *item)
     if (!rc)
         rc = strv_split_lines((const char *)sqlite3_column_text(st, 12), &t->resource_scopes,
                               &t->resource_scope_count);
+    t->settings.audit_syslog_url = sqs_col_str(st, 13, &oom);
+    t->settings.audit_syslog_profile = sqs_col_str(st, 14, &oom);
     if (oom || rc) {
         tenant_clear(t);
         return LB_ENOMEM;
@@ -51,7 +58,7 @@ static int read_tenant(sqlite3_stmt *st, void *item)
 int sqs_tenant_insert(struct store *base, const struct tenant *t)
 {
     static const char sql[] =
-        "INSERT INTO tenants(" TENANT_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)";
+        "INSERT INTO tenants(" TENANT_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     char *emails =
         strv_join_lines(t->settings.notification_emails, t->settings.notification_email_count);
     char *scopes = strv_join_lines(t->resource_scopes, t->resource_scope_count);
@@ -61,7 +68,7 @@ int sqs_tenant_insert(struct store *base, const struct tenant *t)
         rc = sqs_write(sqs_of(base),
                        SQS_QUERY(sql, SQS_TEXT(t->id), SQS_TEXT(t->name), SQS_TEXT(t->plan),
                                  SQS_INT(t->created_at), SETTINGS_ARGS(&t->settings, emails),
-                                 SQS_TEXT(scopes)),
+                                 SQS_TEXT(scopes), SYSLOG_ARGS(&t->settings)),
                        0, NULL);
     lb_free(emails);
     lb_free(scopes);
@@ -87,7 +94,7 @@ int sqs_tenant_update_settings(struct store *base, const struct tenant *t)
     static const char sql[] =
         "UPDATE tenants SET lockbox_enabled=?, pending_expiry_seconds=?, default_grant_seconds=?,"
         " max_grant_seconds=?, required_approvals=?, notification_emails=?, email_links=?,"
-        " reminder_before_seconds=? WHERE id=?";
+        " reminder_before_seconds=?, audit_syslog_url=?, audit_syslog_profile=? WHERE id=?";
     char *emails =
         strv_join_lines(t->settings.notification_emails, t->settings.notification_email_count);
     int rc;
@@ -95,7 +102,8 @@ int sqs_tenant_update_settings(struct store *base, const struct tenant *t)
     if (!emails)
         return LB_ENOMEM;
     rc = sqs_write(sqs_of(base),
-                   SQS_QUERY(sql, SETTINGS_ARGS(&t->settings, emails), SQS_TEXT(t->id)),
+                   SQS_QUERY(sql, SETTINGS_ARGS(&t->settings, emails), SYSLOG_ARGS(&t->settings),
+                             SQS_TEXT(t->id)),
                    LB_ENOTFOUND, NULL);
     lb_free(emails);
     return rc;

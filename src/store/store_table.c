@@ -26,6 +26,8 @@ static const struct store_column tenants[] = {
     {"email_links", B},
     {"reminder_before_seconds", I},
     {"resource_scopes", T},
+    {"audit_syslog_url", T},
+    {"audit_syslog_profile", T},
 };
 
 static const struct store_column users[] = {
@@ -109,6 +111,18 @@ static const struct store_column audit_keys[] = {
     {"retired_at", I},
 };
 
+static const struct store_column audit_streams[] = {
+    {"id", T},         {"url", T},         {"profile", T},         {"created_at", I},
+    {"delivered", I},  {"attempts", I},    {"next_attempt_at", I}, {"last_attempt_at", I},
+    {"last_error", T}, {"lease_owner", T}, {"lease_until", I},
+};
+
+static const struct store_column audit_stream_cursors[] = {
+    {"stream", T},
+    {"chain", T},
+    {"chain_index", I},
+};
+
 static const struct store_column webhooks[] = {
     {"seq", I},    {"id", T},     {"tenant_id", T},  {"url", T},
     {"events", T}, {"secret", T}, {"created_at", I},
@@ -162,6 +176,8 @@ const struct store_table store_tables[] = {
     {"audit_chains", COLUMNS(audit_chains), 1, 0},
     {"audit_checkpoints", COLUMNS(audit_checkpoints), 2, 0},
     {"audit_keys", COLUMNS(audit_keys), 1, 0},
+    {"audit_streams", COLUMNS(audit_streams), 1, 0},
+    {"audit_stream_cursors", COLUMNS(audit_stream_cursors), 2, 0},
     {"webhooks", COLUMNS(webhooks), 1, ROWID},
     {"outbox", COLUMNS(outbox), 1, SEQ},
     {"login_throttle", COLUMNS(login_throttle), 2, 0},

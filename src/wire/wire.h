@@ -9,6 +9,7 @@
 #ifndef LB_WIRE_WIRE_H
 #define LB_WIRE_WIRE_H
 
+#include "model/audit.h"
 #include "model/request.h"
 
 #include <jansson.h>
@@ -22,6 +23,11 @@ json_t *wire_strv(char *const *v, size_t count);
 json_t *wire_str_or_null(const char *s);
 /* A request as API.md shows it. */
 json_t *wire_request(const struct request *r);
+/* An audit record as API.md shows it, its place in its chain included when it has one. */
+json_t *wire_audit(const struct audit_record *r);
+/* The same under the names Microsoft 365's audit log uses (docs/audit-chain.md, "Field
+ * profiles"), its place in its chain kept as it is. */
+json_t *wire_audit_m365(const struct audit_record *r);
 /* v as compact JSON text, or NULL when out of memory. Written on the stack and copied once,
  * not into a buffer grown by reallocs and copied again (json_dumps); a text past the stack
  * buffer is written twice, sized then filled. */

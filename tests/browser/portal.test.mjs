@@ -131,7 +131,21 @@ test('an approver who is no admin cannot reach settings; an admin changes them',
     await page.getByText('Settings saved.').waitFor();
     const s = await w.api(w.contoso.admin, 'GET', `/api/v1/tenants/${w.contoso.tenant.id}/settings`);
     assert.equal(s.required_approvals, 2);
-    await w.api(w.contoso.admin, 'PATCH', `/api/v1/tenants/${w.contoso.tenant.id}/settings`, { required_approvals: 1 });
+    // the SIEM the audit log streams to: a URL that names none is refused, with why
+    await page.getByLabel('SIEM syslog collector').fill('https://siem.example.com');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText(/audit_syslog_url: want tcp:\/\/HOST:PORT/).waitFor();
+    await page.getByLabel('SIEM syslog collector').fill('tls://siem.example.com:6514');
+    await page.getByLabel('SIEM field names').selectOption('m365');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Settings saved.').waitFor();
+    const t = await w.api(w.contoso.admin, 'GET', `/api/v1/tenants/${w.contoso.tenant.id}/settings`);
+    assert.equal(t.audit_syslog_url, 'tls://siem.example.com:6514');
+    assert.equal(t.audit_syslog_profile, 'm365');
+    await page.getByRole('link', { name: 'Activity log' }).click();
+    await page.getByText(/Your SIEM .*tls:\/\/siem\.example\.com:6514/).first().waitFor();
+    await w.api(w.contoso.admin, 'PATCH', `/api/v1/tenants/${w.contoso.tenant.id}/settings`,
+      { required_approvals: 1, audit_syslog_url: null, audit_syslog_profile: 'lockbox' });
   }));
 
 test('the audit CSV export holds the header and the request', () =>

@@ -1,7 +1,9 @@
 /* notify/: the mail a notification becomes (headers safe from injection, RFC 2047 for
- * non-ASCII, CRLF lines of bounded length), address checks, event names and the backoff. */
+ * non-ASCII, CRLF lines of bounded length), address checks, event names and the backoff; the
+ * syslog messages of the audit streams and their collectors' URLs. */
 #include "core/ids.h"
 #include "notify/notify.h"
+#include "notify/syslog.h"
 #include "util/mem.h"
 
 #include <arpa/inet.h>
@@ -299,6 +301,90 @@ static void internal_addresses_are_told_apart(void **state)
             fail_msg("%s should not be internal", outside[i]);
 }
 
+static void syslog_urls_are_checked(void **state)
+{
+    static const char *const good[] = {"tcp://127.0.0.1:514", "tls://siem.example.com:6514",
+                                       "tls://[::1]:6514", "tcp://siem:514/"};
+    static const char *const bad[] = {
+        "tcp://127.0.0.1",      "http://siem:514",    "udp://siem:514",
+        "tcp://siem:514/x",     "tcp://u:p@siem:514", "tls://siem:6514?a=1",
+        "tls://siem:6514#frag", "siem:514",           "",
+        "tcp://siem:99999"};
+    struct buf why = BUF_INIT;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+        assert_int_equal(notify_syslog_url_check(good[i], &why), 0);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        buf_reset(&why);
+        assert_int_equal(notify_syslog_url_check(bad[i], &why), LB_EINVAL);
+        assert_true(why.len > 0);
+    }
+    buf_release(&why);
+    assert_true(notify_syslog_profile_is_valid("lockbox"));
+    assert_true(notify_syslog_profile_is_valid("m365"));
+    assert_false(notify_syslog_profile_is_valid("cef"));
+    assert_false(notify_syslog_profile_is_valid(NULL));
+}
+
+static const struct audit_record syslog_record = {
+    .seq = 7,
+    .time = 1796300000,
+    .tenant_id = "t1",
+    .actor = "eve",
+    .actor_type = "customer",
+    .client_ip = "192.0.2.1",
+    .activity = "request.approve",
+    .item = "r1",
+    .request_id = "r1",
+    .decision = "approve",
+    .details = "{\"reason\":\"ok\"}",
+    .chain = "t1",
+    .chain_index = 3,
+    .prev_hash = "0000000000000000000000000000000000000000000000000000000000000002",
+    .hash = "0000000000000000000000000000000000000000000000000000000000000003",
+};
+
+/* The message after its octet count, checked against the count. */
+static const char *framed(const struct buf *b)
+{
+    char *end = NULL;
+    unsigned long n = strtoul(buf_cstr(b), &end, 10);
+
+    assert_true(end && *end == ' ');
+    assert_int_equal(n, b->len - (size_t)(end + 1 - buf_cstr(b)));
+    return end + 1;
+}
+
+static void syslog_messages_are_rfc5424(void **state)
+{
+    struct buf b = BUF_INIT;
+    struct audit_record r = syslog_record;
+    const char *msg;
+
+    (void)state;
+    assert_int_equal(notify_syslog_format(&r, false, "lockbox-1", &b), 0);
+    msg = framed(&b);
+    assert_non_null(strstr(msg, "<110>1 2026-12-03T"));
+    assert_non_null(strstr(msg, "Z lockbox-1 lockbox - request.approve - {"));
+    assert_non_null(strstr(msg, "\"chain_index\":3"));
+    assert_non_null(strstr(msg, "\"decision\":\"approve\""));
+    assert_null(strchr(msg, '\n'));
+    buf_reset(&b);
+    assert_int_equal(notify_syslog_format(&r, true, "lockbox-1", &b), 0);
+    msg = framed(&b);
+    assert_non_null(strstr(msg, "\"Operation\":\"request.approve\""));
+    assert_non_null(strstr(msg, "\"ApprovalDecision\":\"approve\""));
+    assert_non_null(strstr(msg, "\"ClientIP\":\"192.0.2.1\""));
+    /* header fields: printable, bounded, "-" when empty */
+    buf_reset(&b);
+    r.activity = "a very long activity name, with spaces, past 32";
+    assert_int_equal(notify_syslog_format(&r, false, "", &b), 0);
+    msg = framed(&b);
+    assert_non_null(strstr(msg, "Z - lockbox - a_very_long_activity_name,_with_ - {"));
+    buf_release(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -311,6 +397,8 @@ int main(void)
         cmocka_unit_test(event_names_round_trip),
         cmocka_unit_test(backoff_doubles_to_an_hour_with_jitter),
         cmocka_unit_test(internal_addresses_are_told_apart),
+        cmocka_unit_test(syslog_urls_are_checked),
+        cmocka_unit_test(syslog_messages_are_rfc5424),
     };
 
     if (sodium_init() < 0)

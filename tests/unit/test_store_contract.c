@@ -864,6 +864,115 @@ static void secrets_need_the_stores_key(void **state)
     seal_free(other);
 }
 
+/* A record in a chain, its hashes made up (the store does not check them). */
+static void chained_add(struct store *st, const char *chain, int64_t index)
+{
+    char hash[65];
+    struct audit_record rec = rows_audit("x", NULL, 100 + index);
+
+    snprintf(hash, sizeof(hash), "%064lld", (long long)index);
+    rec.chain = chain;
+    rec.chain_index = index;
+    rec.prev_hash = hash;
+    rec.hash = hash;
+    assert_int_equal(store_audit_insert(st, &rec, NULL), 0);
+}
+
+/* The chains stream id has still to send, as "chain:sent:head ..." */
+static void assert_backlog(struct store *st, const char *id, const char *want)
+{
+    struct audit_stream_chain_list l = {0};
+    char got[256] = "";
+    size_t n = 0;
+
+    assert_int_equal(store_audit_stream_backlog(st, id, &l), 0);
+    for (size_t i = 0; i < l.count; i++)
+        n += (size_t)snprintf(got + n, sizeof(got) - n, "%s%s:%lld:%lld", i ? " " : "",
+                              l.items[i].chain, (long long)l.items[i].sent_index,
+                              (long long)l.items[i].head_index);
+    assert_string_equal(got, want);
+    audit_stream_chain_list_clear(&l);
+}
+
+static void audit_streams_and_cursors(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = f->st;
+    struct audit_stream t1 = {
+        .id = "t1", .url = "tcp://a:1", .profile = "lockbox", .created_at = 5};
+    struct audit_stream prov = {.id = "provider", .url = "tls://b:2", .profile = "m365"};
+    struct audit_stream_list l = {0};
+
+    chained_add(st, "t1", 1);
+    chained_add(st, "t1", 2);
+    chained_add(st, "t2", 1);
+    /* a new stream starts after the newest record of each chain it covers */
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(store_audit_stream_put(st, &t1), 0);
+    assert_int_equal(store_audit_stream_put(st, &prov), 0);
+    assert_int_equal(store_commit(st), 0);
+    assert_backlog(st, "t1", "");
+    assert_backlog(st, "provider", "");
+    chained_add(st, "t1", 3);
+    chained_add(st, "t2", 2);
+    chained_add(st, "t3", 1); /* a chain begun later is sent whole */
+    assert_backlog(st, "t1", "t1:2:3");
+    assert_backlog(st, "provider", "t1:2:3 t2:1:2 t3:0:1");
+    /* what was sent, and the delivery state */
+    t1.delivered = 1;
+    t1.last_attempt_at = 9;
+    assert_int_equal(store_audit_stream_update(st, &t1, "t1", 3), 0);
+    assert_backlog(st, "t1", "");
+    prov.attempts = 2;
+    prov.next_attempt_at = 20;
+    prov.last_error = "connect: refused";
+    assert_int_equal(store_audit_stream_update(st, &prov, NULL, 0), 0);
+    assert_backlog(st, "provider", "t1:2:3 t2:1:2 t3:0:1");
+    assert_int_equal(store_audit_streams(st, &l), 0);
+    assert_int_equal(l.count, 2);
+    assert_string_equal(l.items[0].id, "provider");
+    assert_string_equal(l.items[0].profile, "m365");
+    assert_int_equal(l.items[0].attempts, 2);
+    assert_int_equal(l.items[0].next_attempt_at, 20);
+    assert_string_equal(l.items[0].last_error, "connect: refused");
+    assert_string_equal(l.items[1].url, "tcp://a:1");
+    assert_int_equal(l.items[1].delivered, 1);
+    assert_int_equal(l.items[1].created_at, 5);
+    assert_null(l.items[1].last_error);
+    audit_stream_list_clear(&l);
+    /* a state for another url than the stream's now is not recorded */
+    struct audit_stream stale = t1;
+    stale.url = "tcp://old:1";
+    assert_int_equal(store_audit_stream_update(st, &stale, "t1", 1), LB_ENOTFOUND);
+    assert_backlog(st, "t1", "");
+    /* another collector: a fresh delivery state, what was sent stays sent */
+    prov.url = "tcp://c:3";
+    assert_int_equal(store_audit_stream_put(st, &prov), 0);
+    assert_int_equal(store_audit_streams(st, &l), 0);
+    assert_string_equal(l.items[0].url, "tcp://c:3");
+    assert_int_equal(l.items[0].attempts, 0);
+    assert_null(l.items[0].last_error);
+    audit_stream_list_clear(&l);
+    assert_backlog(st, "provider", "t1:2:3 t2:1:2 t3:0:1");
+    /* one holder at a time, until its lease ends */
+    assert_int_equal(store_audit_stream_claim(st, "provider", "a", 100, 160), 0);
+    assert_int_equal(store_audit_stream_claim(st, "provider", "a", 110, 170), 0);
+    assert_int_equal(store_audit_stream_claim(st, "provider", "b", 120, 180), LB_ECONFLICT);
+    assert_int_equal(store_audit_stream_claim(st, "provider", "b", 171, 230), 0);
+    assert_int_equal(store_audit_stream_claim(st, "provider", "a", 172, 232), LB_ECONFLICT);
+    assert_int_equal(store_audit_stream_claim(st, "provider", "b", 173, 0), 0); /* released */
+    assert_int_equal(store_audit_stream_claim(st, "provider", "a", 174, 234), 0);
+    assert_int_equal(store_audit_stream_claim(st, "gone", "a", 174, 234), LB_ECONFLICT);
+    /* forgotten, with what it sent */
+    assert_int_equal(store_audit_stream_delete(st, "t1"), 0);
+    assert_int_equal(store_audit_stream_delete(st, "t1"), 0);
+    assert_int_equal(store_audit_streams(st, &l), 0);
+    assert_int_equal(l.count, 1);
+    audit_stream_list_clear(&l);
+    assert_int_equal(store_audit_stream_put(st, &t1), 0);
+    assert_backlog(st, "t1", "");
+}
+
 static int make_db(void **state)
 {
     (void)state;
@@ -891,6 +1000,7 @@ int main(int argc, char **argv)
         CASE(requests_round_trip),
         CASE(request_lists_and_deadlines),
         CASE(audit_appends_and_queries),
+        CASE(audit_streams_and_cursors),
         CASE(webhooks_and_outbox),
         CASE(login_throttle_records),
         CASE(the_event_stream),

@@ -220,6 +220,12 @@ static void fill(struct store *st)
     struct audit_key key = {.id = S("k1"), .public_key = hash_of('e'), .created_at = 1};
     assert_int_equal(store_audit_checkpoint_insert(st, &cp), 0);
     assert_int_equal(store_audit_key_insert(st, &key), 0);
+    struct audit_stream stream = {.id = "t1", .url = "tls://siem:6514", .profile = "m365"};
+    assert_int_equal(store_audit_stream_put(st, &stream), 0);
+    stream.attempts = 1;
+    stream.last_error = "connect: refused";
+    assert_int_equal(store_audit_stream_update(st, &stream, "t1", 1), 0);
+    assert_int_equal(store_audit_stream_claim(st, "t1", "node-1", 10, 70), 0);
     add_notifications(st);
     for (int64_t at = 1; at <= 4; at++)
         add_event(st, at);

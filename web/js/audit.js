@@ -58,11 +58,23 @@ function chainLine(c, verifiedAt) {
     ...since, '; verified ', time(verifiedAt), '.');
 }
 
+// One line per stream to a SIEM: where it goes and how its delivery goes.
+function streamLine(s) {
+  const name = s.id === 'provider' ? 'The provider\'s SIEM' : 'Your SIEM';
+  if (s.attempts > 0) {
+    return alert(`${name} (${s.url}) cannot be reached: ${s.last_error}. `
+      + `${s.attempts} attempts so far; records wait and are sent in order once it answers.`);
+  }
+  return el('p', { class: 'hint chain-ok' }, `${name} receives each record as it is written: `,
+    el('code', {}, s.url), ` (${s.delivered} sent).`);
+}
+
 async function chainStatus(box) {
   const st = await get('/api/v1/audit/status');
   const mine = st.chains.length > 3 ? st.chains.filter((c) => !c.whole) : st.chains;
   box.replaceChildren(...(mine.length ? mine.map((c) => chainLine(c, st.verified_at))
-    : [el('p', { class: 'hint chain-ok' }, `Every chain of the audit log verifies (${st.chains.length} chains).`)]));
+    : [el('p', { class: 'hint chain-ok' }, `Every chain of the audit log verifies (${st.chains.length} chains).`)]),
+  ...(st.streams || []).map(streamLine));
 }
 
 export async function renderAudit(main) {

@@ -1,5 +1,6 @@
 // The tenant's settings (tenant admins at "/"): lockbox on or off, the windows, the quorum,
-// notification addresses and links, webhooks, and who the approvers are. The server checks
+// notification addresses and links, the SIEM the audit log streams to, webhooks, and who the
+// approvers are. The server checks
 // every change and its detail is shown when it refuses one.
 import { del, get, patch, post } from './api.js';
 import { alert, busy, el, message, notice, show, table, time } from './dom.js';
@@ -53,6 +54,11 @@ function settingsForm(base, s) {
     required_approvals: () => 'distinct approvers needed; one deny ends a request',
     reminder_before_seconds: (v) => `${v === 0 ? 'no reminder' : human(v)}; 0 for none`,
   };
+  const siem = el('input', { id: 's-audit_syslog_url', type: 'text', spellcheck: 'false',
+    placeholder: 'tls://siem.example.com:6514', value: s.audit_syslog_url || '' });
+  const profile = el('select', { id: 's-audit_syslog_profile' },
+    [['lockbox', 'Lockbox field names'], ['m365', 'Microsoft 365 field names']].map(([v, label]) =>
+      el('option', { value: v, selected: s.audit_syslog_profile === v }, label)));
   const save = el('button', { type: 'submit', class: 'primary' }, 'Save settings');
   const form = el('form', { class: 'stack', 'aria-labelledby': 'h-settings', novalidate: true },
     check('s-lockbox_enabled', 'Lockbox enabled', enabled),
@@ -61,12 +67,16 @@ function settingsForm(base, s) {
     check('s-email_links', 'Links in e-mail', links),
     field('s-reminder_before_seconds', 'Reminder before expiry (seconds)', nums.reminder_before_seconds,
       hints.reminder_before_seconds(s.reminder_before_seconds)),
+    field('s-audit_syslog_url', 'SIEM syslog collector', siem,
+      'tcp://HOST:PORT or tls://HOST:PORT: each record of your audit log is sent there as it is written (RFC 5424); empty for none'),
+    field('s-audit_syslog_profile', 'SIEM field names', profile),
     el('div', { class: 'buttons' }, save), out);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const body = {
       lockbox_enabled: enabled.checked, email_links: links.checked,
       notification_emails: emails.value.split(/[\n,]/).map((x) => x.trim()).filter(Boolean),
+      audit_syslog_url: siem.value.trim() || null, audit_syslog_profile: profile.value,
     };
     for (const [k, label] of NUMBERS) {
       const v = nums[k].value.trim();
