@@ -274,7 +274,7 @@ static const char *const settings_keys[] = {
     "lockbox_enabled",      "pending_expiry_seconds",  "default_grant_seconds",
     "max_grant_seconds",    "required_approvals",      "notification_emails",
     "email_links",          "reminder_before_seconds", "audit_syslog_url",
-    "audit_syslog_profile",
+    "audit_syslog_profile", "audit_retention_seconds",
 };
 
 static bool known_setting(const char *key)
@@ -336,6 +336,8 @@ static bool read_patch(struct api_call *call, struct settings_patch *p, char ***
                         &p->values.email_links) ||
         !api_field_int(call, call->body, "reminder_before_seconds", 0, max, &p->has_reminder_before,
                        &p->values.reminder_before_seconds) ||
+        !api_field_int(call, call->body, "audit_retention_seconds", 0, 100LL * 365 * 86400,
+                       &p->has_audit_retention, &p->values.audit_retention_seconds) ||
         !api_field_strv(call, call->body, "notification_emails", false, 50, 254, emails,
                         &p->values.notification_email_count) ||
         !read_syslog(call, p))

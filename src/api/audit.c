@@ -92,10 +92,11 @@ static json_t *chain_status(const struct core_audit_chain_status *c, bool verifi
                                  "time", wire_time(h->checkpoint_time))
                      : json_null();
 
-    return json_pack("{s:s, s:I, s:o, s:o, s:o}", "chain", h->chain, "records",
+    return json_pack("{s:s, s:I, s:o, s:o, s:o, s:o}", "chain", h->chain, "records",
                      (json_int_t)h->index, "last_checkpoint", cp, "whole",
                      verified ? json_boolean(!c->problem) : json_null(), "problem",
-                     wire_str_or_null(c->problem));
+                     wire_str_or_null(c->problem), "pruned_through",
+                     h->pruned_index ? json_integer(h->pruned_index) : json_null());
 }
 
 /* A stream to a syslog collector and how its delivery goes. */

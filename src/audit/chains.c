@@ -3,12 +3,15 @@
 #include "audit/audit.h"
 #include "util/strv.h"
 
+#include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util/banned.h"
 
 #define BATCH 1000
 #define VERIFY_BATCH 10000
+#define PRUNE_BATCH 5000
 
 /* Chains the oldest unchained records, at most BATCH, in one transaction; *n of them. */
 static int backfill_batch(struct store *st, int64_t *n)
@@ -139,6 +142,66 @@ int audit_checkpoints_make(struct store *st, const struct audit_signer *s, int64
     return rc;
 }
 
+/* ---- retention ---- */
+
+/* Says, in the chain itself, that its records through cp go and why, and lets them go (one
+ * transaction): pruning is never silent. */
+static int prune_mark(struct store *st, const char *chain, const char *tenant_id,
+                      const struct audit_checkpoint *cp, int64_t from, int64_t retention,
+                      int64_t now)
+{
+    const struct audit_field f[] = {
+        AF_INT("through_index", cp->index),          AF_STR("through_hash", cp->hash),
+        AF_INT("through_checkpoint_time", cp->time), AF_INT("records", cp->index - from),
+        AF_INT("retention_seconds", retention),
+    };
+    struct audit_entry e = {.time = now,
+                            .tenant_id = tenant_id,
+                            .actor = "system",
+                            .actor_type = "system",
+                            .activity = "audit.prune",
+                            .item = chain,
+                            .fields = f,
+                            .field_count = sizeof(f) / sizeof(f[0])};
+    int rc = store_begin(st);
+
+    if (rc)
+        return rc;
+    /* the mark first: another lockboxd pruning the chain meanwhile did it, said once */
+    if ((rc = store_audit_prune_mark(st, chain, cp->index)) == 0)
+        rc = audit_append(st, &e, NULL);
+    if (rc == 0)
+        return store_commit(st);
+    store_rollback(st);
+    return rc == LB_ECONFLICT ? 0 : rc;
+}
+
+int audit_chains_prune(struct store *st, const char *chain, const char *tenant_id,
+                       int64_t retention, int64_t now, int64_t max_index, int64_t *deleted)
+{
+    struct audit_chain_head h = {0};
+    struct audit_checkpoint cp = {0};
+    int64_t n = 0;
+    int rc;
+
+    *deleted = 0;
+    if (retention < 1)
+        return LB_EINVAL;
+    if ((rc = store_audit_chain_head(st, chain, &h)) != 0)
+        return rc == LB_ENOTFOUND ? 0 : rc;
+    rc = store_audit_checkpoint_before(st, chain, now - retention, max_index, &cp);
+    if (rc == 0 && cp.index > h.pruned_index)
+        rc = prune_mark(st, chain, tenant_id, &cp, h.pruned_index, retention, now);
+    else if (rc == LB_ENOTFOUND)
+        rc = 0;
+    /* and what an earlier pass marked but did not delete (it was stopped) */
+    while (rc == 0 && (rc = store_audit_prune(st, chain, PRUNE_BATCH, &n)) == 0 && n > 0)
+        *deleted += n;
+    audit_checkpoint_clear(&cp);
+    audit_chain_head_clear(&h);
+    return rc;
+}
+
 /* ---- verification in place ---- */
 
 /* A chain's checkpoints, read in batches as the records pass them. */
@@ -178,25 +241,74 @@ static int feed_checkpoints(struct store *st, struct audit_verify *v, struct cp_
     return rc;
 }
 
+/* A pruned chain starts at the checkpoint of its pruned_index, which v takes first; an
+ * audit.prune record later in the chain must say so (*said: not yet). */
+static int verify_pruned_start(struct store *st, struct audit_verify *v,
+                               const struct audit_chain_head *h, struct cp_cursor *cps,
+                               struct buf *why)
+{
+    const struct audit_checkpoint *cp;
+    int rc = 0;
+
+    cps->after = h->pruned_index - 1;
+    if ((cp = cp_peek(st, cps, &rc)) == NULL || cp->index != h->pruned_index) {
+        if (rc)
+            return rc;
+        buf_appendf(why,
+                    "chain %s, record %lld: its records through it were pruned, but no "
+                    "checkpoint signs it",
+                    h->chain, (long long)h->pruned_index);
+        return LB_EVERIFY;
+    }
+    rc = audit_verify_checkpoint(v, cp, why);
+    cps->next++;
+    return rc;
+}
+
+/* true when r says the chain was pruned through index. */
+static bool is_prune_of(const struct audit_record *r, int64_t index)
+{
+    json_t *d;
+    bool is;
+
+    if (strcmp(r->activity, "audit.prune") != 0 || !r->details ||
+        !(d = json_loads(r->details, 0, NULL)))
+        return false;
+    is = json_integer_value(json_object_get(d, "through_index")) == index;
+    json_decref(d);
+    return is;
+}
+
 static int verify_chain(struct store *st, struct audit_verify *v, const struct audit_chain_head *h,
                         struct buf *why)
 {
     struct cp_cursor cps = {.chain = h->chain};
     struct audit_list l = {0};
-    int64_t after = 0;
+    int64_t after = h->pruned_index;
+    bool said = h->pruned_index == 0;
     const struct audit_checkpoint *left;
-    int rc;
+    int rc = h->pruned_index > 0 ? verify_pruned_start(st, v, h, &cps, why) : 0;
 
-    do {
+    while (rc == 0) {
         audit_list_clear(&l);
         if ((rc = store_audit_chain_records(st, h->chain, after, VERIFY_BATCH, &l)) != 0)
             break;
         for (size_t i = 0; rc == 0 && i < l.count; i++) {
             if ((rc = audit_verify_record(v, &l.items[i], false, why)) == 0)
                 rc = feed_checkpoints(st, v, &cps, l.items[i].chain_index, why);
+            said = said || is_prune_of(&l.items[i], h->pruned_index);
             after = l.items[i].chain_index;
         }
-    } while (rc == 0 && l.count == VERIFY_BATCH);
+        if (l.count < VERIFY_BATCH)
+            break;
+    }
+    if (rc == 0 && !said) {
+        buf_appendf(why,
+                    "chain %s, record %lld: its records through it were deleted, but no "
+                    "audit.prune record says so",
+                    h->chain, (long long)h->pruned_index);
+        rc = LB_EVERIFY;
+    }
     /* a checkpoint past the head read before (a record appended meanwhile, signed since) is
      * not a sign of records removed */
     if (rc == 0 && (left = cp_peek(st, &cps, &rc)) != NULL && left->index <= h->index) {
@@ -250,25 +362,58 @@ static int headless_chains(struct store *st, const struct audit_chain_head_list 
     return rc ? rc : broke ? LB_EVERIFY : 0;
 }
 
+/* Verifies one chain with a verifier of its own, counted into report. A chain that breaks is
+ * verified once more when a pruning (by another lockboxd) moved its start meanwhile. */
+static int verify_one(struct store *st, const struct audit_key_list *keys,
+                      struct audit_chain_head *h, struct audit_chains_report *report,
+                      struct buf *why)
+{
+    struct audit_chain_head now = {0};
+    struct audit_verify *v = NULL;
+    int64_t records = 0, checkpoints = 0, chains = 0;
+    int rc;
+
+    for (int attempt = 0; attempt < 2; attempt++) {
+        audit_verify_free(v);
+        v = NULL;
+        buf_reset(why);
+        if ((rc = audit_verify_new(keys, &v)) != 0)
+            break;
+        rc = verify_chain(st, v, h, why);
+        if (rc != LB_EVERIFY || attempt > 0 || store_audit_chain_head(st, h->chain, &now) != 0 ||
+            now.pruned_index == h->pruned_index)
+            break;
+        h->pruned_index = now.pruned_index;
+        audit_chain_head_clear(&now);
+    }
+    audit_chain_head_clear(&now);
+    if (v) {
+        audit_verify_counts(v, &records, &checkpoints, &chains);
+        report->records += records;
+        report->checkpoints += checkpoints;
+        report->chains += chains;
+        report->unsigned_tail += audit_verify_unsigned_tail(v, h->chain);
+    }
+    audit_verify_free(v);
+    return rc;
+}
+
 int audit_chains_verify(struct store *st, struct audit_chains_report *report,
                         audit_chain_outcome_fn *each, void *ctx, struct buf *why)
 {
     struct audit_key_list keys = {0};
     struct audit_chain_head_list chains = {0};
     struct audit_list unchained = {0};
-    struct audit_verify *v = NULL;
     struct buf one = BUF_INIT;
     bool broke = false;
     int rc;
 
     memset(report, 0, sizeof(*report));
-    if ((rc = store_audit_keys(st, &keys)) != 0 || (rc = audit_verify_new(&keys, &v)) != 0 ||
+    if ((rc = store_audit_keys(st, &keys)) != 0 ||
         (rc = store_audit_chains(st, false, &chains)) != 0)
         goto out;
     for (size_t i = 0; (rc == 0 || rc == LB_EVERIFY) && i < chains.count; i++) {
-        buf_reset(&one);
-        rc = verify_chain(st, v, &chains.items[i], &one);
-        report->unsigned_tail += audit_verify_unsigned_tail(v, chains.items[i].chain);
+        rc = verify_one(st, &keys, &chains.items[i], report, &one);
         if (rc == LB_EVERIFY && !broke)
             buf_puts(why, buf_cstr(&one));
         broke = broke || rc == LB_EVERIFY;
@@ -282,7 +427,6 @@ int audit_chains_verify(struct store *st, struct audit_chains_report *report,
     }
     if (rc == 0 && broke)
         rc = LB_EVERIFY;
-    audit_verify_counts(v, &report->records, &report->checkpoints, &report->chains);
     if (rc == 0 && (rc = store_audit_unchained(st, 1, &unchained)) == 0)
         report->unchained = (int64_t)unchained.count;
 out:
@@ -290,6 +434,5 @@ out:
     audit_list_clear(&unchained);
     audit_chain_head_list_clear(&chains);
     audit_key_list_clear(&keys);
-    audit_verify_free(v);
     return rc;
 }

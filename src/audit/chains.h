@@ -4,9 +4,11 @@
  *
  * audit_append links each new record (audit.h); what is here runs beside it: once at start
  * (audit_chains_backfill, for records written before the chains existed), on a timer
- * (audit_checkpoints_make) and for `lockboxd verify` (audit_chains_verify). Each borrows the
- * store and runs its own transactions; a signer is borrowed too. Errors: the store's, LB_ENOMEM,
- * and LB_EVERIFY from the verification, whose `why` names the first place a chain breaks.
+ * (audit_checkpoints_make, audit_chains_prune) and for `lockboxd verify`
+ * (audit_chains_verify), which starts a pruned chain at the checkpoint it was pruned through. Each
+ * borrows the store and runs its own transactions; a signer is borrowed too. Errors: the store's,
+ * LB_ENOMEM, and LB_EVERIFY from the verification, whose `why` names the first place a chain
+ * breaks.
  */
 #ifndef LB_AUDIT_CHAINS_H
 #define LB_AUDIT_CHAINS_H
@@ -28,6 +30,17 @@ LB_MUST_CHECK int audit_chains_backfill(struct store *st, int64_t *linked);
 LB_MUST_CHECK int audit_checkpoints_make(struct store *st, const struct audit_signer *s,
                                          int64_t now, int64_t every, int64_t max_age,
                                          int64_t *made);
+
+/* Prunes chain (the tenant's whose id is tenant_id, NULL for the provider's) of its records
+ * older than `retention` seconds at now: those through the newest checkpoint signed at or
+ * before now - retention of a record at most max_index (what every stream of the chain has
+ * sent), so the chain verifies from that checkpoint on. First, in one transaction, an
+ * audit.prune record appended to the chain says through which record and why, and the chain's
+ * pruned_index moves there (store.h); then the records go, in transactions of their own.
+ * *deleted counts them (with what an interrupted pass left). LB_EINVAL for retention < 1. */
+LB_MUST_CHECK int audit_chains_prune(struct store *st, const char *chain, const char *tenant_id,
+                                     int64_t retention, int64_t now, int64_t max_index,
+                                     int64_t *deleted);
 
 /* What a verification in place found besides a break. */
 struct audit_chains_report {

@@ -142,7 +142,8 @@ const struct cli_command cli_commands[] = {
      "pending_expiry_seconds, default_grant_seconds, max_grant_seconds, required_approvals,\n"
      "notification_emails (comma-separated), email_links (true/false),\n"
      "reminder_before_seconds, audit_syslog_url (tcp://HOST:PORT or tls://HOST:PORT; null:\n"
-     "none), audit_syslog_profile (lockbox or m365). *_seconds also take durations (4h)."},
+     "none), audit_syslog_profile (lockbox or m365), audit_retention_seconds (0: keep every\n"
+     "audit record). *_seconds also take durations (4h)."},
     {"user", "create", cmd_user_create, user_opts, 0, 0,
      "user create [--tenant T] --username U --email E [--display-name NAME] [--role R ...] "
      "[--scope S] [--totp] [--isolated] [--password-stdin]",

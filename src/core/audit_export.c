@@ -306,11 +306,24 @@ static int checkpoint_copy(struct audit_checkpoint *to, const struct audit_check
     return to->chain && to->hash && to->key_id && to->signature ? 0 : LB_ENOMEM;
 }
 
-/* Starts the current chain: at the last checkpoint signed before `from`, given first. */
+/* The index the current chain was pruned through (0: never). */
+static int chain_pruned(struct core_audit_export *e, int64_t *pruned)
+{
+    struct audit_chain_head h = {0};
+    int rc = store_audit_chain_head(e->c->store, e->chains[e->chain_at], &h);
+
+    *pruned = rc == 0 ? h.pruned_index : 0;
+    audit_chain_head_clear(&h);
+    return rc == LB_ENOTFOUND ? 0 : rc;
+}
+
+/* Starts the current chain: at the last checkpoint signed before `from`, or at the one it was
+ * pruned through when that is later, given first. */
 static int chain_start(struct core_audit_export *e, struct audit_export_item *item, bool *given)
 {
     const struct audit_checkpoint *cp;
     bool found = false;
+    int64_t pruned = 0;
     int rc = 0;
 
     e->chain_started = true;
@@ -322,10 +335,12 @@ static int chain_start(struct core_audit_export *e, struct audit_export_item *it
     audit_checkpoint_list_clear(&e->cps);
     e->record_at = e->cp_at = 0;
     *given = false;
-    if (!e->has_from)
-        return 0;
+    if ((rc = chain_pruned(e, &pruned)) != 0 || (!e->has_from && pruned == 0))
+        return rc;
+    e->cp_after = pruned > 0 ? pruned - 1 : 0;
     /* a checkpoint signed before `from` signs a record written before it */
-    while ((cp = next_checkpoint(e, &rc)) != NULL && cp->time < e->from) {
+    while ((cp = next_checkpoint(e, &rc)) != NULL &&
+           (cp->index <= pruned || (e->has_from && cp->time < e->from))) {
         if ((rc = checkpoint_copy(&e->start, cp)) != 0)
             return rc;
         found = true;

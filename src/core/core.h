@@ -47,6 +47,8 @@ struct core_config {
                                        * window of the clock this long; 0: 60 */
     int64_t events_retention_seconds; /* the event stream keeps events this long (0: 7 days) */
     int64_t events_retention_count;   /* and at most this many (0: 100000); see core/events.h */
+    int64_t audit_retention_seconds;  /* the provider's chain is pruned past this age; 0: never */
+    int64_t audit_retention_min_seconds; /* the least a tenant may keep its records (0: any) */
 };
 
 /* Called after a commit that set a deadline (pending expiry or grant end) at `at`. */
@@ -211,7 +213,7 @@ bool core_tenant_owns(const struct tenant *t, const char *resource_id);
 struct settings_patch {
     bool has_lockbox_enabled, has_pending_expiry, has_default_grant, has_max_grant,
         has_required_approvals, has_notification_emails, has_email_links, has_reminder_before,
-        has_audit_syslog_url, has_audit_syslog_profile;
+        has_audit_syslog_url, has_audit_syslog_profile, has_audit_retention;
     struct tenant_settings values; /* borrowed; only the has_* fields are read */
 };
 
@@ -352,6 +354,12 @@ LB_MUST_CHECK int core_audit_status(struct core *c, const struct principal *acto
 /* Keeps the provider's stream of every chain (notify/syslog.h) going to url with profile, or
  * ends it when url is empty; url and profile are checked by the caller. */
 LB_MUST_CHECK int core_audit_stream_configure(struct core *c, const char *url, const char *profile);
+/* Prunes each chain whose owner keeps its records for a time (a tenant's
+ * audit_retention_seconds setting, the provider's audit_retention_seconds configuration) of
+ * the records older than that, through a signed checkpoint and never past what a stream has
+ * still to send (audit/chains.h: each pruning is an audit.prune record); *deleted counts the
+ * records deleted. One chain failing does not stop the others; the first error is returned. */
+LB_MUST_CHECK int core_audit_prune(struct core *c, int64_t *deleted);
 /* The streams the actor may see: the provider, every one; a tenant user, their tenant's. */
 LB_MUST_CHECK int core_audit_streams_visible(struct core *c, const struct principal *actor,
                                              struct audit_stream_list *out);

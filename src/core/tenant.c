@@ -474,7 +474,8 @@ static int syslog_apply(struct tenant_settings *s, const struct settings_patch *
     return 0;
 }
 
-static int settings_apply(struct tenant *t, const struct settings_patch *p, struct buf *err)
+static int settings_apply(struct core *c, struct tenant *t, const struct settings_patch *p,
+                          struct buf *err)
 {
     struct tenant_settings *s = &t->settings;
 
@@ -501,6 +502,15 @@ static int settings_apply(struct tenant *t, const struct settings_patch *p, stru
         int rc = syslog_apply(s, p, err);
         if (rc)
             return rc;
+    }
+    if (p->has_audit_retention) {
+        int64_t v = p->values.audit_retention_seconds, min = c->cfg.audit_retention_min_seconds;
+        if (v != 0 && v < min)
+            return core_fail(err, LB_EINVAL,
+                             "audit_retention_seconds: 0 (keep every record) or at least %lld "
+                             "([audit] retention_min_seconds)",
+                             (long long)min);
+        s->audit_retention_seconds = v;
     }
     if (p->has_notification_emails) {
         char **copy = NULL;
@@ -533,7 +543,7 @@ int core_settings_update(struct core *c, const struct principal *actor, const ch
         return rc;
     rc = store_tenant_get(c->store, tenant_id, out);
     if (!rc)
-        rc = settings_apply(out, patch, err);
+        rc = settings_apply(c, out, patch, err);
     if (!rc)
         rc = store_tenant_update_settings(c->store, out);
     if (!rc && (patch->has_audit_syslog_url || patch->has_audit_syslog_profile))
@@ -552,9 +562,10 @@ int core_settings_update(struct core *c, const struct principal *actor, const ch
             AF_STR("audit_syslog_url", s->audit_syslog_url ? s->audit_syslog_url : ""),
             AF_STR("audit_syslog_profile",
                    s->audit_syslog_profile ? s->audit_syslog_profile : "lockbox"),
+            AF_INT("audit_retention_seconds", s->audit_retention_seconds),
         };
         e.fields = f;
-        e.field_count = 8;
+        e.field_count = 9;
         rc = audit_append(c->store, &e, NULL);
     }
     rc = core_tx_end(c, rc);

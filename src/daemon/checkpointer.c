@@ -18,6 +18,7 @@ struct checkpointer {
     const struct audit_signer *signer;
     struct checkpointer_config cfg;
     int64_t verify_at; /* the next verification (time_now's clock) */
+    int64_t prune_at;  /* the next pruning of chains kept for a time */
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t cond;
@@ -36,6 +37,16 @@ static void pass(struct checkpointer *c)
         log_warn("audit: cannot sign checkpoints now error=%s", lb_strerror(rc));
     else if (made)
         log_debug("audit: signed checkpoints=%lld", (long long)made);
+}
+
+/* Prunes the chains kept for a time (core_audit_prune). */
+static void prune(struct checkpointer *c)
+{
+    int64_t deleted = 0;
+    int rc = core_audit_prune(c->core, &deleted);
+
+    if (rc && rc != LB_EUNAVAIL)
+        log_warn("audit: cannot prune the chains now error=%s", lb_strerror(rc));
 }
 
 /* The chains that broke, collected as the verification goes. */
@@ -94,6 +105,10 @@ static void *loop(void *arg)
     do {
         struct timespec until;
         pass(c);
+        if (time_now() >= c->prune_at) {
+            prune(c);
+            c->prune_at = time_now() + c->cfg.max_age;
+        }
         if (time_now() >= c->verify_at) {
             verify(c);
             c->verify_at = time_now() + c->cfg.verify_every;

@@ -6,7 +6,8 @@
  * nodes on one store may run it: a checkpoint made twice is kept once. Soon after the start,
  * and then every `verify_every` seconds, it verifies every chain (audit_chains_verify), logs
  * each that breaks as an error and tells core (core_audit_set_verified), whose API shows it;
- * checkpoints wait meanwhile. It borrows core, the store and the signer, which outlive it.
+ * checkpoints wait meanwhile. Every `max_age` seconds it prunes the chains kept for a time
+ * (core_audit_prune). It borrows core, the store and the signer, which outlive it.
  * Errors: LB_ENOMEM, LB_EIO (cannot start the thread).
  */
 #ifndef LB_DAEMON_CHECKPOINTER_H

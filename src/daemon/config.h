@@ -55,18 +55,20 @@ struct daemon_config {
     int64_t login_max_failures_per_address;
     int64_t denial_collapse_seconds;  /* access.denied: one record per operator, resource, window */
     int64_t events_heartbeat_seconds; /* a comment on an event stream silent this long */
-    int64_t events_client_buffer_bytes; /* unsent bytes one event stream may hold */
-    int64_t events_retention_seconds;   /* the event stream keeps events this long */
-    int64_t events_retention_count;     /* and at most this many */
-    char *audit_key_file;               /* "" = DATA/audit.key, made at first start */
-    int64_t audit_checkpoint_every;     /* a signed checkpoint every this many records */
-    int64_t audit_checkpoint_seconds;   /* and of the newest once the last is this old */
-    int64_t audit_verify_seconds;       /* every chain verified this often (and at start) */
-    char *audit_syslog_url;             /* the provider's collector of every chain; "": none */
-    char *audit_syslog_profile;         /* its field profile: lockbox or m365 */
-    char *audit_syslog_ca_file;         /* verifies tls:// collectors; "": the system's CAs */
-    char *audit_syslog_hostname;        /* the messages' HOSTNAME; "": this host's name */
-    int64_t audit_syslog_allow_private; /* tenants' collectors may be internal addresses */
+    int64_t events_client_buffer_bytes;  /* unsent bytes one event stream may hold */
+    int64_t events_retention_seconds;    /* the event stream keeps events this long */
+    int64_t events_retention_count;      /* and at most this many */
+    char *audit_key_file;                /* "" = DATA/audit.key, made at first start */
+    int64_t audit_checkpoint_every;      /* a signed checkpoint every this many records */
+    int64_t audit_checkpoint_seconds;    /* and of the newest once the last is this old */
+    int64_t audit_verify_seconds;        /* every chain verified this often (and at start) */
+    char *audit_syslog_url;              /* the provider's collector of every chain; "": none */
+    char *audit_syslog_profile;          /* its field profile: lockbox or m365 */
+    char *audit_syslog_ca_file;          /* verifies tls:// collectors; "": the system's CAs */
+    char *audit_syslog_hostname;         /* the messages' HOSTNAME; "": this host's name */
+    int64_t audit_syslog_allow_private;  /* tenants' collectors may be internal addresses */
+    int64_t audit_retention_seconds;     /* the provider's chain pruned past this age; 0: never */
+    int64_t audit_retention_min_seconds; /* the least a tenant may keep its records */
 };
 
 enum config_type { CONFIG_STRING, CONFIG_INT };

@@ -126,6 +126,12 @@ const struct config_entry config_table[] = {
         "(\"\": the system's)"),
     STR("audit", "syslog_hostname", audit_syslog_hostname, "", NULL,
         "the HOSTNAME of the syslog messages (\"\": this host's name)"),
+    INT("audit", "retention_seconds", audit_retention_seconds, "0", 0, 100LL * 365 * DAY, NULL,
+        "the provider's own records older than this are pruned, through a signed checkpoint, "
+        "with an audit.prune record (0: kept for ever)"),
+    INT("audit", "retention_min_seconds", audit_retention_min_seconds, "2592000", 0,
+        100LL * 365 * DAY, NULL,
+        "the shortest retention a tenant may set (audit_retention_seconds; 30 days)"),
     INT("audit", "syslog_allow_private", audit_syslog_allow_private, "0", 0, 1, NULL,
         "1 lets tenants' collectors be loopback, private and link-local addresses (tests, "
         "labs)"),

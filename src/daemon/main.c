@@ -563,6 +563,8 @@ static int daemon_start(struct daemon *d)
         .denial_collapse_seconds = d->cfg.denial_collapse_seconds,
         .events_retention_seconds = d->cfg.events_retention_seconds,
         .events_retention_count = d->cfg.events_retention_count,
+        .audit_retention_seconds = d->cfg.audit_retention_seconds,
+        .audit_retention_min_seconds = d->cfg.audit_retention_min_seconds,
     };
     if ((rc = core_new(d->store, clock_system(), policy, &cc, &d->core)) != 0) {
         log_error("core: cannot start error=%s", lb_strerror(rc));

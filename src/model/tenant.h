@@ -25,6 +25,7 @@ struct tenant_settings {
     int64_t reminder_before_seconds; /* a reminder this long before a pending deadline */
     char *audit_syslog_url;          /* (owned) the tenant's syslog collector; NULL or "": none */
     char *audit_syslog_profile;      /* (owned) its field profile; NULL: "lockbox" */
+    int64_t audit_retention_seconds; /* records older are pruned (audit/chains.h); 0: never */
 };
 
 struct tenant {

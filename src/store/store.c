@@ -326,6 +326,22 @@ int store_audit_chain_names(struct store *st, char ***names, size_t *count)
     return st->ops->audit_chain_names(st, names, count);
 }
 
+int store_audit_checkpoint_before(struct store *st, const char *chain, int64_t time,
+                                  int64_t max_index, struct audit_checkpoint *out)
+{
+    return st->ops->audit_checkpoint_before(st, chain, time, max_index, out);
+}
+
+int store_audit_prune_mark(struct store *st, const char *chain, int64_t index)
+{
+    return st->ops->audit_prune_mark(st, chain, index);
+}
+
+int store_audit_prune(struct store *st, const char *chain, size_t limit, int64_t *deleted)
+{
+    return st->ops->audit_prune(st, chain, limit, deleted);
+}
+
 int store_audit_stream_put(struct store *st, const struct audit_stream *s)
 {
     return st->ops->audit_stream_put(st, s);

@@ -77,6 +77,10 @@
  *                 tenant's id
  *   audit_stream_cursors(stream, chain, chain_index, PK(stream, chain))   the last record of
  *     the chain the stream sent; a chain without one is sent from its first record
+ * Migration 10 (retention, audit/chains.h):
+ *   tenants + audit_retention_seconds (0: kept for ever); audit_chains + pruned_index: the
+ *   chain's records through it (a signed checkpoint's index) may be deleted, and only those:
+ *   the delete trigger refuses any other
  *   A chain's next record is linked to its newest inside the write transaction (SQLite: one
  *   writer; a backend with concurrent writers must serialise a chain's appends).
  *
@@ -227,6 +231,10 @@ struct store_ops {
     int (*audit_unchained)(struct store *st, size_t limit, struct audit_list *out);
     int (*audit_link)(struct store *st, const struct audit_record *rec);
     int (*audit_chain_names)(struct store *st, char ***names, size_t *count);
+    int (*audit_checkpoint_before)(struct store *st, const char *chain, int64_t time,
+                                   int64_t max_index, struct audit_checkpoint *out);
+    int (*audit_prune_mark)(struct store *st, const char *chain, int64_t index);
+    int (*audit_prune)(struct store *st, const char *chain, size_t limit, int64_t *deleted);
     int (*audit_stream_put)(struct store *st, const struct audit_stream *s);
     int (*audit_stream_delete)(struct store *st, const char *id);
     int (*audit_streams)(struct store *st, struct audit_stream_list *out);
@@ -448,6 +456,17 @@ LB_MUST_CHECK int store_audit_link(struct store *st, const struct audit_record *
 /* The name of every chain that has records, from the records themselves (not their heads), by
  * name, as a new array of *count (caller frees with strv_free). */
 LB_MUST_CHECK int store_audit_chain_names(struct store *st, char ***names, size_t *count);
+/* The newest checkpoint of chain signed at or before time, of a record at most max_index;
+ * LB_ENOTFOUND when there is none. */
+LB_MUST_CHECK int store_audit_checkpoint_before(struct store *st, const char *chain, int64_t time,
+                                                int64_t max_index, struct audit_checkpoint *out);
+/* Lets chain's records through index (a signed checkpoint's) be deleted: its pruned_index;
+ * LB_ECONFLICT when it is there already or further (never lowered). */
+LB_MUST_CHECK int store_audit_prune_mark(struct store *st, const char *chain, int64_t index);
+/* Deletes at most limit of chain's records through its pruned_index, oldest first; *deleted
+ * counts them (0: none is left). */
+LB_MUST_CHECK int store_audit_prune(struct store *st, const char *chain, size_t limit,
+                                    int64_t *deleted);
 /* Keeps s as a stream of the log to a syslog collector (notify/syslog.h). A new one starts
  * after the newest record of each chain it covers (every chain for "provider", else the chain
  * its id names); one kept already takes s's url and profile, and when they changed, a fresh

@@ -147,6 +147,7 @@ static int read_head(const struct pgs_row *row, void *item)
     h->hash = pgs_col_str(row, 3, &oom);
     h->checkpoint_index = pgs_col_int(row, 4);
     h->checkpoint_time = pgs_col_int(row, 5);
+    h->pruned_index = pgs_col_int(row, 6);
     if (oom) {
         audit_chain_head_clear(h);
         return LB_ENOMEM;
@@ -159,7 +160,8 @@ int pgs_audit_chain_head(struct store *base, const char *chain, struct audit_cha
     /* the newest record itself, not audit_chains' copy: the record decides */
     static const char sql[] =
         "SELECT a.chain, a.chain_index, a.time, a.hash, COALESCE(c.checkpoint_index, 0),"
-        " COALESCE(c.checkpoint_time, 0) FROM audit a LEFT JOIN audit_chains c ON c.chain=a.chain"
+        " COALESCE(c.checkpoint_time, 0), COALESCE(c.pruned_index, 0)"
+        " FROM audit a LEFT JOIN audit_chains c ON c.chain=a.chain"
         " WHERE a.chain=$1 ORDER BY a.chain_index DESC LIMIT 1";
     struct pgs_params p = {0};
 
@@ -169,9 +171,10 @@ int pgs_audit_chain_head(struct store *base, const char *chain, struct audit_cha
 
 int pgs_audit_chains(struct store *base, bool due_only, struct audit_chain_head_list *out)
 {
-    static const char sql[] = "SELECT chain, head_index, head_time, head_hash, checkpoint_index,"
-                              " checkpoint_time FROM audit_chains WHERE NOT $1::boolean OR"
-                              " head_index > checkpoint_index ORDER BY chain";
+    static const char sql[] =
+        "SELECT chain, head_index, head_time, head_hash, checkpoint_index,"
+        " checkpoint_time, pruned_index FROM audit_chains WHERE NOT $1::boolean OR"
+        " head_index > checkpoint_index ORDER BY chain";
     struct pgs_params p = {0};
     struct pgs_query q = {.sql = sql,
                           .params = &p,
@@ -392,4 +395,45 @@ int pgs_audit_chain_names(struct store *base, char ***names, size_t *count)
     *names = v;
     *count = n;
     return 0;
+}
+
+int pgs_audit_checkpoint_before(struct store *base, const char *chain, int64_t time,
+                                int64_t max_index, struct audit_checkpoint *out)
+{
+    static const char sql[] =
+        "SELECT chain, chain_index, hash, time, key_id, signature FROM audit_checkpoints"
+        " WHERE chain=$1 AND chain_index<=$3 AND time<=$2 ORDER BY chain_index DESC LIMIT 1";
+    struct pgs_params p = {0};
+
+    pgs_bind_text(&p, chain);
+    pgs_bind_int(&p, time);
+    pgs_bind_int(&p, max_index);
+    return pgs_get(pgs_of(base), sql, &p, out, read_checkpoint);
+}
+
+int pgs_audit_prune_mark(struct store *base, const char *chain, int64_t index)
+{
+    static const char sql[] =
+        "UPDATE audit_chains SET pruned_index=$2 WHERE chain=$1 AND pruned_index<$2";
+    struct pgs_params p = {0};
+    int rc;
+
+    pgs_bind_text(&p, chain);
+    pgs_bind_int(&p, index);
+    rc = pgs_change(pgs_of(base), sql, &p);
+    return rc == LB_ENOTFOUND ? LB_ECONFLICT : rc;
+}
+
+int pgs_audit_prune(struct store *base, const char *chain, size_t limit, int64_t *deleted)
+{
+    static const char sql[] =
+        "DELETE FROM audit WHERE seq IN (SELECT a.seq FROM audit a JOIN audit_chains c"
+        " ON c.chain=a.chain WHERE a.chain=$1 AND a.chain_index<=c.pruned_index"
+        " ORDER BY a.chain_index LIMIT $2)";
+    struct pgs_params p = {0};
+
+    *deleted = 0;
+    pgs_bind_text(&p, chain);
+    pgs_bind_int(&p, (int64_t)limit);
+    return pgs_write(pgs_of(base), sql, &p, deleted);
 }

@@ -153,6 +153,18 @@ static const char schema_9_streams[] =
     "CREATE TABLE audit_stream_cursors(stream TEXT NOT NULL, chain TEXT NOT NULL,"
     " chain_index BIGINT NOT NULL, PRIMARY KEY(stream, chain));";
 
+static const char schema_10_retention[] =
+    "ALTER TABLE tenants ADD COLUMN audit_retention_seconds BIGINT NOT NULL DEFAULT 0;"
+    "ALTER TABLE audit_chains ADD COLUMN pruned_index BIGINT NOT NULL DEFAULT 0;"
+    "CREATE FUNCTION audit_prune_only() RETURNS trigger LANGUAGE plpgsql AS"
+    " $$BEGIN IF OLD.chain IS NOT NULL AND OLD.chain_index <= COALESCE((SELECT pruned_index"
+    " FROM audit_chains WHERE chain=OLD.chain), 0) THEN RETURN OLD; END IF;"
+    " RAISE EXCEPTION 'the audit log is append-only' USING ERRCODE = 'restrict_violation';"
+    " END$$;"
+    "DROP TRIGGER audit_no_delete ON audit;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+    " FOR EACH ROW EXECUTE FUNCTION audit_prune_only();";
+
 static const struct migration {
     int version;
     const char *parts[5]; /* run in order, up to the first NULL */
@@ -166,6 +178,8 @@ static const struct migration {
     {8, {schema_8_chains, NULL}},
     /* the log streamed to syslog collectors (notify/syslog.h) */
     {9, {schema_9_streams, NULL}},
+    /* retention: a chain's records through a signed checkpoint may go (audit/chains.h) */
+    {10, {schema_10_retention, NULL}},
 };
 
 /* Runs m's parts on cn. */

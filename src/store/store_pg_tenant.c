@@ -9,7 +9,8 @@
 #define TENANT_COLS                                                                                \
     "id, name, plan, created_at, lockbox_enabled, pending_expiry_seconds, default_grant_seconds,"  \
     " max_grant_seconds, required_approvals, notification_emails, email_links,"                    \
-    " reminder_before_seconds, resource_scopes, audit_syslog_url, audit_syslog_profile"
+    " reminder_before_seconds, resource_scopes, audit_syslog_url, audit_syslog_profile,"           \
+    " audit_retention_seconds"
 
 static int read_tenant(const struct pgs_row *row, void *item)
 {
@@ -36,6 +37,7 @@ static int read_tenant(const struct pgs_row *row, void *item)
         rc = strv_split_lines(pgs_col_text(row, 12), &t->resource_scopes, &t->resource_scope_count);
     ts->audit_syslog_url = pgs_col_str(row, 13, &oom);
     ts->audit_syslog_profile = pgs_col_str(row, 14, &oom);
+    ts->audit_retention_seconds = pgs_col_int(row, 15);
     if (oom || rc) {
         tenant_clear(t);
         return LB_ENOMEM;
@@ -57,17 +59,19 @@ static void bind_settings(struct pgs_params *p, const struct tenant_settings *ts
     pgs_bind_int(p, ts->reminder_before_seconds);
 }
 
-/* Binds the collector's two columns ('' and 'lockbox' for none). */
-static void bind_syslog(struct pgs_params *p, const struct tenant_settings *ts)
+/* Binds the audit log's three columns: the collector ('' and 'lockbox' for none), the
+ * retention. */
+static void bind_audit(struct pgs_params *p, const struct tenant_settings *ts)
 {
     pgs_bind_text(p, ts->audit_syslog_url ? ts->audit_syslog_url : "");
     pgs_bind_text(p, ts->audit_syslog_profile ? ts->audit_syslog_profile : "lockbox");
+    pgs_bind_int(p, ts->audit_retention_seconds);
 }
 
 int pgs_tenant_insert(struct store *base, const struct tenant *t)
 {
     static const char sql[] = "INSERT INTO tenants(" TENANT_COLS ")"
-                              " VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)"
+                              " VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)"
                               " ON CONFLICT DO NOTHING";
     char *emails =
         strv_join_lines(t->settings.notification_emails, t->settings.notification_email_count);
@@ -83,7 +87,7 @@ int pgs_tenant_insert(struct store *base, const struct tenant *t)
     pgs_bind_int(&p, t->created_at);
     bind_settings(&p, &t->settings, emails);
     pgs_bind_text(&p, scopes);
-    bind_syslog(&p, &t->settings);
+    bind_audit(&p, &t->settings);
     rc = pgs_insert(pgs_of(base), sql, &p);
 out:
     lb_free(emails);
@@ -113,7 +117,7 @@ int pgs_tenant_update_settings(struct store *base, const struct tenant *t)
         "UPDATE tenants SET lockbox_enabled=$1, pending_expiry_seconds=$2,"
         " default_grant_seconds=$3, max_grant_seconds=$4, required_approvals=$5,"
         " notification_emails=$6, email_links=$7, reminder_before_seconds=$8,"
-        " audit_syslog_url=$9, audit_syslog_profile=$10 WHERE id=$11";
+        " audit_syslog_url=$9, audit_syslog_profile=$10, audit_retention_seconds=$11 WHERE id=$12";
     char *emails =
         strv_join_lines(t->settings.notification_emails, t->settings.notification_email_count);
     struct pgs_params p = {0};
@@ -122,7 +126,7 @@ int pgs_tenant_update_settings(struct store *base, const struct tenant *t)
     if (!emails)
         return LB_ENOMEM;
     bind_settings(&p, &t->settings, emails);
-    bind_syslog(&p, &t->settings);
+    bind_audit(&p, &t->settings);
     pgs_bind_text(&p, t->id);
     rc = pgs_change(pgs_of(base), sql, &p);
     lb_free(emails);

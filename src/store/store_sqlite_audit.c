@@ -119,6 +119,7 @@ static int read_head(sqlite3_stmt *st, void *item)
     h->hash = sqs_col_str(st, 3, &oom);
     h->checkpoint_index = sqlite3_column_int64(st, 4);
     h->checkpoint_time = sqlite3_column_int64(st, 5);
+    h->pruned_index = sqlite3_column_int64(st, 6);
     if (oom) {
         audit_chain_head_clear(h);
         return LB_ENOMEM;
@@ -131,7 +132,8 @@ int sqs_audit_chain_head(struct store *base, const char *chain, struct audit_cha
     /* the newest record itself, not audit_chains' copy: the record decides */
     static const char sql[] =
         "SELECT a.chain, a.chain_index, a.time, a.hash, COALESCE(c.checkpoint_index, 0),"
-        " COALESCE(c.checkpoint_time, 0) FROM audit a LEFT JOIN audit_chains c ON c.chain=a.chain"
+        " COALESCE(c.checkpoint_time, 0), COALESCE(c.pruned_index, 0)"
+        " FROM audit a LEFT JOIN audit_chains c ON c.chain=a.chain"
         " WHERE a.chain=?1 ORDER BY a.chain_index DESC LIMIT 1";
 
     return sqs_query_one(sqs_of(base), SQS_QUERY(sql, SQS_TEXT(chain)), out, read_head, NULL);
@@ -140,7 +142,7 @@ int sqs_audit_chain_head(struct store *base, const char *chain, struct audit_cha
 int sqs_audit_chains(struct store *base, bool due_only, struct audit_chain_head_list *out)
 {
     static const char all[] = "SELECT chain, head_index, head_time, head_hash, checkpoint_index,"
-                              " checkpoint_time FROM audit_chains WHERE ?1=0 OR"
+                              " checkpoint_time, pruned_index FROM audit_chains WHERE ?1=0 OR"
                               " head_index > checkpoint_index ORDER BY chain";
     int rc;
 
@@ -311,4 +313,48 @@ int sqs_audit_chain_names(struct store *base, char ***names, size_t *count)
     *names = v;
     *count = n;
     return 0;
+}
+
+int sqs_audit_checkpoint_before(struct store *base, const char *chain, int64_t time,
+                                int64_t max_index, struct audit_checkpoint *out)
+{
+    static const char sql[] =
+        "SELECT chain, chain_index, hash, time, key_id, signature FROM audit_checkpoints"
+        " WHERE chain=?1 AND chain_index<=?3 AND time<=?2 ORDER BY chain_index DESC LIMIT 1";
+
+    return sqs_query_one(sqs_of(base),
+                         SQS_QUERY(sql, SQS_TEXT(chain), SQS_INT(time), SQS_INT(max_index)), out,
+                         read_checkpoint, NULL);
+}
+
+int sqs_audit_prune_mark(struct store *base, const char *chain, int64_t index)
+{
+    static const char sql[] =
+        "UPDATE audit_chains SET pruned_index=?2 WHERE chain=?1 AND pruned_index<?2";
+
+    return sqs_write(sqs_of(base), SQS_QUERY(sql, SQS_TEXT(chain), SQS_INT(index)), LB_ECONFLICT,
+                     NULL);
+}
+
+int sqs_audit_prune(struct store *base, const char *chain, size_t limit, int64_t *deleted)
+{
+    static const char sql[] =
+        "DELETE FROM audit WHERE seq IN (SELECT a.seq FROM audit a JOIN audit_chains c"
+        " ON c.chain=a.chain WHERE a.chain=?1 AND a.chain_index<=c.pruned_index"
+        " ORDER BY a.chain_index LIMIT ?2)";
+    struct sqlite_store *s = sqs_of(base);
+    struct conn *cn = sqs_acquire(s, CONN_WRITE);
+    sqlite3_stmt *st = NULL;
+    int rc = cn ? 0 : LB_ESTORE;
+
+    *deleted = 0;
+    if (rc == 0 && (st = sqs_stmt(cn, sql)) == NULL)
+        rc = STORE_ERR(LB_ESTORE);
+    if (rc == 0) {
+        sqs_bind_text(st, 1, chain);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+        if ((rc = sqs_run(cn, st)) == 0)
+            *deleted = sqlite3_changes(cn->db);
+    }
+    return sqs_release(s, cn, rc);
 }

@@ -245,6 +245,10 @@ int sqs_audit_keys(struct store *base, struct audit_key_list *out);
 int sqs_audit_unchained(struct store *base, size_t limit, struct audit_list *out);
 int sqs_audit_link(struct store *base, const struct audit_record *rec);
 int sqs_audit_chain_names(struct store *base, char ***names, size_t *count);
+int sqs_audit_checkpoint_before(struct store *base, const char *chain, int64_t time,
+                                int64_t max_index, struct audit_checkpoint *out);
+int sqs_audit_prune_mark(struct store *base, const char *chain, int64_t index);
+int sqs_audit_prune(struct store *base, const char *chain, size_t limit, int64_t *deleted);
 int sqs_audit_stream_put(struct store *base, const struct audit_stream *s);
 int sqs_audit_stream_delete(struct store *base, const char *id);
 int sqs_audit_streams(struct store *base, struct audit_stream_list *out);

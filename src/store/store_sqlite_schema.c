@@ -143,6 +143,15 @@ static const char *const migrations[] = {
     " lease_owner TEXT, lease_until INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
     "CREATE TABLE audit_stream_cursors(stream TEXT NOT NULL, chain TEXT NOT NULL,"
     " chain_index INTEGER NOT NULL, PRIMARY KEY(stream, chain)) WITHOUT ROWID;",
+    /* 10: retention: a chain's records through a signed checkpoint may be deleted, once its
+     * pruned_index says so (and an audit.prune record in it says why) */
+    "ALTER TABLE tenants ADD COLUMN audit_retention_seconds INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE audit_chains ADD COLUMN pruned_index INTEGER NOT NULL DEFAULT 0;"
+    "DROP TRIGGER audit_no_delete;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit WHEN OLD.chain IS NULL OR"
+    " OLD.chain_index > COALESCE((SELECT pruned_index FROM audit_chains"
+    " WHERE chain=OLD.chain), 0)"
+    " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
 };
 
 int sqs_migrate(struct conn *s, struct buf *err)

@@ -28,6 +28,7 @@ static const struct store_column tenants[] = {
     {"resource_scopes", T},
     {"audit_syslog_url", T},
     {"audit_syslog_profile", T},
+    {"audit_retention_seconds", I},
 };
 
 static const struct store_column users[] = {
@@ -96,8 +97,9 @@ static const struct store_column audit[] = {
 };
 
 static const struct store_column audit_chains[] = {
-    {"chain", T},     {"head_index", I},       {"head_hash", T},
-    {"head_time", I}, {"checkpoint_index", I}, {"checkpoint_time", I},
+    {"chain", T},        {"head_index", I},       {"head_hash", T},
+    {"head_time", I},    {"checkpoint_index", I}, {"checkpoint_time", I},
+    {"pruned_index", I},
 };
 
 static const struct store_column audit_checkpoints[] = {

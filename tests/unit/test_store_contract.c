@@ -973,6 +973,77 @@ static void audit_streams_and_cursors(void **state)
     assert_backlog(st, "t1", "");
 }
 
+static void audit_retention_prunes_through_a_checkpoint(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = f->st;
+    struct audit_checkpoint cp = {0};
+    struct audit_chain_head h = {0};
+    struct audit_list l = {0};
+    int64_t n = -1;
+
+    for (int64_t i = 1; i <= 5; i++)
+        chained_add(st, "t1", i);
+    chained_add(st, "t2", 1);
+    for (int64_t i = 2; i <= 4; i += 2) {
+        char hash[65];
+        snprintf(hash, sizeof(hash), "%064lld", (long long)i);
+        struct audit_checkpoint c = {.chain = "t1",
+                                     .index = i,
+                                     .hash = hash,
+                                     .time = 40 * i,
+                                     .key_id = "k",
+                                     .signature = "s"};
+        assert_int_equal(store_audit_checkpoint_insert(st, &c), 0);
+    }
+    /* the newest checkpoint signed by a time, of a record at most an index */
+    assert_int_equal(store_audit_checkpoint_before(st, "t1", 100, 100, &cp), 0);
+    assert_int_equal(cp.index, 2);
+    audit_checkpoint_clear(&cp);
+    assert_int_equal(store_audit_checkpoint_before(st, "t1", 500, 100, &cp), 0);
+    assert_int_equal(cp.index, 4);
+    audit_checkpoint_clear(&cp);
+    assert_int_equal(store_audit_checkpoint_before(st, "t1", 500, 3, &cp), 0);
+    assert_int_equal(cp.index, 2);
+    audit_checkpoint_clear(&cp);
+    assert_int_equal(store_audit_checkpoint_before(st, "t1", 79, 100, &cp), LB_ENOTFOUND);
+    assert_int_equal(store_audit_checkpoint_before(st, "t2", 500, 100, &cp), LB_ENOTFOUND);
+    /* nothing goes before the mark */
+    assert_int_equal(store_audit_prune(st, "t1", 10, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_audit_prune_mark(st, "t1", 2), 0);
+    assert_int_equal(store_audit_prune_mark(st, "t1", 2), LB_ECONFLICT);
+    assert_int_equal(store_audit_prune_mark(st, "t1", 1), LB_ECONFLICT);
+    assert_int_equal(store_audit_prune_mark(st, "nope", 1), LB_ECONFLICT);
+    assert_int_equal(store_audit_chain_head(st, "t1", &h), 0);
+    assert_int_equal(h.pruned_index, 2);
+    assert_int_equal(h.index, 5);
+    audit_chain_head_clear(&h);
+    /* then the records through it, oldest first, a batch at a time; the rest stays */
+    assert_int_equal(store_audit_prune(st, "t1", 1, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(store_audit_chain_records(st, "t1", 0, 10, &l), 0);
+    assert_int_equal(l.count, 4);
+    assert_int_equal(l.items[0].chain_index, 2);
+    audit_list_clear(&l);
+    assert_int_equal(store_audit_prune(st, "t1", 10, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(store_audit_prune(st, "t1", 10, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_audit_chain_records(st, "t1", 0, 10, &l), 0);
+    assert_int_equal(l.count, 3);
+    assert_int_equal(l.items[0].chain_index, 3);
+    audit_list_clear(&l);
+    assert_int_equal(store_audit_prune(st, "t2", 10, &n), 0);
+    assert_int_equal(n, 0);
+    struct audit_chain_head_list all = {0};
+    assert_int_equal(store_audit_chains(st, false, &all), 0);
+    assert_int_equal(all.count, 2);
+    assert_int_equal(all.items[0].pruned_index, 2);
+    assert_int_equal(all.items[1].pruned_index, 0);
+    audit_chain_head_list_clear(&all);
+}
+
 static int make_db(void **state)
 {
     (void)state;
@@ -1001,6 +1072,7 @@ int main(int argc, char **argv)
         CASE(request_lists_and_deadlines),
         CASE(audit_appends_and_queries),
         CASE(audit_streams_and_cursors),
+        CASE(audit_retention_prunes_through_a_checkpoint),
         CASE(webhooks_and_outbox),
         CASE(login_throttle_records),
         CASE(the_event_stream),

@@ -187,8 +187,8 @@ static void nodes_starting_together_migrate_once(void **state)
         assert_int_equal(s[i].rc, 0);
     }
     pthread_barrier_destroy(&go);
-    assert_int_equal(query_int(url, "SELECT count(*) FROM schema_migrations"), 4);
-    assert_int_equal(query_int(url, "SELECT max(version) FROM schema_migrations"), 9);
+    assert_int_equal(query_int(url, "SELECT count(*) FROM schema_migrations"), 5);
+    assert_int_equal(query_int(url, "SELECT max(version) FROM schema_migrations"), 10);
     /* every node works on the schema one of them made */
     for (int i = 0; i < 4; i++) {
         char key[8];
@@ -198,7 +198,7 @@ static void nodes_starting_together_migrate_once(void **state)
     }
     /* a later start finds nothing to do */
     store_close(rows_pg_open(url));
-    assert_int_equal(query_int(url, "SELECT count(*) FROM schema_migrations"), 4);
+    assert_int_equal(query_int(url, "SELECT count(*) FROM schema_migrations"), 5);
 }
 
 /* ---- the audit log ---- */
@@ -236,6 +236,11 @@ static void the_audit_log_refuses_changes(void **state)
     failure_of(url, "DELETE FROM audit_checkpoints", sqlstate);
     assert_string_equal(sqlstate, "23001");
     failure_of(url, "DELETE FROM audit", sqlstate);
+    assert_string_equal(sqlstate, "23001");
+    /* retention deletes only what its mark lets go (migration 10) */
+    failure_of(url, "UPDATE audit_chains SET pruned_index=0", sqlstate);
+    assert_string_equal(sqlstate, "");
+    failure_of(url, "DELETE FROM audit WHERE chain_index=1", sqlstate);
     assert_string_equal(sqlstate, "23001");
     failure_of(url, "TRUNCATE audit", sqlstate);
     assert_string_equal(sqlstate, "23001");

@@ -15,6 +15,7 @@ const NUMBERS = [
   ['max_grant_seconds', 'Maximum grant (seconds)', 1],
   ['required_approvals', 'Required approvals', 1],
   ['reminder_before_seconds', 'Reminder before expiry (seconds)', 0],
+  ['audit_retention_seconds', 'Keep audit records (seconds)', 0],
 ];
 
 const fail = (box) => (e) => {
@@ -53,6 +54,7 @@ function settingsForm(base, s) {
     max_grant_seconds: (v) => `the longest grant a request may ask for (${human(v)})`,
     required_approvals: () => 'distinct approvers needed; one deny ends a request',
     reminder_before_seconds: (v) => `${v === 0 ? 'no reminder' : human(v)}; 0 for none`,
+    audit_retention_seconds: (v) => `${v === 0 ? 'every record is kept' : `records older than ${human(v)} are pruned, through a signed checkpoint`}; 0 keeps every record`,
   };
   const siem = el('input', { id: 's-audit_syslog_url', type: 'text', spellcheck: 'false',
     placeholder: 'tls://siem.example.com:6514', value: s.audit_syslog_url || '' });
@@ -70,6 +72,8 @@ function settingsForm(base, s) {
     field('s-audit_syslog_url', 'SIEM syslog collector', siem,
       'tcp://HOST:PORT or tls://HOST:PORT: each record of your audit log is sent there as it is written (RFC 5424); empty for none'),
     field('s-audit_syslog_profile', 'SIEM field names', profile),
+    field('s-audit_retention_seconds', 'Keep audit records (seconds)', nums.audit_retention_seconds,
+      hints.audit_retention_seconds(s.audit_retention_seconds)),
     el('div', { class: 'buttons' }, save), out);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
