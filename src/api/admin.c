@@ -1,5 +1,6 @@
 /* Provider and tenant administration: users, tenants, role assignments, settings. */
 #include "api/api_int.h"
+#include "notify/syslog.h"
 #include "util/mem.h"
 
 #include <sodium.h>
@@ -293,8 +294,8 @@ static bool read_syslog(struct api_call *call, struct settings_patch *p)
     if (json_is_null(json_object_get(call->body, "audit_syslog_url"))) {
         p->has_audit_syslog_url = true;
         p->values.audit_syslog_url = (char *)"";
-    } else if (!api_field_str(call, call->body, "audit_syslog_url", false, 2048, API_TEXT_LINE,
-                              &url)) {
+    } else if (!api_field_str(call, call->body, "audit_syslog_url", false, NOTIFY_SYSLOG_URL_MAX,
+                              API_TEXT_LINE, &url)) {
         return false;
     } else if (url) {
         p->has_audit_syslog_url = true;

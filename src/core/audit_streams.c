@@ -12,7 +12,8 @@
 
 #include "util/banned.h"
 
-/* Keeps stream id going to url with profile, or forgets it when url is empty. */
+/* Keeps stream id going to url with profile, or ends it when url is empty (the provider's
+ * remembers what it sent, so that configured again it sends what was written meanwhile). */
 static int stream_set(struct core *c, const char *id, const char *url, const char *profile)
 {
     struct audit_stream s = {.id = id,
@@ -21,18 +22,59 @@ static int stream_set(struct core *c, const char *id, const char *url, const cha
                              .created_at = clock_now(&c->clock)};
 
     if (!url || !*url)
-        return store_audit_stream_delete(c->store, id);
+        return store_audit_stream_delete(c->store, id, strcmp(id, NOTIFY_SYSLOG_PROVIDER) == 0);
     return store_audit_stream_put(c->store, &s);
+}
+
+/* The provider's stream as the store keeps it, into *url and *profile (NULL: none). */
+static int provider_stream(struct core *c, char **url, char **profile)
+{
+    struct audit_stream_list l = {0};
+    int rc = store_audit_streams(c->store, &l);
+
+    *url = *profile = NULL;
+    for (size_t i = 0; rc == 0 && i < l.count; i++)
+        if (strcmp(l.items[i].id, NOTIFY_SYSLOG_PROVIDER) == 0 &&
+            (!(*url = lb_strdup(l.items[i].url)) || !(*profile = lb_strdup(l.items[i].profile))))
+            rc = LB_ENOMEM;
+    audit_stream_list_clear(&l);
+    return rc;
 }
 
 int core_audit_stream_configure(struct core *c, const char *url, const char *profile)
 {
+    const char *now_url = url && *url ? url : NULL, *now_profile = now_url ? profile : NULL;
+    char *was_url = NULL, *was_profile = NULL;
     int rc = core_tx_begin(c);
 
     if (rc)
         return rc;
-    rc = stream_set(c, NOTIFY_SYSLOG_PROVIDER, url, profile);
-    return core_tx_end(c, rc);
+    rc = provider_stream(c, &was_url, &was_profile);
+    bool same = rc == 0 && !was_url == !now_url &&
+                (!now_url || (strcmp(was_url, now_url) == 0 && strcmp(was_profile, profile) == 0));
+    if (rc == 0 && !same)
+        rc = stream_set(c, NOTIFY_SYSLOG_PROVIDER, url, profile);
+    if (rc == 0 && !same) {
+        /* where the provider's SIEM feed goes is itself on the record */
+        struct audit_entry e =
+            core_audit_entry(c, NULL, "audit.stream.configure", NULL, NOTIFY_SYSLOG_PROVIDER);
+        const struct audit_field f[] = {
+            AF_STR("url", now_url),
+            AF_STR("profile", now_profile),
+            AF_STR("previous_url", was_url),
+        };
+        e.fields = f;
+        e.field_count = 3;
+        rc = audit_append(c->store, &e, NULL);
+    }
+    rc = core_tx_end(c, rc);
+    if (rc == 0 && !same && was_url && !now_url)
+        log_warn("audit: the provider's syslog stream to %s ends ([audit] syslog_url is empty); "
+                 "configured again, it sends what is written meanwhile",
+                 was_url);
+    lb_free(was_url);
+    lb_free(was_profile);
+    return rc;
 }
 
 int core_tenant_stream_sync(struct core *c, const struct tenant *t)

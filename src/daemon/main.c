@@ -283,6 +283,15 @@ static void wake_dispatcher(void *ctx)
     notify_dispatcher_wake(ctx);
 }
 
+/* A commit wrote records, and maybe messages: both senders look now, not at their next poll. */
+static void wake_senders(void *ctx)
+{
+    struct daemon *d = ctx;
+
+    notify_dispatcher_wake(d->dispatcher);
+    notify_syslog_wake(d->syslog);
+}
+
 /* Starts the delivery thread; mail is off (and said so) without [smtp] url. */
 static int start_notifications(struct daemon *d)
 {
@@ -337,9 +346,12 @@ static int start_syslog(struct daemon *d)
         log_error("audit: cannot keep the provider's syslog stream error=%s", lb_strerror(rc));
         goto out;
     }
-    if ((rc = notify_syslog_start(d->store, &sc, &d->syslog)) != 0)
+    if ((rc = notify_syslog_start(d->store, &sc, &d->syslog)) != 0) {
         log_error("audit: cannot start the syslog streams error=%s", lb_strerror(rc));
-    else if (*d->cfg.audit_syslog_url)
+        goto out;
+    }
+    core_set_outbox_hook(d->core, wake_senders, d);
+    if (*d->cfg.audit_syslog_url)
         log_info("audit: streaming every chain url=%s profile=%s", d->cfg.audit_syslog_url,
                  d->cfg.audit_syslog_profile);
 out:

@@ -103,3 +103,13 @@ void audit_stream_chain_list_clear(struct audit_stream_chain_list *l)
     lb_free(l->items);
     memset(l, 0, sizeof(*l));
 }
+
+void audit_stream_held_list_clear(struct audit_stream_held_list *l)
+{
+    for (size_t i = 0; l->items && i < l->count; i++) {
+        lb_free(l->items[i].chain);
+        lb_free(l->items[i].request_id);
+    }
+    lb_free(l->items);
+    memset(l, 0, sizeof(*l));
+}

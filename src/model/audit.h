@@ -110,6 +110,18 @@ struct audit_stream_chain_list {
     size_t count;
 };
 
+/* A record a tenant's stream passed while its request was under internal review: sent if the
+ * review lets the customer see the request, forgotten if not. */
+struct audit_stream_held {
+    char *chain, *request_id;
+    int64_t index;
+};
+
+struct audit_stream_held_list {
+    struct audit_stream_held *items;
+    size_t count;
+};
+
 /* Frees what a record owns and zeroes it; accepts a zeroed record. */
 void audit_record_clear(struct audit_record *r);
 void audit_list_clear(struct audit_list *l);
@@ -122,5 +134,6 @@ void audit_key_list_clear(struct audit_key_list *l);
 void audit_stream_clear(struct audit_stream *s);
 void audit_stream_list_clear(struct audit_stream_list *l);
 void audit_stream_chain_list_clear(struct audit_stream_chain_list *l);
+void audit_stream_held_list_clear(struct audit_stream_held_list *l);
 
 #endif

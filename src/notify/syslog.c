@@ -12,10 +12,12 @@
 #include "wire/wire.h"
 
 #include <curl/curl.h>
+#include <linux/sockios.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -25,15 +27,28 @@
 #define OWNER_BYTES 8
 #define POLL_SECONDS 1         /* a safety net beside the wake-ups after commits */
 #define LEASE_SECONDS 60       /* a stream is one lockboxd's this long on a shared store */
+#define TENANT_CONNECT_MS 5000 /* a tenant's collector that does not answer holds up no other */
 #define HOSTNAME_MAX 255       /* RFC 5424 */
 #define MSGID_MAX 32           /* RFC 5424 */
 #define PRI_LOG_AUDIT_INFO 110 /* facility 13 (log audit) * 8 + severity 6 (informational) */
 
-/* A collector's connection, kept between batches. */
+/* A chain's records sent on a connection, not yet recorded as sent. */
+struct sent {
+    char *chain;
+    int64_t index;
+    bool held; /* a held record (index alone), not a cursor through index */
+};
+
+/* A collector's connection, kept between batches, and what it carried that is not recorded
+ * yet: recorded a visit later, once the connection is still open with every byte
+ * acknowledged; sent again on another connection if it is not. */
 struct conn {
     char *stream, *url;
     CURL *curl;
     bool refused; /* the last connection was to an internal address */
+    struct sent *pending;
+    size_t pending_count, pending_cap;
+    int64_t pending_records;
 };
 
 struct notify_syslog {
@@ -82,17 +97,32 @@ out:
     return copy;
 }
 
-int notify_syslog_url_check(const char *url, struct buf *why)
+/* true when u has no user, password, query, fragment or path (but "/"). */
+static bool only_host_and_port(CURLU *u)
 {
     static const CURLUPart unwanted[] = {CURLUPART_USER, CURLUPART_PASSWORD, CURLUPART_QUERY,
                                          CURLUPART_FRAGMENT};
+    char *path = url_part(u, CURLUPART_PATH);
+    bool only = !path || !*path || strcmp(path, "/") == 0;
+
+    curl_free(path);
+    for (size_t i = 0; only && i < sizeof(unwanted) / sizeof(unwanted[0]); i++) {
+        char *v = url_part(u, unwanted[i]);
+        only = v == NULL;
+        curl_free(v);
+    }
+    return only;
+}
+
+int notify_syslog_url_check(const char *url, struct buf *why)
+{
     CURLU *u = curl_url();
-    char *scheme = NULL, *port = NULL, *path = NULL;
+    char *scheme = NULL, *port = NULL;
     int rc = LB_EINVAL;
 
     if (!u)
         return LB_ENOMEM;
-    if (strlen(url) > 2048 ||
+    if (strlen(url) > NOTIFY_SYSLOG_URL_MAX ||
         curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
         !(scheme = url_part(u, CURLUPART_SCHEME)) ||
         (strcmp(scheme, "tcp") != 0 && strcmp(scheme, "tls") != 0)) {
@@ -103,21 +133,14 @@ int notify_syslog_url_check(const char *url, struct buf *why)
         buf_puts(why, "the collector's port is missing (tcp://HOST:PORT)");
         goto out;
     }
-    path = url_part(u, CURLUPART_PATH);
-    for (size_t i = 0; i < sizeof(unwanted) / sizeof(unwanted[0]); i++) {
-        char *v = url_part(u, unwanted[i]);
-        bool has = v != NULL;
-        curl_free(v);
-        if (has || (path && strcmp(path, "/") != 0 && *path)) {
-            buf_puts(why, "a collector's URL has a host and a port only");
-            goto out;
-        }
+    if (!only_host_and_port(u)) {
+        buf_puts(why, "a collector's URL has a host and a port only");
+        goto out;
     }
     rc = 0;
 out:
     curl_free(scheme);
     curl_free(port);
-    curl_free(path);
     curl_url_cleanup(u);
     return rc;
 }
@@ -184,11 +207,57 @@ static curl_socket_t open_socket(void *ctx, curlsocktype purpose, struct curl_so
     return socket(addr->family, addr->socktype, addr->protocol);
 }
 
+static void pending_clear(struct conn *c)
+{
+    for (size_t i = 0; i < c->pending_count; i++)
+        lb_free(c->pending[i].chain);
+    c->pending_count = 0;
+    c->pending_records = 0;
+}
+
+/* Closes c; what it carried unrecorded is sent again on the next. */
 static void conn_close(struct conn *c)
 {
     if (c->curl)
         curl_easy_cleanup(c->curl);
     c->curl = NULL;
+    pending_clear(c);
+}
+
+/* The index chain was sent through on c, unrecorded (0: none). */
+static int64_t pending_index(const struct conn *c, const char *chain)
+{
+    for (size_t i = 0; i < c->pending_count; i++)
+        if (!c->pending[i].held && strcmp(c->pending[i].chain, chain) == 0)
+            return c->pending[i].index;
+    return 0;
+}
+
+/* true when the held record of chain at index is sent on c, unrecorded */
+static bool pending_held(const struct conn *c, const char *chain, int64_t index)
+{
+    for (size_t i = 0; i < c->pending_count; i++)
+        if (c->pending[i].held && c->pending[i].index == index &&
+            strcmp(c->pending[i].chain, chain) == 0)
+            return true;
+    return false;
+}
+
+/* Notes that c carried chain through index (held: that one held record). */
+static int pending_add(struct conn *c, const char *chain, int64_t index, bool held)
+{
+    for (size_t i = 0; !held && i < c->pending_count; i++)
+        if (!c->pending[i].held && strcmp(c->pending[i].chain, chain) == 0) {
+            c->pending[i].index = index;
+            return 0;
+        }
+    if (lb_array_reserve(&c->pending, &c->pending_cap, c->pending_count, sizeof(*c->pending)))
+        return LB_ENOMEM;
+    if (!(c->pending[c->pending_count].chain = lb_strdup(chain)))
+        return LB_ENOMEM;
+    c->pending[c->pending_count].index = index;
+    c->pending[c->pending_count++].held = held;
+    return 0;
 }
 
 /* The kept connection of stream s, made when it has none (or another URL's). */
@@ -200,10 +269,12 @@ static int conn_of(struct notify_syslog *n, const struct audit_stream *s, struct
         if (strcmp(n->conns[i].stream, s->id) == 0)
             c = &n->conns[i];
     if (c && strcmp(c->url, s->url) != 0) {
-        conn_close(c);
-        lb_free(c->url);
-        if (!(c->url = lb_strdup(s->url)))
+        char *url = lb_strdup(s->url);
+        if (!url)
             return LB_ENOMEM;
+        conn_close(c); /* what it carried unrecorded goes to the new collector */
+        lb_free(c->url);
+        c->url = url;
     }
     if (!c) {
         if (!(grown = lb_realloc(n->conns, (n->conn_count + 1) * sizeof(*grown))))
@@ -213,9 +284,12 @@ static int conn_of(struct notify_syslog *n, const struct audit_stream *s, struct
         memset(c, 0, sizeof(*c));
         c->stream = lb_strdup(s->id);
         c->url = lb_strdup(s->url);
-        n->conn_count++;
-        if (!c->stream || !c->url)
+        if (!c->stream || !c->url) {
+            lb_free(c->stream);
+            lb_free(c->url);
             return LB_ENOMEM;
+        }
+        n->conn_count++;
     }
     *out = c;
     return 0;
@@ -235,6 +309,7 @@ static void conns_prune(struct notify_syslog *n, const struct audit_stream_list 
             continue;
         }
         conn_close(&n->conns[i]);
+        lb_free(n->conns[i].pending);
         lb_free(n->conns[i].stream);
         lb_free(n->conns[i].url);
     }
@@ -267,7 +342,11 @@ static int conn_open(struct notify_syslog *n, struct conn *c, bool provider, str
     CURLcode cc;
 
     conn_close(c);
-    if (!url || !(c->curl = curl_easy_init())) {
+    if (!url) {
+        buf_puts(err, "the collector's URL cannot be read");
+        return LB_EINVAL;
+    }
+    if (!(c->curl = curl_easy_init())) {
         lb_free(url);
         return LB_ENOMEM;
     }
@@ -282,8 +361,11 @@ static int conn_open(struct notify_syslog *n, struct conn *c, bool provider, str
     if (tls && n->ca_file)
         curl_easy_setopt(c->curl, CURLOPT_CAINFO, n->ca_file);
     curl_easy_setopt(c->curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+    curl_easy_setopt(c->curl, CURLOPT_SSL_ENABLE_ALPN, 0L); /* syslog, not HTTP */
     curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, n->timeout_ms);
+    curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS,
+                     provider || n->timeout_ms < TENANT_CONNECT_MS ? n->timeout_ms
+                                                                   : TENANT_CONNECT_MS);
     curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, n->curl_error);
     n->curl_error[0] = '\0';
     c->refused = false;
@@ -329,75 +411,6 @@ static int conn_send(struct notify_syslog *n, struct conn *c, const char *data, 
 
 /* ---- one stream ---- */
 
-/* Whether the last request seen reached the customer (records come grouped by request). */
-struct visibility {
-    char *request_id;
-    bool visible;
-};
-
-/* true when a tenant's stream shows r: a record of a request that reached the customer, or of
- * no request. */
-static int shown(struct notify_syslog *n, struct visibility *v, bool provider,
-                 const struct audit_record *r, bool *out)
-{
-    struct request q = {0};
-    int rc;
-
-    *out = true;
-    if (provider || !r->request_id)
-        return 0;
-    if (!v->request_id || strcmp(v->request_id, r->request_id) != 0) {
-        rc = store_request_get(n->st, r->request_id, &q);
-        if (rc && rc != LB_ENOTFOUND)
-            return rc;
-        lb_free(v->request_id);
-        v->request_id = lb_strdup(r->request_id);
-        v->visible = rc == 0 && q.customer_visible;
-        request_clear(&q);
-        if (!v->request_id)
-            return LB_ENOMEM;
-    }
-    *out = v->visible;
-    return 0;
-}
-
-/* Sends one batch of chain's records after its cursor; *more when there may be others. */
-static int send_batch(struct notify_syslog *n, struct conn *c, struct audit_stream *s,
-                      struct audit_stream_chain *ch, struct visibility *v, bool *more,
-                      struct buf *err)
-{
-    bool provider = strcmp(s->id, NOTIFY_SYSLOG_PROVIDER) == 0,
-         m365 = strcmp(s->profile, "m365") == 0;
-    struct audit_list l = {0};
-    struct buf out = BUF_INIT;
-    int64_t sent = 0;
-    int rc = store_audit_chain_records(n->st, ch->chain, ch->sent_index, BATCH, &l);
-
-    for (size_t i = 0; rc == 0 && i < l.count; i++) {
-        bool show = false;
-        if ((rc = shown(n, v, provider, &l.items[i], &show)) == 0 && show) {
-            rc = notify_syslog_format(&l.items[i], m365, n->hostname, &out);
-            sent++;
-        }
-    }
-    if (rc == 0 && out.len > 0)
-        rc = conn_send(n, c, buf_cstr(&out), out.len, err);
-    if (rc == 0 && l.count > 0) {
-        ch->sent_index = l.items[l.count - 1].chain_index;
-        s->delivered += sent;
-        s->attempts = 0;
-        s->next_attempt_at = 0;
-        s->last_attempt_at = time_now();
-        lb_free(s->last_error);
-        s->last_error = NULL;
-        rc = store_audit_stream_update(n->st, s, ch->chain, ch->sent_index);
-    }
-    *more = rc == 0 && l.count == BATCH;
-    audit_list_clear(&l);
-    buf_release(&out);
-    return rc;
-}
-
 /* true when the thread was asked to stop. */
 static bool stopping(struct notify_syslog *n)
 {
@@ -407,29 +420,245 @@ static bool stopping(struct notify_syslog *n)
     return stop;
 }
 
-/* Sends what stream s has still to send, chain by chain. */
+/* The wait before attempt number attempts + 1: 1 s doubling, at most a minute, then five
+ * once it has failed ten times (a collector gone for good costs the thread little). */
+static int64_t backoff(int64_t attempts)
+{
+    int64_t wait = notify_backoff_seconds(attempts - 1);
+    int64_t most = attempts < 10 ? NOTIFY_SYSLOG_BACKOFF_MAX : 5 * NOTIFY_SYSLOG_BACKOFF_MAX;
+
+    return wait < most ? wait : most;
+}
+
+/* What a tenant's stream does with a record. */
+enum showing {
+    SHOW, /* of no request, or of one that reached the customer */
+    HOLD, /* of a request under internal review: decided when the review is */
+    SKIP, /* of a request that never reached the customer (rejected at review) */
+};
+
+/* The last request asked about (records come grouped by request). */
+struct visibility {
+    char *request_id;
+    enum showing showing;
+};
+
+/* What a stream does with r: the provider's shows everything. */
+static int showing_of(struct notify_syslog *n, struct visibility *v, bool provider,
+                      const char *request_id, enum showing *out)
+{
+    struct request q = {0};
+    int rc;
+
+    *out = SHOW;
+    if (provider || !request_id)
+        return 0;
+    if (!v->request_id || strcmp(v->request_id, request_id) != 0) {
+        rc = store_request_get(n->st, request_id, &q);
+        if (rc && rc != LB_ENOTFOUND)
+            return rc;
+        lb_free(v->request_id);
+        v->request_id = lb_strdup(request_id);
+        v->showing = rc == 0 && q.customer_visible                 ? SHOW
+                     : rc == 0 && q.status == REQ_PENDING_INTERNAL ? HOLD
+                                                                   : SKIP;
+        request_clear(&q);
+        if (!v->request_id)
+            return LB_ENOMEM;
+    }
+    *out = v->showing;
+    return 0;
+}
+
+/* One visit's work on a stream. */
+struct visit {
+    struct notify_syslog *n;
+    struct audit_stream *s;
+    struct conn *c;
+    bool provider, m365;
+    struct visibility v;
+    struct buf *err;
+};
+
+/* Sends out on the connection (nothing when empty). */
+static int send_out(struct visit *x, const struct buf *out)
+{
+    return out->len ? conn_send(x->n, x->c, buf_cstr(out), out->len, x->err) : 0;
+}
+
+/* On a shared store, keeps the stream this process's for another while; LB_ECONFLICT when
+ * another lockboxd took it. */
+static int lease(struct visit *x)
+{
+    int64_t now = time_now();
+
+    if (!x->n->shared_store)
+        return 0;
+    return store_audit_stream_claim(x->n->st, x->s->id, x->n->owner, now, now + LEASE_SECONDS);
+}
+
+/* Sends one batch of chain's records after what was sent; *more when there may be others. */
+static int send_batch(struct visit *x, struct audit_stream_chain *ch, bool *more)
+{
+    int64_t from = pending_index(x->c, ch->chain), sent = 0;
+    struct audit_list l = {0};
+    struct buf out = BUF_INIT;
+    int rc = lease(x);
+
+    *more = false;
+    if (from < ch->sent_index)
+        from = ch->sent_index;
+    if (rc == 0)
+        rc = store_audit_chain_records(x->n->st, ch->chain, from, BATCH, &l);
+    for (size_t i = 0; rc == 0 && i < l.count; i++) {
+        const struct audit_record *r = &l.items[i];
+        enum showing sh = SHOW;
+        if ((rc = showing_of(x->n, &x->v, x->provider, r->request_id, &sh)) != 0)
+            break;
+        if (sh == HOLD)
+            rc = store_audit_stream_hold(x->n->st, x->s->id, r->chain, r->chain_index,
+                                         r->request_id);
+        else if (sh == SHOW && (rc = notify_syslog_format(r, x->m365, x->n->hostname, &out)) == 0)
+            sent++;
+    }
+    if (rc == 0)
+        rc = send_out(x, &out);
+    if (rc == 0 && l.count > 0 &&
+        (rc = pending_add(x->c, ch->chain, l.items[l.count - 1].chain_index, false)) == 0)
+        x->c->pending_records += sent;
+    *more = rc == 0 && l.count == BATCH;
+    audit_list_clear(&l);
+    buf_release(&out);
+    return rc;
+}
+
+/* Sends the held records whose review let the customer see their request; forgets those of
+ * requests that will never reach the customer. */
+static int send_held(struct visit *x)
+{
+    struct audit_stream_held_list held = {0};
+    struct buf out = BUF_INIT;
+    int rc = x->provider ? 0 : store_audit_stream_held(x->n->st, x->s->id, BATCH, &held);
+
+    for (size_t i = 0; rc == 0 && i < held.count; i++) {
+        const struct audit_stream_held *h = &held.items[i];
+        struct audit_list l = {0};
+        enum showing sh = SHOW;
+        if (pending_held(x->c, h->chain, h->index) ||
+            (rc = showing_of(x->n, &x->v, false, h->request_id, &sh)) != 0 || sh == HOLD)
+            continue;
+        if (sh == SKIP) {
+            rc = store_audit_stream_release(x->n->st, x->s->id, h->chain, h->index);
+            continue;
+        }
+        rc = store_audit_chain_records(x->n->st, h->chain, h->index - 1, 1, &l);
+        if (rc == 0 && l.count == 1 && l.items[0].chain_index == h->index &&
+            (rc = notify_syslog_format(&l.items[0], x->m365, x->n->hostname, &out)) == 0 &&
+            (rc = pending_add(x->c, h->chain, h->index, true)) == 0)
+            x->c->pending_records++;
+        audit_list_clear(&l);
+    }
+    if (rc == 0)
+        rc = send_out(x, &out);
+    audit_stream_held_list_clear(&held);
+    buf_release(&out);
+    return rc;
+}
+
+/* true when the tenant's stream holds records (or cannot tell: then it looks). */
+static bool holds(struct visit *x)
+{
+    struct audit_stream_held_list one = {0};
+    bool any = store_audit_stream_held(x->n->st, x->s->id, 1, &one) != 0 || one.count > 0;
+
+    audit_stream_held_list_clear(&one);
+    return any;
+}
+
+/* Bytes sent on c that its peer has not acknowledged yet, or -1 when it cannot be told. */
+static int unacknowledged(struct conn *c)
+{
+    curl_socket_t fd = CURL_SOCKET_BAD;
+    int queued = -1;
+
+    if (curl_easy_getinfo(c->curl, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK ||
+        fd == CURL_SOCKET_BAD || ioctl(fd, SIOCOUTQ, &queued) != 0)
+        return -1;
+    return queued;
+}
+
+/* Records what c carried on the last visit once the connection is still open and its peer
+ * acknowledged every byte (a collector that died meanwhile reset it); on a closed connection
+ * drops it, to be sent again. One transaction. */
+static int settle(struct visit *x)
+{
+    struct conn *c = x->c;
+    struct audit_stream *s = x->s;
+    int rc;
+
+    if (c->pending_count == 0)
+        return 0;
+    if (!conn_alive(c)) {
+        conn_close(c);
+        return 0;
+    }
+    if (unacknowledged(c) != 0)
+        return 0; /* still on its way: the next visit looks again */
+    s->delivered += c->pending_records;
+    s->attempts = 0;
+    s->next_attempt_at = 0;
+    s->last_attempt_at = time_now();
+    lb_free(s->last_error);
+    s->last_error = NULL;
+    if ((rc = store_begin(x->n->st)) != 0)
+        return rc;
+    for (size_t i = 0; rc == 0 && i < c->pending_count; i++) {
+        const struct sent *p = &c->pending[i];
+        rc = p->held ? store_audit_stream_release(x->n->st, s->id, p->chain, p->index)
+                     : store_audit_stream_update(x->n->st, s, x->n->owner, p->chain, p->index);
+    }
+    if (rc == 0 && c->pending_count > 0)
+        rc = store_audit_stream_update(x->n->st, s, x->n->owner, NULL, 0);
+    if (rc == 0 && (rc = store_commit(x->n->st)) == 0) {
+        pending_clear(c);
+        return 0;
+    }
+    store_rollback(x->n->st);
+    conn_close(c); /* not recorded: sent again */
+    return rc;
+}
+
+/* Sends what stream s has still to send, chain by chain, then what it held. */
 static int stream_run(struct notify_syslog *n, struct audit_stream *s, struct buf *err)
 {
     struct audit_stream_chain_list backlog = {0};
-    struct visibility v = {0};
-    struct conn *c = NULL;
+    struct visit x = {.n = n,
+                      .s = s,
+                      .provider = strcmp(s->id, NOTIFY_SYSLOG_PROVIDER) == 0,
+                      .m365 = strcmp(s->profile, "m365") == 0,
+                      .err = err};
     bool more = false;
-    int rc = store_audit_stream_backlog(n->st, s->id, &backlog);
+    int rc = conn_of(n, s, &x.c);
 
-    if (rc || backlog.count == 0)
+    if (rc == 0)
+        rc = settle(&x);
+    if (rc == 0)
+        rc = store_audit_stream_backlog(n->st, s->id, &backlog);
+    if (rc || (backlog.count == 0 && (x.provider || !holds(&x))))
+        goto out; /* nothing to send: not even a lease taken */
+    if ((rc = lease(&x)) != 0)
         goto out;
-    if ((rc = conn_of(n, s, &c)) != 0)
-        goto out;
-    if (!conn_alive(c) &&
-        (rc = conn_open(n, c, strcmp(s->id, NOTIFY_SYSLOG_PROVIDER) == 0, err)) != 0)
+    if (!conn_alive(x.c) && (rc = conn_open(n, x.c, x.provider, err)) != 0)
         goto out;
     for (size_t i = 0; rc == 0 && i < backlog.count; i++) {
         do
-            rc = send_batch(n, c, s, &backlog.items[i], &v, &more, err);
+            rc = send_batch(&x, &backlog.items[i], &more);
         while (rc == 0 && more && !stopping(n));
     }
+    if (rc == 0)
+        rc = send_held(&x);
 out:
-    lb_free(v.request_id);
+    lb_free(x.v.request_id);
     audit_stream_chain_list_clear(&backlog);
     return rc;
 }
@@ -447,38 +676,41 @@ static void stream_visit(struct notify_syslog *n, struct audit_stream *s, int64_
             *next = s->next_attempt_at;
         return;
     }
-    if (n->shared_store &&
-        store_audit_stream_claim(n->st, s->id, n->owner, now, now + LEASE_SECONDS) != 0)
-        return;
     rc = stream_run(n, s, &err);
-    if (rc == 0 || rc == LB_ENOTFOUND) /* LB_ENOTFOUND: the stream went meanwhile */
+    /* LB_ENOTFOUND: the stream went or changed meanwhile; LB_ECONFLICT: another lockboxd
+     * sends it */
+    if (rc == 0 || rc == LB_ENOTFOUND || rc == LB_ECONFLICT)
         goto out;
     s->attempts++;
     s->last_attempt_at = now;
-    int64_t wait = notify_backoff_seconds(s->attempts - 1);
-    s->next_attempt_at =
-        now + (wait < NOTIFY_SYSLOG_BACKOFF_MAX ? wait : NOTIFY_SYSLOG_BACKOFF_MAX);
+    s->next_attempt_at = now + backoff(s->attempts);
     lb_free(s->last_error);
     s->last_error = lb_strdup(buf_ok(&err) && err.len ? buf_cstr(&err) : lb_strerror(rc));
     if (s->attempts == 1 || s->attempts % 10 == 0)
         log_warn("syslog: stream=%s url=%s attempts=%lld error=\"%s\"", s->id, s->url,
                  (long long)s->attempts, s->last_error ? s->last_error : "");
-    if (store_audit_stream_update(n->st, s, NULL, 0) == 0 && s->next_attempt_at < *next)
+    if (store_audit_stream_update(n->st, s, n->owner, NULL, 0) == 0 && s->next_attempt_at < *next)
         *next = s->next_attempt_at;
 out:
     buf_release(&err);
 }
 
-/* Frees the streams this process holds for another at once, not when their leases end (a
- * stream another holds stays its). */
-static void release_leases(struct notify_syslog *n)
+/* At the stop: records what the connections carried (when their peers acknowledged it; what
+ * they did not is sent again by the next lockboxd), then frees the streams this process holds
+ * for another at once, not when their leases end (a stream another holds stays its). */
+static void finish(struct notify_syslog *n)
 {
     struct audit_stream_list streams = {0};
 
-    if (!n->shared_store || store_audit_streams(n->st, &streams) != 0)
+    if (store_audit_streams(n->st, &streams) != 0)
         return;
-    for (size_t i = 0; i < streams.count; i++)
-        (void)!store_audit_stream_claim(n->st, streams.items[i].id, n->owner, time_now(), 0);
+    for (size_t i = 0; i < streams.count; i++) {
+        struct visit x = {.n = n, .s = &streams.items[i]};
+        if (conn_of(n, x.s, &x.c) == 0)
+            (void)!settle(&x);
+        if (n->shared_store)
+            (void)!store_audit_stream_claim(n->st, x.s->id, n->owner, time_now(), 0);
+    }
     audit_stream_list_clear(&streams);
 }
 
@@ -506,7 +738,7 @@ static void *syslog_main(void *arg)
         if (stop)
             break;
     }
-    release_leases(n);
+    finish(n);
     return NULL;
 }
 
@@ -549,10 +781,13 @@ int notify_syslog_start(struct store *st, const struct notify_syslog_config *cfg
     pthread_condattr_setclock(&attr, CLOCK_REALTIME);
     pthread_cond_init(&n->cond, &attr);
     pthread_condattr_destroy(&attr);
-    if ((cfg->ca_file && *cfg->ca_file && !(n->ca_file = lb_strdup(cfg->ca_file))) ||
-        pthread_create(&n->thread, NULL, syslog_main, n) != 0) {
+    if (cfg->ca_file && *cfg->ca_file && !(n->ca_file = lb_strdup(cfg->ca_file))) {
         syslog_free(n);
         return LB_ENOMEM;
+    }
+    if (pthread_create(&n->thread, NULL, syslog_main, n) != 0) {
+        syslog_free(n);
+        return LB_EIO;
     }
     n->started = true;
     *out = n;

@@ -8,14 +8,16 @@
  * record that committed is a record the stream will send, after any outage, in chain order,
  * each once. One thread sends every stream's new records: one message per record, its JSON
  * (the stream's field profile, "lockbox" or "m365") as MSG, octet-counted (RFC 6587 and
- * 5425), and records how far it got after each batch. A failed attempt is retried with
- * backoff (1 s doubling, at most NOTIFY_SYSLOG_BACKOFF_MAX seconds), never given up, and the
- * stream's state (delivered, attempts, last error) is kept for GET /api/v1/audit/status.
- * TCP carries no acknowledgement: records sent just before lockboxd is killed, or into a
- * connection the collector dropped unseen, are sent again, so a collector may see a record
- * twice; (chain, chain_index) names it. A tenant's stream shows what its users may read: a
- * record of a request that never reached the customer is not sent (export shows it as a
- * link). On a store shared with other lockboxd, a stream is leased to one of them at a time.
+ * 5425). A batch is recorded as sent a visit later, once its connection is still open and the
+ * collector's host acknowledged every byte, else it is sent again on a new connection; a
+ * failed attempt is retried with backoff (1 s doubling, at most NOTIFY_SYSLOG_BACKOFF_MAX
+ * seconds, five times that after ten failures), never given up, and the stream's state
+ * (delivered, attempts, last error) is kept for GET /api/v1/audit/status. A collector may see
+ * a record twice (lockboxd killed before it recorded a batch); (chain, chain_index) names it.
+ * A tenant's stream shows what its users may read: a record of a request under internal review
+ * is held and sent when the review lets the customer see it, never if the review rejects it.
+ * On a store shared with other lockboxd, a stream is leased to one of them at a time, renewed
+ * before each batch; only the holder records what was sent.
  *
  * Everything passed in is borrowed (the configuration's strings are copied). Errors:
  * LB_ENOMEM, LB_EINVAL (a URL, with `why`), LB_EIO (the collector), the store's.
@@ -32,6 +34,7 @@
 #include <stdint.h>
 
 #define NOTIFY_SYSLOG_BACKOFF_MAX 60
+#define NOTIFY_SYSLOG_URL_MAX 2048
 #define NOTIFY_SYSLOG_PROVIDER "provider" /* the provider's stream's id */
 
 struct notify_syslog_config {

@@ -347,9 +347,9 @@ int store_audit_stream_put(struct store *st, const struct audit_stream *s)
     return st->ops->audit_stream_put(st, s);
 }
 
-int store_audit_stream_delete(struct store *st, const char *id)
+int store_audit_stream_delete(struct store *st, const char *id, bool keep_sent)
 {
-    return st->ops->audit_stream_delete(st, id);
+    return st->ops->audit_stream_delete(st, id, keep_sent);
 }
 
 int store_audit_streams(struct store *st, struct audit_stream_list *out)
@@ -363,10 +363,28 @@ int store_audit_stream_backlog(struct store *st, const char *id,
     return st->ops->audit_stream_backlog(st, id, out);
 }
 
-int store_audit_stream_update(struct store *st, const struct audit_stream *s, const char *chain,
-                              int64_t index)
+int store_audit_stream_update(struct store *st, const struct audit_stream *s, const char *owner,
+                              const char *chain, int64_t index)
 {
-    return st->ops->audit_stream_update(st, s, chain, index);
+    return st->ops->audit_stream_update(st, s, owner, chain, index);
+}
+
+int store_audit_stream_hold(struct store *st, const char *stream, const char *chain, int64_t index,
+                            const char *request_id)
+{
+    return st->ops->audit_stream_hold(st, stream, chain, index, request_id);
+}
+
+int store_audit_stream_held(struct store *st, const char *stream, size_t limit,
+                            struct audit_stream_held_list *out)
+{
+    return st->ops->audit_stream_held(st, stream, limit, out);
+}
+
+int store_audit_stream_release(struct store *st, const char *stream, const char *chain,
+                               int64_t index)
+{
+    return st->ops->audit_stream_release(st, stream, chain, index);
 }
 
 int store_audit_stream_claim(struct store *st, const char *id, const char *owner, int64_t now,

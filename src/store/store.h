@@ -77,6 +77,8 @@
  *                 tenant's id
  *   audit_stream_cursors(stream, chain, chain_index, PK(stream, chain))   the last record of
  *     the chain the stream sent; a chain without one is sent from its first record
+ *   audit_stream_held(stream, chain, chain_index, request_id, PK(stream, chain, index))
+ *     records a tenant's stream passed while their request was under internal review
  * Migration 10 (retention, audit/chains.h):
  *   tenants + audit_retention_seconds (0: kept for ever); audit_chains + pruned_index: the
  *   chain's records through it (a signed checkpoint's index) may be deleted, and only those:
@@ -236,12 +238,18 @@ struct store_ops {
     int (*audit_prune_mark)(struct store *st, const char *chain, int64_t index);
     int (*audit_prune)(struct store *st, const char *chain, size_t limit, int64_t *deleted);
     int (*audit_stream_put)(struct store *st, const struct audit_stream *s);
-    int (*audit_stream_delete)(struct store *st, const char *id);
+    int (*audit_stream_delete)(struct store *st, const char *id, bool keep_sent);
     int (*audit_streams)(struct store *st, struct audit_stream_list *out);
     int (*audit_stream_backlog)(struct store *st, const char *id,
                                 struct audit_stream_chain_list *out);
-    int (*audit_stream_update)(struct store *st, const struct audit_stream *s, const char *chain,
-                               int64_t index);
+    int (*audit_stream_update)(struct store *st, const struct audit_stream *s, const char *owner,
+                               const char *chain, int64_t index);
+    int (*audit_stream_hold)(struct store *st, const char *stream, const char *chain, int64_t index,
+                             const char *request_id);
+    int (*audit_stream_held)(struct store *st, const char *stream, size_t limit,
+                             struct audit_stream_held_list *out);
+    int (*audit_stream_release)(struct store *st, const char *stream, const char *chain,
+                                int64_t index);
     int (*audit_stream_claim)(struct store *st, const char *id, const char *owner, int64_t now,
                               int64_t until);
 
@@ -469,21 +477,33 @@ LB_MUST_CHECK int store_audit_prune(struct store *st, const char *chain, size_t 
                                     int64_t *deleted);
 /* Keeps s as a stream of the log to a syslog collector (notify/syslog.h). A new one starts
  * after the newest record of each chain it covers (every chain for "provider", else the chain
- * its id names); one kept already takes s's url and profile, and when they changed, a fresh
- * delivery state (what it sent stays sent). Its two writes belong in one transaction. */
+ * its id names) but where a cursor kept from before says; one kept already takes s's url and
+ * profile, and when they changed, a fresh delivery state (what it sent stays sent). Its two
+ * writes belong in one transaction. */
 LB_MUST_CHECK int store_audit_stream_put(struct store *st, const struct audit_stream *s);
-/* Forgets the stream id and how far it sent (0 when there was none). */
-LB_MUST_CHECK int store_audit_stream_delete(struct store *st, const char *id);
+/* Forgets the stream id and what it held (0 when there was none), and how far it sent unless
+ * keep_sent (the stream, made again, then goes on from there). */
+LB_MUST_CHECK int store_audit_stream_delete(struct store *st, const char *id, bool keep_sent);
 /* Every stream, by id. */
 LB_MUST_CHECK int store_audit_streams(struct store *st, struct audit_stream_list *out);
 /* The chains the stream id has records of still to send, by chain. */
 LB_MUST_CHECK int store_audit_stream_backlog(struct store *st, const char *id,
                                              struct audit_stream_chain_list *out);
 /* Records s's delivery state (delivered, attempts, next and last attempt, last error) and,
- * when chain is not NULL, that it sent chain through index; LB_ENOTFOUND when the stream is
- * gone or now goes to another url. */
+ * when chain is not NULL, that it sent chain through index (a cursor never moves back);
+ * LB_ENOTFOUND when the stream is gone, now goes to another url, or is leased to another
+ * owner than owner. */
 LB_MUST_CHECK int store_audit_stream_update(struct store *st, const struct audit_stream *s,
-                                            const char *chain, int64_t index);
+                                            const char *owner, const char *chain, int64_t index);
+/* Keeps record index of chain, of request request_id, for stream to decide later (kept once). */
+LB_MUST_CHECK int store_audit_stream_hold(struct store *st, const char *stream, const char *chain,
+                                          int64_t index, const char *request_id);
+/* At most limit of the records stream holds, by chain and index. */
+LB_MUST_CHECK int store_audit_stream_held(struct store *st, const char *stream, size_t limit,
+                                          struct audit_stream_held_list *out);
+/* Forgets a record stream held (0 when it held none). */
+LB_MUST_CHECK int store_audit_stream_release(struct store *st, const char *stream,
+                                             const char *chain, int64_t index);
 /* Takes (or keeps) the stream id for owner until `until` unless another owner holds it at now
  * (other lockboxd on a shared store): 0, LB_ECONFLICT when another holds it (or it is gone). */
 LB_MUST_CHECK int store_audit_stream_claim(struct store *st, const char *id, const char *owner,

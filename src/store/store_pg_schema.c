@@ -151,7 +151,10 @@ static const char schema_9_streams[] =
     " last_attempt_at BIGINT NOT NULL DEFAULT 0, last_error TEXT,"
     " lease_owner TEXT, lease_until BIGINT NOT NULL DEFAULT 0);"
     "CREATE TABLE audit_stream_cursors(stream TEXT NOT NULL, chain TEXT NOT NULL,"
-    " chain_index BIGINT NOT NULL, PRIMARY KEY(stream, chain));";
+    " chain_index BIGINT NOT NULL, PRIMARY KEY(stream, chain));"
+    "CREATE TABLE audit_stream_held(stream TEXT NOT NULL, chain TEXT NOT NULL,"
+    " chain_index BIGINT NOT NULL, request_id TEXT NOT NULL,"
+    " PRIMARY KEY(stream, chain, chain_index));";
 
 static const char schema_10_retention[] =
     "ALTER TABLE tenants ADD COLUMN audit_retention_seconds BIGINT NOT NULL DEFAULT 0;"

@@ -47,7 +47,7 @@ int pgs_audit_stream_put(struct store *base, const struct audit_stream *s)
     static const char cursors[] =
         "INSERT INTO audit_stream_cursors(stream, chain, chain_index)"
         " SELECT $1, chain, head_index FROM audit_chains WHERE $1='provider' OR chain=$1"
-        " ON CONFLICT(stream, chain) DO UPDATE SET chain_index=EXCLUDED.chain_index";
+        " ON CONFLICT DO NOTHING";
     static const char update[] =
         "UPDATE audit_streams SET url=$2, profile=$3, attempts=0, next_attempt_at=0,"
         " last_error=NULL WHERE id=$1 AND (url<>$2 OR profile<>$3)";
@@ -69,16 +69,19 @@ int pgs_audit_stream_put(struct store *base, const struct audit_stream *s)
     return pgs_write(st, update, &p, NULL);
 }
 
-int pgs_audit_stream_delete(struct store *base, const char *id)
+int pgs_audit_stream_delete(struct store *base, const char *id, bool keep_sent)
 {
     static const char cursors[] = "DELETE FROM audit_stream_cursors WHERE stream=$1";
+    static const char held[] = "DELETE FROM audit_stream_held WHERE stream=$1";
     static const char stream[] = "DELETE FROM audit_streams WHERE id=$1";
     struct pg_store *st = pgs_of(base);
     struct pgs_params p = {0};
     int rc;
 
     pgs_bind_text(&p, id);
-    rc = pgs_write(st, cursors, &p, NULL);
+    rc = keep_sent ? 0 : pgs_write(st, cursors, &p, NULL);
+    if (rc == 0)
+        rc = pgs_write(st, held, &p, NULL);
     return rc ? rc : pgs_write(st, stream, &p, NULL);
 }
 
@@ -124,15 +127,17 @@ int pgs_audit_stream_backlog(struct store *base, const char *id,
     return rc;
 }
 
-int pgs_audit_stream_update(struct store *base, const struct audit_stream *s, const char *chain,
-                            int64_t index)
+int pgs_audit_stream_update(struct store *base, const struct audit_stream *s, const char *owner,
+                            const char *chain, int64_t index)
 {
     static const char state[] =
         "UPDATE audit_streams SET delivered=$3, attempts=$4, next_attempt_at=$5,"
-        " last_attempt_at=$6, last_error=$7 WHERE id=$1 AND url=$2";
+        " last_attempt_at=$6, last_error=$7 WHERE id=$1 AND url=$2"
+        " AND (lease_owner IS NULL OR lease_owner=$8)";
     static const char cursor[] =
         "INSERT INTO audit_stream_cursors(stream, chain, chain_index) VALUES($1,$2,$3)"
-        " ON CONFLICT(stream, chain) DO UPDATE SET chain_index=EXCLUDED.chain_index";
+        " ON CONFLICT(stream, chain) DO UPDATE SET"
+        " chain_index=GREATEST(audit_stream_cursors.chain_index, EXCLUDED.chain_index)";
     struct pg_store *st = pgs_of(base);
     struct pgs_params p = {0}, c = {0};
     int rc;
@@ -144,6 +149,7 @@ int pgs_audit_stream_update(struct store *base, const struct audit_stream *s, co
     pgs_bind_int(&p, s->next_attempt_at);
     pgs_bind_int(&p, s->last_attempt_at);
     pgs_bind_text(&p, s->last_error);
+    pgs_bind_text(&p, owner);
     if ((rc = pgs_change(st, state, &p)) != 0 || !chain)
         return rc;
     pgs_bind_text(&c, s->id);
@@ -166,4 +172,66 @@ int pgs_audit_stream_claim(struct store *base, const char *id, const char *owner
     pgs_bind_int(&p, until);
     rc = pgs_change(pgs_of(base), sql, &p);
     return rc == LB_ENOTFOUND ? LB_ECONFLICT : rc;
+}
+
+int pgs_audit_stream_hold(struct store *base, const char *stream, const char *chain, int64_t index,
+                          const char *request_id)
+{
+    static const char sql[] =
+        "INSERT INTO audit_stream_held(stream, chain, chain_index, request_id)"
+        " VALUES($1,$2,$3,$4) ON CONFLICT DO NOTHING";
+    struct pgs_params p = {0};
+
+    pgs_bind_text(&p, stream);
+    pgs_bind_text(&p, chain);
+    pgs_bind_int(&p, index);
+    pgs_bind_text(&p, request_id);
+    return pgs_write(pgs_of(base), sql, &p, NULL);
+}
+
+static int read_held(const struct pgs_row *row, void *item)
+{
+    struct audit_stream_held *h = item;
+    bool oom = false;
+
+    memset(h, 0, sizeof(*h));
+    h->chain = pgs_col_str(row, 0, &oom);
+    h->index = pgs_col_int(row, 1);
+    h->request_id = pgs_col_str(row, 2, &oom);
+    return oom ? LB_ENOMEM : 0;
+}
+
+int pgs_audit_stream_held(struct store *base, const char *stream, size_t limit,
+                          struct audit_stream_held_list *out)
+{
+    static const char sql[] = "SELECT chain, chain_index, request_id FROM audit_stream_held"
+                              " WHERE stream=$1 ORDER BY chain, chain_index LIMIT $2";
+    struct pgs_params p = {0};
+    struct pgs_query q = {.sql = sql,
+                          .params = &p,
+                          .read = read_held,
+                          .items = &out->items,
+                          .count = &out->count,
+                          .size = sizeof(*out->items)};
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    pgs_bind_text(&p, stream);
+    pgs_bind_int(&p, (int64_t)limit);
+    if ((rc = pgs_list(pgs_of(base), &q)) != 0)
+        audit_stream_held_list_clear(out);
+    return rc;
+}
+
+int pgs_audit_stream_release(struct store *base, const char *stream, const char *chain,
+                             int64_t index)
+{
+    static const char sql[] =
+        "DELETE FROM audit_stream_held WHERE stream=$1 AND chain=$2 AND chain_index=$3";
+    struct pgs_params p = {0};
+
+    pgs_bind_text(&p, stream);
+    pgs_bind_text(&p, chain);
+    pgs_bind_int(&p, index);
+    return pgs_write(pgs_of(base), sql, &p, NULL);
 }

@@ -250,12 +250,18 @@ int sqs_audit_checkpoint_before(struct store *base, const char *chain, int64_t t
 int sqs_audit_prune_mark(struct store *base, const char *chain, int64_t index);
 int sqs_audit_prune(struct store *base, const char *chain, size_t limit, int64_t *deleted);
 int sqs_audit_stream_put(struct store *base, const struct audit_stream *s);
-int sqs_audit_stream_delete(struct store *base, const char *id);
+int sqs_audit_stream_delete(struct store *base, const char *id, bool keep_sent);
 int sqs_audit_streams(struct store *base, struct audit_stream_list *out);
 int sqs_audit_stream_backlog(struct store *base, const char *id,
                              struct audit_stream_chain_list *out);
-int sqs_audit_stream_update(struct store *base, const struct audit_stream *s, const char *chain,
-                            int64_t index);
+int sqs_audit_stream_update(struct store *base, const struct audit_stream *s, const char *owner,
+                            const char *chain, int64_t index);
+int sqs_audit_stream_hold(struct store *base, const char *stream, const char *chain, int64_t index,
+                          const char *request_id);
+int sqs_audit_stream_held(struct store *base, const char *stream, size_t limit,
+                          struct audit_stream_held_list *out);
+int sqs_audit_stream_release(struct store *base, const char *stream, const char *chain,
+                             int64_t index);
 int sqs_audit_stream_claim(struct store *base, const char *id, const char *owner, int64_t now,
                            int64_t until);
 

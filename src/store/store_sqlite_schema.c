@@ -142,7 +142,10 @@ static const char *const migrations[] = {
     " last_attempt_at INTEGER NOT NULL DEFAULT 0, last_error TEXT,"
     " lease_owner TEXT, lease_until INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
     "CREATE TABLE audit_stream_cursors(stream TEXT NOT NULL, chain TEXT NOT NULL,"
-    " chain_index INTEGER NOT NULL, PRIMARY KEY(stream, chain)) WITHOUT ROWID;",
+    " chain_index INTEGER NOT NULL, PRIMARY KEY(stream, chain)) WITHOUT ROWID;"
+    "CREATE TABLE audit_stream_held(stream TEXT NOT NULL, chain TEXT NOT NULL,"
+    " chain_index INTEGER NOT NULL, request_id TEXT NOT NULL,"
+    " PRIMARY KEY(stream, chain, chain_index)) WITHOUT ROWID;",
     /* 10: retention: a chain's records through a signed checkpoint may be deleted, once its
      * pruned_index says so (and an audit.prune record in it says why) */
     "ALTER TABLE tenants ADD COLUMN audit_retention_seconds INTEGER NOT NULL DEFAULT 0;"

@@ -45,7 +45,7 @@ int sqs_audit_stream_put(struct store *base, const struct audit_stream *s)
                                  " VALUES(?,?,?,?) ON CONFLICT(id) DO NOTHING";
     /* a new stream starts after the newest record of each chain it covers */
     static const char cursors[] =
-        "INSERT OR REPLACE INTO audit_stream_cursors(stream, chain, chain_index)"
+        "INSERT OR IGNORE INTO audit_stream_cursors(stream, chain, chain_index)"
         " SELECT ?1, chain, head_index FROM audit_chains WHERE ?1='provider' OR chain=?1";
     static const char update[] =
         "UPDATE audit_streams SET url=?2, profile=?3, attempts=0, next_attempt_at=0,"
@@ -64,13 +64,16 @@ int sqs_audit_stream_put(struct store *base, const struct audit_stream *s)
                      0, NULL);
 }
 
-int sqs_audit_stream_delete(struct store *base, const char *id)
+int sqs_audit_stream_delete(struct store *base, const char *id, bool keep_sent)
 {
     static const char cursors[] = "DELETE FROM audit_stream_cursors WHERE stream=?";
+    static const char held[] = "DELETE FROM audit_stream_held WHERE stream=?";
     static const char stream[] = "DELETE FROM audit_streams WHERE id=?";
     struct sqlite_store *st = sqs_of(base);
-    int rc = sqs_write(st, SQS_QUERY(cursors, SQS_TEXT(id)), 0, NULL);
+    int rc = keep_sent ? 0 : sqs_write(st, SQS_QUERY(cursors, SQS_TEXT(id)), 0, NULL);
 
+    if (rc == 0)
+        rc = sqs_write(st, SQS_QUERY(held, SQS_TEXT(id)), 0, NULL);
     return rc ? rc : sqs_write(st, SQS_QUERY(stream, SQS_TEXT(id)), 0, NULL);
 }
 
@@ -106,21 +109,23 @@ int sqs_audit_stream_backlog(struct store *base, const char *id,
     return rc;
 }
 
-int sqs_audit_stream_update(struct store *base, const struct audit_stream *s, const char *chain,
-                            int64_t index)
+int sqs_audit_stream_update(struct store *base, const struct audit_stream *s, const char *owner,
+                            const char *chain, int64_t index)
 {
     static const char state[] =
         "UPDATE audit_streams SET delivered=?3, attempts=?4, next_attempt_at=?5,"
-        " last_attempt_at=?6, last_error=?7 WHERE id=?1 AND url=?2";
+        " last_attempt_at=?6, last_error=?7 WHERE id=?1 AND url=?2"
+        " AND (lease_owner IS NULL OR lease_owner=?8)";
     static const char cursor[] =
         "INSERT INTO audit_stream_cursors(stream, chain, chain_index) VALUES(?1,?2,?3)"
-        " ON CONFLICT(stream, chain) DO UPDATE SET chain_index=?3";
+        " ON CONFLICT(stream, chain) DO UPDATE SET chain_index=max(chain_index, ?3)";
     struct sqlite_store *st = sqs_of(base);
-    int rc = sqs_write(st,
-                       SQS_QUERY(state, SQS_TEXT(s->id), SQS_TEXT(s->url), SQS_INT(s->delivered),
-                                 SQS_INT(s->attempts), SQS_INT(s->next_attempt_at),
-                                 SQS_INT(s->last_attempt_at), SQS_TEXT(s->last_error)),
-                       LB_ENOTFOUND, NULL);
+    int rc =
+        sqs_write(st,
+                  SQS_QUERY(state, SQS_TEXT(s->id), SQS_TEXT(s->url), SQS_INT(s->delivered),
+                            SQS_INT(s->attempts), SQS_INT(s->next_attempt_at),
+                            SQS_INT(s->last_attempt_at), SQS_TEXT(s->last_error), SQS_TEXT(owner)),
+                  LB_ENOTFOUND, NULL);
 
     if (rc || !chain)
         return rc;
@@ -137,4 +142,54 @@ int sqs_audit_stream_claim(struct store *base, const char *id, const char *owner
     return sqs_write(sqs_of(base),
                      SQS_QUERY(sql, SQS_TEXT(id), SQS_TEXT(owner), SQS_INT(now), SQS_INT(until)),
                      LB_ECONFLICT, NULL);
+}
+
+int sqs_audit_stream_hold(struct store *base, const char *stream, const char *chain, int64_t index,
+                          const char *request_id)
+{
+    static const char sql[] =
+        "INSERT INTO audit_stream_held(stream, chain, chain_index, request_id) VALUES(?,?,?,?)"
+        " ON CONFLICT DO NOTHING";
+
+    return sqs_write(
+        sqs_of(base),
+        SQS_QUERY(sql, SQS_TEXT(stream), SQS_TEXT(chain), SQS_INT(index), SQS_TEXT(request_id)), 0,
+        NULL);
+}
+
+static int read_held(sqlite3_stmt *st, void *item)
+{
+    struct audit_stream_held *h = item;
+    bool oom = false;
+
+    memset(h, 0, sizeof(*h));
+    h->chain = sqs_col_str(st, 0, &oom);
+    h->index = sqlite3_column_int64(st, 1);
+    h->request_id = sqs_col_str(st, 2, &oom);
+    return oom ? LB_ENOMEM : 0;
+}
+
+int sqs_audit_stream_held(struct store *base, const char *stream, size_t limit,
+                          struct audit_stream_held_list *out)
+{
+    static const char sql[] = "SELECT chain, chain_index, request_id FROM audit_stream_held"
+                              " WHERE stream=?1 ORDER BY chain, chain_index LIMIT ?2";
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = sqs_query_list(sqs_of(base), SQS_QUERY(sql, SQS_TEXT(stream), SQS_INT(limit)),
+                        SQS_LIST(out), read_held, NULL);
+    if (rc)
+        audit_stream_held_list_clear(out);
+    return rc;
+}
+
+int sqs_audit_stream_release(struct store *base, const char *stream, const char *chain,
+                             int64_t index)
+{
+    static const char sql[] =
+        "DELETE FROM audit_stream_held WHERE stream=? AND chain=? AND chain_index=?";
+
+    return sqs_write(sqs_of(base),
+                     SQS_QUERY(sql, SQS_TEXT(stream), SQS_TEXT(chain), SQS_INT(index)), 0, NULL);
 }

@@ -125,6 +125,13 @@ static const struct store_column audit_stream_cursors[] = {
     {"chain_index", I},
 };
 
+static const struct store_column audit_stream_held[] = {
+    {"stream", T},
+    {"chain", T},
+    {"chain_index", I},
+    {"request_id", T},
+};
+
 static const struct store_column webhooks[] = {
     {"seq", I},    {"id", T},     {"tenant_id", T},  {"url", T},
     {"events", T}, {"secret", T}, {"created_at", I},
@@ -180,6 +187,7 @@ const struct store_table store_tables[] = {
     {"audit_keys", COLUMNS(audit_keys), 1, 0},
     {"audit_streams", COLUMNS(audit_streams), 1, 0},
     {"audit_stream_cursors", COLUMNS(audit_stream_cursors), 2, 0},
+    {"audit_stream_held", COLUMNS(audit_stream_held), 3, 0},
     {"webhooks", COLUMNS(webhooks), 1, ROWID},
     {"outbox", COLUMNS(outbox), 1, SEQ},
     {"login_throttle", COLUMNS(login_throttle), 2, 0},

@@ -921,12 +921,14 @@ static void audit_streams_and_cursors(void **state)
     /* what was sent, and the delivery state */
     t1.delivered = 1;
     t1.last_attempt_at = 9;
-    assert_int_equal(store_audit_stream_update(st, &t1, "t1", 3), 0);
+    assert_int_equal(store_audit_stream_update(st, &t1, "a", "t1", 3), 0);
+    assert_backlog(st, "t1", "");
+    assert_int_equal(store_audit_stream_update(st, &t1, "a", "t1", 1), 0); /* never back */
     assert_backlog(st, "t1", "");
     prov.attempts = 2;
     prov.next_attempt_at = 20;
     prov.last_error = "connect: refused";
-    assert_int_equal(store_audit_stream_update(st, &prov, NULL, 0), 0);
+    assert_int_equal(store_audit_stream_update(st, &prov, "a", NULL, 0), 0);
     assert_backlog(st, "provider", "t1:2:3 t2:1:2 t3:0:1");
     assert_int_equal(store_audit_streams(st, &l), 0);
     assert_int_equal(l.count, 2);
@@ -943,7 +945,7 @@ static void audit_streams_and_cursors(void **state)
     /* a state for another url than the stream's now is not recorded */
     struct audit_stream stale = t1;
     stale.url = "tcp://old:1";
-    assert_int_equal(store_audit_stream_update(st, &stale, "t1", 1), LB_ENOTFOUND);
+    assert_int_equal(store_audit_stream_update(st, &stale, "a", "t1", 1), LB_ENOTFOUND);
     assert_backlog(st, "t1", "");
     /* another collector: a fresh delivery state, what was sent stays sent */
     prov.url = "tcp://c:3";
@@ -963,14 +965,40 @@ static void audit_streams_and_cursors(void **state)
     assert_int_equal(store_audit_stream_claim(st, "provider", "b", 173, 0), 0); /* released */
     assert_int_equal(store_audit_stream_claim(st, "provider", "a", 174, 234), 0);
     assert_int_equal(store_audit_stream_claim(st, "gone", "a", 174, 234), LB_ECONFLICT);
-    /* forgotten, with what it sent */
-    assert_int_equal(store_audit_stream_delete(st, "t1"), 0);
-    assert_int_equal(store_audit_stream_delete(st, "t1"), 0);
+    /* only the holder records a stream's delivery */
+    assert_int_equal(store_audit_stream_update(st, &prov, "b", "t2", 2), LB_ENOTFOUND);
+    assert_int_equal(store_audit_stream_update(st, &prov, "a", "t2", 2), 0);
+    assert_backlog(st, "provider", "t1:2:3 t3:0:1");
+    /* records held for a review, by chain and index, each once */
+    struct audit_stream_held_list held = {0};
+    assert_int_equal(store_audit_stream_hold(st, "t1", "t1", 3, "q1"), 0);
+    assert_int_equal(store_audit_stream_hold(st, "t1", "t1", 3, "q1"), 0);
+    assert_int_equal(store_audit_stream_hold(st, "t1", "t1", 2, "q1"), 0);
+    assert_int_equal(store_audit_stream_held(st, "t1", 10, &held), 0);
+    assert_int_equal(held.count, 2);
+    assert_int_equal(held.items[0].index, 2);
+    assert_string_equal(held.items[1].request_id, "q1");
+    audit_stream_held_list_clear(&held);
+    assert_int_equal(store_audit_stream_release(st, "t1", "t1", 2), 0);
+    assert_int_equal(store_audit_stream_release(st, "t1", "t1", 2), 0);
+    assert_int_equal(store_audit_stream_held(st, "t1", 10, &held), 0);
+    assert_int_equal(held.count, 1);
+    audit_stream_held_list_clear(&held);
+    /* forgotten, with what it sent and held */
+    assert_int_equal(store_audit_stream_delete(st, "t1", false), 0);
+    assert_int_equal(store_audit_stream_held(st, "t1", 10, &held), 0);
+    assert_int_equal(held.count, 0);
+    assert_int_equal(store_audit_stream_delete(st, "t1", false), 0);
     assert_int_equal(store_audit_streams(st, &l), 0);
     assert_int_equal(l.count, 1);
     audit_stream_list_clear(&l);
     assert_int_equal(store_audit_stream_put(st, &t1), 0);
     assert_backlog(st, "t1", "");
+    /* ended but remembering what it sent, made again it goes on from there */
+    assert_backlog(st, "provider", "t1:2:3 t3:0:1");
+    assert_int_equal(store_audit_stream_delete(st, "provider", true), 0);
+    assert_int_equal(store_audit_stream_put(st, &prov), 0);
+    assert_backlog(st, "provider", "t1:2:3"); /* a chain it never sent starts at its head */
 }
 
 static void audit_retention_prunes_through_a_checkpoint(void **state)

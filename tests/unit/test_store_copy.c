@@ -224,7 +224,8 @@ static void fill(struct store *st)
     assert_int_equal(store_audit_stream_put(st, &stream), 0);
     stream.attempts = 1;
     stream.last_error = "connect: refused";
-    assert_int_equal(store_audit_stream_update(st, &stream, "t1", 1), 0);
+    assert_int_equal(store_audit_stream_update(st, &stream, "node-1", "t1", 1), 0);
+    assert_int_equal(store_audit_stream_hold(st, "t1", "t1", 2, "q1"), 0);
     assert_int_equal(store_audit_stream_claim(st, "t1", "node-1", 10, 70), 0);
     add_notifications(st);
     for (int64_t at = 1; at <= 4; at++)
