@@ -602,8 +602,9 @@ static int settle(struct visit *x)
         conn_close(c);
         return 0;
     }
-    if (unacknowledged(c) != 0)
-        return 0; /* still on its way: the next visit looks again */
+    if (unacknowledged(c) > 0)
+        return 0; /* still on its way: the next visit looks again (-1, cannot tell: open is
+                   * all it can know) */
     s->delivered += c->pending_records;
     s->attempts = 0;
     s->next_attempt_at = 0;

@@ -83,6 +83,7 @@
  *   tenants + audit_retention_seconds (0: kept for ever); audit_chains + pruned_index: the
  *   chain's records through it (a signed checkpoint's index) may be deleted, and only those:
  *   the delete trigger refuses any other
+ * Migration 11: audit indexes (tenant_id, actor, seq) and (tenant_id, activity, seq).
  *   A chain's next record is linked to its newest inside the write transaction (SQLite: one
  *   writer; a backend with concurrent writers must serialise a chain's appends).
  *

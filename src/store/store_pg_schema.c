@@ -183,6 +183,11 @@ static const struct migration {
     {9, {schema_9_streams, NULL}},
     /* retention: a chain's records through a signed checkpoint may go (audit/chains.h) */
     {10, {schema_10_retention, NULL}},
+    /* a tenant's searches by actor or activity read only their own rows */
+    {11,
+     {"CREATE INDEX audit_tenant_actor ON audit(tenant_id, actor, seq);"
+      "CREATE INDEX audit_tenant_activity ON audit(tenant_id, activity, seq)",
+      NULL}},
 };
 
 /* Runs m's parts on cn. */

@@ -155,6 +155,10 @@ static const char *const migrations[] = {
     " OLD.chain_index > COALESCE((SELECT pruned_index FROM audit_chains"
     " WHERE chain=OLD.chain), 0)"
     " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+    /* 11: a tenant's searches by actor or activity read only their own rows (bench/audit: at
+     * 10 million records, 30 ms through the tenant's index alone, 1 ms through these) */
+    "CREATE INDEX audit_tenant_actor ON audit(tenant_id, actor, seq);"
+    "CREATE INDEX audit_tenant_activity ON audit(tenant_id, activity, seq);",
 };
 
 int sqs_migrate(struct conn *s, struct buf *err)
