@@ -106,33 +106,46 @@ int core_audit_streams_visible(struct core *c, const struct principal *actor,
 
 /* ---- retention ---- */
 
+/* What the streams have still to send, read once a pass: the provider's stream covers every
+ * chain, so its backlog is read once, not once per chain. */
+struct pass {
+    struct audit_stream_list streams;
+    struct audit_stream_chain_list provider; /* its backlog, when there is a provider stream */
+};
+
+/* Lowers *floor below what list has still to send of chain. */
+static void floor_of(const struct audit_stream_chain_list *list, const char *chain, int64_t *floor)
+{
+    for (size_t j = 0; j < list->count; j++)
+        if (strcmp(list->items[j].chain, chain) == 0 && list->items[j].sent_index < *floor)
+            *floor = list->items[j].sent_index;
+}
+
 /* The last record of chain that every stream covering it has sent (INT64_MAX: none waits). */
-static int stream_floor(struct core *c, const struct audit_stream_list *streams, const char *chain,
-                        int64_t *floor)
+static int stream_floor(struct core *c, const struct pass *p, const char *chain, int64_t *floor)
 {
     int rc = 0;
 
     *floor = INT64_MAX;
-    for (size_t i = 0; rc == 0 && i < streams->count; i++) {
-        const char *id = streams->items[i].id;
-        struct audit_stream_chain_list backlog = {0};
-        if (strcmp(id, NOTIFY_SYSLOG_PROVIDER) != 0 && strcmp(id, chain) != 0)
-            continue;
-        rc = store_audit_stream_backlog(c->store, id, &backlog);
-        for (size_t j = 0; rc == 0 && j < backlog.count; j++)
-            if (strcmp(backlog.items[j].chain, chain) == 0 && backlog.items[j].sent_index < *floor)
-                *floor = backlog.items[j].sent_index;
-        audit_stream_chain_list_clear(&backlog);
+    floor_of(&p->provider, chain, floor);
+    for (size_t i = 0; rc == 0 && i < p->streams.count; i++) {
+        struct audit_stream_chain_list own = {0};
+        if (strcmp(p->streams.items[i].id, chain) != 0 ||
+            strcmp(chain, NOTIFY_SYSLOG_PROVIDER) == 0)
+            continue; /* the tenant's own stream (the provider's is read already) */
+        if ((rc = store_audit_stream_backlog(c->store, chain, &own)) == 0)
+            floor_of(&own, chain, floor);
+        audit_stream_chain_list_clear(&own);
     }
     return rc;
 }
 
 /* Prunes one chain kept `retention` seconds; logs what it did. */
-static int prune_chain(struct core *c, const struct audit_stream_list *streams, const char *chain,
+static int prune_chain(struct core *c, const struct pass *p, const char *chain,
                        const char *tenant_id, int64_t retention, int64_t *deleted)
 {
     int64_t floor = 0, n = 0;
-    int rc = stream_floor(c, streams, chain, &floor);
+    int rc = stream_floor(c, p, chain, &floor);
 
     if (rc == 0)
         rc = audit_chains_prune(c->store, chain, tenant_id, retention, clock_now(&c->clock), floor,
@@ -146,28 +159,31 @@ static int prune_chain(struct core *c, const struct audit_stream_list *streams, 
 
 int core_audit_prune(struct core *c, int64_t *deleted)
 {
-    struct audit_stream_list streams = {0};
+    struct pass p = {0};
     struct tenant *tenants = NULL;
     size_t n = 0;
-    int rc = store_audit_streams(c->store, &streams), first = 0;
+    int rc = store_audit_streams(c->store, &p.streams), first = 0;
 
     *deleted = 0;
+    for (size_t i = 0; rc == 0 && i < p.streams.count; i++)
+        if (strcmp(p.streams.items[i].id, NOTIFY_SYSLOG_PROVIDER) == 0)
+            rc = store_audit_stream_backlog(c->store, NOTIFY_SYSLOG_PROVIDER, &p.provider);
     if (rc == 0)
         rc = store_tenant_list(c->store, NULL, &tenants, &n);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         int64_t keep = tenants[i].settings.audit_retention_seconds;
-        int one =
-            keep > 0 ? prune_chain(c, &streams, tenants[i].id, tenants[i].id, keep, deleted) : 0;
+        int one = keep > 0 ? prune_chain(c, &p, tenants[i].id, tenants[i].id, keep, deleted) : 0;
         first = first ? first : one;
     }
     if (rc == 0 && c->cfg.audit_retention_seconds > 0) {
-        int one = prune_chain(c, &streams, NOTIFY_SYSLOG_PROVIDER, NULL,
-                              c->cfg.audit_retention_seconds, deleted);
+        int one = prune_chain(c, &p, NOTIFY_SYSLOG_PROVIDER, NULL, c->cfg.audit_retention_seconds,
+                              deleted);
         first = first ? first : one;
     }
     for (size_t i = 0; i < n; i++)
         tenant_clear(&tenants[i]);
     lb_free(tenants);
-    audit_stream_list_clear(&streams);
+    audit_stream_chain_list_clear(&p.provider);
+    audit_stream_list_clear(&p.streams);
     return rc ? rc : first;
 }

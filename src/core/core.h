@@ -360,9 +360,6 @@ LB_MUST_CHECK int core_audit_stream_configure(struct core *c, const char *url, c
  * still to send (audit/chains.h: each pruning is an audit.prune record); *deleted counts the
  * records deleted. One chain failing does not stop the others; the first error is returned. */
 LB_MUST_CHECK int core_audit_prune(struct core *c, int64_t *deleted);
-/* The streams the actor may see: the provider, every one; a tenant user, their tenant's. */
-LB_MUST_CHECK int core_audit_streams_visible(struct core *c, const struct principal *actor,
-                                             struct audit_stream_list *out);
 
 /* Gives core the key that signs exports' ends (borrowed; it outlives core). */
 void core_set_audit_signer(struct core *c, const struct audit_signer *signer);

@@ -69,6 +69,9 @@ LB_MUST_CHECK int core_notify(struct core *c, const struct request *r, enum requ
 void core_outbox_wake(struct core *c);
 /* Tells the scheduler about a deadline set by a committed transition. */
 void core_deadline_set(struct core *c, int64_t at);
+/* The streams the actor may see: the provider, every one; a tenant user, their tenant's. */
+LB_MUST_CHECK int core_audit_streams_visible(struct core *c, const struct principal *actor,
+                                             struct audit_stream_list *out);
 /* Keeps t's stream to its syslog collector as its settings say (inside the caller's
  * transaction). */
 LB_MUST_CHECK int core_tenant_stream_sync(struct core *c, const struct tenant *t);
