@@ -31,6 +31,8 @@ void api_audit_search(struct api_call *call)
     if (!audit_filters(call, &f))
         return;
     f.ascending = f.has_from;
+    /* a window is read in time order: its index serves it, where seq order sorted the window */
+    f.by_time = f.has_from || f.has_to;
     /* the token is bound to the caller and every filter: it cannot be replayed elsewhere */
     buf_appendf(&scope, "audit|%s|%s|%s|%s|%s|%s%lld|%s%lld", call->principal->user_id,
                 f.activity ? f.activity : "", f.actor ? f.actor : "", f.item ? f.item : "",

@@ -41,7 +41,8 @@ struct audit_filter {
     int64_t from, to;      /* from inclusive, to exclusive, where set */
     bool has_from, has_to; /* else unbounded (any instant, 0 too, is a bound) */
     bool ascending;        /* oldest first */
-    int64_t after_seq;     /* cursor: 0 = start */
+    bool by_time;          /* ordered by (time, seq), not seq: a time window's index serves it */
+    int64_t after_seq;     /* cursor: 0 = start (by_time: past that record's time and seq) */
     size_t limit;
 };
 

@@ -18,9 +18,10 @@ enum {
     SHAPE_VIEW = 1 << 6,
     SHAPE_ASC = 1 << 7,
     SHAPE_AFTER = 1 << 8,
+    SHAPE_BY_TIME = 1 << 9,
 };
 
-_Static_assert(AUDIT_SQL_SHAPES == SHAPE_AFTER << 1, "a statement for every shape");
+_Static_assert(AUDIT_SQL_SHAPES == SHAPE_BY_TIME << 1, "a statement for every shape");
 
 void audit_sql_cache_init(struct audit_sql_cache *c)
 {
@@ -41,7 +42,7 @@ unsigned audit_sql_shape(const struct audit_filter *f)
            (f->item ? SHAPE_ITEM : 0) | (f->tenant_id ? SHAPE_TENANT : 0) |
            (f->has_from ? SHAPE_FROM : 0) | (f->has_to ? SHAPE_TO : 0) |
            (f->tenant_view ? SHAPE_VIEW : 0) | (f->ascending ? SHAPE_ASC : 0) |
-           (f->after_seq ? SHAPE_AFTER : 0);
+           (f->after_seq ? SHAPE_AFTER : 0) | (f->by_time ? SHAPE_BY_TIME : 0);
 }
 
 /* One condition, its placeholder numbered next. */
@@ -70,14 +71,23 @@ static char *build(const struct audit_sql_dialect *d, unsigned shape)
         cond(&b, d, &n, "time>=");
     if (shape & SHAPE_TO)
         cond(&b, d, &n, "time<");
-    if (shape & SHAPE_AFTER)
+    /* by time, the cursor is the (time, seq) of the page's last record, looked up by its seq */
+    if ((shape & SHAPE_AFTER) && (shape & SHAPE_BY_TIME)) {
+        cond(&b, d, &n, asc ? "(time,seq)>(SELECT time,seq FROM audit WHERE seq="
+                            : "(time,seq)<(SELECT time,seq FROM audit WHERE seq=");
+        buf_puts(&b, ")");
+    } else if (shape & SHAPE_AFTER)
         cond(&b, d, &n, asc ? "seq>" : "seq<");
     if (shape & SHAPE_VIEW)
         buf_appendf(&b,
                     "%s (request_id IS NULL OR EXISTS(SELECT 1 FROM requests r"
                     " WHERE r.id=audit.request_id AND r.customer_visible%s))",
                     n == 1 ? " WHERE" : " AND", d->visible);
-    buf_appendf(&b, " ORDER BY seq %s LIMIT %c%d", asc ? "ASC" : "DESC", d->placeholder, n);
+    if (shape & SHAPE_BY_TIME)
+        buf_appendf(&b, " ORDER BY time %s,", asc ? "ASC" : "DESC");
+    else
+        buf_puts(&b, " ORDER BY");
+    buf_appendf(&b, " seq %s LIMIT %c%d", asc ? "ASC" : "DESC", d->placeholder, n);
     if (!buf_ok(&b)) {
         buf_release(&b);
         return NULL;

@@ -4,7 +4,7 @@
  * A statement written once for every filter, `(?1 IS NULL OR activity=?1) AND ...`, lets
  * neither SQLite nor PostgreSQL use an index for the filters given: a sparse filter scanned the
  * whole log. So each shape (which of activity, actor, item, tenant, from and to are given, the
- * tenant view, the order, a cursor) has its own statement naming only those conditions, built
+ * tenant view, the order and what it orders by, a cursor) has its own statement naming only those conditions, built
  * the first time it is asked for and kept by the store for its life (backends cache prepared
  * statements by the text's address). Its values come from audit_sql_bind, in the order of its
  * placeholders. A cache is thread-safe; its strings are freed with it. Errors: NULL when out
@@ -18,7 +18,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#define AUDIT_SQL_SHAPES 512
+#define AUDIT_SQL_SHAPES 1024
 
 struct audit_sql_cache {
     pthread_mutex_t lock;

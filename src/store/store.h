@@ -86,6 +86,7 @@
  * Migration 11: audit indexes (tenant_id, actor, seq) and (tenant_id, activity, seq).
  *   A chain's next record is linked to its newest inside the write transaction (SQLite: one
  *   writer; a backend with concurrent writers must serialise a chain's appends).
+ * Migration 12: audit index (tenant_id, time, seq): a tenant's search in a time window.
  *
  * The event stream (model/request_event.h) is backend-neutral: an event's seq is given at
  * insert, never reused (not even after its row is pruned), and increases in commit order, so

@@ -188,6 +188,8 @@ static const struct migration {
      {"CREATE INDEX audit_tenant_actor ON audit(tenant_id, actor, seq);"
       "CREATE INDEX audit_tenant_activity ON audit(tenant_id, activity, seq)",
       NULL}},
+    /* a search in a time window is read in time order (audit_sql.h) */
+    {12, {"CREATE INDEX audit_tenant_time ON audit(tenant_id, time, seq)", NULL}},
 };
 
 /* Runs m's parts on cn. */
