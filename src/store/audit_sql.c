@@ -73,8 +73,9 @@ static char *build(const struct audit_sql_dialect *d, unsigned shape)
         cond(&b, d, &n, "time<");
     /* by time, the cursor is the (time, seq) of the page's last record, looked up by its seq */
     if ((shape & SHAPE_AFTER) && (shape & SHAPE_BY_TIME)) {
-        cond(&b, d, &n, asc ? "(time,seq)>(SELECT time,seq FROM audit WHERE seq="
-                            : "(time,seq)<(SELECT time,seq FROM audit WHERE seq=");
+        cond(&b, d, &n,
+             asc ? "(time,seq)>(SELECT time,seq FROM audit WHERE seq="
+                 : "(time,seq)<(SELECT time,seq FROM audit WHERE seq=");
         buf_puts(&b, ")");
     } else if (shape & SHAPE_AFTER)
         cond(&b, d, &n, asc ? "seq>" : "seq<");

@@ -4,11 +4,11 @@
  * A statement written once for every filter, `(?1 IS NULL OR activity=?1) AND ...`, lets
  * neither SQLite nor PostgreSQL use an index for the filters given: a sparse filter scanned the
  * whole log. So each shape (which of activity, actor, item, tenant, from and to are given, the
- * tenant view, the order and what it orders by, a cursor) has its own statement naming only those conditions, built
- * the first time it is asked for and kept by the store for its life (backends cache prepared
- * statements by the text's address). Its values come from audit_sql_bind, in the order of its
- * placeholders. A cache is thread-safe; its strings are freed with it. Errors: NULL when out
- * of memory.
+ * tenant view, the order and what it orders by, a cursor) has its own statement naming only those
+ * conditions, built the first time it is asked for and kept by the store for its life (backends
+ * cache prepared statements by the text's address). Its values come from audit_sql_bind, in the
+ * order of its placeholders. A cache is thread-safe; its strings are freed with it. Errors: NULL
+ * when out of memory.
  */
 #ifndef LB_STORE_AUDIT_SQL_H
 #define LB_STORE_AUDIT_SQL_H
