@@ -17,7 +17,9 @@
 #define IDLE_POLL_SECONDS 60   /* a safety net: wake-ups are the normal path */
 #define RECORD_EVERY_US 500000 /* record outcomes at least this often within a batch */
 #define STORE_RETRY_SECONDS 5  /* the pause after the store failed us */
-#define LEASE_MARGIN_SECONDS 5 /* added to a claimed message's lease */
+/* added to a claimed message's lease; half of it is left for recording an attempt that took
+ * all its time */
+#define LEASE_MARGIN_SECONDS 5
 
 struct notify_dispatcher;
 
@@ -195,10 +197,16 @@ static size_t run_due(struct lane *l)
         pthread_mutex_unlock(&d->lock);
         if (stop)
             break;
-        if (d->shared_store && time_now() + d->attempt_seconds >= l->lease_until &&
-            lease_renew(l, &due, done) != 0) {
-            l->store_failed = true; /* not ours for long enough: leave it to the next claim */
-            break;
+        if (d->shared_store &&
+            time_now() + d->attempt_seconds + LEASE_MARGIN_SECONDS / 2 >= l->lease_until) {
+            /* what was sent is recorded while it is still ours: past its lease another
+             * lockboxd would take it and send it again */
+            record(l, &due, recorded, done);
+            recorded = done;
+            if (lease_renew(l, &due, done) != 0) {
+                l->store_failed = true; /* not ours for long enough: leave it to the next claim */
+                break;
+            }
         }
         buf_reset(&err);
         settle(d, &due.items[done], notify_send(l->sender, d->st, &due.items[done], &err), &err);
