@@ -17,7 +17,8 @@ start_lockboxd() {
     "$LOCKBOXD" --data "$DATA" --listen "127.0.0.1:$PORT" --log-level warn ${LOCKBOXD_ARGS:-} "$@" \
         2>"$DATA/lockboxd.log" &
     LOCKBOXD_PID=$!
-    for _ in $(seq 1 100); do
+    # START_WAIT seconds (default 10): a first start on a big store migrates it first
+    for _ in $(seq 1 $((${START_WAIT:-10} * 10))); do
         curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && return 0
         sleep 0.1
     done

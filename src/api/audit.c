@@ -196,11 +196,24 @@ static json_t *export_line(const struct audit_export_item *it, bool m365)
 /* About 64 KiB of lines at a time, so a store read serves many. */
 #define EXPORT_PIECE (64 * 1024)
 
-/* jansson's dump straight into the piece being made (no copy of its own) */
-static int append_dump(const char *text, size_t len, void *ctx)
+/* Dumps line and a newline straight into the piece being made (jansson writes it in place). */
+static int dump_line(const json_t *line, struct buf *out)
 {
-    buf_append(ctx, text, len);
-    return buf_ok(ctx) ? 0 : -1;
+    size_t room = 2048, n;
+    char *at;
+
+    for (;;) {
+        if (!(at = buf_space(out, room)))
+            return LB_ENOMEM;
+        if ((n = json_dumpb(line, at, room, JSON_COMPACT)) == 0)
+            return LB_ENOMEM;
+        if (n < room)
+            break;
+        room = n + 1; /* it did not fit: again, with room for all of it */
+    }
+    at[n] = '\n';
+    buf_grew(out, n + 1);
+    return 0;
 }
 
 static int export_next(void *ctx, struct buf *out)
@@ -211,11 +224,10 @@ static int export_next(void *ctx, struct buf *out)
 
     while (out->len < EXPORT_PIECE && (rc = core_audit_export_next(x->e, &it)) == 0) {
         json_t *line = export_line(&it, x->m365);
-        int dumped = line ? json_dump_callback(line, append_dump, out, JSON_COMPACT) : -1;
+        int dumped = line ? dump_line(line, out) : LB_ENOMEM;
         json_decref(line);
         if (dumped != 0)
-            return LB_ENOMEM;
-        buf_append(out, "\n", 1);
+            return dumped;
     }
     if (rc == LB_ENOTFOUND)
         rc = 0;

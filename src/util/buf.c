@@ -66,6 +66,17 @@ void buf_append(struct buf *b, const void *data, size_t len)
     b->data[b->len] = '\0';
 }
 
+char *buf_space(struct buf *b, size_t n)
+{
+    return grow(b, n) ? b->data + b->len : NULL;
+}
+
+void buf_grew(struct buf *b, size_t n)
+{
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
 void buf_puts(struct buf *b, const char *s)
 {
     buf_append(b, s, strlen(s));

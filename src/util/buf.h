@@ -35,6 +35,11 @@ void buf_release(struct buf *b);
 void buf_reset(struct buf *b);
 /* Appends len bytes. */
 void buf_append(struct buf *b, const void *data, size_t len);
+/* Room for n more bytes at the end, to be written in place and counted with buf_grew; NULL
+ * when the buffer cannot grow (it is then failed). */
+char *buf_space(struct buf *b, size_t n);
+/* Counts n bytes written into buf_space's room (n at most what it gave). */
+void buf_grew(struct buf *b, size_t n);
 /* Appends a NUL-terminated string. */
 void buf_puts(struct buf *b, const char *s);
 /* Appends printf-formatted text. */

@@ -100,23 +100,44 @@ char *wire_text(const json_t *v)
     return text;
 }
 
+/* A string the store gave (checked as UTF-8 when it came in), or null. */
+static json_t *stored_str(const char *s)
+{
+    return s ? json_string_nocheck(s) : json_null();
+}
+
+/* Sets key (a literal) to v on o. */
+static void put(json_t *o, const char *key, json_t *v)
+{
+    json_object_set_new_nocheck(o, key, v);
+}
+
 json_t *wire_audit(const struct audit_record *r)
 {
     json_t *details = json_loads(r->details ? r->details : "{}", 0, NULL);
-    bool chained = r->chain && r->hash; /* its place in its hash chain (docs/audit-chain.md) */
+    json_t *o = json_object();
 
-    /* one pack: an export makes millions of these ("*": left out when NULL) */
-    return json_pack("{s:I, s:o, s:o, s:s, s:o, s:s, s:o, s:s, s:o, s:o, s:s*, s:o, s:s*, s:o*,"
-                     " s:s*, s:s*}",
-                     "seq", (json_int_t)r->seq, "time", wire_time(r->time), "tenant_id",
-                     wire_str_or_null(r->tenant_id), "actor", r->actor, "actor_id",
-                     wire_str_or_null(r->actor_id), "actor_type", r->actor_type, "client_ip",
-                     wire_str_or_null(r->client_ip), "activity", r->activity, "item",
-                     wire_str_or_null(r->item), "details", details ? details : json_object(),
-                     "decision", r->decision, "request_id", wire_str_or_null(r->request_id),
-                     "chain", chained ? r->chain : NULL, "chain_index",
-                     chained ? json_integer(r->chain_index) : NULL, "prev_hash",
-                     chained ? r->prev_hash : NULL, "hash", chained ? r->hash : NULL);
+    /* an export makes millions of these: its strings are the store's, checked on their way in */
+    put(o, "seq", json_integer(r->seq));
+    put(o, "time", wire_time(r->time));
+    put(o, "tenant_id", stored_str(r->tenant_id));
+    put(o, "actor", stored_str(r->actor));
+    put(o, "actor_id", stored_str(r->actor_id));
+    put(o, "actor_type", stored_str(r->actor_type));
+    put(o, "client_ip", stored_str(r->client_ip));
+    put(o, "activity", stored_str(r->activity));
+    put(o, "item", stored_str(r->item));
+    put(o, "details", details ? details : json_object());
+    if (r->decision)
+        put(o, "decision", stored_str(r->decision));
+    put(o, "request_id", stored_str(r->request_id));
+    if (r->chain && r->hash) { /* its place in its hash chain (docs/audit-chain.md) */
+        put(o, "chain", stored_str(r->chain));
+        put(o, "chain_index", json_integer(r->chain_index));
+        put(o, "prev_hash", stored_str(r->prev_hash));
+        put(o, "hash", stored_str(r->hash));
+    }
+    return o;
 }
 
 json_t *wire_audit_m365(const struct audit_record *r)
