@@ -97,7 +97,8 @@ LB_MUST_CHECK int core_store_ping(struct core *c);
  * A failure is audited (auth.login_failed) and counted against the username and the client
  * address (core/throttle.h); the failure that locks a username is audited too (auth.lockout).
  * A login that must wait answers LB_ERATELIMIT with *retry_after seconds, without checking
- * the password, for a known username as for an unknown one. */
+ * the password, for a known username as for an unknown one. A failure's detail is one message
+ * whatever was wrong, except a right password with a code already used (it says so). */
 LB_MUST_CHECK int core_login(struct core *c, const char *username, const char *password,
                              const char *totp_code, const char *client_ip, char token[TOKEN_LEN],
                              int64_t *expires_at, struct principal *out, int64_t *retry_after,
