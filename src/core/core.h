@@ -69,6 +69,9 @@ void core_set_deadline_hook(struct core *c, core_deadline_fn *fn, void *ctx);
 void core_set_outbox_hook(struct core *c, core_outbox_fn *fn, void *ctx);
 /* Replaces the policy (takes ownership of p); in-flight evaluations finish on the old one. */
 void core_policy_swap(struct core *c, struct policy *p);
+/* The resource types of the catalog in force, any authenticated caller's to read: a new array
+ * (caller frees with strv_free) in *types, its length in *count; LB_ENOMEM. */
+LB_MUST_CHECK int core_catalog(struct core *c, char ***types, size_t *count);
 /* Creates the provider user `admin` (platform_admin) and its token when absent; *created
  * tells whether it did. The token goes to sink before the commit. */
 LB_MUST_CHECK int core_bootstrap(struct core *c, core_token_sink_fn *sink, void *ctx,
