@@ -20,7 +20,7 @@ static void show_request(json_t *q)
     show_kv("status", cli_str(q, "status"));
     if (json_is_string(json_object_get(q, "status_reason")))
         show_kv("reason", cli_str(q, "status_reason"));
-    show_kv("tenant", cli_str(q, "tenant_id"));
+    show_tenant_kv(q);
     show_kv("ticket", cli_str(q, "ticket_id"));
     show_kv("requester", cli_str(json_object_get(q, "requester"), "username"));
     show_kv("resource type", cli_str(q, "resource_type"));
@@ -61,10 +61,21 @@ static void show_request(json_t *q)
 
 static void show_request_list(json_t *l)
 {
-    static const char *const h[] = {"ID", "STATUS", "REQUESTER", "TYPE", "LEVEL", "CREATED"};
-    static const char *const k[] = {
-        "id", "status", "requester.username", "resource_type", "access_level", "created_at"};
-    show_items(l, h, k, 6);
+    static const char *const h[] = {"ID",   "STATUS", "REQUESTER", "TENANT",
+                                    "TYPE", "LEVEL",  "CREATED"};
+    static const char *const k[] = {"id",          "status",        "requester.username",
+                                    "tenant_name", "resource_type", "access_level",
+                                    "created_at"};
+    json_t *q;
+    size_t i;
+
+    /* a tenant the caller cannot name shows by its id */
+    json_array_foreach(json_object_get(l, "items"), i, q)
+    {
+        if (!json_object_get(q, "tenant_name"))
+            json_object_set(q, "tenant_name", json_object_get(q, "tenant_id"));
+    }
+    show_items(l, h, k, 7);
 }
 
 static void show_notifications(json_t *l)
@@ -72,6 +83,19 @@ static void show_notifications(json_t *l)
     static const char *const h[] = {"EVENT", "CHANNEL", "TO", "STATUS", "ATTEMPTS", "DELIVERED"};
     static const char *const k[] = {"event", "channel", "to", "status", "attempts", "delivered_at"};
     show_items(l, h, k, 6);
+}
+
+/* cmd_finish, the tenants of a successful answer named first. */
+static int named(struct cli *cli, int rc, struct lockbox_reply *r, const char *what,
+                 void (*show)(json_t *))
+{
+    int code;
+
+    if (rc == 0 && (code = cmd_name_tenants(cli, r)) != 0) {
+        lockbox_reply_clear(r);
+        return code;
+    }
+    return cmd_finish(cli, rc, r, what, show);
 }
 
 static int fetch_requests(struct cli *cli, void *filter, const char *page_token,
@@ -138,13 +162,14 @@ int cmd_request_list(struct cli *cli, const struct cli_args *a)
         lockbox_reply_clear(&me);
         f.requester = mine;
     }
-    if (!cli_flag(a, "all"))
-        return cmd_finish(cli, lockbox_request_list(cli->lb, &f, &r), &r, "request list",
-                          show_request_list);
-    if (!f.limit)
-        f.limit = 1000;
-    return cmd_finish(cli, cmd_all_pages(cli, fetch_requests, &f, &r), &r, "request list",
-                      show_request_list);
+    if (!cli_flag(a, "all")) {
+        rc = lockbox_request_list(cli->lb, &f, &r);
+    } else {
+        if (!f.limit)
+            f.limit = 1000;
+        rc = cmd_all_pages(cli, fetch_requests, &f, &r);
+    }
+    return named(cli, rc, &r, "request list", show_request_list);
 }
 
 int cmd_request_show(struct cli *cli, const struct cli_args *a)
@@ -153,8 +178,8 @@ int cmd_request_show(struct cli *cli, const struct cli_args *a)
     int rc = cli_connect(cli);
 
     return rc ? rc
-              : cmd_finish(cli, lockbox_request_get(cli->lb, a->pos[0], &r), &r, "request show",
-                           show_request);
+              : named(cli, lockbox_request_get(cli->lb, a->pos[0], &r), &r, "request show",
+                      show_request);
 }
 
 static int decide(struct cli *cli, const struct cli_args *a, bool review, bool approve)
