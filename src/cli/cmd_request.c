@@ -61,11 +61,12 @@ static void show_request(json_t *q)
 
 static void show_request_list(json_t *l)
 {
-    static const char *const h[] = {"ID",   "STATUS", "REQUESTER", "TENANT",
-                                    "TYPE", "LEVEL",  "CREATED"};
-    static const char *const k[] = {"id",          "status",        "requester.username",
-                                    "tenant_name", "resource_type", "access_level",
-                                    "created_at"};
+    /* the tenant after the columns that scripts and eyes already read in this order */
+    static const char *const h[] = {"ID",    "STATUS", "REQUESTER", "TYPE",
+                                    "LEVEL", "TENANT", "CREATED"};
+    static const char *const k[] = {
+        "id",           "status",      "requester.username", "resource_type",
+        "access_level", "tenant_name", "created_at"};
     json_t *q;
     size_t i;
 
