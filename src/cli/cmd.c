@@ -168,16 +168,17 @@ int cmd_name_tenants(struct cli *cli, struct lockbox_reply *r)
     json_t *body = NULL, *list = NULL, *names = json_object(), *t, *items;
     char *text = NULL;
     size_t i;
-    int rc;
 
     if (cli->json || cli->field || cli->quiet || !r->body) {
         json_decref(names);
         return CLI_EXIT_OK;
     }
-    /* one call names every tenant of the answer: the caller's own, or all for provider staff */
-    if ((rc = lockbox_tenant_list(cli->lb, &tl)) != 0) {
+    /* one call names every tenant of the answer: the caller's own, or all for provider staff;
+     * without it the ids stay, and a command that was done is not reported as failed */
+    if (lockbox_tenant_list(cli->lb, &tl) != 0) {
         json_decref(names);
-        return cmd_finish(cli, rc, &tl, "tenant list", NULL);
+        lockbox_reply_clear(&tl);
+        return CLI_EXIT_OK;
     }
     list = json_loads(tl.body ? tl.body : "", 0, NULL);
     json_array_foreach(json_object_get(list, "items"), i, t)
@@ -196,4 +197,16 @@ int cmd_name_tenants(struct cli *cli, struct lockbox_reply *r)
     json_decref(names);
     lockbox_reply_clear(&tl);
     return CLI_EXIT_OK;
+}
+
+int cmd_finish_named(struct cli *cli, int rc, struct lockbox_reply *r, const char *what,
+                     void (*show)(json_t *))
+{
+    int code;
+
+    if (rc == 0 && (code = cmd_name_tenants(cli, r)) != 0) {
+        lockbox_reply_clear(r);
+        return code;
+    }
+    return cmd_finish(cli, rc, r, what, show);
 }

@@ -86,19 +86,6 @@ static void show_notifications(json_t *l)
     show_items(l, h, k, 6);
 }
 
-/* cmd_finish, the tenants of a successful answer named first. */
-static int named(struct cli *cli, int rc, struct lockbox_reply *r, const char *what,
-                 void (*show)(json_t *))
-{
-    int code;
-
-    if (rc == 0 && (code = cmd_name_tenants(cli, r)) != 0) {
-        lockbox_reply_clear(r);
-        return code;
-    }
-    return cmd_finish(cli, rc, r, what, show);
-}
-
 static int fetch_requests(struct cli *cli, void *filter, const char *page_token,
                           struct lockbox_reply *r)
 {
@@ -128,8 +115,8 @@ int cmd_request_create(struct cli *cli, const struct cli_args *a)
         return rc;
     s.tenant_id = tid;
     s.resource_ids = ids;
-    return cmd_finish(cli, lockbox_request_create(cli->lb, &s, &r), &r, "request create",
-                      show_request);
+    return cmd_finish_named(cli, lockbox_request_create(cli->lb, &s, &r), &r, "request create",
+                            show_request);
 }
 
 int cmd_request_list(struct cli *cli, const struct cli_args *a)
@@ -170,7 +157,7 @@ int cmd_request_list(struct cli *cli, const struct cli_args *a)
             f.limit = 1000;
         rc = cmd_all_pages(cli, fetch_requests, &f, &r);
     }
-    return named(cli, rc, &r, "request list", show_request_list);
+    return cmd_finish_named(cli, rc, &r, "request list", show_request_list);
 }
 
 int cmd_request_show(struct cli *cli, const struct cli_args *a)
@@ -179,8 +166,8 @@ int cmd_request_show(struct cli *cli, const struct cli_args *a)
     int rc = cli_connect(cli);
 
     return rc ? rc
-              : named(cli, lockbox_request_get(cli->lb, a->pos[0], &r), &r, "request show",
-                      show_request);
+              : cmd_finish_named(cli, lockbox_request_get(cli->lb, a->pos[0], &r), &r,
+                                 "request show", show_request);
 }
 
 static int decide(struct cli *cli, const struct cli_args *a, bool review, bool approve)
@@ -193,11 +180,11 @@ static int decide(struct cli *cli, const struct cli_args *a, bool review, bool a
         return rc;
     rc = review ? lockbox_request_review(cli->lb, a->pos[0], approve, reason, &r)
                 : lockbox_request_decide(cli->lb, a->pos[0], approve, reason, &r);
-    return cmd_finish(cli, rc, &r,
-                      review    ? "request review"
-                      : approve ? "approve"
-                                : "deny",
-                      show_request);
+    return cmd_finish_named(cli, rc, &r,
+                            review    ? "request review"
+                            : approve ? "approve"
+                                      : "deny",
+                            show_request);
 }
 
 int cmd_request_review(struct cli *cli, const struct cli_args *a)
@@ -225,9 +212,9 @@ int cmd_request_cancel(struct cli *cli, const struct cli_args *a)
     int rc = cli_connect(cli);
 
     return rc ? rc
-              : cmd_finish(cli,
-                           lockbox_request_cancel(cli->lb, a->pos[0], cli_opt(a, "reason"), &r), &r,
-                           "request cancel", show_request);
+              : cmd_finish_named(
+                    cli, lockbox_request_cancel(cli->lb, a->pos[0], cli_opt(a, "reason"), &r), &r,
+                    "request cancel", show_request);
 }
 
 int cmd_request_revoke(struct cli *cli, const struct cli_args *a)
@@ -236,9 +223,9 @@ int cmd_request_revoke(struct cli *cli, const struct cli_args *a)
     int rc = cli_connect(cli);
 
     return rc ? rc
-              : cmd_finish(cli,
-                           lockbox_request_revoke(cli->lb, a->pos[0], cli_opt(a, "reason"), &r), &r,
-                           "request revoke", show_request);
+              : cmd_finish_named(
+                    cli, lockbox_request_revoke(cli->lb, a->pos[0], cli_opt(a, "reason"), &r), &r,
+                    "request revoke", show_request);
 }
 
 int cmd_request_notifications(struct cli *cli, const struct cli_args *a)
