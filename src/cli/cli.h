@@ -104,8 +104,10 @@ int cli_print(struct cli *cli, const struct lockbox_reply *r, void (*show)(json_
 int cli_connect(struct cli *cli);
 /* Reads a password: from stdin with --password-stdin, else from the terminal without echo. */
 int cli_read_password(struct cli *cli, const char *prompt, char *out, size_t cap);
-/* Saves url and token (NULL: none, as after logout) to the config file, mode 0600. */
+/* Saves url and token (NULL: none) to the config file, mode 0600. */
 int cli_config_save(struct cli *cli, const char *url, const char *token);
+/* Rewrites the config file, when there is one, without its token (its url and ca_file stay). */
+int cli_config_forget_token(struct cli *cli);
 
 /* Output helpers for human tables. */
 const char *cli_str(json_t *obj, const char *key);

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "util/banned.h"
 
@@ -56,12 +55,12 @@ int cmd_logout(struct cli *cli, const struct cli_args *a)
     if (rc && !ended)
         return cmd_finish(cli, rc, &r, "logout", NULL);
     lockbox_reply_clear(&r);
-    if (access(cli->config_path, F_OK) == 0 && (rc = cli_config_save(cli, cli->url, NULL)))
+    if ((rc = cli_config_forget_token(cli)))
         return rc;
     if (!cli->quiet)
         printf("%s; the token is removed from %s\n",
                ended ? "the session had already ended on the server" : "logged out",
-               cli->config_path);
+               cli->config_path ? cli->config_path : "the config file");
     return CLI_EXIT_OK;
 }
 

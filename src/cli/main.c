@@ -188,6 +188,28 @@ int cli_config_save(struct cli *cli, const char *url, const char *token)
     return CLI_EXIT_OK;
 }
 
+int cli_config_forget_token(struct cli *cli)
+{
+    struct cli file = {.config_path = cli->config_path};
+    int rc = CLI_EXIT_OK;
+
+    if (!cli->config_path || access(cli->config_path, F_OK) != 0)
+        return CLI_EXIT_OK;
+    /* the file's own url and ca_file, not the ones the flags or the environment gave */
+    if (ini_parse(cli->config_path, on_config, &file) != 0) {
+        fprintf(stderr, "lockbox: cannot read %s\n", cli->config_path);
+        rc = CLI_EXIT_USAGE;
+    } else {
+        rc = cli_config_save(&file, file.url ? file.url : "", NULL);
+    }
+    free(file.url);
+    if (file.token)
+        memset(file.token, 0, strlen(file.token));
+    free(file.token);
+    free(file.ca_file);
+    return rc;
+}
+
 int cli_connect(struct cli *cli)
 {
     struct lockbox_options o = {.url = cli->url, .token = cli->token, .ca_file = cli->ca_file};
