@@ -483,7 +483,8 @@ static int help_for(int argc, char **argv)
     return cli_usage_error(NULL, "no command '%s'; see `lockbox --help`", argv[0]);
 }
 
-/* Takes the global options off the front; answers the index of the command word. */
+/* Takes the global options off the front; answers the index of the command word, or minus the
+ * exit code when there is nothing left to run (0 after --version). */
 static int globals(struct cli *cli, int argc, char **argv, bool *help)
 {
     int i = 1, g;
