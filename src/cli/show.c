@@ -50,7 +50,9 @@ void show_me(json_t *u)
     size_t i;
 
     show_kv("username", cli_str(u, "username"));
-    if (json_is_string(json_object_get(u, "display_name")))
+    /* a user made without one has their username as display name: said once */
+    if (json_is_string(json_object_get(u, "display_name")) &&
+        strcmp(cli_str(u, "display_name"), cli_str(u, "username")) != 0)
         show_kv("name", cli_str(u, "display_name"));
     show_kv("id", cli_str(u, "id"));
     show_tenant_kv(u);
