@@ -80,6 +80,11 @@ int lockbox_set_token(struct lockbox *lb, const char *token);
 int lockbox_login(struct lockbox *lb, const char *username, const char *password,
                   const char *totp_code, char **token, struct lockbox_reply *reply);
 int lockbox_me(struct lockbox *lb, struct lockbox_reply *reply);
+/* Ends the handle's session on the server (POST /api/v1/logout): its token answers 401 from
+ * then on. The handle keeps the token; the caller forgets it. */
+int lockbox_logout(struct lockbox *lb, struct lockbox_reply *reply);
+/* The resource types and access levels a request may name (GET /api/v1/catalog). */
+int lockbox_catalog(struct lockbox *lb, struct lockbox_reply *reply);
 
 /* ---- users, tenants, roles, settings ---- */
 

@@ -319,7 +319,13 @@ static bool read_patch(struct api_call *call, struct settings_patch *p, char ***
     json_object_foreach(call->body, key, v)
     {
         if (!known_setting(key)) {
-            api_fail(call, LB_EINVAL, "%s: not a tenant setting", key);
+            struct buf msg = BUF_INIT;
+            buf_appendf(&msg, "%s: not a tenant setting (one of ", key);
+            for (size_t i = 0; i < sizeof(settings_keys) / sizeof(settings_keys[0]); i++)
+                buf_appendf(&msg, "%s%s", i ? ", " : "", settings_keys[i]);
+            buf_puts(&msg, ")");
+            api_fail(call, LB_EINVAL, "%s", msg.failed ? "not a tenant setting" : buf_cstr(&msg));
+            buf_release(&msg);
             return false;
         }
     }

@@ -159,6 +159,7 @@ void api_ticket_comment(struct api_call *call);
 void api_request_create(struct api_call *call);
 void api_request_list(struct api_call *call);
 void api_request_get(struct api_call *call);
+void api_catalog(struct api_call *call);
 void api_tenant_webhook_create(struct api_call *call);
 void api_tenant_webhook_list(struct api_call *call);
 void api_tenant_webhook_delete(struct api_call *call);

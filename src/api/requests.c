@@ -1,6 +1,7 @@
 /* Access requests: create, read, list and the transitions. */
 #include "api/api_int.h"
 #include "util/mem.h"
+#include "util/strv.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -77,7 +78,14 @@ void api_request_list(struct api_call *call)
     int rc;
 
     if (status && request_status_parse(status) < 0) {
-        api_fail(call, LB_EINVAL, "status: not a request status");
+        struct buf msg = BUF_INIT;
+        buf_puts(&msg, "status: not a request status (one of ");
+        for (size_t i = 0; i < request_status_count(); i++)
+            buf_appendf(&msg, "%s%s", i ? ", " : "", request_status_name((enum request_status)i));
+        buf_puts(&msg, ")");
+        api_fail(call, LB_EINVAL, "%s",
+                 msg.failed ? "status: not a request status" : buf_cstr(&msg));
+        buf_release(&msg);
         return;
     }
     if (!api_query_time(call, "from", &f.has_created_from, &f.created_from) ||
@@ -229,4 +237,30 @@ void api_request_cancel(struct api_call *call)
 void api_request_revoke(struct api_call *call)
 {
     end(call, core_request_revoke);
+}
+
+/* GET /catalog: what a request may name, for any signed-in caller (a request's author, and
+ * whoever reads one). */
+void api_catalog(struct api_call *call)
+{
+    static const enum access_level levels[] = {ACCESS_READ, ACCESS_WRITE, ACCESS_ADMIN};
+    json_t *types = json_array(), *names = json_array();
+    char **catalog = NULL;
+    size_t count = 0;
+    int rc = core_catalog(call->core, &catalog, &count);
+
+    for (size_t i = 0; rc == 0 && types && i < count; i++)
+        if (json_array_append_new(types, json_string(catalog[i])) != 0)
+            rc = LB_ENOMEM;
+    for (size_t i = 0; rc == 0 && names && i < sizeof(levels) / sizeof(levels[0]); i++)
+        if (json_array_append_new(names, json_string(access_level_name(levels[i]))) != 0)
+            rc = LB_ENOMEM;
+    strv_free(catalog, count);
+    if (rc || !types || !names) {
+        json_decref(types);
+        json_decref(names);
+        api_fail(call, LB_ENOMEM, "out of memory");
+        return;
+    }
+    api_reply(call, 200, json_pack("{s:o, s:o}", "resource_types", types, "access_levels", names));
 }

@@ -50,6 +50,7 @@ const struct api_route api_routes[] = {
     {"POST", "/api/v1/requests", api_request_create, true, true, "requests.create"},
     {"GET", "/api/v1/requests", api_request_list, true, false, "requests.list"},
     {"GET", "/api/v1/requests/{}", api_request_get, true, false, "requests.get"},
+    {"GET", "/api/v1/catalog", api_catalog, true, false, "catalog"},
     {"GET", "/api/v1/requests/{}/notifications", api_request_notifications, true, false,
      "requests.notifications"},
     {"POST", "/api/v1/requests/{}/review", api_request_review, true, true, "requests.review"},

@@ -3,9 +3,10 @@
  *
  * main.c reads the global options (flags, then LOCKBOX_URL/LOCKBOX_TOKEN, then the config
  * file), finds the command in the one table of commands.c and runs it (cmd.h: a file per
- * command group) with a `struct cli` whose handle and strings it owns. Commands return the
- * process's exit code (CLI_EXIT_*); they print results on stdout (the API's JSON unchanged
- * with --json) and one line per error on stderr. Single-threaded.
+ * command group); help.c prints the help drawn from that table and its table of options with a
+ * `struct cli` whose handle and strings it owns. Commands return the process's exit code
+ * (CLI_EXIT_*); they print results on stdout (the API's JSON unchanged with --json) and one line
+ * per error on stderr. Single-threaded.
  */
 #ifndef LB_CLI_CLI_H
 #define LB_CLI_CLI_H
@@ -16,6 +17,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 enum cli_exit {
     CLI_EXIT_OK = 0,
@@ -68,10 +70,17 @@ struct cli_command {
     const struct cli_optspec *opts;
     size_t min_pos, max_pos;
     const char *usage, *help;
+    const char *summary; /* its line in `lockbox GROUP --help`; NULL: the help's first line */
 };
 
 extern const struct cli_command cli_commands[];
 extern const size_t cli_command_count;
+
+/* The help (help.c): every command and the global options; a group's commands, a line each
+ * (false: no such group, nothing printed); one command with each of its options explained. */
+void cli_help_all(FILE *out);
+bool cli_help_group(FILE *out, const char *group);
+void cli_help_command(FILE *out, const struct cli_command *c);
 
 /* Parses argv against the command's options (global ones may come anywhere); prints a usage error
  * and answers false on anything unknown or a required option missing. */
@@ -95,8 +104,10 @@ int cli_print(struct cli *cli, const struct lockbox_reply *r, void (*show)(json_
 int cli_connect(struct cli *cli);
 /* Reads a password: from stdin with --password-stdin, else from the terminal without echo. */
 int cli_read_password(struct cli *cli, const char *prompt, char *out, size_t cap);
-/* Saves url and token to the config file, mode 0600. */
+/* Saves url and token (NULL: none) to the config file, mode 0600. */
 int cli_config_save(struct cli *cli, const char *url, const char *token);
+/* Rewrites the config file, when there is one, without its token (its url and ca_file stay). */
+int cli_config_forget_token(struct cli *cli);
 
 /* Output helpers for human tables. */
 const char *cli_str(json_t *obj, const char *key);

@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/banned.h"
@@ -150,4 +151,62 @@ int cmd_all_pages(struct cli *cli, cmd_page_fetch_fn *fetch, void *filter, struc
     }
     json_decref(all);
     return rc;
+}
+
+/* "tenant_name" next to o's "tenant_id" when names knows it. */
+static void name_tenant(json_t *o, json_t *names)
+{
+    json_t *name = json_object_get(names, json_string_value(json_object_get(o, "tenant_id")));
+
+    if (json_is_string(name))
+        json_object_set(o, "tenant_name", name);
+}
+
+int cmd_name_tenants(struct cli *cli, struct lockbox_reply *r)
+{
+    struct lockbox_reply tl = {0};
+    json_t *body = NULL, *list = NULL, *names = json_object(), *t, *items;
+    char *text = NULL;
+    size_t i;
+
+    if (cli->json || cli->field || cli->quiet || !r->body) {
+        json_decref(names);
+        return CLI_EXIT_OK;
+    }
+    /* one call names every tenant of the answer: the caller's own, or all for provider staff;
+     * without it the ids stay, and a command that was done is not reported as failed */
+    if (lockbox_tenant_list(cli->lb, &tl) != 0) {
+        json_decref(names);
+        lockbox_reply_clear(&tl);
+        return CLI_EXIT_OK;
+    }
+    list = json_loads(tl.body ? tl.body : "", 0, NULL);
+    json_array_foreach(json_object_get(list, "items"), i, t)
+        json_object_set(names, cli_str(t, "id"), json_object_get(t, "name"));
+    if ((body = json_loads(r->body, 0, NULL)) != NULL) {
+        items = json_object_get(body, "items");
+        name_tenant(body, names);
+        json_array_foreach(items, i, t) name_tenant(t, names);
+        if ((text = json_dumps(body, JSON_COMPACT)) != NULL) {
+            free(r->body);
+            r->body = text;
+        }
+    }
+    json_decref(body);
+    json_decref(list);
+    json_decref(names);
+    lockbox_reply_clear(&tl);
+    return CLI_EXIT_OK;
+}
+
+int cmd_finish_named(struct cli *cli, int rc, struct lockbox_reply *r, const char *what,
+                     void (*show)(json_t *))
+{
+    int code;
+
+    if (rc == 0 && (code = cmd_name_tenants(cli, r)) != 0) {
+        lockbox_reply_clear(r);
+        return code;
+    }
+    return cmd_finish(cli, rc, r, what, show);
 }

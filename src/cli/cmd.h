@@ -29,6 +29,15 @@ int cmd_finish(struct cli *cli, int rc, struct lockbox_reply *r, const char *wha
 int cmd_prepare(struct cli *cli, const struct cli_args *a, char tid[CLI_ID_LEN]);
 /* Resolves a tenant name or id to its id (out holds CLI_ID_LEN bytes). */
 int cmd_tenant_id(struct cli *cli, const char *name_or_id, char out[CLI_ID_LEN]);
+/* Adds "tenant_name" next to every "tenant_id" of r's answer (the object, or each of its
+ * "items") for the human forms, from the tenants the caller can see; an id it cannot name, or
+ * every id when the tenant list cannot be read, stays as it is. Leaves the API's JSON alone
+ * with --json or --field. Answers CLI_EXIT_OK (an exit code, for callers that may one day
+ * fail on it). */
+int cmd_name_tenants(struct cli *cli, struct lockbox_reply *r);
+/* cmd_finish, the tenants of a successful answer named first (cmd_name_tenants). */
+int cmd_finish_named(struct cli *cli, int rc, struct lockbox_reply *r, const char *what,
+                     void (*show)(json_t *));
 /* Resolves a username or an id to the user's id, through the tenant's user list (the
  * provider's for tid ""). */
 int cmd_user_id(struct cli *cli, const char *tid, const char *user, char out[CLI_ID_LEN]);
@@ -47,6 +56,8 @@ int cmd_all_pages(struct cli *cli, cmd_page_fetch_fn *fetch, void *filter, struc
 
 /* The commands, as the table names them. */
 int cmd_login(struct cli *cli, const struct cli_args *a);
+int cmd_logout(struct cli *cli, const struct cli_args *a);
+int cmd_catalog(struct cli *cli, const struct cli_args *a);
 int cmd_whoami(struct cli *cli, const struct cli_args *a);
 int cmd_request_create(struct cli *cli, const struct cli_args *a);
 int cmd_request_list(struct cli *cli, const struct cli_args *a);

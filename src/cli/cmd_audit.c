@@ -14,9 +14,22 @@
 
 static void show_audit(json_t *l)
 {
-    static const char *const h[] = {"SEQ", "TIME", "ACTIVITY", "ACTOR", "ITEM", "DECISION"};
-    static const char *const k[] = {"seq", "time", "activity", "actor", "item", "decision"};
-    show_items(l, h, k, 6);
+    static const char *const h[] = {"SEQ",  "TIME",     "ACTIVITY", "ACTOR",
+                                    "ITEM", "DECISION", "TENANT"};
+    static const char *const k[] = {"seq",  "time",     "activity",   "actor",
+                                    "item", "decision", "tenant_name"};
+    json_t *rec;
+    size_t i;
+
+    /* the provider's own records have no tenant; one the caller cannot name shows its id */
+    json_array_foreach(json_object_get(l, "items"), i, rec)
+    {
+        if (json_is_null(json_object_get(rec, "tenant_id")))
+            json_object_set_new(rec, "tenant_name", json_string("(provider)"));
+        else if (!json_object_get(rec, "tenant_name"))
+            json_object_set(rec, "tenant_name", json_object_get(rec, "tenant_id"));
+    }
+    show_items(l, h, k, 7);
 }
 
 static int fetch_audit(struct cli *cli, void *filter, const char *page_token,
@@ -77,11 +90,12 @@ int cmd_audit_search(struct cli *cli, const struct cli_args *a)
         return rc;
     f.tenant_id = tid[0] ? tid : NULL;
     if (!cli_flag(a, "all"))
-        return cmd_finish(cli, lockbox_audit_search(cli->lb, &f, &r), &r, "audit search",
-                          show_audit);
+        return cmd_finish_named(cli, lockbox_audit_search(cli->lb, &f, &r), &r, "audit search",
+                                show_audit);
     if (!f.limit)
         f.limit = 1000;
-    return cmd_finish(cli, cmd_all_pages(cli, fetch_audit, &f, &r), &r, "audit search", show_audit);
+    return cmd_finish_named(cli, cmd_all_pages(cli, fetch_audit, &f, &r), &r, "audit search",
+                            show_audit);
 }
 
 static void show_keys(json_t *l)

@@ -20,7 +20,7 @@ static void show_request(json_t *q)
     show_kv("status", cli_str(q, "status"));
     if (json_is_string(json_object_get(q, "status_reason")))
         show_kv("reason", cli_str(q, "status_reason"));
-    show_kv("tenant", cli_str(q, "tenant_id"));
+    show_tenant_kv(q);
     show_kv("ticket", cli_str(q, "ticket_id"));
     show_kv("requester", cli_str(json_object_get(q, "requester"), "username"));
     show_kv("resource type", cli_str(q, "resource_type"));
@@ -61,10 +61,22 @@ static void show_request(json_t *q)
 
 static void show_request_list(json_t *l)
 {
-    static const char *const h[] = {"ID", "STATUS", "REQUESTER", "TYPE", "LEVEL", "CREATED"};
+    /* the tenant after the columns that scripts and eyes already read in this order */
+    static const char *const h[] = {"ID",    "STATUS", "REQUESTER", "TYPE",
+                                    "LEVEL", "TENANT", "CREATED"};
     static const char *const k[] = {
-        "id", "status", "requester.username", "resource_type", "access_level", "created_at"};
-    show_items(l, h, k, 6);
+        "id",           "status",      "requester.username", "resource_type",
+        "access_level", "tenant_name", "created_at"};
+    json_t *q;
+    size_t i;
+
+    /* a tenant the caller cannot name shows by its id */
+    json_array_foreach(json_object_get(l, "items"), i, q)
+    {
+        if (!json_object_get(q, "tenant_name"))
+            json_object_set(q, "tenant_name", json_object_get(q, "tenant_id"));
+    }
+    show_items(l, h, k, 7);
 }
 
 static void show_notifications(json_t *l)
@@ -103,8 +115,8 @@ int cmd_request_create(struct cli *cli, const struct cli_args *a)
         return rc;
     s.tenant_id = tid;
     s.resource_ids = ids;
-    return cmd_finish(cli, lockbox_request_create(cli->lb, &s, &r), &r, "request create",
-                      show_request);
+    return cmd_finish_named(cli, lockbox_request_create(cli->lb, &s, &r), &r, "request create",
+                            show_request);
 }
 
 int cmd_request_list(struct cli *cli, const struct cli_args *a)
@@ -138,13 +150,14 @@ int cmd_request_list(struct cli *cli, const struct cli_args *a)
         lockbox_reply_clear(&me);
         f.requester = mine;
     }
-    if (!cli_flag(a, "all"))
-        return cmd_finish(cli, lockbox_request_list(cli->lb, &f, &r), &r, "request list",
-                          show_request_list);
-    if (!f.limit)
-        f.limit = 1000;
-    return cmd_finish(cli, cmd_all_pages(cli, fetch_requests, &f, &r), &r, "request list",
-                      show_request_list);
+    if (!cli_flag(a, "all")) {
+        rc = lockbox_request_list(cli->lb, &f, &r);
+    } else {
+        if (!f.limit)
+            f.limit = 1000;
+        rc = cmd_all_pages(cli, fetch_requests, &f, &r);
+    }
+    return cmd_finish_named(cli, rc, &r, "request list", show_request_list);
 }
 
 int cmd_request_show(struct cli *cli, const struct cli_args *a)
@@ -153,8 +166,8 @@ int cmd_request_show(struct cli *cli, const struct cli_args *a)
     int rc = cli_connect(cli);
 
     return rc ? rc
-              : cmd_finish(cli, lockbox_request_get(cli->lb, a->pos[0], &r), &r, "request show",
-                           show_request);
+              : cmd_finish_named(cli, lockbox_request_get(cli->lb, a->pos[0], &r), &r,
+                                 "request show", show_request);
 }
 
 static int decide(struct cli *cli, const struct cli_args *a, bool review, bool approve)
@@ -167,11 +180,11 @@ static int decide(struct cli *cli, const struct cli_args *a, bool review, bool a
         return rc;
     rc = review ? lockbox_request_review(cli->lb, a->pos[0], approve, reason, &r)
                 : lockbox_request_decide(cli->lb, a->pos[0], approve, reason, &r);
-    return cmd_finish(cli, rc, &r,
-                      review    ? "request review"
-                      : approve ? "approve"
-                                : "deny",
-                      show_request);
+    return cmd_finish_named(cli, rc, &r,
+                            review    ? "request review"
+                            : approve ? "approve"
+                                      : "deny",
+                            show_request);
 }
 
 int cmd_request_review(struct cli *cli, const struct cli_args *a)
@@ -199,9 +212,9 @@ int cmd_request_cancel(struct cli *cli, const struct cli_args *a)
     int rc = cli_connect(cli);
 
     return rc ? rc
-              : cmd_finish(cli,
-                           lockbox_request_cancel(cli->lb, a->pos[0], cli_opt(a, "reason"), &r), &r,
-                           "request cancel", show_request);
+              : cmd_finish_named(
+                    cli, lockbox_request_cancel(cli->lb, a->pos[0], cli_opt(a, "reason"), &r), &r,
+                    "request cancel", show_request);
 }
 
 int cmd_request_revoke(struct cli *cli, const struct cli_args *a)
@@ -210,9 +223,9 @@ int cmd_request_revoke(struct cli *cli, const struct cli_args *a)
     int rc = cli_connect(cli);
 
     return rc ? rc
-              : cmd_finish(cli,
-                           lockbox_request_revoke(cli->lb, a->pos[0], cli_opt(a, "reason"), &r), &r,
-                           "request revoke", show_request);
+              : cmd_finish_named(
+                    cli, lockbox_request_revoke(cli->lb, a->pos[0], cli_opt(a, "reason"), &r), &r,
+                    "request revoke", show_request);
 }
 
 int cmd_request_notifications(struct cli *cli, const struct cli_args *a)

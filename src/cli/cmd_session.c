@@ -1,6 +1,7 @@
-/* lockbox login, whoami: the session commands. */
+/* lockbox login, logout, whoami: the session commands; lockbox catalog. */
 #include "cli/cmd.h"
 #include "cli/show.h"
+#include "util/buf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,11 +34,71 @@ int cmd_login(struct cli *cli, const struct cli_args *a)
     return rc;
 }
 
+int cmd_logout(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_reply r = {0};
+    bool ended = false;
+    int rc;
+
+    (void)a;
+    if (!cli->token || !*cli->token) {
+        fprintf(stderr, "lockbox: not logged in: no token to end\n");
+        return CLI_EXIT_USAGE;
+    }
+    if ((rc = cli_connect(cli)))
+        return rc;
+    rc = lockbox_logout(cli->lb, &r);
+    /* 401: the token had ended already (expired, revoked, logged out elsewhere); what is
+     * left to do is to forget it here. Without an answer the session may live on: the token
+     * is kept, to try again. */
+    ended = rc == LOCKBOX_EREFUSED && r.status == 401;
+    if (rc && !ended)
+        return cmd_finish(cli, rc, &r, "logout", NULL);
+    lockbox_reply_clear(&r);
+    if ((rc = cli_config_forget_token(cli)))
+        return rc;
+    if (!cli->quiet)
+        printf("%s; the token is removed from %s\n",
+               ended ? "the session had already ended on the server" : "logged out",
+               cli->config_path ? cli->config_path : "the config file");
+    return CLI_EXIT_OK;
+}
+
 int cmd_whoami(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_reply r = {0};
     int rc = cli_connect(cli);
 
     (void)a;
-    return rc ? rc : cmd_finish(cli, lockbox_me(cli->lb, &r), &r, "whoami", show_me);
+    if (rc)
+        return rc;
+    if ((rc = lockbox_me(cli->lb, &r)) == 0 && (rc = cmd_name_tenants(cli, &r)) != 0) {
+        lockbox_reply_clear(&r);
+        return rc;
+    }
+    return cmd_finish(cli, rc, &r, "whoami", show_me);
+}
+
+/* The catalog as two lists: one resource type a line, the levels lowest first. */
+static void show_catalog(json_t *c)
+{
+    struct buf levels = BUF_INIT;
+    json_t *v;
+    size_t i;
+
+    json_array_foreach(json_object_get(c, "resource_types"), i, v)
+        show_kv(i ? "" : "resource types", json_string_value(v));
+    json_array_foreach(json_object_get(c, "access_levels"), i, v)
+        buf_appendf(&levels, "%s%s", i ? ", " : "", json_string_value(v));
+    show_kv("access levels", levels.failed ? "?" : buf_cstr(&levels));
+    buf_release(&levels);
+}
+
+int cmd_catalog(struct cli *cli, const struct cli_args *a)
+{
+    struct lockbox_reply r = {0};
+    int rc = cli_connect(cli);
+
+    (void)a;
+    return rc ? rc : cmd_finish(cli, lockbox_catalog(cli->lb, &r), &r, "catalog", show_catalog);
 }

@@ -46,15 +46,18 @@ static void show_tenant(json_t *t)
         show_kv("admin", cli_str(json_object_get(t, "admin"), "username"));
 }
 
+/* One setting a line, the values in one column however long the longest key. */
 static void show_settings(json_t *s)
 {
     const char *key;
     json_t *v;
+    int width = 0;
 
+    json_object_foreach(s, key, v) if ((int)strlen(key) > width) width = (int)strlen(key);
     json_object_foreach(s, key, v)
     {
         char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-        show_kv(key, text ? text : "?");
+        show_kv_width(key, text ? text : "?", width);
         free(text);
     }
 }

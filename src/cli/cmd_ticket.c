@@ -43,11 +43,50 @@ int cmd_ticket_create(struct cli *cli, const struct cli_args *a)
     return cmd_finish(cli, rc, &r, "ticket create", show_ticket);
 }
 
+/* The tenant of ticket id into tid: --tenant when given, else the first tenant the caller
+ * can see that holds it (a tenant user sees one; provider staff look in each). */
+static int ticket_tenant(struct cli *cli, const struct cli_args *a, const char *id,
+                         char tid[CLI_ID_LEN])
+{
+    struct lockbox_reply tl = {0}, r = {0};
+    json_t *list = NULL, *t;
+    size_t i;
+    int rc = cmd_prepare(cli, a, tid);
+
+    if (rc || tid[0])
+        return rc;
+    if ((rc = lockbox_tenant_list(cli->lb, &tl)) != 0)
+        return cmd_finish(cli, rc, &tl, "tenant list", NULL);
+    list = json_loads(tl.body ? tl.body : "", 0, NULL);
+    rc = CLI_EXIT_REFUSED;
+    json_array_foreach(json_object_get(list, "items"), i, t)
+    {
+        int got = lockbox_ticket_get(cli->lb, cli_str(t, "id"), id, &r);
+        bool absent = got == LOCKBOX_EREFUSED && r.status == 404;
+        if (!got)
+            snprintf(tid, CLI_ID_LEN, "%s", cli_str(t, "id"));
+        else if (!absent)
+            rc = cmd_finish(cli, got, &r, "ticket show", NULL);
+        lockbox_reply_clear(&r);
+        if (!got) {
+            rc = CLI_EXIT_OK;
+            break;
+        }
+        if (!absent)
+            break;
+    }
+    if (i == json_array_size(json_object_get(list, "items")))
+        fprintf(stderr, "lockbox: no ticket %s in the tenants you can see\n", id);
+    json_decref(list);
+    lockbox_reply_clear(&tl);
+    return rc;
+}
+
 int cmd_ticket_show(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_reply r = {0};
     char tid[CLI_ID_LEN];
-    int rc = cmd_prepare(cli, a, tid);
+    int rc = ticket_tenant(cli, a, a->pos[0], tid);
 
     return rc ? rc
               : cmd_finish(cli, lockbox_ticket_get(cli->lb, tid, a->pos[0], &r), &r, "ticket show",
@@ -58,7 +97,7 @@ int cmd_ticket_comment(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_reply r = {0};
     char tid[CLI_ID_LEN];
-    int rc = cmd_prepare(cli, a, tid);
+    int rc = ticket_tenant(cli, a, a->pos[0], tid);
 
     return rc ? rc
               : cmd_finish(cli, lockbox_ticket_comment(cli->lb, tid, a->pos[0], a->pos[1], &r), &r,

@@ -17,8 +17,8 @@ static void show_role_list(json_t *l)
 /* Users with their roles folded into one column ("owner at /subscriptions/s1, member at /"). */
 static void show_user_list(json_t *l)
 {
-    static const char *const h[] = {"USERNAME", "EMAIL", "ROLES", "ID"};
-    static const char *const k[] = {"username", "email", "roles_text", "id"};
+    static const char *const h[] = {"USERNAME", "NAME", "EMAIL", "ROLES", "ID"};
+    static const char *const k[] = {"username", "display_name", "email", "roles_text", "id"};
     json_t *u, *r;
     size_t i, j;
 
@@ -36,7 +36,7 @@ static void show_user_list(json_t *l)
         }
         json_object_set_new(u, "roles_text", json_string(len ? text : "-"));
     }
-    show_items(l, h, k, 4);
+    show_items(l, h, k, 5);
 }
 
 static void show_user(json_t *u)

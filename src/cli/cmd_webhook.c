@@ -13,8 +13,10 @@ static void show_webhook(json_t *w)
 
     show_kv("id", cli_str(w, "id"));
     show_kv("url", cli_str(w, "url"));
-    show_kv("tenant", json_is_null(json_object_get(w, "tenant_id")) ? "(every tenant)"
-                                                                    : cli_str(w, "tenant_id"));
+    if (json_is_null(json_object_get(w, "tenant_id")))
+        show_kv("tenant", "(every tenant)");
+    else
+        show_tenant_kv(w);
     json_array_foreach(json_object_get(w, "events"), i, e)
         show_kv(i ? "" : "events", json_string_value(e));
     if (json_is_string(json_object_get(w, "secret"))) {
@@ -63,7 +65,7 @@ int cmd_webhook_add(struct cli *cli, const struct cli_args *a)
     if ((rc = cmd_prepare(cli, a, tid)))
         return rc;
     rc = lockbox_webhook_add(cli->lb, tid[0] ? tid : NULL, url, events, n, &r);
-    return cmd_finish(cli, rc, &r, "webhook add", show_webhook);
+    return cmd_finish_named(cli, rc, &r, "webhook add", show_webhook);
 }
 
 int cmd_webhook_list(struct cli *cli, const struct cli_args *a)

@@ -16,37 +16,6 @@
 
 #include "util/banned.h"
 
-#define EXIT_CODES                                                                                 \
-    "Exit codes: 0 ok, 1 usage error, 2 the server refused, 3 access denied (check),\n"            \
-    "            4 cannot reach the server, 5 an audit export does not verify (audit verify).\n"
-
-static void usage_all(FILE *out)
-{
-    fprintf(out, "usage: lockbox [--url URL] [--token TOKEN] [--ca-file PEM] [--json] "
-                 "[--field NAME] [--quiet] COMMAND ...\n\n"
-                 "Lockbox client: request, approve and audit access to customer data.\n\n"
-                 "Commands:\n");
-    for (size_t i = 0; i < cli_command_count; i++)
-        fprintf(out, "  %s\n", cli_commands[i].usage);
-    fprintf(
-        out,
-        "\nGlobal options:\n"
-        "  --url URL      the server (env LOCKBOX_URL; default from the config file)\n"
-        "  --token TOKEN  the API token (env LOCKBOX_TOKEN; `lockbox login` saves one)\n"
-        "  --ca-file PEM  CA bundle to verify an https server with (env LOCKBOX_CA_FILE;\n"
-        "                 config key ca_file); the system's by default\n"
-        "  --json         print the API's JSON unchanged\n"
-        "  --field NAME   print only this field of the answer (a string as it is), for scripts\n"
-        "  --quiet        print nothing on success\n"
-        "  --help         this help; `lockbox help COMMAND` for one command\n\n"
-        "Configuration: ~/.config/lockbox/config (url, token, ca_file; mode 0600).\n" EXIT_CODES);
-}
-
-static void usage_one(FILE *out, const struct cli_command *c)
-{
-    fprintf(out, "usage: lockbox %s\n\n%s\n\n" EXIT_CODES, c->usage, c->help);
-}
-
 int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 {
     va_list ap;
@@ -190,7 +159,7 @@ int cli_config_save(struct cli *cli, const char *url, const char *token)
     FILE *f;
     int fd;
 
-    if (strpbrk(url, "\r\n") || strpbrk(token, "\r\n") ||
+    if (strpbrk(url, "\r\n") || (token && strpbrk(token, "\r\n")) ||
         (cli->ca_file && strpbrk(cli->ca_file, "\r\n"))) {
         fprintf(stderr, "lockbox: a line break in the URL, token or CA file; nothing saved\n");
         return CLI_EXIT_USAGE;
@@ -206,7 +175,9 @@ int cli_config_save(struct cli *cli, const char *url, const char *token)
         close(fd);
         return CLI_EXIT_USAGE;
     }
-    fprintf(f, "# written by lockbox login\nurl = %s\ntoken = %s\n", url, token);
+    fprintf(f, "# written by lockbox login\nurl = %s\n", url);
+    if (token)
+        fprintf(f, "token = %s\n", token);
     if (cli->ca_file)
         fprintf(f, "ca_file = %s\n", cli->ca_file);
     if (fclose(f) != 0 || rename(tmp, cli->config_path) != 0) {
@@ -215,6 +186,28 @@ int cli_config_save(struct cli *cli, const char *url, const char *token)
         return CLI_EXIT_USAGE;
     }
     return CLI_EXIT_OK;
+}
+
+int cli_config_forget_token(struct cli *cli)
+{
+    struct cli file = {.config_path = cli->config_path};
+    int rc = CLI_EXIT_OK;
+
+    if (!cli->config_path || access(cli->config_path, F_OK) != 0)
+        return CLI_EXIT_OK;
+    /* the file's own url and ca_file, not the ones the flags or the environment gave */
+    if (ini_parse(cli->config_path, on_config, &file) != 0) {
+        fprintf(stderr, "lockbox: cannot read %s\n", cli->config_path);
+        rc = CLI_EXIT_USAGE;
+    } else {
+        rc = cli_config_save(&file, file.url ? file.url : "", NULL);
+    }
+    free(file.url);
+    if (file.token)
+        memset(file.token, 0, strlen(file.token));
+    free(file.token);
+    free(file.ca_file);
+    return rc;
 }
 
 int cli_connect(struct cli *cli)
@@ -475,23 +468,23 @@ static int help_for(int argc, char **argv)
     const struct cli_command *c = find_command(argc, argv, &used);
 
     if (argc == 0) {
-        usage_all(stdout);
+        cli_help_all(stdout);
         return CLI_EXIT_OK;
     }
-    if (!c) {
-        if (is_group(argv[0])) {
-            for (size_t i = 0; i < cli_command_count; i++)
-                if (strcmp(cli_commands[i].group, argv[0]) == 0)
-                    printf("usage: lockbox %s\n", cli_commands[i].usage);
-            return CLI_EXIT_OK;
-        }
-        return cli_usage_error(NULL, "no command '%s'; see `lockbox --help`", argv[0]);
+    if (c) {
+        cli_help_command(stdout, c);
+        return CLI_EXIT_OK;
     }
-    usage_one(stdout, c);
-    return CLI_EXIT_OK;
+    if (argc >= 2 && is_group(argv[0]))
+        return cli_usage_error(NULL, "no command '%s %s'; see `lockbox %s --help`", argv[0],
+                               argv[1], argv[0]);
+    if (cli_help_group(stdout, argv[0]))
+        return CLI_EXIT_OK;
+    return cli_usage_error(NULL, "no command '%s'; see `lockbox --help`", argv[0]);
 }
 
-/* Takes the global options off the front; answers the index of the command word. */
+/* Takes the global options off the front; answers the index of the command word, or minus the
+ * exit code when there is nothing left to run (0 after --version). */
 static int globals(struct cli *cli, int argc, char **argv, bool *help)
 {
     int i = 1, g;
@@ -500,6 +493,10 @@ static int globals(struct cli *cli, int argc, char **argv, bool *help)
         if (strcmp(argv[i], "--help") == 0) {
             *help = true;
             continue;
+        }
+        if (strcmp(argv[i], "--version") == 0) {
+            printf("lockbox %s\n", LB_VERSION);
+            return -CLI_EXIT_OK;
         }
         if ((g = global_option(cli, argc, argv, &i)) < 0)
             return -CLI_EXIT_USAGE;
@@ -530,15 +527,19 @@ static int run(struct cli *cli, int argc, char **argv)
     const struct cli_command *c;
     struct cli_args args;
 
-    if (first < 0)
+    if (first <= 0)
         return -first;
     if (first >= argc) {
-        usage_all(help ? stdout : stderr);
+        cli_help_all(help ? stdout : stderr);
         return help ? CLI_EXIT_OK : CLI_EXIT_USAGE;
     }
     if (strcmp(argv[first], "help") == 0 || help)
         return help_for(argc - first - (help ? 0 : 1), argv + first + (help ? 0 : 1));
     if (!(c = find_command(argc - first, argv + first, &used))) {
+        /* `lockbox request --help`: the group's commands */
+        for (int i = first + 1; i < argc && is_group(argv[first]); i++)
+            if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+                return cli_help_group(stdout, argv[first]) ? CLI_EXIT_OK : CLI_EXIT_USAGE;
         if (is_group(argv[first]))
             return cli_usage_error(NULL, "'%s' needs a subcommand; see `lockbox help %s`",
                                    argv[first], argv[first]);
@@ -546,7 +547,7 @@ static int run(struct cli *cli, int argc, char **argv)
     }
     for (int i = first + used; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0) {
-            usage_one(stdout, c);
+            cli_help_command(stdout, c);
             return CLI_EXIT_OK;
         }
     if (!cli_args_parse(cli, c, argc - first - used, argv + first + used, &args))

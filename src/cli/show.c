@@ -12,8 +12,17 @@
 
 void show_kv(const char *k, const char *v)
 {
-    printf("%-22s ", k);
-    format_put_safe(stdout, v, 0, "\n                       "); /* continued under the value */
+    show_kv_width(k, v, 22);
+}
+
+void show_kv_width(const char *k, const char *v, int width)
+{
+    char cont[80];
+
+    /* a continued line starts under the value */
+    snprintf(cont, sizeof(cont), "\n%*s", width + 1 < 78 ? width + 1 : 78, "");
+    printf("%-*s ", width, k);
+    format_put_safe(stdout, v, 0, cont);
     fputc('\n', stdout);
 }
 
@@ -25,15 +34,28 @@ void show_time(const char *k, json_t *obj, const char *key)
     show_kv(k, t);
 }
 
+void show_tenant_kv(json_t *o)
+{
+    json_t *name = json_object_get(o, "tenant_name");
+
+    if (json_is_null(json_object_get(o, "tenant_id")) || !json_object_get(o, "tenant_id"))
+        show_kv("tenant", "(provider)");
+    else
+        show_kv("tenant", json_is_string(name) ? json_string_value(name) : cli_str(o, "tenant_id"));
+}
+
 void show_me(json_t *u)
 {
     json_t *r;
     size_t i;
 
     show_kv("username", cli_str(u, "username"));
+    /* a user made without one has their username as display name: said once */
+    if (json_is_string(json_object_get(u, "display_name")) &&
+        strcmp(cli_str(u, "display_name"), cli_str(u, "username")) != 0)
+        show_kv("name", cli_str(u, "display_name"));
     show_kv("id", cli_str(u, "id"));
-    show_kv("tenant",
-            json_is_null(json_object_get(u, "tenant_id")) ? "(provider)" : cli_str(u, "tenant_id"));
+    show_tenant_kv(u);
     json_array_foreach(json_object_get(u, "roles"), i, r)
     {
         char line[300];

@@ -15,6 +15,11 @@
 
 /* Prints one field: its name k, then the value v (continued lines indented under it). */
 void show_kv(const char *k, const char *v);
+/* As show_kv, the name in a column of width (a form whose names are longer than 22). */
+void show_kv_width(const char *k, const char *v, int width);
+/* Prints the tenant of o: its "tenant_name" (cmd_name_tenants adds it), else its "tenant_id",
+ * "(provider)" when that is null. */
+void show_tenant_kv(json_t *o);
 /* Prints the RFC 3339 time obj.key under the name k ("-" when absent). */
 void show_time(const char *k, json_t *obj, const char *key);
 /* Prints list's "items" as a table: header's cols titles over the given keys of each item

@@ -495,6 +495,16 @@ int lockbox_me(struct lockbox *lb, struct lockbox_reply *reply)
     return call(lb, "GET", "/api/v1/me", NULL, reply);
 }
 
+int lockbox_logout(struct lockbox *lb, struct lockbox_reply *reply)
+{
+    return call_json(lb, "POST", "/api/v1/logout", json_object(), reply);
+}
+
+int lockbox_catalog(struct lockbox *lb, struct lockbox_reply *reply)
+{
+    return call(lb, "GET", "/api/v1/catalog", NULL, reply);
+}
+
 /* ---- users, tenants, roles, settings ---- */
 
 int lockbox_user_create(struct lockbox *lb, const struct lockbox_user_spec *spec,

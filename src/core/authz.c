@@ -39,6 +39,23 @@ const char *provider_role_name(unsigned role)
     return "?";
 }
 
+static void names_append(struct buf *out, const char *const *names, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        buf_appendf(out, "%s%s", i ? ", " : "", names[i]);
+}
+
+void provider_role_names_append(struct buf *out)
+{
+    names_append(out, provider_role_names,
+                 sizeof(provider_role_names) / sizeof(provider_role_names[0]));
+}
+
+void tenant_role_names_append(struct buf *out)
+{
+    names_append(out, tenant_role_names, sizeof(tenant_role_names) / sizeof(tenant_role_names[0]));
+}
+
 bool tenant_role_is_valid(const char *name)
 {
     for (size_t i = 0; i < sizeof(tenant_role_names) / sizeof(tenant_role_names[0]); i++)

@@ -12,6 +12,7 @@
 #define LB_CORE_AUTHZ_H
 
 #include "model/role.h"
+#include "util/buf.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -42,6 +43,10 @@ unsigned provider_role_parse(const char *name);
 const char *provider_role_name(unsigned role);
 /* true when name is a tenant role (tenant_admin, lockbox_approver, owner, auditor, member). */
 bool tenant_role_is_valid(const char *name);
+/* Append the provider roles' (the tenant roles') names to out, joined by ", ": the allowed
+ * values a message about a wrong one names. */
+void provider_role_names_append(struct buf *out);
+void tenant_role_names_append(struct buf *out);
 /* true when scope is "/" or "/seg[/seg...]" with non-empty segments and no trailing slash. */
 bool scope_is_valid(const char *scope);
 /* true when id names a resource, or a tenant's resource scope: "/seg[/seg...]" as

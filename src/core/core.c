@@ -1,6 +1,7 @@
 #include "core/ids.h"
 #include "core_int.h"
 #include "util/mem.h"
+#include "util/strv.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -236,6 +237,18 @@ void core_policy_swap(struct core *c, struct policy *p)
     c->policy = p;
     pthread_rwlock_unlock(&c->policy_lock);
     policy_free(old);
+}
+
+int core_catalog(struct core *c, char ***types, size_t *count)
+{
+    int rc;
+
+    /* a copy: the policy may be swapped by a reload once the lock is let go */
+    pthread_rwlock_rdlock(&c->policy_lock);
+    rc = strv_dup(c->policy->catalog, c->policy->catalog_count, types);
+    *count = rc ? 0 : c->policy->catalog_count;
+    pthread_rwlock_unlock(&c->policy_lock);
+    return rc;
 }
 
 size_t core_grant_count(struct core *c)

@@ -69,6 +69,9 @@ void core_set_deadline_hook(struct core *c, core_deadline_fn *fn, void *ctx);
 void core_set_outbox_hook(struct core *c, core_outbox_fn *fn, void *ctx);
 /* Replaces the policy (takes ownership of p); in-flight evaluations finish on the old one. */
 void core_policy_swap(struct core *c, struct policy *p);
+/* The resource types of the catalog in force, any authenticated caller's to read: a new array
+ * (caller frees with strv_free) in *types, its length in *count; LB_ENOMEM. */
+LB_MUST_CHECK int core_catalog(struct core *c, char ***types, size_t *count);
 /* Creates the provider user `admin` (platform_admin) and its token when absent; *created
  * tells whether it did. The token goes to sink before the commit. */
 LB_MUST_CHECK int core_bootstrap(struct core *c, core_token_sink_fn *sink, void *ctx,
@@ -97,7 +100,8 @@ LB_MUST_CHECK int core_store_ping(struct core *c);
  * A failure is audited (auth.login_failed) and counted against the username and the client
  * address (core/throttle.h); the failure that locks a username is audited too (auth.lockout).
  * A login that must wait answers LB_ERATELIMIT with *retry_after seconds, without checking
- * the password, for a known username as for an unknown one. */
+ * the password, for a known username as for an unknown one. A failure's detail is one message
+ * whatever was wrong, except a right password with a code already used (it says so). */
 LB_MUST_CHECK int core_login(struct core *c, const char *username, const char *password,
                              const char *totp_code, const char *client_ip, char token[TOKEN_LEN],
                              int64_t *expires_at, struct principal *out, int64_t *retry_after,

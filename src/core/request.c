@@ -143,11 +143,18 @@ static int check_create(struct core *c, const struct request_create *in, struct 
         policy_evaluate(c->policy, in->resource_type, in->access_level, actor->isolated_identity,
                         actor->mfa, &cx->verdict);
         cx->reason = cx->verdict.reason ? lb_strdup(cx->verdict.reason) : NULL;
+    } else {
+        /* the message names the catalog in force, read under the lock a reload takes */
+        core_fail(err, LB_EINVAL, "resource_type: '%s' is not in the catalog (one of ",
+                  in->resource_type);
+        for (size_t i = 0; err && i < c->policy->catalog_count; i++)
+            buf_appendf(err, "%s%s", i ? ", " : "", c->policy->catalog[i]);
+        if (err)
+            buf_puts(err, ")");
     }
     pthread_rwlock_unlock(&c->policy_lock);
     if (!known)
-        return core_fail(err, LB_EINVAL, "resource_type: '%s' is not in the catalog",
-                         in->resource_type);
+        return LB_EINVAL;
     if (cx->verdict.reason && !cx->reason)
         return LB_ENOMEM;
     return 0;

@@ -362,12 +362,20 @@ static struct audit_entry login_entry(struct core *c, const char *activity, cons
     return e;
 }
 
+/* What a failed login is told: one message whatever was wrong, so that it never says which of
+ * username, password and code failed. */
+#define LOGIN_FAILED_MSG "wrong username, password or TOTP code"
+/* What a login with the right username and password and a code already used is told: only the
+ * owner of both can see it, and it spares them guessing at a typo while the code is fine. */
+#define LOGIN_REPLAYED_MSG "this code was already used; wait for the next one"
+
 /* Counts and audits a failed login in one transaction (and, when it locks the username, the
- * lockout), then answers LB_EUNAUTH; or LB_ERATELIMIT when the store shows the login had to
- * wait after all (another lockboxd, or a concurrent login, counted a failure first). */
+ * lockout), then answers LB_EUNAUTH with the message msg; or LB_ERATELIMIT when the store shows
+ * the login had to wait after all (another lockboxd, or a concurrent login, counted a failure
+ * first). */
 static int login_failed(struct core *c, const char *username, const struct user *u,
                         const char *client_ip, const char *address, const char *why,
-                        int64_t *retry_after, struct buf *err)
+                        const char *msg, int64_t *retry_after, struct buf *err)
 {
     const struct login_limits *l = &c->cfg.login;
     /* the failure counts from when it is answered, after the password's hashing */
@@ -423,7 +431,7 @@ static int login_failed(struct core *c, const char *username, const struct user 
         return throttled(wait, retry_after, err);
     if (rc)
         return rc;
-    return core_fail(err, LB_EUNAUTH, "wrong username, password or TOTP code");
+    return core_fail(err, LB_EUNAUTH, "%s", msg);
 }
 
 int core_login(struct core *c, const char *username, const char *password, const char *totp_code,
@@ -448,14 +456,16 @@ int core_login(struct core *c, const char *username, const char *password, const
         return rc;
     bool known = rc == 0 && u.password_hash;
     if (!(known ? password_verify(u.password_hash, password) : password_verify_none(password))) {
-        rc = login_failed(c, username, &u, client_ip, address, "bad password", retry_after, err);
+        rc = login_failed(c, username, &u, client_ip, address, "bad password", LOGIN_FAILED_MSG,
+                          retry_after, err);
         goto out;
     }
     if (u.totp_secret) {
-        if (!totp_code || totp_check(u.totp_secret, totp_code, now, &step) != 0 ||
-            step <= u.totp_last_step) {
+        bool valid = totp_code && totp_check(u.totp_secret, totp_code, now, &step) == 0;
+        if (!valid || step <= u.totp_last_step) {
             rc = login_failed(c, username, &u, client_ip, address,
-                              totp_code ? "bad TOTP code" : "TOTP code missing", retry_after, err);
+                              totp_code ? "bad TOTP code" : "TOTP code missing",
+                              valid ? LOGIN_REPLAYED_MSG : LOGIN_FAILED_MSG, retry_after, err);
             goto out;
         }
         mfa = true;
@@ -496,8 +506,8 @@ int core_login(struct core *c, const char *username, const char *password, const
         goto out;
     }
     if (rc == LB_ECONFLICT) {
-        rc = login_failed(c, username, &u, client_ip, address, "TOTP code replayed", retry_after,
-                          err);
+        rc = login_failed(c, username, &u, client_ip, address, "TOTP code replayed",
+                          LOGIN_REPLAYED_MSG, retry_after, err);
         goto out;
     }
     if (rc == 0) {

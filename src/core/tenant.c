@@ -107,9 +107,15 @@ int core_user_create(struct core *c, const struct principal *actor, const char *
         if (!principal_has_provider_role(actor, PROV_PLATFORM_ADMIN))
             return core_fail(err, LB_EFORBIDDEN, "only a platform_admin creates provider users");
         for (size_t i = 0; i < in->role_count; i++)
-            if (!provider_role_parse(in->roles[i]))
-                return core_fail(err, LB_EINVAL, "roles: '%s' is not a provider role",
-                                 in->roles[i]);
+            if (!provider_role_parse(in->roles[i])) {
+                rc = core_fail(err, LB_EINVAL, "roles: '%s' is not a provider role (one of ",
+                               in->roles[i]);
+                if (err) {
+                    provider_role_names_append(err);
+                    buf_puts(err, ")");
+                }
+                return rc;
+            }
     } else {
         if ((rc = require_tenant_admin(actor, tenant_id)) != 0)
             return core_fail(err, rc,
@@ -593,8 +599,14 @@ int core_role_assign(struct core *c, const struct principal *actor, const char *
         return core_fail(err, rc,
                          rc == LB_EFORBIDDEN ? "only the tenant's tenant_admin assigns its roles"
                                              : "no such tenant");
-    if (!tenant_role_is_valid(role))
-        return core_fail(err, LB_EINVAL, "role: '%s' is not a tenant role", role);
+    if (!tenant_role_is_valid(role)) {
+        rc = core_fail(err, LB_EINVAL, "role: '%s' is not a tenant role (one of ", role);
+        if (err) {
+            tenant_role_names_append(err);
+            buf_puts(err, ")");
+        }
+        return rc;
+    }
     if (!scope_is_valid(scope))
         return core_fail(err, LB_EINVAL, "scope: must be '/' or a '/'-separated resource prefix");
     if ((rc = core_tx_begin(c)) != 0)

@@ -48,8 +48,17 @@ static int check_events(char *const *events, size_t count, bool tenant, struct b
         return core_fail(err, LB_EINVAL, "events: name at least one event");
     for (size_t i = 0; i < count; i++) {
         int e = notify_event_parse(events[i]);
-        if (e < 0)
-            return core_fail(err, LB_EINVAL, "events[%zu]: '%s' is not an event", i, events[i]);
+        if (e < 0) {
+            int rc = core_fail(err, LB_EINVAL, "events[%zu]: '%s' is not an event (one of ", i,
+                               events[i]);
+            /* a tenant's webhook is never sent the provider's own event: it is not offered */
+            for (int k = tenant ? NOTIFY_PENDING : 0; err && k < NOTIFY_EVENT_COUNT; k++)
+                buf_appendf(err, "%s%s", k > (tenant ? NOTIFY_PENDING : 0) ? ", " : "",
+                            notify_event_name((enum notify_event)k));
+            if (err)
+                buf_puts(err, ")");
+            return rc;
+        }
         if (tenant && e == NOTIFY_PENDING_INTERNAL)
             return core_fail(err, LB_EINVAL,
                              "events[%zu]: request.pending_internal is the provider's; a "

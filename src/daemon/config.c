@@ -144,22 +144,35 @@ int config_validate(const struct daemon_config *cfg, struct buf *err)
     return 0;
 }
 
+/* true when a row before i is of section: its header was printed then. */
+static bool section_seen(size_t i, const char *section)
+{
+    for (size_t j = 0; j < i; j++)
+        if (strcmp(config_table[j].section, section) == 0)
+            return true;
+    return false;
+}
+
 void config_dump(const struct daemon_config *cfg, FILE *out)
 {
-    const char *section = "";
-
+    /* the table keeps related settings together, not sections: each section is printed once,
+     * at its first row, with every row of it, so that the dump reads as one INI file */
     for (size_t i = 0; i < config_table_count; i++) {
-        const struct config_entry *e = &config_table[i];
-        if (strcmp(section, e->section) != 0) {
-            fprintf(out, "%s[%s]\n", i ? "\n" : "", e->section);
-            section = e->section;
+        const char *section = config_table[i].section;
+        if (section_seen(i, section))
+            continue;
+        fprintf(out, "%s[%s]\n", i ? "\n" : "", section);
+        for (size_t j = i; j < config_table_count; j++) {
+            const struct config_entry *e = &config_table[j];
+            if (strcmp(e->section, section) != 0)
+                continue;
+            fprintf(out, "; %s\n", e->help);
+            if (e->type == CONFIG_STRING)
+                fprintf(out, "%s = %s\n", e->name, *string_field((struct daemon_config *)cfg, e));
+            else
+                fprintf(out, "%s = %lld\n", e->name,
+                        (long long)*int_field((struct daemon_config *)cfg, e));
         }
-        fprintf(out, "; %s\n", e->help);
-        if (e->type == CONFIG_STRING)
-            fprintf(out, "%s = %s\n", e->name, *string_field((struct daemon_config *)cfg, e));
-        else
-            fprintf(out, "%s = %lld\n", e->name,
-                    (long long)*int_field((struct daemon_config *)cfg, e));
     }
 }
 

@@ -79,7 +79,9 @@ struct config_entry {
     size_t offset;
     const char *default_value;
     int64_t min, max;
-    const char *flag; /* the command-line flag that overrides it, or NULL */
+    /* the command-line flag that overrides it and the word for its value, as --help shows
+     * them ("--data DIR"), or NULL */
+    const char *flag;
     const char *help;
 };
 

@@ -40,27 +40,28 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: lockboxd [--config FILE] [--data DIR] [--listen HOST:PORT] [--policy FILE]\n"
-            "                [--threads N] [--workers N] [--log-level LEVEL] [--dump-config] "
-            "[--help]\n"
-            "       lockboxd migrate --from DIR --to URL   (a SQLite store into an empty\n"
-            "                PostgreSQL database; see lockboxd migrate --help)\n"
-            "       lockboxd verify --data DIR [--store URL]   (the audit log's hash chains\n"
-            "                and signed checkpoints, in place; see lockboxd verify --help)\n"
-            "       lockboxd audit-key rotate --data DIR   (a new key signs the audit log's\n"
-            "                checkpoints; the old one stays listed, retired)\n\n"
-            "Lockbox daemon: serves the v1 API, runs the scheduler, keeps the audit log.\n\n"
-            "Options (each overrides the same setting of the config file):\n"
-            "  --config FILE   read settings from an INI file first\n");
+    fprintf(out, "usage: lockboxd [--config FILE] [--data DIR] [--listen HOST:PORT] [--store URL]\n"
+                 "                [--policy FILE] [--threads N] [--workers N] [--log-level LEVEL]\n"
+                 "                [--public-url URL] [--smtp-url URL] [--dump-config] [--version] "
+                 "[--help]\n"
+                 "       lockboxd migrate --from DIR --to URL   (a SQLite store into an empty\n"
+                 "                PostgreSQL database; see lockboxd migrate --help)\n"
+                 "       lockboxd verify --data DIR [--store URL]   (the audit log's hash chains\n"
+                 "                and signed checkpoints, in place; see lockboxd verify --help)\n"
+                 "       lockboxd audit-key rotate --data DIR   (a new key signs the audit log's\n"
+                 "                checkpoints; the old one stays listed, retired)\n\n"
+                 "Lockbox daemon: serves the v1 API, runs the scheduler, keeps the audit log.\n\n"
+                 "Options (each overrides the same setting of the config file):\n"
+                 "  --config FILE        read settings from an INI file first\n");
     for (size_t i = 0; i < config_table_count; i++) {
         const struct config_entry *e = &config_table[i];
         if (e->flag)
-            fprintf(out, "  %-15s %s (default %s)\n", e->flag, e->help,
+            fprintf(out, "  %-20s %s (default %s)\n", e->flag, e->help,
                     *e->default_value ? e->default_value : "none");
     }
-    fprintf(out, "  --dump-config   print the effective configuration as INI and exit\n"
-                 "  --help          print this help and exit\n\n"
+    fprintf(out, "  --dump-config        print the effective configuration as INI and exit\n"
+                 "  --version            print lockboxd's version and exit\n"
+                 "  --help               print this help and exit\n\n"
                  "Config file settings ([section] key = value):\n");
     for (size_t i = 0; i < config_table_count; i++) {
         const struct config_entry *e = &config_table[i];
@@ -77,11 +78,15 @@ static void usage(FILE *out)
             "store: back it up apart from the database (it is never made over a lost one).\n");
 }
 
-static const struct config_entry *entry_for_flag(const char *flag)
+/* The entry whose flag is arg: the table's flag up to the word for its value. */
+static const struct config_entry *entry_for_flag(const char *arg)
 {
-    for (size_t i = 0; i < config_table_count; i++)
-        if (config_table[i].flag && strcmp(config_table[i].flag, flag) == 0)
+    for (size_t i = 0; i < config_table_count; i++) {
+        const char *flag = config_table[i].flag;
+        size_t len = flag ? strcspn(flag, " ") : 0;
+        if (flag && strncmp(flag, arg, len) == 0 && arg[len] == '\0')
             return &config_table[i];
+    }
     return NULL;
 }
 
@@ -95,6 +100,10 @@ static int parse_args(int argc, char **argv, struct daemon_config *cfg, bool *du
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
+            return -1;
+        }
+        if (strcmp(argv[i], "--version") == 0) {
+            printf("lockboxd %s\n", LB_VERSION);
             return -1;
         }
         if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
@@ -699,6 +708,9 @@ int main(int argc, char **argv)
     sigset_t set;
     int rc, sig = 0, level;
 
+    /* the store, its -wal and -shm, the keys and the token are for lockboxd's user alone,
+     * whichever command makes them: `verify` and `audit-key` open the store too */
+    umask(077);
     /* a command of its own, with its own arguments */
     if (argc > 1 && strcmp(argv[1], "migrate") == 0)
         return migrate_main(argc - 1, argv + 1);
@@ -722,8 +734,6 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     log_set_level((enum log_level)level);
-    /* the store, its log, the key and the token are for lockboxd's user alone */
-    umask(077);
     if (sodium_init() < 0 || oath_init() != OATH_OK) {
         fprintf(stderr, "lockboxd: cannot initialise the crypto libraries\n");
         return 1;

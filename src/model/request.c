@@ -81,6 +81,11 @@ const char *request_status_name(enum request_status s)
     return (size_t)s < sizeof(status_names) / sizeof(status_names[0]) ? status_names[s] : "?";
 }
 
+size_t request_status_count(void)
+{
+    return sizeof(status_names) / sizeof(status_names[0]);
+}
+
 int request_status_parse(const char *name)
 {
     for (size_t i = 0; i < sizeof(status_names) / sizeof(status_names[0]); i++)

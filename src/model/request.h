@@ -95,6 +95,9 @@ int request_decision_add(struct request *r, const struct decision *d);
 /* Names for the enums, and their parsers (-1 for an unknown name). */
 const char *request_status_name(enum request_status s);
 int request_status_parse(const char *name);
+/* How many statuses there are: request_status_name(0 .. count - 1) names each (for messages
+ * that list the allowed ones). */
+size_t request_status_count(void);
 const char *access_level_name(enum access_level l);
 int access_level_parse(const char *name);
 

@@ -79,6 +79,20 @@ static void roles_parse_by_name(void **state)
     assert_false(tenant_role_is_valid("root"));
 }
 
+static void role_names_are_listed_for_messages(void **state)
+{
+    struct buf b = BUF_INIT;
+
+    (void)state;
+    provider_role_names_append(&b);
+    assert_string_equal(buf_cstr(&b),
+                        "platform_admin, support_engineer, internal_approver, enforcer, auditor");
+    buf_reset(&b);
+    tenant_role_names_append(&b);
+    assert_string_equal(buf_cstr(&b), "tenant_admin, lockbox_approver, owner, auditor, member");
+    buf_release(&b);
+}
+
 /* A tenant principal of tenant "t1" holding one role at one scope. */
 static void one_role(struct principal *p, struct role_assignment *ra, const char *role,
                      const char *scope)
@@ -143,6 +157,7 @@ int main(void)
         cmocka_unit_test(resource_ids_are_canonical),
         cmocka_unit_test(scopes_overlap_when_one_covers_the_other),
         cmocka_unit_test(roles_parse_by_name),
+        cmocka_unit_test(role_names_are_listed_for_messages),
         cmocka_unit_test(approvers_must_cover_every_resource),
         cmocka_unit_test(provider_users_never_approve_for_a_tenant),
     };

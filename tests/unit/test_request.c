@@ -7,6 +7,7 @@
 #include "store/seal.h"
 #include "store/store_sqlite.h"
 #include "util/mem.h"
+#include "util/strv.h"
 
 #include <setjmp.h>
 #include <sodium.h>
@@ -320,6 +321,36 @@ static void create_follows_the_policy(void **state)
     assert_int_equal(create(w, &p, ACCESS_READ, id), REQ_PENDING_INTERNAL);
 }
 
+/* The catalog in force is what GET /catalog answers and what a refused type's message names. */
+static void an_unknown_type_names_the_catalog(void **state)
+{
+    struct world *w = *state;
+    char *res[] = {"/subscriptions/s1/vms/vm1"}, **types = NULL;
+    struct request_create in = {.tenant_id = w->tenant_id,
+                                .ticket_id = w->ticket_id,
+                                .resource_type = "vm.bogus",
+                                .justification = "boot logs",
+                                .resource_ids = res,
+                                .resource_count = 1,
+                                .access_level = ACCESS_READ};
+    struct request r = {0};
+    struct buf err = BUF_INIT;
+    size_t n = 0;
+
+    assert_int_equal(core_catalog(w->c, &types, &n), 0);
+    assert_int_equal(n, policy_default_catalog_count);
+    assert_int_equal(core_request_create(w->c, &w->eng, &in, &r, &err), LB_EINVAL);
+    assert_non_null(strstr(buf_cstr(&err), "'vm.bogus' is not in the catalog (one of "));
+    for (size_t i = 0; i < n; i++)
+        assert_non_null(strstr(buf_cstr(&err), types[i]));
+    strv_free(types, n);
+    buf_release(&err);
+    /* and the names of the statuses, for the list filter's message */
+    assert_int_equal(request_status_count(), 9);
+    assert_string_equal(request_status_name((enum request_status)(request_status_count() - 1)),
+                        "completed");
+}
+
 static void review_and_decision_transitions(void **state)
 {
     struct world *w = *state;
@@ -576,6 +607,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(create_follows_the_policy, setup, teardown),
+        cmocka_unit_test_setup_teardown(an_unknown_type_names_the_catalog, setup, teardown),
         cmocka_unit_test_setup_teardown(review_and_decision_transitions, setup, teardown),
         cmocka_unit_test_setup_teardown(refusals_leave_the_state_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(cancel_and_revoke, setup, teardown),

@@ -4,6 +4,7 @@
  * exactly like a known one, a lock surviving a new core, unlock, a good login forgetting).
  */
 #include "core/core.h"
+#include "core/identity.h"
 #include "core/throttle.h"
 #include "store/seal.h"
 #include "store/store_sqlite.h"
@@ -432,6 +433,64 @@ static void a_good_login_forgets_the_username_not_the_address(void **state)
     assert_int_equal(attempt(w, "alice", PW, "192.0.2.50", &retry), 0);
 }
 
+/* A login with code (NULL: none); answers its code, its detail in msg. */
+static int attempt_totp(struct world *w, const char *password, const char *code, char *msg,
+                        size_t cap)
+{
+    char token[TOKEN_LEN];
+    int64_t expires = 0, retry = 0;
+    struct principal p = {0};
+    struct buf err = BUF_INIT;
+    int rc =
+        core_login(w->c, "tess", password, code, "192.0.2.60", token, &expires, &p, &retry, &err);
+
+    snprintf(msg, cap, "%s", buf_cstr(&err));
+    principal_clear(&p);
+    buf_release(&err);
+    return rc;
+}
+
+static void a_reused_totp_code_says_so_and_nothing_else_does(void **state)
+{
+    static const char generic[] = "wrong username, password or TOTP code";
+    static const char reused[] = "this code was already used; wait for the next one";
+    struct world *w = *state;
+    char *roles[] = {"auditor"};
+    struct user_create in = {.username = "tess",
+                             .password = PW,
+                             .email = "t@x.example",
+                             .roles = roles,
+                             .role_count = 1,
+                             .totp = true};
+    char secret[TOTP_SECRET_LEN], code[8], older[8], wrong[8], msg[200];
+    struct buf err = BUF_INIT;
+    struct user u = {0};
+
+    assert_int_equal(core_user_create(w->c, &w->admin, NULL, &in, &u, secret, &err), 0);
+    user_clear(&u);
+    buf_release(&err);
+    assert_int_equal(totp_code(secret, w->now / TOTP_STEP_SECONDS, 6, code, sizeof(code)), 0);
+    assert_int_equal(totp_code(secret, w->now / TOTP_STEP_SECONDS - 1, 6, older, sizeof(older)), 0);
+    snprintf(wrong, sizeof(wrong), "%06d", ((int)strtol(code, NULL, 10) + 1) % 1000000);
+    assert_int_equal(attempt_totp(w, PW, code, msg, sizeof(msg)), 0);
+    /* the right password and the code just used: said so */
+    assert_int_equal(attempt_totp(w, PW, code, msg, sizeof(msg)), LB_EUNAUTH);
+    assert_string_equal(msg, reused);
+    /* anything else wrong: the one message, whatever the code */
+    assert_int_equal(attempt_totp(w, "wrong password", code, msg, sizeof(msg)), LB_EUNAUTH);
+    assert_string_equal(msg, generic);
+    assert_int_equal(attempt_totp(w, PW, wrong, msg, sizeof(msg)), LB_EUNAUTH);
+    assert_string_equal(msg, generic);
+    /* the third failure of four made the next login wait a second (same TOTP step: T0 is 10 s
+     * into its step); a code older than the one used is refused as used */
+    w->now += 1;
+    assert_int_equal(attempt_totp(w, PW, older, msg, sizeof(msg)), LB_EUNAUTH);
+    assert_string_equal(msg, reused);
+    /* each was a failure as before: audited, and counted (the fourth locked the username) */
+    assert_int_equal(audit_count(w, "auth.login_failed", "tess"), 4);
+    assert_int_equal(attempt_totp(w, PW, NULL, msg, sizeof(msg)), LB_ERATELIMIT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -448,6 +507,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_lock_outlives_the_core_and_an_admin_lifts_it, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_good_login_forgets_the_username_not_the_address, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_reused_totp_code_says_so_and_nothing_else_does, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
