@@ -87,3 +87,26 @@ export async function busy(button, fn) {
     button.disabled = false;
   }
 }
+
+// How many bytes a text takes in UTF-8: the server's length limits count those.
+export function utf8Length(s) {
+  return new TextEncoder().encode(s).length;
+}
+
+// The "N of MAX characters left" line under a text box whose server limit is max (UTF-8 bytes,
+// as the server counts them; a letter outside ASCII takes 2 to 4). Nothing is cut: past the
+// limit the line says by how much, and fits() is false.
+export function counter(box, max, id) {
+  const line = el('span', { class: 'hint counter', id });
+  const fits = () => utf8Length(box.value) <= max;
+  const update = () => {
+    const left = max - utf8Length(box.value);
+    line.textContent = left >= 0 ? `${left} of ${max} characters left`
+      : `${-left} character${left === -1 ? '' : 's'} too many: at most ${max}`;
+    line.toggleAttribute('data-over', left < 0);
+  };
+  box.setAttribute('aria-describedby', [box.getAttribute('aria-describedby'), id].filter(Boolean).join(' '));
+  box.addEventListener('input', update);
+  update();
+  return { line, fits };
+}

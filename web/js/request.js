@@ -3,10 +3,11 @@
 // grant; Approve / Deny / Revoke for whom they are meant. The server decides every right: the
 // buttons are a convenience, never the check, and a refusal shows the server's detail.
 import { get, post, query } from './api.js';
-import { alert, busy, duration, el, message, notice, show, statusWord, table, time } from './dom.js';
+import { alert, busy, counter, duration, el, message, notice, show, statusWord, table, time } from './dom.js';
 import { canApprove, isPlatformAdmin, waitsFor } from './session.js';
 
 const AUDIT_LIMIT = 1000;
+const REASON_MAX = 1000; // a decision's reason, in UTF-8 bytes (api/requests.c read_decision)
 
 const text = (v) => (v === null || v === undefined || v === '' ? '—' : v);
 
@@ -113,7 +114,8 @@ function actions(q, user, main) {
   const url = (a) => `/api/v1/requests/${encodeURIComponent(q.id)}/${a}`;
 
   function confirm(opener, label, call) {
-    const reason = el('textarea', { id: 'confirm-reason', name: 'reason', rows: 3, maxlength: 1000 });
+    const reason = el('textarea', { id: 'confirm-reason', name: 'reason', rows: 3 });
+    const left = counter(reason, REASON_MAX, 'confirm-reason-left');
     const error = el('div', { class: 'messages' });
     const close = () => {
       slot.replaceChildren();
@@ -126,13 +128,17 @@ function actions(q, user, main) {
         ? 'The grant ends now; the operator loses access at once.'
         : `Your decision is recorded in the audit log with your name${label === 'Approve' && q.approvals_required > 1 ? ' and counts toward the quorum' : ''}.`),
       el('label', { for: 'confirm-reason' }, 'Reason'), reason,
-      el('span', { class: 'hint' }, 'optional; recorded with the decision'),
+      el('span', { class: 'hint' }, 'optional; recorded with the decision'), left.line,
       el('div', { class: 'actions' }, ok, el('button', { type: 'button', onclick: close }, 'Cancel')),
       error);
     panel.addEventListener('keydown', (e) => {
       if (e.key === 'Escape') close();
     });
     ok.addEventListener('click', () => busy(ok, async () => {
+      if (!left.fits()) {
+        error.replaceChildren(alert(`The reason is too long: at most ${REASON_MAX} characters.`));
+        return reason.focus();
+      }
       try {
         const updated = await call(reason.value.trim() || undefined);
         await render(main, user, updated, true);

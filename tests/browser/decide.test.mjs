@@ -1,0 +1,92 @@
+// The approver decides with the whole picture (issue 14, "The portal"): long text wraps, the
+// pending list and the request page say what is asked, the ticket is a conversation, settings
+// speak in durations, the tenant admin's home page. A real lockboxd, Debian's Chromium.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { launch, seed, signIn, snapshot, startServer } from './lib.mjs';
+
+let srv, w, browser;
+const WIDTHS = [1280, 390];
+
+before(async () => {
+  srv = await startServer();
+  w = await seed(srv.url, srv.token);
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await srv?.stop();
+});
+
+async function fresh(name, fn, options) {
+  const ctx = await browser.newContext({ ...options });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  try {
+    await fn(page);
+    assert.deepEqual(errors, [], 'no script errors on the page');
+  } finally {
+    await snapshot(page, name);
+    await ctx.close();
+  }
+}
+
+// Opens path, waits for `ready` (a locator's function) and asserts nothing scrolls sideways;
+// saves the page as NAME-WIDTH.
+async function fitsAt(page, path, ready, name) {
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.goto(srv.url + path);
+    await ready(page).first().waitFor();
+    await page.waitForTimeout(200); // a list redrawn when its event stream opens
+    const [scroll, view] = await page.evaluate(() =>
+      [document.scrollingElement.scrollWidth, window.innerWidth]);
+    await snapshot(page, `${name}-${width}`);
+    assert.ok(scroll <= view, `${path} at ${width} px is ${scroll} px wide`);
+  }
+}
+
+const word = (n, c) => c.repeat(n);
+
+test('long unbroken text wraps on every page at 1280 and 390 px', () =>
+  fresh('long-text', async (page) => {
+    const t = w.contoso.tenant;
+    const ticket = await w.api(w.contoso.admin, 'POST', `/api/v1/tenants/${t.id}/tickets`, {
+      title: `Boot ${word(190, 'T')}`, description: `It fails: ${word(300, 'D')} since noon`, severity: 'critical' });
+    const pending = await w.request('contoso', { ticket_id: ticket.id, justification: `Read ${word(1500, 'J')}` });
+    const denied = await w.request('contoso', { ticket_id: ticket.id, justification: word(300, 'K') });
+    await w.api(w.contoso.admin, 'POST', `/api/v1/requests/${denied.id}/decision`,
+      { decision: 'deny', reason: word(1000, 'R') });
+    await signIn(page, srv.url, 'contoso-admin');
+    const link = (id) => (p) => p.locator(`a[href="/requests/${id}"]`);
+    await fitsAt(page, '/', link(pending.id), 'wide-pending');
+    await fitsAt(page, `/requests/${pending.id}`, (p) => p.getByTestId('request-status'), 'wide-request');
+    await fitsAt(page, `/requests/${denied.id}`, (p) => p.getByText(word(1000, 'R')), 'wide-denied');
+    await fitsAt(page, `/tickets/${t.id}/${ticket.id}`, (p) => p.getByText(/since noon/), 'wide-ticket');
+    await fitsAt(page, '/history', link(denied.id), 'wide-history');
+    await fitsAt(page, '/audit', (p) => p.getByRole('table', { name: 'Audit records' }), 'wide-audit');
+  }));
+
+test('the reason box counts what is left and never cuts the text', () =>
+  fresh('reason-left', async (page) => {
+    const q = await w.request('contoso');
+    await signIn(page, srv.url, 'contoso-bob');
+    await page.goto(`${srv.url}/requests/${q.id}`);
+    await page.getByRole('button', { name: 'Deny' }).click();
+    await page.getByText('1000 of 1000 characters left').waitFor();
+    await page.getByLabel('Reason').fill('x'.repeat(990));
+    await page.getByText('10 of 1000 characters left').waitFor();
+    await page.getByLabel('Reason').fill('x'.repeat(1003));
+    await page.getByText('3 characters too many: at most 1000').waitFor();
+    assert.equal((await page.getByLabel('Reason').inputValue()).length, 1003, 'nothing is cut');
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByRole('alert').filter({ hasText: 'The reason is too long' }).waitFor();
+    assert.equal((await w.api(w.contoso.admin, 'GET', `/api/v1/requests/${q.id}`)).status, 'pending');
+    await page.getByLabel('Reason').fill('x'.repeat(1000));
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByTestId('request-status').filter({ hasText: 'denied' }).waitFor();
+    const got = await w.api(w.contoso.admin, 'GET', `/api/v1/requests/${q.id}`);
+    assert.equal(got.decisions[0].reason.length, 1000);
+  }, { viewport: { width: 390, height: 844 } }));
