@@ -90,3 +90,29 @@ test('the reason box counts what is left and never cuts the text', () =>
     const got = await w.api(w.contoso.admin, 'GET', `/api/v1/requests/${q.id}`);
     assert.equal(got.decisions[0].reason.length, 1000);
   }, { viewport: { width: 390, height: 844 } }));
+
+test('the pending list shows what a decision needs at a glance', () =>
+  fresh('pending-glance', async (page) => {
+    const q = await w.request('contoso', { access_level: 'write', justification: 'Copy the boot disk to inspect it',
+      resource_ids: ['/subscriptions/s1/vms/vm1', '/subscriptions/s2/disks/d7'], duration_seconds: 7200 });
+    await signIn(page, srv.url, 'contoso-bob');
+    const list = page.getByRole('table', { name: 'Pending requests' });
+    const row = list.getByRole('row').filter({ has: page.locator(`a[href="/requests/${q.id}"]`) });
+    await row.waitFor();
+    const cells = row.getByRole('cell');
+    const first = await cells.first().textContent();
+    assert.match(first, /^Copy the boot disk to inspect it/, 'the justification leads, not the id');
+    assert.ok(!first.includes(q.id), 'no bare UUID in the first column');
+    assert.match(first, /Ticket: contoso: VM vm1 does not boot\s*high/);
+    const text = await row.textContent();
+    for (const want of ['eve', 'provider staff', 'vm.remote_access', '2 resources',
+      '/subscriptions/s1/vms/vm1', '/subscriptions/s2/disks/d7', '2 h'])
+      assert.ok(text.includes(want), `the row shows ${want}: ${text}`);
+    assert.equal(await row.locator('.level[data-level="write"]').textContent(), 'write');
+    assert.match(await cells.last().textContent(), /^(3 d 23 h|4 d) left$/);
+    // the heading is printed once: the table's caption is for screen readers only
+    assert.equal(await page.getByRole('heading', { name: 'Pending requests' }).count(), 1);
+    const caption = await list.locator('caption').boundingBox();
+    assert.ok(!caption || caption.height <= 1, `the caption does not repeat the heading: ${JSON.stringify(caption)}`);
+    await fitsAt(page, '/', () => row, 'pending-glance');
+  }));

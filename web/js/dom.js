@@ -60,8 +60,9 @@ export function statusWord(status, attrs) {
 }
 
 // A table with a caption and column headers. Each cell carries its column's name in
-// data-label, which the narrow (phone) layout shows before the value.
-export function table(caption, headers, rows, empty) {
+// data-label, which the narrow (phone) layout shows before the value. quiet: the caption is
+// for screen readers only (the page's heading already says it).
+export function table(caption, headers, rows, empty, quiet) {
   const body = el('tbody', {}, rows);
   if (!rows.length && empty)
     body.append(el('tr', {}, el('td', { colspan: headers.length }, empty)));
@@ -69,7 +70,7 @@ export function table(caption, headers, rows, empty) {
     [...tr.cells].forEach((td, i) => {
       if (headers[i] && td.colSpan === 1) td.dataset.label = headers[i];
     });
-  return el('table', {}, el('caption', {}, caption),
+  return el('table', {}, el('caption', { class: quiet ? 'sr-only' : null }, caption),
     el('thead', {}, el('tr', {}, headers.map((h) => el('th', { scope: 'col' }, h)))), body);
 }
 

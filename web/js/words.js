@@ -1,0 +1,92 @@
+// What a request means, in words a customer reads: the requester, the access level, the
+// tenant's and ticket's names (read once per page load and kept), countdowns.
+import { get } from './api.js';
+import { duration, el } from './dom.js';
+
+// Status names as a customer reads them.
+export const STATUS_WORDS = {
+  pending_internal: 'Waiting for the provider\'s review', pending: 'Waiting for a decision',
+  approved: 'Approved: access granted', denied: 'Denied', rejected: 'Rejected by policy',
+  expired: 'Expired without a decision', canceled: 'Withdrawn by the engineer',
+  revoked: 'Access revoked early', completed: 'Completed: access ended',
+};
+
+// The access level; write and admin stand out (data-level picks the colour).
+export function level(name) {
+  return el('span', { class: 'level', 'data-level': name }, name);
+}
+
+// "eve" or "Eve Example (eve)", and the marks the JIT policy weighs, where the API gives them.
+export function requesterName(r) {
+  if (!r) return '—';
+  return r.display_name && r.display_name !== r.username ? `${r.display_name} (${r.username})` : r.username;
+}
+
+export function requesterMarks(r) {
+  const marks = [el('span', { class: 'mark' }, 'provider staff')];
+  if (r && r.mfa === true) marks.push(el('span', { class: 'mark good' }, 'MFA'));
+  if (r && r.mfa === false) marks.push(el('span', { class: 'mark bad' }, 'no MFA'));
+  if (r && r.isolated_identity === true) marks.push(el('span', { class: 'mark good' }, 'isolated identity'));
+  if (r && r.isolated_identity === false) marks.push(el('span', { class: 'mark bad' }, 'no isolated identity'));
+  return el('span', { class: 'marks' }, marks);
+}
+
+// Seconds as a customer says them: "2 hours", "1 day 4 hours", "30 minutes".
+export function span(seconds) {
+  let s = Math.max(0, Math.round(seconds));
+  const parts = [];
+  for (const [unit, n] of [['day', 86400], ['hour', 3600], ['minute', 60], ['second', 1]]) {
+    if (s >= n && parts.length < 2) {
+      const k = Math.floor(s / n);
+      parts.push(`${k} ${unit}${k === 1 ? '' : 's'}`);
+      s %= n;
+    } else if (parts.length) break;
+  }
+  return parts.join(' ') || '0 seconds';
+}
+
+// A live "2 h 3 min left" to `at` (RFC 3339); `over` is said once it has passed. One timer
+// redraws every countdown on the page each second.
+function tick(node) {
+  const left = (Date.parse(node.dataset.until) - Date.now()) / 1000;
+  const text = left > 0 ? `${left >= 60 ? duration(left) : `${Math.ceil(left)} s`} left` : node.dataset.over;
+  if (node.textContent !== text) node.textContent = text;
+}
+
+export function countdown(at, over) {
+  const node = el('span', { class: 'countdown', 'data-until': at, 'data-over': over || 'ended' });
+  tick(node);
+  return node;
+}
+
+setInterval(() => document.querySelectorAll('.countdown[data-until]').forEach(tick), 1000);
+
+// Tenants and tickets by id, read at most once a minute each (a failed read gives null: the
+// page shows the id then).
+const KEEP_MS = 60000;
+const cache = new Map();
+function once(key, path) {
+  const hit = cache.get(key);
+  if (hit && Date.now() - hit.at < KEEP_MS) return hit.value;
+  const value = get(path).catch(() => null);
+  cache.set(key, { at: Date.now(), value });
+  return value;
+}
+
+export function tenantOf(id) {
+  return once(`t:${id}`, `/api/v1/tenants/${encodeURIComponent(id)}`);
+}
+
+export function ticketOf(tenantId, id) {
+  return once(`k:${id}`, `/api/v1/tenants/${encodeURIComponent(tenantId)}/tickets/${encodeURIComponent(id)}`);
+}
+
+// A ticket read again (after a reply), replacing the kept one.
+export function ticketFresh(tenantId, id) {
+  cache.delete(`k:${id}`);
+  return ticketOf(tenantId, id);
+}
+
+export function ticketPath(tenantId, id) {
+  return `/tickets/${encodeURIComponent(tenantId)}/${encodeURIComponent(id)}`;
+}
