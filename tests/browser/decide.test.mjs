@@ -116,3 +116,50 @@ test('the pending list shows what a decision needs at a glance', () =>
     assert.ok(!caption || caption.height <= 1, `the caption does not repeat the heading: ${JSON.stringify(caption)}`);
     await fitsAt(page, '/', () => row, 'pending-glance');
   }));
+
+test('the request page says in one sentence what is asked, and the confirm step what is granted', () =>
+  fresh('request-sentence', async (page) => {
+    const t = w.contoso.tenant;
+    const q = await w.request('contoso', { access_level: 'write', duration_seconds: 7200,
+      resource_ids: ['/subscriptions/s1/vms/vm1', '/subscriptions/s2/disks/d7'] });
+    await signIn(page, srv.url, 'contoso-bob');
+    await page.goto(`${srv.url}/requests/${q.id}`);
+    const lead = page.getByTestId('request-sentence');
+    assert.equal(await lead.textContent(), 'eve, support engineer, asks for write access to 2 resources ' +
+      '(vm.remote_access) of contoso for 2 hours, for ticket “contoso: VM vm1 does not boot”.');
+    const body = await page.locator('main').textContent();
+    assert.ok(!body.includes(t.id), 'the tenant by name, never by its id');
+    for (const bad of ['Status reason', 'Ended: active', 'Ended'])
+      assert.ok(!body.includes(bad), `no "${bad}"`);
+    await page.getByRole('button', { name: 'Approve' }).click();
+    const says = page.getByTestId('confirm-says');
+    assert.equal(await says.textContent(), 'You grant eve write access (vm.remote_access) to these 2 resources ' +
+      'for 2 hours, from when access starts.');
+    const granted = await page.getByRole('group', { name: 'Approve this request?' }).getByRole('listitem').allTextContents();
+    assert.deepEqual(granted, ['/subscriptions/s1/vms/vm1', '/subscriptions/s2/disks/d7']);
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByTestId('request-status').filter({ hasText: 'approved' }).waitFor();
+    assert.match(await page.getByTestId('grant-countdown').textContent(), /^(1 h 59 min|2 h) left$/);
+    // the audit trail reads as a timeline: who did what, oldest first
+    const trail = await page.getByRole('list', { name: 'Audit trail' }).getByRole('listitem').allTextContents();
+    assert.match(trail[0], /eve asked for access/);
+    assert.ok(trail.some((x) => /contoso-bob approved/.test(x)), trail.join('\n'));
+    // the revoke step restates what ends
+    await page.getByRole('button', { name: 'Revoke' }).click();
+    assert.match(await page.getByTestId('confirm-says').textContent(),
+      /^eve loses write access to these 2 resources now, instead of at .+\.$/);
+    await fitsAt(page, `/requests/${q.id}`, (p) => p.getByTestId('grant-countdown'), 'request-active');
+  }));
+
+test('an active grant counts down to its end, live', () =>
+  fresh('grant-countdown', async (page) => {
+    const q = await w.request('contoso', { duration_seconds: 90 });
+    await w.api(w.contoso.admin, 'POST', `/api/v1/requests/${q.id}/decision`, { decision: 'approve' });
+    await signIn(page, srv.url, 'contoso-bob');
+    await page.goto(`${srv.url}/requests/${q.id}`);
+    const clock = page.getByTestId('grant-countdown');
+    const first = await clock.textContent();
+    assert.match(first, /^1 min \d+ s left$/);
+    await page.waitForFunction((was) =>
+      document.querySelector('[data-testid="grant-countdown"]').textContent !== was, first, { timeout: 3000 });
+  }));

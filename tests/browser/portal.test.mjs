@@ -65,7 +65,7 @@ test('the ticket opens from its request', () =>
     const q = await w.request('contoso');
     await signIn(page, srv.url, 'contoso-bob');
     await page.goto(`${srv.url}/requests/${q.id}`);
-    await page.getByRole('link', { name: 'Open support ticket' }).click();
+    await page.getByRole('link', { name: 'contoso: VM vm1 does not boot' }).first().click();
     await page.getByRole('heading', { name: 'contoso: VM vm1 does not boot' }).waitFor();
     assert.ok(await page.getByText('Since this morning').isVisible());
   }));

@@ -3,12 +3,12 @@
 import { get } from './api.js';
 import { duration, el } from './dom.js';
 
-// Status names as a customer reads them.
+// What each status means, said after the status's name ("approved: access is granted").
 export const STATUS_WORDS = {
-  pending_internal: 'Waiting for the provider\'s review', pending: 'Waiting for a decision',
-  approved: 'Approved: access granted', denied: 'Denied', rejected: 'Rejected by policy',
-  expired: 'Expired without a decision', canceled: 'Withdrawn by the engineer',
-  revoked: 'Access revoked early', completed: 'Completed: access ended',
+  pending_internal: 'waiting for the provider\'s internal review', pending: 'waiting for a decision',
+  approved: 'access is granted', denied: 'no access was granted', rejected: 'the JIT policy refused it',
+  expired: 'no decision came in time; no access was granted', canceled: 'the engineer withdrew it',
+  revoked: 'access was ended early', completed: 'access has ended',
 };
 
 // The access level; write and admin stand out (data-level picks the colour).
