@@ -3,7 +3,7 @@
 // speak in durations, the tenant admin's home page. A real lockboxd, Debian's Chromium.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launch, seed, signIn, snapshot, startServer } from './lib.mjs';
+import { launch, seed, signIn, snapshot, startServer, totp } from './lib.mjs';
 
 let srv, w, browser;
 const WIDTHS = [1280, 390];
@@ -162,4 +162,41 @@ test('an active grant counts down to its end, live', () =>
     assert.match(first, /^1 min \d+ s left$/);
     await page.waitForFunction((was) =>
       document.querySelector('[data-testid="grant-countdown"]').textContent !== was, first, { timeout: 3000 });
+  }));
+
+test('the ticket is a conversation: the engineer and the customer reply, and it links to its requests', () =>
+  fresh('ticket-conversation', async (page) => {
+    const t = w.contoso.tenant;
+    const ticket = await w.api(w.contoso.admin, 'POST', `/api/v1/tenants/${t.id}/tickets`,
+      { title: 'Mailbox export fails', description: 'The export stops at 40%.', severity: 'moderate' });
+    const q = await w.request('contoso', { ticket_id: ticket.id, justification: 'Look at the export job' });
+    // the engineer (the seed used the current TOTP step: the next one is accepted once)
+    await signIn(page, srv.url, 'eve', totp(w.eng.totp_secret, Date.now() / 1000 + 30));
+    await page.goto(`${srv.url}/requests/${q.id}`);
+    await page.getByRole('link', { name: 'Mailbox export fails' }).first().click();
+    await page.getByRole('heading', { name: 'Mailbox export fails' }).waitFor();
+    await page.getByLabel('Your reply').fill(`Which export? ${word(300, 'E')}`);
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    const thread = page.getByRole('list', { name: 'Conversation' });
+    await thread.getByRole('listitem').filter({ hasText: 'Which export?' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    // the customer answers on the same ticket
+    await signIn(page, srv.url, 'contoso-bob');
+    await page.goto(`${srv.url}/tickets/${t.id}/${ticket.id}`);
+    const items = thread.getByRole('listitem');
+    await items.nth(1).waitFor();
+    assert.match(await items.nth(0).textContent(), /^contoso-admin.*The export stops at 40%\.$/);
+    assert.match(await items.nth(1).textContent(), /^eve · support engineer.*Which export\?/);
+    await page.getByLabel('Your reply').fill('The nightly one.');
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await items.nth(2).filter({ hasText: 'The nightly one.' }).waitFor();
+    assert.match(await items.nth(2).textContent(), /^contoso-bob · you/);
+    const got = await w.api(w.contoso.admin, 'GET', `/api/v1/tenants/${t.id}/tickets/${ticket.id}`);
+    assert.deepEqual(got.history.filter((h) => h.type === 'comment').map((h) => h.by), ['eve', 'contoso-bob']);
+    // it links back to its request
+    const linked = page.getByRole('list', { name: 'Access requests for this ticket' });
+    await linked.getByRole('link', { name: 'Look at the export job' }).click();
+    await page.getByTestId('request-sentence').waitFor();
+    assert.equal(page.url(), `${srv.url}/requests/${q.id}`);
+    await fitsAt(page, `/tickets/${t.id}/${ticket.id}`, (p) => p.getByText('The nightly one.'), 'ticket-conversation');
   }));
