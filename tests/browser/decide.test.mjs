@@ -200,3 +200,79 @@ test('the ticket is a conversation: the engineer and the customer reply, and it 
     assert.equal(page.url(), `${srv.url}/requests/${q.id}`);
     await fitsAt(page, `/tickets/${t.id}/${ticket.id}`, (p) => p.getByText('The nightly one.'), 'ticket-conversation');
   }));
+
+test('settings speak in durations, say what is allowed, and create users', () =>
+  fresh('settings-durations', async (page) => {
+    const t = w.contoso.tenant;
+    const settings = `/api/v1/tenants/${t.id}/settings`;
+    await signIn(page, srv.url, 'contoso-admin');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const expiry = page.getByLabel('Time to decide');
+    await expiry.waitFor();
+    assert.equal(await expiry.inputValue(), '4d');
+    assert.equal(await page.getByLabel('Default grant').inputValue(), '8h');
+    assert.equal(await page.getByLabel('Longest grant').inputValue(), '8h');
+    assert.equal(await page.getByLabel('Reminder before the deadline').inputValue(), '1d');
+    const save = page.getByRole('button', { name: 'Save settings' });
+    await expiry.fill('soon');
+    await save.click();
+    await page.getByRole('alert').filter({ hasText:
+      'Time to decide: write a duration such as 4d, 8h, 30m or 1h30m (between 1s and 3650d).' }).waitFor();
+    await expiry.fill('12h');
+    await page.getByLabel('Required approvals').fill('0');
+    await save.click();
+    await page.getByRole('alert').filter({ hasText: 'Required approvals: must be between 1 and 100.' }).waitFor();
+    await page.getByLabel('Required approvals').fill('1');
+    await page.getByLabel('Default grant').fill('10h');
+    await save.click();
+    await page.getByRole('alert').filter({ hasText: 'Default grant (10h) cannot be longer than the longest grant (8h).' }).waitFor();
+    await page.getByLabel('Default grant').fill('1h30m');
+    await save.click();
+    await page.getByText('Settings saved.').waitFor();
+    let s = await w.api(w.contoso.admin, 'GET', settings);
+    assert.equal(s.pending_expiry_seconds, 43200);
+    assert.equal(s.default_grant_seconds, 5400);
+    assert.equal(await page.getByLabel('Default grant').inputValue(), '1h30m');
+    await w.api(w.contoso.admin, 'PATCH', settings, { pending_expiry_seconds: 345600, default_grant_seconds: 28800 });
+    // a tenant admin creates a user here, with an authenticator
+    await page.getByLabel("New user's username").fill('contoso-zed');
+    await page.getByLabel('Display name').fill('Zed Zimmer');
+    await page.getByLabel("New user's e-mail").fill('zed@contoso.example');
+    await page.getByLabel('Initial password').fill('correct horse battery');
+    await page.getByLabel('Enrol an authenticator (TOTP)').check();
+    await page.getByRole('button', { name: 'Create user' }).click();
+    await page.getByText('Give contoso-zed this authenticator secret now: it is shown only once.').waitFor();
+    await page.getByText(/User contoso-zed created\./).waitFor();
+    const users = page.getByRole('table', { name: 'Users' });
+    assert.ok(await users.getByRole('cell', { name: 'Zed Zimmer' }).isVisible());
+    const secret = await page.locator('.secret-value').textContent();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, srv.url, 'contoso-zed', totp(secret));
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, srv.url, 'contoso-admin');
+    await fitsAt(page, '/settings', (p) => p.getByLabel('Time to decide'), 'settings');
+  }));
+
+test('the activity log: activity and user from lists, a details column, every item a link', () =>
+  fresh('activity-log', async (page) => {
+    const q = await w.request('contoso', { justification: 'Check the activity log' });
+    await signIn(page, srv.url, 'contoso-admin');
+    await page.getByRole('link', { name: 'Activity log', exact: true }).click();
+    await page.getByRole('table', { name: 'Audit records' }).waitFor();
+    await page.getByLabel('Activity').selectOption('request.create');
+    await page.getByLabel('User').selectOption('eve');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const table = page.getByRole('table', { name: 'Audit records' });
+    const row = table.getByRole('row').filter({ hasText: 'Check the activity log' });
+    await row.waitFor();
+    await page.waitForFunction(() => [...document.querySelectorAll('table tbody tr')]
+      .every((tr) => tr.cells[1].textContent === 'request.create' && tr.cells[2].textContent === 'eve'));
+    assert.match(await row.locator('td.details').textContent(), /justification: Check the activity log/);
+    // every item is a link; a request's leads to its page
+    assert.equal(await table.locator('tbody tr td:nth-child(5):not(:has(a))').count(), 0);
+    await fitsAt(page, '/audit?activity=request.create&actor=eve', (p) => p.getByRole('table', { name: 'Audit records' }), 'activity-log');
+    assert.equal(await page.getByLabel('Activity').inputValue(), 'request.create');
+    await row.getByRole('link', { name: q.id }).click();
+    await page.getByTestId('request-sentence').waitFor();
+    assert.equal(page.url(), `${srv.url}/requests/${q.id}`);
+  }));

@@ -90,3 +90,26 @@ export function ticketFresh(tenantId, id) {
 export function ticketPath(tenantId, id) {
   return `/tickets/${encodeURIComponent(tenantId)}/${encodeURIComponent(id)}`;
 }
+
+// Durations as typed in settings: "4d", "8h", "30m", "1h30m", "45s"; "0" for none.
+export function formatSpan(seconds) {
+  let s = Number(seconds);
+  if (!Number.isFinite(s) || s <= 0) return '0';
+  let out = '';
+  for (const [unit, n] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]])
+    if (s >= n) {
+      out += `${Math.floor(s / n)}${unit}`;
+      s %= n;
+    }
+  return out;
+}
+
+// The seconds a typed duration means, or null when it is not one.
+export function parseSpan(text) {
+  const t = String(text).trim().toLowerCase().replace(/\s+/g, '');
+  if (t === '0') return 0;
+  const m = t.match(/^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/);
+  if (!t || !m) return null;
+  const [d, h, mi, s] = m.slice(1).map((x) => Number(x || 0));
+  return d * 86400 + h * 3600 + mi * 60 + s;
+}
