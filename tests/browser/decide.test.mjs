@@ -276,3 +276,38 @@ test('the activity log: activity and user from lists, a details column, every it
     await page.getByTestId('request-sentence').waitFor();
     assert.equal(page.url(), `${srv.url}/requests/${q.id}`);
   }));
+
+test("the tenant admin's home page: what waits, active grants counting down, 30 days by outcome", () =>
+  fresh('home', async (page) => {
+    const f = w.fabrikam;
+    const waiting = await w.request('fabrikam', { justification: 'Waits for you' });
+    for (const j of ['Granted one', 'Granted two']) {
+      const q = await w.request('fabrikam', { justification: j, access_level: j === 'Granted two' ? 'write' : 'read' });
+      await w.api(f.admin, 'POST', `/api/v1/requests/${q.id}/decision`, { decision: 'approve' });
+    }
+    const denied = await w.request('fabrikam', { justification: 'Denied one' });
+    await w.api(f.admin, 'POST', `/api/v1/requests/${denied.id}/decision`, { decision: 'deny' });
+    const withdrawn = await w.request('fabrikam', { justification: 'Withdrawn one' });
+    await w.api(w.engToken, 'POST', `/api/v1/requests/${withdrawn.id}/cancel`, {});
+    await signIn(page, srv.url, 'fabrikam-admin');
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    const pending = page.getByRole('table', { name: 'Pending requests' });
+    await pending.locator(`a[href="/requests/${waiting.id}"]`).waitFor();
+    const grants = page.getByRole('table', { name: 'Active grants' });
+    const rows = grants.locator('tbody tr');
+    assert.equal(await rows.count(), 2);
+    for (const text of await rows.allTextContents()) assert.match(text, /(59 min( \d+ s)?|1 h) left$/);
+    const legend = await page.getByRole('list', { name: 'Requests by outcome' }).getByRole('listitem').allTextContents();
+    assert.deepEqual(legend, ['Granted: 2', 'Denied: 1', 'Expired: 0', 'Withdrawn: 1', 'Waiting: 1']);
+    const chart = page.getByTestId('outcome-chart');
+    assert.match(await chart.getAttribute('aria-label'), /^5 requests in the last 30 days: 2 granted, 1 denied, 0 expired, 1 withdrawn, 1 waiting$/);
+    const today = chart.locator('g[data-day="29"]');
+    assert.equal(await today.locator('rect[data-outcome]').count(), 4, "today's bar stacks four outcomes");
+    assert.match(await today.locator('title').textContent(), /2 granted, 1 denied, 1 withdrawn, 1 waiting$/);
+    await fitsAt(page, '/', (p) => p.getByTestId('outcome-chart'), 'home');
+    // an approver who is no admin starts at the pending list
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, srv.url, 'fabrikam-bob');
+    await page.getByRole('heading', { level: 1, name: 'Pending requests' }).waitFor();
+    assert.equal(await page.getByTestId('outcome-chart').count(), 0);
+  }));

@@ -16,6 +16,17 @@ export function el(tag, attrs, ...children) {
   return e;
 }
 
+// An SVG element (attributes only; text children become text nodes).
+export function svg(tag, attrs, ...children) {
+  const e = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [k, v] of Object.entries(attrs || {})) if (v !== undefined && v !== null) e.setAttribute(k, String(v));
+  for (const c of children.flat(Infinity)) {
+    if (c === null || c === undefined || c === false) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
 // A time in the browser's zone, with the UTC time on hover (the title attribute).
 export function time(rfc3339) {
   if (!rfc3339) return el('span', {}, '—');

@@ -51,7 +51,8 @@ async function namesFor(items, user) {
   return { tickets, tenants };
 }
 
-export async function renderPending(main, user, status) {
+// heading: 'h1' for the page of its own, 'h2' inside the tenant admin's home page.
+export async function renderPending(main, user, status, heading) {
   const title = status === 'pending' ? 'Pending requests' : 'Review queue';
   const empty = status === 'pending' ? 'No pending requests.' : 'No requests wait for an internal review.';
   const body = el('div', {});
@@ -160,7 +161,7 @@ export async function renderPending(main, user, status) {
     };
   }
 
-  show(main, el('h1', {}, title), error, body, count);
+  show(main, el(heading || 'h1', {}, title), error, body, count);
   await load();
   follow();
   return stop;
