@@ -212,6 +212,9 @@ static int write_create(struct core *c, const struct principal *actor, struct re
         AF_STR("access_level", access_level_name(r->access_level)),
         AF_INT("duration_seconds", r->duration_seconds),
         AF_STR("justification", r->justification),
+        /* what the JIT policy weighed, for the approver to read (the request does not keep it) */
+        AF_BOOL("mfa", actor->mfa),
+        AF_BOOL("isolated_identity", actor->isolated_identity),
     };
     int rc;
 

@@ -105,7 +105,7 @@ test('the pending list shows what a decision needs at a glance', () =>
     assert.ok(!first.includes(q.id), 'no bare UUID in the first column');
     assert.match(first, /Ticket: contoso: VM vm1 does not boot\s*high/);
     const text = await row.textContent();
-    for (const want of ['eve', 'provider staff', 'vm.remote_access', '2 resources',
+    for (const want of ['eve', 'provider staff', 'MFA', 'isolated identity', 'vm.remote_access', '2 resources',
       '/subscriptions/s1/vms/vm1', '/subscriptions/s2/disks/d7', '2 h'])
       assert.ok(text.includes(want), `the row shows ${want}: ${text}`);
     assert.equal(await row.locator('.level[data-level="write"]').textContent(), 'write');
@@ -125,7 +125,8 @@ test('the request page says in one sentence what is asked, and the confirm step 
     await signIn(page, srv.url, 'contoso-bob');
     await page.goto(`${srv.url}/requests/${q.id}`);
     const lead = page.getByTestId('request-sentence');
-    assert.equal(await lead.textContent(), 'eve, support engineer, asks for write access to 2 resources ' +
+    assert.equal(await lead.textContent(), 'eve, support engineer, signed in with MFA, with an isolated identity, ' +
+      'asks for write access to 2 resources ' +
       '(vm.remote_access) of contoso for 2 hours, for ticket “contoso: VM vm1 does not boot”.');
     const body = await page.locator('main').textContent();
     assert.ok(!body.includes(t.id), 'the tenant by name, never by its id');

@@ -304,8 +304,18 @@ function reasonLabel(status) {
   return 'Reason given';
 }
 
-async function render(main, user, q, done, problem) {
-  const id = encodeURIComponent(q.id);
+// The requester with what the JIT policy weighed (MFA, isolated identity), which the request's
+// request.create audit record keeps, when the trail could be read.
+function withFacts(q, audit) {
+  const create = audit && audit.items.find((r) => r.activity === 'request.create');
+  const d = (create && create.details) || {};
+  if (typeof d.mfa !== 'boolean') return q;
+  return { ...q, requester: { mfa: d.mfa, isolated_identity: d.isolated_identity, ...(q.requester || {}) } };
+}
+
+async function render(main, user, asked, done, problem) {
+  const id = encodeURIComponent(asked.id);
+  let q = asked;
   const [notes, audit, tenant, ticket, made] = await Promise.all([
     optional(`/api/v1/requests/${id}/notifications`),
     optional(`/api/v1/audit${query({ item: q.id, limit: AUDIT_LIMIT })}`),
@@ -313,6 +323,7 @@ async function render(main, user, q, done, problem) {
     ticketOf(q.tenant_id, q.ticket_id),
     report(q),
   ]);
+  q = withFacts(q, audit);
   const lead = sentence(q, tenant, ticket);
   const line = standing(q);
   show(main,
