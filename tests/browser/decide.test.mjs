@@ -3,7 +3,7 @@
 // speak in durations, the tenant admin's home page. A real lockboxd, Debian's Chromium.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launch, seed, signIn, snapshot, startServer, totp } from './lib.mjs';
+import { PASSWORD, launch, seed, signIn, snapshot, startServer, totp } from './lib.mjs';
 
 let srv, w, browser;
 const WIDTHS = [1280, 390];
@@ -311,4 +311,30 @@ test("the tenant admin's home page: what waits, active grants counting down, 30 
     await signIn(page, srv.url, 'fabrikam-bob');
     await page.getByRole('heading', { level: 1, name: 'Pending requests' }).waitFor();
     assert.equal(await page.getByTestId('outcome-chart').count(), 0);
+  }));
+
+test("the requester's display name and marks, in the pending list and the request's sentence", () =>
+  fresh('requester-name', async (page) => {
+    const frank = await w.api(srv.token, 'POST', '/api/v1/users', { username: 'frank', password: PASSWORD,
+      email: 'frank@provider.example', display_name: 'Frank Example', roles: ['support_engineer'],
+      isolated_identity: false, totp: true });
+    const token = await w.login('frank', totp(frank.totp_secret));
+    const q = await w.api(token, 'POST', '/api/v1/requests', { tenant_id: w.contoso.tenant.id,
+      ticket_id: w.contoso.ticket.id, resource_type: 'storage.data', resource_ids: ['/subscriptions/s1/st/a'],
+      access_level: 'read', justification: 'Frank reads a blob', duration_seconds: 1800 });
+    // without an isolated identity the default policy asks for an internal review first
+    const lead = await w.api(srv.token, 'POST', '/api/v1/users', { username: 'lena', password: PASSWORD,
+      email: 'lena@provider.example', roles: ['internal_approver'] });
+    assert.ok(lead.id);
+    await w.api(await w.login('lena'), 'POST', `/api/v1/requests/${q.id}/review`, { decision: 'approve' });
+    await signIn(page, srv.url, 'contoso-bob');
+    const row = page.getByRole('table', { name: 'Pending requests' }).getByRole('row')
+      .filter({ has: page.locator(`a[href="/requests/${q.id}"]`) });
+    await row.waitFor();
+    const who = row.getByRole('cell').nth(1);
+    assert.match(await who.textContent(), /^Frank Example \(frank\)provider staffMFAno isolated identity$/);
+    await page.goto(`${srv.url}/requests/${q.id}`);
+    assert.equal(await page.getByTestId('request-sentence').textContent(),
+      'Frank Example (frank), support engineer, signed in with MFA, asks for read access to 1 resource ' +
+      '(storage.data) of contoso for 30 minutes, for ticket “contoso: VM vm1 does not boot”.');
   }));

@@ -304,13 +304,14 @@ function reasonLabel(status) {
   return 'Reason given';
 }
 
-// The requester with what the JIT policy weighed (MFA, isolated identity), which the request's
-// request.create audit record keeps, when the trail could be read.
+// The requester with what the JIT policy weighed (MFA, isolated identity) and their display
+// name, which the request's request.create audit record keeps, when the trail could be read.
 function withFacts(q, audit) {
   const create = audit && audit.items.find((r) => r.activity === 'request.create');
   const d = (create && create.details) || {};
   if (typeof d.mfa !== 'boolean') return q;
-  return { ...q, requester: { mfa: d.mfa, isolated_identity: d.isolated_identity, ...(q.requester || {}) } };
+  return { ...q, requester: { mfa: d.mfa, isolated_identity: d.isolated_identity,
+    display_name: d.requester_display_name, ...(q.requester || {}) } };
 }
 
 async function render(main, user, asked, done, problem) {

@@ -114,9 +114,10 @@ export function parseSpan(text) {
   return d * 86400 + h * 3600 + mi * 60 + s;
 }
 
-// What the JIT policy weighed of a request's requester (MFA, an isolated identity), kept by
-// its request.create audit record; read once per request, by who may read the audit log.
-const weighed = new Map(); // request id → { mfa, isolated_identity } ({} when not found)
+// What the JIT policy weighed of a request's requester (MFA, an isolated identity), and their
+// display name, kept by its request.create audit record; read once per request, by who may read
+// the audit log.
+const weighed = new Map(); // request id → { mfa, isolated_identity, display_name } ({} when not found)
 
 export async function requesterFacts(items, canRead) {
   const missing = items.filter((q) => !weighed.has(q.id));
@@ -128,7 +129,7 @@ export async function requesterFacts(items, canRead) {
     for (const r of (page && page.items) || []) {
       const d = r.details || {};
       if (r.item && typeof d.mfa === 'boolean')
-        weighed.set(r.item, { mfa: d.mfa, isolated_identity: d.isolated_identity });
+        weighed.set(r.item, { mfa: d.mfa, isolated_identity: d.isolated_identity, display_name: d.requester_display_name });
     }
     for (const q of missing) if (!weighed.has(q.id)) weighed.set(q.id, {});
   }
