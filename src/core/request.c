@@ -208,7 +208,7 @@ static int build_request(struct core *c, const struct principal *actor,
 }
 
 static int write_create(struct core *c, const struct principal *actor, struct request *r,
-                        bool *queued)
+                        const char *display_name, bool *queued)
 {
     struct audit_entry e = request_entry(c, actor, "request.create", r);
     const struct audit_field f[] = {
@@ -219,6 +219,10 @@ static int write_create(struct core *c, const struct principal *actor, struct re
         AF_STR("access_level", access_level_name(r->access_level)),
         AF_INT("duration_seconds", r->duration_seconds),
         AF_STR("justification", r->justification),
+        /* what the JIT policy weighed, for the approver to read (the request does not keep it) */
+        AF_BOOL("mfa", actor->mfa),
+        AF_BOOL("isolated_identity", actor->isolated_identity),
+        AF_STR("requester_display_name", display_name),
     };
     int rc;
 
@@ -242,6 +246,7 @@ int core_request_create(struct core *c, const struct principal *actor,
 {
     struct create_ctx cx = {0};
     struct request r = {0};
+    struct user who = {0};
     bool queued = false;
     int64_t duration;
     int rc;
@@ -266,9 +271,15 @@ int core_request_create(struct core *c, const struct principal *actor,
     }
     if ((rc = build_request(c, actor, in, &cx, duration, &r)) != 0)
         goto out;
+    /* the requester's display name, for the approvers to read: left out (null) when the store
+     * cannot give it, but out of memory is out of memory */
+    if ((rc = store_user_get(c->store, actor->user_id, &who)) == LB_ENOMEM)
+        goto out;
+    if (rc)
+        user_clear(&who);
     if ((rc = core_tx_begin(c)) != 0)
         goto out;
-    rc = core_tx_end(c, write_create(c, actor, &r, &queued));
+    rc = core_tx_end(c, write_create(c, actor, &r, who.display_name, &queued));
     if (!rc)
         rc = after_commit(c, &r, REQ_REJECTED, queued);
     if (!rc) { /* what was committed is the answer: no read back */
@@ -277,6 +288,7 @@ int core_request_create(struct core *c, const struct principal *actor,
     }
 out:
     request_clear(&r);
+    user_clear(&who);
     tenant_clear(&cx.tenant);
     lb_free(cx.reason);
     return rc;

@@ -121,3 +121,8 @@ export async function snapshot(page, name) {
   fs.mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
 }
+
+// The link to request id (a selector): the pending list names it by its justification.
+export function requestLink(id) {
+  return `a[href="/requests/${id}"]`;
+}

@@ -10,4 +10,4 @@ for tool in node npm; do
 done
 [ -d "$dir/node_modules/playwright-core" ] || (cd "$dir" && npm ci --no-audit --no-fund --silent)
 cd "$dir"
-exec node --test portal.test.mjs
+exec node --test --test-concurrency=1 portal.test.mjs decide.test.mjs

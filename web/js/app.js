@@ -5,6 +5,7 @@ import { alert, busy, el, message, show } from './dom.js';
 import { canReadAudit, homePath, isInternalApprover, isTenantAdmin, session } from './session.js';
 import { renderAudit } from './audit.js';
 import { renderHistory } from './history.js';
+import { renderHome } from './home.js';
 import { renderPending } from './pending.js';
 import { renderRequest } from './request.js';
 import { renderSettings } from './settings.js';
@@ -16,7 +17,8 @@ let generation = 0; // bumped by every route: a page that finishes late knows it
 
 // path pattern, title, render(view, user, ...captures) → optional cleanup function
 const ROUTES = [
-  [/^\/$/, 'Pending requests', (m, u) => renderPending(m, u, 'pending')],
+  [/^\/$/, 'Pending requests', (m, u) => (isTenantAdmin(u) ? renderHome(m, u) : renderPending(m, u, 'pending'))],
+  [/^\/pending$/, 'Pending requests', (m, u) => renderPending(m, u, 'pending')],
   [/^\/review$/, 'Review queue', (m, u) => renderPending(m, u, 'pending_internal')],
   [/^\/requests\/([^/]+)$/, 'Access request', renderRequest],
   [/^\/tickets\/([^/]+)\/([^/]+)$/, 'Support ticket', renderTicket],
@@ -41,7 +43,8 @@ function header() {
     document.getElementById('who').textContent = '';
     return;
   }
-  const links = [['/', 'Pending'], ['/history', 'History']];
+  const links = isTenantAdmin(user) ? [['/', 'Overview'], ['/pending', 'Pending']] : [['/', 'Pending']];
+  links.push(['/history', 'History']);
   if (canReadAudit(user)) links.push(['/audit', 'Activity log']);
   if (isTenantAdmin(user)) links.push(['/settings', 'Settings']);
   if (isInternalApprover(user)) links.push(['/review', 'Review queue']);
@@ -136,7 +139,7 @@ async function route(navigated) {
       el('p', { role: 'alert', class: 'error' }, 'This page does not exist. '),
       el('p', {}, el('a', { href: '/' }, 'Pending requests')));
   }
-  document.title = `${found[1]} — Lockbox`;
+  document.title = `${path === '/' && isTenantAdmin(session.user) ? 'Overview' : found[1]} — Lockbox`;
   show(view, el('p', { class: 'hint' }, 'Loading…'));
   let params;
   try {

@@ -1,4 +1,6 @@
-// The activity log: the audit search (activity, user, item, date range), paging, a CSV
+// The activity log: the audit search (activity and user chosen from lists, item, date range;
+// ?activity=, ?actor= and ?item= in the address fill them), each record with its details and its
+// item a link (to the request, the ticket, or this log searched for it), paging, a CSV
 // export of every page of the current search, whether the log's hash chains verify (and since
 // which checkpoint), and the verifiable export (JSON Lines, for `lockbox audit verify`).
 import { get, query } from './api.js';
@@ -12,7 +14,7 @@ const ACTIVITIES = ['request.create', 'request.reject', 'request.review', 'reque
   'tenant.settings.update', 'user.create',
   'role.assign', 'role.remove', 'ticket.create', 'ticket.comment', 'auth.login', 'auth.login_failed',
   'auth.logout', 'webhook.create', 'webhook.delete', 'access.denied'];
-const HEADERS = ['Time', 'Activity', 'Actor', 'Actor type', 'Item', 'Decision', 'Client IP'];
+const HEADERS = ['Time', 'Activity', 'User', 'Actor type', 'Item', 'Decision', 'Details', 'Client IP'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 // A cell as RFC 4180 wants it. Audit text comes from anyone (a failed login's username), so a
@@ -34,13 +36,42 @@ function utc(value) {
   return Number.isNaN(d.getTime()) ? null : d.toISOString().replace('.000Z', 'Z');
 }
 
+function detailsText(d) {
+  if (d === null || d === undefined) return '';
+  if (typeof d !== 'object') return String(d);
+  return Object.entries(d).map(([k, v]) =>
+    `${k}: ${v !== null && typeof v === 'object' ? JSON.stringify(v) : v}`).join('; ');
+}
+
+// Where an item leads: a request's page, a ticket's page, else this log searched for it.
+function itemHref(r) {
+  if (UUID.test(r.item) && /^(request|operator)\./.test(r.activity)) return `/requests/${encodeURIComponent(r.item)}`;
+  if (/^ticket\./.test(r.activity) && r.tenant_id)
+    return `/tickets/${encodeURIComponent(r.tenant_id)}/${encodeURIComponent(r.item)}`;
+  return `/audit${query({ item: r.item })}`;
+}
+
 function row(r) {
-  const isRequest = r.item && UUID.test(r.item) && /^(request|operator)\./.test(r.activity);
-  return el('tr', {}, el('td', {}, time(r.time)), el('td', {}, r.activity), el('td', {}, r.actor),
-    el('td', {}, r.actor_type),
-    el('td', {}, r.item ? (isRequest ? el('a', { href: `/requests/${r.item}`, class: 'id' }, r.item)
-      : el('code', {}, r.item)) : ''),
-    el('td', {}, r.decision || ''), el('td', {}, r.client_ip || ''));
+  return el('tr', {}, el('td', {}, time(r.time)), el('td', { class: 'nowrap' }, r.activity),
+    el('td', {}, el('a', { href: `/audit${query({ actor: r.actor })}` }, r.actor)),
+    el('td', { class: 'nowrap' }, r.actor_type),
+    el('td', {}, r.item ? el('a', { href: itemHref(r), class: 'id' }, r.item) : ''),
+    el('td', {}, r.decision || ''), el('td', { class: 'details' }, detailsText(r.details)),
+    el('td', { class: 'nowrap' }, r.client_ip || ''));
+}
+
+// The users to choose from: the tenant's (a tenant user's log), the scheduler, and whoever
+// acts in the records read so far (provider staff in a tenant's log, say).
+async function userNames(user) {
+  const names = new Set(['system']);
+  if (user && user.tenant_id) {
+    const list = await get(`/api/v1/tenants/${encodeURIComponent(user.tenant_id)}/users`).catch(() => null);
+    for (const u of (list && list.items) || []) names.add(u.username);
+  } else {
+    const list = await get('/api/v1/users?limit=1000').catch(() => null);
+    for (const u of (list && list.items) || []) names.add(u.username);
+  }
+  return names;
 }
 
 // One line per chain: what lockboxd's last verification found.
@@ -77,11 +108,16 @@ async function chainStatus(box) {
   ...(st.streams || []).map(streamLine));
 }
 
-export async function renderAudit(main) {
+export async function renderAudit(main, user) {
   const input = (name, type, extra) => el('input', { id: `audit-${name}`, name, type: type || 'text', ...(extra || {}) });
+  const asked = new URLSearchParams(location.search);
+  const names = await userNames(user);
+  for (const k of ['actor']) if (asked.get(k)) names.add(asked.get(k));
+  const choice = (name, values) => el('select', { id: `audit-${name}`, name },
+    el('option', { value: '' }, 'any'), [...values].map((v) => el('option', { value: v }, v)));
   const f = {
-    activity: input('activity', 'text', { list: 'audit-activities', autocomplete: 'off' }),
-    actor: input('actor', 'text', { autocomplete: 'off', spellcheck: 'false' }),
+    activity: choice('activity', ACTIVITIES),
+    actor: choice('actor', [...names].sort()),
     item: input('item', 'text', { autocomplete: 'off', spellcheck: 'false' }),
     from: input('from', 'datetime-local', { step: 1 }),
     to: input('to', 'datetime-local', { step: 1 }),
@@ -120,6 +156,9 @@ export async function renderAudit(main) {
     current = params;
     token = page.next_page_token;
     messages.replaceChildren();
+    // whoever acts in these records can be chosen too
+    for (const r of page.items)
+      if (r.actor && ![...f.actor.options].some((o) => o.value === r.actor)) f.actor.append(el('option', { value: r.actor }, r.actor));
     if (!append || !body) {
       const t = table('Audit records', HEADERS, page.items.map(row), 'No records match.');
       body = t.tBodies[0];
@@ -153,7 +192,6 @@ export async function renderAudit(main) {
   const form = el('form', { class: 'filters', role: 'search', 'aria-label': 'Audit filters' },
     field('Activity', f.activity), field('User', f.actor), field('Item', f.item),
     field('From', f.from), field('To', f.to),
-    el('datalist', { id: 'audit-activities' }, ACTIVITIES.map((a) => el('option', { value: a }))),
     el('div', { class: 'buttons' }, searchButton, exportButton, verifiable));
   const fail = (e) => {
     if (e.status !== 401) messages.replaceChildren(alert(message(e)));
@@ -167,6 +205,7 @@ export async function renderAudit(main) {
   show(main, el('h1', {}, 'Activity log'), chains,
     el('p', { class: 'hint' }, 'Times are in your browser\'s zone; From is inclusive, To exclusive.'),
     form, messages, out, more);
+  for (const k of ['activity', 'actor', 'item']) if (asked.get(k)) f[k].value = asked.get(k);
   chainStatus(chains).catch(fail);
   await search(false).catch(fail);
 }

@@ -16,6 +16,17 @@ export function el(tag, attrs, ...children) {
   return e;
 }
 
+// An SVG element (attributes only; text children become text nodes).
+export function svg(tag, attrs, ...children) {
+  const e = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [k, v] of Object.entries(attrs || {})) if (v !== undefined && v !== null) e.setAttribute(k, String(v));
+  for (const c of children.flat(Infinity)) {
+    if (c === null || c === undefined || c === false) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
 // A time in the browser's zone, with the UTC time on hover (the title attribute).
 export function time(rfc3339) {
   if (!rfc3339) return el('span', {}, '—');
@@ -60,8 +71,9 @@ export function statusWord(status, attrs) {
 }
 
 // A table with a caption and column headers. Each cell carries its column's name in
-// data-label, which the narrow (phone) layout shows before the value.
-export function table(caption, headers, rows, empty) {
+// data-label, which the narrow (phone) layout shows before the value. quiet: the caption is
+// for screen readers only (the page's heading already says it).
+export function table(caption, headers, rows, empty, quiet) {
   const body = el('tbody', {}, rows);
   if (!rows.length && empty)
     body.append(el('tr', {}, el('td', { colspan: headers.length }, empty)));
@@ -69,7 +81,7 @@ export function table(caption, headers, rows, empty) {
     [...tr.cells].forEach((td, i) => {
       if (headers[i] && td.colSpan === 1) td.dataset.label = headers[i];
     });
-  return el('table', {}, el('caption', {}, caption),
+  return el('table', {}, el('caption', { class: quiet ? 'sr-only' : null }, caption),
     el('thead', {}, el('tr', {}, headers.map((h) => el('th', { scope: 'col' }, h)))), body);
 }
 
@@ -86,4 +98,27 @@ export async function busy(button, fn) {
   } finally {
     button.disabled = false;
   }
+}
+
+// How many bytes a text takes in UTF-8: the server's length limits count those.
+export function utf8Length(s) {
+  return new TextEncoder().encode(s).length;
+}
+
+// The "N of MAX characters left" line under a text box whose server limit is max (UTF-8 bytes,
+// as the server counts them; a letter outside ASCII takes 2 to 4). Nothing is cut: past the
+// limit the line says by how much, and fits() is false.
+export function counter(box, max, id) {
+  const line = el('span', { class: 'hint counter', id });
+  const fits = () => utf8Length(box.value) <= max;
+  const update = () => {
+    const left = max - utf8Length(box.value);
+    line.textContent = left >= 0 ? `${left} of ${max} characters left`
+      : `${-left} character${left === -1 ? '' : 's'} too many: at most ${max}`;
+    line.toggleAttribute('data-over', left < 0);
+  };
+  box.setAttribute('aria-describedby', [box.getAttribute('aria-describedby'), id].filter(Boolean).join(' '));
+  box.addEventListener('input', update);
+  update();
+  return { line, fits };
 }

@@ -1,44 +1,73 @@
 // The requests waiting for the user: the customer's pending list (status pending), or the
-// provider's internal review queue (pending_internal). It follows the server's event stream
-// (GET /api/v1/events, with EventSource), so a new request appears, and one that expires or
-// that another approver decides disappears, without a reload; when the stream cannot be had it
-// falls back to reading the list every 5 seconds.
+// provider's internal review queue (pending_internal), each row with what a decision needs:
+// the justification and ticket, who asks, the resources, the level, how long, the time left.
+// It follows the server's event stream (GET /api/v1/events, with EventSource), so a new request
+// appears, and one that expires or that another approver decides disappears, without a reload;
+// when the stream cannot be had it falls back to reading the list every 5 seconds.
 import { get, query } from './api.js';
-import { alert, duration, el, message, show, table } from './dom.js';
-import { waitsFor } from './session.js';
+import { alert, duration, el, message, show, table, time } from './dom.js';
+import { canReadAudit, isTenantUser, waitsFor } from './session.js';
+import {
+  countdown, level, requesterFacts, requesterMarks, requesterName, tenantOf, ticketOf,
+} from './words.js';
 
 const POLL_MS = 5000; // the fallback's refresh
-const TICK_MS = 30000; // "Time left" is redrawn from what was read
 const SETTLE_MS = 150; // events that come together cause one read
-const HEADERS = ['Request', 'Requester', 'Resource', 'Access level', 'Duration', 'Time left'];
+const HEADERS = ['Request', 'Requester', 'Resources', 'Access', 'Duration', 'Created', 'Time left'];
 // The events that change what waits for someone (the webhook types), and the stream's reset.
 const EVENTS = ['request.pending_internal', 'request.pending', 'request.approved', 'request.denied',
   'request.expired', 'request.canceled', 'request.revoked', 'request.completed', 'reset'];
 
-function row(q) {
-  const left = q.expires_at ? (Date.parse(q.expires_at) - Date.now()) / 1000 : null;
+// One request as what a decision needs: why (justification, ticket), who, what, how long.
+function row(q, names) {
+  const ticket = names.tickets.get(q.ticket_id);
+  const tenant = names.tenants.get(q.tenant_id);
+  const n = (q.resource_ids || []).length;
   return el('tr', {},
-    el('td', {}, el('a', { href: `/requests/${encodeURIComponent(q.id)}`, class: 'id' }, q.id)),
-    el('td', {}, q.requester ? q.requester.username : '—'),
+    el('td', { class: 'why' },
+      el('a', { href: `/requests/${encodeURIComponent(q.id)}`, class: 'justification' }, q.justification),
+      el('div', { class: 'meta' }, 'Ticket: ',
+        ticket ? [ticket.title, ' ', el('span', { class: 'severity', 'data-severity': ticket.severity }, ticket.severity)]
+          : 'not readable'),
+      tenant ? el('div', { class: 'meta' }, `Tenant: ${tenant.name}`) : null),
+    el('td', {}, el('div', {}, requesterName(names.who(q))), requesterMarks(names.who(q))),
     el('td', {}, el('div', { class: 'type' }, q.resource_type),
+      el('div', { class: 'meta' }, `${n} resource${n === 1 ? '' : 's'}`),
       (q.resource_ids || []).map((r) => el('div', { class: 'rid' }, r))),
-    el('td', {}, q.access_level),
+    el('td', {}, level(q.access_level)),
     el('td', {}, duration(q.duration_seconds)),
-    el('td', {}, left === null ? '—' : duration(Math.max(left, 0))));
+    el('td', {}, time(q.created_at)),
+    el('td', {}, q.expires_at ? countdown(q.expires_at, 'expiring') : '—'));
 }
 
-export async function renderPending(main, user, status) {
+// The tickets (and, for provider staff, the tenants) the requests name, read once each.
+async function namesFor(items, user) {
+  const tickets = new Map();
+  const tenants = new Map();
+  let who = (q) => q.requester;
+  await Promise.all([
+    requesterFacts(items, canReadAudit(user)).then((f) => (who = f)),
+    ...[...new Map(items.map((q) => [q.ticket_id, q])).values()].map(async (q) =>
+      tickets.set(q.ticket_id, await ticketOf(q.tenant_id, q.ticket_id))),
+    ...(isTenantUser(user) ? [] : [...new Set(items.map((q) => q.tenant_id))].map(async (id) =>
+      tenants.set(id, await tenantOf(id)))),
+  ]);
+  return { tickets, tenants, who };
+}
+
+// heading: 'h1' for the page of its own, 'h2' inside the tenant admin's home page.
+export async function renderPending(main, user, status, heading) {
   const title = status === 'pending' ? 'Pending requests' : 'Review queue';
   const empty = status === 'pending' ? 'No pending requests.' : 'No requests wait for an internal review.';
   const body = el('div', {});
   const error = el('div', { class: 'messages' });
   const count = el('p', { class: 'hint', 'aria-live': 'polite' });
   let items = [];
+  let names = { tickets: new Map(), tenants: new Map(), who: (q) => q.requester };
   let others = 0;
   let lastCount = null;
   let source = null; // the event stream, while it is followed
   let poller = null; // the fallback's timer
-  let ticker = null;
   let settle = null;
   let stopped = false;
 
@@ -54,6 +83,7 @@ export async function renderPending(main, user, status) {
     items = all.filter((q) => waitsFor(user, q))
       .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
     others = all.length - items.length;
+    names = await namesFor(items, user);
     render();
     error.replaceChildren();
   }
@@ -61,7 +91,8 @@ export async function renderPending(main, user, status) {
   function render() {
     // Keep keyboard focus on the same link across a refresh.
     const focused = body.contains(document.activeElement) ? document.activeElement.getAttribute('href') : null;
-    body.replaceChildren(items.length ? table(title, HEADERS, items.map(row)) : el('p', {}, empty));
+    body.replaceChildren(items.length ? table(title, HEADERS, items.map((q) => row(q, names)), null, true)
+      : el('p', {}, empty));
     if (focused) {
       const again = [...body.querySelectorAll('a[href]')].find((a) => a.getAttribute('href') === focused);
       if (again) again.focus();
@@ -77,7 +108,6 @@ export async function renderPending(main, user, status) {
     if (source) source.close();
     source = null;
     clearInterval(poller);
-    clearInterval(ticker);
     clearTimeout(settle);
   }
 
@@ -135,9 +165,8 @@ export async function renderPending(main, user, status) {
     };
   }
 
-  show(main, el('h1', {}, title), error, body, count);
+  show(main, el(heading || 'h1', {}, title), error, body, count);
   await load();
   follow();
-  ticker = setInterval(() => (body.isConnected ? render() : stop()), TICK_MS);
   return stop;
 }

@@ -5,18 +5,37 @@
 import { del, get, patch, post } from './api.js';
 import { alert, busy, el, message, notice, show, table, time } from './dom.js';
 import { isTenantAdmin } from './session.js';
+import { formatSpan, parseSpan } from './words.js';
 
 const EVENTS = ['request.pending', 'request.reminder', 'request.approved', 'request.denied',
   'request.expired', 'request.canceled', 'request.revoked', 'request.completed'];
 const ROLES = ['tenant_admin', 'lockbox_approver', 'owner', 'auditor', 'member'];
+const YEAR = 365 * 86400;
+// The numbers a tenant admin sets: the field, its label, whether it is a duration, and the
+// range the server takes (api/admin.c read_settings; core/tenant.c).
 const NUMBERS = [
-  ['pending_expiry_seconds', 'Pending expiry (seconds)', 1],
-  ['default_grant_seconds', 'Default grant (seconds)', 1],
-  ['max_grant_seconds', 'Maximum grant (seconds)', 1],
-  ['required_approvals', 'Required approvals', 1],
-  ['reminder_before_seconds', 'Reminder before expiry (seconds)', 0],
-  ['audit_retention_seconds', 'Keep audit records (seconds)', 0],
+  ['pending_expiry_seconds', 'Time to decide', true, 1, 10 * YEAR],
+  ['default_grant_seconds', 'Default grant', true, 1, 10 * YEAR],
+  ['max_grant_seconds', 'Longest grant', true, 1, 10 * YEAR],
+  ['required_approvals', 'Required approvals', false, 1, 100],
+  ['reminder_before_seconds', 'Reminder before the deadline', true, 0, 10 * YEAR],
+  ['audit_retention_seconds', 'Keep audit records', true, 0, 100 * YEAR],
 ];
+
+// "between 1s and 3650d", "between 1 and 100".
+function range(isSpan, min, max) {
+  return isSpan ? `between ${formatSpan(min)} and ${formatSpan(max)}` : `between ${min} and ${max}`;
+}
+
+// A field's value read back: [value] or [null, what is wrong].
+function readNumber([, label, isSpan, min, max], text) {
+  const v = isSpan ? parseSpan(text) : (/^\s*\d+\s*$/.test(text) ? Number(text) : null);
+  if (v === null)
+    return [null, isSpan ? `${label}: write a duration such as 4d, 8h, 30m or 1h30m (${range(true, min, max)}).`
+      : `${label}: write a whole number ${range(false, min, max)}.`];
+  if (v < min || v > max) return [null, `${label}: must be ${range(isSpan, min, max)}.`];
+  return [v];
+}
 
 const fail = (box) => (e) => {
   if (e.status !== 401) box.replaceChildren(alert(message(e)));
@@ -46,15 +65,16 @@ function settingsForm(base, s) {
   const links = el('input', { id: 's-email_links', type: 'checkbox', checked: s.email_links });
   const emails = el('textarea', { id: 's-notification_emails', rows: 3, spellcheck: 'false',
     value: (s.notification_emails || []).join('\n') });
-  const nums = Object.fromEntries(NUMBERS.map(([k, , min]) =>
-    [k, el('input', { id: `s-${k}`, type: 'number', min, step: 1, required: true, value: s[k] })]));
+  const nums = Object.fromEntries(NUMBERS.map(([k, , isSpan]) =>
+    [k, el('input', { id: `s-${k}`, type: 'text', inputmode: isSpan ? 'text' : 'numeric', spellcheck: 'false',
+      autocomplete: 'off', required: true, size: 10, value: isSpan ? formatSpan(s[k]) : String(s[k]) })]));
   const hints = {
-    pending_expiry_seconds: (v) => `how long approvers have to decide (${human(v)})`,
-    default_grant_seconds: (v) => `when a request names no duration (${human(v)})`,
-    max_grant_seconds: (v) => `the longest grant a request may ask for (${human(v)})`,
-    required_approvals: () => 'distinct approvers needed; one deny ends a request',
-    reminder_before_seconds: (v) => `${v === 0 ? 'no reminder' : human(v)}; 0 for none`,
-    audit_retention_seconds: (v) => `${v === 0 ? 'every record is kept' : `records older than ${human(v)} are pruned, through a signed checkpoint`}; 0 keeps every record`,
+    pending_expiry_seconds: () => 'how long approvers have to decide, such as 4d or 12h',
+    default_grant_seconds: () => 'when a request names no duration, such as 8h',
+    max_grant_seconds: () => 'the longest grant a request may ask for, such as 8h or 4h',
+    required_approvals: () => 'distinct approvers needed, between 1 and 100; one deny ends a request',
+    reminder_before_seconds: () => 'such as 1d; 0 for no reminder',
+    audit_retention_seconds: () => 'such as 365d: older records are pruned through a signed checkpoint; 0 keeps every record',
   };
   const siem = el('input', { id: 's-audit_syslog_url', type: 'text', spellcheck: 'false',
     placeholder: 'tls://siem.example.com:6514', value: s.audit_syslog_url || '' });
@@ -64,16 +84,14 @@ function settingsForm(base, s) {
   const save = el('button', { type: 'submit', class: 'primary' }, 'Save settings');
   const form = el('form', { class: 'stack', 'aria-labelledby': 'h-settings', novalidate: true },
     check('s-lockbox_enabled', 'Lockbox enabled', enabled),
-    NUMBERS.slice(0, 4).map(([k, label]) => field(`s-${k}`, label, nums[k], hints[k](s[k]))),
+    NUMBERS.slice(0, 4).map(([k, label]) => field(`s-${k}`, label, nums[k], hints[k]())),
     field('s-notification_emails', 'Notification addresses', emails, 'one e-mail address per line; told of every pending request'),
     check('s-email_links', 'Links in e-mail', links),
-    field('s-reminder_before_seconds', 'Reminder before expiry (seconds)', nums.reminder_before_seconds,
-      hints.reminder_before_seconds(s.reminder_before_seconds)),
+    field('s-reminder_before_seconds', NUMBERS[4][1], nums.reminder_before_seconds, hints.reminder_before_seconds()),
     field('s-audit_syslog_url', 'SIEM syslog collector', siem,
       'tcp://HOST:PORT or tls://HOST:PORT: each record of your audit log is sent there as it is written (RFC 5424); empty for none'),
     field('s-audit_syslog_profile', 'SIEM field names', profile),
-    field('s-audit_retention_seconds', 'Keep audit records (seconds)', nums.audit_retention_seconds,
-      hints.audit_retention_seconds(s.audit_retention_seconds)),
+    field('s-audit_retention_seconds', NUMBERS[5][1], nums.audit_retention_seconds, hints.audit_retention_seconds()),
     el('div', { class: 'buttons' }, save), out);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -82,35 +100,28 @@ function settingsForm(base, s) {
       notification_emails: emails.value.split(/[\n,]/).map((x) => x.trim()).filter(Boolean),
       audit_syslog_url: siem.value.trim() || null, audit_syslog_profile: profile.value,
     };
-    for (const [k, label] of NUMBERS) {
-      const v = nums[k].value.trim();
-      if (!/^\d+$/.test(v)) {
-        out.replaceChildren(alert(`${label}: a whole number is needed.`));
-        nums[k].focus();
+    for (const n of NUMBERS) {
+      const [v, problem] = readNumber(n, nums[n[0]].value);
+      if (problem) {
+        out.replaceChildren(alert(problem));
+        nums[n[0]].focus();
         return;
       }
-      body[k] = Number(v);
+      body[n[0]] = v;
+    }
+    if (body.default_grant_seconds > body.max_grant_seconds) {
+      out.replaceChildren(alert(`Default grant (${formatSpan(body.default_grant_seconds)}) cannot be longer ` +
+        `than the longest grant (${formatSpan(body.max_grant_seconds)}).`));
+      nums.default_grant_seconds.focus();
+      return;
     }
     busy(save, async () => {
       const got = await patch(`${base}/settings`, body);
-      if (got) for (const [k] of NUMBERS) if (k in got) nums[k].value = String(got[k]);
+      if (got) for (const [k, , isSpan] of NUMBERS) if (k in got) nums[k].value = isSpan ? formatSpan(got[k]) : String(got[k]);
       out.replaceChildren(notice('Settings saved.'));
     }).catch(fail(out));
   });
   return [el('h2', { id: 'h-settings' }, 'Lockbox settings'), form];
-}
-
-function human(seconds) {
-  const s = Number(seconds);
-  if (!Number.isFinite(s) || s <= 0) return '—';
-  const parts = [];
-  let r = s;
-  for (const [u, n] of [['d', 86400], ['h', 3600], ['min', 60], ['s', 1]])
-    if (r >= n) {
-      parts.push(`${Math.floor(r / n)} ${u}`);
-      r %= n;
-    }
-  return parts.slice(0, 2).join(' ');
 }
 
 function webhooks(base, list, redraw, secret) {
@@ -151,7 +162,7 @@ function webhooks(base, list, redraw, secret) {
     table('Webhooks', ['URL', 'Events', 'Added', ''], rows, 'No webhooks.'), rowOut, form];
 }
 
-function approvers(base, users, roles, redraw) {
+function approvers(base, users, roles, redraw, created) {
   const out = el('div', { class: 'messages' });
   const user = el('select', { id: 'ra-user' }, users.items.map((u) => el('option', { value: u.id }, u.username)));
   const role = el('select', { id: 'ra-role' }, ROLES.map((r) => el('option', { value: r }, r)));
@@ -186,8 +197,53 @@ function approvers(base, users, roles, redraw) {
     table('Users', ['User', 'Name', 'E-mail', 'Roles'], users.items.map((u) => el('tr', {},
       el('td', {}, u.username), el('td', {}, u.display_name || '—'), el('td', {}, u.email || '—'),
       el('td', {}, (u.roles || []).map((r) => `${r.role} at ${r.scope}`).join(', ') || '—'))), 'No users.'),
+    created ? totpBox(created) : null,
+    newUser(base, redraw),
     table('Role assignments', ['User', 'Role', 'Scope', 'Assigned', ''], rows, 'No role assignments.'),
     rowOut, form];
+}
+
+// A new user of the tenant (POST /tenants/{id}/users); with TOTP, its secret is shown once.
+function newUser(base, redraw) {
+  const out = el('div', { class: 'messages' });
+  const f = {
+    username: el('input', { id: 'nu-username', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', required: true }),
+    display_name: el('input', { id: 'nu-display_name', autocomplete: 'off' }),
+    email: el('input', { id: 'nu-email', type: 'email', autocomplete: 'off', spellcheck: 'false', required: true }),
+    password: el('input', { id: 'nu-password', type: 'password', autocomplete: 'new-password', required: true }),
+  };
+  const totp = el('input', { id: 'nu-totp', type: 'checkbox' });
+  const create = el('button', { type: 'submit' }, 'Create user');
+  const form = el('form', { class: 'stack', 'aria-labelledby': 'h-nu', novalidate: true },
+    el('h3', { id: 'h-nu' }, 'Create a user'),
+    field('nu-username', 'New user\'s username', f.username),
+    field('nu-display_name', 'Display name', f.display_name, 'optional; shown where a person reads'),
+    field('nu-email', 'New user\'s e-mail', f.email),
+    field('nu-password', 'Initial password', f.password, 'hand it to the user safely'),
+    check('nu-totp', 'Enrol an authenticator (TOTP)', totp),
+    el('div', { class: 'buttons' }, create), out);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const body = { username: f.username.value.trim(), email: f.email.value.trim(), password: f.password.value };
+    if (f.display_name.value.trim()) body.display_name = f.display_name.value.trim();
+    if (totp.checked) body.totp = true;
+    const missing = [['username', 'Username'], ['email', 'E-mail'], ['password', 'Initial password']]
+      .filter(([k]) => !body[k]).map(([, label]) => label);
+    if (missing.length) return out.replaceChildren(alert(`${missing.join(', ')}: required.`));
+    busy(create, async () => {
+      const u = await post(`${base}/users`, body);
+      await redraw({ focus: 'h-roles', message: `User ${u.username} created. Assign a role below to make them an approver.`,
+        totp: u.totp_secret ? u : null });
+    }).catch(fail(out));
+  });
+  return form;
+}
+
+// A new user's TOTP secret, which the API shows this once.
+function totpBox(u) {
+  return el('div', { class: 'secret', role: 'status', tabindex: -1, id: 'nu-secret' },
+    el('p', {}, el('strong', {}, `Give ${u.username} this authenticator secret now: it is shown only once.`)),
+    el('p', {}, el('code', { class: 'secret-value' }, u.totp_secret)));
 }
 
 // The resources the tenant owns: the provider sets them, so they are shown, not edited.
@@ -212,12 +268,12 @@ export async function renderSettings(main, user) {
       resources(t),
       settingsForm(base, s),
       webhooks(base, hooks, redraw, o.secret),
-      approvers(base, users, roles, redraw));
+      approvers(base, users, roles, redraw, o.totp));
     if (o.message) {
       const h = document.getElementById(o.focus);
       if (h) h.after(notice(o.message));
     }
-    const target = document.getElementById(o.secret ? 'wh-secret' : o.focus);
+    const target = document.getElementById(o.secret ? 'wh-secret' : o.totp ? 'nu-secret' : o.focus);
     if (target) target.focus();
   }
   await redraw();
