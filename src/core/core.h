@@ -300,8 +300,10 @@ LB_MUST_CHECK int core_run_due(struct core *c, int64_t *next);
 
 /* May operator touch resource_id at level now? Answers from memory only. A denial is noted
  * for the audit log (access.denied, by actor at door, collapsed per operator, resource and
- * minute: core/denials.h) and written later by the denial writer, never on this thread. door
- * is a valid door name (door_name_is_valid), NULL for "check". */
+ * minute: core/denials.h), and so is an allowance, for the grant's report (access.allowed, the
+ * first of its request, resource and door in a minute); both are written later by the denial
+ * writer, never on this thread. door is a valid door name (door_name_is_valid), NULL for
+ * "check". match is filled when allowed. */
 LB_MUST_CHECK int core_access_check(struct core *c, const struct principal *actor,
                                     const char *operator_name, const char *resource_id,
                                     enum access_level level, const char *door, bool *allowed,
