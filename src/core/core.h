@@ -315,6 +315,23 @@ LB_MUST_CHECK int core_denials_start(struct core *c);
 LB_MUST_CHECK int core_denials_flush(struct core *c);
 /* What became of the denials noted, for /metrics. */
 void core_denial_stats(struct core *c, struct denial_stats *out);
+/* What was done under a grant (core/report.c), read once it ended; owns everything. */
+struct grant_report {
+    struct request request;
+    struct user operator_user;        /* the requester (zeroed when since removed) */
+    struct audit_list actions;        /* operator.action records, oldest first */
+    struct audit_list doors;          /* access.allowed and access.denied, by time */
+    struct outbox_list notifications; /* the messages about the request, oldest first */
+};
+
+/* Frees what a report owns and zeroes it; accepts a zeroed report. */
+void grant_report_clear(struct grant_report *r);
+/* The report of the grant of request id, visible to actor as core_request_get is
+ * (LB_ENOTFOUND, LB_EFORBIDDEN); LB_ECONFLICT when the request's grant has not ended or never
+ * began. Denials reach the log a moment after the door answered (core/denials.h). A tenant's
+ * user sees the tenant's notifications only. */
+LB_MUST_CHECK int core_request_report(struct core *c, const struct principal *actor, const char *id,
+                                      struct grant_report *out, struct buf *err);
 /* Records an action an operator performed under a grant (details: JSON text or NULL), for the
  * requester or an enforcer. A request the actor cannot see is LB_ENOTFOUND before any
  * LB_EFORBIDDEN or LB_ECONFLICT (an enforcer sees every request). The grant must be in force
