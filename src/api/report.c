@@ -21,7 +21,10 @@ static json_t *details_of(const struct audit_record *a)
 static json_t *json_action(const struct audit_record *a)
 {
     json_t *d = details_of(a), *inner = json_object_get(d, "details");
-    json_t *details = json_is_object(inner) ? json_incref(inner) : json_object();
+    /* details recorded as another JSON value than an object are shown as {"value": it} */
+    json_t *details = json_is_object(inner)           ? json_incref(inner)
+                      : inner && !json_is_null(inner) ? json_pack("{s:O}", "value", inner)
+                                                      : json_object();
     json_t *o = json_pack(
         "{s:o, s:s, s:O, s:O, s:o}", "time", wire_time(a->time), "actor", a->actor ? a->actor : "",
         "activity",
