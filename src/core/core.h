@@ -213,7 +213,7 @@ bool core_tenant_owns(const struct tenant *t, const char *resource_id);
 struct settings_patch {
     bool has_lockbox_enabled, has_pending_expiry, has_default_grant, has_max_grant,
         has_required_approvals, has_notification_emails, has_email_links, has_reminder_before,
-        has_audit_syslog_url, has_audit_syslog_profile, has_audit_retention;
+        has_audit_syslog_url, has_audit_syslog_profile, has_audit_retention, has_grant_report_mail;
     struct tenant_settings values; /* borrowed; only the has_* fields are read */
 };
 
