@@ -1,9 +1,9 @@
 /*
  * The report of what was done under a grant, read when its grant has ended: the operator's
  * actions (operator.action, item the request), the doors that let them in (access.allowed,
- * item the request) or refused them (access.denied of the operator on one of the request's
- * resources in the grant's time, in the log of the request's tenant), and the messages sent
- * about the request. Nothing is stored for it: the audit log and the outbox are the report.
+ * item the request) or refused them (access.denied of the operator in the log of the
+ * request's tenant while the grant ran, on any of the tenant's resources), and the messages
+ * sent about the request. Nothing is stored for it: the audit log and the outbox are the report.
  */
 #include "audit/audit.h"
 #include "core/ids.h"
@@ -74,15 +74,11 @@ static int read_all(struct core *c, struct audit_filter f, struct audit_list *ou
     }
 }
 
-/* A denial of r's operator on one of r's resources. */
+/* A denial of r's operator (on any resource of the tenant: one outside the grant is what
+ * the customer most wants to hear of). */
 static bool is_grant_denial(const struct request *r, const struct audit_record *a)
 {
-    if (!audit_details_str_is(a->details, "operator", r->requester_username))
-        return false;
-    for (size_t i = 0; i < r->resource_count; i++)
-        if (a->item && strcmp(a->item, r->resource_ids[i]) == 0)
-            return true;
-    return false;
+    return audit_details_str_is(a->details, "operator", r->requester_username);
 }
 
 /* Merges the allowances and the denials (each oldest first) into out, by time then seq. */
