@@ -10,8 +10,8 @@
 
 #include "util/banned.h"
 
-#define PAIR_BUCKETS 4096   /* a power of two */
-#define LOCAL_SLOTS 256     /* a thread's cache of allowances noted: a power of two */
+#define PAIR_BUCKETS 16384  /* a power of two */
+#define LOCAL_SLOTS 2048    /* a thread's cache of allowances noted: a power of two */
 #define LOCAL_KEY_MAX 1024  /* longer (request, resource, door) keys skip that cache */
 #define ALLOWED_MARK '\x01' /* opens an allowance's key; no operator name starts with it */
 
@@ -31,6 +31,7 @@ struct pair {
     uint64_t hash;
     int64_t minute;
     int64_t collapsed; /* this pair's denials collapsed into that record */
+    bool allowed;      /* an allowance's pair, counted against DENIALS_ALLOWED_MAX */
     size_t key_len;
     char key[]; /* operator NUL resource */
 };
@@ -52,9 +53,9 @@ struct denials {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     struct pair *buckets[PAIR_BUCKETS];
-    size_t pair_count;
-    int64_t window;       /* seconds: a "minute" of the collapse */
-    int64_t swept_minute; /* pairs of earlier minutes were last forgotten in this one */
+    size_t pair_count, allowed_count; /* denials' pairs, allowances' pairs */
+    int64_t window;                   /* seconds: a "minute" of the collapse */
+    int64_t swept_minute;             /* pairs of earlier minutes were last forgotten in this one */
     struct record *head, *tail;
     size_t queued;
     struct denial_stats stats;
@@ -140,8 +141,11 @@ static void sweep(struct denials *d, int64_t minute)
                 continue;
             }
             *pp = p->next;
+            if (p->allowed)
+                d->allowed_count--;
+            else
+                d->pair_count--;
             lb_free(p);
-            d->pair_count--;
         }
 }
 
@@ -154,23 +158,38 @@ static struct pair *pair_find(struct denials *d, uint64_t h, const char *key, si
     return NULL;
 }
 
+/* true when the table has room for one more pair of its kind (forgetting past minutes' pairs
+ * first when it is full). */
+static bool pair_has_room(struct denials *d, bool allowed, int64_t minute)
+{
+    size_t *count = allowed ? &d->allowed_count : &d->pair_count;
+    size_t max = allowed ? DENIALS_ALLOWED_MAX : DENIALS_TABLE_MAX;
+
+    if (*count >= max)
+        sweep(d, minute);
+    return *count < max;
+}
+
 /* Remembers key (hash h) as queued in minute, when there is room. */
-static void pair_add(struct denials *d, uint64_t h, const char *key, size_t len, int64_t minute)
+static void pair_add(struct denials *d, uint64_t h, const char *key, size_t len, int64_t minute,
+                     bool allowed)
 {
     struct pair **head = &d->buckets[h & (PAIR_BUCKETS - 1)], *p;
 
-    if (d->pair_count >= DENIALS_TABLE_MAX)
-        sweep(d, minute);
-    if (d->pair_count >= DENIALS_TABLE_MAX || !(p = lb_malloc(sizeof(*p) + len)))
+    if (!pair_has_room(d, allowed, minute) || !(p = lb_malloc(sizeof(*p) + len)))
         return;
     p->hash = h;
     p->minute = minute;
     p->collapsed = 0;
+    p->allowed = allowed;
     p->key_len = len;
     memcpy(p->key, key, len);
     p->next = *head;
     *head = p;
-    d->pair_count++;
+    if (allowed)
+        d->allowed_count++;
+    else
+        d->pair_count++;
 }
 
 /* Appends s and its NUL at *at (inside a record's text); NULL stays NULL. */
@@ -234,13 +253,16 @@ static size_t allowed_key(const struct denial_note *n, char *out, size_t cap)
 }
 
 /* true when this thread already noted the allowance of key in minute (and remembers that it
- * has now): the lock-free half of an allowance, which most checks end in. */
-static bool local_seen(const struct denials *d, const char *key, size_t len, int64_t minute)
+ * has now): the lock-free half of an allowance, which most checks end in. *hash receives the
+ * key's SipHash, which the shared table uses too. */
+static bool local_seen(const struct denials *d, const char *key, size_t len, int64_t minute,
+                       uint64_t *hash)
 {
     uint64_t h;
     struct local_slot *s;
 
     crypto_shorthash((unsigned char *)&h, (const unsigned char *)key, len, d->local_key);
+    *hash = h;
     s = &local_cache[h & (LOCAL_SLOTS - 1)];
     if (s->serial == d->serial && s->hash == h && s->minute == minute)
         return true;
@@ -256,28 +278,34 @@ void denials_note(struct denials *d, const struct denial_note *n, int64_t now)
     int64_t minute = now / d->window;
     struct pair *p;
     struct record *r;
-    char local[LOCAL_KEY_MAX], *key = NULL;
-    uint64_t h;
+    char local[LOCAL_KEY_MAX], *key = NULL, *owned = NULL;
+    size_t local_len = 0;
+    uint64_t h = 0;
 
-    if (n->request_id) {
-        size_t local_len = allowed_key(n, local, sizeof(local));
-        if (local_len && local_seen(d, local, local_len, minute))
+    /* an allowance's key is composed on the stack and hashed once (SipHash) for both the
+     * thread's cache and the table: a miss costs no allocation */
+    if (n->request_id && (local_len = allowed_key(n, local, sizeof(local))) != 0) {
+        if (local_seen(d, local, local_len, minute, &h))
             return;
+        key = local;
+        len = local_len;
+    } else if (n->request_id) {
         len = 1 + strlen(n->request_id) + 1 + strlen(n->resource_id) + 1 + strlen(n->door);
     }
-    if (!(key = lb_malloc(len))) {
+    if (!key && !(key = owned = lb_malloc(len))) {
         pthread_mutex_lock(&d->lock);
         d->stats.dropped++;
         pthread_mutex_unlock(&d->lock);
         return;
     }
-    if (n->request_id) {
+    if (owned && n->request_id) {
         (void)allowed_key(n, key, len);
-    } else {
+    } else if (owned) {
         memcpy(key, n->operator_name, op_len + 1);
         memcpy(key + op_len + 1, n->resource_id, len - op_len - 1);
     }
-    h = pair_hash(d, key, len);
+    if (!local_len)
+        h = pair_hash(d, key, len);
     pthread_mutex_lock(&d->lock);
     p = pair_find(d, h, key, len);
     if (p && p->minute == minute) {
@@ -288,6 +316,12 @@ void denials_note(struct denials *d, const struct denial_note *n, int64_t now)
         }
         goto out;
     }
+    /* an allowance the table could not remember would be written again at every check: it is
+     * dropped instead (a denial is written all the same: it must be seen) */
+    if (!p && n->request_id && !pair_has_room(d, true, minute)) {
+        d->stats.allowed_dropped++;
+        goto out;
+    }
     if (d->queued >= DENIALS_QUEUE_MAX || !(r = record_new(n, now, p ? p->collapsed : 0))) {
         d->stats.dropped++;
         goto out;
@@ -296,7 +330,7 @@ void denials_note(struct denials *d, const struct denial_note *n, int64_t now)
         p->minute = minute;
         p->collapsed = 0;
     } else {
-        pair_add(d, h, key, len, minute);
+        pair_add(d, h, key, len, minute, n->request_id != NULL);
     }
     if (d->tail)
         d->tail->next = r;
@@ -307,7 +341,7 @@ void denials_note(struct denials *d, const struct denial_note *n, int64_t now)
     pthread_cond_signal(&d->wake);
 out:
     pthread_mutex_unlock(&d->lock);
-    lb_free(key);
+    lb_free(owned);
 }
 
 /* Appends an access.allowed record to the audit log (the tenant's, the request's), inside the

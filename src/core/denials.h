@@ -23,7 +23,11 @@
  * within a minute; the other allowances of that minute are not counted. As allowances are the
  * hot path's common answer, each thread first asks a small cache of its own (a keyed SipHash of
  * the pair and the minute it was last noted there, no lock), so that the shared table and its
- * mutex are reached once per pair, minute and thread. Thread-safe throughout (one mutex).
+ * mutex are reached about once per pair, minute and thread (the cache is direct-mapped: pairs
+ * sharing a slot push each other out). Allowances' pairs are remembered apart, up to
+ * DENIALS_ALLOWED_MAX; an allowance of a new pair when they are all of this minute is dropped
+ * (counted), since one not remembered would be written at each check. Thread-safe throughout
+ * (one mutex).
  * Errors: LB_ENOMEM, LB_EIO (no thread), the store's.
  */
 #ifndef LB_CORE_DENIALS_H
@@ -37,10 +41,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DENIALS_TABLE_MAX 8192 /* (operator, resource) pairs remembered */
-#define DENIALS_QUEUE_MAX 8192 /* records waiting for the writer */
-#define DENIALS_BATCH 512      /* records per transaction */
-#define DOOR_NAME_MAX 32       /* a door's name: 1..32 of [a-z0-9_.-] */
+#define DENIALS_TABLE_MAX 8192    /* (operator, resource) pairs remembered */
+#define DENIALS_ALLOWED_MAX 65536 /* and (request, resource, door) pairs of allowances */
+#define DENIALS_QUEUE_MAX 8192    /* records waiting for the writer */
+#define DENIALS_BATCH 512         /* records per transaction */
+#define DOOR_NAME_MAX 32          /* a door's name: 1..32 of [a-z0-9_.-] */
 
 /* One denial (or allowance) as a door saw it; every field is borrowed. */
 struct denial_note {
@@ -54,12 +59,13 @@ struct denial_note {
 
 /* What became of the denials noted, for /metrics. */
 struct denial_stats {
-    uint64_t written;   /* access.denied records committed */
-    uint64_t allowed;   /* access.allowed records committed */
-    uint64_t collapsed; /* denials counted into a record of their minute instead */
-    uint64_t dropped;   /* not written: the queue was full */
-    uint64_t failed;    /* not written: the store failed */
-    uint64_t queued;    /* waiting for the writer now */
+    uint64_t written;         /* access.denied records committed */
+    uint64_t allowed;         /* access.allowed records committed */
+    uint64_t allowed_dropped; /* allowances not written: no room to remember their pair */
+    uint64_t collapsed;       /* denials counted into a record of their minute instead */
+    uint64_t dropped;         /* not written: the queue was full */
+    uint64_t failed;          /* not written: the store failed */
+    uint64_t queued;          /* waiting for the writer now */
 };
 
 struct denials;
