@@ -150,6 +150,9 @@ int lockbox_webhook_remove(struct lockbox *lb, const char *tenant_id, const char
 
 /* The notifications sent about a request (who, which channel, delivered or not). */
 int lockbox_request_notifications(struct lockbox *lb, const char *id, struct lockbox_reply *reply);
+/* The report of what was done under a request's grant, once it ended (GET
+ * /api/v1/requests/{id}/report; before its grant ended, LOCKBOX_EREFUSED with 409). */
+int lockbox_request_report(struct lockbox *lb, const char *id, struct lockbox_reply *reply);
 
 /* ---- tickets ---- */
 

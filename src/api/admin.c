@@ -275,7 +275,7 @@ static const char *const settings_keys[] = {
     "lockbox_enabled",      "pending_expiry_seconds",  "default_grant_seconds",
     "max_grant_seconds",    "required_approvals",      "notification_emails",
     "email_links",          "reminder_before_seconds", "audit_syslog_url",
-    "audit_syslog_profile", "audit_retention_seconds",
+    "audit_syslog_profile", "audit_retention_seconds", "grant_report_mail",
 };
 
 static bool known_setting(const char *key)
@@ -341,6 +341,8 @@ static bool read_patch(struct api_call *call, struct settings_patch *p, char ***
                        &p->values.required_approvals) ||
         !api_field_bool(call, call->body, "email_links", &p->has_email_links,
                         &p->values.email_links) ||
+        !api_field_bool(call, call->body, "grant_report_mail", &p->has_grant_report_mail,
+                        &p->values.grant_report_mail) ||
         !api_field_int(call, call->body, "reminder_before_seconds", 0, max, &p->has_reminder_before,
                        &p->values.reminder_before_seconds) ||
         !api_field_int(call, call->body, "audit_retention_seconds", 0, 100LL * 365 * 86400,

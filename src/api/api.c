@@ -424,7 +424,7 @@ json_t *api_json_user(const struct user *u, const struct role_list *roles, unsig
 json_t *api_json_settings(const struct tenant_settings *s)
 {
     return json_pack(
-        "{s:b, s:I, s:I, s:I, s:I, s:o, s:b, s:I, s:o, s:s, s:I}", "lockbox_enabled",
+        "{s:b, s:I, s:I, s:I, s:I, s:o, s:b, s:I, s:o, s:s, s:I, s:b}", "lockbox_enabled",
         s->lockbox_enabled, "pending_expiry_seconds", (json_int_t)s->pending_expiry_seconds,
         "default_grant_seconds", (json_int_t)s->default_grant_seconds, "max_grant_seconds",
         (json_int_t)s->max_grant_seconds, "required_approvals", (json_int_t)s->required_approvals,
@@ -433,7 +433,8 @@ json_t *api_json_settings(const struct tenant_settings *s)
         (json_int_t)s->reminder_before_seconds, "audit_syslog_url",
         wire_str_or_null(s->audit_syslog_url && *s->audit_syslog_url ? s->audit_syslog_url : NULL),
         "audit_syslog_profile", s->audit_syslog_profile ? s->audit_syslog_profile : "lockbox",
-        "audit_retention_seconds", (json_int_t)s->audit_retention_seconds);
+        "audit_retention_seconds", (json_int_t)s->audit_retention_seconds, "grant_report_mail",
+        s->grant_report_mail);
 }
 
 json_t *api_json_tenant(const struct tenant *t)

@@ -167,6 +167,8 @@ void api_webhook_create(struct api_call *call);
 void api_webhook_list(struct api_call *call);
 void api_webhook_delete(struct api_call *call);
 void api_request_notifications(struct api_call *call);
+/* GET /api/v1/requests/{id}/report (api/report.c). */
+void api_request_report(struct api_call *call);
 void api_request_review(struct api_call *call);
 void api_request_decision(struct api_call *call);
 void api_request_cancel(struct api_call *call);

@@ -53,6 +53,7 @@ const struct api_route api_routes[] = {
     {"GET", "/api/v1/catalog", api_catalog, true, false, "catalog"},
     {"GET", "/api/v1/requests/{}/notifications", api_request_notifications, true, false,
      "requests.notifications"},
+    {"GET", "/api/v1/requests/{}/report", api_request_report, true, false, "requests.report"},
     {"POST", "/api/v1/requests/{}/review", api_request_review, true, true, "requests.review"},
     {"POST", "/api/v1/requests/{}/decision", api_request_decision, true, true, "requests.decision"},
     {"POST", "/api/v1/requests/{}/cancel", api_request_cancel, true, true, "requests.cancel"},

@@ -1,9 +1,11 @@
 #include "audit.h"
 
 #include "audit/chain.h"
+#include "util/mem.h"
 
 #include <jansson.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util/banned.h"
 
@@ -97,5 +99,28 @@ int audit_append(struct store *st, const struct audit_entry *e, int64_t *seq)
         rc = store_audit_insert(st, &rec, seq);
     audit_chain_head_clear(&head);
     free(details);
+    return rc;
+}
+
+bool audit_details_str_is(const char *details, const char *key, const char *want)
+{
+    json_t *j = details ? json_loads(details, 0, NULL) : NULL;
+    const char *v = json_string_value(json_object_get(j, key));
+    bool is = v && strcmp(v, want) == 0;
+
+    json_decref(j);
+    return is;
+}
+
+int audit_details_str(const char *details, const char *key, char **out)
+{
+    json_t *j = details ? json_loads(details, 0, NULL) : NULL;
+    const char *v = json_string_value(json_object_get(j, key));
+    int rc = 0;
+
+    *out = NULL;
+    if (v && !(*out = lb_strdup(v)))
+        rc = LB_ENOMEM;
+    json_decref(j);
     return rc;
 }

@@ -14,6 +14,7 @@
 #include "store/store.h"
 #include "util/err.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,13 @@ struct audit_entry {
 /* Appends one record, linked to the newest of its chain (audit/chain.h); *seq (if not NULL)
  * receives its sequence number. */
 LB_MUST_CHECK int audit_append(struct store *st, const struct audit_entry *e, int64_t *seq);
+
+/* true when the details JSON text (a record's) holds key as the string want; false when it
+ * holds another value or none, or cannot be read. */
+bool audit_details_str_is(const char *details, const char *key, const char *want);
+/* The string details[key] of a record's details JSON text, as a new string (caller frees with
+ * lb_free) in *out; NULL there when it holds none. 0 or LB_ENOMEM. */
+LB_MUST_CHECK int audit_details_str(const char *details, const char *key, char **out);
 
 /* Gives r (its tenant_id and content set) its place after the newest record of its chain in
  * st: sets r->chain, chain_index, prev_hash (pointing into *head, which the caller clears)

@@ -92,5 +92,8 @@ int cmd_audit_keys(struct cli *cli, const struct cli_args *a);
 int cmd_audit_status(struct cli *cli, const struct cli_args *a);
 int cmd_audit_export(struct cli *cli, const struct cli_args *a);
 int cmd_audit_verify(struct cli *cli, const struct cli_args *a);
+/* cmd_report.c */
+int cmd_request_report(struct cli *cli, const struct cli_args *a);
+int cmd_activity_record(struct cli *cli, const struct cli_args *a);
 
 #endif

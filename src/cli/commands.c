@@ -78,6 +78,10 @@ static const struct cli_optspec audit_export_opts[] = {
 static const struct cli_optspec audit_keys_opts[] = {{"out", true, false, false}, {0}};
 static const struct cli_optspec audit_verify_opts[] = {
     {"key", true, false, false}, {"server", false, false, false}, {0}};
+static const struct cli_optspec activity_opts[] = {{"action", true, false, true},
+                                                   {"target", true, false, false},
+                                                   {"details", true, false, false},
+                                                   {0}};
 static const struct cli_optspec audit_opts[] = {
     {"activity", true, false, false}, {"actor", true, false, false}, {"item", true, false, false},
     {"from", true, false, false},     {"to", true, false, false},    {"tenant", true, false, false},
@@ -171,7 +175,8 @@ const struct cli_command cli_commands[] = {
      "notification_emails (comma-separated), email_links (true/false),\n"
      "reminder_before_seconds, audit_syslog_url (tcp://HOST:PORT or tls://HOST:PORT; null:\n"
      "none), audit_syslog_profile (lockbox or m365), audit_retention_seconds (0: keep every\n"
-     "audit record). *_seconds also take durations (4h).",
+     "audit record), grant_report_mail (true/false: the approvers get a grant's report).\n"
+     "*_seconds also take durations (4h).",
      "show or change a tenant's settings"},
     {"user", "create", cmd_user_create, user_opts, 0, 0,
      "user create [--tenant T] --username U --email E [--display-name NAME] [--role R ...] "
@@ -249,6 +254,15 @@ const struct cli_command cli_commands[] = {
      "end's signature under the keys of KEYFILE (lockbox audit keys --out) or, with --server,\n"
      "the server's. Exit 0 whole; 5 it does not verify (the first broken line is named).",
      "verify an audit export offline"},
+    {"request", "report", cmd_request_report, no_opts, 1, 1, "request report ID",
+     "Shows what was done under a request's grant once it ended: the operator's actions, the\n"
+     "doors that let them in or refused them, and the messages sent (--json: the API's JSON).",
+     "what was done under an ended grant"},
+    {"activity", "record", cmd_activity_record, activity_opts, 1, 1,
+     "activity record REQUEST --action A [--target T] [--details JSON]",
+     "Records an action an operator performed under a grant in the audit log (the requester\n"
+     "while the grant is active, or an enforcer). --details: any JSON value, checked here.",
+     "record an operator's action under a grant"},
 };
 
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);

@@ -117,6 +117,10 @@ static const struct cli_optdoc {
     {"audit keys", "out", "FILE", "keep the keys in FILE, for audit verify --key"},
     {"audit verify", "key", "KEYFILE", "verify under the keys of KEYFILE (audit keys --out)"},
     {"audit verify", "server", NULL, "verify under the keys the server gives"},
+    {"activity record", "action", "A", "what the operator did (ssh.login, file.read, ...)"},
+    {"activity record", "target", "T", "what it was done to (a host, a path, a resource id)"},
+    {"activity record", "details", "JSON",
+     "more about it: any JSON value, checked before it is sent"},
 };
 
 /* The doc of option name of cmd: its command's row, else its group's, else any command's. */

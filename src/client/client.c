@@ -778,6 +778,11 @@ int lockbox_request_notifications(struct lockbox *lb, const char *id, struct loc
     return on_object(lb, "GET", "requests", id, "notifications", NULL, NULL, reply);
 }
 
+int lockbox_request_report(struct lockbox *lb, const char *id, struct lockbox_reply *reply)
+{
+    return on_object(lb, "GET", "requests", id, "report", NULL, NULL, reply);
+}
+
 /* ---- tickets ---- */
 
 int lockbox_ticket_create(struct lockbox *lb, const char *tenant_id, const char *title,

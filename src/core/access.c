@@ -25,17 +25,18 @@ int core_access_check(struct core *c, const struct principal *actor, const char 
     owned = owners_find(c->owners, resource_id, owner);
     *allowed =
         owned && grants_check(c->grants, operator_name, resource_id, owner, level, now, match);
-    if (!*allowed) {
-        const struct denial_note n = {.operator_name = operator_name,
-                                      .resource_id = resource_id,
-                                      .owner_id = owned ? owner : NULL,
-                                      .level = level,
-                                      .door = door ? door : "check",
-                                      .actor = actor->username,
-                                      .actor_id = actor->user_id,
-                                      .client_ip = actor->client_ip};
-        denials_note(c->denials, &n, now);
-    }
+    /* a denial for the audit log; an allowance for the grant's report (the first of its
+     * request, resource and door in a minute): neither written on this thread */
+    const struct denial_note n = {.operator_name = operator_name,
+                                  .resource_id = resource_id,
+                                  .request_id = *allowed ? match->request_id : NULL,
+                                  .owner_id = owned ? owner : NULL,
+                                  .level = level,
+                                  .door = door ? door : "check",
+                                  .actor = actor->username,
+                                  .actor_id = actor->user_id,
+                                  .client_ip = actor->client_ip};
+    denials_note(c->denials, &n, now);
     return 0;
 }
 

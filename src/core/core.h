@@ -217,7 +217,7 @@ bool core_tenant_owns(const struct tenant *t, const char *resource_id);
 struct settings_patch {
     bool has_lockbox_enabled, has_pending_expiry, has_default_grant, has_max_grant,
         has_required_approvals, has_notification_emails, has_email_links, has_reminder_before,
-        has_audit_syslog_url, has_audit_syslog_profile, has_audit_retention;
+        has_audit_syslog_url, has_audit_syslog_profile, has_audit_retention, has_grant_report_mail;
     struct tenant_settings values; /* borrowed; only the has_* fields are read */
 };
 
@@ -304,8 +304,10 @@ LB_MUST_CHECK int core_run_due(struct core *c, int64_t *next);
 
 /* May operator touch resource_id at level now? Answers from memory only. A denial is noted
  * for the audit log (access.denied, by actor at door, collapsed per operator, resource and
- * minute: core/denials.h) and written later by the denial writer, never on this thread. door
- * is a valid door name (door_name_is_valid), NULL for "check". */
+ * minute: core/denials.h), and so is an allowance, for the grant's report (access.allowed, the
+ * first of its request, resource and door in a minute); both are written later by the denial
+ * writer, never on this thread. door is a valid door name (door_name_is_valid), NULL for
+ * "check". match is filled when allowed. */
 LB_MUST_CHECK int core_access_check(struct core *c, const struct principal *actor,
                                     const char *operator_name, const char *resource_id,
                                     enum access_level level, const char *door, bool *allowed,
@@ -317,6 +319,23 @@ LB_MUST_CHECK int core_denials_start(struct core *c);
 LB_MUST_CHECK int core_denials_flush(struct core *c);
 /* What became of the denials noted, for /metrics. */
 void core_denial_stats(struct core *c, struct denial_stats *out);
+/* What was done under a grant (core/report.c), read once it ended; owns everything. */
+struct grant_report {
+    struct request request;
+    struct user operator_user;        /* the requester (zeroed when since removed) */
+    struct audit_list actions;        /* operator.action records, oldest first */
+    struct audit_list doors;          /* access.allowed and access.denied, by time */
+    struct outbox_list notifications; /* the messages about the request, oldest first */
+};
+
+/* Frees what a report owns and zeroes it; accepts a zeroed report. */
+void grant_report_clear(struct grant_report *r);
+/* The report of the grant of request id, visible to actor as core_request_get is
+ * (LB_ENOTFOUND, LB_EFORBIDDEN); LB_ECONFLICT when the request's grant has not ended or never
+ * began. Denials reach the log a moment after the door answered (core/denials.h). A tenant's
+ * user sees the tenant's notifications only. */
+LB_MUST_CHECK int core_request_report(struct core *c, const struct principal *actor, const char *id,
+                                      struct grant_report *out, struct buf *err);
 /* Records an action an operator performed under a grant (details: JSON text or NULL), for the
  * requester or an enforcer. A request the actor cannot see is LB_ENOTFOUND before any
  * LB_EFORBIDDEN or LB_ECONFLICT (an enforcer sees every request). The grant must be in force

@@ -5,11 +5,25 @@
 
 #include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "util/banned.h"
 
-#define PAIR_BUCKETS 4096 /* a power of two */
+#define PAIR_BUCKETS 16384  /* a power of two */
+#define LOCAL_SLOTS 2048    /* a thread's cache of allowances noted: a power of two */
+#define LOCAL_KEY_MAX 1024  /* longer (request, resource, door) keys skip that cache */
+#define ALLOWED_MARK '\x01' /* opens an allowance's key; no operator name starts with it */
+
+/* A thread's memory that it noted the allowance of hash in minute, for the instance serial
+ * (an instance's serial is never reused, where its address may be). */
+struct local_slot {
+    uint64_t serial, hash;
+    int64_t minute;
+};
+
+static _Thread_local struct local_slot local_cache[LOCAL_SLOTS];
+static atomic_uint_fast64_t next_serial = 1;
 
 /* A (operator, resource) pair and the minute of its last queued record. */
 struct pair {
@@ -17,16 +31,19 @@ struct pair {
     uint64_t hash;
     int64_t minute;
     int64_t collapsed; /* this pair's denials collapsed into that record */
+    bool allowed;      /* an allowance's pair, counted against DENIALS_ALLOWED_MAX */
     size_t key_len;
     char key[]; /* operator NUL resource */
 };
 
-/* One access.denied record to write; its strings live in text. */
+/* One access.denied (or access.allowed) record to write; its strings live in text. */
 struct record {
     struct record *next;
     int64_t at, collapsed;
     enum access_level level;
-    char owner_id[ID_LEN]; /* "" when no tenant owns the resource */
+    bool allowed;
+    char request_id[ID_LEN]; /* allowed: the grant's request */
+    char owner_id[ID_LEN];   /* "" when no tenant owns the resource */
     char door[DOOR_NAME_MAX + 1];
     const char *operator_name, *resource_id, *actor, *actor_id, *client_ip;
     char text[];
@@ -36,14 +53,16 @@ struct denials {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     struct pair *buckets[PAIR_BUCKETS];
-    size_t pair_count;
-    int64_t window;       /* seconds: a "minute" of the collapse */
-    int64_t swept_minute; /* pairs of earlier minutes were last forgotten in this one */
+    size_t pair_count, allowed_count; /* denials' pairs, allowances' pairs */
+    int64_t window;                   /* seconds: a "minute" of the collapse */
+    int64_t swept_minute;             /* pairs of earlier minutes were last forgotten in this one */
     struct record *head, *tail;
     size_t queued;
     struct denial_stats stats;
-    unsigned char key[crypto_generichash_KEYBYTES]; /* per process: no aimed collisions */
-    struct store *store;                            /* the writer's (borrowed) */
+    unsigned char key[crypto_generichash_KEYBYTES];     /* per process: no aimed collisions */
+    unsigned char local_key[crypto_shorthash_KEYBYTES]; /* the threads' caches' SipHash */
+    uint64_t serial;
+    struct store *store; /* the writer's (borrowed) */
     pthread_t thread;
     bool running, stopping;
 };
@@ -67,6 +86,8 @@ struct denials *denials_new(int64_t window_seconds)
         return NULL;
     d->window = window_seconds > 0 ? window_seconds : 60;
     randombytes_buf(d->key, sizeof(d->key));
+    randombytes_buf(d->local_key, sizeof(d->local_key));
+    d->serial = atomic_fetch_add(&next_serial, 1);
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->wake, NULL);
     return d;
@@ -120,8 +141,11 @@ static void sweep(struct denials *d, int64_t minute)
                 continue;
             }
             *pp = p->next;
+            if (p->allowed)
+                d->allowed_count--;
+            else
+                d->pair_count--;
             lb_free(p);
-            d->pair_count--;
         }
 }
 
@@ -134,23 +158,38 @@ static struct pair *pair_find(struct denials *d, uint64_t h, const char *key, si
     return NULL;
 }
 
+/* true when the table has room for one more pair of its kind (forgetting past minutes' pairs
+ * first when it is full). */
+static bool pair_has_room(struct denials *d, bool allowed, int64_t minute)
+{
+    size_t *count = allowed ? &d->allowed_count : &d->pair_count;
+    size_t max = allowed ? DENIALS_ALLOWED_MAX : DENIALS_TABLE_MAX;
+
+    if (*count >= max)
+        sweep(d, minute);
+    return *count < max;
+}
+
 /* Remembers key (hash h) as queued in minute, when there is room. */
-static void pair_add(struct denials *d, uint64_t h, const char *key, size_t len, int64_t minute)
+static void pair_add(struct denials *d, uint64_t h, const char *key, size_t len, int64_t minute,
+                     bool allowed)
 {
     struct pair **head = &d->buckets[h & (PAIR_BUCKETS - 1)], *p;
 
-    if (d->pair_count >= DENIALS_TABLE_MAX)
-        sweep(d, minute);
-    if (d->pair_count >= DENIALS_TABLE_MAX || !(p = lb_malloc(sizeof(*p) + len)))
+    if (!pair_has_room(d, allowed, minute) || !(p = lb_malloc(sizeof(*p) + len)))
         return;
     p->hash = h;
     p->minute = minute;
     p->collapsed = 0;
+    p->allowed = allowed;
     p->key_len = len;
     memcpy(p->key, key, len);
     p->next = *head;
     *head = p;
-    d->pair_count++;
+    if (allowed)
+        d->allowed_count++;
+    else
+        d->pair_count++;
 }
 
 /* Appends s and its NUL at *at (inside a record's text); NULL stays NULL. */
@@ -184,6 +223,10 @@ static struct record *record_new(const struct denial_note *n, int64_t now, int64
     r->level = n->level;
     if (n->owner_id)
         memcpy(r->owner_id, n->owner_id, strnlen(n->owner_id, ID_LEN - 1));
+    if (n->request_id) {
+        r->allowed = true;
+        memcpy(r->request_id, n->request_id, strnlen(n->request_id, ID_LEN - 1));
+    }
     memcpy(r->door, n->door, strnlen(n->door, DOOR_NAME_MAX));
     r->operator_name = put(&at, n->operator_name);
     r->resource_id = put(&at, n->resource_id);
@@ -193,29 +236,90 @@ static struct record *record_new(const struct denial_note *n, int64_t now, int64
     return r;
 }
 
+/* An allowance's key, ALLOWED_MARK request NUL resource NUL door, into out (of cap bytes);
+ * its length, or 0 when it does not fit. */
+static size_t allowed_key(const struct denial_note *n, char *out, size_t cap)
+{
+    size_t q = strlen(n->request_id), r = strlen(n->resource_id), dl = strlen(n->door);
+    size_t len = 1 + q + 1 + r + 1 + dl;
+
+    if (len > cap)
+        return 0;
+    out[0] = ALLOWED_MARK;
+    memcpy(out + 1, n->request_id, q + 1);
+    memcpy(out + 2 + q, n->resource_id, r + 1);
+    memcpy(out + 3 + q + r, n->door, dl);
+    return len;
+}
+
+/* true when this thread already noted the allowance of key in minute (and remembers that it
+ * has now): the lock-free half of an allowance, which most checks end in. *hash receives the
+ * key's SipHash, which the shared table uses too. */
+static bool local_seen(const struct denials *d, const char *key, size_t len, int64_t minute,
+                       uint64_t *hash)
+{
+    uint64_t h;
+    struct local_slot *s;
+
+    crypto_shorthash((unsigned char *)&h, (const unsigned char *)key, len, d->local_key);
+    *hash = h;
+    s = &local_cache[h & (LOCAL_SLOTS - 1)];
+    if (s->serial == d->serial && s->hash == h && s->minute == minute)
+        return true;
+    s->serial = d->serial;
+    s->hash = h;
+    s->minute = minute;
+    return false;
+}
+
 void denials_note(struct denials *d, const struct denial_note *n, int64_t now)
 {
     size_t op_len = strlen(n->operator_name), len = op_len + 1 + strlen(n->resource_id);
     int64_t minute = now / d->window;
     struct pair *p;
     struct record *r;
-    char *key = lb_malloc(len);
-    uint64_t h;
+    char local[LOCAL_KEY_MAX], *key = NULL, *owned = NULL;
+    size_t local_len = 0;
+    uint64_t h = 0;
 
-    if (!key) {
+    /* an allowance's key is composed on the stack and hashed once (SipHash) for both the
+     * thread's cache and the table: a miss costs no allocation */
+    if (n->request_id && (local_len = allowed_key(n, local, sizeof(local))) != 0) {
+        if (local_seen(d, local, local_len, minute, &h))
+            return;
+        key = local;
+        len = local_len;
+    } else if (n->request_id) {
+        len = 1 + strlen(n->request_id) + 1 + strlen(n->resource_id) + 1 + strlen(n->door);
+    }
+    if (!key && !(key = owned = lb_malloc(len))) {
         pthread_mutex_lock(&d->lock);
         d->stats.dropped++;
         pthread_mutex_unlock(&d->lock);
         return;
     }
-    memcpy(key, n->operator_name, op_len + 1);
-    memcpy(key + op_len + 1, n->resource_id, len - op_len - 1);
-    h = pair_hash(d, key, len);
+    if (owned && n->request_id) {
+        (void)allowed_key(n, key, len);
+    } else if (owned) {
+        memcpy(key, n->operator_name, op_len + 1);
+        memcpy(key + op_len + 1, n->resource_id, len - op_len - 1);
+    }
+    if (!local_len)
+        h = pair_hash(d, key, len);
     pthread_mutex_lock(&d->lock);
     p = pair_find(d, h, key, len);
     if (p && p->minute == minute) {
-        p->collapsed++;
-        d->stats.collapsed++;
+        /* another thread noted this allowance this minute: it is not counted */
+        if (!n->request_id) {
+            p->collapsed++;
+            d->stats.collapsed++;
+        }
+        goto out;
+    }
+    /* an allowance the table could not remember would be written again at every check: it is
+     * dropped instead (a denial is written all the same: it must be seen) */
+    if (!p && n->request_id && !pair_has_room(d, true, minute)) {
+        d->stats.allowed_dropped++;
         goto out;
     }
     if (d->queued >= DENIALS_QUEUE_MAX || !(r = record_new(n, now, p ? p->collapsed : 0))) {
@@ -226,7 +330,7 @@ void denials_note(struct denials *d, const struct denial_note *n, int64_t now)
         p->minute = minute;
         p->collapsed = 0;
     } else {
-        pair_add(d, h, key, len, minute);
+        pair_add(d, h, key, len, minute, n->request_id != NULL);
     }
     if (d->tail)
         d->tail->next = r;
@@ -237,12 +341,38 @@ void denials_note(struct denials *d, const struct denial_note *n, int64_t now)
     pthread_cond_signal(&d->wake);
 out:
     pthread_mutex_unlock(&d->lock);
-    lb_free(key);
+    lb_free(owned);
+}
+
+/* Appends an access.allowed record to the audit log (the tenant's, the request's), inside the
+ * caller's transaction. */
+static int record_write_allowed(struct store *st, const struct record *r)
+{
+    struct audit_entry e = {
+        .time = r->at,
+        .tenant_id = r->owner_id[0] ? r->owner_id : NULL,
+        .actor = r->actor,
+        .actor_id = r->actor_id,
+        .actor_type = "provider",
+        .client_ip = r->client_ip,
+        .activity = "access.allowed",
+        .item = r->request_id,
+        .request_id = r->request_id,
+    };
+    const struct audit_field f[] = {
+        AF_STR("operator", r->operator_name), AF_STR("resource", r->resource_id),
+        AF_STR("level", access_level_name(r->level)), AF_STR("door", r->door)};
+
+    e.fields = f;
+    e.field_count = sizeof(f) / sizeof(f[0]);
+    return audit_append(st, &e, NULL);
 }
 
 /* Appends one record to the audit log, inside the caller's transaction. */
 static int record_write(struct store *st, const struct record *r)
 {
+    if (r->allowed)
+        return record_write_allowed(st, r);
     struct audit_entry e = {
         .time = r->at,
         .tenant_id = r->owner_id[0] ? r->owner_id : NULL,
@@ -269,7 +399,7 @@ int denials_flush(struct denials *d, struct store *st)
 
     for (;;) {
         struct record *batch, *last;
-        size_t n = 1;
+        size_t n = 1, allowed = 0;
         int began, wrc;
 
         pthread_mutex_lock(&d->lock);
@@ -288,17 +418,21 @@ int denials_flush(struct denials *d, struct store *st)
             return rc;
         began = store_begin(st);
         wrc = began;
-        for (struct record *r = batch; !wrc && r; r = r->next)
+        for (struct record *r = batch; !wrc && r; r = r->next) {
             wrc = record_write(st, r);
+            allowed += r->allowed;
+        }
         if (!began && !wrc)
             wrc = store_commit(st);
         else if (!began)
             store_rollback(st);
         pthread_mutex_lock(&d->lock);
-        if (wrc)
+        if (wrc) {
             d->stats.failed += n;
-        else
-            d->stats.written += n;
+        } else {
+            d->stats.written += n - allowed;
+            d->stats.allowed += allowed;
+        }
         pthread_mutex_unlock(&d->lock);
         records_free(batch);
         if (wrc)

@@ -1,6 +1,6 @@
 /*
  * denials.h - the doors' denials on their way to the audit log, collapsed per operator,
- * resource and minute.
+ * resource and minute; and the first allowance of each (request, resource, door) per minute.
  *
  * A door's check that answers "not allowed" hands its denial to denials_note() on the thread
  * that answers: nothing there touches the disk. A bounded table remembers, per (operator,
@@ -15,8 +15,20 @@
  * past DENIALS_QUEUE_MAX queued, or when the store fails, records are dropped and counted
  * (denials_stats). When the table is full of pairs denied this minute, a new pair is written
  * but not remembered; pairs of past minutes are forgotten to make room (a count they still
- * held then reaches only the stats). Thread-safe throughout (one mutex). Errors: LB_ENOMEM,
- * LB_EIO (no thread), the store's.
+ * held then reaches only the stats).
+ *
+ * An allowed check goes the same way (a note with request_id set), so that a grant's report
+ * can tell which doors let its operator in: an access.allowed record in the log of the
+ * grant's tenant, its item the request, the first time a (request, resource, door) is let in
+ * within a minute; the other allowances of that minute are not counted. As allowances are the
+ * hot path's common answer, each thread first asks a small cache of its own (a keyed SipHash of
+ * the pair and the minute it was last noted there, no lock), so that the shared table and its
+ * mutex are reached about once per pair, minute and thread (the cache is direct-mapped: pairs
+ * sharing a slot push each other out). Allowances' pairs are remembered apart, up to
+ * DENIALS_ALLOWED_MAX; an allowance of a new pair when they are all of this minute is dropped
+ * (counted), since one not remembered would be written at each check. Thread-safe throughout
+ * (one mutex).
+ * Errors: LB_ENOMEM, LB_EIO (no thread), the store's.
  */
 #ifndef LB_CORE_DENIALS_H
 #define LB_CORE_DENIALS_H
@@ -29,15 +41,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DENIALS_TABLE_MAX 8192 /* (operator, resource) pairs remembered */
-#define DENIALS_QUEUE_MAX 8192 /* records waiting for the writer */
-#define DENIALS_BATCH 512      /* records per transaction */
-#define DOOR_NAME_MAX 32       /* a door's name: 1..32 of [a-z0-9_.-] */
+#define DENIALS_TABLE_MAX 8192    /* (operator, resource) pairs remembered */
+#define DENIALS_ALLOWED_MAX 65536 /* and (request, resource, door) pairs of allowances */
+#define DENIALS_QUEUE_MAX 8192    /* records waiting for the writer */
+#define DENIALS_BATCH 512         /* records per transaction */
+#define DOOR_NAME_MAX 32          /* a door's name: 1..32 of [a-z0-9_.-] */
 
-/* One denial as a door saw it; every field is borrowed. */
+/* One denial (or allowance) as a door saw it; every field is borrowed. */
 struct denial_note {
     const char *operator_name, *resource_id;
-    const char *owner_id; /* the tenant owning resource_id, or NULL */
+    const char *request_id; /* NULL: a denial; else the grant's request that let the operator in */
+    const char *owner_id;   /* the tenant owning resource_id, or NULL */
     enum access_level level;
     const char *door;
     const char *actor, *actor_id, *client_ip; /* who asked: the door's own principal */
@@ -45,11 +59,13 @@ struct denial_note {
 
 /* What became of the denials noted, for /metrics. */
 struct denial_stats {
-    uint64_t written;   /* access.denied records committed */
-    uint64_t collapsed; /* denials counted into a record of their minute instead */
-    uint64_t dropped;   /* not written: the queue was full */
-    uint64_t failed;    /* not written: the store failed */
-    uint64_t queued;    /* waiting for the writer now */
+    uint64_t written;         /* access.denied records committed */
+    uint64_t allowed;         /* access.allowed records committed */
+    uint64_t allowed_dropped; /* allowances not written: no room to remember their pair */
+    uint64_t collapsed;       /* denials counted into a record of their minute instead */
+    uint64_t dropped;         /* not written: the queue was full */
+    uint64_t failed;          /* not written: the store failed */
+    uint64_t queued;          /* waiting for the writer now */
 };
 
 struct denials;
@@ -60,7 +76,8 @@ struct denials *denials_new(int64_t window_seconds);
 /* Stops the writer (see denials_stop) and frees everything, what is queued included. */
 void denials_free(struct denials *d);
 /* Notes a denial at now (Unix seconds): queued or collapsed; dropped (and counted) when the
- * queue is full or memory is short. */
+ * queue is full or memory is short. With n->request_id set, an allowance: queued the first time
+ * its (request, resource, door) is seen in a minute, else forgotten. */
 void denials_note(struct denials *d, const struct denial_note *n, int64_t now);
 /* Writes every record queued now to st on the calling thread; 0, or the store's error (the
  * records of the failed transaction are dropped and counted as failed). */

@@ -8,6 +8,9 @@
  *   reminder           the eligible approvers who have not decided yet
  *   outcomes           the requester, the approvers of the stage the request was in, and
  *                      the internal approver who passed its review on to the customer
+ *   report             when a grant ends (completed, revoked) on a request the customer
+ *                      sees: the request's customer approvers, by mail only, unless the
+ *                      tenant's grant_report_mail is off (request.report)
  * Tenant webhooks hear only of requests that reached the customer; every-tenant webhooks of
  * all of them. Recipients are of two audiences, kept apart: the tenant's (its approvers, its
  * notification addresses, its webhooks), which its users may see in the notifications list and
@@ -235,6 +238,36 @@ static int event_of(const struct request *r, enum request_status before)
     return r->status == before ? -1 : events[r->status];
 }
 
+/* The mail of a grant's report to the request's customer approvers, when its grant just
+ * ended (inside the transaction of the end); n holds the tenant. */
+static int notify_report(struct core *c, const struct notice *n, const struct request *r,
+                         enum request_status before, bool *queued)
+{
+    struct notice approvers = {0};
+    struct webhook_list no_hooks = {0};
+    int rc;
+
+    if (before != REQ_APPROVED || (r->status != REQ_COMPLETED && r->status != REQ_REVOKED) ||
+        !r->customer_visible || !c->cfg.notify.mail_enabled ||
+        !n->tenant.settings.grant_report_mail)
+        return 0;
+    if ((rc = add_customer_approvers(c, &approvers, r, false)) != 0)
+        goto out;
+    struct notify_subject s = {.event = NOTIFY_REPORT,
+                               .request = r,
+                               .tenant = &n->tenant,
+                               .ticket = n->has_ticket ? &n->ticket : NULL,
+                               .now = clock_now(&c->clock)};
+    if ((rc = notify_enqueue(c->store, &c->cfg.notify, &s, approvers.tenant_to.v,
+                             approvers.tenant_to.count, NULL, true)) != 0)
+        goto out;
+    *queued = *queued || approvers.tenant_to.count > 0;
+    rc = audit_notice(c, r, NOTIFY_REPORT, r->tenant_id, &approvers.tenant_to, &no_hooks);
+out:
+    notice_release(&approvers);
+    return rc;
+}
+
 int core_notify(struct core *c, const struct request *r, enum request_status before, bool reminder,
                 bool *queued)
 {
@@ -282,6 +315,8 @@ int core_notify(struct core *c, const struct request *r, enum request_status bef
     rc = audit_notice(c, r, (enum notify_event)ev, r->tenant_id, &n.tenant_to, &n.tenant_hooks);
     if (rc == 0)
         rc = audit_notice(c, r, (enum notify_event)ev, NULL, &n.provider_to, &n.provider_hooks);
+    if (rc == 0)
+        rc = notify_report(c, &n, r, before, queued);
 out:
     notice_release(&n);
     return rc;

@@ -502,6 +502,8 @@ static int settings_apply(struct core *c, struct tenant *t, const struct setting
         s->required_approvals = p->values.required_approvals;
     if (p->has_email_links)
         s->email_links = p->values.email_links;
+    if (p->has_grant_report_mail)
+        s->grant_report_mail = p->values.grant_report_mail;
     if (p->has_reminder_before)
         s->reminder_before_seconds = p->values.reminder_before_seconds;
     if (p->has_audit_syslog_url || p->has_audit_syslog_profile) {
@@ -569,9 +571,10 @@ int core_settings_update(struct core *c, const struct principal *actor, const ch
             AF_STR("audit_syslog_profile",
                    s->audit_syslog_profile ? s->audit_syslog_profile : "lockbox"),
             AF_INT("audit_retention_seconds", s->audit_retention_seconds),
+            AF_BOOL("grant_report_mail", s->grant_report_mail),
         };
         e.fields = f;
-        e.field_count = 9;
+        e.field_count = sizeof(f) / sizeof(f[0]);
         rc = audit_append(c->store, &e, NULL);
     }
     rc = core_tx_end(c, rc);

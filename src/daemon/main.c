@@ -574,6 +574,7 @@ static int daemon_start(struct daemon *d)
                             .max_grant_seconds = d->cfg.max_grant_seconds,
                             .required_approvals = d->cfg.required_approvals,
                             .email_links = true,
+                            .grant_report_mail = true,
                             .reminder_before_seconds = d->cfg.reminder_before_seconds},
         .notify = {.public_url = d->cfg.public_url,
                    .mail_from = d->cfg.smtp_from,

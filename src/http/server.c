@@ -483,13 +483,18 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
                 "lockbox_access_denials_total{outcome=\"dropped\"} %llu\n"
                 "lockbox_access_denials_total{outcome=\"failed\"} %llu\n"
                 "# HELP lockbox_access_denials_queued Denials waiting to be written.\n"
-                "# TYPE lockbox_access_denials_queued gauge\nlockbox_access_denials_queued %llu\n",
+                "# TYPE lockbox_access_denials_queued gauge\nlockbox_access_denials_queued %llu\n"
+                "# HELP lockbox_access_allowances_total access.allowed records written: the "
+                "first of a request, resource and door in its window, for the grant's report.\n"
+                "# TYPE lockbox_access_allowances_total counter\n"
+                "lockbox_access_allowances_total %llu\n",
                 core_grant_count(s->core), (unsigned long long)st.transactions,
                 (unsigned long long)st.commits, (long long)oc.pending, (long long)oc.delivered,
                 (long long)oc.failed, (unsigned long long)ds.open, (unsigned long long)ds.refused,
                 (unsigned long long)ds.timed_out, (unsigned long long)dn.written,
                 (unsigned long long)dn.collapsed, (unsigned long long)dn.dropped,
-                (unsigned long long)dn.failed, (unsigned long long)dn.queued);
+                (unsigned long long)dn.failed, (unsigned long long)dn.queued,
+                (unsigned long long)dn.allowed);
     event_hub_stats(s->cfg.events, &es);
     buf_appendf(&extra,
                 "# HELP lockbox_event_streams Event streams (GET /api/v1/events) open now.\n"

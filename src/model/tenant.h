@@ -26,6 +26,7 @@ struct tenant_settings {
     char *audit_syslog_url;          /* (owned) the tenant's syslog collector; NULL or "": none */
     char *audit_syslog_profile;      /* (owned) its field profile; NULL: "lockbox" */
     int64_t audit_retention_seconds; /* records older are pruned (audit/chains.h); 0: never */
+    bool grant_report_mail;          /* a grant's end mails its report to the approvers */
 };
 
 struct tenant {

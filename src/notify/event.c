@@ -15,6 +15,7 @@ static const char *const names[NOTIFY_EVENT_COUNT] = {
     [NOTIFY_CANCELED] = "request.canceled",
     [NOTIFY_REVOKED] = "request.revoked",
     [NOTIFY_COMPLETED] = "request.completed",
+    [NOTIFY_REPORT] = "request.report",
 };
 
 const char *notify_event_name(enum notify_event e)
@@ -25,7 +26,7 @@ const char *notify_event_name(enum notify_event e)
 int notify_event_parse(const char *name)
 {
     for (int i = 0; i < NOTIFY_EVENT_COUNT; i++)
-        if (strcmp(name, names[i]) == 0)
+        if (i != NOTIFY_REPORT && strcmp(name, names[i]) == 0)
             return i;
     return -1;
 }

@@ -152,6 +152,10 @@ static void event_words(enum notify_event e, const char **subject, const char **
         [NOTIFY_CANCELED] = {"was canceled", "The requester canceled the access request."},
         [NOTIFY_REVOKED] = {"was revoked", "The access grant was revoked before its end."},
         [NOTIFY_COMPLETED] = {"has ended", "The access grant ran its time and has ended."},
+        [NOTIFY_REPORT] = {"report: what was done under the grant",
+                           "The access grant has ended, and its report is made: every action "
+                           "the support engineer recorded under it, every door that let them in "
+                           "or refused them, and the messages sent about the request."},
     };
 
     *subject = text[e][0];
@@ -218,6 +222,11 @@ static void body(struct buf *b, const struct notify_config *cfg, const struct no
     if (r->status_reason)
         field(b, "Reason:", r->status_reason);
     buf_puts(b, "\r\n");
+    if (s->event == NOTIFY_REPORT)
+        buf_appendf(b,
+                    "Read the report on the request's page in the Lockbox portal, with\r\n"
+                    "`lockbox request report %s`, or at\r\nGET /api/v1/requests/%s/report.\r\n",
+                    r->id, r->id);
     if (s->tenant->settings.email_links && cfg->public_url && *cfg->public_url)
         buf_appendf(b, "Open the request: %s/requests/%s\r\n", cfg->public_url, r->id);
     else

@@ -45,12 +45,13 @@ enum notify_event {
     NOTIFY_CANCELED,
     NOTIFY_REVOKED,
     NOTIFY_COMPLETED,
+    NOTIFY_REPORT, /* a grant's report was made: mail only, to the request's approvers */
     NOTIFY_EVENT_COUNT
 };
 
-/* "request.pending", ... (the webhook event type). */
+/* "request.pending", ... (the webhook event type; request.report names mails only). */
 const char *notify_event_name(enum notify_event e);
-/* The event of a name, or -1. */
+/* The event of a webhook's event name, or -1 (request.report is none: no webhook hears it). */
 int notify_event_parse(const char *name);
 
 /* Writes a new unique id (a UUID, NUL-terminated) into out. */

@@ -87,6 +87,7 @@
  *   A chain's next record is linked to its newest inside the write transaction (SQLite: one
  *   writer; a backend with concurrent writers must serialise a chain's appends).
  * Migration 12: audit index (tenant_id, time, seq): a tenant's search in a time window.
+ * Migration 13: tenants + grant_report_mail (default 1): the mail of a grant's report.
  *
  * The event stream (model/request_event.h) is backend-neutral: an event's seq is given at
  * insert, never reused (not even after its row is pruned), and increases in commit order, so

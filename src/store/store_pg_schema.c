@@ -190,6 +190,8 @@ static const struct migration {
       NULL}},
     /* a search in a time window is read in time order (audit_sql.h) */
     {12, {"CREATE INDEX audit_tenant_time ON audit(tenant_id, time, seq)", NULL}},
+    /* a tenant may switch off the mail of a grant's report to its approvers */
+    {13, {"ALTER TABLE tenants ADD COLUMN grant_report_mail BOOLEAN NOT NULL DEFAULT true", NULL}},
 };
 
 /* Runs m's parts on cn. */

@@ -10,7 +10,7 @@
     "id, name, plan, created_at, lockbox_enabled, pending_expiry_seconds, default_grant_seconds,"  \
     " max_grant_seconds, required_approvals, notification_emails, email_links,"                    \
     " reminder_before_seconds, resource_scopes, audit_syslog_url, audit_syslog_profile,"           \
-    " audit_retention_seconds"
+    " audit_retention_seconds, grant_report_mail"
 
 static int read_tenant(const struct pgs_row *row, void *item)
 {
@@ -38,6 +38,7 @@ static int read_tenant(const struct pgs_row *row, void *item)
     ts->audit_syslog_url = pgs_col_str(row, 13, &oom);
     ts->audit_syslog_profile = pgs_col_str(row, 14, &oom);
     ts->audit_retention_seconds = pgs_col_int(row, 15);
+    ts->grant_report_mail = pgs_col_bool(row, 16);
     if (oom || rc) {
         tenant_clear(t);
         return LB_ENOMEM;
@@ -60,18 +61,19 @@ static void bind_settings(struct pgs_params *p, const struct tenant_settings *ts
 }
 
 /* Binds the audit log's three columns: the collector ('' and 'lockbox' for none), the
- * retention. */
+ * retention; then grant_report_mail, the column after them. */
 static void bind_audit(struct pgs_params *p, const struct tenant_settings *ts)
 {
     pgs_bind_text(p, ts->audit_syslog_url ? ts->audit_syslog_url : "");
     pgs_bind_text(p, ts->audit_syslog_profile ? ts->audit_syslog_profile : "lockbox");
     pgs_bind_int(p, ts->audit_retention_seconds);
+    pgs_bind_bool(p, ts->grant_report_mail);
 }
 
 int pgs_tenant_insert(struct store *base, const struct tenant *t)
 {
     static const char sql[] = "INSERT INTO tenants(" TENANT_COLS ")"
-                              " VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)"
+                              " VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)"
                               " ON CONFLICT DO NOTHING";
     char *emails =
         strv_join_lines(t->settings.notification_emails, t->settings.notification_email_count);
@@ -117,7 +119,8 @@ int pgs_tenant_update_settings(struct store *base, const struct tenant *t)
         "UPDATE tenants SET lockbox_enabled=$1, pending_expiry_seconds=$2,"
         " default_grant_seconds=$3, max_grant_seconds=$4, required_approvals=$5,"
         " notification_emails=$6, email_links=$7, reminder_before_seconds=$8,"
-        " audit_syslog_url=$9, audit_syslog_profile=$10, audit_retention_seconds=$11 WHERE id=$12";
+        " audit_syslog_url=$9, audit_syslog_profile=$10, audit_retention_seconds=$11,"
+        " grant_report_mail=$12 WHERE id=$13";
     char *emails =
         strv_join_lines(t->settings.notification_emails, t->settings.notification_email_count);
     struct pgs_params p = {0};

@@ -162,6 +162,8 @@ static const char *const migrations[] = {
     /* 12: a search in a time window is read in time order (audit_sql.h); a tenant's through
      * this index, the provider's through audit_time */
     "CREATE INDEX audit_tenant_time ON audit(tenant_id, time, seq);",
+    /* 13: a tenant may switch off the mail of a grant's report to its approvers */
+    "ALTER TABLE tenants ADD COLUMN grant_report_mail INTEGER NOT NULL DEFAULT 1;",
 };
 
 int sqs_migrate(struct conn *s, struct buf *err)

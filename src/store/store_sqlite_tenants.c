@@ -1,4 +1,4 @@
-/* The SQLite backend's tenants (store.h, migrations 1 to 3). */
+/* The SQLite backend's tenants (store.h, migrations 1 to 3, 9, 10 and 13). */
 #include "store_sqlite_int.h"
 #include "util/mem.h"
 
@@ -10,7 +10,7 @@
     "id, name, plan, created_at, lockbox_enabled, pending_expiry_seconds, default_grant_seconds,"  \
     " max_grant_seconds, required_approvals, notification_emails, email_links,"                    \
     " reminder_before_seconds, resource_scopes, audit_syslog_url, audit_syslog_profile,"           \
-    " audit_retention_seconds"
+    " audit_retention_seconds, grant_report_mail"
 
 /* The parameters of a tenant's settings, in the order of TENANT_COLS; emails are joined. */
 #define SETTINGS_ARGS(ts, emails)                                                                  \
@@ -19,11 +19,12 @@
         SQS_INT((ts)->required_approvals), SQS_TEXT(emails), SQS_INT((ts)->email_links),           \
         SQS_INT((ts)->reminder_before_seconds)
 
-/* The audit log's columns: the collector ('' and 'lockbox' for none) and the retention. */
+/* The audit log's columns: the collector ('' and 'lockbox' for none) and the retention; and
+ * the grant report's mail (SYSLOG_ARGS's neighbour in TENANT_COLS). */
 #define SYSLOG_ARGS(ts)                                                                            \
     SQS_TEXT((ts)->audit_syslog_url ? (ts)->audit_syslog_url : ""),                                \
         SQS_TEXT((ts)->audit_syslog_profile ? (ts)->audit_syslog_profile : "lockbox"),             \
-        SQS_INT((ts)->audit_retention_seconds)
+        SQS_INT((ts)->audit_retention_seconds), SQS_INT((ts)->grant_report_mail)
 
 static int read_tenant(sqlite3_stmt *st, void *item)
 {
@@ -51,6 +52,7 @@ static int read_tenant(sqlite3_stmt *st, void *item)
     t->settings.audit_syslog_url = sqs_col_str(st, 13, &oom);
     t->settings.audit_syslog_profile = sqs_col_str(st, 14, &oom);
     t->settings.audit_retention_seconds = sqlite3_column_int64(st, 15);
+    t->settings.grant_report_mail = sqlite3_column_int(st, 16) != 0;
     if (oom || rc) {
         tenant_clear(t);
         return LB_ENOMEM;
@@ -61,7 +63,7 @@ static int read_tenant(sqlite3_stmt *st, void *item)
 int sqs_tenant_insert(struct store *base, const struct tenant *t)
 {
     static const char sql[] =
-        "INSERT INTO tenants(" TENANT_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+        "INSERT INTO tenants(" TENANT_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     char *emails =
         strv_join_lines(t->settings.notification_emails, t->settings.notification_email_count);
     char *scopes = strv_join_lines(t->resource_scopes, t->resource_scope_count);
@@ -98,7 +100,7 @@ int sqs_tenant_update_settings(struct store *base, const struct tenant *t)
         "UPDATE tenants SET lockbox_enabled=?, pending_expiry_seconds=?, default_grant_seconds=?,"
         " max_grant_seconds=?, required_approvals=?, notification_emails=?, email_links=?,"
         " reminder_before_seconds=?, audit_syslog_url=?, audit_syslog_profile=?,"
-        " audit_retention_seconds=? WHERE id=?";
+        " audit_retention_seconds=?, grant_report_mail=? WHERE id=?";
     char *emails =
         strv_join_lines(t->settings.notification_emails, t->settings.notification_email_count);
     int rc;

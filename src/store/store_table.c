@@ -29,6 +29,7 @@ static const struct store_column tenants[] = {
     {"audit_syslog_url", T},
     {"audit_syslog_profile", T},
     {"audit_retention_seconds", I},
+    {"grant_report_mail", B},
 };
 
 static const struct store_column users[] = {

@@ -85,7 +85,8 @@ void rows_tenant_add(struct store *st, const char *id, const char *name, int64_t
                                     .notification_emails = emails,
                                     .notification_email_count = 2,
                                     .email_links = false,
-                                    .reminder_before_seconds = 300},
+                                    .reminder_before_seconds = 300,
+                                    .grant_report_mail = true},
                        .resource_scopes = scopes,
                        .resource_scope_count = 2};
 

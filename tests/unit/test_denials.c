@@ -263,6 +263,59 @@ static void door_names(void **state)
     assert_false(door_name_is_valid("pam/1"));
 }
 
+static void allow(struct denials *d, const char *req, const char *res, const char *door,
+                  int64_t now)
+{
+    const struct denial_note n = {.operator_name = "eng",
+                                  .resource_id = res,
+                                  .request_id = req,
+                                  .owner_id = TENANT,
+                                  .level = ACCESS_READ,
+                                  .door = door,
+                                  .actor = "enf",
+                                  .actor_id = "22222222-2222-4222-8222-222222222222",
+                                  .client_ip = "192.0.2.7"};
+
+    denials_note(d, &n, now);
+}
+
+#define REQ "33333333-3333-4333-8333-333333333333"
+
+/* An allowance is written the first time its (request, resource, door) is let in within a
+ * minute, in the tenant's log with the request as its item; the rest of the minute is not. */
+static void an_allowance_once_per_request_resource_door_and_minute(void **state)
+{
+    struct fixture *f = *state;
+    struct audit_filter q = {
+        .activity = "access.allowed", .item = REQ, .ascending = true, .limit = 100};
+    struct denial_stats s;
+    struct audit_list l = {0};
+    char text[64];
+
+    for (int i = 0; i < 10; i++)
+        allow(f->d, REQ, "/subscriptions/s1/vm1", "pam", T0 + i);
+    allow(f->d, REQ, "/subscriptions/s1/vm1", "nginx", T0);    /* another door */
+    allow(f->d, REQ, "/subscriptions/s1/vm2", "pam", T0);      /* another resource */
+    allow(f->d, REQ, "/subscriptions/s1/vm1", "pam", T0 + 60); /* the next minute */
+    deny(f->d, "eng", "/subscriptions/s1/vm1", TENANT, T0);    /* a denial still counts */
+    assert_int_equal(denials_flush(f->d, f->st), 0);
+    denials_stats(f->d, &s);
+    assert_int_equal(s.allowed, 4);
+    assert_int_equal(s.written, 1);
+    assert_int_equal(store_audit_query(f->st, &q, &l), 0);
+    assert_int_equal(l.count, 4);
+    assert_string_equal(l.items[0].tenant_id, TENANT);
+    assert_string_equal(l.items[0].request_id, REQ);
+    assert_string_equal(l.items[0].actor, "enf");
+    assert_string_equal(detail_str(&l.items[0], "door", text, sizeof(text)), "pam");
+    assert_string_equal(detail_str(&l.items[1], "door", text, sizeof(text)), "nginx");
+    assert_string_equal(detail_str(&l.items[2], "resource", text, sizeof(text)),
+                        "/subscriptions/s1/vm2");
+    assert_string_equal(detail_str(&l.items[3], "level", text, sizeof(text)), "read");
+    assert_int_equal(l.items[3].time, T0 + 60);
+    audit_list_clear(&l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -275,6 +328,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(the_writer_thread_writes_and_flushes_when_stopped, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(an_allowance_once_per_request_resource_door_and_minute,
+                                        setup, teardown),
         cmocka_unit_test(door_names),
     };
 

@@ -444,7 +444,7 @@ static void denials_are_audited_for_the_resources_tenant(void **state)
 
     assert_int_equal(create(w, &w->eng, ACCESS_READ, id), REQ_PENDING);
     assert_int_equal(act(w, &w->approver2, DECIDE_YES, id), 0);
-    assert_true(allowed(w, "eng", ACCESS_READ)); /* an allowed check writes nothing */
+    assert_true(allowed(w, "eng", ACCESS_READ)); /* an allowance is no access.denied record */
     assert_false(allowed(w, "eng", ACCESS_WRITE));
     assert_false(allowed(w, "eng", ACCESS_WRITE)); /* the same minute: collapsed */
     w->eng.client_ip = "192.0.2.9";
@@ -526,6 +526,45 @@ static void lockbox_off_approves_at_once(void **state)
     assert_int_equal(status_of(w, id), REQ_APPROVED);
     tenant_clear(&t);
     buf_release(&err);
+}
+
+/* The report of a grant: 409 until it ends, then its action, its doors (an allowance and a
+ * refusal, by time) and its messages; another tenant's user sees no such request. */
+static void the_report_is_made_when_the_grant_ends(void **state)
+{
+    struct world *w = *state;
+    struct grant_report g = {0};
+    struct buf err = BUF_INIT;
+    char id[ID_LEN], never[ID_LEN];
+
+    assert_int_equal(create(w, &w->eng, ACCESS_READ, id), REQ_PENDING);
+    assert_int_equal(core_request_report(w->c, &w->t_admin, id, &g, &err), LB_ECONFLICT);
+    assert_non_null(strstr(buf_cstr(&err), "the report is made when the grant ends"));
+    buf_release(&err);
+    assert_int_equal(act(w, &w->approver, DECIDE_YES, id), 0);
+    assert_int_equal(core_request_report(w->c, &w->admin, id, &g, NULL), LB_ECONFLICT);
+    assert_int_equal(record(w, &w->eng, id), 0);
+    assert_true(allowed(w, "eng", ACCESS_READ));
+    assert_true(allowed(w, "eng", ACCESS_READ)); /* the same minute: one record */
+    w->now += 1;
+    assert_false(allowed(w, "eng", ACCESS_ADMIN));
+    assert_int_equal(core_denials_flush(w->c), 0);
+    assert_int_equal(act(w, &w->approver, REVOKE, id), 0);
+
+    assert_int_equal(core_request_report(w->c, &w->t_admin, id, &g, NULL), 0);
+    assert_int_equal(g.request.status, REQ_REVOKED);
+    assert_string_equal(g.operator_user.username, "eng");
+    assert_int_equal(g.actions.count, 1);
+    assert_non_null(strstr(g.actions.items[0].details, "\"action\":\"ssh.login\""));
+    assert_int_equal(g.doors.count, 2);
+    assert_string_equal(g.doors.items[0].activity, "access.allowed");
+    assert_string_equal(g.doors.items[1].activity, "access.denied");
+    assert_true(g.doors.items[0].time < g.doors.items[1].time);
+    grant_report_clear(&g);
+    assert_int_equal(core_request_report(w->c, &w->other, id, &g, NULL), LB_ENOTFOUND);
+    assert_int_equal(create(w, &w->eng, ACCESS_READ, never), REQ_PENDING);
+    assert_int_equal(act(w, &w->eng, CANCEL, never), 0);
+    assert_int_equal(core_request_report(w->c, &w->t_admin, never, &g, NULL), LB_ECONFLICT);
 }
 
 static void expiry_and_completion_follow_the_clock(void **state)
@@ -616,6 +655,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(quorum_counts_distinct_approvers, setup, teardown),
         cmocka_unit_test_setup_teardown(lockbox_off_approves_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(expiry_and_completion_follow_the_clock, setup, teardown),
+        cmocka_unit_test_setup_teardown(the_report_is_made_when_the_grant_ends, setup, teardown),
         cmocka_unit_test_setup_teardown(eligibility_is_read_at_decision_time, setup, teardown),
         cmocka_unit_test_setup_teardown(page_tokens_are_bound_to_their_scope, setup, teardown),
         cmocka_unit_test_setup_teardown(activities_hide_what_the_caller_cannot_see, setup,

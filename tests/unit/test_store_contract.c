@@ -161,6 +161,7 @@ static void tenants_round_trip(void **state)
     assert_int_equal(store_tenant_get(st, "t1", &t), 0);
     assert_string_equal(t.name, "Acme");
     assert_true(t.settings.lockbox_enabled && !t.settings.email_links);
+    assert_true(t.settings.grant_report_mail);
     assert_int_equal(t.settings.required_approvals, 2);
     assert_int_equal(t.settings.reminder_before_seconds, 300);
     assert_int_equal(t.settings.notification_email_count, 2);
@@ -184,6 +185,7 @@ static void tenants_round_trip(void **state)
 
     struct tenant upd = t; /* borrows t's strings */
     upd.settings.lockbox_enabled = false;
+    upd.settings.grant_report_mail = false;
     upd.settings.notification_email_count = 1;
     upd.resource_scope_count = 0;
     assert_int_equal(store_tenant_update_settings(st, &upd), 0);
@@ -191,6 +193,7 @@ static void tenants_round_trip(void **state)
     tenant_clear(&t);
     assert_int_equal(store_tenant_get(st, "t1", &t), 0);
     assert_false(t.settings.lockbox_enabled);
+    assert_false(t.settings.grant_report_mail);
     assert_int_equal(t.settings.notification_email_count, 1);
     assert_int_equal(t.resource_scope_count, 0);
     tenant_clear(&t);
