@@ -542,6 +542,10 @@ static int run(struct cli *cli, int argc, char **argv)
     if (strcmp(argv[first], "help") == 0 || help)
         return help_for(argc - first - (help ? 0 : 1), argv + first + (help ? 0 : 1));
     if (!(c = find_command(argc - first, argv + first, &used))) {
+        /* `lockbox request bogus --help`: no such command, as `lockbox help request bogus` */
+        if (is_group(argv[first]) && first + 1 < argc && argv[first + 1][0] != '-')
+            return cli_usage_error(NULL, "no command '%s %s'; see `lockbox %s --help`", argv[first],
+                                   argv[first + 1], argv[first]);
         /* `lockbox request --help`: the group's commands */
         for (int i = first + 1; i < argc && is_group(argv[first]); i++)
             if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
