@@ -86,10 +86,8 @@ int cmd_whoami(struct cli *cli, const struct cli_args *a)
     (void)a;
     if (rc)
         return rc;
-    if ((rc = lockbox_me(cli->lb, &r)) == 0 && (rc = cmd_name_tenants(cli, &r)) != 0) {
-        lockbox_reply_clear(&r);
-        return rc;
-    }
+    if ((rc = lockbox_me(cli->lb, &r)) == 0)
+        cmd_name_tenants(cli, &r);
     return cmd_finish(cli, rc, &r, "whoami", show_me);
 }
 
