@@ -106,8 +106,15 @@ int cli_connect(struct cli *cli);
 int cli_read_password(struct cli *cli, const char *prompt, char *out, size_t cap);
 /* Saves url and token (NULL: none) to the config file, mode 0600. */
 int cli_config_save(struct cli *cli, const char *url, const char *token);
-/* Rewrites the config file, when there is one, without its token (its url and ca_file stay). */
-int cli_config_forget_token(struct cli *cli);
+/* What cli_config_forget_token did with the config file's token. */
+enum cli_forget {
+    CLI_FORGET_NONE,    /* no config file, or no token in it */
+    CLI_FORGET_REMOVED, /* the file held token: rewritten without it */
+    CLI_FORGET_OTHER,   /* the file holds a different token: left as it is */
+};
+/* Rewrites the config file without its token when that token is token (its url and ca_file
+ * stay); a different token is left in the file. *what says which happened, also on failure. */
+int cli_config_forget_token(struct cli *cli, const char *token, enum cli_forget *what);
 
 /* Output helpers for human tables. */
 const char *cli_str(json_t *obj, const char *key);

@@ -162,24 +162,20 @@ static void name_tenant(json_t *o, json_t *names)
         json_object_set(o, "tenant_name", name);
 }
 
-int cmd_name_tenants(struct cli *cli, struct lockbox_reply *r)
+void cmd_name_tenants(struct cli *cli, struct lockbox_reply *r)
 {
     struct lockbox_reply tl = {0};
-    json_t *body = NULL, *list = NULL, *names = json_object(), *t, *items;
+    json_t *body = NULL, *list = NULL, *names = NULL, *t, *items;
     char *text = NULL;
     size_t i;
 
-    if (cli->json || cli->field || cli->quiet || !r->body) {
-        json_decref(names);
-        return CLI_EXIT_OK;
-    }
+    if (cli->json || cli->field || cli->quiet || !r->body)
+        return;
     /* one call names every tenant of the answer: the caller's own, or all for provider staff;
      * without it the ids stay, and a command that was done is not reported as failed */
-    if (lockbox_tenant_list(cli->lb, &tl) != 0) {
-        json_decref(names);
-        lockbox_reply_clear(&tl);
-        return CLI_EXIT_OK;
-    }
+    if (lockbox_tenant_list(cli->lb, &tl) != 0)
+        goto out;
+    names = json_object();
     list = json_loads(tl.body ? tl.body : "", 0, NULL);
     json_array_foreach(json_object_get(list, "items"), i, t)
         json_object_set(names, cli_str(t, "id"), json_object_get(t, "name"));
@@ -192,21 +188,17 @@ int cmd_name_tenants(struct cli *cli, struct lockbox_reply *r)
             r->body = text;
         }
     }
+out:
     json_decref(body);
     json_decref(list);
     json_decref(names);
     lockbox_reply_clear(&tl);
-    return CLI_EXIT_OK;
 }
 
 int cmd_finish_named(struct cli *cli, int rc, struct lockbox_reply *r, const char *what,
                      void (*show)(json_t *))
 {
-    int code;
-
-    if (rc == 0 && (code = cmd_name_tenants(cli, r)) != 0) {
-        lockbox_reply_clear(r);
-        return code;
-    }
+    if (rc == 0)
+        cmd_name_tenants(cli, r);
     return cmd_finish(cli, rc, r, what, show);
 }

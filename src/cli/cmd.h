@@ -32,9 +32,8 @@ int cmd_tenant_id(struct cli *cli, const char *name_or_id, char out[CLI_ID_LEN])
 /* Adds "tenant_name" next to every "tenant_id" of r's answer (the object, or each of its
  * "items") for the human forms, from the tenants the caller can see; an id it cannot name, or
  * every id when the tenant list cannot be read, stays as it is. Leaves the API's JSON alone
- * with --json or --field. Answers CLI_EXIT_OK (an exit code, for callers that may one day
- * fail on it). */
-int cmd_name_tenants(struct cli *cli, struct lockbox_reply *r);
+ * with --json, --field or --quiet. Never fails: the command it names for was done. */
+void cmd_name_tenants(struct cli *cli, struct lockbox_reply *r);
 /* cmd_finish, the tenants of a successful answer named first (cmd_name_tenants). */
 int cmd_finish_named(struct cli *cli, int rc, struct lockbox_reply *r, const char *what,
                      void (*show)(json_t *));

@@ -61,12 +61,12 @@ static void show_request(json_t *q)
 
 static void show_request_list(json_t *l)
 {
-    /* the tenant after the columns that scripts and eyes already read in this order */
-    static const char *const h[] = {"ID",    "STATUS", "REQUESTER", "TYPE",
-                                    "LEVEL", "TENANT", "CREATED"};
+    /* the tenant last, after the columns that scripts and eyes already read in this order */
+    static const char *const h[] = {"ID",    "STATUS",  "REQUESTER", "TYPE",
+                                    "LEVEL", "CREATED", "TENANT"};
     static const char *const k[] = {
-        "id",           "status",      "requester.username", "resource_type",
-        "access_level", "tenant_name", "created_at"};
+        "id",           "status",     "requester.username", "resource_type",
+        "access_level", "created_at", "tenant_name"};
     json_t *q;
     size_t i;
 

@@ -37,6 +37,8 @@ int cmd_login(struct cli *cli, const struct cli_args *a)
 int cmd_logout(struct cli *cli, const struct cli_args *a)
 {
     struct lockbox_reply r = {0};
+    enum cli_forget what;
+    const char *path = cli->config_path ? cli->config_path : "the config file";
     bool ended = false;
     int rc;
 
@@ -55,12 +57,24 @@ int cmd_logout(struct cli *cli, const struct cli_args *a)
     if (rc && !ended)
         return cmd_finish(cli, rc, &r, "logout", NULL);
     lockbox_reply_clear(&r);
-    if ((rc = cli_config_forget_token(cli)))
-        return rc;
-    if (!cli->quiet)
-        printf("%s; the token is removed from %s\n",
-               ended ? "the session had already ended on the server" : "logged out",
-               cli->config_path ? cli->config_path : "the config file");
+    /* only the token just ended leaves the file; a different one there (the ended one came
+     * from --token or LOCKBOX_TOKEN) is another session, still valid */
+    if ((rc = cli_config_forget_token(cli, cli->token, &what))) {
+        fprintf(stderr, "lockbox: the session %s on the server, but its token is still in %s\n",
+                ended ? "had already ended" : "is ended", path);
+        return rc; /* a local failure: CLI_EXIT_USAGE, as for every file the CLI cannot write */
+    }
+    if (cli->quiet)
+        return CLI_EXIT_OK;
+    printf("%s", ended ? "the session had already ended on the server" : "logged out");
+    if (what == CLI_FORGET_REMOVED)
+        printf("; the token is removed from %s\n", path);
+    else if (what == CLI_FORGET_OTHER)
+        printf(" (the token from --token or LOCKBOX_TOKEN); the token saved in %s is a different "
+               "one: it was left as it is, and its session was not ended\n",
+               path);
+    else
+        printf("; no token is saved in %s\n", path);
     return CLI_EXIT_OK;
 }
 
@@ -72,10 +86,8 @@ int cmd_whoami(struct cli *cli, const struct cli_args *a)
     (void)a;
     if (rc)
         return rc;
-    if ((rc = lockbox_me(cli->lb, &r)) == 0 && (rc = cmd_name_tenants(cli, &r)) != 0) {
-        lockbox_reply_clear(&r);
-        return rc;
-    }
+    if ((rc = lockbox_me(cli->lb, &r)) == 0)
+        cmd_name_tenants(cli, &r);
     return cmd_finish(cli, rc, &r, "whoami", show_me);
 }
 

@@ -17,8 +17,10 @@ static void show_role_list(json_t *l)
 /* Users with their roles folded into one column ("owner at /subscriptions/s1, member at /"). */
 static void show_user_list(json_t *l)
 {
-    static const char *const h[] = {"USERNAME", "NAME", "EMAIL", "ROLES", "ID"};
-    static const char *const k[] = {"username", "display_name", "email", "roles_text", "id"};
+    /* the name, which may hold spaces, last: the columns before it keep their order for
+     * scripts that split a row on blanks */
+    static const char *const h[] = {"USERNAME", "EMAIL", "ROLES", "ID", "NAME"};
+    static const char *const k[] = {"username", "email", "roles_text", "id", "display_name"};
     json_t *u, *r;
     size_t i, j;
 

@@ -94,10 +94,11 @@ const struct cli_command cli_commands[] = {
      "(mode 0600). The password is asked for without echo, or read from standard input.",
      "open a session and save its token"},
     {"logout", NULL, cmd_logout, no_opts, 0, 0, "logout",
-     "Ends the session on the server (its token answers 401 from then on) and removes the\n"
-     "token from ~/.config/lockbox/config (the URL stays). A token given by --token or\n"
-     "LOCKBOX_TOKEN is ended too; unset it yourself.",
-     "end the session on the server and forget the saved token"},
+     "Ends the session of the token in use on the server (it answers 401 from then on) and\n"
+     "removes that token from ~/.config/lockbox/config (the URL stays). With --token or\n"
+     "LOCKBOX_TOKEN, that token's session is ended; a different token saved in the config\n"
+     "file is left there and its session goes on (unset the variable yourself).",
+     "end the session on the server and forget its saved token"},
     {"whoami", NULL, cmd_whoami, no_opts, 0, 0, "whoami", "Shows who the token belongs to.",
      "show who the token belongs to"},
     {"catalog", NULL, cmd_catalog, no_opts, 0, 0, "catalog",

@@ -8,8 +8,9 @@
 #include "util/banned.h"
 
 #define EXIT_CODES                                                                                 \
-    "Exit codes: 0 ok, 1 usage error, 2 the server refused, 3 access denied (check),\n"            \
-    "            4 cannot reach the server, 5 an audit export does not verify (audit verify).\n"
+    "Exit codes: 0 ok, 1 usage error or a local failure (a file not read or written),\n"           \
+    "            2 the server refused, 3 access denied (check), 4 cannot reach the server,\n"      \
+    "            5 an audit export does not verify (audit verify).\n"
 
 /* The column the help of an option starts at, and the width it wraps to. */
 #define HELP_COLUMN 26

@@ -188,19 +188,25 @@ int cli_config_save(struct cli *cli, const char *url, const char *token)
     return CLI_EXIT_OK;
 }
 
-int cli_config_forget_token(struct cli *cli)
+int cli_config_forget_token(struct cli *cli, const char *token, enum cli_forget *what)
 {
     struct cli file = {.config_path = cli->config_path};
     int rc = CLI_EXIT_OK;
 
+    *what = CLI_FORGET_NONE;
     if (!cli->config_path || access(cli->config_path, F_OK) != 0)
         return CLI_EXIT_OK;
     /* the file's own url and ca_file, not the ones the flags or the environment gave */
     if (ini_parse(cli->config_path, on_config, &file) != 0) {
         fprintf(stderr, "lockbox: cannot read %s\n", cli->config_path);
         rc = CLI_EXIT_USAGE;
-    } else {
-        rc = cli_config_save(&file, file.url ? file.url : "", NULL);
+    } else if (file.token && *file.token && strcmp(file.token, token) != 0) {
+        /* another session's token (the one ended came from --token or LOCKBOX_TOKEN): it
+         * still works, so it stays. Both values are this process's own: strcmp leaks nothing. */
+        *what = CLI_FORGET_OTHER;
+    } else if (file.token && *file.token) {
+        if ((rc = cli_config_save(&file, file.url ? file.url : "", NULL)) == CLI_EXIT_OK)
+            *what = CLI_FORGET_REMOVED;
     }
     free(file.url);
     if (file.token)
@@ -536,6 +542,10 @@ static int run(struct cli *cli, int argc, char **argv)
     if (strcmp(argv[first], "help") == 0 || help)
         return help_for(argc - first - (help ? 0 : 1), argv + first + (help ? 0 : 1));
     if (!(c = find_command(argc - first, argv + first, &used))) {
+        /* `lockbox request bogus --help`: no such command, as `lockbox help request bogus` */
+        if (is_group(argv[first]) && first + 1 < argc && argv[first + 1][0] != '-')
+            return cli_usage_error(NULL, "no command '%s %s'; see `lockbox %s --help`", argv[first],
+                                   argv[first + 1], argv[first]);
         /* `lockbox request --help`: the group's commands */
         for (int i = first + 1; i < argc && is_group(argv[first]); i++)
             if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)

@@ -463,8 +463,11 @@ int core_login(struct core *c, const char *username, const char *password, const
     if (u.totp_secret) {
         bool valid = totp_code && totp_check(u.totp_secret, totp_code, now, &step) == 0;
         if (!valid || step <= u.totp_last_step) {
-            rc = login_failed(c, username, &u, client_ip, address,
-                              totp_code ? "bad TOTP code" : "TOTP code missing",
+            /* a valid code already used (or older) is a replay, as the store's refusal below */
+            const char *why = !totp_code ? "TOTP code missing"
+                              : valid    ? "TOTP code replayed"
+                                         : "bad TOTP code";
+            rc = login_failed(c, username, &u, client_ip, address, why,
                               valid ? LOGIN_REPLAYED_MSG : LOGIN_FAILED_MSG, retry_after, err);
             goto out;
         }

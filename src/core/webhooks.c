@@ -7,6 +7,7 @@
 #include "util/mem.h"
 #include "util/strv.h"
 
+#include <assert.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -41,6 +42,11 @@ static bool url_is_acceptable(const char *url)
             return false;
     return true;
 }
+
+/* check_events offers a tenant the events from NOTIFY_PENDING on: the provider's own event must
+ * be the first and the only one before it */
+static_assert(NOTIFY_PENDING_INTERNAL == 0 && NOTIFY_PENDING == NOTIFY_PENDING_INTERNAL + 1,
+              "request.pending_internal is the only event before request.pending");
 
 static int check_events(char *const *events, size_t count, bool tenant, struct buf *err)
 {

@@ -322,6 +322,22 @@ static size_t audit_count(struct world *w, const char *activity, const char *act
     return n;
 }
 
+/* The auth.login_failed records of actor whose reason is why. */
+static size_t failures_for(struct world *w, const char *actor, const char *why)
+{
+    struct audit_filter f = {.activity = "auth.login_failed", .actor = actor, .limit = 100};
+    struct audit_list l = {0};
+    char want[100];
+    size_t n = 0;
+
+    snprintf(want, sizeof(want), "\"reason\":\"%s\"", why);
+    assert_int_equal(core_audit_query(w->c, &w->admin, &f, &l), 0);
+    for (size_t i = 0; i < l.count; i++)
+        n += l.items[i].details && strstr(l.items[i].details, want);
+    audit_list_clear(&l);
+    return n;
+}
+
 /* Eight wrong passwords for user from ip, moving the clock over each short wait (not a lock). */
 static void fail_eight_times(struct world *w, const char *user, const char *ip, int trace[8],
                              int64_t waits[8])
@@ -488,6 +504,10 @@ static void a_reused_totp_code_says_so_and_nothing_else_does(void **state)
     assert_string_equal(msg, reused);
     /* each was a failure as before: audited, and counted (the fourth locked the username) */
     assert_int_equal(audit_count(w, "auth.login_failed", "tess"), 4);
+    /* a valid code already used, or older, is audited as replayed, a wrong one as bad */
+    assert_int_equal(failures_for(w, "tess", "TOTP code replayed"), 2);
+    assert_int_equal(failures_for(w, "tess", "bad TOTP code"), 1);
+    assert_int_equal(failures_for(w, "tess", "bad password"), 1);
     assert_int_equal(attempt_totp(w, PW, NULL, msg, sizeof(msg)), LB_ERATELIMIT);
 }
 
