@@ -344,35 +344,11 @@ out:
     lb_free(owned);
 }
 
-/* Appends an access.allowed record to the audit log (the tenant's, the request's), inside the
- * caller's transaction. */
-static int record_write_allowed(struct store *st, const struct record *r)
-{
-    struct audit_entry e = {
-        .time = r->at,
-        .tenant_id = r->owner_id[0] ? r->owner_id : NULL,
-        .actor = r->actor,
-        .actor_id = r->actor_id,
-        .actor_type = "provider",
-        .client_ip = r->client_ip,
-        .activity = "access.allowed",
-        .item = r->request_id,
-        .request_id = r->request_id,
-    };
-    const struct audit_field f[] = {
-        AF_STR("operator", r->operator_name), AF_STR("resource", r->resource_id),
-        AF_STR("level", access_level_name(r->level)), AF_STR("door", r->door)};
-
-    e.fields = f;
-    e.field_count = sizeof(f) / sizeof(f[0]);
-    return audit_append(st, &e, NULL);
-}
-
-/* Appends one record to the audit log, inside the caller's transaction. */
+/* Appends one record to the audit log, inside the caller's transaction: an access.denied of
+ * the resource, or an access.allowed of the request whose grant let the operator in (which
+ * collapses nothing). */
 static int record_write(struct store *st, const struct record *r)
 {
-    if (r->allowed)
-        return record_write_allowed(st, r);
     struct audit_entry e = {
         .time = r->at,
         .tenant_id = r->owner_id[0] ? r->owner_id : NULL,
@@ -380,8 +356,9 @@ static int record_write(struct store *st, const struct record *r)
         .actor_id = r->actor_id,
         .actor_type = "provider",
         .client_ip = r->client_ip,
-        .activity = "access.denied",
-        .item = r->resource_id,
+        .activity = r->allowed ? "access.allowed" : "access.denied",
+        .item = r->allowed ? r->request_id : r->resource_id,
+        .request_id = r->allowed ? r->request_id : NULL,
     };
     const struct audit_field f[] = {AF_STR("operator", r->operator_name),
                                     AF_STR("resource", r->resource_id),
@@ -389,7 +366,7 @@ static int record_write(struct store *st, const struct record *r)
                                     AF_STR("door", r->door), AF_INT("collapsed", r->collapsed)};
 
     e.fields = f;
-    e.field_count = sizeof(f) / sizeof(f[0]);
+    e.field_count = sizeof(f) / sizeof(f[0]) - (r->allowed ? 1 : 0);
     return audit_append(st, &e, NULL);
 }
 
