@@ -254,14 +254,14 @@ test('settings speak in durations, say what is allowed, and create users', () =>
     await fitsAt(page, '/settings', (p) => p.getByLabel('Time to decide'), 'settings');
   }));
 
-test('the activity log: activity and user from lists, a details column, every item a link', () =>
+test('the activity log: activity and user typed or suggested, a details column, every item a link', () =>
   fresh('activity-log', async (page) => {
     const q = await w.request('contoso', { justification: 'Check the activity log' });
     await signIn(page, srv.url, 'contoso-admin');
     await page.getByRole('link', { name: 'Activity log', exact: true }).click();
     await page.getByRole('table', { name: 'Audit records' }).waitFor();
-    await page.getByLabel('Activity').selectOption('request.create');
-    await page.getByLabel('User').selectOption('eve');
+    await page.getByLabel('Activity').fill('request.create');
+    await page.getByLabel('User').fill('eve');
     await page.getByRole('button', { name: 'Search' }).click();
     const table = page.getByRole('table', { name: 'Audit records' });
     const row = table.getByRole('row').filter({ hasText: 'Check the activity log' });
@@ -337,4 +337,33 @@ test("the requester's display name and marks, in the pending list and the reques
     assert.equal(await page.getByTestId('request-sentence').textContent(),
       'Frank Example (frank), support engineer, signed in with MFA, asks for read access to 1 resource ' +
       '(storage.data) of contoso for 30 minutes, for ticket “contoso: VM vm1 does not boot”.');
+  }));
+
+test('the activity log takes any activity from the address, and any typed user', () =>
+  fresh('activity-any', async (page) => {
+    // a failed login: an activity few look for
+    const r = await fetch(`${srv.url}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'contoso-carol', password: 'wrong' }) });
+    assert.equal(r.status, 401);
+    await signIn(page, srv.url, 'contoso-admin');
+    await page.goto(`${srv.url}/audit?activity=auth.login_failed`);
+    const table = page.getByRole('table', { name: 'Audit records' });
+    await table.waitFor();
+    assert.equal(await page.getByLabel('Activity').inputValue(), 'auth.login_failed', 'the filter is kept, not "any"');
+    const rows = table.locator('tbody tr');
+    await rows.filter({ hasText: 'contoso-carol' }).first().waitFor();
+    assert.deepEqual([...new Set(await rows.locator('td:nth-child(2)').allTextContents())], ['auth.login_failed']);
+    // every activity the core writes is suggested
+    const options = (id) => page.locator(`#${id} option`).evaluateAll((os) => os.map((o) => o.value));
+    const suggested = await options('audit-activity-list');
+    for (const a of ['auth.lockout', 'auth.unlock', 'token.create', 'token.revoke', 'audit.prune', 'audit.stream.configure'])
+      assert.ok(suggested.includes(a), `${a} is suggested`);
+    // a user in no list (the provider's internal approver who reviewed a request of this tenant) is typed
+    assert.ok(!(await options('audit-actor-list')).includes('lena'), 'lena is not suggested');
+    await page.getByLabel('Activity').fill('');
+    await page.getByLabel('User').fill('lena');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await rows.filter({ hasText: 'request.review' }).first().waitFor();
+    await page.waitForFunction(() => [...document.querySelectorAll('table tbody tr')]
+      .every((tr) => tr.cells[2] && tr.cells[2].textContent === 'lena'));
   }));
