@@ -105,9 +105,12 @@ test('the pending list shows what a decision needs at a glance', () =>
     assert.ok(!first.includes(q.id), 'no bare UUID in the first column');
     assert.match(first, /Ticket: contoso: VM vm1 does not boot\s*high/);
     const text = await row.textContent();
-    for (const want of ['eve', 'provider staff', 'MFA', 'isolated identity', 'vm.remote_access', '2 resources',
+    for (const want of ['eve', 'provider staff', 'vm.remote_access', '2 resources',
       '/subscriptions/s1/vms/vm1', '/subscriptions/s2/disks/d7', '2 h'])
       assert.ok(text.includes(want), `the row shows ${want}: ${text}`);
+    // the marks themselves, not text that merely contains them ("no MFA" holds "MFA")
+    assert.deepEqual(await row.locator('.mark.good').allTextContents(), ['MFA', 'isolated identity']);
+    assert.equal(await row.locator('.mark.bad').count(), 0);
     assert.equal(await row.locator('.level[data-level="write"]').textContent(), 'write');
     assert.match(await cells.last().textContent(), /^(3 d 23 h|4 d) left$/);
     // the heading is printed once: the table's caption is for screen readers only
@@ -337,6 +340,25 @@ test("the requester's display name and marks, in the pending list and the reques
     assert.equal(await page.getByTestId('request-sentence').textContent(),
       'Frank Example (frank), support engineer, signed in with MFA, asks for read access to 1 resource ' +
       '(storage.data) of contoso for 30 minutes, for ticket “contoso: VM vm1 does not boot”.');
+    // an owner, who may not read the audit log, sees them too: the server gives them
+    const t = w.contoso.tenant;
+    const olga = await w.api(w.contoso.admin, 'POST', `/api/v1/tenants/${t.id}/users`,
+      { username: 'contoso-olga', password: PASSWORD, email: 'olga@contoso.example' });
+    await w.api(w.contoso.admin, 'POST', `/api/v1/tenants/${t.id}/role-assignments`,
+      { user_id: olga.id, role: 'owner', scope: '/subscriptions/s1' });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, srv.url, 'contoso-olga');
+    await page.goto(`${srv.url}/pending`);
+    const seen = page.getByRole('table', { name: 'Pending requests' }).getByRole('row')
+      .filter({ has: page.locator(`a[href="/requests/${q.id}"]`) });
+    await seen.waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Activity log', exact: true }).count(), 0);
+    assert.deepEqual(await seen.locator('.mark.good').allTextContents(), ['MFA']);
+    assert.deepEqual(await seen.locator('.mark.bad').allTextContents(), ['no isolated identity']);
+    assert.match(await seen.getByRole('cell').nth(1).textContent(), /^Frank Example \(frank\)/);
+    await page.goto(`${srv.url}/requests/${q.id}`);
+    assert.match(await page.getByTestId('request-sentence').textContent(),
+      /^Frank Example \(frank\), support engineer, signed in with MFA, asks/);
   }));
 
 test('the activity log takes any activity from the address, and any typed user', () =>

@@ -304,19 +304,9 @@ function reasonLabel(status) {
   return 'Reason given';
 }
 
-// The requester with what the JIT policy weighed (MFA, isolated identity) and their display
-// name, which the request's request.create audit record keeps, when the trail could be read.
-function withFacts(q, audit) {
-  const create = audit && audit.items.find((r) => r.activity === 'request.create');
-  const d = (create && create.details) || {};
-  if (typeof d.mfa !== 'boolean') return q;
-  return { ...q, requester: { mfa: d.mfa, isolated_identity: d.isolated_identity,
-    display_name: d.requester_display_name, ...(q.requester || {}) } };
-}
-
 async function render(main, user, asked, done, problem) {
   const id = encodeURIComponent(asked.id);
-  let q = asked;
+  const q = asked;
   const [notes, audit, tenant, ticket, made] = await Promise.all([
     optional(`/api/v1/requests/${id}/notifications`),
     optional(`/api/v1/audit${query({ item: q.id, limit: AUDIT_LIMIT })}`),
@@ -324,7 +314,6 @@ async function render(main, user, asked, done, problem) {
     ticketOf(q.tenant_id, q.ticket_id),
     report(q),
   ]);
-  q = withFacts(q, audit);
   const lead = sentence(q, tenant, ticket);
   const line = standing(q);
   show(main,
