@@ -389,3 +389,32 @@ test('the activity log takes any activity from the address, and any typed user',
     await page.waitForFunction(() => [...document.querySelectorAll('table tbody tr')]
       .every((tr) => tr.cells[2] && tr.cells[2].textContent === 'lena'));
   }));
+
+test("a grant's report: shown, 'made when the grant ends' (409), nothing (404), else an error line", () =>
+  fresh('report-states', async (page) => {
+    const q = await w.request('contoso', { justification: 'Report states' });
+    await w.api(w.contoso.admin, 'POST', `/api/v1/requests/${q.id}/decision`, { decision: 'approve' });
+    await signIn(page, srv.url, 'contoso-admin');
+    const heading = page.getByRole('heading', { name: 'What was done under this grant' });
+    const answer = (status, body) => page.route(`**/api/v1/requests/${q.id}/report`, (r) => r.fulfill({ status,
+      contentType: status === 200 ? 'application/json' : 'application/problem+json', body: JSON.stringify(body) }));
+    await answer(409, { status: 409, code: 'conflict', detail: 'the grant has not ended' });
+    await page.goto(`${srv.url}/requests/${q.id}`);
+    await page.getByText('The report is made when the grant ends.').waitFor();
+    await page.unrouteAll();
+    await answer(404, { status: 404, code: 'not_found', detail: 'no such request' });
+    await page.goto(`${srv.url}/requests/${q.id}`);
+    await page.getByTestId('request-sentence').waitFor();
+    assert.equal(await heading.count(), 0, 'a 404 shows nothing');
+    await page.unrouteAll();
+    await answer(500, { status: 500, code: 'internal', detail: 'the store failed' });
+    await page.goto(`${srv.url}/requests/${q.id}`);
+    await page.getByRole('alert').filter({ hasText: 'The report cannot be read: the store failed.' }).waitFor();
+    assert.equal(await heading.count(), 1);
+    await page.unrouteAll();
+    await answer(200, { actions: { count: 0, items: [] }, doors: { allowed: 2, denied: 1, items: [] },
+      notifications: { count: 1, items: [] }, operator: { username: 'eve' } });
+    await page.goto(`${srv.url}/requests/${q.id}`);
+    assert.match(await page.getByTestId('report').textContent(),
+      /eve recorded 0 actions; doors let them in 2 times and refused 1 time; 1 notification went out\./);
+  }));
