@@ -418,3 +418,33 @@ test("a grant's report: shown, 'made when the grant ends' (409), nothing (404), 
     assert.match(await page.getByTestId('report').textContent(),
       /eve recorded 0 actions; doors let them in 2 times and refused 1 time; 1 notification went out\./);
   }));
+
+test('HTML-looking text in a justification and a display name shows as text', () =>
+  fresh('html-as-text', async (page) => {
+    const html = '<img src=x onerror=alert(1)>';
+    const mal = await w.api(srv.token, 'POST', '/api/v1/users', { username: 'mallory', password: PASSWORD,
+      email: 'mallory@provider.example', display_name: `Mal ${html}`, roles: ['support_engineer'],
+      isolated_identity: true, totp: true });
+    const token = await w.login('mallory', totp(mal.totp_secret));
+    const q = await w.api(token, 'POST', '/api/v1/requests', { tenant_id: w.contoso.tenant.id,
+      ticket_id: w.contoso.ticket.id, resource_type: 'storage.data', resource_ids: ['/subscriptions/s1/st/m'],
+      access_level: 'read', justification: `Why ${html} now`, duration_seconds: 1800 });
+    let dialogs = 0;
+    page.on('dialog', (d) => {
+      dialogs++;
+      d.dismiss();
+    });
+    await signIn(page, srv.url, 'contoso-bob');
+    const row = page.getByRole('table', { name: 'Pending requests' }).getByRole('row')
+      .filter({ has: page.locator(`a[href="/requests/${q.id}"]`) });
+    await row.waitFor();
+    assert.equal(await row.locator(`a[href="/requests/${q.id}"]`).textContent(), `Why ${html} now`);
+    assert.match(await row.getByRole('cell').nth(1).textContent(), /^Mal <img src=x onerror=alert\(1\)> \(mallory\)/);
+    assert.equal(await page.locator('main img').count(), 0, 'no element made of the text');
+    await page.goto(`${srv.url}/requests/${q.id}`);
+    const lead = page.getByTestId('request-sentence');
+    assert.match(await lead.textContent(), /^Mal <img src=x onerror=alert\(1\)> \(mallory\), support engineer/);
+    await page.getByText(`Why ${html} now`).first().waitFor();
+    assert.equal(await page.locator('main img').count(), 0, 'no element made of the text');
+    assert.equal(dialogs, 0, 'no script ran');
+  }));
