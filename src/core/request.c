@@ -302,6 +302,24 @@ int core_request_get(struct core *c, const struct principal *actor, const char *
     return core_request_load_visible(c, actor, id, out);
 }
 
+int core_request_origin(struct core *c, const char *id, struct audit_record *out)
+{
+    struct audit_filter f = {.activity = "request.create", .item = id, .limit = 1};
+    struct audit_list l = {0};
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if ((rc = store_audit_query(c->store, &f, &l)) != 0)
+        return rc;
+    if (l.count) { /* taken from the list */
+        *out = l.items[0];
+        memset(&l.items[0], 0, sizeof(l.items[0]));
+    } else
+        rc = LB_ENOTFOUND;
+    audit_list_clear(&l);
+    return rc;
+}
+
 int core_request_list(struct core *c, const struct principal *actor, struct request_filter *f,
                       struct request_list *out)
 {

@@ -83,6 +83,33 @@ json_t *wire_request(const struct request *r)
         wire_str_or_null(r->status_reason));
 }
 
+/* A boolean of o, or null when absent or of another type. */
+static json_t *bool_or_null(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+
+    return json_is_boolean(v) ? json_boolean(json_is_true(v)) : json_null();
+}
+
+int wire_request_requester(json_t *request, const struct audit_record *create)
+{
+    json_t *who = json_object_get(request, "requester");
+    json_t *details = create && create->details ? json_loads(create->details, 0, NULL) : NULL;
+    json_t *name = json_object_get(details, "requester_display_name");
+    int rc = 0;
+
+    if (!json_is_object(who))
+        rc = -1;
+    else if (json_object_set_new(who, "display_name",
+                                 json_is_string(name) ? json_copy(name) : json_null()) ||
+             json_object_set_new(who, "mfa", bool_or_null(details, "mfa")) ||
+             json_object_set_new(who, "isolated_identity",
+                                 bool_or_null(details, "isolated_identity")))
+        rc = -1;
+    json_decref(details);
+    return rc;
+}
+
 char *wire_text(const json_t *v)
 {
     char small[4096], *text;

@@ -105,9 +105,12 @@ test('the pending list shows what a decision needs at a glance', () =>
     assert.ok(!first.includes(q.id), 'no bare UUID in the first column');
     assert.match(first, /Ticket: contoso: VM vm1 does not boot\s*high/);
     const text = await row.textContent();
-    for (const want of ['eve', 'provider staff', 'MFA', 'isolated identity', 'vm.remote_access', '2 resources',
+    for (const want of ['eve', 'provider staff', 'vm.remote_access', '2 resources',
       '/subscriptions/s1/vms/vm1', '/subscriptions/s2/disks/d7', '2 h'])
       assert.ok(text.includes(want), `the row shows ${want}: ${text}`);
+    // the marks themselves, not text that merely contains them ("no MFA" holds "MFA")
+    assert.deepEqual(await row.locator('.mark.good').allTextContents(), ['MFA', 'isolated identity']);
+    assert.equal(await row.locator('.mark.bad').count(), 0);
     assert.equal(await row.locator('.level[data-level="write"]').textContent(), 'write');
     assert.match(await cells.last().textContent(), /^(3 d 23 h|4 d) left$/);
     // the heading is printed once: the table's caption is for screen readers only
@@ -254,14 +257,14 @@ test('settings speak in durations, say what is allowed, and create users', () =>
     await fitsAt(page, '/settings', (p) => p.getByLabel('Time to decide'), 'settings');
   }));
 
-test('the activity log: activity and user from lists, a details column, every item a link', () =>
+test('the activity log: activity and user typed or suggested, a details column, every item a link', () =>
   fresh('activity-log', async (page) => {
     const q = await w.request('contoso', { justification: 'Check the activity log' });
     await signIn(page, srv.url, 'contoso-admin');
     await page.getByRole('link', { name: 'Activity log', exact: true }).click();
     await page.getByRole('table', { name: 'Audit records' }).waitFor();
-    await page.getByLabel('Activity').selectOption('request.create');
-    await page.getByLabel('User').selectOption('eve');
+    await page.getByLabel('Activity').fill('request.create');
+    await page.getByLabel('User').fill('eve');
     await page.getByRole('button', { name: 'Search' }).click();
     const table = page.getByRole('table', { name: 'Audit records' });
     const row = table.getByRole('row').filter({ hasText: 'Check the activity log' });
@@ -337,4 +340,111 @@ test("the requester's display name and marks, in the pending list and the reques
     assert.equal(await page.getByTestId('request-sentence').textContent(),
       'Frank Example (frank), support engineer, signed in with MFA, asks for read access to 1 resource ' +
       '(storage.data) of contoso for 30 minutes, for ticket “contoso: VM vm1 does not boot”.');
+    // an owner, who may not read the audit log, sees them too: the server gives them
+    const t = w.contoso.tenant;
+    const olga = await w.api(w.contoso.admin, 'POST', `/api/v1/tenants/${t.id}/users`,
+      { username: 'contoso-olga', password: PASSWORD, email: 'olga@contoso.example' });
+    await w.api(w.contoso.admin, 'POST', `/api/v1/tenants/${t.id}/role-assignments`,
+      { user_id: olga.id, role: 'owner', scope: '/subscriptions/s1' });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, srv.url, 'contoso-olga');
+    await page.goto(`${srv.url}/pending`);
+    const seen = page.getByRole('table', { name: 'Pending requests' }).getByRole('row')
+      .filter({ has: page.locator(`a[href="/requests/${q.id}"]`) });
+    await seen.waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Activity log', exact: true }).count(), 0);
+    assert.deepEqual(await seen.locator('.mark.good').allTextContents(), ['MFA']);
+    assert.deepEqual(await seen.locator('.mark.bad').allTextContents(), ['no isolated identity']);
+    assert.match(await seen.getByRole('cell').nth(1).textContent(), /^Frank Example \(frank\)/);
+    await page.goto(`${srv.url}/requests/${q.id}`);
+    assert.match(await page.getByTestId('request-sentence').textContent(),
+      /^Frank Example \(frank\), support engineer, signed in with MFA, asks/);
+  }));
+
+test('the activity log takes any activity from the address, and any typed user', () =>
+  fresh('activity-any', async (page) => {
+    // a failed login: an activity few look for
+    const r = await fetch(`${srv.url}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'contoso-carol', password: 'wrong' }) });
+    assert.equal(r.status, 401);
+    await signIn(page, srv.url, 'contoso-admin');
+    await page.goto(`${srv.url}/audit?activity=auth.login_failed`);
+    const table = page.getByRole('table', { name: 'Audit records' });
+    await table.waitFor();
+    assert.equal(await page.getByLabel('Activity').inputValue(), 'auth.login_failed', 'the filter is kept, not "any"');
+    const rows = table.locator('tbody tr');
+    await rows.filter({ hasText: 'contoso-carol' }).first().waitFor();
+    assert.deepEqual([...new Set(await rows.locator('td:nth-child(2)').allTextContents())], ['auth.login_failed']);
+    // every activity the core writes is suggested
+    const options = (id) => page.locator(`#${id} option`).evaluateAll((os) => os.map((o) => o.value));
+    const suggested = await options('audit-activity-list');
+    for (const a of ['auth.lockout', 'auth.unlock', 'token.create', 'token.revoke', 'audit.prune', 'audit.stream.configure'])
+      assert.ok(suggested.includes(a), `${a} is suggested`);
+    // a user in no list (the provider's internal approver who reviewed a request of this tenant) is typed
+    assert.ok(!(await options('audit-actor-list')).includes('lena'), 'lena is not suggested');
+    await page.getByLabel('Activity').fill('');
+    await page.getByLabel('User').fill('lena');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await rows.filter({ hasText: 'request.review' }).first().waitFor();
+    await page.waitForFunction(() => [...document.querySelectorAll('table tbody tr')]
+      .every((tr) => tr.cells[2] && tr.cells[2].textContent === 'lena'));
+  }));
+
+test("a grant's report: shown, 'made when the grant ends' (409), nothing (404), else an error line", () =>
+  fresh('report-states', async (page) => {
+    const q = await w.request('contoso', { justification: 'Report states' });
+    await w.api(w.contoso.admin, 'POST', `/api/v1/requests/${q.id}/decision`, { decision: 'approve' });
+    await signIn(page, srv.url, 'contoso-admin');
+    const heading = page.getByRole('heading', { name: 'What was done under this grant' });
+    const answer = (status, body) => page.route(`**/api/v1/requests/${q.id}/report`, (r) => r.fulfill({ status,
+      contentType: status === 200 ? 'application/json' : 'application/problem+json', body: JSON.stringify(body) }));
+    await answer(409, { status: 409, code: 'conflict', detail: 'the grant has not ended' });
+    await page.goto(`${srv.url}/requests/${q.id}`);
+    await page.getByText('The report is made when the grant ends.').waitFor();
+    await page.unrouteAll();
+    await answer(404, { status: 404, code: 'not_found', detail: 'no such request' });
+    await page.goto(`${srv.url}/requests/${q.id}`);
+    await page.getByTestId('request-sentence').waitFor();
+    assert.equal(await heading.count(), 0, 'a 404 shows nothing');
+    await page.unrouteAll();
+    await answer(500, { status: 500, code: 'internal', detail: 'the store failed' });
+    await page.goto(`${srv.url}/requests/${q.id}`);
+    await page.getByRole('alert').filter({ hasText: 'The report cannot be read: the store failed.' }).waitFor();
+    assert.equal(await heading.count(), 1);
+    await page.unrouteAll();
+    await answer(200, { actions: { count: 0, items: [] }, doors: { allowed: 2, denied: 1, items: [] },
+      notifications: { count: 1, items: [] }, operator: { username: 'eve' } });
+    await page.goto(`${srv.url}/requests/${q.id}`);
+    assert.match(await page.getByTestId('report').textContent(),
+      /eve recorded 0 actions; doors let them in 2 times and refused 1 time; 1 notification went out\./);
+  }));
+
+test('HTML-looking text in a justification and a display name shows as text', () =>
+  fresh('html-as-text', async (page) => {
+    const html = '<img src=x onerror=alert(1)>';
+    const mal = await w.api(srv.token, 'POST', '/api/v1/users', { username: 'mallory', password: PASSWORD,
+      email: 'mallory@provider.example', display_name: `Mal ${html}`, roles: ['support_engineer'],
+      isolated_identity: true, totp: true });
+    const token = await w.login('mallory', totp(mal.totp_secret));
+    const q = await w.api(token, 'POST', '/api/v1/requests', { tenant_id: w.contoso.tenant.id,
+      ticket_id: w.contoso.ticket.id, resource_type: 'storage.data', resource_ids: ['/subscriptions/s1/st/m'],
+      access_level: 'read', justification: `Why ${html} now`, duration_seconds: 1800 });
+    let dialogs = 0;
+    page.on('dialog', (d) => {
+      dialogs++;
+      d.dismiss();
+    });
+    await signIn(page, srv.url, 'contoso-bob');
+    const row = page.getByRole('table', { name: 'Pending requests' }).getByRole('row')
+      .filter({ has: page.locator(`a[href="/requests/${q.id}"]`) });
+    await row.waitFor();
+    assert.equal(await row.locator(`a[href="/requests/${q.id}"]`).textContent(), `Why ${html} now`);
+    assert.match(await row.getByRole('cell').nth(1).textContent(), /^Mal <img src=x onerror=alert\(1\)> \(mallory\)/);
+    assert.equal(await page.locator('main img').count(), 0, 'no element made of the text');
+    await page.goto(`${srv.url}/requests/${q.id}`);
+    const lead = page.getByTestId('request-sentence');
+    assert.match(await lead.textContent(), /^Mal <img src=x onerror=alert\(1\)> \(mallory\), support engineer/);
+    await page.getByText(`Why ${html} now`).first().waitFor();
+    assert.equal(await page.locator('main img').count(), 0, 'no element made of the text');
+    assert.equal(dialogs, 0, 'no script ran');
   }));

@@ -1,4 +1,5 @@
-// The activity log: the audit search (activity and user chosen from lists, item, date range;
+// The activity log: the audit search (activity and user typed or picked from suggestions, item,
+// date range;
 // ?activity=, ?actor= and ?item= in the address fill them), each record with its details and its
 // item a link (to the request, the ticket, or this log searched for it), paging, a CSV
 // export of every page of the current search, whether the log's hash chains verify (and since
@@ -8,12 +9,15 @@ import { alert, busy, el, message, notice, show, table, time } from './dom.js';
 
 const COLUMNS = ['seq', 'time', 'tenant_id', 'actor', 'actor_type', 'client_ip', 'activity',
   'item', 'decision', 'details'];
+// Suggestions only: the filter takes any activity typed or given in the address. Every
+// activity the core writes (grep src/ for them when one is added).
 const ACTIVITIES = ['request.create', 'request.reject', 'request.review', 'request.notify',
   'request.approve', 'request.deny', 'request.expire', 'request.cancel', 'request.revoke',
-  'request.complete', 'operator.action', 'tenant.create', 'tenant.scopes.update',
-  'tenant.settings.update', 'user.create',
-  'role.assign', 'role.remove', 'ticket.create', 'ticket.comment', 'auth.login', 'auth.login_failed',
-  'auth.logout', 'webhook.create', 'webhook.delete', 'access.denied'];
+  'request.complete', 'operator.action', 'access.denied', 'tenant.create', 'tenant.scopes.update',
+  'tenant.settings.update', 'user.create', 'role.assign', 'role.remove', 'ticket.create',
+  'ticket.comment', 'auth.login', 'auth.login_failed', 'auth.logout', 'auth.lockout', 'auth.unlock',
+  'token.create', 'token.revoke', 'webhook.create', 'webhook.delete', 'audit.prune',
+  'audit.stream.configure'];
 const HEADERS = ['Time', 'Activity', 'User', 'Actor type', 'Item', 'Decision', 'Details', 'Client IP'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -113,11 +117,16 @@ export async function renderAudit(main, user) {
   const asked = new URLSearchParams(location.search);
   const names = await userNames(user);
   for (const k of ['actor']) if (asked.get(k)) names.add(asked.get(k));
-  const choice = (name, values) => el('select', { id: `audit-${name}`, name },
-    el('option', { value: '' }, 'any'), [...values].map((v) => el('option', { value: v }, v)));
+  // any value may be typed (a failed login's username is in no list); the lists only suggest
+  const suggested = (name, values) => {
+    const list = el('datalist', { id: `audit-${name}-list` }, [...values].map((v) => el('option', { value: v })));
+    return { input: input(name, 'text', { list: list.id, placeholder: 'any', autocomplete: 'off', spellcheck: 'false' }), list };
+  };
+  const activity = suggested('activity', ACTIVITIES);
+  const actor = suggested('actor', [...names].sort());
   const f = {
-    activity: choice('activity', ACTIVITIES),
-    actor: choice('actor', [...names].sort()),
+    activity: activity.input,
+    actor: actor.input,
     item: input('item', 'text', { autocomplete: 'off', spellcheck: 'false' }),
     from: input('from', 'datetime-local', { step: 1 }),
     to: input('to', 'datetime-local', { step: 1 }),
@@ -158,7 +167,7 @@ export async function renderAudit(main, user) {
     messages.replaceChildren();
     // whoever acts in these records can be chosen too
     for (const r of page.items)
-      if (r.actor && ![...f.actor.options].some((o) => o.value === r.actor)) f.actor.append(el('option', { value: r.actor }, r.actor));
+      if (r.actor && ![...actor.list.options].some((o) => o.value === r.actor)) actor.list.append(el('option', { value: r.actor }));
     if (!append || !body) {
       const t = table('Audit records', HEADERS, page.items.map(row), 'No records match.');
       body = t.tBodies[0];
@@ -190,7 +199,7 @@ export async function renderAudit(main, user) {
 
   const field = (label, input) => el('div', { class: 'field' }, el('label', { for: input.id }, label), input);
   const form = el('form', { class: 'filters', role: 'search', 'aria-label': 'Audit filters' },
-    field('Activity', f.activity), field('User', f.actor), field('Item', f.item),
+    field('Activity', f.activity), activity.list, field('User', f.actor), actor.list, field('Item', f.item),
     field('From', f.from), field('To', f.to),
     el('div', { class: 'buttons' }, searchButton, exportButton, verifiable));
   const fail = (e) => {

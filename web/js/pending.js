@@ -6,10 +6,8 @@
 // when the stream cannot be had it falls back to reading the list every 5 seconds.
 import { get, query } from './api.js';
 import { alert, duration, el, message, show, table, time } from './dom.js';
-import { canReadAudit, isTenantUser, waitsFor } from './session.js';
-import {
-  countdown, level, requesterFacts, requesterMarks, requesterName, tenantOf, ticketOf,
-} from './words.js';
+import { isTenantUser, waitsFor } from './session.js';
+import { countdown, level, requesterMarks, requesterName, tenantOf, ticketOf } from './words.js';
 
 const POLL_MS = 5000; // the fallback's refresh
 const SETTLE_MS = 150; // events that come together cause one read
@@ -30,7 +28,7 @@ function row(q, names) {
         ticket ? [ticket.title, ' ', el('span', { class: 'severity', 'data-severity': ticket.severity }, ticket.severity)]
           : 'not readable'),
       tenant ? el('div', { class: 'meta' }, `Tenant: ${tenant.name}`) : null),
-    el('td', {}, el('div', {}, requesterName(names.who(q))), requesterMarks(names.who(q))),
+    el('td', {}, el('div', {}, requesterName(q.requester)), requesterMarks(q.requester)),
     el('td', {}, el('div', { class: 'type' }, q.resource_type),
       el('div', { class: 'meta' }, `${n} resource${n === 1 ? '' : 's'}`),
       (q.resource_ids || []).map((r) => el('div', { class: 'rid' }, r))),
@@ -44,15 +42,13 @@ function row(q, names) {
 async function namesFor(items, user) {
   const tickets = new Map();
   const tenants = new Map();
-  let who = (q) => q.requester;
   await Promise.all([
-    requesterFacts(items, canReadAudit(user)).then((f) => (who = f)),
     ...[...new Map(items.map((q) => [q.ticket_id, q])).values()].map(async (q) =>
       tickets.set(q.ticket_id, await ticketOf(q.tenant_id, q.ticket_id))),
     ...(isTenantUser(user) ? [] : [...new Set(items.map((q) => q.tenant_id))].map(async (id) =>
       tenants.set(id, await tenantOf(id)))),
   ]);
-  return { tickets, tenants, who };
+  return { tickets, tenants };
 }
 
 // heading: 'h1' for the page of its own, 'h2' inside the tenant admin's home page.
@@ -63,7 +59,7 @@ export async function renderPending(main, user, status, heading) {
   const error = el('div', { class: 'messages' });
   const count = el('p', { class: 'hint', 'aria-live': 'polite' });
   let items = [];
-  let names = { tickets: new Map(), tenants: new Map(), who: (q) => q.requester };
+  let names = { tickets: new Map(), tenants: new Map() };
   let others = 0;
   let lastCount = null;
   let source = null; // the event stream, while it is followed

@@ -1,10 +1,15 @@
-// One access request, as a customer reads it: one sentence of what is asked, the status in
-// words (a live countdown while the grant is active), why (justification, ticket), what
-// (resources, level, duration), the decisions and the internal review, the grant, what was done
-// under it (its report, made when it ends), the notifications and the audit trail as a
-// timeline; Approve / Deny / Revoke for whom they are meant, each confirmed by a step that
-// restates what it does. The server decides every right: the buttons are a convenience, never
-// the check, and a refusal shows the server's detail.
+// One access request, for whoever may read it (the customer's approvers and admins, provider
+// staff): a sentence of what is asked (the requester by name, with the MFA and isolated-identity
+// marks the server gives where known), the status in words (a live countdown while it waits or
+// its grant runs), the justification and ticket, the resources, level and duration, the
+// decisions, the internal review, the grant, the report of what was done under it (shown when
+// the server has made it, "made when the grant ends" before, an error line if it cannot be
+// read), the notifications (for who may read them) and, for who may read the audit log, the
+// operator actions and the
+// audit trail as a timeline. Approve / Deny / Revoke (and the internal review) are offered to
+// whom they are meant, each confirmed by a step that restates what it does. The server
+// decides every right: the buttons are a convenience, never the check, and a refusal shows the
+// server's detail.
 import { get, post, query } from './api.js';
 import { alert, busy, counter, el, message, notice, show, statusWord, table, time } from './dom.js';
 import { canApprove, isPlatformAdmin, waitsFor } from './session.js';
@@ -39,16 +44,18 @@ async function optional(path) {
   }
 }
 
-// The report of what was done under the grant: null before it is made (409) or when it is not
-// this user's to read (403, 404); a section that is absent from the server (an older lockboxd)
-// is left out the same way.
+// The report of what was done under the grant (GET /api/v1/requests/{id}/report): the report
+// (200), { pending: true } before the grant ends (409), null when there is no grant or the
+// request is not this user's to see (404), { failed: message } on any other failure.
 async function report(q) {
   if (!q.grant) return null;
   try {
     return await get(`/api/v1/requests/${encodeURIComponent(q.id)}/report`);
   } catch (e) {
-    if ([403, 404, 405, 409].includes(e.status)) return { unavailable: e.status };
-    throw e;
+    if (e.status === 409) return { pending: true };
+    if (e.status === 404) return null;
+    if (e.status === 401) throw e;
+    return { failed: message(e) };
   }
 }
 
@@ -126,12 +133,13 @@ function grantSection(q) {
 function reportSection(q, r) {
   if (!q.grant) return null;
   const head = el('h2', { id: 'h-report' }, 'What was done under this grant');
-  if (!r || r.unavailable) {
-    if (r && r.unavailable === 409)
-      return el('section', { 'aria-labelledby': 'h-report' }, head,
-        el('p', { class: 'hint' }, 'The report is made when the grant ends.'));
-    return null;
-  }
+  if (!r) return null;
+  if (r.pending)
+    return el('section', { 'aria-labelledby': 'h-report' }, head,
+      el('p', { class: 'hint' }, 'The report is made when the grant ends.'));
+  if (r.failed)
+    return el('section', { 'aria-labelledby': 'h-report' }, head,
+      alert(`The report cannot be read: ${r.failed.replace(/\.?$/, '.')}`));
   const a = r.actions || { count: 0, items: [] };
   const d = r.doors || { allowed: 0, denied: 0, items: [] };
   const n = r.notifications || { count: 0, items: [] };
@@ -304,19 +312,9 @@ function reasonLabel(status) {
   return 'Reason given';
 }
 
-// The requester with what the JIT policy weighed (MFA, isolated identity) and their display
-// name, which the request's request.create audit record keeps, when the trail could be read.
-function withFacts(q, audit) {
-  const create = audit && audit.items.find((r) => r.activity === 'request.create');
-  const d = (create && create.details) || {};
-  if (typeof d.mfa !== 'boolean') return q;
-  return { ...q, requester: { mfa: d.mfa, isolated_identity: d.isolated_identity,
-    display_name: d.requester_display_name, ...(q.requester || {}) } };
-}
-
 async function render(main, user, asked, done, problem) {
   const id = encodeURIComponent(asked.id);
-  let q = asked;
+  const q = asked;
   const [notes, audit, tenant, ticket, made] = await Promise.all([
     optional(`/api/v1/requests/${id}/notifications`),
     optional(`/api/v1/audit${query({ item: q.id, limit: AUDIT_LIMIT })}`),
@@ -324,7 +322,6 @@ async function render(main, user, asked, done, problem) {
     ticketOf(q.tenant_id, q.ticket_id),
     report(q),
   ]);
-  q = withFacts(q, audit);
   const lead = sentence(q, tenant, ticket);
   const line = standing(q);
   show(main,

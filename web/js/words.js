@@ -1,6 +1,6 @@
 // What a request means, in words a customer reads: the requester, the access level, the
 // tenant's and ticket's names (read once per page load and kept), countdowns.
-import { get, query } from './api.js';
+import { get } from './api.js';
 import { duration, el } from './dom.js';
 
 // What each status means, said after the status's name ("approved: access is granted").
@@ -16,7 +16,9 @@ export function level(name) {
   return el('span', { class: 'level', 'data-level': name }, name);
 }
 
-// "eve" or "Eve Example (eve)", and the marks the JIT policy weighs, where the API gives them.
+// "eve" or "Eve Example (eve)", and the marks the JIT policy weighed, as the API's requester
+// gives them (display_name, mfa, isolated_identity): a mark only where it is known (null or
+// absent, from a request made before the server kept them, says nothing).
 export function requesterName(r) {
   if (!r) return '—';
   return r.display_name && r.display_name !== r.username ? `${r.display_name} (${r.username})` : r.username;
@@ -112,26 +114,4 @@ export function parseSpan(text) {
   if (!t || !m) return null;
   const [d, h, mi, s] = m.slice(1).map((x) => Number(x || 0));
   return d * 86400 + h * 3600 + mi * 60 + s;
-}
-
-// What the JIT policy weighed of a request's requester (MFA, an isolated identity), and their
-// display name, kept by its request.create audit record; read once per request, by who may read
-// the audit log.
-const weighed = new Map(); // request id → { mfa, isolated_identity, display_name } ({} when not found)
-
-export async function requesterFacts(items, canRead) {
-  const missing = items.filter((q) => !weighed.has(q.id));
-  if (canRead && missing.length) {
-    const since = Math.min(...missing.map((q) => Date.parse(q.created_at))) - 1000;
-    const params = missing.length === 1 ? { item: missing[0].id, activity: 'request.create' }
-      : { activity: 'request.create', from: new Date(since).toISOString().replace(/\.\d+Z$/, 'Z'), limit: 1000 };
-    const page = await get(`/api/v1/audit${query(params)}`).catch(() => null);
-    for (const r of (page && page.items) || []) {
-      const d = r.details || {};
-      if (r.item && typeof d.mfa === 'boolean')
-        weighed.set(r.item, { mfa: d.mfa, isolated_identity: d.isolated_identity, display_name: d.requester_display_name });
-    }
-    for (const q of missing) if (!weighed.has(q.id)) weighed.set(q.id, {});
-  }
-  return (q) => ({ ...(weighed.get(q.id) || {}), ...(q.requester || {}) });
 }
