@@ -24,6 +24,7 @@ void request_clear(struct request *r)
     lb_free(r->ticket_id);
     lb_free(r->requester_id);
     lb_free(r->requester_username);
+    lb_free(r->requester_display_name);
     lb_free(r->resource_type);
     strv_free(r->resource_ids, r->resource_count);
     lb_free(r->justification);

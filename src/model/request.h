@@ -34,6 +34,10 @@ enum request_status {
 
 enum decision_kind { DECISION_REVIEW, DECISION_CUSTOMER };
 
+/* A fact about the requester kept on the request when it was made: unknown (a request made
+ * before the request kept it, or a zeroed record), no or yes. */
+enum request_fact { FACT_UNKNOWN, FACT_NO, FACT_YES };
+
 struct decision {
     enum decision_kind kind;
     const char *by_id, *by_username;
@@ -47,6 +51,9 @@ struct request {
     int64_t seq;
     char *id, *tenant_id, *ticket_id;
     char *requester_id, *requester_username;
+    char *requester_display_name;         /* may be NULL: unknown or none */
+    enum request_fact requester_mfa;      /* the requester's session had passed MFA */
+    enum request_fact requester_isolated; /* the requester's identity is an isolated one */
     char *resource_type;
     char **resource_ids;
     size_t resource_count;

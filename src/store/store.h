@@ -88,6 +88,9 @@
  *   writer; a backend with concurrent writers must serialise a chain's appends).
  * Migration 12: audit index (tenant_id, time, seq): a tenant's search in a time window.
  * Migration 13: tenants + grant_report_mail (default 1): the mail of a grant's report.
+ * Migration 14: requests + requester_display_name, requester_mfa, requester_isolated (NULL:
+ *   unknown): what the JIT policy weighed of the requester, kept when the request is made;
+ *   requests made before take them from their request.create record where it kept them.
  *
  * The event stream (model/request_event.h) is backend-neutral: an event's seq is given at
  * insert, never reused (not even after its row is pruned), and increases in commit order, so

@@ -47,7 +47,7 @@
  * session at hand, and past that every other session's snapshots get slower. */
 #define PGS_GROUP_MAX 64
 #define PGS_GROUP_RING 256 /* outcomes kept for waiters of recent groups */
-#define PGS_PARAMS_MAX 24  /* most parameters of one statement */
+#define PGS_PARAMS_MAX 32  /* most parameters of one statement */
 
 /*
  * The advisory locks (pg_advisory_xact_lock(class, object)), fixed numbers every lockboxd

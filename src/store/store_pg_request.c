@@ -12,8 +12,23 @@
     " resource_ids, access_level, justification, duration_seconds, status,"                        \
     " customer_approval_required, internal_review_required, customer_visible,"                     \
     " approvals_required, created_at, expires_at, grant_starts_at, grant_ends_at,"                 \
-    " grant_ended_at, status_reason, reminder_at"
-#define REQUEST_COL_COUNT 23
+    " grant_ended_at, status_reason, reminder_at, requester_display_name, requester_mfa,"          \
+    " requester_isolated"
+#define REQUEST_COL_COUNT 26
+
+/* A fact about the requester in column col: NULL is unknown. */
+static enum request_fact col_fact(const struct pgs_row *row, int col)
+{
+    if (!pgs_col_text(row, col))
+        return FACT_UNKNOWN;
+    return pgs_col_bool(row, col) ? FACT_YES : FACT_NO;
+}
+
+/* Binds a fact about the requester: NULL when unknown. */
+static void bind_fact(struct pgs_params *p, enum request_fact f)
+{
+    pgs_bind_text(p, f == FACT_UNKNOWN ? NULL : f == FACT_YES ? "true" : "false");
+}
 
 static int read_request(const struct pgs_row *row, void *item)
 {
@@ -47,6 +62,9 @@ static int read_request(const struct pgs_row *row, void *item)
     r->grant_ended_at = pgs_col_int(row, 20);
     r->status_reason = pgs_col_str(row, 21, &oom);
     r->reminder_at = pgs_col_int(row, 22);
+    r->requester_display_name = pgs_col_str(row, 23, &oom);
+    r->requester_mfa = col_fact(row, 24);
+    r->requester_isolated = col_fact(row, 25);
     if (oom || rc) {
         request_clear(r);
         return LB_ENOMEM;
@@ -137,6 +155,9 @@ static void bind_request(struct pgs_params *p, const struct request *r, const ch
     pgs_bind_text(p, r->status_reason);
     pgs_bind_time(p, request_deadline(r));
     pgs_bind_time(p, r->reminder_at);
+    pgs_bind_text(p, r->requester_display_name);
+    bind_fact(p, r->requester_mfa);
+    bind_fact(p, r->requester_isolated);
 }
 
 int pgs_request_insert(struct store *base, const struct request *r)
@@ -146,9 +167,10 @@ int pgs_request_insert(struct store *base, const struct request *r)
         " resource_type, resource_ids, access_level, justification, duration_seconds, status,"
         " customer_approval_required, internal_review_required, customer_visible,"
         " approvals_required, created_at, expires_at, grant_starts_at, grant_ends_at,"
-        " grant_ended_at, status_reason, deadline, reminder_at)"
+        " grant_ended_at, status_reason, deadline, reminder_at, requester_display_name,"
+        " requester_mfa, requester_isolated)"
         " VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,"
-        "$23)";
+        "$23,$24,$25,$26)";
     char *ids = strv_join_lines(r->resource_ids, r->resource_count);
     struct pgs_params p = {0};
     int rc;

@@ -168,6 +168,19 @@ static const char schema_10_retention[] =
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
     " FOR EACH ROW EXECUTE FUNCTION audit_prune_only();";
 
+static const char schema_14_requester[] =
+    "ALTER TABLE requests ADD COLUMN requester_display_name TEXT,"
+    " ADD COLUMN requester_mfa BOOLEAN, ADD COLUMN requester_isolated BOOLEAN;"
+    "UPDATE requests r SET"
+    " requester_display_name=CASE json_typeof(a.d->'requester_display_name')"
+    " WHEN 'string' THEN a.d->>'requester_display_name' END,"
+    " requester_mfa=CASE json_typeof(a.d->'mfa') WHEN 'boolean' THEN (a.d->>'mfa')::boolean END,"
+    " requester_isolated=CASE json_typeof(a.d->'isolated_identity')"
+    " WHEN 'boolean' THEN (a.d->>'isolated_identity')::boolean END"
+    " FROM (SELECT DISTINCT ON (item) item, details::json AS d FROM audit"
+    " WHERE activity='request.create' ORDER BY item, seq) a"
+    " WHERE a.item=r.id AND json_typeof(a.d)='object'";
+
 static const struct migration {
     int version;
     const char *parts[5]; /* run in order, up to the first NULL */
@@ -192,6 +205,9 @@ static const struct migration {
     {12, {"CREATE INDEX audit_tenant_time ON audit(tenant_id, time, seq)", NULL}},
     /* a tenant may switch off the mail of a grant's report to its approvers */
     {13, {"ALTER TABLE tenants ADD COLUMN grant_report_mail BOOLEAN NOT NULL DEFAULT true", NULL}},
+    /* a request keeps what the JIT policy weighed of its requester and their display name
+     * (NULL: unknown); a request made before takes them from its request.create record */
+    {14, {schema_14_requester, NULL}},
 };
 
 /* Runs m's parts on cn. */

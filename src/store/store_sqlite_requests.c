@@ -12,7 +12,22 @@
     " resource_ids, access_level, justification, duration_seconds, status,"                        \
     " customer_approval_required, internal_review_required, customer_visible,"                     \
     " approvals_required, created_at, expires_at, grant_starts_at, grant_ends_at,"                 \
-    " grant_ended_at, status_reason, reminder_at"
+    " grant_ended_at, status_reason, reminder_at, requester_display_name, requester_mfa,"          \
+    " requester_isolated"
+
+/* A fact about the requester in column col: NULL is unknown. */
+static enum request_fact col_fact(sqlite3_stmt *st, int col)
+{
+    if (sqlite3_column_type(st, col) == SQLITE_NULL)
+        return FACT_UNKNOWN;
+    return sqlite3_column_int(st, col) ? FACT_YES : FACT_NO;
+}
+
+/* A fact about the requester as its column keeps it: NULL, 0 or 1. */
+static struct sqs_arg fact_arg(enum request_fact f)
+{
+    return f == FACT_UNKNOWN ? SQS_NULL : SQS_INT(f == FACT_YES);
+}
 
 static int read_request(sqlite3_stmt *st, void *item)
 {
@@ -47,6 +62,9 @@ static int read_request(sqlite3_stmt *st, void *item)
     r->grant_ended_at = sqs_col_time(st, 20);
     r->status_reason = sqs_col_str(st, 21, &oom);
     r->reminder_at = sqs_col_time(st, 22);
+    r->requester_display_name = sqs_col_str(st, 23, &oom);
+    r->requester_mfa = col_fact(st, 24);
+    r->requester_isolated = col_fact(st, 25);
     if (oom || rc) {
         request_clear(r);
         return LB_ENOMEM;
@@ -113,8 +131,9 @@ int sqs_request_insert(struct store *base, const struct request *r)
         " resource_type, resource_ids, access_level, justification, duration_seconds, status,"
         " customer_approval_required, internal_review_required, customer_visible,"
         " approvals_required, created_at, expires_at, grant_starts_at, grant_ends_at,"
-        " grant_ended_at, status_reason, deadline, reminder_at)"
-        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+        " grant_ended_at, status_reason, deadline, reminder_at, requester_display_name,"
+        " requester_mfa, requester_isolated)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     char *ids = strv_join_lines(r->resource_ids, r->resource_count);
     int rc;
 
@@ -122,16 +141,17 @@ int sqs_request_insert(struct store *base, const struct request *r)
         return LB_ENOMEM;
     rc = sqs_write(
         sqs_of(base),
-        SQS_QUERY(sql, SQS_TEXT(r->id), SQS_TEXT(r->tenant_id), SQS_TEXT(r->ticket_id),
-                  SQS_TEXT(r->requester_id), SQS_TEXT(r->requester_username),
-                  SQS_TEXT(r->resource_type), SQS_TEXT(ids), SQS_INT(r->access_level),
-                  SQS_TEXT(r->justification), SQS_INT(r->duration_seconds),
-                  SQS_TEXT(request_status_name(r->status)), SQS_INT(r->customer_approval_required),
-                  SQS_INT(r->internal_review_required), SQS_INT(r->customer_visible),
-                  SQS_INT(r->approvals_required), SQS_INT(r->created_at), SQS_TIME(r->expires_at),
-                  SQS_TIME(r->grant_starts_at), SQS_TIME(r->grant_ends_at),
-                  SQS_TIME(r->grant_ended_at), SQS_TEXT(r->status_reason),
-                  SQS_TIME(request_deadline(r)), SQS_TIME(r->reminder_at)),
+        SQS_QUERY(
+            sql, SQS_TEXT(r->id), SQS_TEXT(r->tenant_id), SQS_TEXT(r->ticket_id),
+            SQS_TEXT(r->requester_id), SQS_TEXT(r->requester_username), SQS_TEXT(r->resource_type),
+            SQS_TEXT(ids), SQS_INT(r->access_level), SQS_TEXT(r->justification),
+            SQS_INT(r->duration_seconds), SQS_TEXT(request_status_name(r->status)),
+            SQS_INT(r->customer_approval_required), SQS_INT(r->internal_review_required),
+            SQS_INT(r->customer_visible), SQS_INT(r->approvals_required), SQS_INT(r->created_at),
+            SQS_TIME(r->expires_at), SQS_TIME(r->grant_starts_at), SQS_TIME(r->grant_ends_at),
+            SQS_TIME(r->grant_ended_at), SQS_TEXT(r->status_reason), SQS_TIME(request_deadline(r)),
+            SQS_TIME(r->reminder_at), SQS_TEXT(r->requester_display_name),
+            fact_arg(r->requester_mfa), fact_arg(r->requester_isolated)),
         0, NULL);
     lb_free(ids);
     return rc;

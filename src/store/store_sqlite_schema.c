@@ -164,6 +164,24 @@ static const char *const migrations[] = {
     "CREATE INDEX audit_tenant_time ON audit(tenant_id, time, seq);",
     /* 13: a tenant may switch off the mail of a grant's report to its approvers */
     "ALTER TABLE tenants ADD COLUMN grant_report_mail INTEGER NOT NULL DEFAULT 1;",
+    /* 14: a request keeps what the JIT policy weighed of its requester and their display name
+     * (NULL: unknown); a request made before takes them from its request.create record, which
+     * has kept them since the day before */
+    "ALTER TABLE requests ADD COLUMN requester_display_name TEXT;"
+    "ALTER TABLE requests ADD COLUMN requester_mfa INTEGER;"
+    "ALTER TABLE requests ADD COLUMN requester_isolated INTEGER;"
+    "UPDATE requests SET"
+    " requester_display_name=(SELECT CASE json_type(a.details, '$.requester_display_name')"
+    " WHEN 'text' THEN json_extract(a.details, '$.requester_display_name') END"
+    " FROM audit a WHERE a.activity='request.create' AND a.item=requests.id"
+    " AND json_valid(a.details) ORDER BY a.seq LIMIT 1),"
+    " requester_mfa=(SELECT CASE json_type(a.details, '$.mfa') WHEN 'true' THEN 1"
+    " WHEN 'false' THEN 0 END FROM audit a WHERE a.activity='request.create'"
+    " AND a.item=requests.id AND json_valid(a.details) ORDER BY a.seq LIMIT 1),"
+    " requester_isolated=(SELECT CASE json_type(a.details, '$.isolated_identity')"
+    " WHEN 'true' THEN 1 WHEN 'false' THEN 0 END FROM audit a"
+    " WHERE a.activity='request.create' AND a.item=requests.id AND json_valid(a.details)"
+    " ORDER BY a.seq LIMIT 1);",
 };
 
 int sqs_migrate(struct conn *s, struct buf *err)

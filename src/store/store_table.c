@@ -83,6 +83,9 @@ static const struct store_column requests[] = {
     {"status_reason", T},
     {"deadline", I},
     {"reminder_at", I},
+    {"requester_display_name", T},
+    {"requester_mfa", B},
+    {"requester_isolated", B},
 };
 
 static const struct store_column request_decisions[] = {

@@ -403,6 +403,51 @@ static void requests_round_trip(void **state)
     assert_int_equal(store_request_get(st, "nope", &got), LB_ENOTFOUND);
 }
 
+/* What the request keeps of its requester (migration 14) comes back as written, unknown
+ * (NULL) included, from a get and from a list alike, and an update leaves it. */
+static void a_requests_requester_facts_round_trip(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = f->st;
+    struct request got = {0};
+    struct request_list l = {0};
+    struct request_filter all = {.status = -1, .limit = 10};
+
+    seed(st);
+    struct request r = rows_request("q1", REQ_PENDING, 100);
+    r.requester_display_name = S("Eve Engineer");
+    r.requester_mfa = FACT_YES;
+    r.requester_isolated = FACT_NO;
+    assert_int_equal(store_request_insert(st, &r), 0);
+    struct request old = rows_request("q2", REQ_PENDING, 110); /* made before: all unknown */
+    assert_int_equal(store_request_insert(st, &old), 0);
+
+    assert_int_equal(store_request_get(st, "q1", &got), 0);
+    assert_string_equal(got.requester_display_name, "Eve Engineer");
+    assert_int_equal(got.requester_mfa, FACT_YES);
+    assert_int_equal(got.requester_isolated, FACT_NO);
+    request_clear(&got);
+    assert_int_equal(store_request_get(st, "q2", &got), 0);
+    assert_null(got.requester_display_name);
+    assert_int_equal(got.requester_mfa, FACT_UNKNOWN);
+    assert_int_equal(got.requester_isolated, FACT_UNKNOWN);
+    request_clear(&got);
+
+    r.status = REQ_DENIED;
+    r.requester_display_name = NULL; /* an update does not touch them */
+    r.requester_mfa = FACT_UNKNOWN;
+    assert_int_equal(store_request_update(st, &r), 0);
+    assert_int_equal(store_request_list(st, &all, &l), 0);
+    assert_int_equal(l.count, 2);
+    assert_string_equal(l.items[0].id, "q2");
+    assert_int_equal(l.items[0].requester_mfa, FACT_UNKNOWN);
+    assert_string_equal(l.items[1].id, "q1");
+    assert_string_equal(l.items[1].requester_display_name, "Eve Engineer");
+    assert_int_equal(l.items[1].requester_mfa, FACT_YES);
+    assert_int_equal(l.items[1].requester_isolated, FACT_NO);
+    request_list_clear(&l);
+}
+
 static int count_approved(void *ctx, const struct request *r)
 {
     (*(int *)ctx)++;
@@ -1100,6 +1145,7 @@ int main(int argc, char **argv)
         CASE(sessions_and_tokens),
         CASE(tickets_and_history),
         CASE(requests_round_trip),
+        CASE(a_requests_requester_facts_round_trip),
         CASE(request_lists_and_deadlines),
         CASE(audit_appends_and_queries),
         CASE(audit_streams_and_cursors),
