@@ -8,20 +8,6 @@
 
 #include "util/banned.h"
 
-/* A request as the API answers it: wire_request, and the requester as its request.create
- * record kept them (null when it cannot be read; out of memory is out of memory). */
-static json_t *request_json(struct api_call *call, const struct request *r)
-{
-    struct audit_record create = {0};
-    json_t *o = wire_request(r);
-    int rc = core_request_origin(call->core, r->id, &create);
-
-    if (o && (rc == LB_ENOMEM || wire_request_requester(o, rc ? NULL : &create) != 0))
-        o = (json_decref(o), NULL);
-    audit_record_clear(&create);
-    return o;
-}
-
 void api_request_create(struct api_call *call)
 {
     struct request_create in = {0};
@@ -60,7 +46,7 @@ void api_request_create(struct api_call *call)
     if (rc)
         api_reply_core_error(call, rc, &err, "cannot create the request");
     else
-        api_reply(call, 201, request_json(call, &r));
+        api_reply(call, 201, wire_request(&r));
 out:
     lb_free(ids);
     request_clear(&r);
@@ -76,7 +62,7 @@ void api_request_get(struct api_call *call)
         api_fail(call, rc, rc == LB_ENOTFOUND ? "no such request" : "cannot read the request");
         return;
     }
-    api_reply(call, 200, request_json(call, &r));
+    api_reply(call, 200, wire_request(&r));
     request_clear(&r);
 }
 
@@ -127,7 +113,7 @@ void api_request_list(struct api_call *call)
     }
     arr = json_array();
     for (size_t i = 0; arr && i < l.count; i++)
-        json_array_append_new(arr, request_json(call, &l.items[i]));
+        json_array_append_new(arr, wire_request(&l.items[i]));
     api_reply_page(call, arr, buf_cstr(&scope), l.count == f.limit,
                    l.count ? l.items[l.count - 1].seq : 0);
     request_list_clear(&l);
@@ -203,7 +189,7 @@ static void finish(struct api_call *call, int rc, struct request *r, struct buf 
     if (rc)
         api_reply_core_error(call, rc, err, "the request cannot be changed");
     else
-        api_reply(call, 200, request_json(call, r));
+        api_reply(call, 200, wire_request(r));
     request_clear(r);
     buf_release(err);
 }

@@ -277,11 +277,6 @@ LB_MUST_CHECK int core_request_create(struct core *c, const struct principal *ac
                                       struct buf *err);
 LB_MUST_CHECK int core_request_get(struct core *c, const struct principal *actor, const char *id,
                                    struct request *out);
-/* The request.create audit record of request id, which keeps what the JIT policy weighed of
- * the requester (mfa, isolated_identity) and their display name: fills out (the caller clears
- * it with audit_record_clear). No access check: the caller has loaded the request as visible
- * to its actor. LB_ENOTFOUND when there is none. */
-LB_MUST_CHECK int core_request_origin(struct core *c, const char *id, struct audit_record *out);
 /* Lists requests; core narrows the filter to what the actor may see. */
 LB_MUST_CHECK int core_request_list(struct core *c, const struct principal *actor,
                                     struct request_filter *f, struct request_list *out);

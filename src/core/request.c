@@ -208,7 +208,7 @@ static int build_request(struct core *c, const struct principal *actor,
 }
 
 static int write_create(struct core *c, const struct principal *actor, struct request *r,
-                        const char *display_name, bool *queued)
+                        bool *queued)
 {
     struct audit_entry e = request_entry(c, actor, "request.create", r);
     const struct audit_field f[] = {
@@ -219,10 +219,10 @@ static int write_create(struct core *c, const struct principal *actor, struct re
         AF_STR("access_level", access_level_name(r->access_level)),
         AF_INT("duration_seconds", r->duration_seconds),
         AF_STR("justification", r->justification),
-        /* what the JIT policy weighed, for the approver to read (the request does not keep it) */
+        /* what the JIT policy weighed, for the approver to read (the request keeps it too) */
         AF_BOOL("mfa", actor->mfa),
         AF_BOOL("isolated_identity", actor->isolated_identity),
-        AF_STR("requester_display_name", display_name),
+        AF_STR("requester_display_name", r->requester_display_name),
     };
     int rc;
 
@@ -277,9 +277,16 @@ int core_request_create(struct core *c, const struct principal *actor,
         goto out;
     if (rc)
         user_clear(&who);
+    /* what the JIT policy weighed of the requester, kept on the request for its readers */
+    r.requester_mfa = actor->mfa ? FACT_YES : FACT_NO;
+    r.requester_isolated = actor->isolated_identity ? FACT_YES : FACT_NO;
+    if (who.display_name && !(r.requester_display_name = lb_strdup(who.display_name))) {
+        rc = LB_ENOMEM;
+        goto out;
+    }
     if ((rc = core_tx_begin(c)) != 0)
         goto out;
-    rc = core_tx_end(c, write_create(c, actor, &r, who.display_name, &queued));
+    rc = core_tx_end(c, write_create(c, actor, &r, &queued));
     if (!rc)
         rc = after_commit(c, &r, REQ_REJECTED, queued);
     if (!rc) { /* what was committed is the answer: no read back */
@@ -300,24 +307,6 @@ int core_request_get(struct core *c, const struct principal *actor, const char *
                      struct request *out)
 {
     return core_request_load_visible(c, actor, id, out);
-}
-
-int core_request_origin(struct core *c, const char *id, struct audit_record *out)
-{
-    struct audit_filter f = {.activity = "request.create", .item = id, .limit = 1};
-    struct audit_list l = {0};
-    int rc;
-
-    memset(out, 0, sizeof(*out));
-    if ((rc = store_audit_query(c->store, &f, &l)) != 0)
-        return rc;
-    if (l.count) { /* taken from the list */
-        *out = l.items[0];
-        memset(&l.items[0], 0, sizeof(l.items[0]));
-    } else
-        rc = LB_ENOTFOUND;
-    audit_list_clear(&l);
-    return rc;
 }
 
 int core_request_list(struct core *c, const struct principal *actor, struct request_filter *f,

@@ -50,28 +50,12 @@ bool notify_webhook_wants(const struct webhook *w, enum notify_event e)
     return false;
 }
 
-/* The request as the API answers it: its requester as its request.create audit record kept
- * them (read in the transaction that writes the delivery; null when it cannot be read). */
-static json_t *request_json(struct store *st, const struct request *r)
-{
-    struct audit_filter f = {.activity = "request.create", .item = r->id, .limit = 1};
-    struct audit_list l = {0};
-    json_t *o = wire_request(r);
-    int rc = store_audit_query(st, &f, &l);
-
-    if (o &&
-        (rc == LB_ENOMEM || wire_request_requester(o, !rc && l.count ? &l.items[0] : NULL) != 0))
-        o = (json_decref(o), NULL);
-    audit_list_clear(&l);
-    return o;
-}
-
 /* The webhook body: {"id","type","time","tenant_id","request"}. */
-static char *webhook_body(struct store *st, const struct notify_subject *s, const char *id)
+static char *webhook_body(const struct notify_subject *s, const char *id)
 {
     json_t *j = json_pack("{s:s, s:s, s:o, s:s, s:o}", "id", id, "type",
                           notify_event_name(s->event), "time", wire_time(s->now), "tenant_id",
-                          s->request->tenant_id, "request", request_json(st, s->request));
+                          s->request->tenant_id, "request", wire_request(s->request));
     char *text = j ? wire_text(j) : NULL;
 
     json_decref(j);
@@ -87,7 +71,7 @@ static int enqueue_webhook(struct store *st, const struct notify_config *cfg,
     int rc;
 
     cfg->new_id(id);
-    if (!(payload = webhook_body(st, s, id)))
+    if (!(payload = webhook_body(s, id)))
         return LB_ENOMEM;
     row_init(&m, s, id, tenant_visible);
     m.channel = "webhook";
@@ -127,7 +111,7 @@ int notify_stream_append(struct store *st, const struct notify_config *cfg,
     int rc;
 
     cfg->new_id(id);
-    if (!(e.body = webhook_body(st, s, id)))
+    if (!(e.body = webhook_body(s, id)))
         return LB_ENOMEM;
     rc = store_event_insert(st, &e, NULL);
     lb_free(e.body);

@@ -56,6 +56,12 @@ static json_t *review_json(const struct request *r)
                      "decision", "at", "reason");
 }
 
+/* A fact kept on a request: true, false, or null when unknown. */
+static json_t *fact_json(enum request_fact f)
+{
+    return f == FACT_UNKNOWN ? json_null() : json_boolean(f == FACT_YES);
+}
+
 json_t *wire_request(const struct request *r)
 {
     json_t *decisions = json_array(), *grant;
@@ -69,10 +75,12 @@ json_t *wire_request(const struct request *r)
                         wire_time(r->grant_ends_at), "ended_at", wire_time(r->grant_ended_at))
             : json_null();
     return json_pack(
-        "{s:s, s:s, s:s, s:{s:s, s:s}, s:s, s:o, s:s, s:s, s:I, s:s, s:b, s:I, s:o, s:o, s:o, "
-        "s:o, s:o, s:o}",
+        "{s:s, s:s, s:s, s:{s:s, s:s, s:o, s:o, s:o}, s:s, s:o, s:s, s:s, s:I, s:s, s:b, s:I, "
+        "s:o, s:o, s:o, s:o, s:o, s:o}",
         "id", r->id, "tenant_id", r->tenant_id, "ticket_id", r->ticket_id, "requester", "id",
-        r->requester_id, "username", r->requester_username, "resource_type", r->resource_type,
+        r->requester_id, "username", r->requester_username, "display_name",
+        wire_str_or_null(r->requester_display_name), "mfa", fact_json(r->requester_mfa),
+        "isolated_identity", fact_json(r->requester_isolated), "resource_type", r->resource_type,
         "resource_ids", wire_strv(r->resource_ids, r->resource_count), "access_level",
         access_level_name(r->access_level), "justification", r->justification, "duration_seconds",
         (json_int_t)r->duration_seconds, "status", request_status_name(r->status),
@@ -81,33 +89,6 @@ json_t *wire_request(const struct request *r)
         wire_time(r->expires_at), "internal_review", review_json(r), "decisions",
         decisions ? decisions : json_array(), "grant", grant, "status_reason",
         wire_str_or_null(r->status_reason));
-}
-
-/* A boolean of o, or null when absent or of another type. */
-static json_t *bool_or_null(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-
-    return json_is_boolean(v) ? json_boolean(json_is_true(v)) : json_null();
-}
-
-int wire_request_requester(json_t *request, const struct audit_record *create)
-{
-    json_t *who = json_object_get(request, "requester");
-    json_t *details = create && create->details ? json_loads(create->details, 0, NULL) : NULL;
-    json_t *name = json_object_get(details, "requester_display_name");
-    int rc = 0;
-
-    if (!json_is_object(who))
-        rc = -1;
-    else if (json_object_set_new(who, "display_name",
-                                 json_is_string(name) ? json_copy(name) : json_null()) ||
-             json_object_set_new(who, "mfa", bool_or_null(details, "mfa")) ||
-             json_object_set_new(who, "isolated_identity",
-                                 bool_or_null(details, "isolated_identity")))
-        rc = -1;
-    json_decref(details);
-    return rc;
 }
 
 char *wire_text(const json_t *v)

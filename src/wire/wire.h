@@ -21,12 +21,9 @@ json_t *wire_time(int64_t t);
 json_t *wire_strv(char *const *v, size_t count);
 /* A string, or null for NULL. */
 json_t *wire_str_or_null(const char *s);
-/* A request as API.md shows it. */
+/* A request as API.md shows it; its requester's display_name, mfa and isolated_identity as
+ * the request kept them (null where unknown: a request made before it kept them). */
 json_t *wire_request(const struct request *r);
-/* Adds to request's "requester" what its request.create record kept of the requester
- * (display_name, mfa, isolated_identity; null where create is NULL or did not keep it: a
- * request made before it did). Returns 0, or -1 when out of memory. */
-int wire_request_requester(json_t *request, const struct audit_record *create);
 /* An audit record as API.md shows it, its place in its chain included when it has one. */
 json_t *wire_audit(const struct audit_record *r);
 /* The same under the names Microsoft 365's audit log uses (docs/audit-chain.md, "Field

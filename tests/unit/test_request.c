@@ -642,32 +642,26 @@ static void page_tokens_are_bound_to_their_scope(void **state)
     lb_free(tok);
 }
 
-/* The request.create record keeps what the policy weighed of the requester, read back by
- * core_request_origin for the API's answer; a request without one is LB_ENOTFOUND. */
-static void origin_is_the_create_record(void **state)
+/* The request keeps what the policy weighed of the requester and their display name, as its
+ * request.create record does; a read gives them back. */
+static void the_request_keeps_its_requesters_facts(void **state)
 {
     struct world *w = *state;
-    struct audit_record rec = {0};
+    struct request r = {0};
     char id[ID_LEN];
 
     create(w, &w->eng, ACCESS_READ, id);
-    assert_int_equal(core_request_origin(w->c, id, &rec), 0);
-    assert_string_equal(rec.activity, "request.create");
-    assert_string_equal(rec.item, id);
-    assert_non_null(strstr(rec.details, "\"mfa\":true"));
-    assert_non_null(strstr(rec.details, "\"isolated_identity\":"));
-    assert_non_null(strstr(rec.details, "\"requester_display_name\":"));
-    audit_record_clear(&rec);
-    assert_int_equal(core_request_origin(w->c, "00000000-0000-4000-8000-000000000000", &rec),
-                     LB_ENOTFOUND);
-    audit_record_clear(&rec);
+    assert_int_equal(core_request_get(w->c, &w->eng, id, &r), 0);
+    assert_int_equal(r.requester_mfa, FACT_YES);
+    assert_int_not_equal(r.requester_isolated, FACT_UNKNOWN);
+    request_clear(&r);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(create_follows_the_policy, setup, teardown),
-        cmocka_unit_test_setup_teardown(origin_is_the_create_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(the_request_keeps_its_requesters_facts, setup, teardown),
         cmocka_unit_test_setup_teardown(an_unknown_type_names_the_catalog, setup, teardown),
         cmocka_unit_test_setup_teardown(review_and_decision_transitions, setup, teardown),
         cmocka_unit_test_setup_teardown(refusals_leave_the_state_unchanged, setup, teardown),
