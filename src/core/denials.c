@@ -12,7 +12,7 @@
 
 #define PAIR_BUCKETS 16384  /* a power of two */
 #define LOCAL_SLOTS 2048    /* a thread's cache of allowances noted: a power of two */
-#define LOCAL_KEY_MAX 1024  /* longer (request, resource, door) keys skip that cache */
+#define LOCAL_KEY_MAX 1024  /* a note's key up to this long is composed on the stack */
 #define ALLOWED_MARK '\x01' /* opens an allowance's key; no operator name starts with it */
 
 /* A thread's memory that it noted the allowance of hash in minute, for the instance serial
@@ -59,8 +59,7 @@ struct denials {
     struct record *head, *tail;
     size_t queued;
     struct denial_stats stats;
-    unsigned char key[crypto_generichash_KEYBYTES];     /* per process: no aimed collisions */
-    unsigned char local_key[crypto_shorthash_KEYBYTES]; /* the threads' caches' SipHash */
+    unsigned char key[crypto_shorthash_KEYBYTES]; /* SipHash's, per process: no aimed collisions */
     uint64_t serial;
     struct store *store; /* the writer's (borrowed) */
     pthread_t thread;
@@ -86,7 +85,6 @@ struct denials *denials_new(int64_t window_seconds)
         return NULL;
     d->window = window_seconds > 0 ? window_seconds : 60;
     randombytes_buf(d->key, sizeof(d->key));
-    randombytes_buf(d->local_key, sizeof(d->local_key));
     d->serial = atomic_fetch_add(&next_serial, 1);
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->wake, NULL);
@@ -119,10 +117,10 @@ void denials_free(struct denials *d)
 
 static uint64_t pair_hash(const struct denials *d, const char *key, size_t len)
 {
-    unsigned char out[8];
+    unsigned char out[crypto_shorthash_BYTES];
     uint64_t h;
 
-    crypto_generichash(out, sizeof(out), (const unsigned char *)key, len, d->key, sizeof(d->key));
+    crypto_shorthash(out, (const unsigned char *)key, len, d->key);
     memcpy(&h, out, sizeof(h));
     return h;
 }
@@ -236,34 +234,42 @@ static struct record *record_new(const struct denial_note *n, int64_t now, int64
     return r;
 }
 
-/* An allowance's key, ALLOWED_MARK request NUL resource NUL door, into out (of cap bytes);
- * its length, or 0 when it does not fit. */
-static size_t allowed_key(const struct denial_note *n, char *out, size_t cap)
+/* A note's key into out (of cap bytes): a denial's operator NUL resource, an allowance's
+ * ALLOWED_MARK request NUL resource NUL door. Its length; nothing is written when that is more
+ * than cap. */
+static size_t note_key(const struct denial_note *n, char *out, size_t cap)
 {
-    size_t q = strlen(n->request_id), r = strlen(n->resource_id), dl = strlen(n->door);
-    size_t len = 1 + q + 1 + r + 1 + dl;
+    const char *parts[3] = {n->operator_name, n->resource_id, NULL};
+    size_t count = 2, len = 0, at = 0;
 
+    if (n->request_id) {
+        parts[0] = n->request_id;
+        parts[2] = n->door;
+        count = 3;
+        len = 1;
+    }
+    for (size_t i = 0; i < count; i++)
+        len += strlen(parts[i]) + (i ? 1 : 0);
     if (len > cap)
-        return 0;
-    out[0] = ALLOWED_MARK;
-    memcpy(out + 1, n->request_id, q + 1);
-    memcpy(out + 2 + q, n->resource_id, r + 1);
-    memcpy(out + 3 + q + r, n->door, dl);
+        return len;
+    if (n->request_id)
+        out[at++] = ALLOWED_MARK;
+    for (size_t i = 0; i < count; i++) {
+        size_t l = strlen(parts[i]);
+        if (i)
+            out[at++] = '\0';
+        memcpy(out + at, parts[i], l);
+        at += l;
+    }
     return len;
 }
 
-/* true when this thread already noted the allowance of key in minute (and remembers that it
- * has now): the lock-free half of an allowance, which most checks end in. *hash receives the
- * key's SipHash, which the shared table uses too. */
-static bool local_seen(const struct denials *d, const char *key, size_t len, int64_t minute,
-                       uint64_t *hash)
+/* true when this thread already noted the allowance of hash in minute (and remembers that it
+ * has now): the lock-free half of an allowance, which most checks end in. */
+static bool local_seen(const struct denials *d, uint64_t h, int64_t minute)
 {
-    uint64_t h;
-    struct local_slot *s;
+    struct local_slot *s = &local_cache[h & (LOCAL_SLOTS - 1)];
 
-    crypto_shorthash((unsigned char *)&h, (const unsigned char *)key, len, d->local_key);
-    *hash = h;
-    s = &local_cache[h & (LOCAL_SLOTS - 1)];
     if (s->serial == d->serial && s->hash == h && s->minute == minute)
         return true;
     s->serial = d->serial;
@@ -274,38 +280,27 @@ static bool local_seen(const struct denials *d, const char *key, size_t len, int
 
 void denials_note(struct denials *d, const struct denial_note *n, int64_t now)
 {
-    size_t op_len = strlen(n->operator_name), len = op_len + 1 + strlen(n->resource_id);
     int64_t minute = now / d->window;
     struct pair *p;
     struct record *r;
-    char local[LOCAL_KEY_MAX], *key = NULL, *owned = NULL;
-    size_t local_len = 0;
-    uint64_t h = 0;
+    char local[LOCAL_KEY_MAX], *key = local, *owned = NULL;
+    size_t len = note_key(n, local, sizeof(local));
+    uint64_t h;
 
-    /* an allowance's key is composed on the stack and hashed once (SipHash) for both the
-     * thread's cache and the table: a miss costs no allocation */
-    if (n->request_id && (local_len = allowed_key(n, local, sizeof(local))) != 0) {
-        if (local_seen(d, local, local_len, minute, &h))
+    if (len > sizeof(local)) {
+        if (!(key = owned = lb_malloc(len))) {
+            pthread_mutex_lock(&d->lock);
+            d->stats.dropped++;
+            pthread_mutex_unlock(&d->lock);
             return;
-        key = local;
-        len = local_len;
-    } else if (n->request_id) {
-        len = 1 + strlen(n->request_id) + 1 + strlen(n->resource_id) + 1 + strlen(n->door);
+        }
+        (void)note_key(n, key, len);
     }
-    if (!key && !(key = owned = lb_malloc(len))) {
-        pthread_mutex_lock(&d->lock);
-        d->stats.dropped++;
-        pthread_mutex_unlock(&d->lock);
+    h = pair_hash(d, key, len);
+    if (n->request_id && local_seen(d, h, minute)) {
+        lb_free(owned);
         return;
     }
-    if (owned && n->request_id) {
-        (void)allowed_key(n, key, len);
-    } else if (owned) {
-        memcpy(key, n->operator_name, op_len + 1);
-        memcpy(key + op_len + 1, n->resource_id, len - op_len - 1);
-    }
-    if (!local_len)
-        h = pair_hash(d, key, len);
     pthread_mutex_lock(&d->lock);
     p = pair_find(d, h, key, len);
     if (p && p->minute == minute) {
