@@ -123,8 +123,8 @@ int core_request_report(struct core *c, const struct principal *actor, const cha
         goto out;
     struct audit_filter actions = {.activity = "operator.action", .item = r->id};
     struct audit_filter allows = {.activity = "access.allowed", .item = r->id};
-    /* a denial names no request: the operator's, on the request's resources, while the grant
-     * ran (its end's second included) */
+    /* a denial names no request: the operator's, on any of the tenant's resources, while the
+     * grant ran (its end's second included) */
     struct audit_filter denials = {.activity = "access.denied",
                                    .tenant_id = r->tenant_id,
                                    .from = r->grant_starts_at,
