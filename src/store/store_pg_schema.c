@@ -168,6 +168,12 @@ static const char schema_10_retention[] =
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
     " FOR EACH ROW EXECUTE FUNCTION audit_prune_only();";
 
+/* A record's details are read as JSON only where they are valid JSON: a cast that fails would
+ * abort the migration (PostgreSQL 15 has no pg_input_is_valid). */
+static const char schema_14_json_or_null[] =
+    "CREATE FUNCTION pg_temp.lb_json_or_null(t TEXT) RETURNS json LANGUAGE plpgsql AS"
+    " $$BEGIN RETURN t::json; EXCEPTION WHEN others THEN RETURN NULL; END$$";
+
 static const char schema_14_requester[] =
     "ALTER TABLE requests ADD COLUMN requester_display_name TEXT,"
     " ADD COLUMN requester_mfa BOOLEAN, ADD COLUMN requester_isolated BOOLEAN;"
@@ -177,9 +183,10 @@ static const char schema_14_requester[] =
     " requester_mfa=CASE json_typeof(a.d->'mfa') WHEN 'boolean' THEN (a.d->>'mfa')::boolean END,"
     " requester_isolated=CASE json_typeof(a.d->'isolated_identity')"
     " WHEN 'boolean' THEN (a.d->>'isolated_identity')::boolean END"
-    " FROM (SELECT DISTINCT ON (item) item, details::json AS d FROM audit"
+    " FROM (SELECT DISTINCT ON (item) item, pg_temp.lb_json_or_null(details) AS d FROM audit"
     " WHERE activity='request.create' ORDER BY item, seq) a"
-    " WHERE a.item=r.id AND json_typeof(a.d)='object'";
+    " WHERE a.item=r.id AND json_typeof(a.d)='object';"
+    "DROP FUNCTION pg_temp.lb_json_or_null(TEXT)";
 
 static const struct migration {
     int version;
@@ -207,7 +214,7 @@ static const struct migration {
     {13, {"ALTER TABLE tenants ADD COLUMN grant_report_mail BOOLEAN NOT NULL DEFAULT true", NULL}},
     /* a request keeps what the JIT policy weighed of its requester and their display name
      * (NULL: unknown); a request made before takes them from its request.create record */
-    {14, {schema_14_requester, NULL}},
+    {14, {schema_14_json_or_null, schema_14_requester, NULL}},
 };
 
 /* Runs m's parts on cn. */

@@ -201,6 +201,46 @@ static void nodes_starting_together_migrate_once(void **state)
     assert_int_equal(query_int(url, "SELECT count(*) FROM schema_migrations"), 9);
 }
 
+/* Migration 14 again, on requests whose request.create records it reads: a record whose
+ * details are not JSON leaves its request's facts unknown instead of failing the migration. */
+static void a_request_fact_backfill_reads_only_json(void **state)
+{
+    struct store *st = rows_pg_open(url);
+    struct request bad = rows_request("q1", REQ_PENDING, 100),
+                   good = rows_request("q2", REQ_PENDING, 100);
+    struct audit_record rec = rows_audit("request.create", "q1", 100);
+    char sqlstate[6];
+
+    (void)state;
+    rows_tenant_add(st, "t1", "Contoso", 1);
+    assert_int_equal(rows_user_add(st, "u1", "t1", "alice", NULL, NULL), 0);
+    rows_ticket_add(st, "k1", "t1", 2);
+    assert_int_equal(store_request_insert(st, &bad), 0);
+    assert_int_equal(store_request_insert(st, &good), 0);
+    rec.item = S("q1");
+    rec.details = "{not json";
+    assert_int_equal(store_audit_insert(st, &rec, NULL), 0);
+    rec.item = S("q2");
+    rec.details = "{\"requester_display_name\":\"Ann\",\"mfa\":true}";
+    assert_int_equal(store_audit_insert(st, &rec, NULL), 0);
+    store_close(st);
+    failure_of(url,
+               "ALTER TABLE requests DROP COLUMN requester_display_name,"
+               " DROP COLUMN requester_mfa, DROP COLUMN requester_isolated;"
+               "DELETE FROM schema_migrations WHERE version=14",
+               sqlstate);
+    assert_string_equal(sqlstate, "");
+    store_close(rows_pg_open(url));
+    assert_int_equal(query_int(url, "SELECT max(version) FROM schema_migrations"), 14);
+    assert_int_equal(query_int(url,
+                               "SELECT count(*) FROM requests WHERE id='q1'"
+                               " AND requester_display_name IS NULL AND requester_mfa IS NULL"),
+                     1);
+    assert_int_equal(query_int(url, "SELECT count(*) FROM requests WHERE id='q2'"
+                                    " AND requester_display_name='Ann' AND requester_mfa"),
+                     1);
+}
+
 /* ---- the audit log ---- */
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
@@ -588,6 +628,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(two_nodes_take_turns_to_write, reset),
         cmocka_unit_test_setup(nodes_starting_together_migrate_once, reset),
+        cmocka_unit_test_setup(a_request_fact_backfill_reads_only_json, reset),
         cmocka_unit_test_setup(the_audit_log_refuses_changes, reset),
         cmocka_unit_test_setup(a_failed_statement_dooms_its_transaction_only, reset),
         cmocka_unit_test_setup(a_failed_pipelined_write_dooms_its_transaction_only, reset),
