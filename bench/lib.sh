@@ -32,6 +32,13 @@ stop_lockboxd() {
     LOCKBOXD_PID=
 }
 
+# limits_conf FILE: a configuration whose per-token rate limit is RATE_LIMIT calls a second
+# (default 1000000, the most: on, so its cost is measured, and never reached; 0: off). The
+# benchmarks load lockboxd with one token, which the default limit would pace.
+limits_conf() {
+    printf '[limits]\nrequests_per_second = %s\nburst = 1000000\n' "${RATE_LIMIT:-1000000}" >"$1"
+}
+
 # Creates a tenant, an engineer with an MFA session, a ticket; exports their ids and tokens.
 make_fixture() {
     eval "$(python3 "$ROOT/bench/fixture.py" "http://127.0.0.1:$PORT" "$DATA/bootstrap-token")"

@@ -34,6 +34,9 @@ struct daemon_config {
     int64_t max_connections;
     int64_t max_connections_per_ip; /* 0 = no limit */
     int64_t header_timeout_ms;
+    int64_t queue_limit;     /* calls that write waiting for a worker; more: 503 */
+    int64_t rate_per_second; /* per bearer token; 0: no limit */
+    int64_t rate_burst;
     int64_t pending_expiry_seconds;
     int64_t default_grant_seconds;
     int64_t max_grant_seconds;

@@ -62,6 +62,14 @@ const struct config_entry config_table[] = {
     INT("server", "max_connections_per_ip", max_connections_per_ip, "64", 0, 100000, NULL,
         "connections one client address (an IPv6 /64) may hold open; more are refused at "
         "once; trusted_proxies are not limited; 0: no limit"),
+    INT("server", "queue_limit", queue_limit, "1024", 1, 1000000, NULL,
+        "calls that write may wait this many for a worker; one more is answered 503 with "
+        "Retry-After at once, never queued"),
+    INT("limits", "requests_per_second", rate_per_second, "5000", 0, 1000000, NULL,
+        "calls a second one bearer token may make on average (each session or API token has "
+        "its own); over it: 429 with Retry-After; 0: no limit"),
+    INT("limits", "burst", rate_burst, "10000", 1, 1000000000, NULL,
+        "calls one token may make at once before requests_per_second paces it"),
     INT("server", "header_timeout_ms", header_timeout_ms, "10000", 100, 600000, NULL,
         "time a connection has to send a whole request head, from connecting or from its "
         "last answer; then it is closed"),

@@ -648,6 +648,9 @@ static int daemon_start(struct daemon *d)
                              .max_connections = (unsigned)d->cfg.max_connections,
                              .max_connections_per_ip = (unsigned)d->cfg.max_connections_per_ip,
                              .header_timeout_ms = (unsigned)d->cfg.header_timeout_ms,
+                             .queue_limit = (unsigned)d->cfg.queue_limit,
+                             .rate_per_second = d->cfg.rate_per_second,
+                             .rate_burst = d->cfg.rate_burst,
                              .events = d->events};
     if ((rc = http_server_start(&hc, d->core, &d->http, &err)) != 0) {
         log_error("http: %s", buf_cstr(&err));

@@ -6,6 +6,7 @@
 #include "http/events.h"
 #include "http/head.h"
 #include "http/metrics.h"
+#include "http/ratelimit.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
@@ -39,6 +40,9 @@
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
 #define REQUEST_ID_LEN 24 /* 8 + up to 15 hex digits + NUL */
+/* A write refused because the workers' queue is full is asked to come back this soon: the
+ * queue is drained at commit speed, so a second is long for it. */
+#define RETRY_AFTER_SATURATED 1
 
 /* An answer rendered by whichever thread ran the call, sent by the connection's thread. */
 struct answer {
@@ -100,6 +104,11 @@ struct http_server {
     pthread_mutex_t queue_lock;
     pthread_cond_t queue_cond;
     struct http_req *queue_head, *queue_tail;
+    size_t queue_depth; /* requests queued or about to be (queue_reserve); under queue_lock */
+    size_t queue_limit; /* at most this many; more are answered 503 at once */
+    atomic_uint workers_busy;
+    atomic_ullong saturated;   /* writes answered 503: the queue was full */
+    struct ratelimit *limiter; /* the per-token rate limit; NULL: none */
     bool stopping;
 };
 
@@ -435,6 +444,50 @@ static void finish_log(struct http_server *s, struct http_req *rq, const char *m
 
 /* ---- the built-in routes ---- */
 
+/* Appends the limits' counters and gauges: the per-token rate limit and the workers' queue. */
+static void limits_metrics(struct http_server *s, struct buf *out)
+{
+    struct ratelimit_stats rs;
+    size_t depth;
+
+    ratelimit_stats(s->limiter, time_mono_us(), &rs);
+    pthread_mutex_lock(&s->queue_lock);
+    depth = s->queue_depth;
+    pthread_mutex_unlock(&s->queue_lock);
+    buf_appendf(out,
+                "# HELP lockbox_http_rate_limited_total Calls answered 429: their token was over "
+                "[limits] requests_per_second.\n"
+                "# TYPE lockbox_http_rate_limited_total counter\n"
+                "lockbox_http_rate_limited_total %llu\n"
+                "# HELP lockbox_http_rate_limit_tokens Tokens whose bucket is not full now.\n"
+                "# TYPE lockbox_http_rate_limit_tokens gauge\n"
+                "lockbox_http_rate_limit_tokens %llu\n"
+                "# HELP lockbox_http_rate_limit_slots Tokens the rate limit can follow at once "
+                "(0: no limit).\n"
+                "# TYPE lockbox_http_rate_limit_slots gauge\n"
+                "lockbox_http_rate_limit_slots %llu\n"
+                "# HELP lockbox_http_rate_limit_evictions_total Tokens pushed out of the rate "
+                "limit's full table before their bucket refilled (each starts over full).\n"
+                "# TYPE lockbox_http_rate_limit_evictions_total counter\n"
+                "lockbox_http_rate_limit_evictions_total %llu\n"
+                "# HELP lockbox_http_saturated_total Calls that write answered 503 at once: the "
+                "workers' queue held [server] queue_limit.\n"
+                "# TYPE lockbox_http_saturated_total counter\n"
+                "lockbox_http_saturated_total %llu\n"
+                "# HELP lockbox_http_queue_depth Calls that write waiting for a worker.\n"
+                "# TYPE lockbox_http_queue_depth gauge\nlockbox_http_queue_depth %zu\n"
+                "# HELP lockbox_http_queue_limit The most calls that may wait for a worker.\n"
+                "# TYPE lockbox_http_queue_limit gauge\nlockbox_http_queue_limit %zu\n"
+                "# HELP lockbox_http_workers_busy Workers running a call now.\n"
+                "# TYPE lockbox_http_workers_busy gauge\nlockbox_http_workers_busy %u\n"
+                "# HELP lockbox_http_workers Worker threads.\n"
+                "# TYPE lockbox_http_workers gauge\nlockbox_http_workers %u\n",
+                (unsigned long long)rs.limited, (unsigned long long)rs.tracked,
+                (unsigned long long)rs.slots, (unsigned long long)rs.evicted,
+                (unsigned long long)atomic_load(&s->saturated), depth, s->queue_limit,
+                atomic_load(&s->workers_busy), s->cfg.workers ? s->cfg.workers : 16);
+}
+
 static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connection *conn,
                                      struct http_req *rq)
 {
@@ -519,6 +572,7 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
                 core_store_ping(s->core) == 0,
                 (unsigned long long)atomic_load(&s->store_unavailable),
                 !core_changes_deaf_now(s->core));
+    limits_metrics(s, &extra);
     metrics_render(s->metrics, route_name, buf_cstr(&extra), &out);
     buf_release(&extra);
     answer_set(&rq->answer, 200, "text/plain; version=0.0.4", buf_take(&out));
@@ -556,6 +610,25 @@ static const char *no_query(void *ctx, const char *key)
     return NULL;
 }
 
+/* Counts an authenticated call against its token's rate limit; true (and call answered 429
+ * with Retry-After) when the token is over it. Keyed on the token itself: a session's calls
+ * share one bucket whatever user or route, and the limiter keeps only a keyed hash of it. */
+static bool over_rate_limit(struct http_server *s, struct http_req *rq, struct api_call *call)
+{
+    int64_t wait_us, secs;
+
+    if (!s->limiter)
+        return false;
+    wait_us = ratelimit_take(s->limiter, rq->token, strlen(rq->token), time_mono_us());
+    if (wait_us == 0)
+        return false;
+    secs = ratelimit_retry_after(wait_us);
+    api_fail(call, LB_ERATELIMIT, "too many calls with this token: try again in %lld s",
+             (long long)secs);
+    call->retry_after = secs;
+    return true;
+}
+
 /* Runs the call described by rq on the current thread and renders its answer. */
 static void execute(struct http_server *s, struct http_req *rq, bool on_conn_thread)
 {
@@ -580,6 +653,8 @@ static void execute(struct http_server *s, struct http_req *rq, bool on_conn_thr
                                       : "cannot check the token");
             goto out;
         }
+        if (over_rate_limit(s, rq, &call))
+            goto out;
         /* a cookie rides along with any request to us, even one another site's page makes:
          * what changes state must also prove it came from our page */
         if (rq->cookie && strcmp(rq->method, "GET") != 0 &&
@@ -642,6 +717,21 @@ static bool runs_on_worker(const struct api_route *route)
     return strcmp(route->method, "GET") != 0 && route->handler != api_access_check;
 }
 
+/* Takes a place in the workers' queue, before the connection is suspended; false when the
+ * queue holds queue_limit requests already. */
+static bool queue_reserve(struct http_server *s)
+{
+    bool ok;
+
+    pthread_mutex_lock(&s->queue_lock);
+    ok = s->queue_depth < s->queue_limit;
+    if (ok)
+        s->queue_depth++;
+    pthread_mutex_unlock(&s->queue_lock);
+    return ok;
+}
+
+/* Queues rq in the place queue_reserve took. */
 static void queue_push(struct http_server *s, struct http_req *rq)
 {
     pthread_mutex_lock(&s->queue_lock);
@@ -669,11 +759,14 @@ static void *worker_main(void *arg)
             s->queue_head = rq->next;
             if (!s->queue_head)
                 s->queue_tail = NULL;
+            s->queue_depth--;
         }
         pthread_mutex_unlock(&s->queue_lock);
         if (!rq)
             return NULL; /* stopping and nothing left */
+        atomic_fetch_add(&s->workers_busy, 1);
         execute(s, rq, false);
+        atomic_fetch_sub(&s->workers_busy, 1);
         rq->ready = true;
         MHD_resume_connection(rq->conn);
     }
@@ -755,6 +848,20 @@ static enum MHD_Result open_stream(struct http_server *s, struct MHD_Connection 
     answer_problem(rq, 503, "unavailable",
                    rc == LB_ECONFLICT ? "the event stream is not available (lockboxd is stopping)"
                                       : "cannot open the event stream now");
+    return send_answer(conn, rq);
+}
+
+/* Answers a write that finds the workers' queue full: 503 at once, nothing of it done, rather
+ * than a queue (and a memory) that grows as long as the load lasts. */
+static enum MHD_Result refuse_saturated(struct http_server *s, struct MHD_Connection *conn,
+                                        struct http_req *rq)
+{
+    atomic_fetch_add(&s->saturated, 1);
+    answer_problem(rq, 503, "unavailable",
+                   "lockboxd is saturated: too many calls that write are waiting; nothing was "
+                   "done; try again shortly");
+    rq->answer.retry_after = RETRY_AFTER_SATURATED;
+    finish_log(s, rq, rq->method, rq->url, (int)(rq->route - api_routes), 503);
     return send_answer(conn, rq);
 }
 
@@ -919,6 +1026,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!prepare(s, conn, rq, url, method))
         return send_answer(conn, rq);
     if (runs_on_worker(rq->route)) {
+        if (!queue_reserve(s))
+            return refuse_saturated(s, conn, rq);
         MHD_suspend_connection(conn);
         queue_push(s, rq);
         return MHD_YES;
@@ -1002,6 +1111,7 @@ static void server_free(struct http_server *s)
     pthread_mutex_destroy(&s->queue_lock);
     pthread_cond_destroy(&s->queue_cond);
     lb_free(s->workers);
+    ratelimit_free(s->limiter);
     metrics_free(s->metrics);
     door_free(s->door);
     lb_free(s);
@@ -1016,6 +1126,19 @@ static int start_workers(struct http_server *s, unsigned count)
         if (pthread_create(&s->workers[s->worker_count], NULL, worker_main, s) != 0)
             return LB_EIO;
     return 0;
+}
+
+/* The per-token rate limit and the workers' queue bound of cfg. */
+static int start_limits(struct http_server *s, const struct http_config *cfg)
+{
+    unsigned workers = cfg->workers ? cfg->workers : 16;
+
+    s->queue_limit = cfg->queue_limit ? cfg->queue_limit : (size_t)workers * 64;
+    if (cfg->rate_per_second == 0)
+        return 0;
+    s->limiter =
+        ratelimit_new(cfg->rate_per_second, cfg->rate_burst ? cfg->rate_burst : 1, RATELIMIT_SLOTS);
+    return s->limiter ? 0 : LB_ENOMEM;
 }
 
 int http_server_start(const struct http_config *cfg, struct core *core, struct http_server **out,
@@ -1061,6 +1184,8 @@ int http_server_start(const struct http_config *cfg, struct core *core, struct h
     buf_release(&proxy_err);
     if (!rc)
         rc = door_start(s->door);
+    if (!rc)
+        rc = start_limits(s, cfg);
     if (!rc)
         rc = start_workers(s, cfg->workers ? cfg->workers : 16);
     if (rc) {

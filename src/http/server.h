@@ -17,6 +17,11 @@
  * address and cuts those whose request head is not complete within header_timeout_ms.
  * GET /api/v1/events becomes a Server-Sent Events stream of the event hub (events.h); stopping
  * ends every stream first, so no connection is left suspended.
+ * Limits that hold under load (ratelimit.h): an authenticated call whose token is over its
+ * rate (rate_per_second, rate_burst) is answered 429 rate_limited with Retry-After; a call that
+ * writes finding queue_limit others waiting for a worker is answered 503 unavailable with
+ * Retry-After at once and never queued, so memory does not grow with the load. /metrics shows
+ * both, and the queue's depth.
  * The server borrows core, which must outlive it. Errors: LB_EINVAL (bad listen address, a
  * trusted proxy that is not an IP address), LB_EIO (cannot listen; `err` says why), LB_ENOMEM.
  */
@@ -50,6 +55,9 @@ struct http_config {
     unsigned max_connections_per_ip; /* open at once from one address; 0: no limit */
     unsigned header_timeout_ms;      /* time to send a whole request head; 0: no limit */
     struct event_hub *events;        /* (borrowed) serves GET /api/v1/events; NULL: answered 503 */
+    int64_t rate_per_second;         /* calls a second one token may make; 0: no limit */
+    int64_t rate_burst;              /* and at once; 0: 1 */
+    unsigned queue_limit;            /* calls that write waiting for a worker; 0: workers x 64 */
 };
 
 struct http_server;
