@@ -26,6 +26,7 @@ struct daemon_config {
     char *log_level;
     char *user;            /* "" = started as root, stays root (warned) */
     char *group;           /* "" = the user's own group */
+    int64_t seccomp;       /* 1: the deny-list filter of sandbox.h */
     char *trusted_proxies; /* comma-separated peer addresses */
     int64_t threads;
     int64_t workers;

@@ -8,6 +8,7 @@
 #include "daemon/datadir.h"
 #include "daemon/migrate.h"
 #include "daemon/privdrop.h"
+#include "daemon/sandbox.h"
 #include "daemon/scheduler.h"
 #include "daemon/verify.h"
 #include "http/events.h"
@@ -257,10 +258,12 @@ struct daemon {
 #define ROOT_WARNING "running as root; set [server] user and group"
 
 /* Binds the port, then (started as root with [server] user) becomes that user before any
- * thread is started or any file of the data folder made: what lockboxd makes is that user's. */
+ * thread is started or any file of the data folder made: what lockboxd makes is that user's.
+ * Last, the seccomp filter, which every thread started after inherits. */
 static int bind_and_drop(struct daemon *d)
 {
     struct buf err = BUF_INIT;
+    size_t refused = 0;
     int rc = http_listen_open(d->cfg.listen, &d->listen_fd, &err);
 
     if (rc) {
@@ -277,8 +280,14 @@ static int bind_and_drop(struct daemon *d)
         log_info("privileges: running as user=%s uid=%u gid=%u", d->cfg.user, (unsigned)getuid(),
                  (unsigned)getgid());
     if (*d->cfg.user &&
-        (rc = privdrop_check_dir(d->cfg.data_dir, d->cfg.user, d->cfg.group, &err)) != 0)
+        (rc = privdrop_check_dir(d->cfg.data_dir, d->cfg.user, d->cfg.group, &err)) != 0) {
         log_error("privileges: %s", buf_cstr(&err));
+        goto out;
+    }
+    if (d->cfg.seccomp && (rc = sandbox_apply(&refused, &err)) != 0)
+        log_error("sandbox: %s ([server] seccomp = 0 turns it off)", buf_cstr(&err));
+    else if (d->cfg.seccomp)
+        log_info("sandbox: seccomp filter installed refused_calls=%zu", refused);
 out:
     buf_release(&err);
     return rc;
