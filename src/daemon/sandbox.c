@@ -44,8 +44,11 @@ int sandbox_apply(size_t *refused, struct buf *err)
         buf_appendf(err, "seccomp: cannot make a filter");
         return LB_EIO;
     }
-    /* a call through another ABI would slip past a list of native numbers */
-    rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+    /* a call through another ABI would slip past a list of native numbers: it ends the
+     * process, or its thread where seccomp(2) itself is filtered (as under systemd's
+     * @system-service, which allows prctl's older way in but not killing the process) */
+    if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) != 0)
+        rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL);
     for (size_t i = 0; rc == 0 && i < sizeof(refused_calls) / sizeof(refused_calls[0]); i++) {
         int nr = seccomp_syscall_resolve_name(refused_calls[i]);
         if (nr == __NR_SCMP_ERROR)
