@@ -24,6 +24,9 @@ struct daemon_config {
     int64_t store_resync_seconds;
     char *policy_file; /* "" = the built-in default policy */
     char *log_level;
+    char *user;            /* "" = started as root, stays root (warned) */
+    char *group;           /* "" = the user's own group */
+    int64_t seccomp;       /* 1: the deny-list filter of sandbox.h */
     char *trusted_proxies; /* comma-separated peer addresses */
     int64_t threads;
     int64_t workers;

@@ -29,6 +29,14 @@ const struct config_entry config_table[] = {
         "again, in case it missed another node's change"),
     STR("server", "policy", policy_file, "", "--policy FILE",
         "JSON policy file replacing the built-in JIT policy; reloaded on SIGHUP"),
+    STR("server", "user", user, "", "--user NAME",
+        "started as root: the user lockboxd runs as once its port is bound (\"\": stays root, "
+        "with a warning); the data folder must be that user's"),
+    STR("server", "group", group, "", "--group NAME",
+        "with user: the only group lockboxd keeps (\"\": the user's own group)"),
+    INT("server", "seccomp", seccomp, "1", 0, 1, NULL,
+        "1: a seccomp filter refuses the system calls lockboxd never makes (running a program, "
+        "changing identity, mounts, modules...); 0: none"),
     STR("server", "log_level", log_level, "info", "--log-level LEVEL",
         "error, warn, info or debug"),
     STR("server", "trusted_proxies", trusted_proxies, "", NULL,

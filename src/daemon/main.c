@@ -7,6 +7,8 @@
 #include "daemon/config.h"
 #include "daemon/datadir.h"
 #include "daemon/migrate.h"
+#include "daemon/privdrop.h"
+#include "daemon/sandbox.h"
 #include "daemon/scheduler.h"
 #include "daemon/verify.h"
 #include "http/events.h"
@@ -249,7 +251,47 @@ struct daemon {
     char **proxies;
     size_t proxy_count;
     int lock_fd;
+    int listen_fd; /* bound before the drop; the server's once it starts */
+    bool as_root;  /* started as root without [server] user: warned */
 };
+
+#define ROOT_WARNING "running as root; set [server] user and group"
+
+/* Binds the port, then (started as root with [server] user) becomes that user before any
+ * thread is started or any file of the data folder made: what lockboxd makes is that user's.
+ * Last, the seccomp filter, which every thread started after inherits. */
+static int bind_and_drop(struct daemon *d)
+{
+    struct buf err = BUF_INIT;
+    size_t refused = 0;
+    int rc = http_listen_open(d->cfg.listen, &d->listen_fd, &err);
+
+    if (rc) {
+        log_error("http: %s", buf_cstr(&err));
+        goto out;
+    }
+    if ((rc = privdrop_apply(d->cfg.user, d->cfg.group, &d->as_root, &err)) != 0) {
+        log_error("privileges: %s", buf_cstr(&err));
+        goto out;
+    }
+    if (d->as_root)
+        log_warn(ROOT_WARNING " (see docs/operations.md, \"Running as a service\")");
+    else if (*d->cfg.user)
+        log_info("privileges: running as user=%s uid=%u gid=%u", d->cfg.user, (unsigned)getuid(),
+                 (unsigned)getgid());
+    if (*d->cfg.user &&
+        (rc = privdrop_check_dir(d->cfg.data_dir, d->cfg.user, d->cfg.group, &err)) != 0) {
+        log_error("privileges: %s", buf_cstr(&err));
+        goto out;
+    }
+    if (d->cfg.seccomp && (rc = sandbox_apply(&refused, &err)) != 0)
+        log_error("sandbox: %s ([server] seccomp = 0 turns it off)", buf_cstr(&err));
+    else if (d->cfg.seccomp)
+        log_info("sandbox: seccomp filter installed refused_calls=%zu", refused);
+out:
+    buf_release(&err);
+    return rc;
+}
 
 /* Reads the SMTP password (alone in its file, a trailing newline dropped) into *out. */
 static int read_secret_file(const char *path, char **out)
@@ -546,6 +588,8 @@ static int daemon_start(struct daemon *d)
 
     struct stat dst;
 
+    if ((rc = bind_and_drop(d)) != 0)
+        return rc;
     if (mkdir(d->cfg.data_dir, 0700) != 0 && errno != EEXIST) {
         int e = errno;
         log_error("cannot create data folder %s: %s%s", d->cfg.data_dir, strerror(e),
@@ -640,6 +684,8 @@ static int daemon_start(struct daemon *d)
     }
     d->proxies = split_commas(d->cfg.trusted_proxies, &d->proxy_count);
     struct http_config hc = {.listen = d->cfg.listen,
+                             .listen_fd = d->listen_fd,
+                             .readyz_warning = d->as_root ? ROOT_WARNING : NULL,
                              .threads = (unsigned)d->cfg.threads,
                              .workers = (unsigned)d->cfg.workers,
                              .trusted_proxies = d->proxies,
@@ -652,6 +698,7 @@ static int daemon_start(struct daemon *d)
                              .rate_per_second = d->cfg.rate_per_second,
                              .rate_burst = d->cfg.rate_burst,
                              .events = d->events};
+    d->listen_fd = -1; /* the server's now, started or not */
     if ((rc = http_server_start(&hc, d->core, &d->http, &err)) != 0) {
         log_error("http: %s", buf_cstr(&err));
         goto out;
@@ -686,6 +733,8 @@ static void daemon_stop(struct daemon *d)
     strv_free(d->proxies, d->proxy_count);
     if (d->lock_fd >= 0)
         close(d->lock_fd);
+    if (d->listen_fd >= 0)
+        close(d->listen_fd);
     config_release(&d->cfg);
 }
 
@@ -707,7 +756,7 @@ static void reload_policy(struct daemon *d)
 
 int main(int argc, char **argv)
 {
-    struct daemon d = {.lock_fd = -1};
+    struct daemon d = {.lock_fd = -1, .listen_fd = -1};
     bool dump = false;
     sigset_t set;
     int rc, sig = 0, level;

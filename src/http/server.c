@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -593,6 +595,9 @@ static enum MHD_Result serve_readyz(struct http_server *s, struct MHD_Connection
                 : json_pack("{s:s, s:s}", "status", "unavailable", "reason",
                             rc == LB_EUNAVAIL ? "the store cannot be reached" : "the store failed");
 
+    /* what the operator should fix though the node serves (it runs as root) */
+    if (body && s->cfg.readyz_warning)
+        json_object_set_new(body, "warnings", json_pack("[s]", s->cfg.readyz_warning));
     answer_json(&rq->answer, rc == 0 ? 200 : 503, "application/json", body);
     json_decref(body);
     if (rq->answer.status == 503)
@@ -1094,6 +1099,33 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, bool *v
     return 0;
 }
 
+int http_listen_open(const char *listen_addr, int *out, struct buf *err)
+{
+    struct sockaddr_storage ss = {0};
+    socklen_t len;
+    bool v6 = false;
+    int fd, on = 1;
+
+    *out = -1;
+    if (parse_listen(listen_addr, &ss, &v6) != 0) {
+        buf_appendf(err, "bad listen address '%s' (want HOST:PORT)", listen_addr);
+        return LB_EINVAL;
+    }
+    len = v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    /* as libmicrohttpd's own socket: a restart rebinds at once; [::] is IPv6 alone */
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
+        (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) != 0) ||
+        bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 1024) != 0) {
+        buf_appendf(err, "cannot listen on %s: %s", listen_addr, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return LB_EIO;
+    }
+    *out = fd;
+    return 0;
+}
+
 static void stop_workers(struct http_server *s)
 {
     pthread_mutex_lock(&s->queue_lock);
@@ -1145,7 +1177,6 @@ int http_server_start(const struct http_config *cfg, struct core *core, struct h
                       struct buf *err)
 {
     struct http_server *s;
-    struct sockaddr_storage ss = {0};
     struct buf proxy_err = BUF_INIT;
     unsigned threads = cfg->threads, flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
                                              MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
@@ -1156,21 +1187,18 @@ int http_server_start(const struct http_config *cfg, struct core *core, struct h
                              .exempt = cfg->trusted_proxies,
                              .exempt_count = cfg->trusted_proxy_count};
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    bool v6 = false;
     int rc;
 
-    if (parse_listen(cfg->listen, &ss, &v6) != 0) {
-        buf_appendf(err, "bad listen address '%s' (want HOST:PORT)", cfg->listen);
-        return LB_EINVAL;
-    }
     if (!threads)
         threads = cores > 0 ? (unsigned)cores : 1;
     /* libmicrohttpd shares the limit out among its threads: each must get one */
     if (threads > max_connections)
         threads = max_connections;
     s = lb_calloc(1, sizeof(*s));
-    if (!s)
+    if (!s) {
+        close(cfg->listen_fd);
         return LB_ENOMEM;
+    }
     pthread_mutex_init(&s->queue_lock, NULL);
     pthread_cond_init(&s->queue_cond, NULL);
     s->core = core;
@@ -1189,11 +1217,10 @@ int http_server_start(const struct http_config *cfg, struct core *core, struct h
     if (!rc)
         rc = start_workers(s, cfg->workers ? cfg->workers : 16);
     if (rc) {
+        close(cfg->listen_fd);
         server_free(s);
         return rc;
     }
-    if (v6)
-        flags |= MHD_USE_IPv6;
     if (!http_head_layout_checked())
         log_warn("http: libmicrohttpd %s (not 0.9.75): NUL bytes and folded lines in request "
                  "heads are not detected",
@@ -1201,13 +1228,13 @@ int http_server_start(const struct http_config *cfg, struct core *core, struct h
     /* the idle timeout (30 s) ends silent connections; the door's header timeout ends slow
      * ones, which one byte now and then keeps from being idle */
     s->daemon = MHD_start_daemon(
-        flags, 0, on_accept, s, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        flags, 0, on_accept, s, on_request, s, MHD_OPTION_LISTEN_SOCKET, cfg->listen_fd,
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
         MHD_OPTION_CONNECTION_LIMIT, max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)HTTP_CONN_MEMORY, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
     if (!s->daemon) {
-        buf_appendf(err, "cannot listen on %s", cfg->listen);
+        buf_appendf(err, "cannot serve on %s", cfg->listen);
         server_free(s);
         return LB_EIO;
     }

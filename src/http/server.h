@@ -24,6 +24,8 @@
  * both, and the queue's depth.
  * The server borrows core, which must outlive it. Errors: LB_EINVAL (bad listen address, a
  * trusted proxy that is not an IP address), LB_EIO (cannot listen; `err` says why), LB_ENOMEM.
+ * GET /readyz also carries http_config.readyz_warning ("warnings"), for one the operator
+ * should fix while the node serves (lockboxd running as root).
  */
 #ifndef LB_HTTP_SERVER_H
 #define LB_HTTP_SERVER_H
@@ -45,7 +47,8 @@
 #define HTTP_CONN_MEMORY (32 * 1024)
 
 struct http_config {
-    const char *listen;           /* "host:port", "[v6]:port" */
+    const char *listen;           /* "host:port", "[v6]:port", as the log names it */
+    int listen_fd;                /* its listening socket (http_listen_open); the server owns it */
     unsigned threads;             /* event threads; 0: one per core */
     unsigned workers;             /* threads for calls that write; 0: 16 */
     char *const *trusted_proxies; /* peer addresses allowed to set X-Forwarded-For */
@@ -58,11 +61,18 @@ struct http_config {
     int64_t rate_per_second;         /* calls a second one token may make; 0: no limit */
     int64_t rate_burst;              /* and at once; 0: 1 */
     unsigned queue_limit;            /* calls that write waiting for a worker; 0: workers x 64 */
+    const char *readyz_warning;      /* (borrowed) GET /readyz's "warnings" carry it; NULL: none */
 };
 
 struct http_server;
 struct event_hub;
 
+/* Binds and listens on listen_addr (SO_REUSEADDR; an IPv6 address is IPv6 alone): *fd is the
+ * socket for http_config.listen_fd. Apart from the server so lockboxd can bind a port as root
+ * and start the server once it is not. LB_EINVAL: a bad address; LB_EIO: bind failed. */
+LB_MUST_CHECK int http_listen_open(const char *listen_addr, int *fd, struct buf *err);
+/* Starts serving cfg->listen_fd, which it owns from then on and closes when it stops; after a
+ * failure the caller must not use it (closed, or left to the process's end). */
 LB_MUST_CHECK int http_server_start(const struct http_config *cfg, struct core *core,
                                     struct http_server **out, struct buf *err);
 /* The port actually bound (useful with port 0). */
