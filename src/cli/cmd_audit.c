@@ -6,6 +6,7 @@
 #include "util/timeutil.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -118,8 +119,11 @@ int cmd_audit_keys(struct cli *cli, const struct cli_args *a)
         return cmd_finish(cli, rc, &r, "audit keys", show_keys);
     }
     /* the file `lockbox audit verify --key` reads, kept for verifying offline later */
-    if (!(f = fopen(out, "w")) || fputs(r.body ? r.body : "", f) < 0 || fputc('\n', f) < 0 ||
-        fclose(f) != 0) {
+    f = fopen(out, "w");
+    bool written = f && fputs(r.body ? r.body : "", f) >= 0 && fputc('\n', f) >= 0;
+    if (f && fclose(f) != 0) /* closed also when a write failed */
+        written = false;
+    if (!written) {
         fprintf(stderr, "lockbox: %s: %s\n", out, strerror(errno));
         lockbox_reply_clear(&r);
         return CLI_EXIT_USAGE;

@@ -38,8 +38,12 @@ int core_tx_end(struct core *c, int rc)
 
 void core_deadline_set(struct core *c, int64_t at)
 {
-    if (c->on_deadline && at)
+    if (!at)
+        return;
+    pthread_rwlock_rdlock(&c->hooks_lock);
+    if (c->on_deadline)
         c->on_deadline(c->on_deadline_ctx, at);
+    pthread_rwlock_unlock(&c->hooks_lock);
 }
 
 struct audit_entry core_audit_entry(struct core *c, const struct principal *p, const char *activity,
@@ -160,6 +164,7 @@ int core_new(struct store *st, struct clock clock, struct policy *policy,
         c->cfg.login.max_failures_per_address = 100;
     c->policy = policy;
     pthread_rwlock_init(&c->policy_lock, NULL);
+    pthread_rwlock_init(&c->hooks_lock, NULL);
     pthread_mutex_init(&c->sync_lock, NULL);
     pthread_mutex_init(&c->verified_lock, NULL);
     c->grants = grants_new();
@@ -203,6 +208,7 @@ void core_free(struct core *c)
     hook_cache_free(c->hooks);
     throttle_table_free(c->throttle);
     pthread_rwlock_destroy(&c->policy_lock);
+    pthread_rwlock_destroy(&c->hooks_lock);
     pthread_mutex_destroy(&c->sync_lock);
     core_audit_set_verified(c, 0, NULL, NULL, 0);
     pthread_mutex_destroy(&c->verified_lock);
@@ -212,20 +218,26 @@ void core_free(struct core *c)
 
 void core_set_deadline_hook(struct core *c, core_deadline_fn *fn, void *ctx)
 {
+    pthread_rwlock_wrlock(&c->hooks_lock);
     c->on_deadline = fn;
     c->on_deadline_ctx = ctx;
+    pthread_rwlock_unlock(&c->hooks_lock);
 }
 
 void core_set_outbox_hook(struct core *c, core_outbox_fn *fn, void *ctx)
 {
+    pthread_rwlock_wrlock(&c->hooks_lock);
     c->on_outbox = fn;
     c->on_outbox_ctx = ctx;
+    pthread_rwlock_unlock(&c->hooks_lock);
 }
 
 void core_outbox_wake(struct core *c)
 {
+    pthread_rwlock_rdlock(&c->hooks_lock);
     if (c->on_outbox)
         c->on_outbox(c->on_outbox_ctx);
+    pthread_rwlock_unlock(&c->hooks_lock);
 }
 
 void core_policy_swap(struct core *c, struct policy *p)

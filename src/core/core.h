@@ -65,6 +65,8 @@ struct core;
 LB_MUST_CHECK int core_new(struct store *st, struct clock clock, struct policy *policy,
                            const struct core_config *cfg, struct core **out);
 void core_free(struct core *c);
+/* Set (or clear: fn NULL) the hooks core calls after commits, from any thread; once a clearing
+ * returns the old hook is not called again. A hook must not set a hook. */
 void core_set_deadline_hook(struct core *c, core_deadline_fn *fn, void *ctx);
 void core_set_outbox_hook(struct core *c, core_outbox_fn *fn, void *ctx);
 /* Replaces the policy (takes ownership of p); in-flight evaluations finish on the old one. */

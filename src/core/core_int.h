@@ -37,6 +37,10 @@ struct core {
      * past deaf_grace_seconds the doors refuse to answer from memory that may be stale. */
     atomic_llong deaf_since;
     int64_t deaf_grace_seconds;
+    /* The hooks are set and cleared by the daemon's thread while any thread that commits may
+     * call them: a hook is called under the read lock, so one cleared (its context about to be
+     * freed) is never called after core_set_*_hook returns. */
+    pthread_rwlock_t hooks_lock;
     core_deadline_fn *on_deadline;
     void *on_deadline_ctx;
     core_outbox_fn *on_outbox;

@@ -12,14 +12,18 @@
 
 void core_set_events_hook(struct core *c, core_events_fn *fn, void *ctx)
 {
+    pthread_rwlock_wrlock(&c->hooks_lock);
     c->on_events = fn;
     c->on_events_ctx = ctx;
+    pthread_rwlock_unlock(&c->hooks_lock);
 }
 
 void core_events_wake(struct core *c)
 {
+    pthread_rwlock_rdlock(&c->hooks_lock);
     if (c->on_events)
         c->on_events(c->on_events_ctx);
+    pthread_rwlock_unlock(&c->hooks_lock);
 }
 
 int core_events_view(const struct principal *actor, struct event_view *out)

@@ -173,7 +173,7 @@ int core_token_revoke(struct core *c, const struct principal *actor, const char 
     if ((rc = core_tx_begin(c)) != 0)
         goto out;
     rc = store_token_get(c->store, token_id, &t);
-    if (rc == 0 && strcmp(t.user_id, u.id) != 0)
+    if (rc == 0 && strcmp(t.user_id, user_id) != 0) /* user_id: u's, checked by load_holder */
         rc = LB_ENOTFOUND;
     if (rc == 0)
         rc = store_token_delete(c->store, token_id);

@@ -134,7 +134,7 @@ static void conn_close(struct pgs_conn *cn)
 
 bool pgs_in_tx(struct pg_store *s)
 {
-    return s->in_tx && pthread_equal(s->owner, pthread_self());
+    return atomic_load(&s->in_tx) && pthread_equal(atomic_load(&s->owner), pthread_self());
 }
 
 /* true when the open group's PostgreSQL transaction is gone (the connection broke, the server
@@ -205,7 +205,7 @@ static int group_finish(struct pg_store *s, bool member, int rc)
     uint64_t g = s->group_id;
     int grc = 0;
 
-    s->in_tx = false;
+    atomic_store(&s->in_tx, false);
     if (s->group_size > 0 && s->group_size < PGS_GROUP_MAX && atomic_load(&s->want) > 0) {
         /* another writer is coming: it (or the last after it) commits for us */
         while (member && s->finished_group < g)
@@ -272,8 +272,8 @@ static int pg_begin(struct store *st)
     } else if ((rc = pgs_exec(&s->writer, "SAVEPOINT tx")) != 0) {
         return group_finish(s, false, rc);
     }
-    s->owner = pthread_self();
-    s->in_tx = true;
+    atomic_store(&s->owner, pthread_self());
+    atomic_store(&s->in_tx, true);
     return 0;
 }
 

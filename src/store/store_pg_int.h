@@ -137,8 +137,10 @@ struct pg_store {
     pthread_mutex_t wlock; /* held from begin to the end of a logical transaction */
     pthread_cond_t group_done;
     atomic_int want; /* writers waiting for wlock */
-    bool in_tx;
-    pthread_t owner; /* the thread inside a logical transaction, valid while in_tx */
+    /* Written under wlock, read without it by any thread asking whether it is inside its own
+     * transaction (which only that thread can make true): atomic, owner stored before in_tx. */
+    atomic_bool in_tx;
+    _Atomic(pthread_t) owner; /* the thread inside a logical transaction, valid while in_tx */
     bool group_open;
     int group_size;          /* committed members of the open group */
     int group_lost;          /* the group's transaction is gone (the connection broke, the

@@ -21,7 +21,7 @@ struct sqlite_store *sqs_of(struct store *st)
 
 static bool in_my_tx(struct sqlite_store *s)
 {
-    return s->in_tx && pthread_equal(s->owner, pthread_self());
+    return atomic_load(&s->in_tx) && pthread_equal(atomic_load(&s->owner), pthread_self());
 }
 
 /* true when SQLite has rolled the open group's transaction back by itself (SQLITE_FULL,
@@ -54,7 +54,7 @@ static int group_finish(struct sqlite_store *s, bool member, int rc)
     uint64_t g = s->group_id;
     int grc = 0;
 
-    s->in_tx = false;
+    atomic_store(&s->in_tx, false);
     if (s->group_size > 0 && s->group_size < GROUP_MAX && atomic_load(&s->want) > 0) {
         /* another writer is coming: it (or the last after it) commits for us */
         while (member && s->finished_group < g)
@@ -101,8 +101,8 @@ static int sq_begin(struct store *st)
     }
     if ((rc = sqs_tx(&s->writer, "SAVEPOINT tx")) != 0)
         return group_finish(s, false, rc);
-    s->owner = pthread_self();
-    s->in_tx = true;
+    atomic_store(&s->owner, pthread_self());
+    atomic_store(&s->in_tx, true);
     return 0;
 }
 

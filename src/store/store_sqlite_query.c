@@ -5,6 +5,7 @@
 #include "util/mem.h"
 #include "util/strv.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <sqlite3.h>
 #include <string.h>
@@ -127,10 +128,11 @@ int sqs_exec(struct conn *cn, const char *sql)
 
 int sqs_tx(struct conn *cn, const char *sql)
 {
-    sqlite3_stmt *st = sqs_stmt(cn, sql);
+    sqlite3_stmt *st;
     int rc;
 
-    if (!st)
+    assert(cn != NULL); /* the writer's connection, always open (unlike a reader, maybe none) */
+    if (!(st = sqs_stmt(cn, sql)))
         return sqs_code(cn, sqlite3_errcode(cn->db));
     rc = sqlite3_step(st);
     if (rc != SQLITE_DONE)

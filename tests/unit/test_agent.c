@@ -45,6 +45,8 @@ static int setup(void **state)
 {
     struct dir *d = calloc(1, sizeof(*d));
 
+    if (!d)
+        return -1;
     snprintf(d->path, sizeof(d->path), "/tmp/lockbox-agent-XXXXXX");
     assert_non_null(mkdtemp(d->path));
     d->fd = open(d->path, O_RDONLY | O_DIRECTORY);

@@ -37,6 +37,8 @@ static int setup(void **state)
     struct fixture *f = calloc(1, sizeof(*f));
     struct buf err = BUF_INIT;
 
+    if (!f)
+        return -1;
     assert_true(sodium_init() >= 0);
     assert_int_equal(store_sqlite_open(":memory:", &f->st, &err), 0);
     f->d = denials_new(60);

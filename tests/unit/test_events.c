@@ -84,6 +84,8 @@ static int setup(void **state)
     struct user u = {0}, a = {0};
     bool created;
 
+    if (!w)
+        return -1;
     w->now = T0;
     assert_true(sodium_init() >= 0);
     assert_int_equal(store_sqlite_open(":memory:", &w->st, &err), 0);

@@ -53,7 +53,7 @@ static void parse_like_mhd(const char *raw, size_t len, struct parsed *p)
             first = false;
             continue;
         }
-        if (line[0] == ' ' || line[0] == '\t') { /* obs-fold: glued onto the name */
+        if (pending_name && (line[0] == ' ' || line[0] == '\t')) { /* obs-fold: glued on */
             size_t n = strlen(pending_name), t = 0;
             while (line[t] == ' ' || line[t] == '\t')
                 t++;
@@ -72,7 +72,10 @@ static void parse_like_mhd(const char *raw, size_t len, struct parsed *p)
         if (line[0] == '\0')
             break;
         char *colon = strchr(line, ':');
-        assert_non_null(colon);
+        if (!colon) {
+            fail_msg("a field line without a colon: %s", line);
+            return;
+        }
         *colon++ = '\0';
         while (*colon == ' ' || *colon == '\t')
             colon++;

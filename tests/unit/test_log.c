@@ -55,7 +55,10 @@ static char *taken(void)
 
     n = read(pipe_read, text, sizeof(text) - 1);
     text[n > 0 ? n : 0] = '\0';
-    return strdup(text);
+    char *copy = strdup(text);
+    if (!copy)
+        abort(); /* out of memory: no test can go on */
+    return copy;
 }
 
 /* true when line starts "YYYY-MM-DDTHH:MM:SS.mmmZ level " */

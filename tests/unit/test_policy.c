@@ -58,11 +58,11 @@ static void default_catalog_holds_api_md_types(void **state)
 static char *write_temp(const char *text)
 {
     char *path = strdup("/tmp/lockbox-policy-XXXXXX");
-    int fd = mkstemp(path);
-    FILE *f = fdopen(fd, "w");
+    int fd = path ? mkstemp(path) : -1;
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 
-    fputs(text, f);
-    fclose(f);
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+        abort(); /* the test cannot write its file: no test can go on */
     return path;
 }
 

@@ -135,6 +135,8 @@ static int setup(void **state)
     char token[TOKEN_LEN];
     bool created;
 
+    if (!w)
+        return -1;
     w->now = T0;
     assert_true(sodium_init() >= 0);
     assert_int_equal(store_sqlite_open(":memory:", &w->st, &err), 0);

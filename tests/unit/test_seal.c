@@ -213,15 +213,22 @@ static bool file_has(const char *path, const char *needle)
     char *data = malloc(cap);
     bool found = false;
 
-    if (!f) {
+    if (!f || !data) {
+        if (f)
+            fclose(f);
         free(data);
         return false;
     }
     for (size_t got; (got = fread(data + len, 1, cap - len, f)) > 0;) {
         len += got;
-        if (len == cap)
-            data = realloc(data, cap *= 2);
-        assert_non_null(data);
+        if (len == cap) {
+            char *more = realloc(data, cap * 2);
+            assert_non_null(more);
+            if (!more)
+                break;
+            data = more;
+            cap *= 2;
+        }
     }
     fclose(f);
     for (size_t i = 0; i + n <= len && !found; i++)
