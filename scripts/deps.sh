@@ -3,8 +3,9 @@
 # present. Needs root (or sudo) only when something is missing.
 set -eu
 
-BUILD="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
-libsodium-dev liboath-dev libinih-dev libcurl4-openssl-dev libpam0g-dev libpq-dev libseccomp-dev"
+BUILD="build-essential cmake pkg-config libmicrohttpd-dev libgnutls28-dev libjansson-dev
+libsqlite3-dev libsodium-dev liboath-dev libinih-dev libcurl4-openssl-dev libpam0g-dev libpq-dev
+libseccomp-dev"
 TEST="libcmocka-dev python3 sqlite3 curl clang-format oathtool openssl pamtester openssh-server
 openssh-client nginx-light postgresql rsyslog rsyslog-gnutls"
 BENCH="wrk"

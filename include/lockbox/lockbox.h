@@ -39,6 +39,8 @@ enum lockbox_error {
     LOCKBOX_EUNREACHABLE = -3, /* no answer: connection, TLS or timeout (see reply.detail) */
     LOCKBOX_EPROTOCOL = -4,    /* the server answered something that is not the API's */
     LOCKBOX_EREFUSED = -5,     /* the server refused: reply.status, reply.code, reply.detail */
+    LOCKBOX_EPLAINHTTP = -6,   /* an http:// URL to a host that is not loopback, refused before
+                                * connecting: use https://, or set allow_plain_http */
 };
 
 /* Names an error code ("server refused the call", ...); never NULL. */
@@ -52,6 +54,10 @@ struct lockbox_options {
     long connect_timeout_ms;   /* 0: 10 s (never more than timeout_ms) */
     long timeout_ms;           /* bounds each whole call: resolving, connecting, TLS, sending
                                 * and the answer; 0: 30 s */
+    /* lockbox_new refuses an http:// URL (LOCKBOX_EPLAINHTTP) unless its host is loopback
+     * (localhost, 127.0.0.0/8, ::1), since the token and passwords would cross the network
+     * in clear; true allows it anyway (a trusted network, a TLS proxy on the same host) */
+    bool allow_plain_http;
 };
 
 /* What one call answered. Fields are NULL/0 when absent; the caller owns the strings. */
@@ -68,7 +74,10 @@ void lockbox_reply_clear(struct lockbox_reply *r);
 /* Initialises libcurl once for the process; optional, the first lockbox_new does it. */
 int lockbox_global_init(void);
 
-/* A new handle for opt->url (copied); free with lockbox_free. */
+/* A new handle for opt->url (copied); free with lockbox_free. LOCKBOX_EINVAL for a URL that
+ * is not http:// or https://, LOCKBOX_EPLAINHTTP for plain HTTP to a host that is not loopback
+ * without opt->allow_plain_http. (Programs built before allow_plain_http existed link to a
+ * version of lockbox_new that reads the shorter struct: they get the refusal too.) */
 int lockbox_new(const struct lockbox_options *opt, struct lockbox **out);
 void lockbox_free(struct lockbox *lb);
 /* Replaces the bearer token (copied; NULL for none). */

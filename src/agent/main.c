@@ -28,6 +28,7 @@
 struct options {
     const char *url, *token_file, *session_dir, *ca_file, *host, *log_level;
     long grace_ms, idle_timeout_ms;
+    bool allow_http; /* plain http:// to a host that is not loopback */
 };
 
 static void usage(FILE *out)
@@ -35,7 +36,7 @@ static void usage(FILE *out)
     fprintf(
         out,
         "usage: lockbox-agent --url URL --token-file FILE [--session-dir DIR] [--ca-file FILE]\n"
-        "                     [--host NAME] [--grace-ms N] [--idle-timeout-ms N]\n"
+        "                     [--allow-http] [--host NAME] [--grace-ms N] [--idle-timeout-ms N]\n"
         "                     [--log-level LEVEL] [--help] [--version]\n\n"
         "Follows Lockbox's event stream with an enforcer's token and ends the login sessions\n"
         "of this host (registered by pam_lockbox) whose grant is revoked or ends: SIGHUP, then\n"
@@ -46,6 +47,8 @@ static void usage(FILE *out)
         "                       or 0400 (required)\n"
         "  --session-dir DIR    the session registry (default /run/lockbox/sessions)\n"
         "  --ca-file FILE       a PEM bundle to verify lockboxd's certificate with\n"
+        "  --allow-http         allow a plain http:// URL to a host that is not loopback\n"
+        "                       (refused by default: the token would cross the network in clear)\n"
         "  --host NAME          this host's name in the records (default: the host name)\n"
         "  --grace-ms N         from SIGHUP to SIGKILL (default 2000)\n"
         "  --idle-timeout-ms N  a stream silent this long (no heartbeat) is lost and resumed\n"
@@ -60,6 +63,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         {"token-file", required_argument, NULL, 't'},
         {"session-dir", required_argument, NULL, 's'},
         {"ca-file", required_argument, NULL, 'c'},
+        {"allow-http", no_argument, NULL, 'a'},
         {"host", required_argument, NULL, 'H'},
         {"grace-ms", required_argument, NULL, 'g'},
         {"idle-timeout-ms", required_argument, NULL, 'i'},
@@ -84,6 +88,9 @@ static int parse_args(int argc, char **argv, struct options *o)
             break;
         case 'c':
             o->ca_file = optarg;
+            break;
+        case 'a':
+            o->allow_http = true;
             break;
         case 'H':
             o->host = optarg;
@@ -261,7 +268,8 @@ static int open_handle(const struct options *o, const char *token, long timeout_
                                  .token = token,
                                  .ca_file = o->ca_file,
                                  .connect_timeout_ms = 5000,
-                                 .timeout_ms = timeout_ms};
+                                 .timeout_ms = timeout_ms,
+                                 .allow_plain_http = o->allow_http};
 
     return lockbox_new(&lo, out);
 }
@@ -311,7 +319,12 @@ int main(int argc, char **argv)
         rc = open_handle(&o, token, 0, &f.lb);
     memset(token, 0, sizeof(token));
     if (rc) {
-        log_error("agent: cannot use url=%s: %s", o.url, lockbox_strerror(rc));
+        if (rc == LOCKBOX_EPLAINHTTP)
+            log_error("agent: refusing plain http:// to url=%s, which is not this host (the "
+                      "token would cross the network in clear): use https://, or --allow-http",
+                      o.url);
+        else
+            log_error("agent: cannot use url=%s: %s", o.url, lockbox_strerror(rc));
         rc = 1;
         goto out;
     }

@@ -61,6 +61,7 @@ struct cli {
     char *ca_file;     /* (owned) PEM bundle for https, or NULL for the system's */
     char *field;       /* (owned) --field NAME: print only this field of the answer, or NULL */
     bool json, quiet, password_stdin;
+    bool allow_http; /* plain http:// to a host that is not loopback is allowed */
     const char *prog;
 };
 

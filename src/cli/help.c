@@ -178,8 +178,9 @@ static void put_summary(FILE *out, const struct cli_command *c)
 
 void cli_help_all(FILE *out)
 {
-    fprintf(out, "usage: lockbox [--url URL] [--token TOKEN] [--ca-file PEM] [--json] "
-                 "[--field NAME] [--quiet] COMMAND ...\n"
+    fprintf(out, "usage: lockbox [--url URL] [--token TOKEN] [--ca-file PEM] [--allow-http] "
+                 "[--json]\n"
+                 "               [--field NAME] [--quiet] COMMAND ...\n"
                  "       lockbox GROUP --help | help COMMAND | --version\n\n"
                  "Lockbox client: request, approve and audit access to customer data.\n\n"
                  "Commands:\n");
@@ -192,6 +193,9 @@ void cli_help_all(FILE *out)
         "  --token TOKEN     the API token (env LOCKBOX_TOKEN; `lockbox login` saves one)\n"
         "  --ca-file PEM     CA bundle to verify an https server with (env LOCKBOX_CA_FILE;\n"
         "                    config key ca_file); the system's by default\n"
+        "  --allow-http      allow a plain http:// URL to a host that is not loopback (env\n"
+        "                    LOCKBOX_ALLOW_HTTP=1; config key allow_http = true); refused by\n"
+        "                    default, since the token would cross the network in clear\n"
         "  --json            print the API's JSON unchanged\n"
         "  --field NAME      print only this field of the answer (a string as it is), for scripts\n"
         "  --quiet           print nothing on success\n"
@@ -199,7 +203,8 @@ void cli_help_all(FILE *out)
         "  --version         print lockbox's version\n"
         "  --help            this help; `lockbox GROUP --help` for a group's commands,\n"
         "                    `lockbox help COMMAND` for one command and its options\n\n"
-        "Configuration: ~/.config/lockbox/config (url, token, ca_file; mode 0600).\n" EXIT_CODES);
+        "Configuration: ~/.config/lockbox/config (url, token, ca_file, allow_http; mode "
+        "0600).\n" EXIT_CODES);
 }
 
 bool cli_help_group(FILE *out, const char *group)

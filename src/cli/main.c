@@ -42,6 +42,10 @@ int cli_fail(struct cli *cli, int rc, const struct lockbox_reply *r, const char 
     case LOCKBOX_EUNREACHABLE:
         fprintf(stderr, "lockbox: cannot reach the server at %s: %s\n", cli->url,
                 r->detail ? r->detail : "no answer");
+        if (r->detail && strstr(r->detail, "certificate"))
+            fprintf(stderr, "lockbox: to trust the CA that signed the server's certificate, "
+                            "give it with --ca-file PEM (or LOCKBOX_CA_FILE, or ca_file in the "
+                            "config file)\n");
         return CLI_EXIT_UNREACHABLE;
     case LOCKBOX_EPROTOCOL:
         fprintf(stderr, "lockbox: %s: the answer from %s is not the Lockbox API's (HTTP %ld)\n",
@@ -112,6 +116,13 @@ static char **global_field(struct cli *cli, const char *name, size_t len)
     return NULL;
 }
 
+/* A yes of the config file or the environment. */
+static bool is_yes(const char *v)
+{
+    return strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "1") == 0 ||
+           strcmp(v, "on") == 0;
+}
+
 static int on_config(void *ctx, const char *section, const char *name, const char *value)
 {
     struct cli *cli = ctx;
@@ -119,6 +130,8 @@ static int on_config(void *ctx, const char *section, const char *name, const cha
         strcmp(name, "ca_file") == 0 ? &cli->ca_file : global_field(cli, name, strlen(name));
 
     (void)section;
+    if (strcmp(name, "allow_http") == 0 && is_yes(value))
+        cli->allow_http = true;
     if (field && !*field)
         *field = strdup(value);
     return 1;
@@ -180,6 +193,8 @@ int cli_config_save(struct cli *cli, const char *url, const char *token)
         fprintf(f, "token = %s\n", token);
     if (cli->ca_file)
         fprintf(f, "ca_file = %s\n", cli->ca_file);
+    if (cli->allow_http)
+        fprintf(f, "allow_http = true\n");
     if (fclose(f) != 0 || rename(tmp, cli->config_path) != 0) {
         fprintf(stderr, "lockbox: cannot write %s: %s\n", cli->config_path, strerror(errno));
         unlink(tmp);
@@ -218,7 +233,10 @@ int cli_config_forget_token(struct cli *cli, const char *token, enum cli_forget 
 
 int cli_connect(struct cli *cli)
 {
-    struct lockbox_options o = {.url = cli->url, .token = cli->token, .ca_file = cli->ca_file};
+    struct lockbox_options o = {.url = cli->url,
+                                .token = cli->token,
+                                .ca_file = cli->ca_file,
+                                .allow_plain_http = cli->allow_http};
     int rc;
 
     if (cli->lb)
@@ -227,7 +245,15 @@ int cli_connect(struct cli *cli)
         fprintf(stderr, "lockbox: no server: give --url, set LOCKBOX_URL, or `lockbox login`\n");
         return CLI_EXIT_USAGE;
     }
-    if ((rc = lockbox_new(&o, &cli->lb)) != 0) {
+    if ((rc = lockbox_new(&o, &cli->lb)) == LOCKBOX_EPLAINHTTP) {
+        fprintf(stderr,
+                "lockbox: refusing plain http:// to %s: it is not this host (loopback), and the "
+                "token and passwords would cross the network in clear; use https://, or allow "
+                "it with --allow-http, LOCKBOX_ALLOW_HTTP=1 or allow_http = true in %s\n",
+                cli->url, cli->config_path ? cli->config_path : "the config file");
+        return CLI_EXIT_USAGE;
+    }
+    if (rc != 0) {
         fprintf(stderr, "lockbox: %s: %s (want http:// or https://)\n", cli->url,
                 lockbox_strerror(rc));
         return CLI_EXIT_USAGE;
@@ -315,6 +341,8 @@ static int global_option(struct cli *cli, int argc, char **argv, int *i)
         return cli->quiet = true;
     if (strcmp(a, "--password-stdin") == 0)
         return cli->password_stdin = true;
+    if (strcmp(a, "--allow-http") == 0)
+        return cli->allow_http = true;
     if (strcmp(a, "--field") == 0 || strncmp(a, "--field=", 8) == 0)
         field = &cli->field; /* an option of the command line only, never of the config file */
     else if (strncmp(a, "--", 2) != 0 ||
@@ -525,6 +553,7 @@ static void from_env(struct cli *cli)
 {
     const char *url = getenv("LOCKBOX_URL"), *token = getenv("LOCKBOX_TOKEN");
     const char *ca_file = getenv("LOCKBOX_CA_FILE");
+    const char *allow_http = getenv("LOCKBOX_ALLOW_HTTP");
 
     if (!cli->url && url && *url)
         cli->url = strdup(url);
@@ -532,6 +561,8 @@ static void from_env(struct cli *cli)
         cli->token = strdup(token);
     if (!cli->ca_file && ca_file && *ca_file)
         cli->ca_file = strdup(ca_file);
+    if (allow_http && is_yes(allow_http))
+        cli->allow_http = true;
 }
 
 static int run(struct cli *cli, int argc, char **argv)

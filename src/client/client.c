@@ -5,13 +5,16 @@
 #include "util/mem.h"
 #include "util/timeutil.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <jansson.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/banned.h"
 
@@ -48,6 +51,9 @@ const char *lockbox_strerror(int err)
         return "the server's answer is not the Lockbox API's";
     case LOCKBOX_EREFUSED:
         return "the server refused the call";
+    case LOCKBOX_EPLAINHTTP:
+        return "refusing plain http:// to a host that is not loopback (the token would cross "
+               "the network in clear): use https://, or set allow_plain_http";
     default:
         return "unknown error";
     }
@@ -127,6 +133,53 @@ static int set_str(char **field, const char *value)
     return LOCKBOX_OK;
 }
 
+/* true when host (curl's URL host: an IPv6 address in brackets) names this machine: localhost,
+ * 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104. No name is resolved. */
+static bool host_is_loopback(const char *host)
+{
+    unsigned char a[sizeof(struct in6_addr)];
+    char v6[INET6_ADDRSTRLEN];
+    size_t n = strlen(host);
+
+    if (strcasecmp(host, "localhost") == 0 || strcasecmp(host, "localhost.") == 0)
+        return true;
+    if (inet_pton(AF_INET, host, a) == 1)
+        return a[0] == 127;
+    if (n < 3 || host[0] != '[' || host[n - 1] != ']' || n - 2 >= sizeof(v6))
+        return false;
+    memcpy(v6, host + 1, n - 2);
+    v6[n - 2] = '\0';
+    if (inet_pton(AF_INET6, v6, a) != 1)
+        return false;
+    return IN6_IS_ADDR_LOOPBACK((struct in6_addr *)a) ||
+           (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)a) && a[12] == 127);
+}
+
+/* LOCKBOX_EPLAINHTTP for an http:// url whose host is not loopback; LOCKBOX_EINVAL for a URL
+ * libcurl cannot read. */
+static int check_plain_http(const char *url)
+{
+    CURLU *u = NULL;
+    CURLUcode uc;
+    char *host = NULL;
+    int rc;
+
+    if (strncmp(url, "http://", 7) != 0)
+        return LOCKBOX_OK;
+    if (!(u = curl_url()))
+        return LOCKBOX_ENOMEM;
+    uc = curl_url_set(u, CURLUPART_URL, url, 0);
+    if (uc == CURLUE_OK)
+        uc = curl_url_get(u, CURLUPART_HOST, &host, 0);
+    rc = uc == CURLUE_OUT_OF_MEMORY ? LOCKBOX_ENOMEM
+         : uc != CURLUE_OK          ? LOCKBOX_EINVAL
+         : host_is_loopback(host)   ? LOCKBOX_OK
+                                    : LOCKBOX_EPLAINHTTP;
+    curl_free(host);
+    curl_url_cleanup(u);
+    return rc;
+}
+
 int lockbox_new(const struct lockbox_options *opt, struct lockbox **out)
 {
     struct lockbox *lb = NULL;
@@ -138,6 +191,9 @@ int lockbox_new(const struct lockbox_options *opt, struct lockbox **out)
         (strncmp(opt->url, "http://", 7) != 0 && strncmp(opt->url, "https://", 8) != 0))
         return LOCKBOX_EINVAL;
     if ((rc = lockbox_global_init()) != 0)
+        return rc;
+    /* before anything is sent: a token must not leave this host in clear by accident */
+    if (!opt->allow_plain_http && (rc = check_plain_http(opt->url)) != 0)
         return rc;
     if (!(lb = lb_calloc(1, sizeof(*lb))))
         return LOCKBOX_ENOMEM;
@@ -236,6 +292,11 @@ out:
     return rc;
 }
 
+const char *client_curl_error(struct lockbox *lb, CURLcode cc)
+{
+    return lb->curl_error[0] ? lb->curl_error : curl_easy_strerror(cc);
+}
+
 static void reply_unreachable(struct lockbox_reply *reply, const char *what)
 {
     if (reply)
@@ -257,6 +318,8 @@ static CURLcode apply_options(struct lockbox *lb, struct curl_slist *headers, st
             cc = curl_easy_setopt(c, opt, val);                                                    \
     } while (0)
     curl_easy_reset(c);
+    lb->curl_error[0] = '\0';
+    SET(CURLOPT_ERRORBUFFER, lb->curl_error);
     SET(CURLOPT_URL, url);
     SET(CURLOPT_CUSTOMREQUEST, method);
     SET(CURLOPT_HTTPHEADER, headers);
@@ -338,7 +401,7 @@ static int call(struct lockbox *lb, const char *method, const char *path, const 
         goto out;
     }
     if (cc != CURLE_OK) {
-        reply_unreachable(reply, curl_easy_strerror(cc));
+        reply_unreachable(reply, client_curl_error(lb, cc));
         rc = LOCKBOX_EUNREACHABLE;
         goto out;
     }
@@ -1129,7 +1192,7 @@ int lockbox_audit_export(struct lockbox *lb, const struct lockbox_audit_filter *
     else
         rc = d.status >= 200 && d.status < 300 ? LOCKBOX_OK : LOCKBOX_EPROTOCOL;
     if (rc == LOCKBOX_EUNREACHABLE)
-        reply_unreachable(reply, curl_easy_strerror(cc));
+        reply_unreachable(reply, client_curl_error(lb, cc));
     pthread_mutex_unlock(&lb->lock);
     curl_slist_free_all(headers);
     buf_release(&url);

@@ -20,7 +20,12 @@ struct lockbox {
     char *ca_file;
     bool insecure;
     long connect_timeout_ms, timeout_ms;
+    char curl_error[CURL_ERROR_SIZE]; /* libcurl's words for the last failure (ERRORBUFFER) */
 };
+
+/* Why the last exchange on lb failed: libcurl's own detail ("SSL certificate problem: ..."),
+ * else the name of cc. Borrowed from lb (or static). */
+const char *client_curl_error(struct lockbox *lb, CURLcode cc);
 
 /* Fills reply (when not NULL) from a problem+json body: LOCKBOX_EREFUSED, or
  * LOCKBOX_EPROTOCOL for a body that is no problem, or LOCKBOX_ENOMEM. */

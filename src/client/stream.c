@@ -187,6 +187,8 @@ static CURLcode stream_options(struct lockbox *lb, struct follow *f, struct curl
             cc = curl_easy_setopt(c, opt, val);                                                    \
     } while (0)
     curl_easy_reset(c);
+    lb->curl_error[0] = '\0';
+    SET(CURLOPT_ERRORBUFFER, lb->curl_error);
     SET(CURLOPT_URL, url);
     SET(CURLOPT_HTTPGET, 1L);
     SET(CURLOPT_HTTPHEADER, headers);
@@ -223,7 +225,8 @@ static void set_detail(struct lockbox_reply *reply, const char *what)
 }
 
 /* The outcome of a follow whose transfer ended with cc. */
-static int outcome(struct follow *f, CURLcode cc, long idle_ms, struct lockbox_reply *reply)
+static int outcome(struct lockbox *lb, struct follow *f, CURLcode cc, long idle_ms,
+                   struct lockbox_reply *reply)
 {
     if (f->stopped)
         return LOCKBOX_OK;
@@ -245,7 +248,7 @@ static int outcome(struct follow *f, CURLcode cc, long idle_ms, struct lockbox_r
         snprintf(what, sizeof(what), "nothing came for %ld ms (not even a heartbeat)", idle_ms);
         set_detail(reply, what);
     } else {
-        set_detail(reply, curl_easy_strerror(cc));
+        set_detail(reply, client_curl_error(lb, cc));
     }
     return LOCKBOX_EUNREACHABLE;
 }
@@ -282,7 +285,7 @@ int lockbox_events_follow(struct lockbox *lb, const struct lockbox_follow_option
         check_answer(&f);
     if (reply)
         reply->status = f.status;
-    rc = outcome(&f, cc, idle_ms, reply);
+    rc = outcome(lb, &f, cc, idle_ms, reply);
 out:
     pthread_mutex_unlock(&lb->lock);
     curl_slist_free_all(headers);

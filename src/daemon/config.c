@@ -133,6 +133,11 @@ int config_validate(const struct daemon_config *cfg, struct buf *err)
         buf_appendf(err, "server.group: needs server.user too");
         return LB_EINVAL;
     }
+    if (!*cfg->tls_cert != !*cfg->tls_key) {
+        buf_appendf(err, "server.tls_cert and server.tls_key: set both (HTTPS) or neither "
+                         "(plain HTTP)");
+        return LB_EINVAL;
+    }
     if (*cfg->public_url && !url_is_plain(cfg->public_url, "http://", "https://")) {
         buf_appendf(err, "server.public_url: want http://HOST[:PORT][/PATH] or https://...");
         return LB_EINVAL;

@@ -19,6 +19,8 @@
 
 struct daemon_config {
     char *listen;
+    char *tls_cert; /* "" = plain HTTP; else a PEM chain served over TLS */
+    char *tls_key;  /* its PEM private key; set with tls_cert or not at all */
     char *data_dir;
     char *store_url; /* "" = SQLite in data_dir; else a PostgreSQL URL */
     int64_t store_resync_seconds;

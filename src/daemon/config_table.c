@@ -18,6 +18,11 @@
 const struct config_entry config_table[] = {
     STR("server", "listen", listen, "127.0.0.1:8077", "--listen HOST:PORT",
         "address and port to serve HTTP on, HOST:PORT or [V6]:PORT"),
+    STR("server", "tls_cert", tls_cert, "", NULL,
+        "a PEM file: the server's certificate, then its intermediates; with tls_key, lockboxd "
+        "serves HTTPS only (TLS 1.2 and 1.3) and reloads both on SIGHUP (\"\": plain HTTP)"),
+    STR("server", "tls_key", tls_key, "", NULL,
+        "a PEM file holding the private key of tls_cert, unencrypted (mode 0600)"),
     STR("server", "data", data_dir, "./var", "--data DIR",
         "data directory: the SQLite store (unless [store] url names one), the secret key and the "
         "bootstrap token"),

@@ -72,12 +72,14 @@ static void usage(FILE *out)
         fprintf(out, "  %-46s %s (default %s)\n", key, e->help,
                 *e->default_value ? e->default_value : "none");
     }
-    fprintf(out,
-            "\nSignals: SIGHUP reloads the policy file; SIGTERM or SIGINT stops cleanly.\n"
-            "On first start with an empty data directory, lockboxd creates the provider user\n"
-            "'admin' (platform_admin) and writes its API token to DIR/bootstrap-token (0600),\n"
-            "and DIR/secret.key (0600), the key sealing TOTP seeds and webhook secrets in the\n"
-            "store: back it up apart from the database (it is never made over a lost one).\n");
+    fprintf(
+        out,
+        "\nSignals: SIGHUP reloads the policy file and the TLS certificate and key; SIGTERM or\n"
+        "SIGINT stops cleanly.\n"
+        "On first start with an empty data directory, lockboxd creates the provider user\n"
+        "'admin' (platform_admin) and writes its API token to DIR/bootstrap-token (0600),\n"
+        "and DIR/secret.key (0600), the key sealing TOTP seeds and webhook secrets in the\n"
+        "store: back it up apart from the database (it is never made over a lost one).\n");
 }
 
 /* The entry whose flag is arg: the table's flag up to the word for its value. */
@@ -691,6 +693,8 @@ static int daemon_start(struct daemon *d)
                              .trusted_proxies = d->proxies,
                              .trusted_proxy_count = d->proxy_count,
                              .secure_cookies = strncmp(d->cfg.public_url, "https://", 8) == 0,
+                             .tls_cert = d->cfg.tls_cert,
+                             .tls_key = d->cfg.tls_key,
                              .max_connections = (unsigned)d->cfg.max_connections,
                              .max_connections_per_ip = (unsigned)d->cfg.max_connections_per_ip,
                              .header_timeout_ms = (unsigned)d->cfg.header_timeout_ms,
@@ -703,7 +707,12 @@ static int daemon_start(struct daemon *d)
         log_error("http: %s", buf_cstr(&err));
         goto out;
     }
-    log_info("lockboxd listening url=http://%s port=%u data=%s grants=%zu", d->cfg.listen,
+    if (*d->cfg.tls_cert) {
+        http_server_describe_tls(d->http, &err);
+        log_info("tls: serving cert=%s %s", d->cfg.tls_cert, buf_cstr(&err));
+    }
+    log_info("lockboxd listening url=%s://%s port=%u data=%s grants=%zu",
+             *d->cfg.tls_cert ? "https" : "http", d->cfg.listen,
              (unsigned)http_server_port(d->http), d->cfg.data_dir, core_grant_count(d->core));
 out:
     buf_release(&err);
@@ -752,6 +761,23 @@ static void reload_policy(struct daemon *d)
     }
     core_policy_swap(d->core, p);
     log_info("policy: reloaded file=%s", d->cfg.policy_file);
+}
+
+/* New handshakes get the certificate and key as the files now hold them; connections open
+ * keep theirs. A pair that does not load leaves the current one served. */
+static void reload_tls(struct daemon *d)
+{
+    struct buf info = BUF_INIT, err = BUF_INIT;
+
+    if (!*d->cfg.tls_cert)
+        return;
+    if (http_server_reload_tls(d->http, &info, &err) != 0)
+        log_error("tls: reload failed; keeping the current certificate error=\"%s\"",
+                  buf_cstr(&err));
+    else
+        log_info("tls: reloaded cert=%s %s", d->cfg.tls_cert, buf_cstr(&info));
+    buf_release(&info);
+    buf_release(&err);
 }
 
 int main(int argc, char **argv)
@@ -803,8 +829,10 @@ int main(int argc, char **argv)
         oath_done();
         return 1;
     }
-    while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
+    while (sigwait(&set, &sig) == 0 && sig == SIGHUP) {
         reload_policy(&d);
+        reload_tls(&d);
+    }
     log_info("lockboxd stopping signal=%d", sig);
     daemon_stop(&d);
     oath_done();

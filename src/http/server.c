@@ -7,6 +7,7 @@
 #include "http/head.h"
 #include "http/metrics.h"
 #include "http/ratelimit.h"
+#include "http/tls.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
@@ -94,6 +95,7 @@ struct http_server {
     struct core *core; /* borrowed */
     struct metrics *metrics;
     struct door *door;
+    struct tls_creds *tls; /* (owned) NULL: plain HTTP */
     struct http_config cfg;
     atomic_int inflight;
     atomic_ullong store_unavailable; /* calls answered 503: the store could not be reached */
@@ -221,6 +223,13 @@ static struct MHD_Response *stream_response(struct answer *a)
     return resp;
 }
 
+/* A browser that reached us over TLS is told to come back only over TLS (a year). */
+static void add_hsts(struct MHD_Connection *conn, struct MHD_Response *resp)
+{
+    if (MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION))
+        MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
+}
+
 /* Queues rq's answer on its connection (this must run on the connection's thread). */
 static enum MHD_Result send_answer(struct MHD_Connection *conn, struct http_req *rq)
 {
@@ -245,6 +254,7 @@ static enum MHD_Result send_answer(struct MHD_Connection *conn, struct http_req 
     if (a->text || a->type) /* nothing to sniff without a body (an authz answer) */
         MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Request-Id", rq->request_id);
+    add_hsts(conn, resp);
     if (a->status == 401)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
     if (a->status == 405 && a->allow[0])
@@ -282,6 +292,7 @@ static enum MHD_Result send_asset(struct MHD_Connection *conn, struct http_req *
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     MHD_add_response_header(resp, "X-Request-Id", rq->request_id);
+    add_hsts(conn, resp);
     ok = MHD_queue_response(conn, same ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, resp);
     MHD_destroy_response(resp);
     return ok;
@@ -1146,6 +1157,7 @@ static void server_free(struct http_server *s)
     ratelimit_free(s->limiter);
     metrics_free(s->metrics);
     door_free(s->door);
+    tls_creds_free(s->tls); /* after the daemon: no handshake runs any more */
     lb_free(s);
 }
 
@@ -1173,6 +1185,21 @@ static int start_limits(struct http_server *s, const struct http_config *cfg)
     return s->limiter ? 0 : LB_ENOMEM;
 }
 
+/* Loads the TLS identity when cfg names one; *tls stays false for plain HTTP. */
+static int start_tls(struct http_server *s, const struct http_config *cfg, bool *tls,
+                     struct buf *err)
+{
+    *tls = cfg->tls_cert && *cfg->tls_cert;
+    if (!*tls)
+        return 0;
+    if (MHD_is_feature_supported(MHD_FEATURE_HTTPS_CERT_CALLBACK) != MHD_YES) {
+        buf_appendf(err, "libmicrohttpd %s was built without TLS (GnuTLS) support",
+                    MHD_get_version());
+        return LB_EINVAL;
+    }
+    return tls_creds_new(cfg->tls_cert, cfg->tls_key, &s->tls, err);
+}
+
 int http_server_start(const struct http_config *cfg, struct core *core, struct http_server **out,
                       struct buf *err)
 {
@@ -1187,6 +1214,7 @@ int http_server_start(const struct http_config *cfg, struct core *core, struct h
                              .exempt = cfg->trusted_proxies,
                              .exempt_count = cfg->trusted_proxy_count};
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    bool tls = false;
     int rc;
 
     if (!threads)
@@ -1211,6 +1239,8 @@ int http_server_start(const struct http_config *cfg, struct core *core, struct h
         buf_appendf(err, "trusted_proxies: %s", buf_cstr(&proxy_err));
     buf_release(&proxy_err);
     if (!rc)
+        rc = start_tls(s, cfg, &tls, err);
+    if (!rc)
         rc = door_start(s->door);
     if (!rc)
         rc = start_limits(s, cfg);
@@ -1220,6 +1250,10 @@ int http_server_start(const struct http_config *cfg, struct core *core, struct h
         close(cfg->listen_fd);
         server_free(s);
         return rc;
+    }
+    if (tls) {
+        flags |= MHD_USE_TLS;
+        s->cfg.secure_cookies = true; /* the portal's cookie never leaves TLS */
     }
     if (!http_head_layout_checked())
         log_warn("http: libmicrohttpd %s (not 0.9.75): NUL bytes and folded lines in request "
@@ -1232,7 +1266,10 @@ int http_server_start(const struct http_config *cfg, struct core *core, struct h
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
         MHD_OPTION_CONNECTION_LIMIT, max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)HTTP_CONN_MEMORY, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+        (size_t)HTTP_CONN_MEMORY, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+        /* both ignored without MHD_USE_TLS */
+        MHD_OPTION_HTTPS_CERT_CALLBACK, tls_creds_retrieve, MHD_OPTION_HTTPS_PRIORITIES,
+        TLS_PRIORITIES, MHD_OPTION_END);
     if (!s->daemon) {
         buf_appendf(err, "cannot serve on %s", cfg->listen);
         server_free(s);
@@ -1240,6 +1277,19 @@ int http_server_start(const struct http_config *cfg, struct core *core, struct h
     }
     *out = s;
     return 0;
+}
+
+int http_server_reload_tls(struct http_server *s, struct buf *info, struct buf *err)
+{
+    if (!s->tls)
+        return LB_ENOTFOUND;
+    return tls_creds_reload(s->tls, info, err);
+}
+
+void http_server_describe_tls(struct http_server *s, struct buf *out)
+{
+    if (s->tls)
+        tls_creds_describe(s->tls, out);
 }
 
 uint16_t http_server_port(struct http_server *s)

@@ -15,6 +15,9 @@
  * HTTP_MAX_HEAD or HTTP_MAX_FIELDS 431, each as problem+json on a connection then closed, so
  * nothing after that head is read. The door (door.h) limits the connections of each client
  * address and cuts those whose request head is not complete within header_timeout_ms.
+ * With tls_cert and tls_key it serves HTTPS only (tls.h: TLS 1.2 and 1.3, reloaded by
+ * http_server_reload_tls), adds Strict-Transport-Security to its answers and marks the
+ * portal's cookie Secure.
  * GET /api/v1/events becomes a Server-Sent Events stream of the event hub (events.h); stopping
  * ends every stream first, so no connection is left suspended.
  * Limits that hold under load (ratelimit.h): an authenticated call whose token is over its
@@ -23,7 +26,8 @@
  * Retry-After at once and never queued, so memory does not grow with the load. /metrics shows
  * both, and the queue's depth.
  * The server borrows core, which must outlive it. Errors: LB_EINVAL (bad listen address, a
- * trusted proxy that is not an IP address), LB_EIO (cannot listen; `err` says why), LB_ENOMEM.
+ * trusted proxy that is not an IP address; a TLS file that holds no valid certificate or key),
+ * LB_EIO (cannot listen, cannot read a TLS file; `err` says why), LB_ENOMEM.
  * GET /readyz also carries http_config.readyz_warning ("warnings"), for one the operator
  * should fix while the node serves (lockboxd running as root).
  */
@@ -54,6 +58,8 @@ struct http_config {
     char *const *trusted_proxies; /* peer addresses allowed to set X-Forwarded-For */
     size_t trusted_proxy_count;
     bool secure_cookies;      /* the portal is reached over TLS: its cookie is marked Secure */
+    const char *tls_cert;     /* PEM chain served over TLS (tls.h); NULL or "": plain HTTP */
+    const char *tls_key;      /* its PEM private key */
     unsigned max_connections; /* open at once; 0: 4096 */
     unsigned max_connections_per_ip; /* open at once from one address; 0: no limit */
     unsigned header_timeout_ms;      /* time to send a whole request head; 0: no limit */
@@ -75,6 +81,11 @@ LB_MUST_CHECK int http_listen_open(const char *listen_addr, int *fd, struct buf 
  * failure the caller must not use it (closed, or left to the process's end). */
 LB_MUST_CHECK int http_server_start(const struct http_config *cfg, struct core *core,
                                     struct http_server **out, struct buf *err);
+/* Loads the TLS certificate and key files again for new handshakes (tls_creds_reload); on
+ * failure the current ones stay. LB_ENOTFOUND when the server is plain HTTP. */
+LB_MUST_CHECK int http_server_reload_tls(struct http_server *s, struct buf *info, struct buf *err);
+/* Writes the served certificate's subject, serial and expiry; nothing for plain HTTP. */
+void http_server_describe_tls(struct http_server *s, struct buf *out);
 /* The port actually bound (useful with port 0). */
 uint16_t http_server_port(struct http_server *s);
 /* Stops accepting, waits up to grace_ms for requests in flight, then stops and frees. */

@@ -11,7 +11,7 @@
 
 #include "util/banned.h"
 
-enum arg_kind { ARG_TEXT, ARG_URL, ARG_PATH, ARG_RESOURCE, ARG_LEVEL, ARG_MS };
+enum arg_kind { ARG_TEXT, ARG_URL, ARG_PATH, ARG_RESOURCE, ARG_LEVEL, ARG_MS, ARG_YESNO };
 
 /* The one table of arguments: its name, the kind of its value, where it goes. */
 static const struct arg_spec {
@@ -28,6 +28,7 @@ static const struct arg_spec {
     {"timeout_ms", ARG_MS, offsetof(struct pam_args, timeout_ms), false},
     {"only_group", ARG_TEXT, offsetof(struct pam_args, only_group), false},
     {"session_dir", ARG_PATH, offsetof(struct pam_args, session_dir), false},
+    {"allow_http", ARG_YESNO, offsetof(struct pam_args, allow_http), false},
 };
 
 #define SPEC_COUNT (sizeof(specs) / sizeof(specs[0]))
@@ -85,6 +86,9 @@ static bool value_ok(enum arg_kind kind, const char *v, long *ms, const char **w
     case ARG_LEVEL:
         *why = "not one of read, write, admin";
         return strcmp(v, "read") == 0 || strcmp(v, "write") == 0 || strcmp(v, "admin") == 0;
+    case ARG_YESNO:
+        *why = "not yes or no";
+        return strcmp(v, "yes") == 0 || strcmp(v, "no") == 0;
     case ARG_MS:
         *why = "not a whole number of milliseconds from 1 to 600000";
         if (v[0] < '0' || v[0] > '9')
@@ -122,6 +126,8 @@ int pam_args_parse(int argc, const char **argv, struct pam_args *out, struct buf
         seen[i] = true;
         if (specs[i].kind == ARG_MS)
             *(long *)(void *)((char *)out + specs[i].offset) = ms;
+        else if (specs[i].kind == ARG_YESNO)
+            *(bool *)(void *)((char *)out + specs[i].offset) = strcmp(eq + 1, "yes") == 0;
         else
             *(const char **)(void *)((char *)out + specs[i].offset) = eq + 1;
     }

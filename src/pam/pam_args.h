@@ -30,6 +30,7 @@ struct pam_args {
     long timeout_ms;         /* bounds each call to lockboxd; 1 .. PAM_ARGS_TIMEOUT_MS_MAX */
     const char *only_group;  /* NULL: everyone is checked; else only this Unix group's members */
     const char *session_dir; /* absolute path where open sessions are registered */
+    bool allow_http;         /* allow_http=yes: plain http:// to a host that is not loopback */
 };
 
 /* Fills *out from argv (borrowed); LB_EINVAL with the reason in err for a bad line. */

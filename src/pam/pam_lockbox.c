@@ -365,7 +365,8 @@ static int open_lockbox(struct stage *st, struct lockbox **lb)
     struct lockbox_options opt = {.url = st->args.url,
                                   .ca_file = st->args.ca_file,
                                   .connect_timeout_ms = st->args.timeout_ms,
-                                  .timeout_ms = st->args.timeout_ms};
+                                  .timeout_ms = st->args.timeout_ms,
+                                  .allow_plain_http = st->args.allow_http};
     char *token = NULL;
     int rc;
 
@@ -382,7 +383,12 @@ static int open_lockbox(struct stage *st, struct lockbox **lb)
     rc = lockbox_new(&opt, lb);
     explicit_bzero(token, strlen(token));
     lb_free(token);
-    if (rc != LOCKBOX_OK)
+    if (rc == LOCKBOX_EPLAINHTTP)
+        note(st, LOG_ERR,
+             "refusing plain http:// to %s, which is not this host (the token would cross the "
+             "network in clear): use https://, or add allow_http=yes: denied",
+             st->args.url);
+    else if (rc != LOCKBOX_OK)
         note(st, LOG_ERR, "cannot set up the client of %s: %s: denied", st->args.url,
              lockbox_strerror(rc));
     return rc == LOCKBOX_OK ? LB_OK : rc == LOCKBOX_ENOMEM ? LB_ENOMEM : LB_EINVAL;

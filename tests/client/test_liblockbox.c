@@ -1,7 +1,8 @@
 /*
  * test_liblockbox - liblockbox against a real lockboxd, proving what lockbox.h promises:
  * thread safety per handle, every allocation failure (ours and libcurl's) returned as an error
- * with an empty reply and a handle that still works, and TLS verification on by default.
+ * with an empty reply and a handle that still works, TLS verification on by default, and plain
+ * http:// refused unless to this host or allowed.
  * jansson's allocations are not failed: jansson 2.14 reports some of its own out-of-memory
  * failures as malformed JSON, and one (lex_save ignores a failed append) ends in assert(0) in
  * lex_scan_string, so no caller of json_loads can pass that walk; that is jansson's to fix.
@@ -601,6 +602,62 @@ static void test_faults(const char *user_token)
             fired[KIND_NONE], fired[KIND_CURL], atomic_load(&curl_recovered));
 }
 
+/* ---- plain HTTP: only to this host unless allowed ---- */
+
+static int new_handle(const char *u, bool allow, struct lockbox **lb)
+{
+    struct lockbox_options opt = {
+        .url = u, .allow_plain_http = allow, .connect_timeout_ms = 300, .timeout_ms = 300};
+
+    *lb = (struct lockbox *)&opt; /* stale, to see that a refusal resets it */
+    return lockbox_new(&opt, lb);
+}
+
+static void test_plain_http(void)
+{
+    static const char *const refused[] = {
+        "http://192.0.2.1:1",          "http://lockbox.example",     "http://10.0.0.1:8077/",
+        "http://[2001:db8::1]:8077",   "http://127.0.0.1.example:1", "http://user@192.0.2.1:1",
+        "http://[::ffff:192.0.2.1]:1", "http://128.0.0.1:1",
+    };
+    static const char *const loopback[] = {
+        "http://127.0.0.1:1",  "http://127.8.9.10:1", "http://localhost:1",
+        "http://LOCALHOST:1",  "http://[::1]:1",      "http://[::ffff:127.0.0.1]:1",
+        "https://192.0.2.1:1",
+    };
+    struct lockbox_reply r = {0};
+    struct lockbox *lb;
+    const char *why = lockbox_strerror(LOCKBOX_EPLAINHTTP);
+    time_t t0;
+    int rc;
+
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        rc = new_handle(refused[i], false, &lb);
+        CHECK(rc == LOCKBOX_EPLAINHTTP && !lb, "plain http to %s is refused: %d", refused[i], rc);
+        if (rc == 0)
+            lockbox_free(lb);
+        rc = new_handle(refused[i], true, &lb);
+        CHECK(rc == 0 && lb, "plain http to %s with allow_plain_http: %d", refused[i], rc);
+        lockbox_free(lb);
+    }
+    for (size_t i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++) {
+        rc = new_handle(loopback[i], false, &lb);
+        CHECK(rc == 0 && lb, "%s needs no allow_plain_http: %d", loopback[i], rc);
+        lockbox_free(lb);
+    }
+    CHECK(strstr(why, "use https://") && strstr(why, "allow_plain_http"),
+          "the refusal says what to do: %s", why);
+    /* allowed, it really goes out (and finds nothing there): the refusal came before that */
+    if (new_handle("http://192.0.2.1:1", true, &lb) == 0) {
+        t0 = time(NULL);
+        rc = lockbox_me(lb, &r);
+        CHECK(rc == LOCKBOX_EUNREACHABLE && time(NULL) - t0 < 5,
+              "allowed plain http to a silent address: %d", rc);
+        lockbox_reply_clear(&r);
+        lockbox_free(lb);
+    }
+}
+
 /* ---- c. TLS ---- */
 
 static int tls_me(const char *tls_url, const char *user_token, const char *ca, bool insecure,
@@ -700,7 +757,7 @@ static void test_timeout(void)
     CHECK(lockbox_new(&opt, &lb) == 0, "lockbox_new with timeout_ms");
     t0 = time(NULL);
     rc = lb ? lockbox_me(lb, &r) : LOCKBOX_ENOMEM;
-    CHECK(rc == LOCKBOX_EUNREACHABLE && r.detail && strstr(r.detail, "imeout"),
+    CHECK(rc == LOCKBOX_EUNREACHABLE && r.detail && strstr(r.detail, "timed out"),
           "a server that never answers: timed out: %d %s", rc, r.detail ? r.detail : "");
     /* a bound on correctness, not speed: without timeout_ms the call would wait 30 s */
     CHECK(time(NULL) - t0 < 20, "timeout_ms=300 bounds the call: %ld s", (long)(time(NULL) - t0));
@@ -804,6 +861,7 @@ int main(int argc, char **argv)
     CHECK(lockbox_global_init() == 0, "lockbox_global_init");
     snprintf(user_name, sizeof(user_name), "lbt-%ld-user", (long)getpid());
 
+    test_plain_http();
     if (!(admin = open_handle(token)) || setup(admin) != 0 || !(user = user_handle()))
         goto out;
     {

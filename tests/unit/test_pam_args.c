@@ -42,6 +42,7 @@ static void the_required_three_and_the_defaults(void **state)
     assert_string_equal(a.session_dir, "/run/lockbox/sessions");
     assert_null(a.ca_file);
     assert_null(a.only_group);
+    assert_false(a.allow_http);
     assert_int_equal(err.len, 0);
     buf_release(&err);
 }
@@ -55,18 +56,35 @@ static void every_key_in_any_order(void **state)
                           "ca_file=/etc/ssl/lb.pem",
                           TOKEN,
                           "session_dir=/run/x/s",
+                          "allow_http=yes",
                           "url=https://lockbox.example/base"};
     struct pam_args a;
     struct buf err = BUF_INIT;
 
     (void)state;
-    assert_int_equal(parse(&a, &err, 8, argv), LB_OK);
+    assert_int_equal(parse(&a, &err, 9, argv), LB_OK);
+    assert_true(a.allow_http);
     assert_string_equal(a.url, "https://lockbox.example/base");
     assert_string_equal(a.level, "admin");
     assert_int_equal(a.timeout_ms, 600000);
     assert_string_equal(a.only_group, "ops");
     assert_string_equal(a.ca_file, "/etc/ssl/lb.pem");
     assert_string_equal(a.session_dir, "/run/x/s");
+    buf_release(&err);
+}
+
+static void allow_http_is_yes_or_no(void **state)
+{
+    const char *yes[] = {URL, TOKEN, RESOURCE, "allow_http=yes"};
+    const char *no[] = {URL, TOKEN, RESOURCE, "allow_http=no"};
+    struct pam_args a;
+    struct buf err = BUF_INIT;
+
+    (void)state;
+    assert_int_equal(parse(&a, &err, 4, yes), LB_OK);
+    assert_true(a.allow_http);
+    assert_int_equal(parse(&a, &err, 4, no), LB_OK);
+    assert_false(a.allow_http);
     buf_release(&err);
 }
 
@@ -97,6 +115,9 @@ static void each_bad_line_is_refused_with_its_reason(void **state)
         {"resource=subscriptions/s1", "not a resource id"},
         {"resource=/a/%z", "not a resource id"},
         {"resource=/a/%", "not a resource id"},
+        {"allow_http=true", "not yes or no"},
+        {"allow_http=YES", "not yes or no"},
+        {"allow_http=", "an empty value"},
     };
     struct pam_args a;
     struct buf err = BUF_INIT;
@@ -220,6 +241,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_required_three_and_the_defaults),
         cmocka_unit_test(every_key_in_any_order),
+        cmocka_unit_test(allow_http_is_yes_or_no),
         cmocka_unit_test(each_bad_line_is_refused_with_its_reason),
         cmocka_unit_test(a_missing_required_argument_is_named),
         cmocka_unit_test(h_and_H_are_the_host_names),
