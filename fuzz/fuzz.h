@@ -7,7 +7,8 @@
  * sets up once (and bounds). FUZZ_CHECK prints the broken property and aborts: libFuzzer
  * and the replay driver (replay.c) both report an abort as a finding. fuzz_cstr copies the
  * input with a NUL after it (the caller frees); fuzz_file writes it to one unlinked temporary
- * file per process and answers a path to it (/proc/self/fd/N), NULL when that cannot be made.
+ * file per process (in /dev/shm when it can) and answers a path to it (/proc/self/fd/N),
+ * NULL when that cannot be made.
  */
 #ifndef LB_FUZZ_FUZZ_H
 #define LB_FUZZ_FUZZ_H
@@ -47,8 +48,10 @@ static inline const char *fuzz_file(const uint8_t *data, size_t size)
     static char path[64];
 
     if (fd < 0) {
-        char name[] = "/tmp/lockbox-fuzz.XXXXXX";
-        if ((fd = mkstemp(name)) < 0)
+        /* in memory when there is /dev/shm: a file on disk makes each run wait on it */
+        char shm[] = "/dev/shm/lockbox-fuzz.XXXXXX", tmp[] = "/tmp/lockbox-fuzz.XXXXXX";
+        char *name = shm;
+        if ((fd = mkstemp(shm)) < 0 && (fd = mkstemp(name = tmp)) < 0)
             return NULL;
         unlink(name);
         snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
