@@ -3,7 +3,8 @@
  * in notify/mail.c) and the address check of its recipients. The SMTP dialogue itself is
  * libcurl's; what lockbox writes into it is this message. Input: the first byte picks the
  * event and status; then NUL-separated: recipient, tenant name, ticket title, requester,
- * resource type, justification, reason, resource ids...
+ * resource type, justification, reason, resource ids... (the tenant's name cut to the API's 128
+ * bytes).
  * Asserts: a message is made exactly for a safe recipient; its lines all end in CRLF (no bare
  * CR or LF: no header or SMTP command can be injected), none is over 998 bytes, and its head
  * is ASCII, each line a "Name: value" field or a folded continuation.
@@ -54,6 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         f[i] = "";
     s.event = data[0] % NOTIFY_EVENT_COUNT;
     r.status = (enum request_status)(data[0] >> 4) % (REQ_COMPLETED + 1);
+    if (strlen(f[1]) > 128)
+        f[1][128] = '\0'; /* the API's bound on a tenant's name, which the Subject holds */
     t.name = f[1];
     tk.title = f[2];
     r.requester_username = f[3];
