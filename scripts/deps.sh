@@ -8,7 +8,7 @@ libsqlite3-dev libsodium-dev liboath-dev libinih-dev libcurl4-openssl-dev libpam
 libseccomp-dev"
 TEST="libcmocka-dev python3 sqlite3 curl clang-format oathtool openssl pamtester openssh-server
 openssh-client nginx-light postgresql rsyslog rsyslog-gnutls"
-BENCH="wrk"
+BENCH="wrk clang libclang-rt-14-dev"
 BROWSER="chromium"
 
 case "${1:-build}" in

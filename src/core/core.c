@@ -382,13 +382,18 @@ int core_page_token_encode(struct core *c, const char *scope, int64_t cursor, ch
     return 0;
 }
 
+/* The letters of base64url: libsodium 1.0.18 decodes any byte above 0x7f as one of them, so a
+ * token is checked against them first, that no text but the one issued passes for it. */
+#define PAGE_TOKEN_ALPHABET "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
 int core_page_token_decode(struct core *c, const char *scope, const char *token, int64_t *cursor)
 {
     unsigned char raw[24], mac[crypto_auth_hmacsha256_BYTES];
     size_t len = 0;
     uint64_t v = 0;
 
-    if (sodium_base642bin(raw, sizeof(raw), token, strlen(token), NULL, &len, NULL,
+    if (token[strspn(token, PAGE_TOKEN_ALPHABET)] != '\0' ||
+        sodium_base642bin(raw, sizeof(raw), token, strlen(token), NULL, &len, NULL,
                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
         len != sizeof(raw))
         return LB_EINVAL;

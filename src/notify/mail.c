@@ -38,14 +38,20 @@ static bool is_ascii_printable(const char *s)
     return true;
 }
 
-/* Length of the UTF-8 sequence starting at p (1 for a stray byte). */
+static bool is_continuation(unsigned char c)
+{
+    return (c & 0xc0) == 0x80;
+}
+
+/* Length of the UTF-8 sequence starting at p (1 for a stray byte). Only continuation bytes
+ * count: a lead byte before a CR, a LF or a control must not carry it past body_text. */
 static size_t utf8_len(const unsigned char *p)
 {
-    if (*p >= 0xf0 && p[1] && p[2] && p[3])
+    if (*p >= 0xf0 && is_continuation(p[1]) && is_continuation(p[2]) && is_continuation(p[3]))
         return 4;
-    if (*p >= 0xe0 && p[1] && p[2])
+    if (*p >= 0xe0 && is_continuation(p[1]) && is_continuation(p[2]))
         return 3;
-    if (*p >= 0xc0 && p[1])
+    if (*p >= 0xc0 && is_continuation(p[1]))
         return 2;
     return 1;
 }
