@@ -80,6 +80,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     v11 = data[0] & 1;
     /* exactly the head's bytes, so that a read past it is caught */
     head = malloc(sizeof(REQUEST_LINE) - 1 + size - 1);
+    if (!head)
+        abort(); /* a harness out of memory is libFuzzer's -rss_limit_mb, not a finding */
     memcpy(head, REQUEST_LINE, sizeof(REQUEST_LINE) - 1);
     memcpy(head + sizeof(REQUEST_LINE) - 1, data + 1, size - 1);
     laid = lay_out(head, sizeof(REQUEST_LINE) - 1 + size - 1, f, &n, &used);

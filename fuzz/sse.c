@@ -28,6 +28,8 @@ static int feed(const uint8_t *s, size_t n, size_t cut, struct buf *seen)
     char *copy = malloc(n ? n : 1);
     size_t took;
 
+    if (!copy)
+        abort(); /* a harness out of memory is libFuzzer's -rss_limit_mb, not a finding */
     buf_init(&f.problem, PROBLEM_MAX);
     buf_init(&f.line, EVENT_MAX);
     buf_init(&f.data, EVENT_MAX);
