@@ -103,6 +103,24 @@ static bool has_capabilities(void)
     return false;
 }
 
+/* Not root, with capabilities given (systemd's AmbientCapabilities= to bind a low port): the
+ * port is bound, so none is needed any more; each is let go (lowering needs no privilege). */
+static int drop_own_capabilities(struct buf *err)
+{
+    struct __user_cap_header_struct head = {.version = _LINUX_CAPABILITY_VERSION_3};
+    struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3] = {{0}};
+
+    if (!has_capabilities())
+        return 0;
+    if ((prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL) ||
+        syscall(SYS_capset, &head, none) != 0 || has_capabilities()) {
+        buf_appendf(err, "cannot let go of the capabilities it was started with: %s",
+                    strerror(errno));
+        return LB_EIO;
+    }
+    return 0;
+}
+
 /* Checks that the drop took: every id changed, one group, no way back to root, no capability. */
 static int verify(const struct ids *ids, struct buf *err)
 {
@@ -161,12 +179,14 @@ int privdrop_apply(const char *user, const char *group, bool *as_root, struct bu
     *as_root = false;
     if (!*user) {
         *as_root = geteuid() == 0;
+        if (!*as_root && (rc = drop_own_capabilities(err)) != 0)
+            return rc;
         return no_new_privs(err);
     }
     if ((rc = lookup(user, group, &ids, err)) != 0)
         return rc;
     if (geteuid() != 0) {
-        if ((rc = check_same_user(user, &ids, err)) != 0)
+        if ((rc = check_same_user(user, &ids, err)) != 0 || (rc = drop_own_capabilities(err)) != 0)
             return rc;
         return no_new_privs(err);
     }

@@ -8,7 +8,9 @@
  * group and user ids, empties the capability bounding and ambient sets, checks that all of it
  * took (and that root cannot be had back), and sets no_new_privs. Started as root without a
  * user, nothing changes and *as_root says so (lockboxd warns). Not root, a user is allowed only
- * when it is the user the process already runs as. privdrop_check_dir then checks that the
+ * when it is the user the process already runs as, and capabilities it was started with (such
+ * as systemd's AmbientCapabilities=CAP_NET_BIND_SERVICE for a low port) are let go once the
+ * port is bound. privdrop_check_dir then checks that the
  * data folder and what it holds are the service user's to write, naming the chown to run if
  * not. Both write the reason to `err` and return LB_EINVAL (an unknown user or group, a user
  * set while not root, a data folder the user cannot write) or LB_EIO (a call of the drop
