@@ -39,8 +39,9 @@ struct ratelimit *ratelimit_new(int64_t per_second, int64_t burst, size_t slots)
 {
     struct ratelimit *rl;
 
+    /* half of INT64_MAX: a slot's due time plus one interval must not overflow */
     if (per_second < 1 || per_second > RATELIMIT_MAX_PER_SECOND || burst < 1 ||
-        burst > INT64_MAX / (1000000000LL / per_second) || slots == 0)
+        burst > (INT64_MAX / 2) / (1000000000LL / per_second) || slots == 0)
         return NULL;
     if (!(rl = lb_calloc(1, sizeof(*rl))))
         return NULL;

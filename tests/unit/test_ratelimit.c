@@ -155,6 +155,8 @@ static void test_off_and_bounds(void **state)
     assert_null(ratelimit_new(RATELIMIT_MAX_PER_SECOND + 1, 1, RATELIMIT_SLOTS));
     assert_null(ratelimit_new(1, 0, RATELIMIT_SLOTS));
     assert_null(ratelimit_new(1, 1, 0));
+    /* a bucket so deep that a due time plus an interval would overflow */
+    assert_null(ratelimit_new(1, INT64_MAX / 1000000000LL, RATELIMIT_SLOTS));
     ratelimit_free(NULL);
 }
 
