@@ -2,6 +2,7 @@
 #include "daemon/sandbox.h"
 
 #include <errno.h>
+#include <linux/sched.h> /* CLONE_NEW*, without _GNU_SOURCE */
 #include <seccomp.h>
 #include <string.h>
 
@@ -32,7 +33,28 @@ static const char *const refused_calls[] = {
     "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load", "reboot",
     "swapon", "swapoff", "acct", "bpf", "perf_event_open", "userfaultfd", "syslog", "quotactl",
     "iopl", "ioperm", "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "sethostname",
-    "setdomainname", "keyctl", "add_key", "request_key"};
+    "setdomainname", "keyctl", "add_key", "request_key",
+    /* io_uring's operations are never seen by a seccomp filter */
+    "io_uring_setup", "io_uring_enter", "io_uring_register"};
+
+/* clone(2)'s flags that make a namespace (CLONE_NEWTIME only exists for clone3 and unshare) */
+static const unsigned long namespace_flags[] = {CLONE_NEWNS,  CLONE_NEWCGROUP, CLONE_NEWUTS,
+                                                CLONE_NEWIPC, CLONE_NEWUSER,   CLONE_NEWPID,
+                                                CLONE_NEWNET};
+
+/* New namespaces by clone: its flags are refused; clone3 passes them in memory a filter cannot
+ * read, so it answers ENOSYS and the C library falls back to clone (as systemd does). */
+static int refuse_namespaces(scmp_filter_ctx ctx, size_t *refused)
+{
+    int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+
+    for (size_t i = 0; rc == 0 && i < sizeof(namespace_flags) / sizeof(namespace_flags[0]); i++)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+                              SCMP_A0(SCMP_CMP_MASKED_EQ, namespace_flags[i], namespace_flags[i]));
+    if (rc == 0)
+        *refused += 2;
+    return rc;
+}
 
 int sandbox_apply(size_t *refused, struct buf *err)
 {
@@ -56,6 +78,8 @@ int sandbox_apply(size_t *refused, struct buf *err)
         if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0)) == 0)
             (*refused)++;
     }
+    if (rc == 0)
+        rc = refuse_namespaces(ctx, refused);
     if (rc == 0)
         rc = seccomp_load(ctx);
     if (rc)

@@ -1,18 +1,22 @@
 /*
  * lockboxd's seccomp filter (daemon/sandbox.c): in a child process that installed it, what the
  * deny-list names is refused with EPERM (calls any process may otherwise make: unshare(0),
- * setuid to its own uid), while ordinary calls go on.
+ * setuid to its own uid, a clone into a new namespace), clone3 answers ENOSYS, while ordinary
+ * calls go on, threads included (the C library falls back from clone3 to clone).
  */
 #define _GNU_SOURCE /* unshare */
 #include "daemon/sandbox.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,6 +55,35 @@ static int refuses_setuid(void)
     return setuid(getuid()) == -1 && errno == EPERM ? 0 : 1;
 }
 
+static int refuses_namespaces(void)
+{
+    long clone3 = syscall(SYS_clone3, NULL, (size_t)0);
+
+    if (clone3 != -1 || errno != ENOSYS)
+        return 1;
+    /* a new user namespace: any user may make one without the filter */
+    long child = syscall(SYS_clone, (unsigned long)(CLONE_NEWUSER | SIGCHLD), NULL, NULL, NULL, 0);
+    if (child == 0)
+        _exit(0);
+    return child == -1 && errno == EPERM ? 0 : 1;
+}
+
+static void *thread_main(void *arg)
+{
+    return arg;
+}
+
+static int allows_threads(void)
+{
+    pthread_t t;
+    void *got = NULL;
+    int x = 0;
+
+    if (pthread_create(&t, NULL, thread_main, &x) != 0 || pthread_join(t, &got) != 0)
+        return 1;
+    return got == &x ? 0 : 1;
+}
+
 static int allows_ordinary_calls(void)
 {
     int fd[2];
@@ -68,12 +101,14 @@ static void listed_calls_are_refused(void **state)
     assert_int_equal(unshare(0), 0);
     assert_int_equal(with_filter(refuses_unshare), 0);
     assert_int_equal(with_filter(refuses_setuid), 0);
+    assert_int_equal(with_filter(refuses_namespaces), 0);
 }
 
 static void other_calls_go_on(void **state)
 {
     (void)state;
     assert_int_equal(with_filter(allows_ordinary_calls), 0);
+    assert_int_equal(with_filter(allows_threads), 0);
 }
 
 int main(void)
