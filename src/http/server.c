@@ -67,8 +67,9 @@ struct answer {
 struct http_req {
     struct buf body;
     bool too_large;
-    bool answered; /* a response was queued before the body was read */
-    bool ready;    /* a worker has filled `answer` */
+    bool answered;   /* a response was queued before the body was read */
+    bool rate_taken; /* counted against its token's rate before it was queued */
+    bool ready;      /* a worker has filled `answer` */
     int64_t start_us;
     char request_id[REQUEST_ID_LEN];
     /* what a call needs, copied out of the connection before it may leave this thread */
@@ -669,7 +670,7 @@ static void execute(struct http_server *s, struct http_req *rq, bool on_conn_thr
                                       : "cannot check the token");
             goto out;
         }
-        if (over_rate_limit(s, rq, &call))
+        if (!rq->rate_taken && over_rate_limit(s, rq, &call))
             goto out;
         /* a cookie rides along with any request to us, even one another site's page makes:
          * what changes state must also prove it came from our page */
@@ -731,6 +732,32 @@ out:
 static bool runs_on_worker(const struct api_route *route)
 {
     return strcmp(route->method, "GET") != 0 && route->handler != api_access_check;
+}
+
+/* Counts a call that is to wait for a worker against its token's rate on the event thread, so
+ * that a token over its rate never holds a place in the workers' queue others need; true when
+ * it was answered 429. A token that does not authenticate is left to the worker (401, never
+ * counted). */
+static bool limited_before_queue(struct http_server *s, struct http_req *rq)
+{
+    struct api_call call = {.core = s->core, .client_ip = rq->ip};
+    struct principal p = {0};
+    bool limited = false;
+
+    if (!s->limiter || !rq->route->auth || !rq->token)
+        return false;
+    if (core_authenticate(s->core, rq->token, &p) == 0) {
+        rq->rate_taken = true;
+        limited = over_rate_limit(s, rq, &call);
+    }
+    principal_clear(&p);
+    if (limited) {
+        answer_problem(rq, call.status, call.code, buf_cstr(&call.detail));
+        rq->answer.retry_after = call.retry_after;
+        finish_log(s, rq, rq->method, rq->url, (int)(rq->route - api_routes), call.status);
+    }
+    api_call_release(&call);
+    return limited;
 }
 
 /* Takes a place in the workers' queue, before the connection is suspended; false when the
@@ -1042,6 +1069,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!prepare(s, conn, rq, url, method))
         return send_answer(conn, rq);
     if (runs_on_worker(rq->route)) {
+        if (limited_before_queue(s, rq))
+            return send_answer(conn, rq);
         if (!queue_reserve(s))
             return refuse_saturated(s, conn, rq);
         MHD_suspend_connection(conn);

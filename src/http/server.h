@@ -21,7 +21,8 @@
  * GET /api/v1/events becomes a Server-Sent Events stream of the event hub (events.h); stopping
  * ends every stream first, so no connection is left suspended.
  * Limits that hold under load (ratelimit.h): an authenticated call whose token is over its
- * rate (rate_per_second, rate_burst) is answered 429 rate_limited with Retry-After; a call that
+ * rate (rate_per_second, rate_burst) is answered 429 rate_limited with Retry-After (a write
+ * before it is queued, so it never holds a place others need); a call that
  * writes finding queue_limit others waiting for a worker is answered 503 unavailable with
  * Retry-After at once and never queued, so memory does not grow with the load. /metrics shows
  * both, and the queue's depth.
