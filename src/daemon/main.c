@@ -42,19 +42,20 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: lockboxd [--config FILE] [--data DIR] [--listen HOST:PORT] [--store URL]\n"
-                 "                [--policy FILE] [--threads N] [--workers N] [--log-level LEVEL]\n"
-                 "                [--public-url URL] [--smtp-url URL] [--dump-config] [--version] "
-                 "[--help]\n"
-                 "       lockboxd migrate --from DIR --to URL   (a SQLite store into an empty\n"
-                 "                PostgreSQL database; see lockboxd migrate --help)\n"
-                 "       lockboxd verify --data DIR [--store URL]   (the audit log's hash chains\n"
-                 "                and signed checkpoints, in place; see lockboxd verify --help)\n"
-                 "       lockboxd audit-key rotate --data DIR   (a new key signs the audit log's\n"
-                 "                checkpoints; the old one stays listed, retired)\n\n"
-                 "Lockbox daemon: serves the v1 API, runs the scheduler, keeps the audit log.\n\n"
-                 "Options (each overrides the same setting of the config file):\n"
-                 "  --config FILE        read settings from an INI file first\n");
+    fprintf(out,
+            "usage: lockboxd [--config FILE] [--data DIR] [--listen HOST:PORT] [--store URL]\n"
+            "                [--policy FILE] [--threads N] [--workers N] [--log-level LEVEL]\n"
+            "                [--public-url URL] [--smtp-url URL] [--user NAME [--group NAME]]\n"
+            "                [--dump-config] [--version] [--help]\n"
+            "       lockboxd migrate --from DIR --to URL   (a SQLite store into an empty\n"
+            "                PostgreSQL database; see lockboxd migrate --help)\n"
+            "       lockboxd verify --data DIR [--store URL]   (the audit log's hash chains\n"
+            "                and signed checkpoints, in place; see lockboxd verify --help)\n"
+            "       lockboxd audit-key rotate --data DIR   (a new key signs the audit log's\n"
+            "                checkpoints; the old one stays listed, retired)\n\n"
+            "Lockbox daemon: serves the v1 API, runs the scheduler, keeps the audit log.\n\n"
+            "Options (each overrides the same setting of the config file):\n"
+            "  --config FILE        read settings from an INI file first\n");
     for (size_t i = 0; i < config_table_count; i++) {
         const struct config_entry *e = &config_table[i];
         if (e->flag)
