@@ -3,6 +3,7 @@
 #include "notify/notify.h"
 #include "util/mem.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <stdlib.h>
@@ -20,6 +21,21 @@ static int64_t *int_field(struct daemon_config *cfg, const struct config_entry *
     return (int64_t *)((char *)cfg + e->offset);
 }
 
+/* true when the file can say v: inih strips a value's outer blanks and ends it at a ';' after
+ * a blank (the one config_dump writes after '=' too), and a line break would end the line, so
+ * what --dump-config prints would read back as another value. */
+static bool value_writable(const char *v)
+{
+    size_t n = strlen(v);
+
+    if (n && (isspace((unsigned char)v[0]) || isspace((unsigned char)v[n - 1]) || v[0] == ';'))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == '\n' || v[i] == '\r' || (v[i] == ';' && isspace((unsigned char)v[i - 1])))
+            return false;
+    return true;
+}
+
 int config_set(struct daemon_config *cfg, const struct config_entry *e, const char *value,
                struct buf *err)
 {
@@ -27,6 +43,13 @@ int config_set(struct daemon_config *cfg, const struct config_entry *e, const ch
     long long v;
 
     if (e->type == CONFIG_STRING) {
+        if (!value_writable(value)) {
+            buf_appendf(err,
+                        "%s.%s: a value cannot begin or end with a blank, begin with ';', "
+                        "hold a ';' after a blank or a line break (a file could not say it)",
+                        e->section, e->name);
+            return LB_EINVAL;
+        }
         if (!(copy = lb_strdup(value)))
             return LB_ENOMEM;
         lb_free(*string_field(cfg, e));
