@@ -30,6 +30,8 @@ static bool value_writable(const char *v)
 
     if (n && (isspace((unsigned char)v[0]) || isspace((unsigned char)v[n - 1]) || v[0] == ';'))
         return false;
+    if (n > INI_MAX_LINE - 2 - 64) /* "name = value" must fit a line; no name is over 60 */
+        return false;
     for (size_t i = 0; i < n; i++)
         if (v[i] == '\n' || v[i] == '\r' || (v[i] == ';' && isspace((unsigned char)v[i - 1])))
             return false;
@@ -45,7 +47,8 @@ int config_set(struct daemon_config *cfg, const struct config_entry *e, const ch
     if (e->type == CONFIG_STRING) {
         if (!value_writable(value)) {
             buf_appendf(err,
-                        "%s.%s: a value cannot begin or end with a blank, begin with ';', "
+                        "%s.%s: a value cannot be over 134 bytes, begin or end with a blank, begin "
+                        "with ';', "
                         "hold a ';' after a blank or a line break (a file could not say it)",
                         e->section, e->name);
             return LB_EINVAL;
@@ -102,19 +105,62 @@ static int on_ini(void *user, const char *section, const char *name, const char 
     return 0;
 }
 
+/* Reads the file at path whole into text; LB_EIO when it cannot. */
+static int read_whole(const char *path, struct buf *text)
+{
+    char chunk[4096];
+    size_t n;
+    FILE *f = fopen(path, "r");
+
+    if (!f)
+        return LB_EIO;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        buf_append(text, chunk, n);
+    n = (size_t)ferror(f);
+    fclose(f);
+    return n || !buf_ok(text) ? LB_EIO : 0;
+}
+
+/* The first line inih would not read as written (0: none): one longer than its buffer, which
+ * it splits into two lines silently, or one holding a NUL, which ends what it reads of it. */
+static int unreadable_line(const struct buf *text)
+{
+    size_t start = 0;
+    int line = 1;
+
+    for (size_t i = 0; i <= text->len; i++) {
+        if (i < text->len && text->data[i] == '\0')
+            return line;
+        if (i == text->len || text->data[i] == '\n') {
+            if (i - start > INI_MAX_LINE - 2)
+                return line;
+            start = i + 1;
+            line++;
+        }
+    }
+    return 0;
+}
+
 int config_load_file(struct daemon_config *cfg, const char *path, struct buf *err)
 {
     struct ini_ctx cx = {cfg, err, 0};
-    struct buf detail = BUF_INIT;
+    struct buf detail = BUF_INIT, text = BUF_INIT;
     int line;
 
     cx.err = &detail;
-    line = ini_parse(path, on_ini, &cx);
-    if (line == -1) {
+    if (read_whole(path, &text) != 0) {
         buf_appendf(err, "%s: cannot read the file", path);
-        buf_release(&detail);
+        buf_release(&text);
         return LB_EIO;
     }
+    if ((line = unreadable_line(&text)) != 0) {
+        buf_appendf(err, "%s:%d: a line longer than %d bytes or holding a NUL byte", path, line,
+                    INI_MAX_LINE - 2);
+        buf_release(&text);
+        return LB_EINVAL;
+    }
+    line = ini_parse_string(buf_cstr(&text), on_ini, &cx);
+    buf_release(&text);
     if (line != 0) {
         /* inih reports only the first bad line, which may be a syntax error before the
          * setting the handler refused: name both rather than pair them wrongly. */
