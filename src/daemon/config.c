@@ -24,13 +24,13 @@ static int64_t *int_field(struct daemon_config *cfg, const struct config_entry *
 /* true when the file can say v: inih strips a value's outer blanks and ends it at a ';' after
  * a blank (the one config_dump writes after '=' too), and a line break would end the line, so
  * what --dump-config prints would read back as another value. */
-static bool value_writable(const char *v)
+static bool value_writable(const char *name, const char *v)
 {
     size_t n = strlen(v);
 
     if (n && (isspace((unsigned char)v[0]) || isspace((unsigned char)v[n - 1]) || v[0] == ';'))
         return false;
-    if (n > INI_MAX_LINE - 2 - 64) /* "name = value" must fit a line; no name is over 60 */
+    if (strlen(name) + 3 + n > INI_MAX_LINE - 2) /* "name = value" must fit a line */
         return false;
     for (size_t i = 0; i < n; i++)
         if (v[i] == '\n' || v[i] == '\r' || (v[i] == ';' && isspace((unsigned char)v[i - 1])))
@@ -45,11 +45,11 @@ int config_set(struct daemon_config *cfg, const struct config_entry *e, const ch
     long long v;
 
     if (e->type == CONFIG_STRING) {
-        if (!value_writable(value)) {
+        if (!value_writable(e->name, value)) {
             buf_appendf(err,
-                        "%s.%s: a value cannot be over 134 bytes, begin or end with a blank, begin "
-                        "with ';', "
-                        "hold a ';' after a blank or a line break (a file could not say it)",
+                        "%s.%s: a value cannot be longer than a line of the file holds, begin "
+                        "or end with a blank, begin with ';', hold a ';' after a blank or a line "
+                        "break (a file could not say it)",
                         e->section, e->name);
             return LB_EINVAL;
         }
