@@ -10,10 +10,19 @@
 
 #include "util/banned.h"
 
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+/* fuzzers only (lockboxd built so will not start): the lowest cost libsodium takes */
+#define PASSWORD_OPSLIMIT crypto_pwhash_OPSLIMIT_MIN
+#define PASSWORD_MEMLIMIT crypto_pwhash_MEMLIMIT_MIN
+#else
+#define PASSWORD_OPSLIMIT crypto_pwhash_OPSLIMIT_INTERACTIVE
+#define PASSWORD_MEMLIMIT crypto_pwhash_MEMLIMIT_INTERACTIVE
+#endif
+
 int password_hash(const char *password, char out[PASSWORD_HASH_LEN])
 {
-    if (crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+    if (crypto_pwhash_str(out, password, strlen(password), PASSWORD_OPSLIMIT, PASSWORD_MEMLIMIT) !=
+        0)
         return LB_ENOMEM;
     return 0;
 }

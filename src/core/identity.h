@@ -1,7 +1,8 @@
 /*
  * identity.h - the secrets of identity: password hashes, session tokens and TOTP codes.
  *
- * Passwords are hashed with Argon2id (libsodium's crypto_pwhash_str, interactive limits).
+ * Passwords are hashed with Argon2id (libsodium's crypto_pwhash_str, interactive limits; the
+ * lowest limits in a fuzzing build, FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION).
  * Session tokens are 256 random bits shown once as "lbx_" + base64url; only their SHA-256 (hex)
  * is stored. TOTP is RFC 6238 (HMAC-SHA-1 via liboath, 30 s steps); a code is compared in
  * constant time against the steps now-1, now and now+1. Functions fill caller buffers; those

@@ -791,6 +791,11 @@ int main(int argc, char **argv)
     /* the store, its -wal and -shm, the keys and the token are for lockboxd's user alone,
      * whichever command makes them: `verify` and `audit-key` open the store too */
     umask(077);
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+    /* such a build hashes passwords at the lowest cost (core/identity.h) */
+    fprintf(stderr, "lockboxd: built for fuzzing (-DLB_FUZZ=ON): not for use\n");
+    return 1;
+#endif
     /* a command of its own, with its own arguments */
     if (argc > 1 && strcmp(argv[1], "migrate") == 0)
         return migrate_main(argc - 1, argv + 1);
