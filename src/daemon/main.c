@@ -769,14 +769,17 @@ static void reload_policy(struct daemon *d)
 static void reload_tls(struct daemon *d)
 {
     struct buf info = BUF_INIT, err = BUF_INIT;
+    bool changed = false;
 
     if (!*d->cfg.tls_cert)
         return;
-    if (http_server_reload_tls(d->http, &info, &err) != 0)
+    if (http_server_reload_tls(d->http, &changed, &info, &err) != 0)
         log_error("tls: reload failed; keeping the current certificate error=\"%s\"",
                   buf_cstr(&err));
-    else
+    else if (changed)
         log_info("tls: reloaded cert=%s %s", d->cfg.tls_cert, buf_cstr(&info));
+    else
+        log_info("tls: unchanged cert=%s %s", d->cfg.tls_cert, buf_cstr(&info));
     buf_release(&info);
     buf_release(&err);
 }

@@ -1308,11 +1308,11 @@ int http_server_start(const struct http_config *cfg, struct core *core, struct h
     return 0;
 }
 
-int http_server_reload_tls(struct http_server *s, struct buf *info, struct buf *err)
+int http_server_reload_tls(struct http_server *s, bool *changed, struct buf *info, struct buf *err)
 {
     if (!s->tls)
         return LB_ENOTFOUND;
-    return tls_creds_reload(s->tls, info, err);
+    return tls_creds_reload(s->tls, changed, info, err);
 }
 
 void http_server_describe_tls(struct http_server *s, struct buf *out)

@@ -83,8 +83,10 @@ LB_MUST_CHECK int http_listen_open(const char *listen_addr, int *fd, struct buf 
 LB_MUST_CHECK int http_server_start(const struct http_config *cfg, struct core *core,
                                     struct http_server **out, struct buf *err);
 /* Loads the TLS certificate and key files again for new handshakes (tls_creds_reload); on
- * failure the current ones stay. LB_ENOTFOUND when the server is plain HTTP. */
-LB_MUST_CHECK int http_server_reload_tls(struct http_server *s, struct buf *info, struct buf *err);
+ * failure the current ones stay; *changed says whether the files held a new pair.
+ * LB_ENOTFOUND when the server is plain HTTP. */
+LB_MUST_CHECK int http_server_reload_tls(struct http_server *s, bool *changed, struct buf *info,
+                                         struct buf *err);
 /* Writes the served certificate's subject, serial and expiry; nothing for plain HTTP. */
 void http_server_describe_tls(struct http_server *s, struct buf *out);
 /* The port actually bound (useful with port 0). */

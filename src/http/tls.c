@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <gnutls/x509.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdbool.h>
 #include <string.h>
 #include <time.h>
@@ -17,7 +18,8 @@ struct identity {
     gnutls_pcert_st pcerts[TLS_MAX_CHAIN];
     unsigned pcert_count;
     gnutls_privkey_t key;
-    struct buf about; /* subject, serial, expiry */
+    struct buf about;                               /* subject, serial, expiry */
+    unsigned char digest[crypto_generichash_BYTES]; /* of both files as read */
     struct identity *retired_next;
 };
 
@@ -54,13 +56,15 @@ static int load(const char *what, const char *path, gnutls_datum_t *data, struct
     return LB_EIO;
 }
 
-static int load_chain(struct identity *id, const char *path, struct buf *err)
+static int load_chain(struct identity *id, const char *path, crypto_generichash_state *h,
+                      struct buf *err)
 {
     gnutls_datum_t pem = {0};
     int rc = load("tls_cert", path, &pem, err), g;
 
     if (rc)
         return rc;
+    crypto_generichash_update(h, pem.data, pem.size);
     id->pcert_count = TLS_MAX_CHAIN;
     g = gnutls_pcert_list_import_x509_raw(id->pcerts, &id->pcert_count, &pem, GNUTLS_X509_FMT_PEM,
                                           GNUTLS_X509_CRT_LIST_IMPORT_FAIL_IF_EXCEED |
@@ -77,13 +81,15 @@ static int load_chain(struct identity *id, const char *path, struct buf *err)
     return rc;
 }
 
-static int load_key(struct identity *id, const char *path, struct buf *err)
+static int load_key(struct identity *id, const char *path, crypto_generichash_state *h,
+                    struct buf *err)
 {
     gnutls_datum_t pem = {0};
     int rc = load("tls_key", path, &pem, err), g;
 
     if (rc)
         return rc;
+    crypto_generichash_update(h, pem.data, pem.size);
     g = gnutls_privkey_init(&id->key);
     if (g == 0)
         g = gnutls_privkey_import_x509_raw(id->key, &pem, GNUTLS_X509_FMT_PEM, NULL, 0);
@@ -146,14 +152,18 @@ static int identity_load(const char *cert_file, const char *key_file, struct ide
                          struct buf *err)
 {
     struct identity *id = lb_calloc(1, sizeof(*id));
+    crypto_generichash_state h;
     int rc;
 
     *out = NULL;
     if (!id)
         return LB_ENOMEM;
     buf_init(&id->about, 1024);
-    if ((rc = load_chain(id, cert_file, err)) != 0 || (rc = load_key(id, key_file, err)) != 0)
+    crypto_generichash_init(&h, NULL, 0, sizeof(id->digest));
+    if ((rc = load_chain(id, cert_file, &h, err)) != 0 ||
+        (rc = load_key(id, key_file, &h, err)) != 0)
         goto out;
+    crypto_generichash_final(&h, id->digest, sizeof(id->digest));
     if (!key_matches(id->key, id->pcerts[0].pubkey)) {
         buf_appendf(err, "tls_key %s: not the private key of the first certificate of %s", key_file,
                     cert_file);
@@ -164,6 +174,7 @@ static int identity_load(const char *cert_file, const char *key_file, struct ide
     *out = id;
     return 0;
 out:
+    sodium_memzero(&h, sizeof(h)); /* it has read the key */
     identity_free(id);
     return rc;
 }
@@ -199,9 +210,10 @@ out:
     return rc;
 }
 
-int tls_creds_reload(struct tls_creds *c, struct buf *info, struct buf *err)
+int tls_creds_reload(struct tls_creds *c, bool *changed, struct buf *info, struct buf *err)
 {
     struct identity *fresh = NULL;
+    bool same;
     int rc;
 
     pthread_mutex_lock(&c->reload_lock);
@@ -209,6 +221,15 @@ int tls_creds_reload(struct tls_creds *c, struct buf *info, struct buf *err)
     if (rc == 0) {
         if (info)
             buf_appendf(info, "%s", buf_cstr(&fresh->about));
+        /* the files as they were: nothing to retire (a SIGHUP for the policy alone would
+         * otherwise keep one more copy of the key each time) */
+        same = sodium_memcmp(fresh->digest, c->current->digest, sizeof(fresh->digest)) == 0;
+        if (changed)
+            *changed = !same;
+        if (same) {
+            identity_free(fresh);
+            goto out;
+        }
         pthread_mutex_lock(&tls_lock);
         /* a handshake may hold the old one's pointers: it retires, freed at tls_creds_free */
         c->current->retired_next = c->retired;
@@ -216,6 +237,7 @@ int tls_creds_reload(struct tls_creds *c, struct buf *info, struct buf *err)
         c->current = fresh;
         pthread_mutex_unlock(&tls_lock);
     }
+out:
     pthread_mutex_unlock(&c->reload_lock);
     return rc;
 }

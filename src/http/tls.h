@@ -6,9 +6,9 @@
  * tls_creds_retrieve, a gnutls_certificate_retrieve_function2. That callback carries no
  * context, so a process has one set of credentials at a time: tls_creds_new refuses a second
  * (LB_ECONFLICT) until the first is freed. A reload reads both files into a new identity and,
- * only when both are valid and the key is the certificate's, makes it the one new handshakes
- * get; the identities it replaces are kept (a handshake or a session may still point at them)
- * and freed with the credentials, by tls_creds_free, which the server calls after
+ * only when both are valid, the key is the certificate's and either file changed, makes it the
+ * one new handshakes get; the identities it replaces are kept (a handshake or a session may still
+ * point at them) and freed with the credentials, by tls_creds_free, which the server calls after
  * libmicrohttpd has stopped. The retrieve callback and tls_creds_reload may run on any thread
  * at once (one lock guards the current identity). TLS_PRIORITIES is the GnuTLS priority
  * string the server offers: TLS 1.3 and 1.2 only, AEAD ciphers, forward-secret key exchange.
@@ -41,8 +41,11 @@ struct tls_creds;
 LB_MUST_CHECK int tls_creds_new(const char *cert_file, const char *key_file, struct tls_creds **out,
                                 struct buf *err);
 /* Reads both files again; on success new handshakes get the new identity, on failure the
- * current one stays. `info` (may be NULL) gets the new certificate's subject and expiry. */
-LB_MUST_CHECK int tls_creds_reload(struct tls_creds *c, struct buf *info, struct buf *err);
+ * current one stays. Files that hold what they held when last loaded change nothing and
+ * retire nothing: *changed (may be NULL) says which. `info` (may be NULL) gets the
+ * certificate's subject and expiry. */
+LB_MUST_CHECK int tls_creds_reload(struct tls_creds *c, bool *changed, struct buf *info,
+                                   struct buf *err);
 /* Writes the current certificate's subject, serial and expiry (for the log). */
 void tls_creds_describe(struct tls_creds *c, struct buf *out);
 /* The identity of the process's credentials, for MHD_OPTION_HTTPS_CERT_CALLBACK. */

@@ -149,6 +149,7 @@ static void reload_swaps_for_new_handshakes_and_keeps_the_old(void **state)
     gnutls_pcert_st *before = NULL, *after = NULL;
     gnutls_datum_t der;
     unsigned n = 0;
+    bool changed = false;
 
     (void)state;
     serve("first");
@@ -166,7 +167,8 @@ static void reload_swaps_for_new_handshakes_and_keeps_the_old(void **state)
 
     serve("second");
     buf_reset(&info);
-    assert_int_equal(tls_creds_reload(c, &info, &err), 0);
+    assert_int_equal(tls_creds_reload(c, &changed, &info, &err), 0);
+    assert_true(changed);
     assert_non_null(strstr(buf_cstr(&info), "serial=2002"));
     assert_int_equal(handed(&after, &n), 0);
     assert_ptr_not_equal(after, before);
@@ -174,10 +176,16 @@ static void reload_swaps_for_new_handshakes_and_keeps_the_old(void **state)
     /* the first identity is still whole for a handshake that got it (ASan watches this read) */
     assert_memory_equal(before->cert.data, der.data, der.size);
 
+    /* the same files again: the identity served stays the very one */
+    assert_int_equal(tls_creds_reload(c, &changed, NULL, &err), 0);
+    assert_false(changed);
+    assert_int_equal(handed(&before, &n), 0);
+    assert_ptr_equal(before, after);
+
     /* a reload that fails keeps the second */
     static const char broken[] = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
     write_file("served.key", broken, strlen(broken));
-    assert_int_equal(tls_creds_reload(c, NULL, &err), LB_EINVAL);
+    assert_int_equal(tls_creds_reload(c, NULL, NULL, &err), LB_EINVAL);
     assert_non_null(strstr(buf_cstr(&err), "served.key"));
     assert_int_equal(handed(&before, &n), 0);
     assert_ptr_equal(before, after);
