@@ -101,6 +101,9 @@ const char *api_status_title(int status)
 }
 
 static void vfail(struct api_call *call, int status, const char *code, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
+static void vfail(struct api_call *call, int status, const char *code, const char *fmt, va_list ap)
 {
     json_decref(call->response);
     call->response = NULL;
