@@ -7,7 +7,7 @@ BUILD="build-essential cmake pkg-config libmicrohttpd-dev libgnutls28-dev libjan
 libsqlite3-dev libsodium-dev liboath-dev libinih-dev libcurl4-openssl-dev libpam0g-dev libpq-dev
 libseccomp-dev"
 TEST="libcmocka-dev python3 sqlite3 curl clang-format oathtool openssl pamtester openssh-server
-openssh-client nginx-light postgresql rsyslog rsyslog-gnutls"
+openssh-client nginx-light postgresql rsyslog rsyslog-gnutls systemd"
 BENCH="wrk clang libclang-rt-14-dev"
 BROWSER="chromium"
 

@@ -144,7 +144,13 @@ int policy_file_load(const char *path, struct policy **out, struct buf *err)
     int rc = LB_EINVAL;
 
     if (!root) {
-        buf_appendf(err, "%s:%d: %s", path, jerr.line, jerr.text);
+        /* no line: the file could not be read, and jansson's text names it already */
+        if (jerr.line > 0)
+            buf_appendf(err, "%s:%d: %s", path, jerr.line, jerr.text);
+        else if (strstr(jerr.text, path))
+            buf_puts(err, jerr.text);
+        else
+            buf_appendf(err, "%s: %s", path, jerr.text);
         return jerr.line <= 0 ? LB_EIO : LB_EINVAL;
     }
     rules = json_object_get(root, "rules");

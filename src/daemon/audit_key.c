@@ -13,6 +13,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/banned.h"
@@ -71,6 +72,25 @@ static int parse(int argc, char **argv, struct key_args *a)
     return 0;
 }
 
+/* Gives the new key file the owner and group of the one it replaces: root rotating the key of
+ * a lockboxd that runs as its own user must not leave it a key it cannot read. */
+static int keep_owner(const char *fresh, const char *old, struct buf *err)
+{
+    struct stat was, now;
+
+    if (stat(old, &was) != 0 || stat(fresh, &now) != 0) {
+        buf_appendf(err, "%s: %s", old, strerror(errno));
+        return LB_EIO;
+    }
+    if ((was.st_uid != now.st_uid || was.st_gid != now.st_gid) &&
+        chown(fresh, was.st_uid, was.st_gid) != 0) {
+        buf_appendf(err, "cannot give the new key the old one's owner (uid %u gid %u): %s",
+                    (unsigned)was.st_uid, (unsigned)was.st_gid, strerror(errno));
+        return LB_EIO;
+    }
+    return 0;
+}
+
 /* Makes the new key at path (over the old one) and keeps the keys in st. */
 static int rotate(struct store *st, const char *path, struct buf *err)
 {
@@ -90,8 +110,11 @@ static int rotate(struct store *st, const char *path, struct buf *err)
                audit_signer_key_id(old));
         goto out;
     }
-    if ((rc = audit_signer_create(buf_cstr(&tmp), &fresh, err)) != 0)
+    if ((rc = audit_signer_create(buf_cstr(&tmp), &fresh, err)) != 0 ||
+        (rc = keep_owner(buf_cstr(&tmp), path, err)) != 0) {
+        (void)unlink(buf_cstr(&tmp));
         goto out;
+    }
     if (rename(buf_cstr(&tmp), path) != 0) {
         buf_appendf(err, "%s: %s", path, strerror(errno));
         rc = LB_EIO;

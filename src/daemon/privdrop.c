@@ -214,9 +214,20 @@ int privdrop_check_dir(const char *dir, const char *user, const char *group, str
 {
     struct buf path = BUF_INIT;
     struct dirent *de;
+    struct stat st;
     DIR *d = NULL;
     int rc = 0;
 
+    /* EACCES for a path the user may not even look up: a folder above it shuts the user out
+     * (the folder may well exist and be the user's; making it again would not help) */
+    if (stat(dir, &st) != 0 && errno == EACCES) {
+        buf_appendf(err,
+                    "cannot reach the data folder %s as user %s: %s; a folder above it does not "
+                    "let that user through: let it search each one (chmod o+x), or put the "
+                    "data folder where that user can reach it",
+                    dir, user, strerror(errno));
+        return LB_EINVAL;
+    }
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         buf_appendf(err,
                     "cannot create the data folder %s as user %s: %s; make it that user's: "

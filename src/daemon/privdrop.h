@@ -13,7 +13,7 @@
  * port is bound. privdrop_check_dir then checks that the
  * data folder and what it holds are the service user's to write, naming the chown to run if
  * not. Both write the reason to `err` and return LB_EINVAL (an unknown user or group, a user
- * set while not root, a data folder the user cannot write) or LB_EIO (a call of the drop
+ * set while not root, a data folder the user cannot reach or write) or LB_EIO (a call of the drop
  * failed); on such an error lockboxd must end. Not thread-safe: call from main, alone.
  */
 #ifndef LB_DAEMON_PRIVDROP_H

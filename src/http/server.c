@@ -734,30 +734,36 @@ static bool runs_on_worker(const struct api_route *route)
     return strcmp(route->method, "GET") != 0 && route->handler != api_access_check;
 }
 
-/* Counts a call that is to wait for a worker against its token's rate on the event thread, so
- * that a token over its rate never holds a place in the workers' queue others need; true when
- * it was answered 429. A token that does not authenticate is left to the worker (401, never
- * counted). */
-static bool limited_before_queue(struct http_server *s, struct http_req *rq)
+/* Before a call that writes takes a place in the workers' queue: one that does not
+ * authenticate is answered 401 at once, and one whose token is over its rate 429, so that
+ * neither holds a place others need (made-up tokens must not push real writers to 503); true
+ * when it was answered. A token that cannot be checked now (the store away) is left to the
+ * worker, which answers as it always does. */
+static bool refused_before_queue(struct http_server *s, struct http_req *rq)
 {
     struct api_call call = {.core = s->core, .client_ip = rq->ip};
     struct principal p = {0};
-    bool limited = false;
+    bool answered = false;
+    int rc;
 
-    if (!s->limiter || !rq->route->auth || !rq->token)
+    if (!rq->route->auth)
         return false;
-    if (core_authenticate(s->core, rq->token, &p) == 0) {
+    rc = rq->token ? core_authenticate(s->core, rq->token, &p) : LB_EUNAUTH;
+    if (rc == LB_EUNAUTH) {
+        api_fail(&call, rc, "a valid bearer token (or session) is required");
+        answered = true;
+    } else if (rc == 0 && s->limiter) {
         rq->rate_taken = true;
-        limited = over_rate_limit(s, rq, &call);
+        answered = over_rate_limit(s, rq, &call);
     }
     principal_clear(&p);
-    if (limited) {
+    if (answered) {
         answer_problem(rq, call.status, call.code, buf_cstr(&call.detail));
         rq->answer.retry_after = call.retry_after;
         finish_log(s, rq, rq->method, rq->url, (int)(rq->route - api_routes), call.status);
     }
     api_call_release(&call);
-    return limited;
+    return answered;
 }
 
 /* Takes a place in the workers' queue, before the connection is suspended; false when the
@@ -1069,7 +1075,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!prepare(s, conn, rq, url, method))
         return send_answer(conn, rq);
     if (runs_on_worker(rq->route)) {
-        if (limited_before_queue(s, rq))
+        if (refused_before_queue(s, rq))
             return send_answer(conn, rq);
         if (!queue_reserve(s))
             return refuse_saturated(s, conn, rq);
