@@ -81,7 +81,7 @@ const struct config_entry config_table[] = {
     INT("limits", "requests_per_second", rate_per_second, "5000", 0, 1000000, NULL,
         "calls a second one bearer token may make on average (each session or API token has "
         "its own); over it: 429 with Retry-After; 0: no limit"),
-    INT("limits", "burst", rate_burst, "10000", 1, 1000000000, NULL,
+    INT("limits", "burst", rate_burst, "1000", 1, 1000000000, NULL,
         "calls one token may make at once before requests_per_second paces it"),
     INT("server", "header_timeout_ms", header_timeout_ms, "10000", 100, 600000, NULL,
         "time a connection has to send a whole request head, from connecting or from its "
