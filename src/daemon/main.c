@@ -587,7 +587,8 @@ static int daemon_start(struct daemon *d)
     struct buf err = BUF_INIT;
     struct policy *policy = NULL;
     bool created = false;
-    int rc;
+    const char *port_at;
+    int rc, host_len;
 
     struct stat dst;
 
@@ -712,9 +713,13 @@ static int daemon_start(struct daemon *d)
         http_server_describe_tls(d->http, &err);
         log_info("tls: serving cert=%s %s", d->cfg.tls_cert, buf_cstr(&err));
     }
-    log_info("lockboxd listening url=%s://%s port=%u data=%s grants=%zu",
-             *d->cfg.tls_cert ? "https" : "http", d->cfg.listen,
-             (unsigned)http_server_port(d->http), d->cfg.data_dir, core_grant_count(d->core));
+    /* the port bound, not the one asked for: port 0 takes any (listen is HOST:PORT) */
+    port_at = strrchr(d->cfg.listen, ':');
+    host_len = port_at ? (int)(port_at - d->cfg.listen) : (int)strlen(d->cfg.listen);
+    log_info("lockboxd listening url=%s://%.*s:%u port=%u data=%s grants=%zu",
+             *d->cfg.tls_cert ? "https" : "http", host_len, d->cfg.listen,
+             (unsigned)http_server_port(d->http), (unsigned)http_server_port(d->http),
+             d->cfg.data_dir, core_grant_count(d->core));
 out:
     buf_release(&err);
     return rc;
