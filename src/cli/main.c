@@ -209,8 +209,12 @@ int cli_config_save(struct cli *cli, const char *url, const char *token)
     fprintf(f, "# written by lockbox login\nurl = %s\n", url);
     if (token)
         fprintf(f, "token = %s\n", token);
-    if (cli->ca_file)
-        fprintf(f, "ca_file = %s\n", cli->ca_file);
+    if (cli->ca_file) {
+        /* the file is read from any folder later: "--ca-file pki/ca.pem" must still name it */
+        char *abs = cli->ca_file[0] != '/' ? realpath(cli->ca_file, NULL) : NULL;
+        fprintf(f, "ca_file = %s\n", abs ? abs : cli->ca_file);
+        free(abs);
+    }
     if (cli->allow_http)
         fprintf(f, "allow_http = true\n");
     if (fclose(f) != 0 || rename(tmp, cli->config_path) != 0) {
