@@ -302,6 +302,10 @@ int cli_connect(struct cli *cli)
                 cli->url, cli->config_path ? cli->config_path : "the config file");
         return CLI_EXIT_USAGE;
     }
+    if (rc == LOCKBOX_EINVAL && strncmp(cli->url, "http://", 7) == 0) { /* check_plain_http's */
+        fprintf(stderr, "lockbox: %s: not a URL libcurl can read\n", cli->url);
+        return CLI_EXIT_USAGE;
+    }
     if (rc != 0) {
         fprintf(stderr, "lockbox: %s: %s (want http:// or https://)\n", cli->url,
                 lockbox_strerror(rc));
