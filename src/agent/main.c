@@ -172,6 +172,29 @@ struct follower {
     bool got;         /* an event came on this connection */
 };
 
+/* A --ca-file that cannot be read is a mistake to say at start: libcurl would fail each
+ * connection ("error setting certificate file") and the agent retry for ever, protecting nothing.
+ */
+static int check_ca_file(const char *path)
+{
+    struct stat st;
+    int fd;
+
+    if (!path)
+        return 0;
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        log_error("agent: cannot read ca_file=%s: %s", path, strerror(errno));
+        return LB_EIO;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        log_error("agent: ca_file=%s is not a file", path);
+        close(fd);
+        return LB_EINVAL;
+    }
+    close(fd);
+    return 0;
+}
+
 static int on_event(void *ctx, const struct lockbox_event *ev)
 {
     struct follower *f = ctx;
@@ -300,7 +323,7 @@ int main(int argc, char **argv)
         gethostname(host, sizeof(host) - 1);
         o.host = host;
     }
-    if (read_token_file(o.token_file, token) != 0)
+    if (read_token_file(o.token_file, token) != 0 || check_ca_file(o.ca_file) != 0)
         return 1;
     /* signals go to their thread alone: block them before any other thread starts */
     sigemptyset(&sigs.set);

@@ -30,6 +30,14 @@ int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
     return CLI_EXIT_USAGE;
 }
 
+/* true when libcurl's reason is a certificate chain leading to no CA it trusts (not an expired
+ * certificate or another name: a CA would not help those). */
+static bool issuer_unknown(const char *detail)
+{
+    return strstr(detail, "issuer certificate") || strstr(detail, "self-signed certificate") ||
+           strstr(detail, "self signed certificate");
+}
+
 int cli_fail(struct cli *cli, int rc, const struct lockbox_reply *r, const char *what)
 {
     (void)cli;
@@ -40,9 +48,19 @@ int cli_fail(struct cli *cli, int rc, const struct lockbox_reply *r, const char 
         fprintf(stderr, " (%s, HTTP %ld)\n", r->code ? r->code : "-", r->status);
         return CLI_EXIT_REFUSED;
     case LOCKBOX_EUNREACHABLE:
+        if (r->detail && cli->ca_file && strstr(r->detail, "error setting certificate file")) {
+            fprintf(stderr, "lockbox: the CA file %s holds no PEM certificate libcurl can use\n",
+                    cli->ca_file);
+            return CLI_EXIT_USAGE;
+        }
         fprintf(stderr, "lockbox: cannot reach the server at %s: %s\n", cli->url,
                 r->detail ? r->detail : "no answer");
-        if (r->detail && strstr(r->detail, "certificate"))
+        if (r->detail && cli->ca_file && issuer_unknown(r->detail))
+            fprintf(stderr,
+                    "lockbox: the server's certificate is not signed by a CA in %s: give "
+                    "the CA that signed it\n",
+                    cli->ca_file);
+        else if (r->detail && issuer_unknown(r->detail))
             fprintf(stderr, "lockbox: to trust the CA that signed the server's certificate, "
                             "give it with --ca-file PEM (or LOCKBOX_CA_FILE, or ca_file in the "
                             "config file)\n");
@@ -191,8 +209,12 @@ int cli_config_save(struct cli *cli, const char *url, const char *token)
     fprintf(f, "# written by lockbox login\nurl = %s\n", url);
     if (token)
         fprintf(f, "token = %s\n", token);
-    if (cli->ca_file)
-        fprintf(f, "ca_file = %s\n", cli->ca_file);
+    if (cli->ca_file) {
+        /* the file is read from any folder later: "--ca-file pki/ca.pem" must still name it */
+        char *abs = cli->ca_file[0] != '/' ? realpath(cli->ca_file, NULL) : NULL;
+        fprintf(f, "ca_file = %s\n", abs ? abs : cli->ca_file);
+        free(abs);
+    }
     if (cli->allow_http)
         fprintf(f, "allow_http = true\n");
     if (fclose(f) != 0 || rename(tmp, cli->config_path) != 0) {
@@ -231,6 +253,25 @@ int cli_config_forget_token(struct cli *cli, const char *token, enum cli_forget 
     return rc;
 }
 
+static bool https(const char *url)
+{
+    return strncmp(url, "https://", 8) == 0;
+}
+
+/* true when path is a file this process may read; errno says why not. */
+static bool readable_file(const char *path)
+{
+    struct stat st;
+
+    if (access(path, R_OK) != 0 || stat(path, &st) != 0)
+        return false;
+    if (S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
+        return false;
+    }
+    return true;
+}
+
 int cli_connect(struct cli *cli)
 {
     struct lockbox_options o = {.url = cli->url,
@@ -245,12 +286,24 @@ int cli_connect(struct cli *cli)
         fprintf(stderr, "lockbox: no server: give --url, set LOCKBOX_URL, or `lockbox login`\n");
         return CLI_EXIT_USAGE;
     }
+    /* libcurl would only say "error setting certificate file", as if the server were at fault */
+    if (cli->ca_file && https(cli->url) && !readable_file(cli->ca_file)) {
+        fprintf(stderr,
+                "lockbox: the CA file %s (--ca-file, LOCKBOX_CA_FILE or ca_file in the config "
+                "file): cannot read: %s\n",
+                cli->ca_file, strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
     if ((rc = lockbox_new(&o, &cli->lb)) == LOCKBOX_EPLAINHTTP) {
         fprintf(stderr,
                 "lockbox: refusing plain http:// to %s: it is not this host (loopback), and the "
                 "token and passwords would cross the network in clear; use https://, or allow "
                 "it with --allow-http, LOCKBOX_ALLOW_HTTP=1 or allow_http = true in %s\n",
                 cli->url, cli->config_path ? cli->config_path : "the config file");
+        return CLI_EXIT_USAGE;
+    }
+    if (rc == LOCKBOX_EINVAL && strncmp(cli->url, "http://", 7) == 0) { /* check_plain_http's */
+        fprintf(stderr, "lockbox: %s: not a URL libcurl can read\n", cli->url);
         return CLI_EXIT_USAGE;
     }
     if (rc != 0) {

@@ -134,14 +134,15 @@ static int set_str(char **field, const char *value)
 }
 
 /* true when host (curl's URL host: an IPv6 address in brackets) names this machine: localhost,
- * 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104. No name is resolved. */
+ * 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104. No name is resolved. "localhost." is not one: libcurl
+ * answers "localhost" itself, but asks the resolver, thus DNS, for the dotted name. */
 static bool host_is_loopback(const char *host)
 {
     unsigned char a[sizeof(struct in6_addr)];
     char v6[INET6_ADDRSTRLEN];
     size_t n = strlen(host);
 
-    if (strcasecmp(host, "localhost") == 0 || strcasecmp(host, "localhost.") == 0)
+    if (strcasecmp(host, "localhost") == 0)
         return true;
     if (inet_pton(AF_INET, host, a) == 1)
         return a[0] == 127;

@@ -285,6 +285,8 @@ int event_hub_open(struct event_hub *h, struct MHD_Connection *conn, const struc
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Accel-Buffering", "no"); /* nginx: pass it on at once */
     MHD_add_response_header(resp, "X-Request-Id", request_id);
+    if (MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION)) /* as every answer */
+        MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
     pthread_mutex_lock(&h->lock);
     if (h->closing) {
         /* the response frees s with itself; it was never listed */

@@ -1,5 +1,6 @@
 #include "http/tls.h"
 
+#include "util/log.h"
 #include "util/mem.h"
 
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <sodium.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -147,6 +149,38 @@ static void describe(gnutls_pcert_st *pcert, struct buf *out)
     gnutls_x509_crt_deinit(crt);
 }
 
+/* Logs what loads but clients will refuse or others may take: a certificate outside its dates
+ * (an expired one is served all the same, so that a renewal late by an hour is a warning in the
+ * log rather than a daemon that does not start), a key file group or others may read. */
+static void warn_about(gnutls_pcert_st *pcert, const char *cert_file, const char *key_file)
+{
+    gnutls_x509_crt_t crt = NULL;
+    time_t now = time(NULL), from, until;
+    struct stat st;
+    struct tm tm;
+    char when[32] = "?";
+
+    if (gnutls_pcert_export_x509(pcert, &crt) == 0) {
+        from = gnutls_x509_crt_get_activation_time(crt);
+        until = gnutls_x509_crt_get_expiration_time(crt);
+        if (until != (time_t)-1 && until < now && gmtime_r(&until, &tm)) {
+            strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+            log_warn("tls: the certificate of %s expired at %s: clients refuse it; renew it and "
+                     "send SIGHUP",
+                     cert_file, when);
+        } else if (from != (time_t)-1 && from > now && gmtime_r(&from, &tm)) {
+            strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+            log_warn("tls: the certificate of %s is not valid before %s: clients refuse it until "
+                     "then (is this host's clock right?)",
+                     cert_file, when);
+        }
+        gnutls_x509_crt_deinit(crt);
+    }
+    if (stat(key_file, &st) == 0 && (st.st_mode & 077))
+        log_warn("tls: tls_key %s is mode %03o: others may read the private key; chmod 600 it",
+                 key_file, (unsigned)(st.st_mode & 0777));
+}
+
 /* A new identity from the two files, its key checked against its certificate. */
 static int identity_load(const char *cert_file, const char *key_file, struct identity **out,
                          struct buf *err)
@@ -171,6 +205,7 @@ static int identity_load(const char *cert_file, const char *key_file, struct ide
         goto out;
     }
     describe(&id->pcerts[0], &id->about);
+    warn_about(&id->pcerts[0], cert_file, key_file);
     *out = id;
     return 0;
 out:

@@ -14,7 +14,9 @@
  * string the server offers: TLS 1.3 and 1.2 only, AEAD ciphers, forward-secret key exchange.
  * Errors: LB_EIO (a file cannot be read; `err` names it), LB_EINVAL (a file holds no valid
  * PEM certificate or key, or the key is not the certificate's; `err` names the file and
- * GnuTLS's reason), LB_ECONFLICT, LB_ENOMEM. `err` is written only on failure.
+ * GnuTLS's reason), LB_ECONFLICT, LB_ENOMEM. `err` is written only on failure. A pair that
+ * loads but whose certificate is expired or not yet valid, or whose key file group or others may
+ * read, is used all the same, with a warning in the log (util/log.h) at each load.
  */
 #ifndef LB_HTTP_TLS_H
 #define LB_HTTP_TLS_H

@@ -400,8 +400,13 @@ static void note_call_failure(struct stage *st, const char *what, int rc,
 {
     switch (rc) {
     case LOCKBOX_EUNREACHABLE:
-        note(st, LOG_ERR, "%s: no answer from %s within %ld ms (%s): denied", what, st->args.url,
-             st->args.timeout_ms, r->detail ? r->detail : "no detail");
+        /* not a timeout: the certificate is not trusted, or ca_file cannot be used */
+        if (r->detail && strstr(r->detail, "certificate"))
+            note(st, LOG_ERR, "%s: no TLS connection to %s (%s; see ca_file=): denied", what,
+                 st->args.url, r->detail);
+        else
+            note(st, LOG_ERR, "%s: no answer from %s within %ld ms (%s): denied", what,
+                 st->args.url, st->args.timeout_ms, r->detail ? r->detail : "no detail");
         break;
     case LOCKBOX_EREFUSED:
         note(st, LOG_ERR, "%s: lockboxd refused (HTTP %ld %s: %s): denied", what, r->status,

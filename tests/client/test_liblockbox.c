@@ -616,14 +616,28 @@ static int new_handle(const char *u, bool allow, struct lockbox **lb)
 static void test_plain_http(void)
 {
     static const char *const refused[] = {
-        "http://192.0.2.1:1",          "http://lockbox.example",     "http://10.0.0.1:8077/",
-        "http://[2001:db8::1]:8077",   "http://127.0.0.1.example:1", "http://user@192.0.2.1:1",
-        "http://[::ffff:192.0.2.1]:1", "http://128.0.0.1:1",
+        "http://192.0.2.1:1",
+        "http://lockbox.example",
+        "http://10.0.0.1:8077/",
+        "http://[2001:db8::1]:8077",
+        "http://127.0.0.1.example:1",
+        "http://user@192.0.2.1:1",
+        "http://[::ffff:192.0.2.1]:1",
+        "http://128.0.0.1:1",
+        /* resolved by DNS, or not loopback but for their user part or a fragment */
+        "http://localhost.:1",
+        "http://LOCALHOST.:1",
+        "http://foo.localhost:1",
+        "http://127.0.0.1@192.0.2.1:1",
+        "http://[::1]@192.0.2.1:1",
+        "http://192.0.2.1#@127.0.0.1:1",
+        "http://192.0.2.1?@127.0.0.1:1",
+        "http://0.0.0.0:1",
     };
     static const char *const loopback[] = {
-        "http://127.0.0.1:1",  "http://127.8.9.10:1", "http://localhost:1",
-        "http://LOCALHOST:1",  "http://[::1]:1",      "http://[::ffff:127.0.0.1]:1",
-        "https://192.0.2.1:1",
+        "http://127.0.0.1:1",         "http://127.8.9.10:1",     "http://localhost:1",
+        "http://LOCALHOST:1",         "http://[::1]:1",          "http://[::ffff:127.0.0.1]:1",
+        "http://[0:0:0:0:0:0:0:1]:1", "http://user@127.0.0.1:1", "https://192.0.2.1:1",
     };
     struct lockbox_reply r = {0};
     struct lockbox *lb;
