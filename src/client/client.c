@@ -332,6 +332,8 @@ static CURLcode apply_options(struct lockbox *lb, struct curl_slist *headers, st
     /* straight to the URL: no proxy, whatever http_proxy & co. say (a PAM module runs in su's
      * process with its caller's environment, and the token must not go elsewhere) */
     SET(CURLOPT_PROXY, "");
+    /* TLS 1.2 at least, whatever the system's OpenSSL policy allows (lockboxd offers no less) */
+    SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
     SET(CURLOPT_CONNECTTIMEOUT_MS, lb->connect_timeout_ms);
     SET(CURLOPT_TIMEOUT_MS, lb->timeout_ms);
     SET(CURLOPT_SSL_VERIFYPEER, lb->insecure ? 0L : 1L);

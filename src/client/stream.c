@@ -200,6 +200,9 @@ static CURLcode stream_options(struct lockbox *lb, struct follow *f, struct curl
     SET(CURLOPT_NOSIGNAL, 1L);
     SET(CURLOPT_FOLLOWLOCATION, 0L);
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
+    /* straight to the URL, as every call (client.c): the token must not go to a proxy */
+    SET(CURLOPT_PROXY, "");
+    SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
     SET(CURLOPT_CONNECTTIMEOUT_MS, lb->connect_timeout_ms);
     SET(CURLOPT_TIMEOUT_MS, 0L); /* a stream has no end to wait for */
     /* heartbeats keep an idle stream above 1 byte in idle_ms; a dead one falls below */

@@ -723,6 +723,8 @@ static void test_proxy_env(const char *user_token)
 {
     static const char *const vars[] = {"http_proxy",  "HTTP_PROXY", "https_proxy",
                                        "HTTPS_PROXY", "all_proxy",  "ALL_PROXY"};
+    struct lockbox_follow_options follow = {
+        .last_event_id = "999999999999", .idle_timeout_ms = 20000, .on_event = stop_at_reset};
     struct lockbox_check_result res;
     struct lockbox_reply r = {0};
     struct lockbox *lb;
@@ -736,6 +738,13 @@ static void test_proxy_env(const char *user_token)
         rc = lockbox_me(lb, &r);
         CHECK(rc == 0, "a call with http_proxy & co. set goes straight to the server: %d %s", rc,
               r.detail ? r.detail : "");
+        lockbox_reply_clear(&r);
+        /* the event stream too (lockbox-agent's): an id never given, so a reset at once */
+        rc = lockbox_events_follow(lb, &follow, &r);
+        CHECK(rc == 0,
+              "the event stream with http_proxy & co. set goes straight to the server: "
+              "%d %s",
+              rc, r.detail ? r.detail : "");
         lockbox_reply_clear(&r);
         rc =
             lockbox_check_at(lb, "", "lbt-operator", "/subscriptions/s1/vms/vm1", "read", &res, &r);
