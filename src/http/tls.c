@@ -22,6 +22,7 @@ struct identity {
     gnutls_privkey_t key;
     struct buf about;                               /* subject, serial, expiry */
     unsigned char digest[crypto_generichash_BYTES]; /* of both files as read */
+    int64_t not_after; /* the certificate's expiry, Unix seconds; 0: unknown */
     struct identity *retired_next;
 };
 
@@ -149,6 +150,19 @@ static void describe(gnutls_pcert_st *pcert, struct buf *out)
     gnutls_x509_crt_deinit(crt);
 }
 
+/* The certificate's expiry (Unix seconds), 0 when it cannot be read. */
+static int64_t not_after(gnutls_pcert_st *pcert)
+{
+    gnutls_x509_crt_t crt = NULL;
+    time_t until = (time_t)-1;
+
+    if (gnutls_pcert_export_x509(pcert, &crt) == 0) {
+        until = gnutls_x509_crt_get_expiration_time(crt);
+        gnutls_x509_crt_deinit(crt);
+    }
+    return until == (time_t)-1 ? 0 : (int64_t)until;
+}
+
 /* Logs what loads but clients will refuse or others may take: a certificate outside its dates
  * (an expired one is served all the same, so that a renewal late by an hour is a warning in the
  * log rather than a daemon that does not start), a key file group or others may read. */
@@ -205,6 +219,7 @@ static int identity_load(const char *cert_file, const char *key_file, struct ide
         goto out;
     }
     describe(&id->pcerts[0], &id->about);
+    id->not_after = not_after(&id->pcerts[0]);
     warn_about(&id->pcerts[0], cert_file, key_file);
     *out = id;
     return 0;
@@ -275,6 +290,16 @@ int tls_creds_reload(struct tls_creds *c, bool *changed, struct buf *info, struc
 out:
     pthread_mutex_unlock(&c->reload_lock);
     return rc;
+}
+
+int64_t tls_creds_not_after(struct tls_creds *c)
+{
+    int64_t t;
+
+    pthread_mutex_lock(&tls_lock);
+    t = c->current->not_after;
+    pthread_mutex_unlock(&tls_lock);
+    return t;
 }
 
 void tls_creds_describe(struct tls_creds *c, struct buf *out)

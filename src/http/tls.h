@@ -48,6 +48,8 @@ LB_MUST_CHECK int tls_creds_new(const char *cert_file, const char *key_file, str
  * certificate's subject and expiry. */
 LB_MUST_CHECK int tls_creds_reload(struct tls_creds *c, bool *changed, struct buf *info,
                                    struct buf *err);
+/* The current certificate's expiry, Unix seconds (0: unknown), for /metrics. */
+int64_t tls_creds_not_after(struct tls_creds *c);
 /* Writes the current certificate's subject, serial and expiry (for the log). */
 void tls_creds_describe(struct tls_creds *c, struct buf *out);
 /* The identity of the process's credentials, for MHD_OPTION_HTTPS_CERT_CALLBACK. */

@@ -158,6 +158,7 @@ static void reload_swaps_for_new_handshakes_and_keeps_the_old(void **state)
     assert_non_null(strstr(buf_cstr(&info), "O=first"));
     assert_non_null(strstr(buf_cstr(&info), "CN=localhost"));
     assert_non_null(strstr(buf_cstr(&info), "serial=2001"));
+    assert_true(tls_creds_not_after(c) > (int64_t)time(NULL)); /* what /metrics shows */
     assert_int_equal(handed(&before, &n), 0);
     assert_int_equal(n, 1);
     /* a copy of what the first handshake got, to compare after the swap */
