@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -122,74 +123,61 @@ static bool key_matches(gnutls_privkey_t key, gnutls_pubkey_t pub)
     return same;
 }
 
-/* Writes the certificate's subject, serial and expiry to out. */
-static void describe(gnutls_pcert_st *pcert, struct buf *out)
+/* t as 2026-12-04T20:00:00Z in when ("?" when it cannot be). */
+static void utc(time_t t, char when[32])
+{
+    struct tm tm;
+
+    if (t == (time_t)-1 || !gmtime_r(&t, &tm) || strftime(when, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(when, 32, "?");
+}
+
+/* Reads the served certificate into id: its subject, serial and expiry for the log (about) and
+ * /metrics (not_after). Logs a certificate outside its dates: it is served all the same, so
+ * that a renewal late by an hour is a warning in the log rather than a daemon that does not
+ * start. */
+static void read_certificate(struct identity *id, const char *cert_file)
 {
     gnutls_x509_crt_t crt = NULL;
     gnutls_datum_t dn = {0};
     unsigned char serial[64];
     size_t serial_len = sizeof(serial);
-    time_t until;
-    struct tm tm;
-    char when[32] = "?";
+    time_t now = time(NULL), from, until;
+    char when[32];
 
-    if (gnutls_pcert_export_x509(pcert, &crt) != 0)
+    if (gnutls_pcert_export_x509(&id->pcerts[0], &crt) != 0)
         return;
     if (gnutls_x509_crt_get_dn3(crt, &dn, 0) == 0)
-        buf_appendf(out, "subject=\"%s\"", (const char *)dn.data);
+        buf_appendf(&id->about, "subject=\"%s\"", (const char *)dn.data);
     if (gnutls_x509_crt_get_serial(crt, serial, &serial_len) == 0) {
-        buf_appendf(out, " serial=");
+        buf_appendf(&id->about, " serial=");
         for (size_t i = 0; i < serial_len; i++)
-            buf_appendf(out, "%02x", serial[i]);
+            buf_appendf(&id->about, "%02x", serial[i]);
     }
+    from = gnutls_x509_crt_get_activation_time(crt);
     until = gnutls_x509_crt_get_expiration_time(crt);
-    if (until != (time_t)-1 && gmtime_r(&until, &tm))
-        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    buf_appendf(out, " not_after=%s", when);
+    utc(until, when);
+    buf_appendf(&id->about, " not_after=%s", when);
+    id->not_after = until == (time_t)-1 ? 0 : (int64_t)until;
+    if (until != (time_t)-1 && until < now) {
+        log_warn("tls: the certificate of %s expired at %s: clients refuse it; renew it and "
+                 "send SIGHUP",
+                 cert_file, when);
+    } else if (from != (time_t)-1 && from > now) {
+        utc(from, when);
+        log_warn("tls: the certificate of %s is not valid before %s: clients refuse it until "
+                 "then (is this host's clock right?)",
+                 cert_file, when);
+    }
     gnutls_free(dn.data);
     gnutls_x509_crt_deinit(crt);
 }
 
-/* The certificate's expiry (Unix seconds), 0 when it cannot be read. */
-static int64_t not_after(gnutls_pcert_st *pcert)
+/* Logs a key file group or others may read. */
+static void warn_about_key_mode(const char *key_file)
 {
-    gnutls_x509_crt_t crt = NULL;
-    time_t until = (time_t)-1;
-
-    if (gnutls_pcert_export_x509(pcert, &crt) == 0) {
-        until = gnutls_x509_crt_get_expiration_time(crt);
-        gnutls_x509_crt_deinit(crt);
-    }
-    return until == (time_t)-1 ? 0 : (int64_t)until;
-}
-
-/* Logs what loads but clients will refuse or others may take: a certificate outside its dates
- * (an expired one is served all the same, so that a renewal late by an hour is a warning in the
- * log rather than a daemon that does not start), a key file group or others may read. */
-static void warn_about(gnutls_pcert_st *pcert, const char *cert_file, const char *key_file)
-{
-    gnutls_x509_crt_t crt = NULL;
-    time_t now = time(NULL), from, until;
     struct stat st;
-    struct tm tm;
-    char when[32] = "?";
 
-    if (gnutls_pcert_export_x509(pcert, &crt) == 0) {
-        from = gnutls_x509_crt_get_activation_time(crt);
-        until = gnutls_x509_crt_get_expiration_time(crt);
-        if (until != (time_t)-1 && until < now && gmtime_r(&until, &tm)) {
-            strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-            log_warn("tls: the certificate of %s expired at %s: clients refuse it; renew it and "
-                     "send SIGHUP",
-                     cert_file, when);
-        } else if (from != (time_t)-1 && from > now && gmtime_r(&from, &tm)) {
-            strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-            log_warn("tls: the certificate of %s is not valid before %s: clients refuse it until "
-                     "then (is this host's clock right?)",
-                     cert_file, when);
-        }
-        gnutls_x509_crt_deinit(crt);
-    }
     if (stat(key_file, &st) == 0 && (st.st_mode & 077))
         log_warn("tls: tls_key %s is mode %03o: others may read the private key; chmod 600 it",
                  key_file, (unsigned)(st.st_mode & 0777));
@@ -218,9 +206,8 @@ static int identity_load(const char *cert_file, const char *key_file, struct ide
         rc = LB_EINVAL;
         goto out;
     }
-    describe(&id->pcerts[0], &id->about);
-    id->not_after = not_after(&id->pcerts[0]);
-    warn_about(&id->pcerts[0], cert_file, key_file);
+    read_certificate(id, cert_file);
+    warn_about_key_mode(key_file);
     *out = id;
     return 0;
 out:
