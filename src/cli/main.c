@@ -40,7 +40,6 @@ static bool issuer_unknown(const char *detail)
 
 int cli_fail(struct cli *cli, int rc, const struct lockbox_reply *r, const char *what)
 {
-    (void)cli;
     switch (rc) {
     case LOCKBOX_EREFUSED:
         fprintf(stderr, "lockbox: %s: ", what);

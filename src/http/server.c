@@ -458,8 +458,7 @@ static void finish_log(struct http_server *s, struct http_req *rq, const char *m
 
 /* ---- the built-in routes ---- */
 
-/* Appends the limits' counters and gauges: the per-token rate limit and the workers' queue;
- * and, over TLS, the served certificate's expiry. */
+/* Appends the limits' counters and gauges: the per-token rate limit and the workers' queue. */
 static void limits_metrics(struct http_server *s, struct buf *out)
 {
     struct ratelimit_stats rs;
@@ -501,13 +500,6 @@ static void limits_metrics(struct http_server *s, struct buf *out)
                 (unsigned long long)rs.slots, (unsigned long long)rs.evicted,
                 (unsigned long long)atomic_load(&s->saturated), depth, s->queue_limit,
                 atomic_load(&s->workers_busy), s->cfg.workers ? s->cfg.workers : 16);
-    if (s->tls)
-        buf_appendf(out,
-                    "# HELP lockbox_tls_certificate_not_after_seconds When the certificate "
-                    "served expires (Unix time): alert well before it.\n"
-                    "# TYPE lockbox_tls_certificate_not_after_seconds gauge\n"
-                    "lockbox_tls_certificate_not_after_seconds %lld\n",
-                    (long long)tls_creds_not_after(s->tls));
 }
 
 static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connection *conn,
@@ -595,6 +587,13 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
                 (unsigned long long)atomic_load(&s->store_unavailable),
                 !core_changes_deaf_now(s->core));
     limits_metrics(s, &extra);
+    if (s->tls)
+        buf_appendf(&extra,
+                    "# HELP lockbox_tls_certificate_not_after_seconds When the certificate "
+                    "served expires (Unix time): alert well before it.\n"
+                    "# TYPE lockbox_tls_certificate_not_after_seconds gauge\n"
+                    "lockbox_tls_certificate_not_after_seconds %lld\n",
+                    (long long)tls_creds_not_after(s->tls));
     metrics_render(s->metrics, route_name, buf_cstr(&extra), &out);
     buf_release(&extra);
     answer_set(&rq->answer, 200, "text/plain; version=0.0.4", buf_take(&out));
